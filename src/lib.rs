@@ -1,1 +1,5 @@
-//! figma-auth: OAuth for Figma's remote MCP server, and format-preserving edits of MCP client configs.
+//! figma-auth: OAuth for Figma's remote MCP server, and format-preserving edits of MCP client
+//! configs. The binary (`src/main.rs`) is a thin shell over this library.
+
+pub mod paths;
+pub mod secret;

@@ -1,0 +1,177 @@
+//! Where things live: the user's home, the XDG base directories, the working directory and the
+//! environment variables MCP clients honour, captured once so that every lookup is a pure function
+//! of an [`Env`] (tests build one by hand; the binary builds one from the process).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A snapshot of the environment that decides where files are.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub home: PathBuf,
+    pub cwd: PathBuf,
+    /// `$XDG_CONFIG_HOME`, or the platform default (`~/.config` on Linux and macOS for clients
+    /// that follow XDG; see [`Env::app_config_dir`] for figma-auth's own directory).
+    pub xdg_config_home: PathBuf,
+    /// `$XDG_STATE_HOME`, or `~/.local/state`.
+    pub xdg_state_home: PathBuf,
+    /// Environment variables that change where clients keep their files (`OPENCODE_CONFIG`,
+    /// `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `APPDATA`, ...). Only the names listed in
+    /// [`TRACKED_VARS`] are captured.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// The environment variables [`Env::from_process`] captures.
+pub const TRACKED_VARS: &[&str] = &[
+    "OPENCODE_CONFIG",
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "APPDATA",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
+];
+
+impl Env {
+    /// Reads HOME, the XDG variables and the tracked client variables from the process.
+    pub fn from_process() -> Result<Self, String> {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("USERPROFILE").map(PathBuf::from))
+            .ok_or_else(|| "HOME is not set: cannot find the configuration files".to_string())?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("cannot read the current directory: {e}"))?;
+        let mut vars = BTreeMap::new();
+        for name in TRACKED_VARS {
+            if let Some(v) = std::env::var_os(name) {
+                if !v.is_empty() {
+                    vars.insert((*name).to_string(), v.to_string_lossy().into_owned());
+                }
+            }
+        }
+        Ok(Self::new(home, cwd, vars))
+    }
+
+    /// Builds an environment from explicit values (XDG dirs taken from `vars` when present).
+    pub fn new(home: PathBuf, cwd: PathBuf, vars: BTreeMap<String, String>) -> Self {
+        let abs = |v: Option<&String>| v.map(PathBuf::from).filter(|p| p.is_absolute());
+        let xdg_config_home =
+            abs(vars.get("XDG_CONFIG_HOME")).unwrap_or_else(|| home.join(".config"));
+        let xdg_state_home =
+            abs(vars.get("XDG_STATE_HOME")).unwrap_or_else(|| home.join(".local").join("state"));
+        Self {
+            home,
+            cwd,
+            xdg_config_home,
+            xdg_state_home,
+            vars,
+        }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// figma-auth's configuration directory (the credential store lives here):
+    /// `$XDG_CONFIG_HOME/figma-auth` when XDG_CONFIG_HOME is set, else `~/.config/figma-auth` on
+    /// Linux, `~/Library/Application Support/figma-auth` on macOS, `%APPDATA%\figma-auth` on Windows.
+    pub fn app_config_dir(&self) -> PathBuf {
+        if self.vars.contains_key("XDG_CONFIG_HOME") {
+            return self.xdg_config_home.join("figma-auth");
+        }
+        if cfg!(target_os = "macos") {
+            return self
+                .home
+                .join("Library")
+                .join("Application Support")
+                .join("figma-auth");
+        }
+        if cfg!(windows) {
+            if let Some(appdata) = self.var("APPDATA") {
+                return PathBuf::from(appdata).join("figma-auth");
+            }
+        }
+        self.xdg_config_home.join("figma-auth")
+    }
+
+    /// figma-auth's state directory (backups of edited configs, the scheduler log):
+    /// `$XDG_STATE_HOME/figma-auth`, default `~/.local/state/figma-auth`.
+    pub fn app_state_dir(&self) -> PathBuf {
+        if cfg!(target_os = "macos") && !self.vars.contains_key("XDG_STATE_HOME") {
+            return self.app_config_dir().join("state");
+        }
+        self.xdg_state_home.join("figma-auth")
+    }
+
+    /// The git work-tree root containing the working directory, if any (the nearest ancestor that
+    /// has a `.git` entry), with symlinks resolved.
+    pub fn git_root(&self) -> Option<PathBuf> {
+        let start = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
+        find_git_root(&start)
+    }
+
+    /// The project directory: the git root when the cwd is in a repository, else the cwd
+    /// (symlinks resolved).
+    pub fn project_dir(&self) -> PathBuf {
+        self.git_root().unwrap_or_else(|| {
+            std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone())
+        })
+    }
+
+    /// Replaces the home directory prefix of `path` with `~` for display.
+    pub fn display(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.home) {
+            Ok(rest) if !self.home.as_os_str().is_empty() => {
+                if rest.as_os_str().is_empty() {
+                    "~".to_string()
+                } else {
+                    format!("~/{}", rest.display())
+                }
+            }
+            _ => path.display().to_string(),
+        }
+    }
+}
+
+/// The nearest ancestor of `start` (inclusive) that contains `.git`.
+pub fn find_git_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xdg_vars_override_defaults() {
+        let mut vars = BTreeMap::new();
+        vars.insert("XDG_CONFIG_HOME".into(), "/x/config".into());
+        vars.insert("XDG_STATE_HOME".into(), "/x/state".into());
+        let env = Env::new("/home/u".into(), "/tmp".into(), vars);
+        assert_eq!(env.app_config_dir(), PathBuf::from("/x/config/figma-auth"));
+        assert_eq!(env.xdg_state_home, PathBuf::from("/x/state"));
+    }
+
+    #[test]
+    fn relative_xdg_values_are_ignored() {
+        let mut vars = BTreeMap::new();
+        vars.insert("XDG_CONFIG_HOME".into(), "relative".into());
+        let env = Env::new("/home/u".into(), "/tmp".into(), vars);
+        assert_eq!(env.xdg_config_home, PathBuf::from("/home/u/.config"));
+    }
+
+    #[test]
+    fn git_root_is_found_from_a_subdirectory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(root.join("repo/a/b")).unwrap();
+        let env = Env::new(root.clone(), root.join("repo/a/b"), BTreeMap::new());
+        assert_eq!(env.git_root(), Some(root.join("repo")));
+        assert_eq!(env.project_dir(), root.join("repo"));
+        assert_eq!(env.display(&root.join("repo")), "~/repo");
+    }
+}
