@@ -4,3 +4,4 @@
 pub mod edit;
 pub mod paths;
 pub mod secret;
+pub mod targets;

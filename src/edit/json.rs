@@ -71,6 +71,9 @@ fn strictness_why(syntax: Syntax) -> &'static str {
     }
 }
 
+/// Files at least this large are validated on a second thread.
+const PARALLEL_MIN: usize = 4 << 20;
+
 /// Scans and validates `body` (BOM already stripped) with the syntax's strictness.
 fn analyse(
     body: &str,
@@ -89,7 +92,20 @@ fn analyse(
             None => depth < c && path[depth] == key,
         }
     };
-    let scanned = Scanner::new(body, descend).scan();
+    // Strict JSON is also validated by serde_json; on a large file (a heavy `~/.claude.json`)
+    // that runs on a second thread while the scanner works.
+    let (scanned, validated) = if syntax == Syntax::StrictJson && body.len() >= PARALLEL_MIN {
+        std::thread::scope(|s| {
+            let v = s.spawn(|| validate(body, syntax));
+            let scanned = Scanner::new(body, descend).scan();
+            let validated = v
+                .join()
+                .unwrap_or_else(|_| Err(EditError::Internal("the JSON validator panicked".into())));
+            (scanned, Some(validated))
+        })
+    } else {
+        (Scanner::new(body, descend).scan(), None)
+    };
     let (root, comment, trailing) = match scanned {
         Ok(r) => r,
         Err(e) => return Err(syntax_error(body, e.pos, e.message)),
@@ -111,7 +127,10 @@ fn analyse(
             why: strictness_why(syntax),
         });
     }
-    validate(body, syntax)?;
+    match validated {
+        Some(v) => v?,
+        None => validate(body, syntax)?,
+    }
     Ok(root)
 }
 
@@ -151,6 +170,7 @@ struct EntryLoc<'r> {
     enabled: Option<bool>,
     disabled: Option<bool>,
     missing_required: Vec<usize>,
+    other_auth: Vec<String>,
 }
 
 struct Located<'r> {
@@ -359,6 +379,12 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
             enabled: flag("enabled"),
             disabled: flag("disabled"),
             missing_required,
+            other_auth: spec
+                .auth_alternatives
+                .iter()
+                .filter(|k| obj.members.iter().any(|m| &m.key == *k))
+                .cloned()
+                .collect(),
         }),
     })
 }
@@ -377,6 +403,7 @@ fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
             .iter()
             .map(|&i| spec.required[i].0.clone())
             .collect(),
+        other_auth: e.other_auth.clone(),
     }
 }
 
@@ -451,6 +478,10 @@ pub(super) fn apply(
             let e = loc.entry.as_ref().expect("a conflict has an entry");
             Ok(EditOutcome::Conflict(state(body, e, spec)))
         }
+        Plan::Indirect => {
+            let e = loc.entry.as_ref().expect("an indirect entry exists");
+            Ok(EditOutcome::Indirect(state(body, e, spec)))
+        }
         Plan::Splice => {
             let HeaderChange::Set(desired) = change else {
                 unreachable!("splices only set")
@@ -485,6 +516,7 @@ pub(super) fn apply(
 enum Plan {
     Unchanged,
     Conflict,
+    Indirect,
     Splice,
     Cst,
 }
@@ -498,6 +530,9 @@ fn plan(loc: &Located<'_>, spec: &EntrySpec, change: &HeaderChange) -> Plan {
     };
     if e.conflict && !spec.force {
         return Plan::Conflict;
+    }
+    if !e.other_auth.is_empty() && matches!(change, HeaderChange::Set(_)) {
+        return Plan::Indirect;
     }
     match change {
         HeaderChange::Remove => {
@@ -618,7 +653,13 @@ fn cst_edit(
 ) -> Result<(String, Vec<Note>), EditError> {
     let mut notes = Vec::new();
     // The root must stay alive while nodes are held (weak parent links).
-    let root = CstRootNode::parse(body, &parse_options(syntax)).map_err(|e| jsonc_error(&e))?;
+    // A blank file becomes a fresh document (no leading blank lines kept).
+    let source = if body.trim_ascii().is_empty() {
+        ""
+    } else {
+        body
+    };
+    let root = CstRootNode::parse(source, &parse_options(syntax)).map_err(|e| jsonc_error(&e))?;
     let fresh = root.value().is_none();
     let mut obj = root
         .object_value_or_create()

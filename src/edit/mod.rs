@@ -78,6 +78,10 @@ pub struct EntrySpec {
     /// Top-level members written first when the document is created from nothing
     /// (opencode's `$schema`).
     pub new_file_members: Vec<(String, Scalar)>,
+    /// Keys that make the client take its credentials from elsewhere (Codex
+    /// `bearer_token_env_var`, Claude `headersHelper`): a header we write there would be ignored
+    /// or overridden, so [`apply`] leaves such an entry alone ([`EditOutcome::Indirect`]).
+    pub auth_alternatives: Vec<String>,
     /// Take over an entry named [`EntrySpec::name`] whose URL points elsewhere.
     pub force: bool,
 }
@@ -188,12 +192,24 @@ pub struct EntryState {
     pub authorization: Option<SecretHeader>,
     /// Required fields ([`EntrySpec::required`]) that are missing.
     pub missing_required: Vec<String>,
+    /// Keys of [`EntrySpec::auth_alternatives`] present in the entry.
+    pub other_auth: Vec<String>,
 }
 
 impl EntryState {
     /// `enabled: false` or `disabled: true`.
     pub fn is_disabled(&self) -> bool {
         self.enabled == Some(false) || self.disabled == Some(true)
+    }
+
+    /// The Authorization value refers to a variable or file instead of holding a token
+    /// (`${VAR}`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`).
+    pub fn authorization_is_reference(&self) -> bool {
+        self.authorization.as_ref().is_some_and(|a| {
+            a.expose().contains("${")
+                || a.expose().contains("{env:")
+                || a.expose().contains("{file:")
+        })
     }
 }
 
@@ -204,6 +220,9 @@ pub enum EditOutcome {
     Unchanged,
     /// Not changed: an entry named [`EntrySpec::name`] points at another URL; use `force`.
     Conflict(EntryState),
+    /// Not changed: the entry takes its credentials from elsewhere
+    /// ([`EntryState::other_auth`]); a static header would not be used.
+    Indirect(EntryState),
     /// The file must change.
     Changed(Change),
 }

@@ -128,7 +128,13 @@ impl<'a, F: FnMut(usize, &str) -> bool> Scanner<'a, F> {
         let b = self.b;
         loop {
             match b.get(i) {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => i += 1,
+                Some(b' ' | b'\t' | b'\n' | b'\r') => {
+                    i += 1;
+                    // Indentation runs: eight spaces at a time.
+                    while b.get(i..i + 8) == Some(b"        ") {
+                        i += 8;
+                    }
+                }
                 Some(b'/') => i = self.comment_end(i)?,
                 _ => return Ok(i),
             }
