@@ -468,10 +468,24 @@ pub(super) fn apply(
     spec: &EntrySpec,
     change: &HeaderChange,
 ) -> Result<EditOutcome, EditError> {
+    apply_with(text, syntax, spec, change, true)
+}
+
+/// `allow_splice: false` sends every change through the CST (tests compare the two paths).
+pub(super) fn apply_with(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+    allow_splice: bool,
+) -> Result<EditOutcome, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let root = analyse(body, syntax, Some(spec), &[])?;
     let loc = locate(body, &root, spec)?;
-    let plan = plan(&loc, spec, change);
+    let plan = match plan(&loc, spec, change) {
+        Plan::Splice if !allow_splice => Plan::Cst,
+        p => p,
+    };
     match plan {
         Plan::Unchanged => Ok(EditOutcome::Unchanged),
         Plan::Conflict => {
