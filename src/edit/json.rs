@@ -513,8 +513,15 @@ pub(super) fn apply_with(
         }
         Plan::Cst => {
             let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
+            let entry_name = loc
+                .entry
+                .as_ref()
+                .map(|e| e.member.key.clone())
+                .unwrap_or_else(|| spec.name.clone());
+            let forced = loc.entry.as_ref().is_some_and(|e| e.conflict);
             drop(root);
             verify(&out, syntax, spec, change)?;
+            check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
             let out = format!("{bom}{out}");
             if text == Some(out.as_str()) {
                 return Ok(EditOutcome::Unchanged);
@@ -829,4 +836,165 @@ fn verify(
         }
     }
     Ok(())
+}
+
+/// Checks that the edit changed nothing but what it may: every value outside our entry is equal
+/// before and after (created containers and a new document's first members excepted), and in
+/// our entry only the URL (on a forced takeover), missing required fields, the headers object
+/// and its Authorization key may differ.
+pub(super) fn check_untouched(
+    before: &str,
+    after: &str,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    entry_name: &str,
+    forced: bool,
+) -> Result<(), EditError> {
+    use jsonc_parser::{JsonObject, JsonValue};
+    let fail = |why: &str| {
+        EditError::Internal(format!("the edit would change more than the entry ({why})"))
+    };
+    let opts = ParseOptions {
+        allow_comments: true,
+        ..parse_options(syntax)
+    };
+    fn parse<'t>(t: &'t str, opts: &ParseOptions) -> Option<Result<Option<JsonValue<'t>>, ()>> {
+        Some(jsonc_parser::parse_to_value(t, opts).map_err(|_| ()))
+    }
+    let reparse = |r: Option<Result<_, ()>>| r.unwrap_or(Err(())).map_err(|_| fail("re-parse"));
+    let (Some(JsonValue::Object(after_root)), before_root) = (
+        reparse(parse(after, &opts))?,
+        reparse(parse(before, &opts))?,
+    ) else {
+        return Err(fail("top level"));
+    };
+    let fresh = before_root.is_none();
+    let before_root = match before_root {
+        Some(JsonValue::Object(o)) => o,
+        None => JsonObject::new(Default::default()),
+        Some(_) => return Err(fail("top level")),
+    };
+
+    /// Splits off our entry (or the first container level that did not exist before).
+    fn split<'a>(
+        obj: JsonObject<'a>,
+        path: &[String],
+        name: &str,
+        exists: &dyn Fn(usize) -> bool,
+        depth: usize,
+    ) -> (JsonObject<'a>, Option<JsonValue<'a>>) {
+        let mut map = obj.take_inner();
+        let taken = match path.split_first() {
+            None => map.remove(name),
+            Some((key, rest)) if exists(depth) => match map.remove(key.as_str()) {
+                Some(JsonValue::Object(child)) => {
+                    let (child, taken) = split(child, rest, name, exists, depth + 1);
+                    map.insert(key.clone().into(), JsonValue::Object(child));
+                    taken
+                }
+                Some(other) => {
+                    map.insert(key.clone().into(), other);
+                    None
+                }
+                None => None,
+            },
+            // A level created by the edit: it goes, and the entry is dug out of it.
+            Some((key, rest)) => {
+                let mut v = map.remove(key.as_str());
+                for k in rest.iter().map(String::as_str).chain([name]) {
+                    v = match v {
+                        Some(JsonValue::Object(o)) => o.take_inner().remove(k),
+                        _ => None,
+                    };
+                }
+                v
+            }
+        };
+        (JsonObject::new(map), taken)
+    }
+    // A container level exists after the edit as it did before when `before` has it.
+    let levels_before = {
+        let mut n = 0;
+        let mut cur = Some(&before_root);
+        for key in &spec.container {
+            match cur.and_then(|o| o.get_object(key)) {
+                Some(o) => {
+                    n += 1;
+                    cur = Some(o);
+                }
+                None => break,
+            }
+        }
+        n
+    };
+    let exists = |depth: usize| depth < levels_before;
+    let (mut after_rest, after_entry) = split(after_root, &spec.container, entry_name, &exists, 0);
+    let (before_rest, before_entry) = split(before_root, &spec.container, entry_name, &exists, 0);
+    if fresh || before.trim_ascii().is_empty() || only_comments(before) {
+        let mut map = after_rest.take_inner();
+        for (k, _) in &spec.new_file_members {
+            map.remove(k.as_str());
+        }
+        after_rest = JsonObject::new(map);
+    }
+    if after_rest != before_rest {
+        return Err(fail("outside the entry"));
+    }
+    let Some(JsonValue::Object(after_entry)) = after_entry else {
+        return Err(fail("the entry"));
+    };
+    let before_entry = match before_entry {
+        Some(JsonValue::Object(o)) => o,
+        None => JsonObject::new(Default::default()),
+        Some(_) => return Err(fail("the entry")),
+    };
+    let mut a = after_entry.take_inner();
+    let mut b = before_entry.take_inner();
+    let a_headers = a.remove(spec.headers_key.as_str());
+    let b_headers = b.remove(spec.headers_key.as_str());
+    let may_add = |k: &str| {
+        spec.required.iter().any(|(r, _)| r == k)
+            || (b.is_empty() && template_pos(spec, k).is_some())
+            || (forced && k == spec.url_key())
+    };
+    for (k, v) in &a {
+        let allowed = match b.get(k) {
+            Some(old) => old == v || (forced && spec.url_keys.iter().any(|u| u == k)),
+            None => may_add(k),
+        };
+        if !allowed {
+            return Err(fail("an entry member"));
+        }
+    }
+    if b.keys().any(|k| !a.contains_key(k)) {
+        return Err(fail("a removed entry member"));
+    }
+    let strip = |h: Option<JsonValue<'_>>| -> Result<Vec<(String, String)>, EditError> {
+        match h {
+            None => Ok(Vec::new()),
+            Some(JsonValue::Object(o)) => {
+                let mut v: Vec<(String, String)> = o
+                    .take_inner()
+                    .into_iter()
+                    .filter(|(k, _)| !k.eq_ignore_ascii_case(AUTHORIZATION))
+                    .map(|(k, v)| (k.into_owned(), format!("{v:?}")))
+                    .collect();
+                v.sort();
+                Ok(v)
+            }
+            Some(_) => Err(fail("headers")),
+        }
+    };
+    if strip(a_headers)? != strip(b_headers)? {
+        return Err(fail("another header"));
+    }
+    Ok(())
+}
+
+/// The text holds nothing but whitespace and comments.
+pub(super) fn only_comments(text: &str) -> bool {
+    matches!(
+        Scanner::new(text, |_, _| false).scan(),
+        Ok((Root::Empty, _, _))
+    )
 }

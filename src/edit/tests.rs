@@ -356,3 +356,28 @@ mod tests_big {
         s
     }
 }
+
+#[test]
+fn the_untouched_check_catches_collateral_changes() {
+    let spec = claude_spec();
+    let before = "{\"a\": 1, \"mcpServers\": {\"other\": {\"url\": \"x\"}, \"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {\"X\": \"1\"}}}}";
+    let good = "{\"a\": 1, \"mcpServers\": {\"other\": {\"url\": \"x\"}, \"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {\"X\": \"1\", \"Authorization\": \"Bearer t\"}}}}";
+    let check = |after: &str| {
+        json::check_untouched(before, after, Syntax::StrictJson, &spec, "figma", false)
+    };
+    assert!(check(good).is_ok());
+    for bad in [
+        good.replace("\"a\": 1", "\"a\": 1.0"),
+        good.replace("\"url\": \"x\"", "\"url\": \"y\""),
+        good.replace("\"timeout\": 5", "\"timeout\": 6"),
+        good.replace("\"timeout\": 5, ", ""),
+        good.replace("\"X\": \"1\", ", ""),
+        good.replace("https://mcp.figma.com/mcp", "https://elsewhere"),
+        good.replace(
+            "\"type\": \"http\", ",
+            "\"type\": \"http\", \"extra\": true, ",
+        ),
+    ] {
+        assert!(matches!(check(&bad), Err(EditError::Internal(_))), "{bad}");
+    }
+}
