@@ -471,19 +471,20 @@ pub(super) fn apply(
     apply_with(text, syntax, spec, change, true)
 }
 
-/// `allow_splice: false` sends every change through the CST (tests compare the two paths).
+/// `fast: false` turns off the splice and the skeleton, sending every change through a CST of
+/// the whole text (tests compare the paths).
 pub(super) fn apply_with(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
     change: &HeaderChange,
-    allow_splice: bool,
+    fast: bool,
 ) -> Result<EditOutcome, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let root = analyse(body, syntax, Some(spec), &[])?;
     let loc = locate(body, &root, spec)?;
     let plan = match plan(&loc, spec, change) {
-        Plan::Splice if !allow_splice => Plan::Cst,
+        Plan::Splice if !fast => Plan::Cst,
         p => p,
     };
     match plan {
@@ -512,16 +513,47 @@ pub(super) fn apply_with(
             }))
         }
         Plan::Cst => {
-            let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
             let entry_name = loc
                 .entry
                 .as_ref()
                 .map(|e| e.member.key.clone())
                 .unwrap_or_else(|| spec.name.clone());
             let forced = loc.entry.as_ref().is_some_and(|e| e.conflict);
+            let skeleton = match (&root, syntax, fast) {
+                (Root::Object(obj), Syntax::StrictJson, true) => {
+                    Some(Skeleton::new(body, obj, spec))
+                }
+                _ => None,
+            };
+            drop(loc);
             drop(root);
+            let (out, notes) = match skeleton {
+                Some(sk) => {
+                    // Edit a small stand-in document, then carry the change over.
+                    let sk_root = analyse(&sk.text, syntax, Some(spec), &[])?;
+                    let sk_loc = locate(&sk.text, &sk_root, spec)?;
+                    let (sk_out, notes) = cst_edit(&sk.text, syntax, spec, change, &sk_loc)?;
+                    check_untouched(&sk.text, &sk_out, syntax, spec, &entry_name, forced)?;
+                    match sk.map_back(body, &sk_out) {
+                        Some(out) => (out, notes),
+                        None => {
+                            let root = analyse(body, syntax, Some(spec), &[])?;
+                            let loc = locate(body, &root, spec)?;
+                            let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
+                            check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
+                            (out, notes)
+                        }
+                    }
+                }
+                None => {
+                    let root = analyse(body, syntax, Some(spec), &[])?;
+                    let loc = locate(body, &root, spec)?;
+                    let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
+                    check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
+                    (out, notes)
+                }
+            };
             verify(&out, syntax, spec, change)?;
-            check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
             let out = format!("{bom}{out}");
             if text == Some(out.as_str()) {
                 return Ok(EditOutcome::Unchanged);
@@ -531,6 +563,104 @@ pub(super) fn apply_with(
                 notes,
             }))
         }
+    }
+}
+
+/// A stand-in for a large strict-JSON document: every value that is not on the way to the
+/// container (a `projects` map, history arrays…) is replaced by `null`, everything else is kept
+/// byte for byte. The CST edits this small text; as long as the edit touches no placeholder,
+/// the same bytes spliced into the real document give what a CST of the whole file would
+/// (`splice_and_cst_paths_give_identical_output` and the fixtures hold it to that), while the
+/// tree is built over kilobytes instead of tens of megabytes.
+struct Skeleton {
+    text: String,
+    /// Each placeholder: its offset in `text` and the value's range in the original.
+    holes: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+const PLACEHOLDER: &str = "null";
+
+impl Skeleton {
+    fn new(body: &str, root: &Obj, spec: &EntrySpec) -> Self {
+        fn walk(
+            body: &str,
+            obj: &Obj,
+            depth: usize,
+            spec: &EntrySpec,
+            sk: &mut Skeleton,
+            cursor: &mut usize,
+        ) {
+            if depth >= spec.container.len() {
+                return;
+            }
+            for m in &obj.members {
+                match &m.child {
+                    Some(child) if m.key == spec.container[depth] => {
+                        walk(body, child, depth + 1, spec, sk, cursor)
+                    }
+                    _ => {
+                        sk.text.push_str(&body[*cursor..m.value.start]);
+                        sk.holes.push((sk.text.len(), m.value.clone()));
+                        sk.text.push_str(PLACEHOLDER);
+                        *cursor = m.value.end;
+                    }
+                }
+            }
+        }
+        let mut sk = Skeleton {
+            text: String::new(),
+            holes: Vec::new(),
+        };
+        let mut cursor = 0;
+        walk(body, root, 0, spec, &mut sk, &mut cursor);
+        sk.text.push_str(&body[cursor..]);
+        sk
+    }
+
+    /// Offset in the original of skeleton offset `pos` (not inside a placeholder).
+    fn to_original(&self, pos: usize) -> usize {
+        let mut shift: isize = 0;
+        for (at, range) in &self.holes {
+            if at + PLACEHOLDER.len() <= pos {
+                shift += range.len() as isize - PLACEHOLDER.len() as isize;
+            }
+        }
+        (pos as isize + shift) as usize
+    }
+
+    /// The original with the skeleton's change applied, or `None` when the change touches a
+    /// placeholder.
+    fn map_back(&self, body: &str, edited: &str) -> Option<String> {
+        let (a, b) = (self.text.as_bytes(), edited.as_bytes());
+        let mut p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        while !self.text.is_char_boundary(p) || !edited.is_char_boundary(p) {
+            p -= 1;
+        }
+        let max_suffix = a.len().min(b.len()) - p;
+        let mut s = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(max_suffix)
+            .take_while(|(x, y)| x == y)
+            .count();
+        while !self.text.is_char_boundary(a.len() - s) || !edited.is_char_boundary(b.len() - s) {
+            s -= 1;
+        }
+        let (q, middle) = (a.len() - s, &edited[p..b.len() - s]);
+        let touches = self
+            .holes
+            .iter()
+            .any(|(at, _)| *at < q && at + PLACEHOLDER.len() > p);
+        if touches {
+            return None;
+        }
+        let (start, end) = (self.to_original(p), self.to_original(q));
+        let mut out = String::with_capacity(body.len() + middle.len());
+        out.push_str(&body[..start]);
+        out.push_str(middle);
+        out.push_str(&body[end..]);
+        Some(out)
     }
 }
 
@@ -997,4 +1127,18 @@ pub(super) fn only_comments(text: &str) -> bool {
         Scanner::new(text, |_, _| false).scan(),
         Ok((Root::Empty, _, _))
     )
+}
+
+/// Whether a CST change to `text` can be carried over from its skeleton (tests).
+#[cfg(test)]
+pub(super) fn skeleton_applies(text: &str, spec: &EntrySpec, change: &HeaderChange) -> bool {
+    let root = analyse(text, Syntax::StrictJson, Some(spec), &[]).unwrap();
+    let Root::Object(obj) = &root else {
+        return false;
+    };
+    let sk = Skeleton::new(text, obj, spec);
+    let sk_root = analyse(&sk.text, Syntax::StrictJson, Some(spec), &[]).unwrap();
+    let sk_loc = locate(&sk.text, &sk_root, spec).unwrap();
+    let (out, _) = cst_edit(&sk.text, Syntax::StrictJson, spec, change, &sk_loc).unwrap();
+    sk.text.len() < text.len() / 2 && sk.map_back(text, &out).is_some()
 }

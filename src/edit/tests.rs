@@ -74,6 +74,49 @@ fn splice_and_cst_paths_give_identical_output() {
 }
 
 #[test]
+fn skeleton_and_full_cst_give_identical_output() {
+    let big = tests_big::big_claude_json(1);
+    let no_servers = big[..big.rfind(",\n  \"mcpServers\"").unwrap()].to_string() + "\n}";
+    let other_server = big
+        .replace("https://mcp.figma.com/mcp", "https://example.com/mcp")
+        .replace("\"figma\": {", "\"other\": {");
+    let missing_type = big.replace("\"type\": \"http\",\n      ", "");
+    let mut local = claude_spec();
+    local.container = vec![
+        "projects".into(),
+        "/home/user/src/project-3".into(),
+        "mcpServers".into(),
+    ];
+    let mut new_project = claude_spec();
+    new_project.container = vec![
+        "projects".into(),
+        "/home/user/new".into(),
+        "mcpServers".into(),
+    ];
+    let cases: Vec<(&str, &String, EntrySpec, HeaderChange)> = vec![
+        ("append mcpServers", &no_servers, claude_spec(), set(NEW)),
+        ("append entry", &other_server, claude_spec(), set(NEW)),
+        ("add type", &missing_type, claude_spec(), set(NEW)),
+        ("remove header", &big, claude_spec(), HeaderChange::Remove),
+        ("local scope", &big, local, set(NEW)),
+        ("new project key", &big, new_project, set(NEW)),
+    ];
+    for (what, text, spec, change) in cases {
+        assert!(json::skeleton_applies(text, &spec, &change), "{what}");
+        let fast = changed(apply(Some(text), Syntax::StrictJson, &spec, &change).unwrap());
+        let full = changed(
+            json::apply_with(Some(text), Syntax::StrictJson, &spec, &change, false).unwrap(),
+        );
+        assert_eq!(
+            fast.materialize(Some(text)),
+            full.materialize(Some(text)),
+            "{what}"
+        );
+        assert_eq!(fast.notes, full.notes, "{what}");
+    }
+}
+
+#[test]
 fn splice_covers_exactly_the_old_literal_with_bom_offset() {
     let input = format!("\u{feff}{}", entry_json("  ", "\n", OLD));
     let c = changed(apply(Some(&input), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap());
@@ -380,4 +423,26 @@ fn the_untouched_check_catches_collateral_changes() {
     ] {
         assert!(matches!(check(&bad), Err(EditError::Internal(_))), "{bad}");
     }
+}
+
+#[test]
+#[ignore = "timing; run with --release -- --ignored"]
+fn timing_50mb_create_entry() {
+    let text = tests_big::big_claude_json(50)
+        .replace(
+            "\"mcpServers\": {\n    \"figma\"",
+            "\"mcpServers\": {\n    \"other\"",
+        )
+        .replace(
+            "\"https://mcp.figma.com/mcp\"",
+            "\"https://example.com/mcp\"",
+        );
+    let t = std::time::Instant::now();
+    let r = apply(Some(&text), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap();
+    assert!(matches!(&r, EditOutcome::Changed(c) if c.splice().is_none()));
+    println!(
+        "{} MB: create via CST {:?}",
+        text.len() / 1_000_000,
+        t.elapsed()
+    );
 }
