@@ -446,3 +446,23 @@ fn timing_50mb_create_entry() {
         t.elapsed()
     );
 }
+
+#[test]
+fn toml_errors_never_show_values() {
+    let mut spec = claude_spec();
+    spec.container = vec!["mcp_servers".into()];
+    spec.headers_key = "http_headers".into();
+    for bad in [
+        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" \n"),
+        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\\q\" }}\n"),
+        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = Bearer_{OLD} }}\n"),
+        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = [\"Bearer {OLD}\"] }}\n"),
+        format!("[mcp_servers.figma]\nhttp_headers = \"Bearer {OLD}\"\n"),
+        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\", Authorization = \"x\" }}\n"),
+    ] {
+        let e = apply(Some(&bad), Syntax::Toml, &spec, &set(NEW)).unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains("FIXTURE"), "{msg}");
+        assert_eq!(e.line(), Some(2), "{msg}");
+    }
+}
