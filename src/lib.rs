@@ -1,5 +1,11 @@
 //! figma-auth: OAuth for Figma's remote MCP server, and format-preserving edits of MCP client
 //! configs. The binary (`src/main.rs`) is a thin shell over this library.
 
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod oauth;
 pub mod paths;
 pub mod secret;
+pub mod store;
+pub mod time;
