@@ -138,15 +138,24 @@ pub struct Snapshot {
 
 /// Reads a file through its symlinks, remembering its stamp.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
+    read_snapshot_with_handle(path).map(|(snap, _)| snap)
+}
+
+/// Like [`read_snapshot`], also returning the open file, so that unchanged ranges can later be
+/// copied from exactly the bytes that were read.
+pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
     let real = resolve_symlinks(path)?;
     let mut file = match File::open(&real) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok(Snapshot {
-                path: real,
-                bytes: None,
-                stamp: None,
-            })
+            return Ok((
+                Snapshot {
+                    path: real,
+                    bytes: None,
+                    stamp: None,
+                },
+                None,
+            ))
         }
         Err(e) => return Err(FsError::io("cannot open", &real, e)),
     };
@@ -159,11 +168,14 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     file.read_to_end(&mut bytes)
         .map_err(|e| FsError::io("cannot read", &real, e))?;
-    Ok(Snapshot {
-        path: real,
-        bytes: Some(bytes),
-        stamp: Some(FileStamp::of(&meta)),
-    })
+    Ok((
+        Snapshot {
+            path: real,
+            bytes: Some(bytes),
+            stamp: Some(FileStamp::of(&meta)),
+        },
+        Some(file),
+    ))
 }
 
 /// Options for [`write_atomic_with`].

@@ -3,5 +3,6 @@
 
 pub mod diff;
 pub mod fsx;
+pub mod patch;
 pub mod paths;
 pub mod secret;
