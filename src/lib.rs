@@ -3,8 +3,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
+pub mod fsx;
 pub mod oauth;
+pub mod patch;
 pub mod paths;
 pub mod secret;
 pub mod store;
