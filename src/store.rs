@@ -4,13 +4,13 @@
 //! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
 //! concurrent refreshes never lose a rotated refresh token.
 
+use crate::fsx::{self, FsError};
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The store format this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -124,13 +124,13 @@ pub enum StoreError {
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: FsError,
     },
     #[error("cannot create the private directory {}", .path.display())]
     Dir {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: FsError,
     },
     #[error("the credential store {} is damaged ({reason})", .path.display())]
     Corrupt { path: PathBuf, reason: String },
@@ -140,7 +140,7 @@ pub enum StoreError {
     Lock {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: FsError,
     },
     #[error("another figma-auth kept the credential store locked for {} ({})", crate::time::short_duration(*.waited), .path.display())]
     Busy { path: PathBuf, waited: Duration },
@@ -262,30 +262,18 @@ impl Store {
         check_profile(profile)?;
         self.ensure_dirs()?;
         let path = self.lock_path(profile);
-        let file = open_private(&path, false).map_err(|e| StoreError::Lock {
-            path: path.clone(),
-            source: e,
+        let lock = fsx::lock_file(&path, timeout).map_err(|e| match e {
+            FsError::Busy { waited, .. } => StoreError::Busy {
+                path: path.clone(),
+                waited,
+            },
+            e => StoreError::Lock {
+                path: path.clone(),
+                source: e,
+            },
         })?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(5);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    let waited = start.elapsed();
-                    if waited >= timeout {
-                        return Err(StoreError::Busy { path, waited });
-                    }
-                    std::thread::sleep(pause.min(timeout - waited));
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(StoreError::Lock { path, source: e })
-                }
-            }
-        }
         Ok(StoreLock {
-            _file: file,
+            _lock: lock,
             path: self.path(profile),
         })
     }
@@ -318,7 +306,7 @@ impl Store {
 
     fn ensure_dirs(&self) -> Result<(), StoreError> {
         for d in [&self.base, &self.dir] {
-            create_private_dir(d).map_err(|e| StoreError::Dir {
+            fsx::create_private_dir(d).map_err(|e| StoreError::Dir {
                 path: d.clone(),
                 source: e,
             })?;
@@ -331,7 +319,7 @@ impl Store {
 /// it releases the lock.
 #[derive(Debug)]
 pub struct StoreLock {
-    _file: File,
+    _lock: fsx::FileLock,
     path: PathBuf,
 }
 
@@ -352,7 +340,10 @@ impl StoreLock {
         data.version = FORMAT_VERSION;
         let mut text = serde_json::to_string_pretty(&data).expect("the store serialises");
         text.push('\n');
-        write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+        // Temp files of a figma-auth killed mid-write would hold tokens: clear them first.
+        fsx::remove_stale_temps(&self.path);
+        tighten(&self.path);
+        fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -365,10 +356,26 @@ impl StoreLock {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(StoreError::Write {
                 path: self.path.clone(),
-                source: e,
+                source: FsError::io("cannot remove", &self.path, e),
             }),
         }
     }
+}
+
+/// The store is figma-auth's own file: a mode looser than 0600 (warned about by
+/// [`Store::permission_warnings`]) is tightened before the next write, which keeps the mode.
+fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn check_profile(profile: &str) -> Result<(), StoreError> {
@@ -423,91 +430,6 @@ fn read_profile(path: &Path) -> Result<Option<ProfileData>, StoreError> {
         });
     }
     serde_json::from_str(&text).map(Some).map_err(corrupt)
-}
-
-/// Opens (creating 0600 if needed) a file for the lock.
-fn open_private(path: &Path, truncate: bool) -> std::io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.read(true).write(true).create(true).truncate(truncate);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Interim file helpers with the signatures of the lead's `crate::fsx` (to be replaced by it).
-
-/// Creates `path` (and parents) as a 0700 directory; tightens an existing directory it created.
-fn create_private_dir(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The umask can only have removed bits; make it exactly 0700.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-/// Writes `contents` to a temporary file in the same directory (created with `new_file_mode`,
-/// never looser), fsyncs it, renames it over `path` (following a symlink at `path`) and fsyncs
-/// the directory.
-fn write_atomic(path: &Path, contents: &[u8], new_file_mode: u32) -> std::io::Result<()> {
-    use std::io::Write;
-    let target = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)?,
-        _ => path.to_path_buf(),
-    };
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let result = (|| {
-        let mut o = OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(new_file_mode);
-        }
-        let mut f = o.open(&tmp)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(new_file_mode))?;
-        }
-        f.write_all(contents)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, &target)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]
