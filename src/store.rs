@@ -56,6 +56,9 @@ pub struct ClientRecord {
     /// `None`: the secret does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<Timestamp>,
+    /// The token endpoint auth method the registration response named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
 }
 
 impl ClientRecord {
@@ -71,6 +74,16 @@ impl ClientRecord {
             && self.redirect_uri == redirect_uri
             && self.client_name == client_name
             && self.client_secret_expires_at.is_none_or(|t| t > now)
+    }
+
+    /// The credentials for token requests: the secret as a form field (Figma's way, also for
+    /// `none` and `client_secret_post`), or HTTP Basic when registered as `client_secret_basic`.
+    pub fn auth(&self) -> crate::oauth::token::ClientAuth<'_> {
+        crate::oauth::token::ClientAuth {
+            client_id: &self.client_id,
+            client_secret: self.client_secret.as_ref(),
+            basic: self.token_endpoint_auth_method.as_deref() == Some("client_secret_basic"),
+        }
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
                 registered_at: now,
                 client_id_issued_at: reg.client_id_issued_at,
                 client_secret_expires_at: reg.client_secret_expires_at,
+                token_endpoint_auth_method: reg.token_endpoint_auth_method,
             };
             save_registration(ctx, &record)?;
             record
@@ -111,10 +112,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     let tokens = token::exchange_code(
         &http,
         &meta.token_endpoint,
-        &token::ClientAuth {
-            client_id: &client.client_id,
-            client_secret: client.client_secret.as_ref(),
-        },
+        &client.auth(),
         &code,
         &redirect_uri,
         &pkce.verifier,

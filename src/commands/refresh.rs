@@ -11,8 +11,8 @@
 use super::Context;
 use crate::cli::RefreshArgs;
 use crate::error::{exit, Error};
-use crate::oauth::{self, token::ClientAuth, OAuthError, Url};
-use crate::store::{ProfileData, TokenRecord};
+use crate::oauth::{self, OAuthError, Url};
+use crate::store::{ClientRecord, ProfileData, TokenRecord};
 use crate::time::Timestamp;
 use std::time::Duration;
 
@@ -74,15 +74,12 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                 "the access token expires soon and no refresh token is stored",
             ));
         };
-        let client = client_auth(ctx, &data, &current)?;
+        let client = client_record(ctx, &data, &current)?;
         let started = Timestamp::now();
         match oauth::token::refresh(
             &http,
             &endpoint,
-            &ClientAuth {
-                client_id: &client.0,
-                client_secret: client.1.as_ref(),
-            },
+            &client.auth(),
             &refresh_token,
             current.resource.as_deref(),
         ) {
@@ -150,16 +147,14 @@ fn is_fresh(token: &TokenRecord, policy: Policy) -> bool {
     }
 }
 
-/// The client id and secret to refresh `token` with.
-fn client_auth(
+/// The registration `token` was issued to.
+fn client_record(
     ctx: &Context,
     data: &ProfileData,
     token: &TokenRecord,
-) -> Result<(String, Option<crate::secret::ClientSecret>), Error> {
+) -> Result<ClientRecord, Error> {
     match &data.client {
-        Some(c) if c.client_id == token.client_id => {
-            Ok((c.client_id.clone(), c.client_secret.clone()))
-        }
+        Some(c) if c.client_id == token.client_id => Ok(c.clone()),
         _ => Err(login_required(
             ctx,
             "the client registration the tokens were issued to is no longer stored",

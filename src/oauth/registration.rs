@@ -25,6 +25,8 @@ pub struct Registered {
     pub client_id_issued_at: Option<Timestamp>,
     /// `None` when the secret does not expire (absent or `0`).
     pub client_secret_expires_at: Option<Timestamp>,
+    /// The method the server registered, when its response names one (it may override `none`).
+    pub token_endpoint_auth_method: Option<String>,
 }
 
 /// The JSON body of the original script.
@@ -112,6 +114,10 @@ pub fn register(
         client_secret,
         client_id_issued_at: time("client_id_issued_at"),
         client_secret_expires_at: time("client_secret_expires_at"),
+        token_endpoint_auth_method: m
+            .get("token_endpoint_auth_method")
+            .and_then(|v| v.as_str())
+            .map(|s| super::sanitize(s, &[], 60)),
     })
 }
 

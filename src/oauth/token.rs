@@ -1,5 +1,6 @@
 //! The token endpoint: authorization-code exchange and refresh, form-encoded, with `client_secret`
-//! when registration returned one and `resource` (RFC 8707) unless disabled. Responses are
+//! when registration returned one (as a form field — Figma's way — or HTTP Basic when the
+//! registration response says `client_secret_basic`) and `resource` (RFC 8707) unless disabled. Responses are
 //! validated: an `access_token`, `token_type` Bearer (assumed when absent), and `expires_in` > 0
 //! (default [`DEFAULT_EXPIRES_IN`] when absent).
 
@@ -22,6 +23,8 @@ pub const MAX_EXPIRES_IN: Duration = Duration::from_secs(366 * 86_400);
 pub struct ClientAuth<'a> {
     pub client_id: &'a str,
     pub client_secret: Option<&'a ClientSecret>,
+    /// Send the secret as HTTP Basic (`client_secret_basic`) instead of a form field.
+    pub basic: bool,
 }
 
 /// A validated token response.
@@ -95,14 +98,21 @@ fn post<'a>(
 ) -> Result<TokenResponse, OAuthError> {
     form.push(("client_id", client.client_id));
     let mut secrets = secrets.to_vec();
-    if let Some(s) = client.client_secret {
-        form.push(("client_secret", s.expose()));
-        secrets.push(s.expose());
-    }
-    let rb = http
+    let mut rb = http
         .post(endpoint.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(&form);
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(s) = client.client_secret {
+        secrets.push(s.expose());
+        if client.basic {
+            rb = rb.header(
+                reqwest::header::AUTHORIZATION,
+                basic_auth(client.client_id, s.expose()),
+            );
+        } else {
+            form.push(("client_secret", s.expose()));
+        }
+    }
+    let rb = rb.form(&form);
     let reply = send(rb, WHAT, endpoint, &secrets)?;
     let url = display_url(endpoint);
     if !reply.is_success() {
@@ -134,6 +144,18 @@ fn post<'a>(
         url,
         reason,
     })
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1), marked sensitive.
+fn basic_auth(id: &str, secret: &str) -> reqwest::header::HeaderValue {
+    use base64::Engine;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let raw = format!("{}:{}", enc(id), enc(secret));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+    let mut v = reqwest::header::HeaderValue::from_str(&format!("Basic {b64}"))
+        .expect("base64 is a valid header value");
+    v.set_sensitive(true);
+    v
 }
 
 /// Validates a successful token response body.

@@ -270,3 +270,18 @@ fn a_client_name_with_spaces_and_timeout_option_parse() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("loopback"), "{out:?}");
 }
+
+#[test]
+fn a_server_that_registers_client_secret_basic_gets_http_basic() {
+    let env = TestEnv::new();
+    env.server.set(|b| b.basic_auth = true);
+    env.login();
+    let out = env.run(&["refresh", "--force"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(env
+        .server
+        .token_requests()
+        .iter()
+        .all(|r| !r.contains_key("client_secret")));
+    assert!(env.server.access_token_works(&env.stored_access_token()));
+}

@@ -69,6 +69,9 @@ pub struct Behavior {
     pub delay: Duration,
     /// Refuse token requests without `client_secret`.
     pub require_client_secret: bool,
+    /// Registration answers `token_endpoint_auth_method: client_secret_basic`, and the token
+    /// endpoint then accepts the secret only as HTTP Basic.
+    pub basic_auth: bool,
 }
 
 impl Default for Behavior {
@@ -88,6 +91,7 @@ impl Default for Behavior {
             token_status: None,
             delay: Duration::ZERO,
             require_client_secret: true,
+            basic_auth: false,
         }
     }
 }
@@ -314,6 +318,19 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             .map(|h| h.value.as_str().to_string())
     };
     let pat = header("X-Figma-Token");
+    let basic = header("Authorization")
+        .and_then(|a| a.strip_prefix("Basic ").map(str::to_string))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            let (id, secret) = s.split_once(':')?;
+            let dec = |x: &str| {
+                parse_form(&format!("v={x}"))
+                    .remove("v")
+                    .unwrap_or_default()
+            };
+            Some((dec(id), dec(secret)))
+        });
     let method = req.method().clone();
     let reply = {
         let mut st = shared.state.lock().unwrap();
@@ -343,7 +360,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
                         st.secrets.push(v.clone());
                     }
                 }
-                token(&behavior, &mut st, &form)
+                token(&behavior, &mut st, &form, basic)
             }
             ("mcp", _) => {
                 let ok = header("Authorization")
@@ -456,11 +473,12 @@ fn register(
             redirect_uris: uris,
         },
     );
-    json(
-        201,
-        serde_json::json!({"client_id": id, "client_secret": secret, "client_id_issued_at": 1_700_000_000u64,
-            "client_secret_expires_at": 0, "client_name": name}),
-    )
+    let mut reply = serde_json::json!({"client_id": id, "client_secret": secret,
+        "client_id_issued_at": 1_700_000_000u64, "client_secret_expires_at": 0, "client_name": name});
+    if b.basic_auth {
+        reply["token_endpoint_auth_method"] = "client_secret_basic".into();
+    }
+    json(201, reply)
 }
 
 fn authorize(shared: &Shared, b: &Behavior, st: &mut State, query: &str) -> Reply {
@@ -527,20 +545,34 @@ fn authorize(shared: &Shared, b: &Behavior, st: &mut State, query: &str) -> Repl
     }
 }
 
-fn token(b: &Behavior, st: &mut State, form: &HashMap<String, String>) -> Reply {
+fn token(
+    b: &Behavior,
+    st: &mut State,
+    form: &HashMap<String, String>,
+    basic: Option<(String, String)>,
+) -> Reply {
     if let Some(status) = b.token_status {
         return oauth_error(status, "temporarily_unavailable", "try again later");
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let client_id = get("client_id");
+    let client_id = match &basic {
+        Some((id, _)) => id.clone(),
+        None => get("client_id"),
+    };
     let Some(client) = st.clients.get(&client_id) else {
         return oauth_error(401, "invalid_client", "unknown client");
     };
-    match form.get("client_secret") {
+    if b.basic_auth && (basic.is_none() || form.contains_key("client_secret")) {
+        return oauth_error(401, "invalid_client", "use client_secret_basic");
+    }
+    let presented = basic
+        .map(|(_, s)| s)
+        .or_else(|| form.get("client_secret").cloned());
+    match presented {
         None if b.require_client_secret => {
             return oauth_error(400, "invalid_request", "Client secret is required")
         }
-        Some(s) if *s != client.secret => {
+        Some(s) if s != client.secret => {
             return oauth_error(401, "invalid_client", "wrong client secret")
         }
         _ => {}
