@@ -40,6 +40,10 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// The process environment is unusable (no HOME, ...).
+    #[error("{0}")]
+    Environment(String),
+
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
 }
@@ -69,6 +73,7 @@ impl Error {
             Error::LoginRequired { .. } => exit::LOGIN_REQUIRED,
             Error::RefreshNotSaved(_) => exit::LOGIN_REQUIRED,
             Error::Usage(_) => exit::USAGE,
+            Error::Environment(_) => exit::ERROR,
             Error::Io(..) => exit::ERROR,
         }
     }
@@ -84,7 +89,7 @@ impl Error {
                 "fix the problem above, then run `figma-auth login{flags}` (the old refresh token may no longer work)"
             )),
             Error::Usage(_) => Some("see `figma-auth --help`".to_string()),
-            Error::Io(..) => None,
+            Error::Io(..) | Error::Environment(_) => None,
         }
     }
 }

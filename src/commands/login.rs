@@ -102,7 +102,16 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     );
 
     let pasted = callback::spawn_stdin_reader();
-    let mut spinner = Spinner::new(ctx.stderr_tty, &redirect_uri);
+    // A redrawn spinner line would wipe out a URL being pasted: animate only while a browser on
+    // this machine is expected to answer.
+    let animate = ctx.stderr_tty && matches!(opened, browser::Opened::Started(_));
+    if !animate {
+        eprintln!(
+            "Waiting for the login (up to {}; Ctrl-C to cancel)…",
+            short_duration(args.timeout)
+        );
+    }
+    let mut spinner = Spinner::new(animate, &redirect_uri);
     let code = listener.wait(&expected, args.timeout, Some(pasted), &mut |ev| {
         spinner.event(ev)
     });
@@ -178,10 +187,19 @@ fn save_registration(ctx: &Context, record: &ClientRecord) -> Result<(), Error> 
 
 /// `FIGMA_PERSONAL_ACCESS_TOKEN`, else a hidden prompt on a terminal (Enter skips), else none.
 fn personal_access_token(ctx: &Context) -> Result<Option<Pat>, Error> {
+    let valid = |v: &str| -> Result<Pat, Error> {
+        if v.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Pat::new(v))
+        } else {
+            Err(Error::Usage(
+                "the personal access token contains spaces or characters other than printable ASCII; paste it again".to_string(),
+            ))
+        }
+    };
     if let Ok(v) = std::env::var("FIGMA_PERSONAL_ACCESS_TOKEN") {
         let v = v.trim();
         if !v.is_empty() {
-            return Ok(Some(Pat::new(v)));
+            return valid(v).map(Some);
         }
     }
     if !(ctx.stdin_tty && ctx.stderr_tty) {
@@ -199,7 +217,10 @@ fn personal_access_token(ctx: &Context) -> Result<Option<Pat>, Error> {
             )
         })?;
     let v = v.trim();
-    Ok((!v.is_empty()).then(|| Pat::new(v)))
+    if v.is_empty() {
+        return Ok(None);
+    }
+    valid(v).map(Some)
 }
 
 /// The waiting indicator: a spinner line on a terminal, nothing otherwise; notes about ignored

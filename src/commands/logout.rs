@@ -10,7 +10,19 @@ use crate::error::{exit, Error};
 pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let lock = ctx.lock()?;
     let shown = ctx.show_path(lock.path());
-    let Some(mut data) = lock.load()? else {
+    let loaded = match lock.load() {
+        // `--all` forgets everything, including a store figma-auth can no longer read.
+        Err(crate::store::StoreError::Corrupt { .. }) if args.all => {
+            lock.remove()?;
+            eprintln!(
+                "Removed the damaged credential store of profile {} ({shown}).",
+                ctx.profile()
+            );
+            return Ok(exit::OK);
+        }
+        other => other?,
+    };
+    let Some(mut data) = loaded else {
         eprintln!(
             "Not logged in (profile {}); nothing to forget.",
             ctx.profile()

@@ -39,7 +39,7 @@ pub struct Context {
 impl Context {
     /// Builds the context from the process environment.
     pub fn from_process(global: GlobalArgs) -> Result<Self, Error> {
-        let env = Env::from_process().map_err(Error::Usage)?;
+        let env = Env::from_process().map_err(Error::Environment)?;
         let duration_var = |name: &str, default: Duration| -> Result<Duration, Error> {
             match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => crate::time::parse_duration(&v)

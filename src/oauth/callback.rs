@@ -170,10 +170,8 @@ impl Listener {
             respond(request, 404, page("Not found", "Nothing here."));
             return None;
         }
-        if !matches!(
-            request.method(),
-            tiny_http::Method::Get | tiny_http::Method::Head
-        ) {
+        // Only a browser's GET completes the login (not a HEAD from a link prefetcher).
+        if request.method() != &tiny_http::Method::Get {
             respond(
                 request,
                 405,

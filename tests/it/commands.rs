@@ -199,3 +199,43 @@ fn help_and_version() {
     let out = env.run(&["frobnicate"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn logout_all_removes_a_damaged_store() {
+    let env = TestEnv::new();
+    env.login();
+    std::fs::write(env.store_path("default"), "{").unwrap();
+    let out = env.run(&["logout"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let out = env.run(&["logout", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(env.store("default").is_none());
+}
+
+#[test]
+fn an_explicit_other_auth_server_does_not_use_the_stored_login() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env.run(&[
+        "refresh",
+        "--force",
+        "--auth-server",
+        "https://api.figma.com",
+    ]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the stored login is for the authorization server http://127.0.0.1:"),
+        "{out:?}"
+    );
+    assert_eq!(env.server.hits("token:refresh_token"), 0);
+}
+
+#[test]
+fn a_pat_with_spaces_is_refused_before_registration() {
+    let mut env = TestEnv::new();
+    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", Some("figd_a b"));
+    let out = env.run(&["login", "--port", "0"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(env.server.hits("register"), 0);
+}
