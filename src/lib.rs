@@ -2,7 +2,9 @@
 //! configs. The binary (`src/main.rs`) is a thin shell over this library.
 
 pub mod diff;
+pub mod edit;
 pub mod fsx;
 pub mod patch;
 pub mod paths;
 pub mod secret;
+pub mod targets;
