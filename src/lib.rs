@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod configs;
 pub mod diff;
+pub mod edit;
 pub mod error;
 pub mod fsx;
 pub mod oauth;
@@ -11,4 +13,5 @@ pub mod patch;
 pub mod paths;
 pub mod secret;
 pub mod store;
+pub mod targets;
 pub mod time;

@@ -1,0 +1,1000 @@
+//! JSON and JSONC: the scanner locates the entry and proves the path unambiguous; a replaced
+//! header is a splice of one string literal; anything else is done on the jsonc-parser CST,
+//! which copies the file's indentation, newline kind and comma style.
+
+use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
+use jsonc_parser::errors::{ParseError, ParseErrorKind};
+use jsonc_parser::{CollectOptions, ParseOptions};
+
+use super::scan::{self, Kind, Member, Obj, Root, Scanner};
+use super::{
+    display_path, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome, EntrySpec,
+    EntryState, Field, HeaderChange, Inspection, Note, Scalar, SecretHeader, Splice, Syntax,
+    AUTHORIZATION,
+};
+
+/// jsonc-parser options for a syntax: every JSON5 extension off; comments and trailing commas
+/// as the syntax allows (the CST ignores `allow_comments`, strictness is checked separately).
+fn parse_options(syntax: Syntax) -> ParseOptions {
+    ParseOptions {
+        allow_comments: syntax != Syntax::StrictJson,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: syntax == Syntax::Jsonc,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+fn syntax_error(text: &str, pos: usize, message: impl Into<String>) -> EditError {
+    let (line, column) = line_col(text, pos);
+    EditError::Syntax {
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+fn jsonc_error(e: &ParseError) -> EditError {
+    let message = match e.kind() {
+        ParseErrorKind::String(
+            jsonc_parser::ParseStringErrorKind::InvalidUnicodeEscapeSequence(_),
+        ) => "invalid unicode escape sequence".to_string(),
+        kind => {
+            let mut m = kind.to_string();
+            if let Some(first) = m.get_mut(..1) {
+                first.make_ascii_lowercase();
+            }
+            m
+        }
+    };
+    EditError::Syntax {
+        line: e.line_display(),
+        column: e.column_display(),
+        message,
+    }
+}
+
+fn strictness_why(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::JsoncNoTrailingCommas => {
+            "Gemini CLI fails to load settings with a trailing comma; remove it and retry"
+        }
+        _ => {
+            "this file must be plain JSON (Claude Code discards a ~/.claude.json that has a \
+             comment and skips such a .mcp.json; Cursor and Windsurf reject it); remove it and retry"
+        }
+    }
+}
+
+/// Files at least this large are validated on a second thread.
+const PARALLEL_MIN: usize = 4 << 20;
+
+/// Scans and validates `body` (BOM already stripped) with the syntax's strictness.
+fn analyse(
+    body: &str,
+    syntax: Syntax,
+    spec: Option<&EntrySpec>,
+    path: &[&str],
+) -> Result<Root, EditError> {
+    let c = spec.map(|s| s.container.len()).unwrap_or(path.len());
+    let descend = |depth: usize, key: &str| -> bool {
+        match spec {
+            Some(s) => {
+                (depth < c && s.container[depth] == key)
+                    || depth == c
+                    || (depth == c + 1 && key == s.headers_key)
+            }
+            None => depth < c && path[depth] == key,
+        }
+    };
+    // Strict JSON is also validated by serde_json; on a large file (a heavy `~/.claude.json`)
+    // that runs on a second thread while the scanner works.
+    let (scanned, validated) = if syntax == Syntax::StrictJson && body.len() >= PARALLEL_MIN {
+        std::thread::scope(|s| {
+            let v = s.spawn(|| validate(body, syntax));
+            let scanned = Scanner::new(body, descend).scan();
+            let validated = v
+                .join()
+                .unwrap_or_else(|_| Err(EditError::Internal("the JSON validator panicked".into())));
+            (scanned, Some(validated))
+        })
+    } else {
+        (Scanner::new(body, descend).scan(), None)
+    };
+    let (root, comment, trailing) = match scanned {
+        Ok(r) => r,
+        Err(e) => return Err(syntax_error(body, e.pos, e.message)),
+    };
+    let comment = comment.filter(|_| syntax == Syntax::StrictJson);
+    let trailing = trailing.filter(|_| syntax != Syntax::Jsonc);
+    let first = match (comment, trailing) {
+        (Some(c), Some(t)) if t < c => Some((t, "a trailing comma")),
+        (Some(c), _) => Some((c, "a comment")),
+        (None, Some(t)) => Some((t, "a trailing comma")),
+        (None, None) => None,
+    };
+    if let Some((pos, what)) = first {
+        let (line, column) = line_col(body, pos);
+        return Err(EditError::Strictness {
+            line,
+            column,
+            what,
+            why: strictness_why(syntax),
+        });
+    }
+    match validated {
+        Some(v) => v?,
+        None => validate(body, syntax)?,
+    }
+    Ok(root)
+}
+
+/// Full grammar validation: serde_json for strict JSON, jsonc-parser's AST otherwise.
+fn validate(body: &str, syntax: Syntax) -> Result<(), EditError> {
+    if body.trim_ascii().is_empty() {
+        return Ok(());
+    }
+    if syntax == Syntax::StrictJson {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(body) {
+            let full = e.to_string();
+            let message = full
+                .rfind(" at line ")
+                .map(|i| full[..i].to_string())
+                .unwrap_or(full);
+            return Err(EditError::Syntax {
+                line: e.line().max(1),
+                column: e.column().max(1),
+                message,
+            });
+        }
+        return Ok(());
+    }
+    jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &parse_options(syntax))
+        .map(|_| ())
+        .map_err(|e| jsonc_error(&e))
+}
+
+/// Our entry as located by the scanner.
+struct EntryLoc<'r> {
+    member: &'r Member,
+    obj: &'r Obj,
+    conflict: bool,
+    url: Option<(&'r Member, String)>,
+    headers: Option<&'r Obj>,
+    auth: Option<(&'r Member, String)>,
+    enabled: Option<bool>,
+    disabled: Option<bool>,
+    missing_required: Vec<usize>,
+    other_auth: Vec<String>,
+}
+
+struct Located<'r> {
+    /// The objects along the container path that exist, root first.
+    levels: Vec<&'r Obj>,
+    entry: Option<EntryLoc<'r>>,
+}
+
+impl Located<'_> {
+    fn container(&self, spec: &EntrySpec) -> Option<&Obj> {
+        (self.levels.len() == spec.container.len() + 1).then(|| *self.levels.last().unwrap())
+    }
+}
+
+fn wrong_type(body: &str, path: &[&str], m: &Member, expected: &'static str) -> EditError {
+    let (line, column) = line_col(body, m.value.start);
+    EditError::WrongType {
+        path: display_path(path),
+        found: m.kind.describe(),
+        expected,
+        line,
+        column,
+    }
+}
+
+/// The single member of `obj` named `key` (compared with `eq`), refusing duplicates.
+fn unique<'r>(
+    body: &str,
+    obj: &'r Obj,
+    path: &[&str],
+    eq: impl Fn(&str) -> bool,
+) -> Result<Option<&'r Member>, EditError> {
+    let mut found: Option<&Member> = None;
+    for m in obj.members.iter().filter(|m| eq(&m.key)) {
+        if let Some(first) = found {
+            let (line, column) = line_col(body, m.key_pos);
+            return Err(EditError::DuplicateKey {
+                path: display_path(path),
+                first_line: line_col(body, first.key_pos).0,
+                line,
+                column,
+            });
+        }
+        found = Some(m);
+    }
+    Ok(found)
+}
+
+fn read_string(body: &str, m: &Member) -> Option<String> {
+    (m.kind == Kind::String)
+        .then(|| scan::decode_string(&body.as_bytes()[m.value.clone()]).map(|s| s.into_owned()))
+        .flatten()
+}
+
+fn read_bool(body: &str, m: &Member) -> Option<bool> {
+    match &body[m.value.clone()] {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The URL an entry holds under any of the spec's URL keys.
+fn entry_url<'r>(body: &str, obj: &'r Obj, spec: &EntrySpec) -> Option<(&'r Member, String)> {
+    spec.url_keys.iter().find_map(|k| {
+        let m = obj.members.iter().rev().find(|m| &m.key == k)?;
+        Some((m, read_string(body, m)?))
+    })
+}
+
+fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r>, EditError> {
+    let root_obj = match root {
+        Root::Empty => {
+            return Ok(Located {
+                levels: Vec::new(),
+                entry: None,
+            })
+        }
+        Root::Object(o) => o,
+        Root::Other { kind, pos } => {
+            let (line, column) = line_col(body, *pos);
+            return Err(EditError::WrongType {
+                path: "(top level)".into(),
+                found: kind.describe(),
+                expected: "an object",
+                line,
+                column,
+            });
+        }
+    };
+    let mut levels = vec![root_obj];
+    let mut path: Vec<&str> = Vec::new();
+    for key in &spec.container {
+        path.push(key);
+        let cur = *levels.last().unwrap();
+        match unique(body, cur, &path, |k| k == key)? {
+            None => {
+                return Ok(Located {
+                    levels,
+                    entry: None,
+                })
+            }
+            Some(m) => match &m.child {
+                Some(child) if m.kind == Kind::Object => levels.push(child),
+                _ => return Err(wrong_type(body, &path, m, "an object")),
+            },
+        }
+    }
+    let container = *levels.last().unwrap();
+
+    // By name first, then by URL.
+    path.push(&spec.name);
+    let by_name = unique(body, container, &path, |k| k == spec.name)?;
+    path.pop();
+    let mut chosen: Option<(&Member, bool)> = None;
+    if let Some(m) = by_name {
+        let obj = m.child.as_ref().filter(|_| m.kind == Kind::Object);
+        let Some(obj) = obj else {
+            path.push(&spec.name);
+            return Err(wrong_type(body, &path, m, "an object"));
+        };
+        let ours = entry_url(body, obj, spec).is_some_and(|(_, u)| spec.url_matches(&u));
+        chosen = Some((m, !ours));
+    }
+    if chosen.is_none_or(|(_, conflict)| conflict) {
+        let by_url = container.members.iter().find(|m| {
+            m.key != spec.name
+                && m.child
+                    .as_ref()
+                    .and_then(|o| entry_url(body, o, spec))
+                    .is_some_and(|(_, u)| spec.url_matches(&u))
+        });
+        if let Some(m) = by_url {
+            path.push(&m.key);
+            unique(body, container, &path, |k| k == m.key)?;
+            path.pop();
+            chosen = Some((m, false));
+        }
+    }
+    let Some((member, conflict)) = chosen else {
+        return Ok(Located {
+            levels,
+            entry: None,
+        });
+    };
+    let obj = member.child.as_ref().expect("entries are listed");
+    path.push(&member.key);
+
+    // Every key the entry is read by must be unique.
+    for (i, m) in obj.members.iter().enumerate() {
+        if obj.members[..i].iter().any(|p| p.key == m.key) {
+            path.push(&m.key);
+            unique(body, obj, &path, |k| k == m.key)?;
+            path.pop();
+        }
+    }
+    let url = entry_url(body, obj, spec);
+    for k in &spec.url_keys {
+        if let Some(m) = obj.members.iter().find(|m| &m.key == k) {
+            if m.kind != Kind::String {
+                path.push(k);
+                return Err(wrong_type(body, &path, m, "a string"));
+            }
+        }
+    }
+    let mut headers = None;
+    let mut auth = None;
+    if let Some(h) = obj.members.iter().find(|m| m.key == spec.headers_key) {
+        path.push(&spec.headers_key);
+        let Some(hobj) = h.child.as_ref().filter(|_| h.kind == Kind::Object) else {
+            return Err(wrong_type(body, &path, h, "an object"));
+        };
+        path.push(AUTHORIZATION);
+        if let Some(a) = unique(body, hobj, &path, |k| k.eq_ignore_ascii_case(AUTHORIZATION))? {
+            path.pop();
+            path.push(&a.key);
+            let Some(value) = read_string(body, a) else {
+                return Err(wrong_type(body, &path, a, "a string"));
+            };
+            auth = Some((a, value));
+        }
+        headers = Some(hobj);
+    }
+    let flag = |key: &str| {
+        obj.members
+            .iter()
+            .find(|m| m.key == key)
+            .and_then(|m| read_bool(body, m))
+    };
+    let missing_required = spec
+        .required
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| !obj.members.iter().any(|m| &m.key == k))
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Located {
+        levels,
+        entry: Some(EntryLoc {
+            member,
+            obj,
+            conflict,
+            url,
+            headers,
+            auth,
+            enabled: flag("enabled"),
+            disabled: flag("disabled"),
+            missing_required,
+            other_auth: spec
+                .auth_alternatives
+                .iter()
+                .filter(|k| obj.members.iter().any(|m| &m.key == *k))
+                .cloned()
+                .collect(),
+        }),
+    })
+}
+
+fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
+    EntryState {
+        name: e.member.key.clone(),
+        line: line_col(body, e.member.key_pos).0,
+        url: e.url.as_ref().map(|(_, u)| u.clone()),
+        enabled: e.enabled,
+        disabled: e.disabled,
+        authorization_key: e.auth.as_ref().map(|(m, _)| m.key.clone()),
+        authorization: e.auth.as_ref().map(|(_, v)| SecretHeader::new(v.clone())),
+        missing_required: e
+            .missing_required
+            .iter()
+            .map(|&i| spec.required[i].0.clone())
+            .collect(),
+        other_auth: e.other_auth.clone(),
+    }
+}
+
+pub(super) fn inspect(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+) -> Result<Inspection, EditError> {
+    let Some(text) = text else {
+        return Ok(Inspection::Missing);
+    };
+    let (_, body) = split_bom(text);
+    let root = analyse(body, syntax, Some(spec), &[])?;
+    let loc = locate(body, &root, spec)?;
+    Ok(match &loc.entry {
+        None => Inspection::Missing,
+        Some(e) if e.conflict => Inspection::Conflict(state(body, e, spec)),
+        Some(e) => Inspection::Found(state(body, e, spec)),
+    })
+}
+
+pub(super) fn object_keys(
+    text: &str,
+    syntax: Syntax,
+    path: &[&str],
+) -> Result<Option<Vec<String>>, EditError> {
+    let (_, body) = split_bom(text);
+    let root = analyse(body, syntax, None, path)?;
+    let Root::Object(mut obj) = root else {
+        return Ok(None);
+    };
+    for key in path {
+        let Some(m) = obj
+            .members
+            .into_iter()
+            .rev()
+            .find(|m| m.key == *key && m.kind == Kind::Object)
+        else {
+            return Ok(None);
+        };
+        match m.child {
+            Some(child) => obj = child,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(obj.members.into_iter().map(|m| m.key).collect()))
+}
+
+pub(super) fn round_trip(text: &str, syntax: Syntax) -> Result<String, EditError> {
+    let (bom, body) = split_bom(text);
+    let root = CstRootNode::parse(body, &parse_options(syntax)).map_err(|e| jsonc_error(&e))?;
+    Ok(format!("{bom}{root}"))
+}
+
+fn literal(value: &str) -> String {
+    serde_json::to_string(value).expect("a string always serialises")
+}
+
+pub(super) fn apply(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+) -> Result<EditOutcome, EditError> {
+    apply_with(text, syntax, spec, change, true)
+}
+
+/// `allow_splice: false` sends every change through the CST (tests compare the two paths).
+pub(super) fn apply_with(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+    allow_splice: bool,
+) -> Result<EditOutcome, EditError> {
+    let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
+    let root = analyse(body, syntax, Some(spec), &[])?;
+    let loc = locate(body, &root, spec)?;
+    let plan = match plan(&loc, spec, change) {
+        Plan::Splice if !allow_splice => Plan::Cst,
+        p => p,
+    };
+    match plan {
+        Plan::Unchanged => Ok(EditOutcome::Unchanged),
+        Plan::Conflict => {
+            let e = loc.entry.as_ref().expect("a conflict has an entry");
+            Ok(EditOutcome::Conflict(state(body, e, spec)))
+        }
+        Plan::Indirect => {
+            let e = loc.entry.as_ref().expect("an indirect entry exists");
+            Ok(EditOutcome::Indirect(state(body, e, spec)))
+        }
+        Plan::Splice => {
+            let HeaderChange::Set(desired) = change else {
+                unreachable!("splices only set")
+            };
+            let (m, _) = loc.entry.as_ref().and_then(|e| e.auth.as_ref()).unwrap();
+            let splice = Splice {
+                range: bom.len() + m.value.start..bom.len() + m.value.end,
+                replacement: literal(desired.expose()),
+            };
+            verify_splice(text.unwrap_or(""), &splice, desired)?;
+            Ok(EditOutcome::Changed(Change {
+                kind: ChangeKind::Splice(splice),
+                notes: vec![Note::ReplacedHeader],
+            }))
+        }
+        Plan::Cst => {
+            let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
+            let entry_name = loc
+                .entry
+                .as_ref()
+                .map(|e| e.member.key.clone())
+                .unwrap_or_else(|| spec.name.clone());
+            let forced = loc.entry.as_ref().is_some_and(|e| e.conflict);
+            drop(root);
+            verify(&out, syntax, spec, change)?;
+            check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
+            let out = format!("{bom}{out}");
+            if text == Some(out.as_str()) {
+                return Ok(EditOutcome::Unchanged);
+            }
+            Ok(EditOutcome::Changed(Change {
+                kind: ChangeKind::Rewrite(out),
+                notes,
+            }))
+        }
+    }
+}
+
+enum Plan {
+    Unchanged,
+    Conflict,
+    Indirect,
+    Splice,
+    Cst,
+}
+
+fn plan(loc: &Located<'_>, spec: &EntrySpec, change: &HeaderChange) -> Plan {
+    let Some(e) = &loc.entry else {
+        return match change {
+            HeaderChange::Set(_) => Plan::Cst,
+            HeaderChange::Remove => Plan::Unchanged,
+        };
+    };
+    if e.conflict && !spec.force {
+        return Plan::Conflict;
+    }
+    if !e.other_auth.is_empty() && matches!(change, HeaderChange::Set(_)) {
+        return Plan::Indirect;
+    }
+    match change {
+        HeaderChange::Remove => {
+            if e.conflict || e.auth.is_none() {
+                Plan::Unchanged
+            } else {
+                Plan::Cst
+            }
+        }
+        HeaderChange::Set(desired) => {
+            if e.conflict || !e.missing_required.is_empty() {
+                return Plan::Cst;
+            }
+            match &e.auth {
+                None => Plan::Cst,
+                Some((_, v)) if v == desired.expose() => Plan::Unchanged,
+                Some(_) => Plan::Splice,
+            }
+        }
+    }
+}
+
+/// A splice replaces one string literal the scanner delimited in a validated document with
+/// another string literal, so the document's structure cannot change: checking the two literals
+/// proves the result (without re-reading a file of tens of MB).
+fn verify_splice(original: &str, s: &Splice, desired: &SecretHeader) -> Result<(), EditError> {
+    let old = original.as_bytes().get(s.range.clone()).unwrap_or_default();
+    let old_ok = old.len() >= 2
+        && old[0] == b'"'
+        && old[old.len() - 1] == b'"'
+        && scan::decode_string(old).is_some();
+    let new_ok =
+        serde_json::from_str::<String>(&s.replacement).is_ok_and(|v| v == desired.expose());
+    if old_ok && new_ok {
+        Ok(())
+    } else {
+        Err(EditError::Internal(
+            "the header literal to replace could not be verified".into(),
+        ))
+    }
+}
+
+fn scalar_input(s: &Scalar) -> CstInputValue {
+    match s {
+        Scalar::Str(v) => CstInputValue::String(v.clone()),
+        Scalar::Bool(b) => CstInputValue::Bool(*b),
+    }
+}
+
+fn template_input(spec: &EntrySpec, header: &SecretHeader) -> CstInputValue {
+    let members = spec
+        .template
+        .iter()
+        .map(|f| match f {
+            Field::Url => (
+                spec.url_key().to_string(),
+                CstInputValue::String(spec.url.clone()),
+            ),
+            Field::Headers => (
+                spec.headers_key.clone(),
+                CstInputValue::Object(vec![(
+                    AUTHORIZATION.to_string(),
+                    CstInputValue::String(header.expose().to_string()),
+                )]),
+            ),
+            Field::Value(k, v) => (k.clone(), scalar_input(v)),
+        })
+        .collect();
+    CstInputValue::Object(members)
+}
+
+/// The template position of a key (`None` when the template does not list it).
+fn template_pos(spec: &EntrySpec, key: &str) -> Option<usize> {
+    spec.template.iter().position(|f| match f {
+        Field::Url => key == spec.url_key(),
+        Field::Headers => key == spec.headers_key,
+        Field::Value(k, _) => k == key,
+    })
+}
+
+/// Inserts `key` into `obj` where the template order puts it: before the first existing
+/// member that the template lists after it, else at the end.
+fn insert_ordered(obj: &CstObject, spec: &EntrySpec, key: &str, value: CstInputValue) {
+    let props = obj.properties();
+    let index = template_pos(spec, key).and_then(|p| {
+        props.iter().position(|prop| {
+            prop.decoded_name()
+                .and_then(|n| template_pos(spec, &n))
+                .is_some_and(|q| q > p)
+        })
+    });
+    match index {
+        Some(i) => {
+            obj.insert(i, key, value);
+        }
+        None => {
+            obj.append(key, value);
+        }
+    }
+}
+
+fn internal(what: &str) -> EditError {
+    EditError::Internal(format!(
+        "the syntax tree disagrees with the scanner ({what})"
+    ))
+}
+
+fn one_line(body: &str, obj: &Obj) -> bool {
+    memchr::memchr(b'\n', &body.as_bytes()[obj.open..obj.close]).is_none()
+}
+
+fn cst_edit(
+    body: &str,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+    loc: &Located<'_>,
+) -> Result<(String, Vec<Note>), EditError> {
+    let mut notes = Vec::new();
+    // The root must stay alive while nodes are held (weak parent links).
+    // A blank file becomes a fresh document (no leading blank lines kept).
+    let source = if body.trim_ascii().is_empty() {
+        ""
+    } else {
+        body
+    };
+    let root = CstRootNode::parse(source, &parse_options(syntax)).map_err(|e| jsonc_error(&e))?;
+    let fresh = root.value().is_none();
+    let mut obj = root
+        .object_value_or_create()
+        .ok_or_else(|| internal("root"))?;
+    if fresh {
+        notes.push(Note::CreatedDocument);
+        for (k, v) in &spec.new_file_members {
+            obj.append(k, scalar_input(v));
+        }
+    }
+    let HeaderChange::Set(header) = change else {
+        // Removal: the entry and its header exist (see `plan`).
+        let e = loc.entry.as_ref().ok_or_else(|| internal("entry"))?;
+        for key in &spec.container {
+            obj = obj.object_value(key).ok_or_else(|| internal("container"))?;
+        }
+        let eobj = obj
+            .object_value(&e.member.key)
+            .ok_or_else(|| internal("entry"))?;
+        let hobj = eobj
+            .object_value(&spec.headers_key)
+            .ok_or_else(|| internal("headers"))?;
+        let (a, _) = e.auth.as_ref().ok_or_else(|| internal("header"))?;
+        hobj.get(&a.key).ok_or_else(|| internal("header"))?.remove();
+        notes.push(Note::RemovedHeader);
+        return Ok((root.to_string(), notes));
+    };
+    for (depth, key) in spec.container.iter().enumerate() {
+        match loc.levels.get(depth + 1) {
+            Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
+            None => {
+                if let Some(parent) = loc.levels.get(depth) {
+                    if one_line(body, parent) && !parent.members.is_empty() {
+                        notes.push(Note::Reformatted);
+                    }
+                }
+                obj = obj
+                    .object_value_or_create(key)
+                    .ok_or_else(|| internal("container"))?;
+                notes.push(Note::CreatedContainer(display_path(
+                    &spec.container[..=depth],
+                )));
+            }
+        }
+    }
+    match &loc.entry {
+        None => {
+            if let Some(c) = loc.container(spec) {
+                if one_line(body, c) && !c.members.is_empty() {
+                    notes.push(Note::Reformatted);
+                }
+            }
+            obj.append(&spec.name, template_input(spec, header));
+            notes.push(Note::CreatedEntry(spec.name.clone()));
+        }
+        Some(e) => {
+            let eobj = obj
+                .object_value(&e.member.key)
+                .ok_or_else(|| internal("entry"))?;
+            if one_line(body, e.obj)
+                && (e.headers.is_none() || !e.missing_required.is_empty() || e.url.is_none())
+            {
+                notes.push(Note::Reformatted);
+            }
+            if e.conflict {
+                // Forced takeover: point the entry at our URL.
+                match &e.url {
+                    Some((m, _)) => eobj
+                        .get(&m.key)
+                        .ok_or_else(|| internal("url"))?
+                        .set_value(CstInputValue::String(spec.url.clone())),
+                    None => insert_ordered(
+                        &eobj,
+                        spec,
+                        spec.url_key(),
+                        CstInputValue::String(spec.url.clone()),
+                    ),
+                }
+                notes.push(Note::SetUrl);
+            }
+            for &i in &e.missing_required {
+                let (k, v) = &spec.required[i];
+                insert_ordered(&eobj, spec, k, scalar_input(v));
+                notes.push(Note::AddedField(k.clone()));
+            }
+            let value = CstInputValue::String(header.expose().to_string());
+            match (&e.headers, &e.auth) {
+                (None, _) => {
+                    insert_ordered(
+                        &eobj,
+                        spec,
+                        &spec.headers_key,
+                        CstInputValue::Object(vec![(AUTHORIZATION.to_string(), value)]),
+                    );
+                    notes.push(Note::AddedHeader);
+                }
+                (Some(h), None) => {
+                    if one_line(body, h) && !h.members.is_empty() {
+                        notes.push(Note::Reformatted);
+                    }
+                    eobj.object_value(&spec.headers_key)
+                        .ok_or_else(|| internal("headers"))?
+                        .append(AUTHORIZATION, value);
+                    notes.push(Note::AddedHeader);
+                }
+                (Some(_), Some((a, old))) => {
+                    if old != header.expose() {
+                        eobj.object_value(&spec.headers_key)
+                            .ok_or_else(|| internal("headers"))?
+                            .get(&a.key)
+                            .ok_or_else(|| internal("header"))?
+                            .set_value(value);
+                        notes.push(Note::ReplacedHeader);
+                    }
+                }
+            }
+        }
+    }
+    Ok((root.to_string(), notes))
+}
+
+/// Re-reads edited text with the syntax's strictness and checks that our entry says what was
+/// asked. Never lets unverified text out.
+fn verify(
+    out: &str,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+) -> Result<(), EditError> {
+    let fail =
+        |why: String| EditError::Internal(format!("the edited text failed verification: {why}"));
+    let root = analyse(out, syntax, Some(spec), &[]).map_err(|e| fail(e.to_string()))?;
+    let loc = locate(out, &root, spec).map_err(|e| fail(e.to_string()))?;
+    let Some(e) = &loc.entry else {
+        return Err(fail("the entry is missing".into()));
+    };
+    if e.conflict {
+        return Err(fail("the entry has another URL".into()));
+    }
+    match change {
+        HeaderChange::Set(h) => {
+            if e.auth.as_ref().map(|(_, v)| v.as_str()) != Some(h.expose()) {
+                return Err(fail("the header does not hold the new value".into()));
+            }
+            if !e.missing_required.is_empty() {
+                return Err(fail("a required field is missing".into()));
+            }
+        }
+        HeaderChange::Remove => {
+            if e.auth.is_some() {
+                return Err(fail("the header is still present".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the edit changed nothing but what it may: every value outside our entry is equal
+/// before and after (created containers and a new document's first members excepted), and in
+/// our entry only the URL (on a forced takeover), missing required fields, the headers object
+/// and its Authorization key may differ.
+pub(super) fn check_untouched(
+    before: &str,
+    after: &str,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    entry_name: &str,
+    forced: bool,
+) -> Result<(), EditError> {
+    use jsonc_parser::{JsonObject, JsonValue};
+    let fail = |why: &str| {
+        EditError::Internal(format!("the edit would change more than the entry ({why})"))
+    };
+    let opts = ParseOptions {
+        allow_comments: true,
+        ..parse_options(syntax)
+    };
+    fn parse<'t>(t: &'t str, opts: &ParseOptions) -> Option<Result<Option<JsonValue<'t>>, ()>> {
+        Some(jsonc_parser::parse_to_value(t, opts).map_err(|_| ()))
+    }
+    let reparse = |r: Option<Result<_, ()>>| r.unwrap_or(Err(())).map_err(|_| fail("re-parse"));
+    let (Some(JsonValue::Object(after_root)), before_root) = (
+        reparse(parse(after, &opts))?,
+        reparse(parse(before, &opts))?,
+    ) else {
+        return Err(fail("top level"));
+    };
+    let fresh = before_root.is_none();
+    let before_root = match before_root {
+        Some(JsonValue::Object(o)) => o,
+        None => JsonObject::new(Default::default()),
+        Some(_) => return Err(fail("top level")),
+    };
+
+    /// Splits off our entry (or the first container level that did not exist before).
+    fn split<'a>(
+        obj: JsonObject<'a>,
+        path: &[String],
+        name: &str,
+        exists: &dyn Fn(usize) -> bool,
+        depth: usize,
+    ) -> (JsonObject<'a>, Option<JsonValue<'a>>) {
+        let mut map = obj.take_inner();
+        let taken = match path.split_first() {
+            None => map.remove(name),
+            Some((key, rest)) if exists(depth) => match map.remove(key.as_str()) {
+                Some(JsonValue::Object(child)) => {
+                    let (child, taken) = split(child, rest, name, exists, depth + 1);
+                    map.insert(key.clone().into(), JsonValue::Object(child));
+                    taken
+                }
+                Some(other) => {
+                    map.insert(key.clone().into(), other);
+                    None
+                }
+                None => None,
+            },
+            // A level created by the edit: it goes, and the entry is dug out of it.
+            Some((key, rest)) => {
+                let mut v = map.remove(key.as_str());
+                for k in rest.iter().map(String::as_str).chain([name]) {
+                    v = match v {
+                        Some(JsonValue::Object(o)) => o.take_inner().remove(k),
+                        _ => None,
+                    };
+                }
+                v
+            }
+        };
+        (JsonObject::new(map), taken)
+    }
+    // A container level exists after the edit as it did before when `before` has it.
+    let levels_before = {
+        let mut n = 0;
+        let mut cur = Some(&before_root);
+        for key in &spec.container {
+            match cur.and_then(|o| o.get_object(key)) {
+                Some(o) => {
+                    n += 1;
+                    cur = Some(o);
+                }
+                None => break,
+            }
+        }
+        n
+    };
+    let exists = |depth: usize| depth < levels_before;
+    let (mut after_rest, after_entry) = split(after_root, &spec.container, entry_name, &exists, 0);
+    let (before_rest, before_entry) = split(before_root, &spec.container, entry_name, &exists, 0);
+    if fresh || before.trim_ascii().is_empty() || only_comments(before) {
+        let mut map = after_rest.take_inner();
+        for (k, _) in &spec.new_file_members {
+            map.remove(k.as_str());
+        }
+        after_rest = JsonObject::new(map);
+    }
+    if after_rest != before_rest {
+        return Err(fail("outside the entry"));
+    }
+    let Some(JsonValue::Object(after_entry)) = after_entry else {
+        return Err(fail("the entry"));
+    };
+    let before_entry = match before_entry {
+        Some(JsonValue::Object(o)) => o,
+        None => JsonObject::new(Default::default()),
+        Some(_) => return Err(fail("the entry")),
+    };
+    let mut a = after_entry.take_inner();
+    let mut b = before_entry.take_inner();
+    let a_headers = a.remove(spec.headers_key.as_str());
+    let b_headers = b.remove(spec.headers_key.as_str());
+    let may_add = |k: &str| {
+        spec.required.iter().any(|(r, _)| r == k)
+            || (b.is_empty() && template_pos(spec, k).is_some())
+            || (forced && k == spec.url_key())
+    };
+    for (k, v) in &a {
+        let allowed = match b.get(k) {
+            Some(old) => old == v || (forced && spec.url_keys.iter().any(|u| u == k)),
+            None => may_add(k),
+        };
+        if !allowed {
+            return Err(fail("an entry member"));
+        }
+    }
+    if b.keys().any(|k| !a.contains_key(k)) {
+        return Err(fail("a removed entry member"));
+    }
+    let strip = |h: Option<JsonValue<'_>>| -> Result<Vec<(String, String)>, EditError> {
+        match h {
+            None => Ok(Vec::new()),
+            Some(JsonValue::Object(o)) => {
+                let mut v: Vec<(String, String)> = o
+                    .take_inner()
+                    .into_iter()
+                    .filter(|(k, _)| !k.eq_ignore_ascii_case(AUTHORIZATION))
+                    .map(|(k, v)| (k.into_owned(), format!("{v:?}")))
+                    .collect();
+                v.sort();
+                Ok(v)
+            }
+            Some(_) => Err(fail("headers")),
+        }
+    };
+    if strip(a_headers)? != strip(b_headers)? {
+        return Err(fail("another header"));
+    }
+    Ok(())
+}
+
+/// The text holds nothing but whitespace and comments.
+pub(super) fn only_comments(text: &str) -> bool {
+    matches!(
+        Scanner::new(text, |_, _| false).scan(),
+        Ok((Root::Empty, _, _))
+    )
+}

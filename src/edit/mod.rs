@@ -1,0 +1,503 @@
+//! Format-preserving edits of MCP client config files: text in, text out, no file I/O.
+//! JSON/JSONC goes through a fast span scanner (replacing a header is a byte splice) and, when
+//! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
+
+mod json;
+mod scan;
+mod token;
+mod toml;
+
+use std::fmt;
+use std::ops::Range;
+
+pub use token::{validate_token, TokenError};
+
+/// The dialect a config file is written in, with the strictness its client enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Syntax {
+    /// Plain JSON (Claude Code's `~/.claude.json` and `.mcp.json`, Cursor, Windsurf): a comment or
+    /// trailing comma already in the file is refused, and none is ever written.
+    StrictJson,
+    /// JSON with comments and trailing commas (opencode, VS Code, Zed).
+    Jsonc,
+    /// JSON with comments but no trailing commas (Gemini CLI, which fails on one).
+    JsoncNoTrailingCommas,
+    /// TOML (Codex CLI).
+    Toml,
+}
+
+impl Syntax {
+    pub fn is_json(self) -> bool {
+        !matches!(self, Syntax::Toml)
+    }
+}
+
+/// A scalar value written into a new entry or added as a required field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scalar {
+    Str(String),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub fn str(s: &str) -> Self {
+        Scalar::Str(s.to_string())
+    }
+}
+
+/// One member of the entry template, in the order a new entry lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// The URL, under the first of [`EntrySpec::url_keys`].
+    Url,
+    /// The headers object ([`EntrySpec::headers_key`]) holding `Authorization`.
+    Headers,
+    /// A fixed member such as `"type": "http"`.
+    Value(String, Scalar),
+}
+
+/// Where a client keeps its servers and what our entry looks like there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySpec {
+    /// Key path from the document root to the object holding the servers, e.g. `["mcpServers"]`
+    /// or `["projects", "/abs/project", "mcpServers"]`. Keys are opaque strings.
+    pub container: Vec<String>,
+    /// The server name to create or look for first (default `figma`).
+    pub name: String,
+    /// The MCP URL; entries are also found by URL (a trailing `/` is ignored).
+    pub url: String,
+    /// Keys that may hold the URL in an entry; the first is the one written (`url`, `httpUrl`,
+    /// `serverUrl`).
+    pub url_keys: Vec<String>,
+    /// The key of the headers object (`headers`, or `http_headers` for Codex).
+    pub headers_key: String,
+    /// Members of a new entry, in order.
+    pub template: Vec<Field>,
+    /// Members added to an existing entry only when missing (never changed when present).
+    pub required: Vec<(String, Scalar)>,
+    /// Top-level members written first when the document is created from nothing
+    /// (opencode's `$schema`).
+    pub new_file_members: Vec<(String, Scalar)>,
+    /// Keys that make the client take its credentials from elsewhere (Codex
+    /// `bearer_token_env_var`, Claude `headersHelper`): a header we write there would be ignored
+    /// or overridden, so [`apply`] leaves such an entry alone ([`EditOutcome::Indirect`]).
+    pub auth_alternatives: Vec<String>,
+    /// Take over an entry named [`EntrySpec::name`] whose URL points elsewhere.
+    pub force: bool,
+}
+
+impl EntrySpec {
+    /// The key under which a new entry gets its URL.
+    pub fn url_key(&self) -> &str {
+        self.url_keys.first().map(String::as_str).unwrap_or("url")
+    }
+
+    pub(crate) fn url_matches(&self, other: &str) -> bool {
+        normalize_url(&self.url) == normalize_url(other)
+    }
+}
+
+fn normalize_url(url: &str) -> &str {
+    url.trim().trim_end_matches('/')
+}
+
+/// The header name we write.
+pub const AUTHORIZATION: &str = "Authorization";
+
+/// A header value that carries a secret (`Bearer <token>`): redacted `Debug`, no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretHeader(String);
+
+impl SecretHeader {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// `Bearer <token>`.
+    pub fn bearer(token: &crate::secret::AccessToken) -> Self {
+        Self(format!("Bearer {}", token.expose()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The token part of a `Bearer …` value, if it is one.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let v = self.0.trim_start();
+        let (scheme, rest) = v.split_at(v.find(' ')?);
+        scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+    }
+
+    pub fn masked(&self) -> String {
+        match self.bearer_token() {
+            Some(t) => format!("Bearer {}", crate::secret::mask(t)),
+            None => crate::secret::mask(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for SecretHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretHeader([redacted])")
+    }
+}
+
+/// What to do with our `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderChange {
+    /// Set it (creating the entry, headers object and container as needed).
+    Set(SecretHeader),
+    /// Remove only the `Authorization` key of our entry (`logout --write`); nothing is created.
+    Remove,
+}
+
+/// What a file says about our server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inspection {
+    /// No entry named [`EntrySpec::name`] and none with our URL (the container may be missing too).
+    Missing,
+    /// Our entry: named [`EntrySpec::name`] with our URL, or another name with our URL.
+    Found(EntryState),
+    /// An entry named [`EntrySpec::name`] whose URL is not ours (or which has no URL), and no
+    /// other entry with our URL. Left alone unless [`EntrySpec::force`].
+    Conflict(EntryState),
+}
+
+impl Inspection {
+    pub fn entry(&self) -> Option<&EntryState> {
+        match self {
+            Inspection::Missing => None,
+            Inspection::Found(e) | Inspection::Conflict(e) => Some(e),
+        }
+    }
+}
+
+/// An entry as found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryState {
+    /// Its name in the container (may differ from [`EntrySpec::name`] when found by URL).
+    pub name: String,
+    /// 1-based line of the entry's key.
+    pub line: usize,
+    /// The URL it holds, if any (under any of [`EntrySpec::url_keys`]).
+    pub url: Option<String>,
+    /// `enabled` when present as a boolean (opencode V1).
+    pub enabled: Option<bool>,
+    /// `disabled` when present as a boolean (opencode V2 and others).
+    pub disabled: Option<bool>,
+    /// The spelling of the Authorization header key found (`Authorization`, `authorization`…).
+    pub authorization_key: Option<String>,
+    /// The current Authorization value, raw: treat it as a secret.
+    pub authorization: Option<SecretHeader>,
+    /// Required fields ([`EntrySpec::required`]) that are missing.
+    pub missing_required: Vec<String>,
+    /// Keys of [`EntrySpec::auth_alternatives`] present in the entry.
+    pub other_auth: Vec<String>,
+}
+
+impl EntryState {
+    /// `enabled: false` or `disabled: true`.
+    pub fn is_disabled(&self) -> bool {
+        self.enabled == Some(false) || self.disabled == Some(true)
+    }
+
+    /// The Authorization value refers to a variable or file instead of holding a token
+    /// (`${VAR}`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`).
+    pub fn authorization_is_reference(&self) -> bool {
+        self.authorization.as_ref().is_some_and(|a| {
+            a.expose().contains("${")
+                || a.expose().contains("{env:")
+                || a.expose().contains("{file:")
+        })
+    }
+}
+
+/// The result of [`apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// The file already says what we want (or there is nothing to remove).
+    Unchanged,
+    /// Not changed: an entry named [`EntrySpec::name`] points at another URL; use `force`.
+    Conflict(EntryState),
+    /// Not changed: the entry takes its credentials from elsewhere
+    /// ([`EntryState::other_auth`]); a static header would not be used.
+    Indirect(EntryState),
+    /// The file must change.
+    Changed(Change),
+}
+
+/// A change to a file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// What was done, in order, for messages and previews.
+    pub notes: Vec<Note>,
+}
+
+impl Change {
+    /// The full new text (contains the secret), given the original text (`None` for a missing file).
+    pub fn materialize(&self, original: Option<&str>) -> String {
+        match &self.kind {
+            ChangeKind::Splice(s) => s.apply_to(original.unwrap_or("")),
+            ChangeKind::Rewrite(t) => t.clone(),
+        }
+    }
+
+    pub fn splice(&self) -> Option<&Splice> {
+        match &self.kind {
+            ChangeKind::Splice(s) => Some(s),
+            ChangeKind::Rewrite(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Change")
+            .field("kind", &self.kind)
+            .field("notes", &self.notes)
+            .finish()
+    }
+}
+
+/// How the new text is made.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Replace `range` of the original bytes with `replacement`; everything else is untouched.
+    Splice(Splice),
+    /// The whole new text (the file is created, or members were inserted or removed).
+    Rewrite(String),
+}
+
+impl fmt::Debug for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChangeKind::Splice(s) => f.debug_tuple("Splice").field(s).finish(),
+            ChangeKind::Rewrite(t) => write!(f, "Rewrite([{} bytes, redacted])", t.len()),
+        }
+    }
+}
+
+/// A byte range of the original text (BOM included) and the literal that replaces it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Splice {
+    pub range: Range<usize>,
+    /// The new literal, already escaped (e.g. `"Bearer abc"` with its quotes). Secret.
+    pub replacement: String,
+}
+
+impl Splice {
+    pub fn apply_to(&self, original: &str) -> String {
+        let mut out = String::with_capacity(original.len() + self.replacement.len());
+        out.push_str(&original[..self.range.start]);
+        out.push_str(&self.replacement);
+        out.push_str(&original[self.range.end..]);
+        out
+    }
+}
+
+impl fmt::Debug for Splice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Splice")
+            .field("range", &self.range)
+            .field("replacement", &"[redacted]")
+            .finish()
+    }
+}
+
+/// One step of a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    CreatedDocument,
+    CreatedContainer(String),
+    CreatedEntry(String),
+    AddedField(String),
+    SetUrl,
+    AddedHeader,
+    ReplacedHeader,
+    RemovedHeader,
+    /// A one-line object was expanded onto several lines to receive a member.
+    Reformatted,
+}
+
+/// Why a file cannot be read or edited. Messages name lines, columns and key paths, never values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("line {line}, column {column}: not valid UTF-8 (byte offset {offset})")]
+    NotUtf8 {
+        offset: usize,
+        line: usize,
+        column: usize,
+    },
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("line {line}, column {column}: {what} is not allowed here: {why}")]
+    Strictness {
+        line: usize,
+        column: usize,
+        what: &'static str,
+        why: &'static str,
+    },
+    #[error(
+        "line {line}, column {column}: duplicate key `{path}` (also on line {first_line}); \
+         clients use the last one — remove one of them"
+    )]
+    DuplicateKey {
+        path: String,
+        first_line: usize,
+        line: usize,
+        column: usize,
+    },
+    #[error("line {line}, column {column}: `{path}` is {found}, expected {expected}")]
+    WrongType {
+        path: String,
+        found: &'static str,
+        expected: &'static str,
+        line: usize,
+        column: usize,
+    },
+    #[error("internal error: {0} (nothing was written; please report this)")]
+    Internal(String),
+}
+
+impl EditError {
+    /// The 1-based line the error points at, if any.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            EditError::NotUtf8 { line, .. }
+            | EditError::Syntax { line, .. }
+            | EditError::Strictness { line, .. }
+            | EditError::DuplicateKey { line, .. }
+            | EditError::WrongType { line, .. } => Some(*line),
+            EditError::Internal(_) => None,
+        }
+    }
+
+    /// A short stable name of the variant (used by fixtures).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EditError::NotUtf8 { .. } => "not-utf8",
+            EditError::Syntax { .. } => "syntax",
+            EditError::Strictness { .. } => "strictness",
+            EditError::DuplicateKey { .. } => "duplicate-key",
+            EditError::WrongType { .. } => "wrong-type",
+            EditError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Checks that `bytes` are UTF-8 and returns them as text; the error gives the byte offset of
+/// the first invalid byte.
+pub fn from_bytes(bytes: &[u8]) -> Result<&str, EditError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        // The prefix is valid UTF-8 by definition.
+        let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or("");
+        let (line, column) = line_col(prefix, offset);
+        EditError::NotUtf8 {
+            offset,
+            line,
+            column,
+        }
+    })
+}
+
+/// Reads what `text` (`None`: the file does not exist) says about our entry.
+pub fn inspect(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+) -> Result<Inspection, EditError> {
+    match syntax {
+        Syntax::Toml => toml::inspect(text, spec),
+        _ => json::inspect(text, syntax, spec),
+    }
+}
+
+/// Computes the edit that makes `text` hold `change` for our entry. The result is verified by
+/// re-parsing it with the syntax's strictness and reading the header back.
+pub fn apply(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    change: &HeaderChange,
+) -> Result<EditOutcome, EditError> {
+    match syntax {
+        Syntax::Toml => toml::apply(text, spec, change),
+        _ => json::apply(text, syntax, spec, change),
+    }
+}
+
+/// Keys of the object at `path` (JSON syntaxes only), `None` when the path does not lead to an
+/// object. Used to detect layouts such as opencode's V2 `mcp.servers`.
+pub fn object_keys(
+    text: &str,
+    syntax: Syntax,
+    path: &[&str],
+) -> Result<Option<Vec<String>>, EditError> {
+    match syntax {
+        Syntax::Toml => toml::table_keys(text, path),
+        _ => json::object_keys(text, syntax, path),
+    }
+}
+
+/// Parses and prints the text without an edit (the round-trip guarantee the fixtures test).
+pub fn round_trip(text: &str, syntax: Syntax) -> Result<String, EditError> {
+    match syntax {
+        Syntax::Toml => toml::round_trip(text),
+        _ => json::round_trip(text, syntax),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `pos` of `text`.
+pub(crate) fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let bytes = text.as_bytes();
+    let before = &bytes[..pos];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map(|i| i + 1).unwrap_or(0);
+    let column = text
+        .get(line_start..pos)
+        .map(|s| s.chars().count())
+        .unwrap_or(pos - line_start)
+        + 1;
+    (line, column)
+}
+
+const BOM: &str = "\u{feff}";
+
+/// Splits a leading UTF-8 BOM off.
+pub(crate) fn split_bom(text: &str) -> (&'static str, &str) {
+    match text.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", text),
+    }
+}
+
+/// Joins a key path for messages: `mcpServers.figma.headers`, quoting keys with dots or spaces.
+pub(crate) fn display_path<S: AsRef<str>>(keys: &[S]) -> String {
+    let mut out = String::new();
+    for (i, k) in keys.iter().enumerate() {
+        let k = k.as_ref();
+        let plain = !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+        if i > 0 {
+            out.push('.');
+        }
+        if plain {
+            out.push_str(k);
+        } else {
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,383 @@
+use super::*;
+
+const OLD: &str = "figu_FIXTURE_OLD_TOKEN";
+const NEW: &str = "figu_FIXTURE_NEW_TOKEN";
+
+fn claude_spec() -> EntrySpec {
+    EntrySpec {
+        container: vec!["mcpServers".into()],
+        name: "figma".into(),
+        url: "https://mcp.figma.com/mcp".into(),
+        url_keys: vec!["url".into()],
+        headers_key: "headers".into(),
+        template: vec![
+            Field::Value("type".into(), Scalar::str("http")),
+            Field::Url,
+            Field::Headers,
+        ],
+        required: vec![("type".into(), Scalar::str("http"))],
+        new_file_members: vec![],
+        auth_alternatives: vec![],
+        force: false,
+    }
+}
+
+fn set(t: &str) -> HeaderChange {
+    HeaderChange::Set(SecretHeader::new(format!("Bearer {t}")))
+}
+
+fn changed(outcome: EditOutcome) -> Change {
+    match outcome {
+        EditOutcome::Changed(c) => c,
+        other => panic!("expected a change, got {other:?}"),
+    }
+}
+
+fn entry_json(indent: &str, nl: &str, token: &str) -> String {
+    let i = |n: usize| indent.repeat(n);
+    format!(
+        "{{{nl}{}\"mcpServers\": {{{nl}{}\"figma\": {{{nl}{}\"type\": \"http\",{nl}{}\"url\": \"https://mcp.figma.com/mcp\",{nl}{}\"headers\": {{{nl}{}\"Authorization\": \"Bearer {token}\"{nl}{}}}{nl}{}}}{nl}{}}}{nl}}}",
+        i(1), i(2), i(3), i(3), i(3), i(4), i(3), i(2), i(1)
+    )
+}
+
+#[test]
+fn splice_and_cst_paths_give_identical_output() {
+    let inputs = [
+        entry_json("  ", "\n", OLD),
+        entry_json("\t", "\r\n", OLD),
+        format!("\u{feff}{}\n", entry_json("    ", "\n", OLD)),
+        format!(
+            "// c\n{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp/\", \"headers\": {{\"authorization\": /* x */ \"Bearer {OLD}\",}},}},}},}}"
+        ),
+        tests_big::big_claude_json(1),
+    ];
+    for (i, input) in inputs.iter().enumerate() {
+        let syntax = if input.contains("//") {
+            Syntax::Jsonc
+        } else {
+            Syntax::StrictJson
+        };
+        let spec = claude_spec();
+        let fast = changed(apply(Some(input), syntax, &spec, &set(NEW)).unwrap());
+        assert!(fast.splice().is_some(), "input {i} should splice");
+        let slow = changed(json::apply_with(Some(input), syntax, &spec, &set(NEW), false).unwrap());
+        assert!(slow.splice().is_none());
+        let fast_text = fast.materialize(Some(input));
+        assert_eq!(fast_text, slow.materialize(Some(input)), "input {i}");
+        assert_eq!(
+            fast_text.replace(NEW, OLD),
+            *input,
+            "only the literal changed"
+        );
+    }
+}
+
+#[test]
+fn splice_covers_exactly_the_old_literal_with_bom_offset() {
+    let input = format!("\u{feff}{}", entry_json("  ", "\n", OLD));
+    let c = changed(apply(Some(&input), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap());
+    let s = c.splice().unwrap();
+    assert_eq!(&input[s.range.clone()], format!("\"Bearer {OLD}\""));
+    assert_eq!(s.replacement, format!("\"Bearer {NEW}\""));
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let input = entry_json("  ", "\n", OLD);
+    let spec = claude_spec();
+    let splice = apply(Some(&input), Syntax::StrictJson, &spec, &set(NEW)).unwrap();
+    let rewrite = apply(None, Syntax::StrictJson, &spec, &set(NEW)).unwrap();
+    let inspection = inspect(Some(&input), Syntax::StrictJson, &spec).unwrap();
+    for out in [
+        format!("{splice:?}"),
+        format!("{rewrite:?}"),
+        format!("{inspection:?}"),
+        format!("{:?}", set(NEW)),
+    ] {
+        assert!(!out.contains("FIXTURE"), "{out}");
+    }
+}
+
+#[test]
+fn error_messages_never_show_values() {
+    let spec = claude_spec();
+    let bad = [
+        format!("{{\"mcpServers\": {{\"figma\": {{\"headers\": {{\"Authorization\": \"Bearer {OLD}\" \"x\": 1}}}}}}}}"),
+        format!("{{\"mcpServers\": {{\"figma\": {{\"headers\": {{\"Authorization\": \"Bearer {OLD}\\q\"}}}}}}}}"),
+        format!("{{\"mcpServers\": {{\"figma\": {{\"headers\": {{\"Authorization\": [\"Bearer {OLD}\"]}}}}}}}}"),
+        format!("{{\"mcpServers\": {{\"figma\": {{\"headers\": {{\"Authorization\": \"Bearer {OLD}\", \"Authorization\": \"x\"}}}}}}}}"),
+        format!("{{\"mcpServers\": {{\"figma\": {{\"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}} // c"),
+        format!("{{\"mcpServers\": {{\"figma\": \"Bearer {OLD}\"}}}}"),
+    ];
+    for (i, text) in bad.iter().enumerate() {
+        for syntax in [Syntax::StrictJson, Syntax::Jsonc] {
+            if let Err(e) = apply(Some(text), syntax, &spec, &set(NEW)) {
+                let msg = e.to_string();
+                assert!(!msg.contains("FIXTURE"), "{i}: {msg}");
+                assert!(e.line().is_some(), "{i}: {msg}");
+            } else {
+                assert!(i == 4 && syntax == Syntax::Jsonc, "input {i} should fail");
+            }
+        }
+    }
+}
+
+#[test]
+fn duplicate_keys_name_both_lines() {
+    let text = "{\n  \"mcpServers\": {\n    \"figma\": {\"url\": \"https://mcp.figma.com/mcp\"},\n    \"figma\": {\"url\": \"https://mcp.figma.com/mcp\"}\n  }\n}";
+    let err = inspect(Some(text), Syntax::StrictJson, &claude_spec()).unwrap_err();
+    assert_eq!(
+        err,
+        EditError::DuplicateKey {
+            path: "mcpServers.figma".into(),
+            first_line: 3,
+            line: 4,
+            column: 5,
+        }
+    );
+    assert!(err.to_string().contains("also on line 3"), "{err}");
+}
+
+#[test]
+fn strictness_errors_say_why() {
+    let e = apply(
+        Some("{\n  // x\n}"),
+        Syntax::StrictJson,
+        &claude_spec(),
+        &set(NEW),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        EditError::Strictness {
+            line: 2,
+            column: 3,
+            what: "a comment",
+            ..
+        }
+    ));
+    assert!(e.to_string().contains("Claude Code discards"), "{e}");
+    let e = apply(
+        Some("{\"a\": [1,]}"),
+        Syntax::JsoncNoTrailingCommas,
+        &claude_spec(),
+        &set(NEW),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("Gemini"), "{e}");
+    // JSON5 leniency is off in JSONC files too.
+    for bad in [
+        "{a: 1}",
+        "{\"a\": 0x10}",
+        "{\"a\": 'x'}",
+        "{\"a\": 1 \"b\": 2}",
+        "{\"a\": +1}",
+        "{\"a\": .5}",
+        "{\"a\": NaN}",
+    ] {
+        assert!(
+            apply(Some(bad), Syntax::Jsonc, &claude_spec(), &set(NEW)).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn from_bytes_reports_the_offset_of_invalid_utf8() {
+    let bytes = b"{\n  \"a\": \"caf\xe9\"\n}";
+    let e = from_bytes(bytes).unwrap_err();
+    assert_eq!(
+        e,
+        EditError::NotUtf8 {
+            offset: 13,
+            line: 2,
+            column: 12
+        }
+    );
+    assert_eq!(from_bytes("{}".as_bytes()).unwrap(), "{}");
+}
+
+#[test]
+fn inspect_reports_the_entry() {
+    let spec = claude_spec();
+    let text = format!(
+        "{{\"mcpServers\": {{\"other\": {{\"url\": \"https://mcp.figma.com/mcp/\", \"disabled\": true, \"headers\": {{\"AUTHORIZATION\": \"Bearer {OLD}\"}}}}}}}}"
+    );
+    let Inspection::Found(e) = inspect(Some(&text), Syntax::StrictJson, &spec).unwrap() else {
+        panic!()
+    };
+    assert_eq!(e.name, "other");
+    assert_eq!(e.url.as_deref(), Some("https://mcp.figma.com/mcp/"));
+    assert!(e.is_disabled());
+    assert_eq!(e.authorization_key.as_deref(), Some("AUTHORIZATION"));
+    assert_eq!(e.authorization.as_ref().unwrap().bearer_token(), Some(OLD));
+    assert_eq!(e.missing_required, vec!["type".to_string()]);
+    assert!(!e.authorization_is_reference());
+
+    let desktop = "{\"mcpServers\": {\"figma\": {\"url\": \"http://127.0.0.1:3845/mcp\"}}}";
+    assert!(matches!(
+        inspect(Some(desktop), Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Conflict(EntryState { ref url, .. }) if url.as_deref() == Some("http://127.0.0.1:3845/mcp")
+    ));
+    assert_eq!(
+        inspect(None, Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Missing
+    );
+    assert_eq!(
+        inspect(Some(""), Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Missing
+    );
+    assert_eq!(
+        inspect(Some("{\"mcpServers\": {}}"), Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Missing
+    );
+}
+
+#[test]
+fn keys_with_dots_and_slashes_are_opaque() {
+    let mut spec = claude_spec();
+    spec.container = vec!["projects".into(), "/a.b/c d".into(), "mcpServers".into()];
+    let text = "{\"projects\": {\"/a.b\": {}, \"/a.b/c d\": {\"x\": 1}}}";
+    let c = changed(apply(Some(text), Syntax::StrictJson, &spec, &set(NEW)).unwrap());
+    let out = c.materialize(Some(text));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["projects"]["/a.b/c d"]["mcpServers"]["figma"]["headers"]["Authorization"],
+        format!("Bearer {NEW}")
+    );
+    assert_eq!(v["projects"]["/a.b"], serde_json::json!({}));
+}
+
+#[test]
+fn notes_describe_the_change() {
+    let spec = claude_spec();
+    let c = changed(apply(None, Syntax::StrictJson, &spec, &set(NEW)).unwrap());
+    assert_eq!(
+        c.notes,
+        vec![
+            Note::CreatedDocument,
+            Note::CreatedContainer("mcpServers".into()),
+            Note::CreatedEntry("figma".into())
+        ]
+    );
+    let one_line = "{\"mcpServers\": {\"other\": {\"url\": \"https://x\"}}}";
+    let c = changed(apply(Some(one_line), Syntax::StrictJson, &spec, &set(NEW)).unwrap());
+    assert!(c.notes.contains(&Note::Reformatted), "{:?}", c.notes);
+}
+
+#[test]
+fn object_keys_probes_a_path() {
+    let text = "{\"mcp\": {\"servers\": {\"a\": {}, \"b\": {}}}}";
+    assert_eq!(
+        object_keys(text, Syntax::Jsonc, &["mcp", "servers"]).unwrap(),
+        Some(vec!["a".to_string(), "b".to_string()])
+    );
+    assert_eq!(object_keys(text, Syntax::Jsonc, &["nope"]).unwrap(), None);
+    assert_eq!(
+        object_keys(
+            "[mcp_servers.a]\n[mcp_servers.b]\n",
+            Syntax::Toml,
+            &["mcp_servers"]
+        )
+        .unwrap(),
+        Some(vec!["a".to_string(), "b".to_string()])
+    );
+}
+
+#[test]
+fn toml_keeps_comments_crlf_and_bom() {
+    let mut spec = claude_spec();
+    spec.container = vec!["mcp_servers".into()];
+    spec.headers_key = "http_headers".into();
+    spec.template = vec![Field::Url, Field::Headers];
+    spec.required = vec![];
+    let text = format!(
+        "\u{feff}# top\r\n[mcp_servers.figma] # entry\r\nurl = \"https://mcp.figma.com/mcp\"\r\n# headers\r\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" }} # token\r\n"
+    );
+    let c = changed(apply(Some(&text), Syntax::Toml, &spec, &set(NEW)).unwrap());
+    assert_eq!(c.materialize(Some(&text)), text.replace(OLD, NEW));
+    assert_eq!(round_trip(&text, Syntax::Toml).unwrap(), text);
+    let e = apply(
+        Some("[mcp_servers.figma]\nurl = 3\n"),
+        Syntax::Toml,
+        &spec,
+        &set(NEW),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            EditError::WrongType {
+                line: 2,
+                found: "an integer",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+#[ignore = "timing; run with --release -- --ignored"]
+fn timing_50mb_splice() {
+    let text = tests_big::big_claude_json(50);
+    let spec = claude_spec();
+    let t = std::time::Instant::now();
+    let r = apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap();
+    let el = t.elapsed();
+    assert!(matches!(&r, EditOutcome::Changed(c) if c.splice().is_some()));
+    println!("{} MB: find + splice {el:?}", text.len() / 1_000_000);
+}
+
+mod tests_big {
+    /// A `~/.claude.json`-shaped document of about `mb` megabytes: 2-space pretty JSON, a large
+    /// `projects` map with history arrays, `mcpServers` after it.
+    pub(crate) fn big_claude_json(mb: usize) -> String {
+        let mut s = String::from("{\n  \"numStartups\": 12,\n  \"projects\": {\n");
+        let mut i = 0;
+        while s.len() < mb * 1_000_000 {
+            if i > 0 {
+                s.push_str(",\n");
+            }
+            s.push_str(&format!(
+                "    \"/home/user/src/project-{i}\": {{\n      \"allowedTools\": [],\n      \"history\": [\n"
+            ));
+            for j in 0..40 {
+                s.push_str(&format!(
+                    "        {{\n          \"display\": \"fix the \\\"flaky\\\" test number {j} in module {i} — and refactor\",\n          \"pastedContents\": {{}}\n        }}{}\n",
+                    if j < 39 { "," } else { "" }
+                ));
+            }
+            s.push_str("      ],\n      \"mcpServers\": {},\n      \"hasTrustDialogAccepted\": true,\n      \"lastCost\": 0.1234\n    }");
+            i += 1;
+        }
+        s.push_str("\n  },\n  \"mcpServers\": {\n    \"figma\": {\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {\n        \"Authorization\": \"Bearer figu_FIXTURE_OLD_TOKEN\"\n      }\n    }\n  }\n}");
+        s
+    }
+}
+
+#[test]
+fn the_untouched_check_catches_collateral_changes() {
+    let spec = claude_spec();
+    let before = "{\"a\": 1, \"mcpServers\": {\"other\": {\"url\": \"x\"}, \"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {\"X\": \"1\"}}}}";
+    let good = "{\"a\": 1, \"mcpServers\": {\"other\": {\"url\": \"x\"}, \"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {\"X\": \"1\", \"Authorization\": \"Bearer t\"}}}}";
+    let check = |after: &str| {
+        json::check_untouched(before, after, Syntax::StrictJson, &spec, "figma", false)
+    };
+    assert!(check(good).is_ok());
+    for bad in [
+        good.replace("\"a\": 1", "\"a\": 1.0"),
+        good.replace("\"url\": \"x\"", "\"url\": \"y\""),
+        good.replace("\"timeout\": 5", "\"timeout\": 6"),
+        good.replace("\"timeout\": 5, ", ""),
+        good.replace("\"X\": \"1\", ", ""),
+        good.replace("https://mcp.figma.com/mcp", "https://elsewhere"),
+        good.replace(
+            "\"type\": \"http\", ",
+            "\"type\": \"http\", \"extra\": true, ",
+        ),
+    ] {
+        assert!(matches!(check(&bad), Err(EditError::Internal(_))), "{bad}");
+    }
+}

@@ -1,0 +1,235 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+use crate::edit::{EditOutcome, SecretHeader};
+
+fn env_in(root: &Path, cwd: &str, vars: &[(&str, &str)]) -> Env {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Env::new(root.join("home"), root.join(cwd), vars)
+}
+
+fn rel(root: &Path, files: &[ConfigFile]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn ids_are_unique_and_found() {
+    let ids: Vec<&str> = all().iter().map(|t| t.id()).collect();
+    assert_eq!(
+        ids,
+        ["opencode", "claude", "cursor", "codex", "gemini", "vscode", "windsurf", "zed"]
+    );
+    for id in ids {
+        assert_eq!(by_id(id).unwrap().id(), id);
+        assert!(!by_id(id).unwrap().reload_hint().is_empty());
+        assert_eq!(by_id(id).unwrap().modes(), &[Mode::Inline]);
+    }
+    assert!(by_id("nope").is_none());
+}
+
+#[test]
+fn opencode_files_follow_the_merge_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/sub")).unwrap();
+    let env = env_in(
+        &root,
+        "home/repo/sub",
+        &[(
+            "OPENCODE_CONFIG",
+            root.join("custom.json").to_str().unwrap(),
+        )],
+    );
+    let t = by_id("opencode").unwrap();
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::User)),
+        [
+            "home/.config/opencode/config.json",
+            "home/.config/opencode/opencode.json",
+            "home/.config/opencode/opencode.jsonc",
+            "custom.json",
+        ]
+    );
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::Project)),
+        [
+            "home/repo/opencode.json",
+            "home/repo/sub/opencode.json",
+            "home/repo/opencode.jsonc",
+            "home/repo/sub/opencode.jsonc",
+            "home/repo/.opencode/opencode.json",
+            "home/repo/.opencode/opencode.jsonc",
+            "home/repo/sub/.opencode/opencode.json",
+            "home/repo/sub/.opencode/opencode.jsonc",
+        ]
+    );
+    assert_eq!(
+        rel(&root, &[t.default_file(&env, Scope::Project).unwrap()]),
+        ["home/repo/opencode.json"]
+    );
+    assert!(t.files(&env, Scope::Local).is_empty());
+}
+
+#[test]
+fn claude_scopes_use_the_project_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/a")).unwrap();
+    let env = env_in(&root, "home/repo/a", &[]);
+    let t = by_id("claude").unwrap();
+    let local = t.files(&env, Scope::Local);
+    assert_eq!(rel(&root, &local), ["home/.claude.json"]);
+    let key = root.join("home/repo").display().to_string();
+    assert_eq!(
+        local[0].shape,
+        Shape::Claude {
+            project: Some(key.clone())
+        }
+    );
+    let spec = local[0].spec(None, &Server::default()).unwrap();
+    assert_eq!(spec.container, ["projects", key.as_str(), "mcpServers"]);
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::Project)),
+        ["home/repo/.mcp.json"]
+    );
+    let moved = env_in(
+        &root,
+        "home/repo/a",
+        &[("CLAUDE_CONFIG_DIR", root.join("cfg").to_str().unwrap())],
+    );
+    assert_eq!(
+        rel(&root, &t.files(&moved, Scope::User)),
+        ["cfg/.claude.json"]
+    );
+}
+
+#[test]
+fn other_clients_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/a")).unwrap();
+    let env = env_in(&root, "home/repo/a", &[]);
+    let one = |id: &str, scope| rel(&root, &by_id(id).unwrap().files(&env, scope));
+    assert_eq!(one("cursor", Scope::User), ["home/.cursor/mcp.json"]);
+    assert_eq!(
+        one("cursor", Scope::Project),
+        ["home/repo/.cursor/mcp.json"]
+    );
+    assert_eq!(one("codex", Scope::User), ["home/.codex/config.toml"]);
+    assert_eq!(
+        one("codex", Scope::Project),
+        [
+            "home/repo/.codex/config.toml",
+            "home/repo/a/.codex/config.toml"
+        ]
+    );
+    assert_eq!(one("gemini", Scope::User), ["home/.gemini/settings.json"]);
+    assert_eq!(
+        one("gemini", Scope::Project),
+        ["home/repo/a/.gemini/settings.json"]
+    );
+    assert_eq!(
+        one("vscode", Scope::Project),
+        ["home/repo/.vscode/mcp.json"]
+    );
+    assert_eq!(
+        one("windsurf", Scope::User),
+        ["home/.codeium/windsurf/mcp_config.json"]
+    );
+    assert!(one("windsurf", Scope::Project).is_empty());
+    assert_eq!(one("zed", Scope::Project), ["home/repo/.zed/settings.json"]);
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            one("vscode", Scope::User),
+            ["home/.config/Code/User/mcp.json"]
+        );
+        assert_eq!(one("zed", Scope::User), ["home/.config/zed/settings.json"]);
+    }
+    let codex_home = env_in(
+        &root,
+        "home",
+        &[("CODEX_HOME", root.join("cx").to_str().unwrap())],
+    );
+    assert_eq!(
+        rel(
+            &root,
+            &by_id("codex").unwrap().files(&codex_home, Scope::User)
+        ),
+        ["cx/config.toml"]
+    );
+}
+
+#[test]
+fn detection_looks_for_config_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
+    std::fs::create_dir_all(root.join("home/.codex")).unwrap();
+    let env = env_in(&root, "home", &[]);
+    let detected: Vec<&str> = all()
+        .iter()
+        .filter(|t| t.detected(&env))
+        .map(|t| t.id())
+        .collect();
+    assert_eq!(detected, ["cursor", "codex"]);
+}
+
+#[test]
+fn opencode_effective_entry_follows_the_last_file() {
+    let t = by_id("opencode").unwrap();
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let file = &t.files(&env, Scope::User)[0];
+    let server = Server::default();
+    let global = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"enabled\": false, \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_NEW_TOKEN\"}}}}";
+    let project = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_OLD_TOKEN\"}}}}";
+    let a = file.inspect(Some(global), &server).unwrap();
+    let b = file.inspect(Some(project), &server).unwrap();
+    let eff = opencode::effective(&[Some(&a), None, Some(&b)], "figma");
+    assert_eq!(eff.authorization.as_ref().map(|(i, _)| *i), Some(2));
+    assert_eq!(
+        eff.authorization.as_ref().unwrap().1,
+        SecretHeader::new("Bearer figu_FIXTURE_OLD_TOKEN")
+    );
+    assert_eq!(eff.enabled, Some((0, false)));
+    assert!(!eff.is_enabled());
+    assert_eq!(eff.url.map(|(i, _)| i), Some(2));
+}
+
+#[test]
+fn opencode_v2_layout_is_detected() {
+    let t = by_id("opencode").unwrap();
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let file = &t.files(&env, Scope::User)[0];
+    let server = Server::default();
+    let v2 = "{\"mcp\": {\"servers\": {}}}";
+    assert_eq!(
+        file.spec(Some(v2), &server).unwrap().container,
+        ["mcp", "servers"]
+    );
+    assert_eq!(file.spec(None, &server).unwrap().container, ["mcp"]);
+    let v1_named_servers = "{\"mcp\": {\"servers\": {\"type\": \"remote\", \"url\": \"x\"}}}";
+    assert_eq!(
+        file.spec(Some(v1_named_servers), &server)
+            .unwrap()
+            .container,
+        ["mcp"]
+    );
+    let out = file
+        .apply(
+            Some(v2),
+            &server,
+            &HeaderChange::Set(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN")),
+        )
+        .unwrap();
+    assert!(matches!(out, EditOutcome::Changed(_)));
+}

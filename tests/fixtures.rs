@@ -1,0 +1,243 @@
+//! Walks `fixtures/<client>/<case>/`: editing `before.*` gives `after.*` byte for byte, editing
+//! `after.*` changes nothing, error cases fail with the expected kind and line, and parsing then
+//! printing every input without an edit returns it unchanged.
+//!
+//! `case.json` (optional) holds: `scope` (`user`, `project`, `local`; default `user`), `file` (a
+//! suffix choosing among the scope's candidate files; default the first), `change` (`set` or
+//! `remove`; default `set`), `force`, `expect` (`changed`, `unchanged`, `conflict`, `indirect`, `error`;
+//! default `changed`), `splice` (the change must be a splice), `error` (`{"kind", "line"}`).
+//! A case without `before.*` edits a missing file. `FIGMA_AUTH_BLESS=1` writes missing `after.*`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use figma_auth::edit::{self, EditOutcome, HeaderChange, SecretHeader};
+use figma_auth::paths::Env;
+use figma_auth::targets::{self, ConfigFile, Scope, Server};
+
+const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
+
+#[derive(Debug, Default)]
+struct Case {
+    scope: Option<String>,
+    file: Option<String>,
+    change: Option<String>,
+    force: bool,
+    expect: Option<String>,
+    splice: Option<bool>,
+    error_kind: Option<String>,
+    error_line: Option<usize>,
+}
+
+fn read_case(dir: &Path) -> Case {
+    let Ok(text) = std::fs::read_to_string(dir.join("case.json")) else {
+        return Case::default();
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).expect("case.json parses");
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+    Case {
+        scope: s("scope"),
+        file: s("file"),
+        change: s("change"),
+        force: v.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
+        expect: s("expect"),
+        splice: v.get("splice").and_then(|x| x.as_bool()),
+        error_kind: v
+            .pointer("/error/kind")
+            .and_then(|x| x.as_str())
+            .map(String::from),
+        error_line: v
+            .pointer("/error/line")
+            .and_then(|x| x.as_u64())
+            .map(|n| n as usize),
+    }
+}
+
+fn env() -> Env {
+    Env::new(
+        PathBuf::from("/home/user"),
+        PathBuf::from("/home/user/project"),
+        BTreeMap::new(),
+    )
+}
+
+fn config_file(client: &str, case: &Case) -> ConfigFile {
+    let target = targets::by_id(client).unwrap_or_else(|| panic!("unknown client {client}"));
+    let scope = match case.scope.as_deref().unwrap_or("user") {
+        "user" => Scope::User,
+        "project" => Scope::Project,
+        "local" => Scope::Local,
+        other => panic!("bad scope {other}"),
+    };
+    let files = target.files(&env(), scope);
+    match &case.file {
+        None => files.into_iter().next().expect("a candidate file"),
+        Some(suffix) => files
+            .into_iter()
+            .find(|f| f.path.to_string_lossy().ends_with(suffix.as_str()))
+            .unwrap_or_else(|| panic!("no {client} file ending in {suffix}")),
+    }
+}
+
+fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_stem().is_some_and(|s| s == stem))
+}
+
+fn cases() -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out = Vec::new();
+    for client in std::fs::read_dir(&root).unwrap() {
+        let client = client.unwrap().path();
+        if !client.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&client).unwrap() {
+            let case = case.unwrap().path();
+            if case.is_dir() {
+                let name = client.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((name, case));
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() > 40, "fixtures found: {}", out.len());
+    out
+}
+
+fn read(p: &Path) -> String {
+    let bytes = std::fs::read(p).unwrap();
+    edit::from_bytes(&bytes).unwrap().to_string()
+}
+
+#[test]
+fn every_fixture_edits_as_expected() {
+    let bless = std::env::var_os("FIGMA_AUTH_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (client, dir) in cases() {
+        let label = format!("{client}/{}", dir.file_name().unwrap().to_string_lossy());
+        let case = read_case(&dir);
+        let file = config_file(&client, &case);
+        let server = Server {
+            force: case.force,
+            ..Server::default()
+        };
+        let change = match case.change.as_deref().unwrap_or("set") {
+            "set" => HeaderChange::Set(SecretHeader::new(format!("Bearer {NEW_TOKEN}"))),
+            "remove" => HeaderChange::Remove,
+            other => panic!("bad change {other}"),
+        };
+        let before_path = find(&dir, "before");
+        let before = before_path.as_deref().map(read);
+        let result = file.apply(before.as_deref(), &server, &change);
+        let expect = case.expect.as_deref().unwrap_or("changed");
+        let mut check = |ok: bool, what: String| {
+            if !ok {
+                failures.push(format!("{label}: {what}"));
+            }
+        };
+        match (expect, &result) {
+            ("error", Err(e)) => {
+                let msg = e.to_string();
+                check(
+                    !msg.contains("FIXTURE"),
+                    format!("error message leaks a value: {msg}"),
+                );
+                check(
+                    case.error_kind.as_deref() == Some(e.kind()),
+                    format!("error kind {} ({msg})", e.kind()),
+                );
+                check(
+                    case.error_line == e.line(),
+                    format!("error line {:?} ({msg})", e.line()),
+                );
+                // Inspection refuses the same file the same way.
+                let inspected = file.inspect(before.as_deref(), &server);
+                check(
+                    inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
+                    "inspect does not fail the same way".into(),
+                );
+            }
+            ("unchanged", Ok(EditOutcome::Unchanged))
+            | ("conflict", Ok(EditOutcome::Conflict(_)))
+            | ("indirect", Ok(EditOutcome::Indirect(_))) => {
+                check(
+                    find(&dir, "after").is_none(),
+                    "an unchanged case must not have an after file".into(),
+                );
+            }
+            ("changed", Ok(EditOutcome::Changed(c))) => {
+                if let Some(want) = case.splice {
+                    check(
+                        c.splice().is_some() == want,
+                        format!("splice: {:?}", c.kind),
+                    );
+                }
+                let out = c.materialize(before.as_deref());
+                let ext = before_path
+                    .as_ref()
+                    .and_then(|p| p.extension())
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| {
+                        file.path
+                            .extension()
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned()
+                    });
+                match find(&dir, "after") {
+                    Some(after_path) => {
+                        let after = read(&after_path);
+                        check(out == after, format!("output differs from after:\n{out}"));
+                        match file.apply(Some(&after), &server, &change) {
+                            Ok(EditOutcome::Unchanged) => {}
+                            other => check(false, format!("editing after again: {other:?}")),
+                        }
+                    }
+                    None if bless => {
+                        std::fs::write(dir.join(format!("after.{ext}")), &out).unwrap();
+                    }
+                    None => check(false, "no after file".into()),
+                }
+            }
+            (_, other) => check(false, format!("expected {expect}, got {other:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn parsing_and_printing_returns_every_input() {
+    for (client, dir) in cases() {
+        let case = read_case(&dir);
+        let file = config_file(&client, &case);
+        for stem in ["before", "after"] {
+            let Some(p) = find(&dir, stem) else { continue };
+            let text = read(&p);
+            if let Ok(printed) = edit::round_trip(&text, file.syntax) {
+                assert_eq!(printed, text, "{}", p.display());
+            } else {
+                assert_eq!(case.expect.as_deref(), Some("error"), "{}", p.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn fixtures_hold_no_real_looking_token() {
+    for (_, dir) in cases() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            for (i, _) in text.match_indices("figu_") {
+                let run = text[i + 5..]
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                    .count();
+                assert!(run < 30, "{} has a real-looking token", p.display());
+            }
+        }
+    }
+}
