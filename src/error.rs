@@ -93,3 +93,43 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::CallbackError;
+    use std::time::Duration;
+
+    #[test]
+    fn exit_codes_separate_login_again_from_try_later() {
+        let invalid_grant: Error = OAuthError::InvalidGrant {
+            url: "u".into(),
+            grant: "refresh token",
+            description: None,
+        }
+        .into();
+        assert_eq!(invalid_grant.exit_code(), exit::LOGIN_REQUIRED);
+        assert!(invalid_grant
+            .hint(" --profile w")
+            .unwrap()
+            .contains("figma-auth login --profile w"));
+        let unavailable: Error = OAuthError::Unavailable {
+            what: "token endpoint",
+            url: "u".into(),
+            status: 503,
+            detail: String::new(),
+            retry_after: None,
+        }
+        .into();
+        assert_eq!(unavailable.exit_code(), exit::TEMPORARY);
+        let busy = Error::Store(StoreError::Busy {
+            path: "p".into(),
+            waited: Duration::from_secs(1),
+        });
+        assert_eq!(busy.exit_code(), exit::BUSY);
+        let port: Error = CallbackError::PortInUse { port: 19876 }.into();
+        assert_eq!(port.exit_code(), exit::ERROR);
+        assert!(port.to_string().contains("19876"));
+        assert!(port.hint("").unwrap().contains("--port"));
+    }
+}
