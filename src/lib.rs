@@ -1,7 +1,17 @@
 //! figma-auth: OAuth for Figma's remote MCP server, and format-preserving edits of MCP client
 //! configs. The binary (`src/main.rs`) is a thin shell over this library.
 
+pub mod cli;
+pub mod commands;
+pub mod configs;
+pub mod diff;
 pub mod edit;
+pub mod error;
+pub mod fsx;
+pub mod oauth;
+pub mod patch;
 pub mod paths;
 pub mod secret;
+pub mod store;
 pub mod targets;
+pub mod time;

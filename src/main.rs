@@ -1,1 +1,38 @@
-fn main() {}
+//! The `figma-auth` binary: parse the command line, run the command, print the error chain and
+//! one hint, exit with the documented code.
+
+use clap::Parser;
+use figma_auth::cli::Cli;
+use figma_auth::commands;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let flags = commands::profile_flags(&cli.global.profile);
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut last = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                let text = s.to_string();
+                if !last.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                }
+                last = text;
+                source = s.source();
+            }
+            if let Some(h) = e.hint(&flags) {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The command line: clap types only. Global options work anywhere on the command line and from
+//! the environment; each subcommand's arguments live in its own struct so later issues can add
+//! options (`refresh --write`, `--target`, ...) without touching the others.
+
+use crate::oauth::{self, Url};
+use clap::{Args, Parser, Subcommand};
+use std::time::Duration;
+
+const ABOUT: &str = "Log in to Figma's remote MCP server with OAuth and keep a fresh access token";
+
+const LONG_ABOUT: &str = "\
+Log in to Figma's remote MCP server (https://mcp.figma.com/mcp) with OAuth 2.1 and keep a fresh
+access token for MCP clients that Figma has not approved (opencode, ...).
+
+Everyday use:
+  figma-auth login       open the browser, log in, store the tokens
+  figma-auth status      show whether you are logged in and when the token expires
+  figma-auth token       print the access token (refreshing it first when needed)
+
+Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
+5 busy (another figma-auth holds the credential store).";
+
+#[derive(Debug, Parser)]
+#[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the OAuth authorization server; its metadata is read from
+    /// URL/.well-known/oauth-authorization-server. https only (plain http for 127.0.0.1, ::1,
+    /// localhost). [default: https://api.figma.com]
+    #[arg(long, global = true, env = "FIGMA_AUTH_SERVER", value_name = "URL", value_parser = oauth::parse_server_url)]
+    pub auth_server: Option<Url>,
+
+    /// The MCP server: sent as the OAuth `resource` (RFC 8707) and written into client configs.
+    #[arg(long, global = true, env = "FIGMA_MCP_URL", value_name = "URL",
+          default_value = oauth::DEFAULT_MCP_URL, value_parser = oauth::parse_server_url)]
+    pub mcp_url: Url,
+
+    /// Credentials profile: independent logins, e.g. one per Figma account.
+    #[arg(long, global = true, env = "FIGMA_AUTH_PROFILE", value_name = "NAME",
+          default_value = "default", value_parser = parse_profile)]
+    pub profile: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in with the browser (OAuth authorization code + PKCE) and store the tokens.
+    Login(LoginArgs),
+    /// Show whether you are logged in, when the access token expires, and what to do next.
+    Status(StatusArgs),
+    /// Refresh the access token when it expires soon (or always with --force).
+    Refresh(RefreshArgs),
+    /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
+    Token(TokenArgs),
+    /// Forget the stored tokens (with --all also the client registration).
+    Logout(LogoutArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Port of the local callback listener on 127.0.0.1; 0 picks any free port (the redirect URI
+    /// then uses it; Figma may accept only the port it registered).
+    #[arg(long, value_name = "N", default_value_t = 19876)]
+    pub port: u16,
+
+    /// Path of the redirect URI on the callback listener.
+    #[arg(long, value_name = "P", default_value = "/mcp/oauth/callback", value_parser = parse_callback_path)]
+    pub callback_path: String,
+
+    /// Client name to register; Figma admits only names on its allow-list (others reported to
+    /// work: "Claude Code", "Codex").
+    #[arg(long, value_name = "S", default_value = "Claude Code (figma)")]
+    pub client_name: String,
+
+    /// Print the authorization URL instead of opening a browser (e.g. over SSH); you can then
+    /// paste the final redirect URL from the browser's address bar here.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// How long to wait for the browser to come back (e.g. 90s, 5m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub timeout: Duration,
+
+    /// Register a new OAuth client even if a stored registration matches.
+    #[arg(long)]
+    pub reregister: bool,
+
+    /// Omit the RFC 8707 `resource` parameter from authorization, token and refresh requests.
+    #[arg(long)]
+    pub no_resource: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print one JSON object (logged_in, expires_at, ...) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RefreshArgs {
+    /// Refresh even when the access token is still valid for longer than --min-valid.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Refresh only when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Refresh first when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    /// Also forget the OAuth client registration (the next login registers anew).
+    #[arg(long)]
+    pub all: bool,
+}
+
+fn parse_profile(s: &str) -> Result<String, String> {
+    crate::store::validate_profile(s).map(|_| s.to_string())
+}
+
+fn parse_callback_path(s: &str) -> Result<String, String> {
+    if !s.starts_with('/') {
+        return Err("the path must start with '/'".to_string());
+    }
+    if s.contains(['?', '#', ' ']) || s.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(
+            "use a plain path without '?', '#', spaces or non-ASCII characters".to_string(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_anywhere() {
+        let c =
+            Cli::try_parse_from(["figma-auth", "status", "--profile", "work", "--json"]).unwrap();
+        assert_eq!(c.global.profile, "work");
+        let c = Cli::try_parse_from([
+            "figma-auth",
+            "--auth-server",
+            "http://127.0.0.1:9",
+            "login",
+            "--port",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.global.auth_server.unwrap().as_str(),
+            "http://127.0.0.1:9/"
+        );
+        assert!(Cli::try_parse_from([
+            "figma-auth",
+            "login",
+            "--auth-server",
+            "http://example.com"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["figma-auth", "login", "--callback-path", "x"]).is_err());
+        assert!(Cli::try_parse_from(["figma-auth", "status", "--profile", "../x"]).is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! The subcommands, one file each, and the [`Context`] they share: the resolved global options,
+//! the environment snapshot, the credential store and the timeouts. Commands return an exit code
+//! or an [`Error`]; printing errors is `main`'s job.
+
+pub mod login;
+pub mod logout;
+pub mod refresh;
+pub mod status;
+pub mod token;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::Error;
+use crate::oauth::{self, Url};
+use crate::paths::Env;
+use crate::store::{Store, StoreLock, DEFAULT_LOCK_TIMEOUT};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Default timeout of one HTTP request to the authorization server.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything a command needs besides its own arguments.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub env: Env,
+    pub global: GlobalArgs,
+    pub store: Store,
+    /// Per request; `FIGMA_AUTH_HTTP_TIMEOUT` overrides [`DEFAULT_HTTP_TIMEOUT`].
+    pub http_timeout: Duration,
+    /// Wait for another process's store lock; `FIGMA_AUTH_LOCK_TIMEOUT` overrides
+    /// [`DEFAULT_LOCK_TIMEOUT`].
+    pub lock_timeout: Duration,
+    /// stderr is a terminal (spinners, prompts).
+    pub stderr_tty: bool,
+    /// stdin is a terminal (the PAT prompt).
+    pub stdin_tty: bool,
+}
+
+impl Context {
+    /// Builds the context from the process environment.
+    pub fn from_process(global: GlobalArgs) -> Result<Self, Error> {
+        let env = Env::from_process().map_err(Error::Environment)?;
+        let duration_var = |name: &str, default: Duration| -> Result<Duration, Error> {
+            match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => crate::time::parse_duration(&v)
+                    .map_err(|e| Error::Usage(format!("{name}: {e}"))),
+                _ => Ok(default),
+            }
+        };
+        Ok(Self {
+            store: Store::from_env(&env),
+            http_timeout: duration_var("FIGMA_AUTH_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)?,
+            lock_timeout: duration_var("FIGMA_AUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
+            stderr_tty: std::io::stderr().is_terminal(),
+            stdin_tty: std::io::stdin().is_terminal(),
+            env,
+            global,
+        })
+    }
+
+    pub fn profile(&self) -> &str {
+        &self.global.profile
+    }
+
+    /// `--auth-server`, or Figma's.
+    pub fn auth_server(&self) -> Url {
+        self.global
+            .auth_server
+            .clone()
+            .unwrap_or_else(|| Url::parse(oauth::DEFAULT_AUTH_SERVER).expect("valid default"))
+    }
+
+    /// `--mcp-url` as sent in `resource` (no trailing slash added to a bare host).
+    pub fn mcp_url(&self) -> String {
+        let u = &self.global.mcp_url;
+        if u.path() == "/" {
+            oauth::issuer_string(u)
+        } else {
+            u.to_string()
+        }
+    }
+
+    pub fn http(&self) -> Result<reqwest::blocking::Client, Error> {
+        Ok(oauth::http::client(self.http_timeout)?)
+    }
+
+    /// Takes this profile's store lock.
+    pub fn lock(&self) -> Result<StoreLock, Error> {
+        Ok(self.store.lock(self.profile(), self.lock_timeout)?)
+    }
+
+    /// Appended to suggested commands: ` --profile NAME` for a non-default profile.
+    pub fn flags(&self) -> String {
+        profile_flags(self.profile())
+    }
+
+    /// Prints store permission warnings to stderr.
+    pub fn warn_permissions(&self) {
+        for w in self.store.permission_warnings(self.profile()) {
+            eprintln!("warning: {w}");
+        }
+    }
+
+    /// A path for display (`~/…`).
+    pub fn show_path(&self, p: &std::path::Path) -> String {
+        self.env.display(p)
+    }
+}
+
+/// ` --profile NAME` unless NAME is `default`.
+pub fn profile_flags(profile: &str) -> String {
+    if profile == "default" {
+        String::new()
+    } else {
+        format!(" --profile {profile}")
+    }
+}
+
+/// Runs the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    let ctx = Context::from_process(cli.global)?;
+    match cli.command {
+        Command::Login(a) => login::run(&ctx, &a),
+        Command::Status(a) => status::run(&ctx, &a),
+        Command::Refresh(a) => refresh::run(&ctx, &a),
+        Command::Token(a) => token::run(&ctx, &a),
+        Command::Logout(a) => logout::run(&ctx, &a),
+    }
+}

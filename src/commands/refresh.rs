@@ -1,0 +1,217 @@
+//! `figma-auth refresh` and [`ensure_fresh`], the one place tokens are refreshed (`token` uses it
+//! too). Under the profile's lock: re-read the store, skip when the access token is still fresh
+//! (unless forced), redeem the refresh token, and save the rotated refresh token before the new
+//! access token is returned to anyone. An `invalid_grant` while the store holds a newer refresh
+//! token (rotated by a process that did not take the lock) reloads and retries; nothing is ever
+//! deleted because of a refresh failure.
+//!
+//! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
+//! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
+
+use super::Context;
+use crate::cli::RefreshArgs;
+use crate::error::{exit, Error};
+use crate::oauth::{self, OAuthError, Url};
+use crate::store::{ClientRecord, ProfileData, TokenRecord};
+use crate::time::Timestamp;
+use std::time::Duration;
+
+/// When to refresh.
+#[derive(Debug, Clone, Copy)]
+pub enum Policy {
+    /// Only when the access token expires within this time.
+    IfExpiringWithin(Duration),
+    /// Always.
+    Force,
+}
+
+/// The outcome of [`ensure_fresh`].
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    /// The stored token after the step (the new one when `refreshed`).
+    pub token: TokenRecord,
+    /// True when a refresh request was made and its result saved.
+    pub refreshed: bool,
+}
+
+/// How many times an `invalid_grant` is retried with a newer refresh token found in the store.
+const MAX_ATTEMPTS: usize = 3;
+
+/// Makes sure the profile's access token is fresh according to `policy`, refreshing it (under
+/// the store lock) when needed. The returned token has already been persisted.
+pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
+    let lock = ctx.lock()?;
+    let mut data = lock
+        .load()?
+        .ok_or_else(|| login_required(ctx, "no credentials are stored"))?;
+    let mut current = data
+        .token
+        .clone()
+        .ok_or_else(|| login_required(ctx, "no tokens are stored (logged out)"))?;
+    check_server(ctx, &current)?;
+    if is_fresh(&current, policy) {
+        return Ok(Fresh {
+            token: current,
+            refreshed: false,
+        });
+    }
+    let endpoint = Url::parse(&current.token_endpoint)
+        .map_err(|e| e.to_string())
+        .and_then(|u| oauth::check_transport(&u).map(|_| u))
+        .map_err(|reason| {
+            Error::Store(crate::store::StoreError::Corrupt {
+                path: lock.path().to_path_buf(),
+                reason: format!("the stored token endpoint is not usable: {reason}"),
+            })
+        })?;
+    let http = ctx.http()?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            return Err(login_required(
+                ctx,
+                "the access token expires soon and no refresh token is stored",
+            ));
+        };
+        let client = client_record(ctx, &data, &current)?;
+        let started = Timestamp::now();
+        match oauth::token::refresh(
+            &http,
+            &endpoint,
+            &client.auth(),
+            &refresh_token,
+            current.resource.as_deref(),
+        ) {
+            Ok(resp) => {
+                let token = TokenRecord {
+                    access_token: resp.access_token,
+                    // No new refresh token: the old one stays valid, keep it.
+                    refresh_token: resp.refresh_token.or(Some(refresh_token)),
+                    token_type: resp.token_type,
+                    scope: resp.scope.or(current.scope.clone()),
+                    expires_at: started.plus(resp.expires_in),
+                    obtained_at: started,
+                    expires_in_defaulted: resp.expires_in_defaulted,
+                    ..current.clone()
+                };
+                data.token = Some(token.clone());
+                // Persist before anyone uses the new access token: the old refresh token may be
+                // dead now.
+                lock.save(&data).map_err(Error::RefreshNotSaved)?;
+                return Ok(Fresh {
+                    token,
+                    refreshed: true,
+                });
+            }
+            Err(e @ OAuthError::InvalidGrant { .. }) => {
+                // Another process may have rotated the refresh token without our lock (an older
+                // figma-auth, a copy of the store): look again, and delete nothing.
+                let newer = lock.load()?.and_then(|d| {
+                    let t = d.token.clone()?;
+                    let rotated = t.refresh_token.as_ref().map(|r| r.expose())
+                        != Some(refresh_token.expose());
+                    rotated.then_some((d, t))
+                });
+                match newer {
+                    Some((d, t)) if attempts < MAX_ATTEMPTS => {
+                        data = d;
+                        current = t;
+                        if is_fresh(&current, policy_after_rotation(policy)) {
+                            return Ok(Fresh {
+                                token: current,
+                                refreshed: false,
+                            });
+                        }
+                    }
+                    _ => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// After another process rotated the tokens, a forced refresh is satisfied by the token it got.
+fn policy_after_rotation(policy: Policy) -> Policy {
+    match policy {
+        Policy::Force => Policy::IfExpiringWithin(Duration::ZERO),
+        p => p,
+    }
+}
+
+fn is_fresh(token: &TokenRecord, policy: Policy) -> bool {
+    match policy {
+        Policy::Force => false,
+        Policy::IfExpiringWithin(d) => token.fresh_for(d, Timestamp::now()),
+    }
+}
+
+/// The registration `token` was issued to.
+fn client_record(
+    ctx: &Context,
+    data: &ProfileData,
+    token: &TokenRecord,
+) -> Result<ClientRecord, Error> {
+    match &data.client {
+        Some(c) if c.client_id == token.client_id => Ok(c.clone()),
+        _ => Err(login_required(
+            ctx,
+            "the client registration the tokens were issued to is no longer stored",
+        )),
+    }
+}
+
+/// An explicit `--auth-server` must be the one the tokens came from.
+fn check_server(ctx: &Context, token: &TokenRecord) -> Result<(), Error> {
+    if let Some(asked) = &ctx.global.auth_server {
+        let asked = oauth::issuer_string(asked);
+        if asked != token.auth_server {
+            return Err(login_required(
+                ctx,
+                &format!(
+                    "the stored login is for the authorization server {}, not {asked}",
+                    token.auth_server
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn login_required(ctx: &Context, reason: &str) -> Error {
+    Error::LoginRequired {
+        profile: ctx.profile().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// `figma-auth refresh`.
+pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
+    ctx.warn_permissions();
+    let policy = if args.force {
+        Policy::Force
+    } else {
+        Policy::IfExpiringWithin(args.min_valid)
+    };
+    let fresh = ensure_fresh(ctx, policy)?;
+    let now = Timestamp::now();
+    let when = format!(
+        "{} ({})",
+        fresh.token.expires_at.rfc3339(),
+        fresh.token.expires_at.relative_to(now)
+    );
+    if fresh.refreshed {
+        eprintln!(
+            "Refreshed the access token (profile {}); it expires {when}.",
+            ctx.profile()
+        );
+    } else {
+        eprintln!(
+            "The access token is still valid (profile {}) and expires {when}; not refreshed (use --force to refresh anyway).",
+            ctx.profile()
+        );
+    }
+    // Config patching (`--write`) goes here, using `fresh`.
+    Ok(exit::OK)
+}

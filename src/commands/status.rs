@@ -1,0 +1,157 @@
+//! `figma-auth status [--json]`: whether the profile is logged in, the client, the scope, when the
+//! access token expires (absolute and relative), whether a refresh token is held, where the store
+//! is, and the next command to run when something is wrong. Never prints a secret: the access
+//! token appears masked. Exit 0 when logged in, 3 when a login is required.
+//!
+//! [`collect`] builds the [`Report`]; the config listing of the config-patching issue can be added
+//! to the report and printed after the credential section in [`run`].
+
+use super::Context;
+use crate::cli::StatusArgs;
+use crate::error::{exit, Error};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// The credential part of `status`, also its JSON form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub profile: String,
+    /// Usable credentials: an unexpired access token or a refresh token.
+    pub logged_in: bool,
+    pub access_token_valid: bool,
+    /// RFC 3339 UTC.
+    pub expires_at: Option<String>,
+    /// Negative when expired.
+    pub expires_in_seconds: Option<i64>,
+    pub has_refresh_token: bool,
+    /// Masked (`figu_…abcd`).
+    pub access_token: Option<String>,
+    pub scope: Option<String>,
+    pub auth_server: Option<String>,
+    pub resource: Option<String>,
+    pub client_name: Option<String>,
+    pub client_id: Option<String>,
+    pub client_registered_at: Option<String>,
+    pub store_path: String,
+    pub warnings: Vec<String>,
+    /// The command that fixes the situation, when something is wrong.
+    pub next_step: Option<String>,
+}
+
+/// Reads the store (without the lock) and describes the profile.
+pub fn collect(ctx: &Context) -> Result<Report, Error> {
+    let path = ctx.store.path(ctx.profile());
+    let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
+    let now = Timestamp::now();
+    let token = data.token.as_ref();
+    let client = data.client.as_ref();
+    let access_token_valid = token.is_some_and(|t| t.remaining_at(now).is_some());
+    let has_refresh_token = token.is_some_and(|t| t.refresh_token.is_some());
+    let logged_in = access_token_valid || has_refresh_token;
+    let flags = ctx.flags();
+    let next_step = if !logged_in {
+        Some(format!("figma-auth login{flags}"))
+    } else if !access_token_valid {
+        Some(format!("figma-auth refresh{flags}"))
+    } else {
+        None
+    };
+    Ok(Report {
+        profile: ctx.profile().to_string(),
+        logged_in,
+        access_token_valid,
+        expires_at: token.map(|t| t.expires_at.rfc3339()),
+        expires_in_seconds: token.map(|t| t.expires_at.unix() as i64 - now.unix() as i64),
+        has_refresh_token,
+        access_token: token.map(|t| t.access_token.masked()),
+        scope: token.and_then(|t| t.scope.clone()),
+        auth_server: token
+            .map(|t| t.auth_server.clone())
+            .or_else(|| client.map(|c| c.auth_server.clone())),
+        resource: token.and_then(|t| t.resource.clone()),
+        client_name: client.map(|c| c.client_name.clone()),
+        client_id: client.map(|c| c.client_id.clone()),
+        client_registered_at: client.map(|c| c.registered_at.rfc3339()),
+        store_path: path.display().to_string(),
+        warnings: ctx.store.permission_warnings(ctx.profile()),
+        next_step,
+    })
+}
+
+/// Human-readable lines for a report.
+pub fn render(ctx: &Context, r: &Report) -> String {
+    let now = Timestamp::now();
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<15} {v}\n"));
+    line("Profile:", r.profile.clone());
+    line(
+        "Logged in:",
+        if r.logged_in { "yes" } else { "no" }.to_string(),
+    );
+    if let Some(s) = &r.auth_server {
+        line("Auth server:", s.clone());
+    }
+    if let Some(id) = &r.client_id {
+        line(
+            "Client:",
+            format!(
+                "{} (client id {id})",
+                r.client_name.as_deref().unwrap_or("?")
+            ),
+        );
+    }
+    if let Some(s) = &r.scope {
+        line("Scope:", s.clone());
+    }
+    if let Some(res) = &r.resource {
+        line("Resource:", res.clone());
+    }
+    if let (Some(exp), Some(tok)) = (&r.expires_at, &r.access_token) {
+        let rel = Timestamp::parse(exp)
+            .map(|t| t.relative_to(now))
+            .unwrap_or_default();
+        let state = if r.access_token_valid {
+            "expires"
+        } else {
+            "expired"
+        };
+        line("Access token:", format!("{tok}, {state} {exp} ({rel})"));
+        line(
+            "Refresh token:",
+            if r.has_refresh_token { "held" } else { "none" }.to_string(),
+        );
+    }
+    line("Store:", ctx.show_path(std::path::Path::new(&r.store_path)));
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(next) = &r.next_step {
+        let why = if r.access_token.is_none() {
+            "Not logged in"
+        } else if !r.logged_in {
+            "The access token has expired and there is no refresh token"
+        } else {
+            "The access token has expired"
+        };
+        out.push_str(&format!("{why}: run `{next}`\n"));
+    }
+    out
+}
+
+/// `figma-auth status`.
+pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
+    let report = collect(ctx)?;
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&report).expect("report serialises");
+        s.push('\n');
+        s
+    } else {
+        render(ctx, &report)
+    };
+    super::token::write_stdout(&text)?;
+    Ok(if report.logged_in {
+        exit::OK
+    } else {
+        exit::LOGIN_REQUIRED
+    })
+}

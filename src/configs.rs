@@ -1,0 +1,356 @@
+//! Config patching: which client files to touch, what each one says about our server, a masked
+//! preview of every change, and the safe write (re-planned under the client's lock). Shared by
+//! `setup`, `refresh`, `status` and `logout`; the edits themselves are pure ([`crate::edit`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::diff::Color;
+use crate::edit::{EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
+use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
+use crate::paths::Env;
+use crate::targets::{self, ConfigFile, Scope, Server, Target};
+
+/// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
+pub const NEW_FILE_MODE: u32 = 0o600;
+
+/// The clients named on the command line (`--target`, repeatable; `all` = every detected
+/// client), or every detected client when none is named.
+pub fn select_targets(names: &[String], env: &Env) -> Result<Vec<&'static dyn Target>, String> {
+    let mut out: Vec<&'static dyn Target> = Vec::new();
+    let detected = || {
+        targets::all()
+            .iter()
+            .copied()
+            .filter(|t| t.detected(env))
+            .collect::<Vec<_>>()
+    };
+    if names.is_empty() {
+        return Ok(detected());
+    }
+    for name in names {
+        for part in name.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part == "all" {
+                for t in detected() {
+                    if !out.iter().any(|o| o.id() == t.id()) {
+                        out.push(t);
+                    }
+                }
+                continue;
+            }
+            let t = targets::by_id(part).ok_or_else(|| {
+                format!(
+                    "unknown target `{part}`; choose from: {}, all",
+                    target_ids().join(", ")
+                )
+            })?;
+            if !out.iter().any(|o| o.id() == t.id()) {
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of every supported client.
+pub fn target_ids() -> Vec<&'static str> {
+    targets::all().iter().map(|t| t.id()).collect()
+}
+
+/// Every existing config file of `targets` in any scope, in each client's load order.
+pub fn existing_files(env: &Env, targets: &[&'static dyn Target]) -> Vec<ConfigFile> {
+    let mut out: Vec<ConfigFile> = Vec::new();
+    for t in targets {
+        for scope in t.scopes() {
+            for f in t.files(env, *scope) {
+                if f.exists() && !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The lock the owning client takes on `file`: Claude Code locks `~/.claude.json` with a
+/// `~/.claude.json.lock` directory.
+pub fn client_lock(env: &Env, file: &ConfigFile) -> ClientLock {
+    if file.target == "claude" && same_file(&file.path, &targets::claude::claude_json(env)) {
+        ClientLock::LockDir
+    } else {
+        ClientLock::None
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// What a file says about our server, judged against the header we want it to hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryStatus {
+    /// The file has no entry for our server.
+    NoEntry,
+    /// The entry holds the current token.
+    Current,
+    /// The entry holds another (older) token, no token, or lacks a required field.
+    Stale,
+    /// An entry with our name points at another URL (e.g. Figma's desktop server).
+    OtherUrl(Option<String>),
+    /// The entry takes its credentials from elsewhere (these keys: `headersHelper`,
+    /// `bearer_token_env_var`, …); no static header is needed.
+    Indirect(Vec<String>),
+    /// The file cannot be read or parsed; the message names the line and column.
+    Unreadable(String),
+}
+
+impl EntryStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            EntryStatus::NoEntry => "no figma entry",
+            EntryStatus::Current => "current",
+            EntryStatus::Stale => "stale",
+            EntryStatus::OtherUrl(_) => "other URL",
+            EntryStatus::Indirect(_) => "indirect",
+            EntryStatus::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+/// Reads and judges one file (no lock, no write).
+pub fn status_of(file: &ConfigFile, server: &Server, want: Option<&SecretHeader>) -> EntryStatus {
+    let snap = match crate::fsx::read_snapshot(&file.path) {
+        Ok(s) => s,
+        Err(e) => return EntryStatus::Unreadable(e.to_string()),
+    };
+    let text = match patch::snapshot_text(&snap, &file.path) {
+        Ok(t) => t,
+        Err(e) => return EntryStatus::Unreadable(e.to_string()),
+    };
+    match file.inspect(text, server) {
+        Err(e) => EntryStatus::Unreadable(format!("{}: {e}", file.path.display())),
+        Ok(Inspection::Missing) => EntryStatus::NoEntry,
+        Ok(Inspection::Conflict(e)) => EntryStatus::OtherUrl(e.url),
+        Ok(Inspection::Found(e)) if !e.other_auth.is_empty() => EntryStatus::Indirect(e.other_auth),
+        Ok(Inspection::Found(e)) => {
+            let current = match (want, &e.authorization) {
+                (Some(w), Some(have)) => have.expose() == w.expose(),
+                _ => false,
+            };
+            if current && e.missing_required.is_empty() {
+                EntryStatus::Current
+            } else {
+                EntryStatus::Stale
+            }
+        }
+    }
+}
+
+/// What planning a file gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// No entry, and none is to be created here.
+    NoEntry,
+    /// Already what we want.
+    Current,
+    /// An entry with our name points elsewhere and `--force` was not given.
+    Conflict(Option<String>),
+    /// The entry takes its credentials from elsewhere (these keys); left alone.
+    Indirect(Vec<String>),
+    /// The file must change.
+    Change { outcome: Outcome, notes: Vec<Note> },
+}
+
+/// The pure decision for one file's text: inspect, then edit when the entry is ours (or must be
+/// created, with `create`).
+pub fn plan_text(
+    file: &ConfigFile,
+    text: Option<&str>,
+    server: &Server,
+    change: &HeaderChange,
+    create: bool,
+) -> Result<Plan, EditError> {
+    match file.inspect(text, server)? {
+        Inspection::Missing if !create || matches!(change, HeaderChange::Remove) => {
+            return Ok(Plan::NoEntry)
+        }
+        Inspection::Conflict(e) if !server.force => return Ok(Plan::Conflict(e.url)),
+        _ => {}
+    }
+    Ok(match file.apply(text, server, change)? {
+        EditOutcome::Unchanged => Plan::Current,
+        EditOutcome::Conflict(e) => Plan::Conflict(e.url),
+        EditOutcome::Indirect(e) => Plan::Indirect(e.other_auth),
+        EditOutcome::Changed(c) => {
+            let outcome = match c.splice() {
+                Some(s) => Outcome::Splice {
+                    range: s.range.clone(),
+                    replacement: s.replacement.clone(),
+                },
+                None => Outcome::Rewrite(c.materialize(text)),
+            };
+            Plan::Change {
+                outcome,
+                notes: c.notes,
+            }
+        }
+    })
+}
+
+/// A file's planned change with its preview.
+#[derive(Debug)]
+pub struct Preview {
+    pub file: ConfigFile,
+    pub result: Result<Plan, String>,
+    /// The masked unified diff (empty unless the file changes).
+    pub diff: String,
+}
+
+/// Options for previews and writes.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub show_secrets: bool,
+    pub color: Color,
+    /// Where the first backup of each file goes.
+    pub backup_dir: PathBuf,
+    pub lock_wait: Duration,
+}
+
+/// Plans `file` from its current bytes and renders the masked diff (nothing is written).
+pub fn preview(
+    env: &Env,
+    file: &ConfigFile,
+    server: &Server,
+    change: &HeaderChange,
+    create: bool,
+    opts: &Options,
+) -> Preview {
+    let run = || -> Result<(Plan, String), String> {
+        let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
+        let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+        let plan = plan_text(file, text, server, change, create)
+            .map_err(|e| format!("{}: {e}", file.path.display()))?;
+        let diff = match &plan {
+            Plan::Change { outcome, .. } => {
+                let secrets = secrets_for(change);
+                let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                patch::preview(
+                    &env.display(&file.path),
+                    text,
+                    outcome,
+                    &secret_refs,
+                    opts.show_secrets,
+                    opts.color,
+                )
+            }
+            _ => String::new(),
+        };
+        Ok((plan, diff))
+    };
+    match run() {
+        Ok((plan, diff)) => Preview {
+            file: file.clone(),
+            result: Ok(plan),
+            diff,
+        },
+        Err(e) => Preview {
+            file: file.clone(),
+            result: Err(e),
+            diff: String::new(),
+        },
+    }
+}
+
+fn secrets_for(change: &HeaderChange) -> Vec<String> {
+    match change {
+        HeaderChange::Set(h) => h.bearer_token().map(str::to_string).into_iter().collect(),
+        HeaderChange::Remove => Vec::new(),
+    }
+}
+
+/// The result of writing one file.
+#[derive(Debug)]
+pub enum WriteResult {
+    NoEntry,
+    Current,
+    Conflict(Option<String>),
+    Indirect(Vec<String>),
+    Written {
+        notes: Vec<Note>,
+        backup: Option<PathBuf>,
+    },
+}
+
+/// Re-reads `file` under its client's lock, re-plans, and writes it when it must change.
+pub fn write(
+    env: &Env,
+    file: &ConfigFile,
+    server: &Server,
+    change: &HeaderChange,
+    create: bool,
+    opts: &Options,
+) -> Result<WriteResult, PatchError> {
+    let decided = std::cell::RefCell::new(None::<Plan>);
+    let apply_opts = ApplyOptions {
+        lock: client_lock(env, file),
+        new_file_mode: NEW_FILE_MODE,
+        backup_dir: Some(opts.backup_dir.clone()),
+        lock_wait: opts.lock_wait,
+    };
+    if let Some(parent) = file.path.parent() {
+        if !parent.exists() && create {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                PatchError::Fs(crate::fsx::FsError::io(
+                    "cannot create the directory",
+                    parent,
+                    e,
+                ))
+            })?;
+        }
+    }
+    let applied = patch::apply(&file.path, &apply_opts, |text| {
+        let plan = plan_text(file, text, server, change, create).map_err(|e| PatchError::Edit {
+            path: file.path.clone(),
+            message: e.to_string(),
+        })?;
+        let outcome = match &plan {
+            Plan::Change { outcome, .. } => outcome.clone(),
+            _ => Outcome::Unchanged,
+        };
+        *decided.borrow_mut() = Some(plan);
+        Ok(outcome)
+    })?;
+    let plan = decided.into_inner().unwrap_or(Plan::Current);
+    Ok(match (applied, plan) {
+        (Applied::Written { backup }, Plan::Change { notes, .. }) => {
+            WriteResult::Written { notes, backup }
+        }
+        (_, Plan::NoEntry) => WriteResult::NoEntry,
+        (_, Plan::Conflict(u)) => WriteResult::Conflict(u),
+        (_, Plan::Indirect(k)) => WriteResult::Indirect(k),
+        _ => WriteResult::Current,
+    })
+}
+
+/// Whether writing a token into `file` must be refused: a project-scope file that git tracks.
+pub fn tracked_by_git(file: &ConfigFile) -> bool {
+    file.scope == Scope::Project && file.exists() && patch::git_tracked(&file.path) == Some(true)
+}
+
+/// One line describing a file: `~/.claude.json (Claude Code, user scope)`.
+pub fn describe(env: &Env, file: &ConfigFile) -> String {
+    let name = targets::by_id(file.target)
+        .map(|t| t.display_name())
+        .unwrap_or(file.target);
+    let scope = match (&file.shape, file.scope) {
+        (targets::Shape::Claude { project: Some(p) }, Scope::Local) => {
+            format!("local scope, project {p}")
+        }
+        (_, s) => format!("{} scope", s.as_str()),
+    };
+    format!("{} ({name}, {scope})", env.display(&file.path))
+}

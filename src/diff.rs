@@ -1,0 +1,310 @@
+//! Unified diffs for previews, with every secret masked. Only the region that differs is handed
+//! to the diff algorithm (the common prefix and suffix lines are skipped in linear time), so a
+//! one-line change in a 50 MB file previews instantly.
+
+use crate::secret::mask;
+use similar::{DiffOp, TextDiff};
+
+/// Colours for a terminal, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Never,
+    Always,
+}
+
+impl Color {
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Color::Never => text.to_string(),
+            Color::Always => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+/// Options for [`unified_diff`].
+#[derive(Debug, Clone, Copy)]
+pub struct DiffOptions<'a> {
+    /// Values to mask wherever they appear (old and new tokens).
+    pub secrets: &'a [&'a str],
+    /// Show secrets in clear (`--show-secrets`).
+    pub show_secrets: bool,
+    pub color: Color,
+    pub context: usize,
+}
+
+/// A unified diff of `old` → `new` labelled with `label` (a path), masked. `old` is `None` for a
+/// file that does not exist yet. Returns an empty string when the texts are equal.
+pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOptions) -> String {
+    let old_text = old.unwrap_or("");
+    if old.is_some() && old_text == new {
+        return String::new();
+    }
+    let old_lines: Vec<&str> = split_lines(old_text);
+    let new_lines: Vec<&str> = split_lines(new);
+
+    // Skip the common prefix and suffix (minus context) before diffing.
+    let prefix = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let max_suffix = old_lines.len().min(new_lines.len()) - prefix;
+    let suffix = old_lines
+        .iter()
+        .rev()
+        .zip(new_lines.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let start = prefix.saturating_sub(opts.context);
+    let old_window = &old_lines[start..old_lines.len() - suffix.saturating_sub(opts.context)];
+    let new_window = &new_lines[start..new_lines.len() - suffix.saturating_sub(opts.context)];
+
+    let diff = TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_slices(old_window, new_window);
+
+    let mut out = String::new();
+    let (from, to) = if old.is_some() {
+        (format!("a/{label}"), format!("b/{label}"))
+    } else {
+        ("/dev/null".to_string(), format!("b/{label}"))
+    };
+    out.push_str(&opts.color.paint("1", &format!("--- {from}")));
+    out.push('\n');
+    out.push_str(&opts.color.paint("1", &format!("+++ {to}")));
+    out.push('\n');
+
+    for group in diff.grouped_ops(opts.context) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        let old_start = first.old_range().start;
+        let old_end = last.old_range().end;
+        let new_start = first.new_range().start;
+        let new_end = last.new_range().end;
+        let header = format!(
+            "@@ -{} +{} @@",
+            hunk_range(start + old_start, old_end - old_start),
+            hunk_range(start + new_start, new_end - new_start)
+        );
+        out.push_str(&opts.color.paint("36", &header));
+        out.push('\n');
+        for op in &group {
+            match *op {
+                DiffOp::Equal { old_index, len, .. } => {
+                    for line in &old_window[old_index..old_index + len] {
+                        push_line(&mut out, ' ', line, opts);
+                    }
+                }
+                DiffOp::Delete {
+                    old_index, old_len, ..
+                } => {
+                    for line in &old_window[old_index..old_index + old_len] {
+                        push_line(&mut out, '-', line, opts);
+                    }
+                }
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                } => {
+                    for line in &new_window[new_index..new_index + new_len] {
+                        push_line(&mut out, '+', line, opts);
+                    }
+                }
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => {
+                    for line in &old_window[old_index..old_index + old_len] {
+                        push_line(&mut out, '-', line, opts);
+                    }
+                    for line in &new_window[new_index..new_index + new_len] {
+                        push_line(&mut out, '+', line, opts);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn hunk_range(start0: usize, len: usize) -> String {
+    // Unified diff ranges are 1-based; an empty range names the line before it.
+    let start = if len == 0 { start0 } else { start0 + 1 };
+    if len == 1 {
+        format!("{start}")
+    } else {
+        format!("{start},{len}")
+    }
+}
+
+/// Splits into lines, each keeping its terminator (so CRLF and a missing final newline show).
+fn split_lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+fn push_line(out: &mut String, sign: char, line: &str, opts: &DiffOptions) {
+    let (body, had_newline) = match line.strip_suffix('\n') {
+        Some(b) => (b, true),
+        None => (line, false),
+    };
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    let shown = if opts.show_secrets {
+        body.to_string()
+    } else {
+        mask_line(body, opts.secrets)
+    };
+    let text = format!("{sign}{shown}");
+    let painted = match sign {
+        '-' => opts.color.paint("31", &text),
+        '+' => opts.color.paint("32", &text),
+        _ => text,
+    };
+    out.push_str(&painted);
+    out.push('\n');
+    if !had_newline {
+        out.push_str("\\ No newline at end of file\n");
+    }
+}
+
+/// Masks the given secrets, and any `Bearer <credential>` value, in one line of text.
+pub fn mask_line(line: &str, secrets: &[&str]) -> String {
+    let mut s = line.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if s.contains(secret) {
+            s = s.replace(secret, &mask(secret));
+        }
+    }
+    mask_bearer_values(&s)
+}
+
+/// Replaces the credential after every `Bearer ` (any case) with its mask, leaving references
+/// such as `{env:FIGMA_TOKEN}`, `${FIGMA_TOKEN}` or `{file:…}` visible.
+pub fn mask_bearer_values(line: &str) -> String {
+    let lower = line.to_ascii_lowercase();
+    let mut out = String::with_capacity(line.len());
+    let mut pos = 0;
+    while let Some(found) = lower[pos..].find("bearer ") {
+        let value_start = pos + found + "bearer ".len();
+        out.push_str(&line[pos..value_start]);
+        let rest = &line[value_start..];
+        let len = rest
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '='))
+            })
+            .unwrap_or(rest.len());
+        let value = &rest[..len];
+        if value.is_empty() {
+            // `Bearer {env:X}` and friends: not a credential.
+        } else if rest[len..].starts_with('…') {
+            // Already masked (`figu_…abcd`).
+            out.push_str(value);
+        } else {
+            out.push_str(&mask(value));
+        }
+        pos = value_start + len;
+    }
+    out.push_str(&line[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "figu_OLD_SECRET_TOKEN_abcd1234";
+    const NEW: &str = "figu_NEW_SECRET_TOKEN_wxyz9876";
+
+    fn opts<'a>(secrets: &'a [&'a str]) -> DiffOptions<'a> {
+        DiffOptions {
+            secrets,
+            show_secrets: false,
+            color: Color::Never,
+            context: 3,
+        }
+    }
+
+    #[test]
+    fn diff_masks_old_and_new_tokens() {
+        let old = format!("{{\n  \"a\": 1,\n  \"Authorization\": \"Bearer {OLD}\"\n}}\n");
+        let new = format!("{{\n  \"a\": 1,\n  \"Authorization\": \"Bearer {NEW}\"\n}}\n");
+        let d = unified_diff("x.json", Some(&old), &new, &opts(&[OLD, NEW]));
+        assert!(!d.contains("OLD_SECRET"), "{d}");
+        assert!(!d.contains("NEW_SECRET"), "{d}");
+        assert!(
+            d.contains("-  \"Authorization\": \"Bearer figu_…1234\""),
+            "{d}"
+        );
+        assert!(
+            d.contains("+  \"Authorization\": \"Bearer figu_…9876\""),
+            "{d}"
+        );
+        assert!(
+            d.starts_with("--- a/x.json\n+++ b/x.json\n@@ -1,4 +1,4 @@\n"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn show_secrets_unmasks() {
+        let d = unified_diff(
+            "x",
+            Some(&format!("Bearer {OLD}\n")),
+            &format!("Bearer {NEW}\n"),
+            &DiffOptions {
+                show_secrets: true,
+                ..opts(&[OLD, NEW])
+            },
+        );
+        assert!(d.contains(OLD) && d.contains(NEW));
+    }
+
+    #[test]
+    fn unknown_bearer_values_in_context_are_masked_too() {
+        let other = "sk_live_SOMEONE_ELSES_KEY_123456";
+        let old = format!("a\nb: Bearer {other}\nc\n");
+        let new = format!("a\nb: Bearer {other}\nC\n");
+        let d = unified_diff("x", Some(&old), &new, &opts(&[]));
+        assert!(!d.contains("SOMEONE"), "{d}");
+        assert!(d.contains("Bearer sk_…3456"), "{d}");
+    }
+
+    #[test]
+    fn references_are_not_masked() {
+        assert_eq!(
+            mask_bearer_values("\"Bearer {env:FIGMA_TOKEN}\""),
+            "\"Bearer {env:FIGMA_TOKEN}\""
+        );
+        assert_eq!(mask_bearer_values("Bearer ${FIGMA}"), "Bearer ${FIGMA}");
+    }
+
+    #[test]
+    fn line_numbers_are_right_far_into_a_file() {
+        let mut old = String::new();
+        for i in 0..1000 {
+            old.push_str(&format!("line {i}\n"));
+        }
+        let new = old.replace("line 500\n", "line five hundred\n");
+        let d = unified_diff("big", Some(&old), &new, &opts(&[]));
+        assert!(d.contains("@@ -498,7 +498,7 @@"), "{d}");
+        assert!(d.contains("-line 500\n+line five hundred\n"), "{d}");
+        assert_eq!(d.lines().count(), 3 + 7 + 1);
+    }
+
+    #[test]
+    fn new_files_and_missing_final_newlines_are_shown() {
+        let d = unified_diff("n.json", None, "{}", &opts(&[]));
+        assert!(
+            d.starts_with("--- /dev/null\n+++ b/n.json\n@@ -0,0 +1 @@\n+{}\n"),
+            "{d}"
+        );
+        assert!(d.ends_with("\\ No newline at end of file\n"), "{d}");
+    }
+
+    #[test]
+    fn equal_texts_give_no_diff() {
+        assert_eq!(unified_diff("x", Some("a\n"), "a\n", &opts(&[])), "");
+    }
+}

@@ -1,0 +1,135 @@
+//! The application error: one variant per layer plus the command-level conditions, each with an
+//! exit code and at most one actionable hint. `main` prints the message, the `caused by:` chain
+//! and the hint.
+
+use crate::oauth::{ErrorClass, OAuthError};
+use crate::store::StoreError;
+
+/// Process exit codes (documented in the README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Any failure not listed below.
+    pub const ERROR: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// No credentials, or the server rejected them (`invalid_grant`): run `figma-auth login`.
+    pub const LOGIN_REQUIRED: u8 = 3;
+    /// Network failure, timeout, HTTP 5xx or 429: nothing is wrong with the credentials; retry later.
+    pub const TEMPORARY: u8 = 4;
+    /// Another figma-auth held the credential store's lock for too long.
+    pub const BUSY: u8 = 5;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Boxed: OAuth errors are large and errors travel through every `Result`.
+    #[error(transparent)]
+    OAuth(Box<OAuthError>),
+
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    /// Nothing usable stored for the profile.
+    #[error("not logged in (profile {profile:?}){}", if reason.is_empty() { String::new() } else { format!(": {reason}") })]
+    LoginRequired { profile: String, reason: String },
+
+    /// A refresh succeeded but its result could not be stored; the new tokens were not used.
+    #[error("the token was refreshed but could not be saved, so it was not used")]
+    RefreshNotSaved(#[source] StoreError),
+
+    #[error("{0}")]
+    Usage(String),
+
+    /// The process environment is unusable (no HOME, ...).
+    #[error("{0}")]
+    Environment(String),
+
+    #[error("{0}")]
+    Io(String, #[source] std::io::Error),
+}
+
+impl From<OAuthError> for Error {
+    fn from(e: OAuthError) -> Self {
+        Error::OAuth(Box::new(e))
+    }
+}
+
+impl From<crate::oauth::CallbackError> for Error {
+    fn from(e: crate::oauth::CallbackError) -> Self {
+        Error::OAuth(Box::new(e.into()))
+    }
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::OAuth(e) => match e.class() {
+                ErrorClass::LoginRequired => exit::LOGIN_REQUIRED,
+                ErrorClass::Temporary => exit::TEMPORARY,
+                ErrorClass::Failure => exit::ERROR,
+            },
+            Error::Store(StoreError::Busy { .. }) => exit::BUSY,
+            Error::Store(_) => exit::ERROR,
+            Error::LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            Error::RefreshNotSaved(_) => exit::LOGIN_REQUIRED,
+            Error::Usage(_) => exit::USAGE,
+            Error::Environment(_) => exit::ERROR,
+            Error::Io(..) => exit::ERROR,
+        }
+    }
+
+    /// The one next step to suggest. `flags` (e.g. ` --profile work`) is appended to the
+    /// commands it names.
+    pub fn hint(&self, flags: &str) -> Option<String> {
+        match self {
+            Error::OAuth(e) => e.hint(flags),
+            Error::Store(e) => e.hint(flags),
+            Error::LoginRequired { .. } => Some(format!("run `figma-auth login{flags}`")),
+            Error::RefreshNotSaved(_) => Some(format!(
+                "fix the problem above, then run `figma-auth login{flags}` (the old refresh token may no longer work)"
+            )),
+            Error::Usage(_) => Some("see `figma-auth --help`".to_string()),
+            Error::Io(..) | Error::Environment(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::CallbackError;
+    use std::time::Duration;
+
+    #[test]
+    fn exit_codes_separate_login_again_from_try_later() {
+        let invalid_grant: Error = OAuthError::InvalidGrant {
+            url: "u".into(),
+            grant: "refresh token",
+            description: None,
+        }
+        .into();
+        assert_eq!(invalid_grant.exit_code(), exit::LOGIN_REQUIRED);
+        assert!(invalid_grant
+            .hint(" --profile w")
+            .unwrap()
+            .contains("figma-auth login --profile w"));
+        let unavailable: Error = OAuthError::Unavailable {
+            what: "token endpoint",
+            url: "u".into(),
+            status: 503,
+            detail: String::new(),
+            retry_after: None,
+        }
+        .into();
+        assert_eq!(unavailable.exit_code(), exit::TEMPORARY);
+        let busy = Error::Store(StoreError::Busy {
+            path: "p".into(),
+            waited: Duration::from_secs(1),
+        });
+        assert_eq!(busy.exit_code(), exit::BUSY);
+        let port: Error = CallbackError::PortInUse { port: 19876 }.into();
+        assert_eq!(port.exit_code(), exit::ERROR);
+        assert!(port.to_string().contains("19876"));
+        assert!(port.hint("").unwrap().contains("--port"));
+    }
+}

@@ -1,0 +1,752 @@
+//! File-system primitives that never lose a user's data: atomic replacement (temp file in the same
+//! directory, fsync, rename, directory fsync) that keeps mode and owner and writes through
+//! symlinks, change detection between read and write, backups, and the two kinds of lock we take.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+#[cfg(unix)]
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+
+/// How many symlinks we follow before calling it a loop (the kernel's own limit).
+const MAX_SYMLINKS: usize = 40;
+
+/// A file-system failure, always naming the path it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path} is a symlink loop (more than {MAX_SYMLINKS} links)")]
+    SymlinkLoop { path: PathBuf },
+    #[error("{path} is a dangling symlink: its target {target} does not exist")]
+    DanglingSymlink { path: PathBuf, target: PathBuf },
+    #[error("{path} changed on disk while figma-auth was editing it (another program wrote it)")]
+    Changed { path: PathBuf },
+    #[error("{path} is locked by another process (lock {lock}); gave up after {waited:?}")]
+    Busy {
+        path: PathBuf,
+        lock: PathBuf,
+        waited: Duration,
+    },
+    #[error("{path} is not a regular file")]
+    NotAFile { path: PathBuf },
+}
+
+impl FsError {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        FsError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True for errors that mean "someone else is busy with this file; try again shortly".
+    pub fn is_busy(&self) -> bool {
+        matches!(self, FsError::Busy { .. } | FsError::Changed { .. })
+    }
+}
+
+/// Follows a chain of symlinks to the final path. Relative link targets are resolved against the
+/// directory of the link (never the working directory). A path that does not exist and is not a
+/// link is returned as it is (a file about to be created); a link whose final target is missing
+/// is an error, as is a loop.
+pub fn resolve_symlinks(path: &Path) -> Result<PathBuf, FsError> {
+    let mut current = absolute(path)?;
+    for _ in 0..MAX_SYMLINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current)
+                    .map_err(|e| FsError::io("cannot read the symlink", &current, e))?;
+                let parent = current.parent().unwrap_or(Path::new("/"));
+                let next = parent.join(&target);
+                if fs::symlink_metadata(&next).is_err() {
+                    return Err(FsError::DanglingSymlink {
+                        path: path.to_path_buf(),
+                        target: next,
+                    });
+                }
+                current = next;
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(FsError::io("cannot inspect", &current, e)),
+        }
+    }
+    Err(FsError::SymlinkLoop {
+        path: path.to_path_buf(),
+    })
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, FsError> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        std::path::absolute(path).map_err(|e| FsError::io("cannot resolve", path, e))
+    }
+}
+
+/// What we saw of a file when we read it, to detect another program's write before we replace it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+    #[cfg(unix)]
+    pub ino: u64,
+    #[cfg(unix)]
+    pub dev: u64,
+}
+
+impl FileStamp {
+    pub fn of(meta: &fs::Metadata) -> Self {
+        FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            ino: meta.ino(),
+            #[cfg(unix)]
+            dev: meta.dev(),
+        }
+    }
+
+    /// The stamp of the file at `path` now, or `None` if it does not exist.
+    pub fn read(path: &Path) -> Result<Option<Self>, FsError> {
+        match fs::metadata(path) {
+            Ok(m) => Ok(Some(Self::of(&m))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FsError::io("cannot inspect", path, e)),
+        }
+    }
+}
+
+/// A file's bytes as read, with the stamp taken from the same open file.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The real path (symlinks resolved).
+    pub path: PathBuf,
+    /// `None` when the file does not exist.
+    pub bytes: Option<Vec<u8>>,
+    pub stamp: Option<FileStamp>,
+}
+
+/// Reads a file through its symlinks, remembering its stamp.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
+    read_snapshot_with_handle(path).map(|(snap, _)| snap)
+}
+
+/// Like [`read_snapshot`], also returning the open file, so that unchanged ranges can later be
+/// copied from exactly the bytes that were read.
+pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
+    let real = resolve_symlinks(path)?;
+    let mut file = match File::open(&real) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok((
+                Snapshot {
+                    path: real,
+                    bytes: None,
+                    stamp: None,
+                },
+                None,
+            ))
+        }
+        Err(e) => return Err(FsError::io("cannot open", &real, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| FsError::io("cannot inspect", &real, e))?;
+    if !meta.is_file() {
+        return Err(FsError::NotAFile { path: real });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| FsError::io("cannot read", &real, e))?;
+    Ok((
+        Snapshot {
+            path: real,
+            bytes: Some(bytes),
+            stamp: Some(FileStamp::of(&meta)),
+        },
+        Some(file),
+    ))
+}
+
+/// Options for [`write_atomic_with`].
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// Mode for a file that does not exist yet (an existing file keeps its own mode).
+    pub new_file_mode: u32,
+    /// When set, the write fails with [`FsError::Changed`] if the target's stamp differs from
+    /// this just before the rename (`Some(None)` = the file must still not exist).
+    pub expect: Option<Option<FileStamp>>,
+}
+
+impl WriteOptions {
+    pub fn new(new_file_mode: u32) -> Self {
+        WriteOptions {
+            new_file_mode,
+            expect: None,
+        }
+    }
+
+    pub fn expecting(mut self, stamp: Option<FileStamp>) -> Self {
+        self.expect = Some(stamp);
+        self
+    }
+}
+
+/// Atomically replaces `path` (through its symlinks) with `contents`.
+pub fn write_atomic(path: &Path, contents: &[u8], new_file_mode: u32) -> Result<(), FsError> {
+    write_atomic_with(path, &WriteOptions::new(new_file_mode), |f| {
+        f.write_all(contents)
+    })
+}
+
+/// Atomically replaces `path` with what `fill` writes into the temp file: the temp file is
+/// created in the target's directory with the final mode (no chmod window for secrets), filled,
+/// fsynced, checked against `opts.expect`, renamed over the target, and the directory fsynced.
+/// On any failure the temp file is removed and the target is untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    opts: &WriteOptions,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), FsError> {
+    let real = resolve_symlinks(path)?;
+    let dir = real
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let existing = match fs::metadata(&real) {
+        Ok(m) if m.is_file() => Some(m),
+        Ok(_) => return Err(FsError::NotAFile { path: real }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(FsError::io("cannot inspect", &real, e)),
+    };
+    #[cfg(unix)]
+    let mode = existing
+        .as_ref()
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(opts.new_file_mode);
+
+    let (mut tmp, tmp_path) = create_temp(&dir, &real, {
+        #[cfg(unix)]
+        {
+            mode
+        }
+        #[cfg(not(unix))]
+        {
+            opts.new_file_mode
+        }
+    })?;
+    let cleanup = TempGuard(Some(tmp_path.clone()));
+
+    // The umask may have removed bits the original file had: set the exact mode on the
+    // still-private temp file (this only ever widens to the original's own permissions).
+    #[cfg(unix)]
+    {
+        tmp.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| FsError::io("cannot set the mode of", &tmp_path, e))?;
+        if let Some(m) = &existing {
+            // Keep the owner when we can (running as root on another user's file); a normal
+            // user's own files already have the right owner.
+            if m.uid() != current_uid() || m.gid() != current_gid() {
+                let _ = std::os::unix::fs::fchown(&tmp, Some(m.uid()), Some(m.gid()));
+            }
+        }
+    }
+
+    fault_point("write")?;
+    fill(&mut tmp).map_err(|e| FsError::io("cannot write", &tmp_path, e))?;
+    fault_point("fsync")?;
+    tmp.sync_all()
+        .map_err(|e| FsError::io("cannot sync", &tmp_path, e))?;
+    drop(tmp);
+
+    if let Some(expected) = &opts.expect {
+        let now = FileStamp::read(&real)?;
+        if &now != expected {
+            return Err(FsError::Changed { path: real });
+        }
+    }
+    fault_point("rename")?;
+    fs::rename(&tmp_path, &real).map_err(|e| FsError::io("cannot replace", &real, e))?;
+    cleanup.disarm();
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Copies `len` bytes starting at `offset` of `src` into `dst` (the kernel does the copy where it
+/// can, e.g. `copy_file_range` on Linux).
+pub fn copy_range(src: &File, offset: u64, len: u64, dst: &mut File) -> io::Result<()> {
+    let mut src = src;
+    src.seek(SeekFrom::Start(offset))?;
+    let copied = io::copy(&mut src.take(len), dst)?;
+    if copied != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file became shorter while it was copied",
+        ));
+    }
+    Ok(())
+}
+
+const TEMP_MARK: &str = ".figma-auth-tmp.";
+
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}{TEMP_MARK}")
+}
+
+fn create_temp(dir: &Path, target: &Path, mode: u32) -> Result<(File, PathBuf), FsError> {
+    let prefix = temp_prefix(target);
+    let mut last_err = None;
+    for _ in 0..16 {
+        let suffix: u64 = rand::random();
+        let tmp_path = dir.join(format!("{prefix}{}.{suffix:016x}", std::process::id()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        match options.open(&tmp_path) {
+            Ok(f) => return Ok((f, tmp_path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => {
+                return Err(FsError::io(
+                    "cannot create a temporary file in",
+                    dir.to_path_buf(),
+                    e,
+                ))
+            }
+        }
+    }
+    Err(FsError::io(
+        "cannot create a temporary file in",
+        dir.to_path_buf(),
+        last_err.unwrap_or_else(|| io::Error::other("too many name collisions")),
+    ))
+}
+
+/// Removes temp files that an interrupted figma-auth run left beside `target` (those whose
+/// process is gone, or older than an hour where that cannot be told). Best effort.
+pub fn remove_stale_temps(target: &Path) {
+    let Ok(real) = resolve_symlinks(target) else {
+        return;
+    };
+    let Some(dir) = real.parent() else { return };
+    let prefix = temp_prefix(&real);
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid: Option<u32> = rest.split('.').next().and_then(|p| p.parse().ok());
+        let stale = match pid {
+            Some(pid) if pid == std::process::id() => false,
+            Some(pid) if Path::new("/proc/self").exists() => {
+                !Path::new(&format!("/proc/{pid}")).exists()
+            }
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600)),
+        };
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX)
+}
+
+#[cfg(unix)]
+fn current_gid() -> u32 {
+    fs::metadata("/proc/self")
+        .map(|m| m.gid())
+        .unwrap_or(u32::MAX)
+}
+
+/// Creates `path` (and missing parents) as a private directory: mode 0700 whatever the umask.
+/// An existing directory is left as it is.
+pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .map_err(|e| FsError::io("cannot create the directory", path, e))?;
+    #[cfg(unix)]
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+        .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
+    Ok(())
+}
+
+/// Test-only fault injection: with the `FIGMA_AUTH_FAULT` environment variable set to
+/// `<step>:fail` or `<step>:abort` in a debug build, the write fails (or the process aborts) at
+/// that step. Release builds compile this to nothing.
+fn fault_point(step: &str) -> Result<(), FsError> {
+    #[cfg(debug_assertions)]
+    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
+        if let Some((at, what)) = spec.split_once(':') {
+            if at == step {
+                if what == "abort" {
+                    std::process::abort();
+                }
+                return Err(FsError::io(
+                    "injected fault at",
+                    PathBuf::from(step),
+                    io::Error::other("injected fault"),
+                ));
+            }
+        }
+    }
+    let _ = step;
+    Ok(())
+}
+
+/// An exclusive advisory lock on a lock file (`flock`), released on drop. Used to serialise
+/// figma-auth processes (refreshes, config updates).
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+}
+
+/// Takes an exclusive lock on `path` (created 0600 if missing), waiting up to `timeout`.
+pub fn lock_file(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let file = options
+        .open(path)
+        .map_err(|e| FsError::io("cannot open the lock file", path, e))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(FileLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= timeout {
+                    return Err(FsError::Busy {
+                        path: path.to_path_buf(),
+                        lock: path.to_path_buf(),
+                        waited: start.elapsed(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(FsError::io("cannot lock", path, e));
+            }
+        }
+    }
+}
+
+/// A lock directory held the way Claude Code (proper-lockfile) holds `~/.claude.json.lock`:
+/// `mkdir` succeeds for one process; a lock older than [`DirLock::STALE`] is considered abandoned
+/// and taken over. Removed on drop.
+#[derive(Debug)]
+pub struct DirLock {
+    path: PathBuf,
+}
+
+impl DirLock {
+    /// Claude Code treats a lock whose mtime is older than this as stale.
+    pub const STALE: Duration = Duration::from_secs(10);
+
+    /// The lock directory for `file`: `<file>.lock` beside it.
+    pub fn path_for(file: &Path) -> PathBuf {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    /// Takes the lock for `file`, waiting up to `timeout`.
+    pub fn acquire(file: &Path, timeout: Duration) -> Result<DirLock, FsError> {
+        let path = Self::path_for(file);
+        let start = Instant::now();
+        loop {
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(DirLock { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > Self::STALE);
+                    if stale {
+                        // proper-lockfile removes a stale lock and tries again at once.
+                        let _ = fs::remove_dir(&path);
+                        continue;
+                    }
+                    if start.elapsed() >= timeout {
+                        return Err(FsError::Busy {
+                            path: file.to_path_buf(),
+                            lock: path,
+                            waited: start.elapsed(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(FsError::io("cannot create the lock directory", &path, e)),
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(&self.path);
+    }
+}
+
+/// Keeps a copy of `file`'s current bytes under `backup_dir` the first time figma-auth changes
+/// it (later changes keep the first backup: it is the user's original). The copy is 0600.
+/// Returns the backup's path, or `None` when a backup already existed or the file is new.
+pub fn backup_once(
+    file: &Path,
+    bytes: &[u8],
+    backup_dir: &Path,
+) -> Result<Option<PathBuf>, FsError> {
+    create_private_dir(backup_dir)?;
+    let name = backup_name(file);
+    let dest = backup_dir.join(name);
+    if dest.exists() {
+        return Ok(None);
+    }
+    write_atomic(&dest, bytes, 0o600)?;
+    Ok(Some(dest))
+}
+
+/// A flat, reversible-enough file name for a backup of `file`: its path with separators replaced.
+fn backup_name(file: &Path) -> String {
+    let s = file.to_string_lossy();
+    let mut out = String::with_capacity(s.len() + 5);
+    for c in s.trim_start_matches('/').chars() {
+        match c {
+            '/' | '\\' => out.push_str("%2F"),
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            c => out.push(c),
+        }
+    }
+    out.push_str(".orig");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode_of(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn new_file_gets_the_requested_mode_and_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        write_atomic(&p, b"{}\n", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"{}\n");
+        #[cfg(unix)]
+        assert_eq!(mode_of(&p), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_file_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        fs::write(&p, "old").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"new", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"new");
+        assert_eq!(mode_of(&p), 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_chain_writes_the_final_target_and_keeps_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir(d.join("real")).unwrap();
+        fs::write(d.join("real/config.json"), "old").unwrap();
+        // relative link to a relative link
+        std::os::unix::fs::symlink("real/config.json", d.join("link1")).unwrap();
+        std::os::unix::fs::symlink("link1", d.join("link2")).unwrap();
+        write_atomic(&d.join("link2"), b"new", 0o600).unwrap();
+        assert_eq!(fs::read(d.join("real/config.json")).unwrap(), b"new");
+        assert!(fs::symlink_metadata(d.join("link1"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(fs::symlink_metadata(d.join("link2"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_and_dangling_links_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::os::unix::fs::symlink("b", d.join("a")).unwrap();
+        std::os::unix::fs::symlink("a", d.join("b")).unwrap();
+        assert!(matches!(
+            write_atomic(&d.join("a"), b"x", 0o600),
+            Err(FsError::SymlinkLoop { .. })
+        ));
+        std::os::unix::fs::symlink("missing", d.join("dangling")).unwrap();
+        assert!(matches!(
+            write_atomic(&d.join("dangling"), b"x", 0o600),
+            Err(FsError::DanglingSymlink { .. })
+        ));
+        assert!(!d.join("missing").exists());
+    }
+
+    #[test]
+    fn a_changed_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        fs::write(&p, "one").unwrap();
+        let snap = read_snapshot(&p).unwrap();
+        fs::write(&p, "someone else's longer write").unwrap();
+        let err = write_atomic_with(&p, &WriteOptions::new(0o600).expecting(snap.stamp), |f| {
+            f.write_all(b"ours")
+        })
+        .unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        assert_eq!(fs::read(&p).unwrap(), b"someone else's longer write");
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temp file left behind");
+    }
+
+    #[test]
+    fn copy_range_copies_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::write(&src, b"0123456789").unwrap();
+        let f = File::open(&src).unwrap();
+        let dst = dir.path().join("dst");
+        write_atomic_with(&dst, &WriteOptions::new(0o600), |out| {
+            copy_range(&f, 2, 3, out)?;
+            out.write_all(b"-")?;
+            copy_range(&f, 8, 2, out)
+        })
+        .unwrap();
+        assert_eq!(fs::read(&dst).unwrap(), b"234-89");
+    }
+
+    #[test]
+    fn dir_lock_excludes_and_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".claude.json");
+        let lock = DirLock::acquire(&file, Duration::from_secs(1)).unwrap();
+        assert!(dir.path().join(".claude.json.lock").is_dir());
+        let err = DirLock::acquire(&file, Duration::from_millis(50)).unwrap_err();
+        assert!(err.is_busy());
+        drop(lock);
+        assert!(!dir.path().join(".claude.json.lock").exists());
+        DirLock::acquire(&file, Duration::from_millis(50)).unwrap();
+    }
+
+    #[test]
+    fn file_lock_excludes_within_a_process_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.lock");
+        let held = lock_file(&p, Duration::from_secs(1)).unwrap();
+        assert!(lock_file(&p, Duration::from_millis(60))
+            .unwrap_err()
+            .is_busy());
+        drop(held);
+        lock_file(&p, Duration::from_millis(60)).unwrap();
+    }
+
+    #[test]
+    fn stale_temps_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("c.json");
+        fs::write(&target, "x").unwrap();
+        // pid 0 never names a live process in /proc
+        let stale = dir.path().join(format!(".c.json{TEMP_MARK}0.abc"));
+        fs::write(&stale, "partial").unwrap();
+        let mine = dir
+            .path()
+            .join(format!(".c.json{TEMP_MARK}{}.abc", std::process::id()));
+        fs::write(&mine, "in progress").unwrap();
+        remove_stale_temps(&target);
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
+        assert!(mine.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_dir_is_0700_and_backup_is_kept_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("a/b");
+        create_private_dir(&store).unwrap();
+        assert_eq!(mode_of(&store), 0o700);
+        let f = Path::new("/home/u/.claude.json");
+        let first = backup_once(f, b"original", &store).unwrap().unwrap();
+        assert_eq!(mode_of(&first), 0o600);
+        assert!(backup_once(f, b"second", &store).unwrap().is_none());
+        assert_eq!(fs::read(first).unwrap(), b"original");
+    }
+}

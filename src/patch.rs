@@ -1,0 +1,352 @@
+//! A planned change to one config file and its safe application: the new content is computed by a
+//! pure edit function from a snapshot of the file, shown as a masked diff, and written atomically
+//! with the file re-read (and the edit re-planned) under the client's lock when it changed.
+
+use crate::diff::{self, Color, DiffOptions};
+use crate::fsx::{self, DirLock, FsError, Snapshot, WriteOptions};
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The result of a pure edit of a file's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The file already says what we want: nothing is written.
+    Unchanged,
+    /// The whole new text.
+    Rewrite(String),
+    /// Replace `range` of the original bytes with `replacement` (everything else is copied
+    /// unchanged, by the kernel where it can).
+    Splice {
+        range: Range<usize>,
+        replacement: String,
+    },
+}
+
+impl Outcome {
+    /// The new full text, given the original (for previews and verification).
+    pub fn materialize(&self, original: &str) -> Option<String> {
+        match self {
+            Outcome::Unchanged => None,
+            Outcome::Rewrite(s) => Some(s.clone()),
+            Outcome::Splice { range, replacement } => {
+                let mut s = String::with_capacity(original.len() + replacement.len());
+                s.push_str(&original[..range.start]);
+                s.push_str(replacement);
+                s.push_str(&original[range.end..]);
+                Some(s)
+            }
+        }
+    }
+}
+
+/// Which lock the owning client uses for the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientLock {
+    None,
+    /// Claude Code's `<file>.lock` directory (proper-lockfile).
+    LockDir,
+}
+
+/// How long we wait for another program's lock before reporting "busy". Claude Code itself waits
+/// about 15 s and steals locks older than 10 s.
+pub const LOCK_WAIT: Duration = Duration::from_secs(15);
+
+/// How many times a write is re-planned when another program changed the file under us.
+pub const MAX_ATTEMPTS: usize = 4;
+
+/// Errors of planning or applying a change.
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error("{path} is not valid UTF-8 (first invalid byte at offset {offset}); figma-auth edits only UTF-8 text")]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: {message}")]
+    Edit { path: PathBuf, message: String },
+    #[error("{path} kept changing while figma-auth tried to update it ({attempts} attempts); another program is writing it")]
+    Busy { path: PathBuf, attempts: usize },
+}
+
+impl PatchError {
+    pub fn is_busy(&self) -> bool {
+        match self {
+            PatchError::Busy { .. } => true,
+            PatchError::Fs(e) => e.is_busy(),
+            _ => false,
+        }
+    }
+}
+
+/// Decodes a snapshot's bytes as UTF-8 text (`None` for a missing file).
+pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a str>, PatchError> {
+    match &snap.bytes {
+        None => Ok(None),
+        Some(b) => std::str::from_utf8(b)
+            .map(Some)
+            .map_err(|e| PatchError::NotUtf8 {
+                path: path.to_path_buf(),
+                offset: e.valid_up_to(),
+            }),
+    }
+}
+
+/// What happened when a change was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The file was already current when we looked under the lock.
+    AlreadyCurrent,
+    /// Written; `backup` is where the original was saved the first time.
+    Written { backup: Option<PathBuf> },
+}
+
+/// Options for [`apply`].
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub lock: ClientLock,
+    /// Mode of a file we create (0600 for files that hold a token).
+    pub new_file_mode: u32,
+    /// Where the first backup of each file goes (None: no backup).
+    pub backup_dir: Option<PathBuf>,
+    pub lock_wait: Duration,
+}
+
+/// Applies a change to `path`: under the client's lock, re-reads the file, re-plans with `plan`
+/// (a pure function of the current text), backs the original up once, and replaces the file
+/// atomically if nobody changed it since it was read; otherwise tries again, up to
+/// [`MAX_ATTEMPTS`] times.
+pub fn apply(
+    path: &Path,
+    opts: &ApplyOptions,
+    plan: impl Fn(Option<&str>) -> Result<Outcome, PatchError>,
+) -> Result<Applied, PatchError> {
+    fsx::remove_stale_temps(path);
+    for _ in 0..MAX_ATTEMPTS {
+        let real = fsx::resolve_symlinks(path)?;
+        let _guard = match opts.lock {
+            ClientLock::None => None,
+            ClientLock::LockDir => Some(DirLock::acquire(&real, opts.lock_wait)?),
+        };
+        let (snap, file) = fsx::read_snapshot_with_handle(&real)?;
+        let text = snapshot_text(&snap, path)?;
+        let outcome = plan(text)?;
+        let write_opts = WriteOptions::new(opts.new_file_mode).expecting(snap.stamp.clone());
+        let result = match &outcome {
+            Outcome::Unchanged => return Ok(Applied::AlreadyCurrent),
+            Outcome::Rewrite(new) => {
+                let backup = backup(&snap, opts)?;
+                fsx::write_atomic_with(&snap.path, &write_opts, |f| f.write_all(new.as_bytes()))
+                    .map(|()| backup)
+            }
+            Outcome::Splice { range, replacement } => {
+                let backup = backup(&snap, opts)?;
+                let total = snap.bytes.as_ref().map_or(0, |b| b.len()) as u64;
+                fsx::write_atomic_with(&snap.path, &write_opts, |out| match &file {
+                    Some(src) => {
+                        fsx::copy_range(src, 0, range.start as u64, out)?;
+                        out.write_all(replacement.as_bytes())?;
+                        fsx::copy_range(src, range.end as u64, total - range.end as u64, out)
+                    }
+                    None => Err(std::io::Error::other("splice on a missing file")),
+                })
+                .map(|()| backup)
+            }
+        };
+        match result {
+            Ok(backup) => return Ok(Applied::Written { backup }),
+            Err(FsError::Changed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PatchError::Busy {
+        path: path.to_path_buf(),
+        attempts: MAX_ATTEMPTS,
+    })
+}
+
+fn backup(snap: &Snapshot, opts: &ApplyOptions) -> Result<Option<PathBuf>, PatchError> {
+    match (&opts.backup_dir, &snap.bytes) {
+        (Some(dir), Some(bytes)) => Ok(fsx::backup_once(&snap.path, bytes, dir)?),
+        _ => Ok(None),
+    }
+}
+
+/// A masked preview of a change to `label` (a display path).
+pub fn preview(
+    label: &str,
+    original: Option<&str>,
+    outcome: &Outcome,
+    secrets: &[&str],
+    show_secrets: bool,
+    color: Color,
+) -> String {
+    let Some(new) = outcome.materialize(original.unwrap_or("")) else {
+        return String::new();
+    };
+    diff::unified_diff(
+        label,
+        original,
+        &new,
+        &DiffOptions {
+            secrets,
+            show_secrets,
+            color,
+            context: 3,
+        },
+    )
+}
+
+/// Whether git tracks `path` (`None` when git is unavailable or the file is outside a work tree).
+pub fn git_tracked(path: &Path) -> Option<bool> {
+    let dir = path.parent()?;
+    let name = path.file_name()?;
+    let inside = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !inside.status.success() {
+        return None;
+    }
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    Some(status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn opts(dir: &Path, lock: ClientLock) -> ApplyOptions {
+        ApplyOptions {
+            lock,
+            new_file_mode: 0o600,
+            backup_dir: Some(dir.join("backups")),
+            lock_wait: Duration::from_millis(200),
+        }
+    }
+
+    fn replace_ab(text: Option<&str>) -> Result<Outcome, PatchError> {
+        let t = text.unwrap_or("");
+        Ok(match t.find("OLD") {
+            Some(i) => Outcome::Splice {
+                range: i..i + 3,
+                replacement: "NEW".into(),
+            },
+            None => Outcome::Unchanged,
+        })
+    }
+
+    #[test]
+    fn splice_keeps_the_rest_and_backs_up_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.json");
+        fs::write(&p, "{\"a\": \"OLD\", \"b\": OLD }\r\n").unwrap();
+        let r = apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
+        let Applied::Written { backup: Some(b) } = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "{\"a\": \"NEW\", \"b\": OLD }\r\n"
+        );
+        assert_eq!(
+            fs::read_to_string(&b).unwrap(),
+            "{\"a\": \"OLD\", \"b\": OLD }\r\n"
+        );
+        // second change: the backup keeps the original
+        apply(&p, &opts(dir.path(), ClientLock::None), replace_ab).unwrap();
+        assert_eq!(
+            fs::read_to_string(&b).unwrap(),
+            "{\"a\": \"OLD\", \"b\": OLD }\r\n"
+        );
+        assert!(!dir.path().join("c.json.lock").exists());
+    }
+
+    #[test]
+    fn unchanged_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.json");
+        fs::write(&p, "current").unwrap();
+        let before = fs::metadata(&p).unwrap().modified().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let r = apply(&p, &opts(dir.path(), ClientLock::None), replace_ab).unwrap();
+        assert_eq!(r, Applied::AlreadyCurrent);
+        assert_eq!(fs::metadata(&p).unwrap().modified().unwrap(), before);
+        assert!(!dir.path().join("backups").exists());
+    }
+
+    #[test]
+    fn held_client_lock_means_busy_and_no_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".claude.json");
+        fs::write(&p, "OLD").unwrap();
+        let _held = DirLock::acquire(&p, Duration::from_secs(1)).unwrap();
+        let err = apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        assert_eq!(fs::read_to_string(&p).unwrap(), "OLD");
+    }
+
+    #[test]
+    fn a_write_between_read_and_rename_is_replanned() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.json");
+        fs::write(&p, "x OLD").unwrap();
+        let calls = std::cell::Cell::new(0);
+        let r = apply(&p, &opts(dir.path(), ClientLock::None), |text| {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                // another program writes while we plan
+                fs::write(&p, "another program's OLD value").unwrap();
+            }
+            replace_ab(text)
+        })
+        .unwrap();
+        assert!(matches!(r, Applied::Written { .. }));
+        assert_eq!(calls.get(), 2);
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "another program's NEW value"
+        );
+    }
+
+    #[test]
+    fn non_utf8_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.json");
+        fs::write(&p, b"{\"a\": \"\xff OLD\"}").unwrap();
+        let err = apply(&p, &opts(dir.path(), ClientLock::None), replace_ab).unwrap_err();
+        assert!(
+            matches!(err, PatchError::NotUtf8 { offset: 7, .. }),
+            "{err}"
+        );
+        assert_eq!(fs::read(&p).unwrap(), b"{\"a\": \"\xff OLD\"}");
+    }
+
+    #[test]
+    fn preview_masks_and_materializes_splices() {
+        let old = "{\"h\": \"Bearer figu_OLD_TOKEN_VALUE_1111\"}\n";
+        let start = old.find("figu_").unwrap();
+        let outcome = Outcome::Splice {
+            range: start..start + "figu_OLD_TOKEN_VALUE_1111".len(),
+            replacement: "figu_NEW_TOKEN_VALUE_2222".into(),
+        };
+        let p = preview("x.json", Some(old), &outcome, &[], false, Color::Never);
+        assert!(p.contains("-{\"h\": \"Bearer figu_…1111\"}"), "{p}");
+        assert!(p.contains("+{\"h\": \"Bearer figu_…2222\"}"), "{p}");
+        assert!(!p.contains("OLD_TOKEN") && !p.contains("NEW_TOKEN"));
+    }
+}

@@ -1,0 +1,241 @@
+//! `status`, `token`, `logout` and the global options, logged in and out.
+
+use crate::support::*;
+
+#[test]
+fn logged_out_status_and_token_say_login_required() {
+    let env = TestEnv::new();
+    let out = env.run(&["status", "--json"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["logged_in"], false);
+    assert!(v["expires_at"].is_null());
+    assert_eq!(v["next_step"], "figma-auth login");
+
+    let out = env.run(&["status"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stdout.contains("Not logged in: run `figma-auth login`"),
+        "{out:?}"
+    );
+
+    let out = env.run(&["token"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("not logged in"), "{out:?}");
+    assert!(
+        out.stderr.contains("hint: run `figma-auth login`"),
+        "{out:?}"
+    );
+
+    let out = env.run(&["refresh"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(env.server.hits("token"), 0);
+}
+
+#[test]
+fn logout_forgets_tokens_and_all_forgets_the_client() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env.run(&["logout"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = env.store("default").unwrap();
+    assert!(v.get("token").is_none());
+    assert!(v.get("client").is_some());
+    let out = env.run(&["token"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let out = env.run(&["status"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let out = env.run(&["logout", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(env.store("default").is_none());
+    let out = env.run(&["logout"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("nothing to forget"), "{out:?}");
+}
+
+#[test]
+fn profiles_are_independent_and_options_work_anywhere() {
+    let mut env = TestEnv::new();
+    env.login_with(&["--profile", "work", "login", "--port", "0"]);
+    assert!(env.store("work").is_some());
+    assert!(env.store("default").is_none());
+    let out = env.run(&["status", "--profile", "work", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run(&["status"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    env.set_var("FIGMA_AUTH_PROFILE", Some("work"));
+    let out = env.run(&["token"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run(&["--profile", "x/../y", "status"]);
+    assert_eq!(out.code, 2, "{out:?}");
+}
+
+#[test]
+fn hints_name_the_profile() {
+    let env = TestEnv::new();
+    let out = env.run(&["token", "--profile", "work"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("figma-auth login --profile work"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn expired_token_status_suggests_refresh() {
+    let env = TestEnv::new();
+    env.login();
+    env.set_expires_at("2000-01-01T00:00:00Z");
+    let out = env.run(&["status", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["access_token_valid"], false);
+    assert_eq!(v["expires_at"], "2000-01-01T00:00:00Z");
+    assert_eq!(v["next_step"], "figma-auth refresh");
+    let out = env.run(&["status"]);
+    assert!(
+        out.stdout.contains("expired 2000-01-01T00:00:00Z"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn loose_permissions_are_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.login();
+    std::fs::set_permissions(
+        env.store_path("default"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = env.run(&["status"]);
+    assert!(
+        out.stdout.contains("accessible by other users (mode 0644)"),
+        "{out:?}"
+    );
+    let out = env.run(&["refresh"]);
+    assert!(out.stderr.contains("warning:"), "{out:?}");
+    // A rewrite makes it private again.
+    let out = env.run(&["refresh", "--force"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(file_mode(&env.store_path("default")), 0o600);
+}
+
+#[test]
+fn a_damaged_store_is_reported_without_its_content() {
+    let env = TestEnv::new();
+    env.login();
+    let text = std::fs::read_to_string(env.store_path("default")).unwrap();
+    std::fs::write(env.store_path("default"), &text[..text.len() / 2]).unwrap();
+    let out = env.run(&["token"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("is damaged"), "{out:?}");
+    assert!(out.stderr.contains("move"), "{out:?}");
+}
+
+#[test]
+fn umask_does_not_loosen_or_break_the_store() {
+    // The store is created 0700/0600 whatever the umask (here a permissive one).
+    let env = TestEnv::new();
+    let run = {
+        let mut c = env.command(&["login", "--port", "0", "--timeout", "90s"]);
+        c.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            c.pre_exec(|| {
+                extern "C" {
+                    fn umask(mask: u32) -> u32;
+                }
+                umask(0);
+                Ok(())
+            });
+        }
+        c.spawn().unwrap()
+    };
+    let page = follow(&env.browser_url()).unwrap();
+    assert_eq!(page.status, 200);
+    let out = run.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(file_mode(&env.store_path("default")), 0o600);
+    assert_eq!(
+        file_mode(env.store_path("default").parent().unwrap()),
+        0o700
+    );
+}
+
+#[test]
+fn help_and_version() {
+    let env = TestEnv::new();
+    let out = env.run(&["--help"]);
+    assert_eq!(out.code, 0);
+    for w in [
+        "login",
+        "status",
+        "refresh",
+        "token",
+        "logout",
+        "--auth-server",
+        "--profile",
+        "Exit codes",
+    ] {
+        assert!(out.stdout.contains(w), "{w}: {out:?}");
+    }
+    let out = env.run(&["login", "--help"]);
+    for w in [
+        "--port",
+        "--callback-path",
+        "--client-name",
+        "--no-browser",
+        "--timeout",
+        "--reregister",
+        "--no-resource",
+    ] {
+        assert!(out.stdout.contains(w), "{w}: {out:?}");
+    }
+    let out = env.run(&["frobnicate"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn logout_all_removes_a_damaged_store() {
+    let env = TestEnv::new();
+    env.login();
+    std::fs::write(env.store_path("default"), "{").unwrap();
+    let out = env.run(&["logout"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let out = env.run(&["logout", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(env.store("default").is_none());
+}
+
+#[test]
+fn an_explicit_other_auth_server_does_not_use_the_stored_login() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env.run(&[
+        "refresh",
+        "--force",
+        "--auth-server",
+        "https://api.figma.com",
+    ]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the stored login is for the authorization server http://127.0.0.1:"),
+        "{out:?}"
+    );
+    assert_eq!(env.server.hits("token:refresh_token"), 0);
+}
+
+#[test]
+fn a_pat_with_spaces_is_refused_before_registration() {
+    let mut env = TestEnv::new();
+    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", Some("figd_a b"));
+    let out = env.run(&["login", "--port", "0"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(env.server.hits("register"), 0);
+}

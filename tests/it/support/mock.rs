@@ -1,0 +1,668 @@
+//! A mock of Figma's OAuth authorization server on 127.0.0.1 (port 0): RFC 8414 metadata,
+//! PAT-gated dynamic registration with an allow-list of client names and a client secret that is
+//! always issued and then required, an authorization endpoint that redirects to the callback (the
+//! test plays the user), a token endpoint checking PKCE, redirect URI and `resource`, refresh with
+//! rotation and reuse detection (reuse revokes the whole grant), a protected `/mcp` resource, and
+//! switchable failure modes. Every endpoint counts its hits.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Fixed at start.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// The PAT registration requires in `X-Figma-Token`; `None`: no PAT needed.
+    pub pat: Option<String>,
+    pub allowed_client_names: Vec<String>,
+    /// The only callback path registration accepts.
+    pub callback_path: String,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            pat: Some(crate::support::PAT.to_string()),
+            allowed_client_names: vec!["Claude Code (figma)".into(), "Codex".into()],
+            callback_path: "/mcp/oauth/callback".into(),
+        }
+    }
+}
+
+/// What an `iss` parameter on the authorization response looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Iss {
+    Omit,
+    Correct,
+    Wrong,
+}
+
+/// Switchable behaviour (change with [`MockServer::set`]).
+#[derive(Clone, Debug)]
+pub struct Behavior {
+    pub expires_in: Option<u64>,
+    pub rotate_refresh_tokens: bool,
+    /// Registration answers 403 with a plain-text `Forbidden` regardless of the request.
+    pub register_forbidden: bool,
+    /// Registration answers 400 `invalid_redirect_uri`.
+    pub invalid_redirect_uri: bool,
+    /// The user declines consent: the authorization endpoint redirects with `error=access_denied`.
+    pub deny_consent: bool,
+    pub iss: Iss,
+    /// Metadata advertises `authorization_response_iss_parameter_supported`.
+    pub advertise_iss: bool,
+    /// Metadata lists only `plain`.
+    pub no_s256: bool,
+    /// Metadata names another issuer.
+    pub wrong_issuer: bool,
+    /// Metadata's token endpoint lives on another host.
+    pub foreign_token_endpoint: bool,
+    /// Refresh always answers `invalid_grant`.
+    pub refresh_invalid_grant: bool,
+    /// The token endpoint answers this status (e.g. 503) with an error body.
+    pub token_status: Option<u16>,
+    /// Every response is delayed by this much (a slow server).
+    pub delay: Duration,
+    /// Refuse token requests without `client_secret`.
+    pub require_client_secret: bool,
+    /// Registration answers `token_endpoint_auth_method: client_secret_basic`, and the token
+    /// endpoint then accepts the secret only as HTTP Basic.
+    pub basic_auth: bool,
+}
+
+impl Default for Behavior {
+    fn default() -> Self {
+        Self {
+            expires_in: Some(3600),
+            rotate_refresh_tokens: true,
+            register_forbidden: false,
+            invalid_redirect_uri: false,
+            deny_consent: false,
+            iss: Iss::Correct,
+            advertise_iss: false,
+            no_s256: false,
+            wrong_issuer: false,
+            foreign_token_endpoint: false,
+            refresh_invalid_grant: false,
+            token_status: None,
+            delay: Duration::ZERO,
+            require_client_secret: true,
+            basic_auth: false,
+        }
+    }
+}
+
+struct Client {
+    secret: String,
+    redirect_uris: Vec<String>,
+}
+
+struct Code {
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+    resource: Option<String>,
+    grant: usize,
+    used: bool,
+}
+
+#[derive(Default)]
+struct Grant {
+    revoked: bool,
+    current_refresh: String,
+    resource: Option<String>,
+    client_id: String,
+}
+
+/// Called with the presented refresh token before a refresh is processed; returns true to answer
+/// `invalid_grant` without touching the grant (simulates a concurrent rotation elsewhere).
+pub type RefreshHook = Box<dyn FnMut(&mut State, &str) -> bool + Send>;
+
+/// The mock's state, visible to hooks.
+#[derive(Default)]
+pub struct State {
+    clients: HashMap<String, Client>,
+    codes: HashMap<String, Code>,
+    grants: Vec<Grant>,
+    /// refresh token → grant
+    refresh_tokens: HashMap<String, usize>,
+    /// access token → (grant, expires)
+    access_tokens: HashMap<String, (usize, Instant)>,
+    hits: HashMap<String, usize>,
+    counter: u64,
+    /// Every secret value the server issued or received (for leak checks).
+    pub secrets: Vec<String>,
+    /// The form fields of the token requests, in order.
+    pub token_requests: Vec<HashMap<String, String>>,
+    /// `X-Figma-Token` headers seen at registration (None when absent).
+    pub registration_pats: Vec<Option<String>>,
+    /// Query strings of the authorization requests, parsed.
+    pub authorize_requests: Vec<HashMap<String, String>>,
+    refresh_hook: Option<RefreshHook>,
+}
+
+impl State {
+    fn next(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        let rand: u64 = rand::random();
+        let v = format!("{prefix}{}_{rand:016x}", self.counter);
+        self.secrets.push(v.clone());
+        v
+    }
+
+    /// Rotates `refresh_token` as if another client had redeemed it: returns the new access and
+    /// refresh tokens.
+    pub fn rotate_out_of_band(&mut self, refresh_token: &str) -> Option<(String, String)> {
+        let g = *self.refresh_tokens.get(refresh_token)?;
+        if self.grants[g].current_refresh != refresh_token || self.grants[g].revoked {
+            return None;
+        }
+        let at = self.next("mock_at_");
+        let rt = self.next("mock_rt_");
+        self.access_tokens
+            .insert(at.clone(), (g, Instant::now() + Duration::from_secs(3600)));
+        self.refresh_tokens.insert(rt.clone(), g);
+        self.grants[g].current_refresh = rt.clone();
+        Some((at, rt))
+    }
+}
+
+struct Shared {
+    config: MockConfig,
+    behavior: Mutex<Behavior>,
+    state: Mutex<State>,
+    base: String,
+}
+
+pub struct MockServer {
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    pub fn start(config: MockConfig) -> Self {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind mock"));
+        let port = server.server_addr().to_ip().unwrap().port();
+        let shared = Arc::new(Shared {
+            config,
+            behavior: Mutex::new(Behavior::default()),
+            state: Mutex::new(State::default()),
+            base: format!("http://127.0.0.1:{port}"),
+        });
+        let (s2, srv) = (shared.clone(), server.clone());
+        let thread = std::thread::spawn(move || {
+            while let Ok(req) = srv.recv() {
+                let s3 = s2.clone();
+                std::thread::spawn(move || handle(&s3, req));
+            }
+        });
+        Self {
+            shared,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (the issuer).
+    pub fn url(&self) -> &str {
+        &self.shared.base
+    }
+
+    pub fn set(&self, f: impl FnOnce(&mut Behavior)) {
+        f(&mut self.shared.behavior.lock().unwrap());
+    }
+
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.shared.state.lock().unwrap())
+    }
+
+    pub fn set_refresh_hook(&self, hook: RefreshHook) {
+        self.with_state(|s| s.refresh_hook = Some(hook));
+    }
+
+    /// Hits of `endpoint`: "metadata", "register", "authorize", "token", "token:authorization_code",
+    /// "token:refresh_token", "mcp", "other".
+    pub fn hits(&self, endpoint: &str) -> usize {
+        self.with_state(|s| s.hits.get(endpoint).copied().unwrap_or(0))
+    }
+
+    /// Everything secret the server issued or saw.
+    pub fn secrets(&self) -> Vec<String> {
+        self.with_state(|s| s.secrets.clone())
+    }
+
+    pub fn token_requests(&self) -> Vec<HashMap<String, String>> {
+        self.with_state(|s| s.token_requests.clone())
+    }
+
+    /// True when `access_token` would be accepted by the MCP server now.
+    pub fn access_token_works(&self, access_token: &str) -> bool {
+        self.with_state(|s| match s.access_tokens.get(access_token) {
+            Some((g, exp)) => !s.grants[*g].revoked && *exp > Instant::now(),
+            None => false,
+        })
+    }
+
+    /// True when `refresh_token` is the current, unrevoked refresh token of its grant.
+    pub fn refresh_token_is_current(&self, refresh_token: &str) -> bool {
+        self.with_state(|s| match s.refresh_tokens.get(refresh_token) {
+            Some(g) => !s.grants[*g].revoked && s.grants[*g].current_refresh == refresh_token,
+            None => false,
+        })
+    }
+
+    pub fn revoked_grants(&self) -> usize {
+        self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    body: String,
+    location: Option<String>,
+}
+
+fn json(status: u16, v: serde_json::Value) -> Reply {
+    Reply {
+        status,
+        content_type: "application/json",
+        body: v.to_string(),
+        location: None,
+    }
+}
+
+fn text(status: u16, t: &str) -> Reply {
+    Reply {
+        status,
+        content_type: "text/plain",
+        body: t.to_string(),
+        location: None,
+    }
+}
+
+fn oauth_error(status: u16, error: &str, desc: &str) -> Reply {
+    json(
+        status,
+        serde_json::json!({"error": error, "error_description": desc}),
+    )
+}
+
+fn handle(shared: &Shared, mut req: tiny_http::Request) {
+    let behavior = shared.behavior.lock().unwrap().clone();
+    if !behavior.delay.is_zero() {
+        std::thread::sleep(behavior.delay);
+    }
+    let url = req.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let mut body = String::new();
+    let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
+    let header = |name: &'static str| {
+        req.headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let pat = header("X-Figma-Token");
+    let basic = header("Authorization")
+        .and_then(|a| a.strip_prefix("Basic ").map(str::to_string))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            let (id, secret) = s.split_once(':')?;
+            let dec = |x: &str| {
+                parse_form(&format!("v={x}"))
+                    .remove("v")
+                    .unwrap_or_default()
+            };
+            Some((dec(id), dec(secret)))
+        });
+    let method = req.method().clone();
+    let reply = {
+        let mut st = shared.state.lock().unwrap();
+        let key = match path {
+            "/.well-known/oauth-authorization-server" => "metadata",
+            "/v1/oauth/mcp/register" => "register",
+            "/oauth/mcp" => "authorize",
+            "/v1/oauth/token" => "token",
+            "/mcp" => "mcp",
+            _ => "other",
+        };
+        *st.hits.entry(key.to_string()).or_default() += 1;
+        match (key, &method) {
+            ("metadata", tiny_http::Method::Get) => metadata(shared, &behavior),
+            ("register", tiny_http::Method::Post) => {
+                register(shared, &behavior, &mut st, pat, &body)
+            }
+            ("authorize", tiny_http::Method::Get) => authorize(shared, &behavior, &mut st, query),
+            ("token", tiny_http::Method::Post) => {
+                let form = parse_form(&body);
+                if let Some(g) = form.get("grant_type") {
+                    *st.hits.entry(format!("token:{g}")).or_default() += 1;
+                }
+                st.token_requests.push(form.clone());
+                for k in ["code", "refresh_token", "client_secret", "code_verifier"] {
+                    if let Some(v) = form.get(k) {
+                        st.secrets.push(v.clone());
+                    }
+                }
+                token(&behavior, &mut st, &form, basic)
+            }
+            ("mcp", _) => {
+                let ok = header("Authorization")
+                    .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string))
+                    .and_then(|t| st.access_tokens.get(&t).copied())
+                    .is_some_and(|(g, exp)| !st.grants[g].revoked && exp > Instant::now());
+                if ok {
+                    text(200, "ok")
+                } else {
+                    text(401, "Unauthorized")
+                }
+            }
+            _ => text(404, "Not found"),
+        }
+    };
+    let mut resp = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
+    resp.add_header(tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap());
+    if let Some(l) = reply.location {
+        resp.add_header(tiny_http::Header::from_bytes("Location", l.as_bytes()).unwrap());
+    }
+    let _ = req.respond(resp);
+}
+
+fn metadata(shared: &Shared, b: &Behavior) -> Reply {
+    let base = &shared.base;
+    let issuer = if b.wrong_issuer {
+        "https://evil.example".to_string()
+    } else {
+        base.clone()
+    };
+    let token_endpoint = if b.foreign_token_endpoint {
+        "http://localhost:1/v1/oauth/token".to_string()
+    } else {
+        format!("{base}/v1/oauth/token")
+    };
+    json(
+        200,
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{base}/oauth/mcp"),
+            "token_endpoint": token_endpoint,
+            "registration_endpoint": format!("{base}/v1/oauth/mcp/register"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": if b.no_s256 { vec!["plain"] } else { vec!["S256"] },
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "authorization_response_iss_parameter_supported": b.advertise_iss,
+            "scopes_supported": ["mcp:connect"],
+        }),
+    )
+}
+
+fn register(
+    shared: &Shared,
+    b: &Behavior,
+    st: &mut State,
+    pat: Option<String>,
+    body: &str,
+) -> Reply {
+    st.registration_pats.push(pat.clone());
+    if let Some(p) = &pat {
+        st.secrets.push(p.clone());
+    }
+    if b.register_forbidden {
+        return text(403, "Forbidden");
+    }
+    if let Some(required) = &shared.config.pat {
+        if pat.as_deref() != Some(required) {
+            return text(403, "Forbidden");
+        }
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return oauth_error(400, "invalid_client_metadata", "body is not JSON");
+    };
+    let name = v["client_name"].as_str().unwrap_or("");
+    if !shared.config.allowed_client_names.iter().any(|n| n == name) {
+        return text(403, "Forbidden");
+    }
+    let uris: Vec<String> = v["redirect_uris"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let uri_ok = |u: &str| {
+        u.strip_prefix("http://127.0.0.1:")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(port, p)| {
+                port.parse::<u16>().is_ok() && format!("/{p}") == shared.config.callback_path
+            })
+    };
+    if b.invalid_redirect_uri || uris.is_empty() || !uris.iter().all(|u| uri_ok(u)) {
+        return oauth_error(400, "invalid_redirect_uri", "redirect_uri not allowed");
+    }
+    if v["grant_types"] != serde_json::json!(["authorization_code", "refresh_token"])
+        || v["response_types"] != serde_json::json!(["code"])
+        || v["token_endpoint_auth_method"] != "none"
+    {
+        return oauth_error(400, "invalid_client_metadata", "unexpected metadata");
+    }
+    let id = st.next("client_");
+    st.secrets.pop(); // the client id is not a secret
+    let secret = st.next("mock_cs_");
+    st.clients.insert(
+        id.clone(),
+        Client {
+            secret: secret.clone(),
+            redirect_uris: uris,
+        },
+    );
+    let mut reply = serde_json::json!({"client_id": id, "client_secret": secret,
+        "client_id_issued_at": 1_700_000_000u64, "client_secret_expires_at": 0, "client_name": name});
+    if b.basic_auth {
+        reply["token_endpoint_auth_method"] = "client_secret_basic".into();
+    }
+    json(201, reply)
+}
+
+fn authorize(shared: &Shared, b: &Behavior, st: &mut State, query: &str) -> Reply {
+    let q = parse_form(query);
+    st.authorize_requests.push(q.clone());
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let client_id = get("client_id");
+    let redirect_uri = get("redirect_uri");
+    let Some(client) = st.clients.get(&client_id) else {
+        return text(400, "unknown client");
+    };
+    if !client.redirect_uris.contains(&redirect_uri) {
+        return text(400, "redirect_uri not registered");
+    }
+    if get("response_type") != "code"
+        || get("code_challenge_method") != "S256"
+        || get("code_challenge").len() != 43
+        || get("scope") != "mcp:connect"
+    {
+        return text(400, "bad authorization request");
+    }
+    let state = get("state");
+    let iss = match b.iss {
+        Iss::Omit => String::new(),
+        Iss::Correct => format!("&iss={}", enc(&shared.base)),
+        Iss::Wrong => format!("&iss={}", enc("https://evil.example")),
+    };
+    let state_part = if q.contains_key("state") {
+        format!("&state={}", enc(&state))
+    } else {
+        String::new()
+    };
+    let location = if b.deny_consent {
+        format!(
+            "{redirect_uri}?error=access_denied&error_description={}{state_part}{iss}",
+            enc("The user <b>denied</b> access")
+        )
+    } else {
+        let code = st.next("mock_code_");
+        st.grants.push(Grant {
+            client_id: client_id.clone(),
+            resource: q.get("resource").cloned(),
+            ..Default::default()
+        });
+        let grant = st.grants.len() - 1;
+        st.codes.insert(
+            code.clone(),
+            Code {
+                client_id,
+                redirect_uri: redirect_uri.clone(),
+                challenge: get("code_challenge"),
+                resource: q.get("resource").cloned(),
+                grant,
+                used: false,
+            },
+        );
+        format!("{redirect_uri}?code={}{state_part}{iss}", enc(&code))
+    };
+    Reply {
+        status: 302,
+        content_type: "text/plain",
+        body: String::new(),
+        location: Some(location),
+    }
+}
+
+fn token(
+    b: &Behavior,
+    st: &mut State,
+    form: &HashMap<String, String>,
+    basic: Option<(String, String)>,
+) -> Reply {
+    if let Some(status) = b.token_status {
+        return oauth_error(status, "temporarily_unavailable", "try again later");
+    }
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let client_id = match &basic {
+        Some((id, _)) => id.clone(),
+        None => get("client_id"),
+    };
+    let Some(client) = st.clients.get(&client_id) else {
+        return oauth_error(401, "invalid_client", "unknown client");
+    };
+    if b.basic_auth && (basic.is_none() || form.contains_key("client_secret")) {
+        return oauth_error(401, "invalid_client", "use client_secret_basic");
+    }
+    let presented = basic
+        .map(|(_, s)| s)
+        .or_else(|| form.get("client_secret").cloned());
+    match presented {
+        None if b.require_client_secret => {
+            return oauth_error(400, "invalid_request", "Client secret is required")
+        }
+        Some(s) if s != client.secret => {
+            return oauth_error(401, "invalid_client", "wrong client secret")
+        }
+        _ => {}
+    }
+    let grant = match get("grant_type").as_str() {
+        "authorization_code" => {
+            let code_value = get("code");
+            let Some(code) = st.codes.get_mut(&code_value) else {
+                return oauth_error(400, "invalid_grant", "unknown code");
+            };
+            if code.used {
+                let g = code.grant;
+                st.grants[g].revoked = true;
+                return oauth_error(400, "invalid_grant", "code already used");
+            }
+            code.used = true;
+            let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+            if code.client_id != client_id
+                || code.redirect_uri != get("redirect_uri")
+                || code.challenge != challenge
+                || code.resource != form.get("resource").cloned()
+            {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    "PKCE, redirect_uri or resource mismatch",
+                );
+            }
+            code.grant
+        }
+        "refresh_token" => {
+            let rt = get("refresh_token");
+            if let Some(mut hook) = st.refresh_hook.take() {
+                let refuse = hook(st, &rt);
+                st.refresh_hook = Some(hook);
+                if refuse {
+                    return oauth_error(400, "invalid_grant", "refresh token already used");
+                }
+            }
+            if b.refresh_invalid_grant {
+                return oauth_error(400, "invalid_grant", "refresh token expired");
+            }
+            let Some(&g) = st.refresh_tokens.get(&rt) else {
+                return oauth_error(400, "invalid_grant", "unknown refresh token");
+            };
+            let grant = &mut st.grants[g];
+            if grant.revoked {
+                return oauth_error(400, "invalid_grant", "grant revoked");
+            }
+            if grant.current_refresh != rt {
+                // Reuse of a rotated refresh token: revoke the whole grant.
+                grant.revoked = true;
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    "refresh token reuse detected; grant revoked",
+                );
+            }
+            if grant.client_id != client_id || grant.resource != form.get("resource").cloned() {
+                return oauth_error(400, "invalid_grant", "client or resource mismatch");
+            }
+            g
+        }
+        _ => return oauth_error(400, "unsupported_grant_type", "unsupported"),
+    };
+    let at = st.next("mock_at_");
+    let lifetime = Duration::from_secs(b.expires_in.unwrap_or(3600));
+    st.access_tokens
+        .insert(at.clone(), (grant, Instant::now() + lifetime));
+    let mut body =
+        serde_json::json!({"access_token": at, "token_type": "Bearer", "scope": "mcp:connect"});
+    if let Some(e) = b.expires_in {
+        body["expires_in"] = e.into();
+    }
+    let first = st.grants[grant].current_refresh.is_empty();
+    if first || b.rotate_refresh_tokens {
+        let rt = st.next("mock_rt_");
+        st.refresh_tokens.insert(rt.clone(), grant);
+        st.grants[grant].current_refresh = rt.clone();
+        body["refresh_token"] = rt.into();
+    }
+    json(200, body)
+}
+
+fn parse_form(s: &str) -> HashMap<String, String> {
+    url::form_urlencoded::parse(s.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
