@@ -8,9 +8,9 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 use super::scan::{self, Kind, Member, Obj, Root, Scanner};
 use super::{
-    display_path, is_reference, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome,
-    EntrySpec, EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Splice, Syntax,
-    AUTHORIZATION,
+    display_path, is_reference, line_col, split_bom, uses_crlf, Change, ChangeKind, EditError,
+    EditOutcome, EntrySpec, EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Splice,
+    Syntax, AUTHORIZATION,
 };
 
 /// jsonc-parser options for a syntax: every JSON5 extension off; comments and trailing commas
@@ -155,8 +155,46 @@ fn validate(body: &str, syntax: Syntax) -> Result<(), EditError> {
         return Ok(());
     }
     jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &parse_options(syntax))
-        .map(|_| ())
-        .map_err(|e| jsonc_error(&e))
+        .map_err(|e| jsonc_error(&e))?;
+    // jsonc-parser lets a raw control character through inside a string; JSON.parse (Gemini
+    // CLI) and the clients' JSONC parsers do not.
+    if let Some(pos) = control_char_in_string(body) {
+        return Err(syntax_error(
+            body,
+            pos,
+            "control character (U+0000 to U+001F) in a string; write it as an escape such as \\n",
+        ));
+    }
+    Ok(())
+}
+
+/// Offset of the first raw control character inside a string literal (comments skipped).
+fn control_char_in_string(body: &str) -> Option<usize> {
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    match b[i] {
+                        b'\\' => i += 2,
+                        c if c < 0x20 => return Some(i),
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr2(b'\n', b'\r', &b[i..]).map_or(b.len(), |k| i + k);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |k| i + 2 + k + 2);
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Our entry as located by the scanner.
@@ -580,6 +618,15 @@ pub(super) fn apply_with(
                     check_untouched(body, &out, syntax, spec, &entry_name, forced, op.switch)?;
                     (out, notes)
                 }
+            };
+            // The CST takes the newline kind from the whitespace it sees; in a CRLF file whose
+            // line breaks are all inside comments it would write LF (found by the property
+            // tests).
+            let out = if uses_crlf(body) && out.matches("\r\n").count() != out.matches('\n').count()
+            {
+                out.replace("\r\n", "\n").replace('\n', "\r\n")
+            } else {
+                out
             };
             verify(&out, syntax, spec, op)?;
             let out = format!("{bom}{out}");

@@ -668,3 +668,46 @@ fn toml_switch_removes_an_emptied_headers_table_only() {
         "{out}"
     );
 }
+
+/// Found by the property tests: jsonc-parser accepts a raw control character inside a string,
+/// which JSON.parse (Gemini CLI) and the clients' JSONC parsers refuse.
+#[test]
+fn raw_control_characters_in_strings_are_refused_in_every_json_dialect() {
+    for syntax in [
+        Syntax::StrictJson,
+        Syntax::Jsonc,
+        Syntax::JsoncNoTrailingCommas,
+    ] {
+        for text in ["{\"\0context_servers\": {}}", "{\n  \"a\": \"x\ty\"\n}"] {
+            let e = apply(Some(text), syntax, &claude_spec(), &set(NEW)).unwrap_err();
+            assert_eq!(e.kind(), "syntax", "{syntax:?} {text:?}: {e}");
+        }
+        // Escaped, or in a comment, they are fine.
+        let ok = if syntax == Syntax::StrictJson {
+            "{\"a\": \"x\\ty\\u0000\"}"
+        } else {
+            "{\"a\": \"x\\ty\"} // tab\there\n/* \0 */"
+        };
+        assert!(
+            apply(Some(ok), syntax, &claude_spec(), &set(NEW)).is_ok(),
+            "{syntax:?}"
+        );
+    }
+}
+
+/// Found by the property tests: in a CRLF file whose only line breaks are inside comments, the
+/// CST wrote the new entry with LF.
+#[test]
+fn crlf_is_kept_when_every_line_break_is_in_a_comment() {
+    let text = "/* multi\r\n line */ {/* multi\r\n line */ }";
+    for syntax in [Syntax::Jsonc, Syntax::JsoncNoTrailingCommas] {
+        let out = changed(apply(Some(text), syntax, &claude_spec(), &set(NEW)).unwrap())
+            .materialize(Some(text));
+        assert_eq!(
+            out.matches("\r\n").count(),
+            out.matches('\n').count(),
+            "{out:?}"
+        );
+        assert!(out.starts_with("/* multi\r\n line */ {"), "{out:?}");
+    }
+}
