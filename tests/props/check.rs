@@ -249,7 +249,9 @@ fn check_changed(
     if file.syntax.is_json() {
         // Nothing the client refuses was written.
         let body = out.strip_prefix('\u{feff}').unwrap_or(out);
-        if file.syntax == Syntax::StrictJson && serde_json::from_str::<Value>(body).is_err() {
+        if file.syntax == Syntax::StrictJson
+            && serde_json::from_str::<Value>(&neutralize_surrogates(body)).is_err()
+        {
             return Err("strict JSON output is not plain JSON".into());
         }
     }
@@ -435,7 +437,8 @@ pub fn parse_client(syntax: Syntax, text: &str, blank_ok: bool) -> Result<Value,
             if blank_ok && stripped.trim().is_empty() {
                 return Ok(Value::Object(Map::new()));
             }
-            let v: Value = serde_json::from_str(&stripped).map_err(|e| e.to_string())?;
+            let v: Value = serde_json::from_str(&neutralize_surrogates(&stripped))
+                .map_err(|e| e.to_string())?;
             if !v.is_object() {
                 return Err("the top level is not an object".into());
             }
@@ -522,4 +525,60 @@ pub fn strip_comments(text: &str, trailing_ok: bool) -> Result<String, String> {
         }
     }
     String::from_utf8(out).map_err(|_| "not UTF-8".into())
+}
+
+/// JSON.parse accepts lone surrogates (`"\ud800"`), serde_json does not: every surrogate escape
+/// becomes `\ufffd` on both sides of a comparison (found by the fuzzer).
+fn neutralize_surrogates(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < b.len() {
+        let c = b[i];
+        if !in_string {
+            in_string = c == b'"';
+            let len = text[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&text[i..i + len]);
+            i += len;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = false;
+                out.push('"');
+                i += 1;
+            }
+            b'\\' if b.get(i + 1) == Some(&b'u') => {
+                match text.get(i + 2..i + 6).map(|h| u16::from_str_radix(h, 16)) {
+                    Some(Ok(0xD800..=0xDFFF)) => {
+                        out.push_str("\\ufffd");
+                        i += 6;
+                    }
+                    Some(Ok(_)) => {
+                        out.push_str(&text[i..i + 6]);
+                        i += 6;
+                    }
+                    _ => {
+                        out.push_str("\\u");
+                        i += 2;
+                    }
+                }
+            }
+            b'\\' => {
+                out.push('\\');
+                i += 1;
+                if let Some(ch) = text[i..].chars().next() {
+                    out.push(ch);
+                    i += ch.len_utf8();
+                }
+            }
+            _ => {
+                let len = text[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&text[i..i + len]);
+                i += len;
+            }
+        }
+    }
+    out
 }

@@ -15,6 +15,8 @@ pub enum J {
     Bool(bool),
     Num(&'static str),
     Str(String),
+    /// A string literal written as is: lone and paired surrogate escapes.
+    Raw(&'static str),
     Arr(Vec<J>),
     Obj(Vec<(String, J)>),
 }
@@ -82,6 +84,16 @@ pub fn value() -> impl Strategy<Value = J> {
         any::<bool>().prop_map(J::Bool),
         prop::sample::select(NUMS).prop_map(J::Num),
         text().prop_map(J::Str),
+        prop::sample::select(
+            &[
+                "\"\\ud83d\"",
+                "\"a\\udc00b\"",
+                "\"\\ud83d\\ude00\"",
+                "\"\\\\ud83d\"",
+                "\"\\ufffd\\uDBFF\"",
+            ][..]
+        )
+        .prop_map(J::Raw),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
@@ -478,6 +490,7 @@ impl Renderer<'_> {
             J::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             J::Num(n) => self.out.push_str(n),
             J::Str(s) => self.string(s),
+            J::Raw(r) => self.out.push_str(r),
             J::Arr(a) => {
                 self.out.push('[');
                 for (i, v) in a.iter().enumerate() {
