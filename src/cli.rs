@@ -52,15 +52,20 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Log in if needed, then add or refresh the figma server in your MCP clients' configs
+    /// (a diff is shown first; nothing is written without your confirmation or --write).
+    Setup(SetupArgs),
     /// Log in with the browser (OAuth authorization code + PKCE) and store the tokens.
     Login(LoginArgs),
     /// Show whether you are logged in, when the access token expires, and what to do next.
     Status(StatusArgs),
-    /// Refresh the access token when it expires soon (or always with --force).
+    /// Refresh the access token when it expires soon (or always with --force), then bring every
+    /// client config that holds the figma server up to date (preview; apply with --write).
     Refresh(RefreshArgs),
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
-    /// Forget the stored tokens (with --all also the client registration).
+    /// Forget the stored tokens (with --all also the client registration); with --write also
+    /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
 }
 
@@ -114,6 +119,93 @@ pub struct RefreshArgs {
     /// Refresh only when the access token expires within this time.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::time::parse_duration)]
     pub min_valid: Duration,
+
+    /// Write the updated client configs (without it, only a diff is shown). Never prompts:
+    /// made for cron, systemd timers and launchd.
+    #[arg(long)]
+    pub write: bool,
+
+    #[command(flatten)]
+    pub configs: TargetArgs,
+
+    /// Allow writing a token into a project file that git tracks.
+    #[arg(long)]
+    pub allow_tracked: bool,
+}
+
+/// Which client configs to touch, and how changes are shown.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
+    /// or `all` (every detected client). Repeatable, or comma-separated.
+    /// [default: every client that has config files]
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+
+    /// Name of the server entry in the client configs.
+    #[arg(long, value_name = "NAME", default_value = "figma")]
+    pub server_name: String,
+
+    /// Show tokens in clear in diffs (they are masked by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// Where `setup` adds the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScopeArg {
+    /// The client's user-wide config (all projects).
+    User,
+    /// A config file in the project (the git root, else the current directory); often shared
+    /// through git, so prefer an indirection mode there.
+    Project,
+    /// Claude Code only: this project, private to you (`~/.claude.json` projects entry).
+    Local,
+}
+
+impl ScopeArg {
+    pub fn scope(self) -> crate::targets::Scope {
+        match self {
+            ScopeArg::User => crate::targets::Scope::User,
+            ScopeArg::Project => crate::targets::Scope::Project,
+            ScopeArg::Local => crate::targets::Scope::Local,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub configs: TargetArgs,
+
+    /// Where to add the server when no config of the client holds it yet.
+    #[arg(long, value_enum, default_value = "user")]
+    pub scope: ScopeArg,
+
+    /// Apply the changes without asking.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+
+    /// Only show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
+    /// desktop server on 127.0.0.1:3845).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Allow writing a token into a project file that git tracks.
+    #[arg(long)]
+    pub allow_tracked: bool,
+
+    /// Run the browser login even when valid credentials are stored.
+    #[arg(long)]
+    pub relogin: bool,
+
+    /// Options of the login that runs when no valid credentials are stored.
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,6 +220,14 @@ pub struct LogoutArgs {
     /// Also forget the OAuth client registration (the next login registers anew).
     #[arg(long)]
     pub all: bool,
+
+    /// Also remove the Authorization header figma-auth wrote into client configs (without it,
+    /// the removal is only previewed).
+    #[arg(long)]
+    pub write: bool,
+
+    #[command(flatten)]
+    pub configs: TargetArgs,
 }
 
 fn parse_profile(s: &str) -> Result<String, String> {

@@ -121,18 +121,24 @@ impl EntryStatus {
     }
 }
 
+/// Reads one file (no lock) and says what it holds for our server; the error names the file,
+/// line and column.
+pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
+    let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
+    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+    file.inspect(text, server)
+        .map_err(|e| format!("{}: {e}", file.path.display()))
+}
+
 /// Reads and judges one file (no lock, no write).
 pub fn status_of(file: &ConfigFile, server: &Server, want: Option<&SecretHeader>) -> EntryStatus {
-    let snap = match crate::fsx::read_snapshot(&file.path) {
-        Ok(s) => s,
-        Err(e) => return EntryStatus::Unreadable(e.to_string()),
-    };
-    let text = match patch::snapshot_text(&snap, &file.path) {
-        Ok(t) => t,
-        Err(e) => return EntryStatus::Unreadable(e.to_string()),
-    };
-    match file.inspect(text, server) {
-        Err(e) => EntryStatus::Unreadable(format!("{}: {e}", file.path.display())),
+    judge(inspect_file(file, server), want)
+}
+
+/// Judges an inspection against the header we want the file to hold.
+pub fn judge(inspection: Result<Inspection, String>, want: Option<&SecretHeader>) -> EntryStatus {
+    match inspection {
+        Err(e) => EntryStatus::Unreadable(e),
         Ok(Inspection::Missing) => EntryStatus::NoEntry,
         Ok(Inspection::Conflict(e)) => EntryStatus::OtherUrl(e.url),
         Ok(Inspection::Found(e)) if !e.other_auth.is_empty() => EntryStatus::Indirect(e.other_auth),

@@ -26,6 +26,10 @@ pub struct ProfileData {
     pub client: Option<ClientRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<TokenRecord>,
+    /// The client config files `setup` configured for this profile, so that `refresh --write`
+    /// (run from a scheduler, in any directory) finds them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ManagedConfig>,
 }
 
 impl Default for ProfileData {
@@ -34,8 +38,31 @@ impl Default for ProfileData {
             version: FORMAT_VERSION,
             client: None,
             token: None,
+            configs: Vec::new(),
         }
     }
+}
+
+/// A client config file figma-auth configured (no secret: the token is not kept here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedConfig {
+    /// The client (`opencode`, `claude`, ...).
+    pub target: String,
+    /// `user`, `project` or `local`.
+    pub scope: String,
+    pub path: PathBuf,
+    /// Claude Code's local scope: the key in `projects`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The entry's name (`figma`).
+    pub server_name: String,
+    /// How the token reaches the client (`inline`, ...).
+    #[serde(default = "default_mode")]
+    pub mode: String,
+}
+
+fn default_mode() -> String {
+    "inline".to_string()
 }
 
 /// A dynamic client registration, reused by later logins when `auth_server`, `redirect_uri` and

@@ -4,7 +4,9 @@
 
 pub mod login;
 pub mod logout;
+pub mod patching;
 pub mod refresh;
+pub mod setup;
 pub mod status;
 pub mod token;
 
@@ -30,6 +32,9 @@ pub struct Context {
     /// Wait for another process's store lock; `FIGMA_AUTH_LOCK_TIMEOUT` overrides
     /// [`DEFAULT_LOCK_TIMEOUT`].
     pub lock_timeout: Duration,
+    /// Wait for a client's own lock (Claude Code's `~/.claude.json.lock`);
+    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::patch::LOCK_WAIT`].
+    pub client_lock_timeout: Duration,
     /// stderr is a terminal (spinners, prompts).
     pub stderr_tty: bool,
     /// stdin is a terminal (the PAT prompt).
@@ -51,6 +56,10 @@ impl Context {
             store: Store::from_env(&env),
             http_timeout: duration_var("FIGMA_AUTH_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)?,
             lock_timeout: duration_var("FIGMA_AUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
+            client_lock_timeout: duration_var(
+                "FIGMA_AUTH_CLIENT_LOCK_TIMEOUT",
+                crate::patch::LOCK_WAIT,
+            )?,
             stderr_tty: std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
             env,
@@ -120,6 +129,7 @@ pub fn profile_flags(profile: &str) -> String {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let ctx = Context::from_process(cli.global)?;
     match cli.command {
+        Command::Setup(a) => setup::run(&ctx, &a),
         Command::Login(a) => login::run(&ctx, &a),
         Command::Status(a) => status::run(&ctx, &a),
         Command::Refresh(a) => refresh::run(&ctx, &a),

@@ -8,8 +8,10 @@
 //! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
 //! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
 
+use super::patching::{self, Job, Run, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
+use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::oauth::{self, OAuthError, Url};
 use crate::store::{ClientRecord, ProfileData, TokenRecord};
@@ -212,6 +214,58 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             ctx.profile()
         );
     }
-    // Config patching (`--write`) goes here, using `fresh`.
-    Ok(exit::OK)
+    update_configs(ctx, args, &fresh)
+}
+
+/// The config step of `refresh`: every config file of the selected clients (and every file
+/// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
+/// written with `--write`. Files already current are not touched (no write, no mtime change).
+fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8, Error> {
+    let targets = if args.configs.targets.is_empty() {
+        crate::targets::all().to_vec()
+    } else {
+        patching::select(ctx, &args.configs.targets)?
+    };
+    let recorded = ctx
+        .store
+        .load(ctx.profile())?
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
+        .into_iter()
+        .map(|file| Job {
+            file,
+            create: false,
+        })
+        .collect();
+    let change = HeaderChange::Set(SecretHeader::bearer(&fresh.token.access_token));
+    let server = patching::server(ctx, &args.configs.server_name, false);
+    let opts = patching::options(ctx, args.configs.show_secrets);
+    let batch = patching::run_batch(
+        ctx,
+        &jobs,
+        &Run {
+            server: &server,
+            change: &change,
+            write: args.write,
+            carries_secret: true,
+            allow_tracked: args.allow_tracked,
+            report_missing: false,
+            opts: &opts,
+        },
+    );
+    if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
+        eprintln!(
+            "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+            ctx.flags()
+        );
+    }
+    patching::print_reload_hints(&batch.written_targets());
+    match batch.error(Some(format!(
+        "fix the files named above, then run `figma-auth refresh --write{}` again",
+        ctx.flags()
+    ))) {
+        Some(e) => Err(e),
+        None => Ok(exit::OK),
+    }
 }

@@ -2,6 +2,7 @@
 //! server on 127.0.0.1, with HOME and the XDG directories in temp dirs and a fake browser.
 
 mod commands;
+mod configs;
 mod login;
 mod refresh;
 mod security;

@@ -1,0 +1,341 @@
+//! The config step shared by `setup`, `refresh` and `logout`: which files to consider, a masked
+//! diff or a safe write for each, one summary line per file, the reload hints, and the record of
+//! configured files kept in the store for later unattended refreshes.
+
+use super::Context;
+use crate::configs;
+use crate::diff::Color;
+use crate::edit::HeaderChange;
+use crate::error::Error;
+use crate::store::ManagedConfig;
+use crate::targets::{self, ConfigFile, Scope, Server, Target};
+use std::io::{IsTerminal, Write};
+
+/// Colour for output on stdout: only on a terminal, and never with `NO_COLOR` set.
+pub fn stdout_color() -> Color {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if !no_color && std::io::stdout().is_terminal() {
+        Color::Always
+    } else {
+        Color::Never
+    }
+}
+
+/// The preview/write options for this invocation.
+pub fn options(ctx: &Context, show_secrets: bool) -> configs::Options {
+    configs::Options {
+        show_secrets,
+        color: stdout_color(),
+        backup_dir: ctx.env.app_state_dir().join("backups"),
+        lock_wait: ctx.client_lock_timeout,
+    }
+}
+
+/// The server entry we manage.
+pub fn server(ctx: &Context, name: &str, force: bool) -> Server {
+    Server {
+        name: name.to_string(),
+        url: ctx.mcp_url(),
+        force,
+    }
+}
+
+/// The clients named with `--target` (or every detected client), as a usage error when a name
+/// is unknown.
+pub fn select(ctx: &Context, names: &[String]) -> Result<Vec<&'static dyn Target>, Error> {
+    configs::select_targets(names, &ctx.env).map_err(Error::Usage)
+}
+
+/// The files `refresh`/`logout` consider: every existing config file of the selected clients,
+/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`.
+pub fn update_candidates(
+    ctx: &Context,
+    targets: &[&'static dyn Target],
+    recorded: &[ManagedConfig],
+) -> Vec<ConfigFile> {
+    let mut files = configs::existing_files(&ctx.env, targets);
+    for m in recorded {
+        if !targets.iter().any(|t| t.id() == m.target) {
+            continue;
+        }
+        if let Some(f) = recorded_file(ctx, m) {
+            if f.exists() && !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files
+}
+
+/// Rebuilds the [`ConfigFile`] of a recorded config.
+pub fn recorded_file(ctx: &Context, m: &ManagedConfig) -> Option<ConfigFile> {
+    let target = targets::by_id(&m.target)?;
+    let scope = match m.scope.as_str() {
+        "user" => Scope::User,
+        "project" => Scope::Project,
+        "local" => Scope::Local,
+        _ => return None,
+    };
+    let mut f = target.default_file(&ctx.env, scope)?;
+    f.path = m.path.clone();
+    if let targets::Shape::Claude { project } = &mut f.shape {
+        *project = m.project.clone();
+    }
+    Some(f)
+}
+
+/// The record of a configured file.
+pub fn managed(file: &ConfigFile, server_name: &str, mode: &str) -> ManagedConfig {
+    ManagedConfig {
+        target: file.target.to_string(),
+        scope: file.scope.as_str().to_string(),
+        path: file.path.clone(),
+        project: match &file.shape {
+            targets::Shape::Claude { project } => project.clone(),
+            _ => None,
+        },
+        server_name: server_name.to_string(),
+        mode: mode.to_string(),
+    }
+}
+
+/// Adds (or replaces) records of configured files in the profile's store.
+pub fn remember(ctx: &Context, records: &[ManagedConfig]) -> Result<(), Error> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let lock = ctx.lock()?;
+    let mut data = lock.load()?.unwrap_or_default();
+    for r in records {
+        data.configs
+            .retain(|c| !(c.target == r.target && c.path == r.path && c.project == r.project));
+        data.configs.push(r.clone());
+    }
+    lock.save(&data)?;
+    Ok(())
+}
+
+/// Forgets records (after `logout --write` removed our header from them).
+pub fn forget(ctx: &Context, files: &[ConfigFile]) -> Result<(), Error> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let lock = ctx.lock()?;
+    let Some(mut data) = lock.load()? else {
+        return Ok(());
+    };
+    let before = data.configs.len();
+    data.configs.retain(|c| {
+        !files.iter().any(|f| {
+            let m = managed(f, &c.server_name, &c.mode);
+            m.target == c.target && m.path == c.path && m.project == c.project
+        })
+    });
+    if data.configs.len() != before {
+        lock.save(&data)?;
+    }
+    Ok(())
+}
+
+/// One file to preview or write.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub file: ConfigFile,
+    /// Create our entry when the file does not hold it (setup's chosen scope).
+    pub create: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    NoEntry,
+    Current,
+    WouldChange,
+    Changed,
+    Skipped,
+    Failed { busy: bool },
+}
+
+/// The outcome of a batch.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub results: Vec<(ConfigFile, Status)>,
+}
+
+impl Batch {
+    pub fn count(&self, pred: impl Fn(&Status) -> bool) -> usize {
+        self.results.iter().filter(|(_, s)| pred(s)).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|s| matches!(s, Status::Failed { .. }))
+    }
+
+    /// The error to return when files failed (`None` when all went well).
+    pub fn error(&self, hint: Option<String>) -> Option<Error> {
+        let failed = self.failed();
+        (failed > 0).then(|| Error::ConfigsFailed {
+            failed,
+            total: self.results.len(),
+            busy: self
+                .results
+                .iter()
+                .all(|(_, s)| !matches!(s, Status::Failed { busy: false })),
+            hint,
+        })
+    }
+
+    /// Clients whose files were written.
+    pub fn written_targets(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for (f, s) in &self.results {
+            if *s == Status::Changed && !out.contains(&f.target) {
+                out.push(f.target);
+            }
+        }
+        out
+    }
+}
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct Run<'a> {
+    pub server: &'a Server,
+    pub change: &'a HeaderChange,
+    /// Write (true) or only preview (false).
+    pub write: bool,
+    /// The change puts a secret into the file (refused for git-tracked project files).
+    pub carries_secret: bool,
+    pub allow_tracked: bool,
+    /// Print a line for files without our entry too.
+    pub report_missing: bool,
+    pub opts: &'a configs::Options,
+}
+
+/// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
+pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
+    let mut batch = Batch::default();
+    let mut out = std::io::stdout().lock();
+    for job in jobs {
+        let status = run_one(ctx, job, run, &mut out);
+        batch.results.push((job.file.clone(), status));
+    }
+    batch
+}
+
+fn run_one(ctx: &Context, job: &Job, run: &Run, out: &mut dyn Write) -> Status {
+    let env = &ctx.env;
+    let what = configs::describe(env, &job.file);
+    let line = |out: &mut dyn Write, tag: &str, rest: &str| {
+        let _ = writeln!(out, "{tag:<13}{what}{rest}");
+    };
+    if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
+        line(out, "refused",
+            ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
+        );
+        return Status::Failed { busy: false };
+    }
+    if run.write {
+        match configs::write(env, &job.file, run.server, run.change, job.create, run.opts) {
+            Ok(configs::WriteResult::NoEntry) => {
+                if run.report_missing {
+                    line(out, "no entry", "");
+                }
+                Status::NoEntry
+            }
+            Ok(configs::WriteResult::Current) => {
+                line(out, "current", "");
+                Status::Current
+            }
+            Ok(configs::WriteResult::Conflict(url)) => {
+                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
+                Status::Skipped
+            }
+            Ok(configs::WriteResult::Indirect(keys)) => {
+                line(out, "indirect", &indirect_text(&keys));
+                Status::Skipped
+            }
+            Ok(configs::WriteResult::Written { backup, .. }) => {
+                let verb = match run.change {
+                    HeaderChange::Remove => "removed",
+                    HeaderChange::Set(_) => "updated",
+                };
+                let backup = backup
+                    .map(|b| format!(" (original saved as {})", env.display(&b)))
+                    .unwrap_or_default();
+                line(out, verb, &backup);
+                Status::Changed
+            }
+            Err(e) => {
+                let busy = e.is_busy();
+                line(out, "error", &format!(": {e}"));
+                Status::Failed { busy }
+            }
+        }
+    } else {
+        let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
+        match p.result {
+            Err(e) => {
+                line(out, "error", &format!(": {e}"));
+                Status::Failed { busy: false }
+            }
+            Ok(configs::Plan::NoEntry) => {
+                if run.report_missing {
+                    line(out, "no entry", "");
+                }
+                Status::NoEntry
+            }
+            Ok(configs::Plan::Current) => {
+                line(out, "current", "");
+                Status::Current
+            }
+            Ok(configs::Plan::Conflict(url)) => {
+                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
+                Status::Skipped
+            }
+            Ok(configs::Plan::Indirect(keys)) => {
+                line(out, "indirect", &indirect_text(&keys));
+                Status::Skipped
+            }
+            Ok(configs::Plan::Change { .. }) => {
+                let _ = out.write_all(p.diff.as_bytes());
+                let verb = match run.change {
+                    HeaderChange::Remove => "would remove",
+                    HeaderChange::Set(_) if !job.file.exists() => "would create",
+                    HeaderChange::Set(_) => "would update",
+                };
+                line(out, verb, "");
+                Status::WouldChange
+            }
+        }
+    }
+}
+
+fn conflict_text(server: &Server, url: Option<&str>) -> String {
+    format!(
+        ": an entry named `{}` points at {} (not {}); left alone — pass --force to take it over, or --server-name to use another name",
+        server.name,
+        url.unwrap_or("no URL"),
+        server.url
+    )
+}
+
+fn indirect_text(keys: &[String]) -> String {
+    format!(
+        ": the entry gets its credentials from `{}`; no static header written",
+        keys.join("`, `")
+    )
+}
+
+/// Tells which clients must reload their config (after writes).
+pub fn print_reload_hints(written: &[&'static str]) {
+    if written.is_empty() {
+        return;
+    }
+    eprintln!("Running clients keep the old token until they reload their config:");
+    for id in written {
+        if let Some(t) = targets::by_id(id) {
+            eprintln!("  {}: {}", t.display_name(), t.reload_hint());
+        }
+    }
+}

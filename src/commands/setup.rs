@@ -1,0 +1,216 @@
+//! `figma-auth setup`: log in when no valid credentials are stored, then plan the figma server
+//! entry for every selected client (updating every file that already holds it, creating it in the
+//! chosen scope otherwise), show the masked diffs, and apply them — with `--write`, or after one
+//! confirmation on a terminal; never without either.
+
+use super::patching::{self, Job, Run, Status};
+use super::refresh::{ensure_fresh, Policy};
+use super::{login, Context};
+use crate::cli::SetupArgs;
+use crate::configs;
+use crate::edit::{HeaderChange, SecretHeader};
+use crate::error::{exit, Error};
+use crate::secret::AccessToken;
+use crate::targets::{ConfigFile, Scope, Target};
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// A token that expires sooner than this is refreshed before it is written into configs.
+const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
+
+pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
+    let targets = patching::select(ctx, &args.configs.targets)?;
+    if targets.is_empty() {
+        return Err(Error::Refused {
+            message: "no MCP client config was found on this machine".into(),
+            hint: Some(format!(
+                "name the client to configure, e.g. `figma-auth setup --target opencode` (clients: {})",
+                configs::target_ids().join(", ")
+            )),
+        });
+    }
+    let scope = args.scope.scope();
+    for t in &targets {
+        if !t.scopes().contains(&scope) {
+            let scopes: Vec<&str> = t.scopes().iter().map(|s| s.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "{} has no {} scope; use --scope {}",
+                t.display_name(),
+                scope.as_str(),
+                scopes.join(" or --scope ")
+            )));
+        }
+    }
+
+    let token = obtain_token(ctx, args)?;
+    let change = HeaderChange::Set(SecretHeader::bearer(&token));
+    let server = patching::server(ctx, &args.configs.server_name, args.force);
+    let jobs = plan_jobs(ctx, &targets, scope, &server);
+    let opts = patching::options(ctx, args.configs.show_secrets);
+    let preview_run = Run {
+        server: &server,
+        change: &change,
+        write: false,
+        carries_secret: true,
+        allow_tracked: args.allow_tracked,
+        report_missing: false,
+        opts: &opts,
+    };
+    let preview = patching::run_batch(ctx, &jobs, &preview_run);
+    let pending = preview.count(|s| *s == Status::WouldChange);
+    let hint = Some(format!(
+        "fix the files named above, then run `figma-auth setup{}` again",
+        ctx.flags()
+    ));
+
+    if pending == 0 {
+        record(ctx, &preview, &args.configs.server_name)?;
+        if let Some(e) = preview.error(hint) {
+            return Err(e);
+        }
+        eprintln!("Nothing to change: every config already holds the current token.");
+        return Ok(exit::OK);
+    }
+    let apply = if args.dry_run {
+        eprintln!("Dry run: nothing was written.");
+        false
+    } else if args.write {
+        true
+    } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        confirm(pending)?
+    } else {
+        eprintln!(
+            "Nothing was written. To apply these changes, run the same command with --write."
+        );
+        false
+    };
+    if !apply {
+        return match preview.error(hint) {
+            Some(e) => Err(e),
+            None => Ok(exit::OK),
+        };
+    }
+
+    let to_write: Vec<Job> = jobs
+        .iter()
+        .zip(&preview.results)
+        .filter(|(_, (_, s))| *s == Status::WouldChange)
+        .map(|(j, _)| j.clone())
+        .collect();
+    let write_run = Run {
+        write: true,
+        ..preview_run
+    };
+    eprintln!();
+    let written = patching::run_batch(ctx, &to_write, &write_run);
+    let mut all = preview;
+    for (f, s) in written.results {
+        if let Some(slot) = all.results.iter_mut().find(|(g, _)| *g == f) {
+            slot.1 = s;
+        }
+    }
+    record(ctx, &all, &args.configs.server_name)?;
+    patching::print_reload_hints(&all.written_targets());
+    match all.error(hint) {
+        Some(e) => Err(e),
+        None => Ok(exit::OK),
+    }
+}
+
+/// Stored credentials when they are usable, else a browser login.
+fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
+    if !args.relogin {
+        match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
+            Ok(fresh) => return Ok(fresh.token.access_token),
+            Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
+                eprintln!("{e}: logging in first.");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let code = login::run(ctx, &args.login)?;
+    if code != exit::OK {
+        return Err(Error::Refused {
+            message: "the login did not complete".into(),
+            hint: None,
+        });
+    }
+    Ok(ensure_fresh(ctx, Policy::IfExpiringWithin(Duration::ZERO))?
+        .token
+        .access_token)
+}
+
+/// Every existing file of each client that holds our entry (so none keeps a stale token), and,
+/// for a client none of whose `scope` files holds it, the file to create it in: the last
+/// existing file of that scope (the one the client reads last), else the client's default.
+fn plan_jobs(
+    ctx: &Context,
+    targets: &[&'static dyn Target],
+    scope: Scope,
+    server: &crate::targets::Server,
+) -> Vec<Job> {
+    let env = &ctx.env;
+    let mut jobs: Vec<Job> = Vec::new();
+    for t in targets {
+        let existing = configs::existing_files(env, &[*t]);
+        let mut holds_in_scope = false;
+        for f in existing {
+            let status = configs::status_of(&f, server, None);
+            if matches!(status, configs::EntryStatus::NoEntry) {
+                continue;
+            }
+            if f.scope == scope && !matches!(status, configs::EntryStatus::Unreadable(_)) {
+                holds_in_scope = true;
+            }
+            push(&mut jobs, f, false);
+        }
+        if holds_in_scope {
+            continue;
+        }
+        let in_scope = t.files(env, scope);
+        let target_file = in_scope
+            .iter()
+            .rev()
+            .find(|f| f.exists())
+            .cloned()
+            .or_else(|| t.default_file(env, scope));
+        if let Some(f) = target_file {
+            push(&mut jobs, f, true);
+        }
+    }
+    jobs
+}
+
+fn push(jobs: &mut Vec<Job>, file: ConfigFile, create: bool) {
+    match jobs.iter_mut().find(|j| j.file == file) {
+        Some(j) => j.create |= create,
+        None => jobs.push(Job { file, create }),
+    }
+}
+
+/// Records every file that now holds our entry, for later unattended refreshes.
+fn record(ctx: &Context, batch: &patching::Batch, server_name: &str) -> Result<(), Error> {
+    let records: Vec<_> = batch
+        .results
+        .iter()
+        .filter(|(_, s)| matches!(s, Status::Changed | Status::Current))
+        .map(|(f, _)| patching::managed(f, server_name, "inline"))
+        .collect();
+    patching::remember(ctx, &records)
+}
+
+fn confirm(pending: usize) -> Result<bool, Error> {
+    let files = if pending == 1 { "file" } else { "files" };
+    eprint!("Write these changes to {pending} {files}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io("cannot read the answer from the terminal".into(), e))?;
+    let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+    if !yes {
+        eprintln!("Nothing was written.");
+    }
+    Ok(yes)
+}
