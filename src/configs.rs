@@ -171,8 +171,8 @@ pub enum Plan {
     Change { outcome: Outcome, notes: Vec<Note> },
 }
 
-/// The pure decision for one file's text: inspect, then edit when the entry is ours (or must be
-/// created, with `create`).
+/// The pure decision for one file's text: edit when the entry is ours, or create it when
+/// `create` (setup's chosen file). Without `create`, a file without our entry is left alone.
 pub fn plan_text(
     file: &ConfigFile,
     text: Option<&str>,
@@ -180,17 +180,17 @@ pub fn plan_text(
     change: &HeaderChange,
     create: bool,
 ) -> Result<Plan, EditError> {
-    match file.inspect(text, server)? {
-        Inspection::Missing if !create || matches!(change, HeaderChange::Remove) => {
-            return Ok(Plan::NoEntry)
-        }
-        Inspection::Conflict(e) if !server.force => return Ok(Plan::Conflict(e.url)),
-        _ => {}
+    let removing = matches!(change, HeaderChange::Remove);
+    let update_only = !create || removing;
+    if update_only && !text.is_some_and(|t| may_hold_entry(file, t, server)) {
+        return Ok(Plan::NoEntry);
     }
     Ok(match file.apply(text, server, change)? {
+        EditOutcome::Unchanged if removing => Plan::NoEntry,
         EditOutcome::Unchanged => Plan::Current,
         EditOutcome::Conflict(e) => Plan::Conflict(e.url),
         EditOutcome::Indirect(e) => Plan::Indirect(e.other_auth),
+        EditOutcome::Changed(c) if update_only && c.notes.iter().any(creates) => Plan::NoEntry,
         EditOutcome::Changed(c) => {
             let outcome = match c.splice() {
                 Some(s) => Outcome::Splice {
@@ -205,6 +205,28 @@ pub fn plan_text(
             }
         }
     })
+}
+
+fn creates(note: &Note) -> bool {
+    matches!(
+        note,
+        Note::CreatedDocument | Note::CreatedContainer(_) | Note::CreatedEntry(_)
+    )
+}
+
+/// A cheap pre-filter (a substring search, gigabytes per second): can `text` hold our entry at
+/// all? It must mention the server name or URL, and for Claude's local scope the project key.
+/// Saves parsing a large `~/.claude.json` that has no entry for us.
+fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
+    let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    if let targets::Shape::Claude { project: Some(key) } = &file.shape {
+        let quoted = serde_json::to_string(key).unwrap_or_default();
+        if !has(&quoted) {
+            return false;
+        }
+    }
+    let url = server.url.trim_end_matches('/');
+    has(&server.name) || (!url.is_empty() && has(url))
 }
 
 /// A file's planned change with its preview.
@@ -279,7 +301,7 @@ fn secrets_for(change: &HeaderChange) -> Vec<String> {
 }
 
 /// The result of writing one file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum WriteResult {
     NoEntry,
     Current,
@@ -291,24 +313,36 @@ pub enum WriteResult {
     },
 }
 
-/// Re-reads `file` under its client's lock, re-plans, and writes it when it must change.
+/// One file to write in a [`write`] group, with whether our entry may be created there.
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    pub file: &'a ConfigFile,
+    pub create: bool,
+}
+
+/// Re-reads a file under its client's lock, re-plans every entry of `group` (several shapes of
+/// the same file, e.g. Claude's user and local scopes in `~/.claude.json`: one read, one lock,
+/// one write), and writes it when something must change. One result per member of `group`.
 pub fn write(
     env: &Env,
-    file: &ConfigFile,
+    group: &[Member],
     server: &Server,
     change: &HeaderChange,
-    create: bool,
     opts: &Options,
-) -> Result<WriteResult, PatchError> {
-    let decided = std::cell::RefCell::new(None::<Plan>);
+) -> Result<Vec<WriteResult>, PatchError> {
+    let Some(first) = group.first() else {
+        return Ok(Vec::new());
+    };
+    let path = &first.file.path;
+    let decided = std::cell::RefCell::new(Vec::<Plan>::new());
     let apply_opts = ApplyOptions {
-        lock: client_lock(env, file),
+        lock: client_lock(env, first.file),
         new_file_mode: NEW_FILE_MODE,
         backup_dir: Some(opts.backup_dir.clone()),
         lock_wait: opts.lock_wait,
     };
-    if let Some(parent) = file.path.parent() {
-        if !parent.exists() && create {
+    if let Some(parent) = path.parent() {
+        if !parent.exists() && group.iter().any(|m| m.create) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 PatchError::Fs(crate::fsx::FsError::io(
                     "cannot create the directory",
@@ -318,28 +352,63 @@ pub fn write(
             })?;
         }
     }
-    let applied = patch::apply(&file.path, &apply_opts, |text| {
-        let plan = plan_text(file, text, server, change, create).map_err(|e| PatchError::Edit {
-            path: file.path.clone(),
-            message: e.to_string(),
-        })?;
-        let outcome = match &plan {
-            Plan::Change { outcome, .. } => outcome.clone(),
-            _ => Outcome::Unchanged,
-        };
-        *decided.borrow_mut() = Some(plan);
-        Ok(outcome)
-    })?;
-    let plan = decided.into_inner().unwrap_or(Plan::Current);
-    Ok(match (applied, plan) {
-        (Applied::Written { backup }, Plan::Change { notes, .. }) => {
-            WriteResult::Written { notes, backup }
+    let applied = patch::apply(path, &apply_opts, |text| {
+        let mut plans = Vec::with_capacity(group.len());
+        // The text after the changes planned so far; materialised only when a second member
+        // changes the file too (a refresh of a 50 MB file stays one splice of the original).
+        let mut current: Option<String> = None;
+        let mut combined = Outcome::Unchanged;
+        for m in group {
+            let plan_on = |t: Option<&str>| {
+                plan_text(m.file, t, server, change, m.create).map_err(|e| PatchError::Edit {
+                    path: m.file.path.clone(),
+                    message: e.to_string(),
+                })
+            };
+            let mut plan = plan_on(current.as_deref().or(text))?;
+            if let Plan::Change { outcome, .. } = &plan {
+                if !matches!(combined, Outcome::Unchanged) {
+                    if current.is_none() {
+                        // A second change: apply the first, then plan this one on the result.
+                        current = combined.materialize(text.unwrap_or(""));
+                        plan = plan_on(current.as_deref())?;
+                    }
+                    if let Plan::Change { outcome, .. } = &plan {
+                        let base = current.clone().unwrap_or_default();
+                        let next = outcome.materialize(&base).unwrap_or(base);
+                        current = Some(next.clone());
+                        combined = Outcome::Rewrite(next);
+                    }
+                } else {
+                    combined = outcome.clone();
+                }
+            }
+            plans.push(plan);
         }
-        (_, Plan::NoEntry) => WriteResult::NoEntry,
-        (_, Plan::Conflict(u)) => WriteResult::Conflict(u),
-        (_, Plan::Indirect(k)) => WriteResult::Indirect(k),
-        _ => WriteResult::Current,
-    })
+        *decided.borrow_mut() = plans;
+        Ok(combined)
+    })?;
+    let written_backup = match applied {
+        Applied::Written { backup } => Some(backup),
+        Applied::AlreadyCurrent => None,
+    };
+    Ok(decided
+        .into_inner()
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::Change { notes, .. } => match &written_backup {
+                Some(backup) => WriteResult::Written {
+                    notes,
+                    backup: backup.clone(),
+                },
+                None => WriteResult::Current,
+            },
+            Plan::NoEntry => WriteResult::NoEntry,
+            Plan::Conflict(u) => WriteResult::Conflict(u),
+            Plan::Indirect(k) => WriteResult::Indirect(k),
+            Plan::Current => WriteResult::Current,
+        })
+        .collect())
 }
 
 /// Whether writing a token into `file` must be refused: a project-scope file that git tracks.

@@ -214,66 +214,121 @@ pub struct Run<'a> {
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
-    let mut batch = Batch::default();
     let mut out = std::io::stdout().lock();
-    for job in jobs {
-        let status = run_one(ctx, job, run, &mut out);
-        batch.results.push((job.file.clone(), status));
-    }
-    batch
-}
-
-fn run_one(ctx: &Context, job: &Job, run: &Run, out: &mut dyn Write) -> Status {
-    let env = &ctx.env;
-    let what = configs::describe(env, &job.file);
-    let line = |out: &mut dyn Write, tag: &str, rest: &str| {
-        let _ = writeln!(out, "{tag:<13}{what}{rest}");
-    };
-    if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-        line(out, "refused",
-            ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
-        );
-        return Status::Failed { busy: false };
+    let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
+    for (i, job) in jobs.iter().enumerate() {
+        if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
+            line(&mut out, "refused", &configs::describe(&ctx.env, &job.file),
+                ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
+            );
+            statuses[i] = Some(Status::Failed { busy: false });
+        }
     }
     if run.write {
-        match configs::write(env, &job.file, run.server, run.change, job.create, run.opts) {
-            Ok(configs::WriteResult::NoEntry) => {
-                if run.report_missing {
-                    line(out, "no entry", "");
-                }
-                Status::NoEntry
+        // Jobs on the same file (Claude's user and local scopes) share one read, lock and write.
+        let mut done = vec![false; jobs.len()];
+        for i in 0..jobs.len() {
+            if done[i] || statuses[i].is_some() {
+                continue;
             }
-            Ok(configs::WriteResult::Current) => {
-                line(out, "current", "");
-                Status::Current
-            }
-            Ok(configs::WriteResult::Conflict(url)) => {
-                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
-                Status::Skipped
-            }
-            Ok(configs::WriteResult::Indirect(keys)) => {
-                line(out, "indirect", &indirect_text(&keys));
-                Status::Skipped
-            }
-            Ok(configs::WriteResult::Written { backup, .. }) => {
-                let verb = match run.change {
-                    HeaderChange::Remove => "removed",
-                    HeaderChange::Set(_) => "updated",
+            let members: Vec<usize> = (i..jobs.len())
+                .filter(|&j| {
+                    !done[j] && statuses[j].is_none() && jobs[j].file.path == jobs[i].file.path
+                })
+                .collect();
+            let group: Vec<configs::Member> = members
+                .iter()
+                .map(|&j| configs::Member {
+                    file: &jobs[j].file,
+                    create: jobs[j].create,
+                })
+                .collect();
+            let results = configs::write(&ctx.env, &group, run.server, run.change, run.opts);
+            for (k, &j) in members.iter().enumerate() {
+                done[j] = true;
+                let what = configs::describe(&ctx.env, &jobs[j].file);
+                let result = match &results {
+                    Ok(r) => Ok(r[k].clone()),
+                    Err(e) => Err(e),
                 };
-                let backup = backup
-                    .map(|b| format!(" (original saved as {})", env.display(&b)))
-                    .unwrap_or_default();
-                line(out, verb, &backup);
-                Status::Changed
-            }
-            Err(e) => {
-                let busy = e.is_busy();
-                line(out, "error", &format!(": {e}"));
-                Status::Failed { busy }
+                statuses[j] = Some(report_write(ctx, &mut out, &what, run, result));
             }
         }
     } else {
-        let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
+        for (i, job) in jobs.iter().enumerate() {
+            if statuses[i].is_none() {
+                statuses[i] = Some(preview_one(ctx, job, run, &mut out));
+            }
+        }
+    }
+    Batch {
+        results: jobs
+            .iter()
+            .zip(statuses)
+            .map(|(j, s)| (j.file.clone(), s.unwrap_or(Status::NoEntry)))
+            .collect(),
+    }
+}
+
+fn line(out: &mut dyn Write, tag: &str, what: &str, rest: &str) {
+    let _ = writeln!(out, "{tag:<13}{what}{rest}");
+}
+
+fn report_write(
+    ctx: &Context,
+    out: &mut dyn Write,
+    what: &str,
+    run: &Run,
+    result: Result<configs::WriteResult, &crate::patch::PatchError>,
+) -> Status {
+    match result {
+        Ok(configs::WriteResult::NoEntry) => {
+            if run.report_missing {
+                line(out, "no entry", what, "");
+            }
+            Status::NoEntry
+        }
+        Ok(configs::WriteResult::Current) => {
+            line(out, "current", what, "");
+            Status::Current
+        }
+        Ok(configs::WriteResult::Conflict(url)) => {
+            line(
+                out,
+                "skipped",
+                what,
+                &conflict_text(run.server, url.as_deref()),
+            );
+            Status::Skipped
+        }
+        Ok(configs::WriteResult::Indirect(keys)) => {
+            line(out, "indirect", what, &indirect_text(&keys));
+            Status::Skipped
+        }
+        Ok(configs::WriteResult::Written { backup, .. }) => {
+            let verb = match run.change {
+                HeaderChange::Remove => "removed",
+                HeaderChange::Set(_) => "updated",
+            };
+            let backup = backup
+                .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
+                .unwrap_or_default();
+            line(out, verb, what, &backup);
+            Status::Changed
+        }
+        Err(e) => {
+            line(out, "error", what, &format!(": {e}"));
+            Status::Failed { busy: e.is_busy() }
+        }
+    }
+}
+
+fn preview_one(ctx: &Context, job: &Job, run: &Run, out: &mut dyn Write) -> Status {
+    let env = &ctx.env;
+    let what = configs::describe(env, &job.file);
+    let line = |out: &mut dyn Write, tag: &str, rest: &str| line(out, tag, &what, rest);
+    let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
+    {
         match p.result {
             Err(e) => {
                 line(out, "error", &format!(": {e}"));
