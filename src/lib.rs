@@ -5,4 +5,5 @@ pub mod diff;
 pub mod fsx;
 pub mod patch;
 pub mod paths;
+pub mod schedule;
 pub mod secret;
