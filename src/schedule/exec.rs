@@ -35,15 +35,12 @@ impl Call {
         self
     }
 
-    /// The command line as a user would type it (stdin noted, never shown).
+    /// The command line as a user would type it (stdin is not shown).
     pub fn display(&self) -> String {
         let mut s = self.program.to_string();
         for a in &self.args {
             s.push(' ');
             s.push_str(&sh_quote(a));
-        }
-        if self.stdin.is_some() {
-            s.push_str("  (new table on stdin)");
         }
         s
     }

@@ -500,7 +500,9 @@ impl Plan {
                     out.push_str(&unified_diff(&shown, Some(old), "", &opts));
                 }
                 Step::Crontab { old, new } => {
-                    out.push_str(&format!("{n}. replace the crontab: crontab -\n"));
+                    out.push_str(&format!(
+                        "{n}. replace the crontab: crontab - (new table on stdin)\n"
+                    ));
                     out.push_str(&unified_diff("crontab", Some(old), new, &opts));
                 }
                 Step::Run(call) => out.push_str(&format!("{n}. run: {}\n", call.display())),
@@ -931,9 +933,6 @@ fn confirm_apply(
     rerun: &str,
     out: &mut dyn Write,
 ) -> Result<bool, ScheduleError> {
-    for note in &plan.notes {
-        writeln!(out, "note: {note}")?;
-    }
     write!(out, "{}", plan.render(ctx))?;
     out.flush()?;
     if write {
@@ -1002,6 +1001,9 @@ fn install(
         backend.name()
     )?;
     writeln!(out, "Command: {}", cmd.display())?;
+    for note in &plan.notes {
+        writeln!(out, "note: {note}")?;
+    }
     if plan.is_empty() {
         writeln!(out, "Already installed; nothing to change.")?;
         return Ok(EXIT_OK);
@@ -1061,6 +1063,9 @@ fn remove(
     };
     for b in backends {
         plan.extend(plan_remove(b, ctx)?);
+    }
+    for note in &plan.notes {
+        writeln!(out, "note: {note}")?;
     }
     if plan.is_empty() {
         writeln!(
