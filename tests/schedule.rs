@@ -2,6 +2,7 @@
 //! `launchctl`, `crontab` and `id` on a private PATH that record their argv and keep their state
 //! in files, and a stand-in figma-auth binary that records how it was run. Nothing here touches
 //! the real crontab, systemd or launchd.
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -389,6 +390,8 @@ fn systemd_backend_writes_units_and_enables_the_timer() {
         ]
     );
 
+    systemd_analyze_verify(&w);
+
     // Idempotent.
     let (_, out) = w.run(Os::Linux, &["install", "--write"]);
     assert!(out.contains("Already installed"), "{out}");
@@ -451,6 +454,36 @@ fn systemd_backend_writes_units_and_enables_the_timer() {
     );
     assert_eq!(calls.last().unwrap(), "systemctl --user daemon-reload");
     assert!(!w.state("active-figma-auth-refresh-default.timer").exists());
+}
+
+/// When `systemd-analyze` is installed, systemd's own parser checks the units (it also checks that
+/// `ExecStart`'s quoted path with a space and `%%` names the stand-in binary).
+fn systemd_analyze_verify(w: &World) {
+    let Some(analyze) = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+    else {
+        eprintln!("systemd-analyze not installed: units checked as text only");
+        return;
+    };
+    let runtime = tempfile::tempdir().unwrap();
+    let out = Command::new(analyze)
+        .args(["verify", "--user"])
+        .arg(w.unit("service"))
+        .arg(w.unit("timer"))
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("Failed to initialize manager") {
+        eprintln!("systemd-analyze cannot run here: {stderr}");
+        return;
+    }
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "systemd-analyze verify: {stderr}"
+    );
 }
 
 #[test]
@@ -805,4 +838,41 @@ fn the_run_log_appends_one_line_per_call_and_rotates() {
         1
     );
     assert!(schedule::last_run(d2.path(), "r").unwrap().is_none());
+}
+
+#[test]
+fn the_clap_definitions_mount_and_validate() {
+    use clap::CommandFactory;
+    #[derive(Parser)]
+    struct Root {
+        #[command(subcommand)]
+        cmd: Top,
+    }
+    #[derive(clap::Subcommand)]
+    enum Top {
+        Schedule(schedule::ScheduleArgs),
+    }
+    Root::command().debug_assert();
+    Cli::command().debug_assert();
+    let root =
+        Root::try_parse_from(["figma-auth", "schedule", "install", "--every", "1h"]).unwrap();
+    let Top::Schedule(args) = root.cmd;
+    let ScheduleCommand::Install(install) = args.command else {
+        panic!("not install")
+    };
+    assert_eq!(install.every, Duration::from_secs(3600));
+    assert!(!install.write);
+    let defaults = Cli::try_parse_from(["s", "install"]).unwrap();
+    let ScheduleCommand::Install(install) = defaults.cmd else {
+        panic!("not install")
+    };
+    assert_eq!(install.every, Duration::from_secs(1800));
+    assert!(Cli::try_parse_from(["s", "install", "--write", "--dry-run"]).is_err());
+    let err = Cli::try_parse_from(["s", "install", "--every", "10s"])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("the shortest interval is 1m"), "{err}");
+    assert!(Cli::try_parse_from(["s", "remove", "--backend", "cron", "--write"]).is_ok());
+    assert!(Cli::try_parse_from(["s", "status", "--backend", "anacron"]).is_err());
 }

@@ -1,11 +1,13 @@
 //! `figma-auth schedule install|status|remove`: keeps `figma-auth refresh --write --log` running
 //! periodically through a systemd user timer, a macOS LaunchAgent, or a crontab line, previewing
 //! every change first. The scheduled command needs no PATH and no TTY: an absolute binary path,
-//! `HOME` (and figma-auth's location variables) set explicitly, and the profile.
+//! `HOME` (and figma-auth's location variables) set explicitly, and the profile; it carries no
+//! secret. `refresh --log` appends one line per run through [`append_run_log`].
 //!
 //! Backend choice (`--backend` overrides): macOS → launchd; elsewhere a systemd user manager that
-//! answers `systemctl --user show-environment` → systemd; else `crontab` on PATH → cron.
-//! External programs are looked up on [`ScheduleContext::search_path`] and run without a shell.
+//! answers `systemctl --user show-environment` → systemd; else `crontab` on PATH → cron. Cron
+//! output goes to /dev/null (the log line carries the result; no cron mail). External programs
+//! are looked up on [`ScheduleContext::search_path`] and run without a shell.
 
 mod cron;
 mod exec;
@@ -285,13 +287,19 @@ impl ScheduleContext {
         }
     }
 
-    /// The context of this process: its environment, its own binary (symlinks resolved), and a
-    /// prompt when stdin and stderr are terminals.
+    /// The context of this process: its environment, its own binary, and a prompt when stdin
+    /// and stderr are terminals. The binary path is not canonicalized, so a stable symlink
+    /// (`/opt/homebrew/bin/figma-auth`) is scheduled rather than a versioned target that an
+    /// upgrade removes.
     pub fn from_process(profile: impl Into<String>) -> Result<Self, String> {
         let env = Env::from_process()?;
         let exe = std::env::current_exe()
-            .and_then(|p| p.canonicalize())
             .map_err(|e| format!("cannot find the path of the figma-auth binary: {e}"))?;
+        // Linux reports a binary replaced while running as "<path> (deleted)".
+        let exe = match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+            Some(stripped) => PathBuf::from(stripped),
+            None => exe,
+        };
         let mut ctx = Self::new(env, profile, exe);
         ctx.confirm = tty_confirm();
         Ok(ctx)
