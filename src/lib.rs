@@ -11,6 +11,7 @@ pub mod fsx;
 pub mod oauth;
 pub mod patch;
 pub mod paths;
+pub mod schedule;
 pub mod secret;
 pub mod store;
 pub mod targets;
