@@ -64,6 +64,8 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
+    /// Run `refresh --write` periodically (systemd user timer, LaunchAgent or crontab).
+    Schedule(crate::schedule::ScheduleArgs),
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
@@ -131,6 +133,11 @@ pub struct RefreshArgs {
     /// Allow writing a token into a project file that git tracks.
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Append one line about this run (time, profile, exit code, summary; never a secret) to
+    /// the run log in figma-auth's state directory (`schedule status` reads it).
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// Which client configs to touch, and how changes are shown.

@@ -190,6 +190,30 @@ pub(crate) fn login_required(ctx: &Context, reason: &str) -> Error {
 
 /// `figma-auth refresh`.
 pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
+    let mut summary = String::new();
+    let result = run_logged(ctx, args, &mut summary);
+    if args.log {
+        let code = match &result {
+            Ok(c) => *c,
+            Err(e) => e.exit_code(),
+        };
+        if let Err(e) = &result {
+            summary = format!("error: {e}");
+        }
+        let line = crate::schedule::format_run_log_line(
+            std::time::SystemTime::now(),
+            ctx.profile(),
+            code.into(),
+            &summary,
+        );
+        if let Err(e) = crate::schedule::append_run_log(&ctx.env.app_state_dir(), &line) {
+            eprintln!("warning: could not append to the run log: {e}");
+        }
+    }
+    result
+}
+
+fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result<u8, Error> {
     ctx.warn_permissions();
     let policy = if args.force {
         Policy::Force
@@ -214,13 +238,22 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             ctx.profile()
         );
     }
-    update_configs(ctx, args, &fresh)
+    let (code, configs) = update_configs(ctx, args, &fresh)?;
+    *summary = format!(
+        "token {}; {configs}",
+        if fresh.refreshed {
+            "refreshed"
+        } else {
+            "still valid"
+        }
+    );
+    Ok(code)
 }
 
 /// The config step of `refresh`: every config file of the selected clients (and every file
 /// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
 /// written with `--write`. Files already current are not touched (no write, no mtime change).
-fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8, Error> {
+fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
     let targets = if args.configs.targets.is_empty() {
         crate::targets::all().to_vec()
     } else {
@@ -266,6 +299,14 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8
         ctx.flags()
     ))) {
         Some(e) => Err(e),
-        None => Ok(exit::OK),
+        None => Ok((
+            exit::OK,
+            format!(
+                "configs: {} updated, {} current, {} pending",
+                batch.count(|s| *s == Status::Changed),
+                batch.count(|s| *s == Status::Current),
+                batch.count(|s| *s == Status::WouldChange),
+            ),
+        )),
     }
 }

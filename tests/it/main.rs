@@ -5,5 +5,6 @@ mod commands;
 mod configs;
 mod login;
 mod refresh;
+mod schedule_cli;
 mod security;
 mod support;
