@@ -134,6 +134,11 @@ pub struct RefreshArgs {
     #[arg(long)]
     pub allow_tracked: bool,
 
+    /// Print one JSON object (the token's state and, per file, what was or would be changed)
+    /// instead of text.
+    #[arg(long)]
+    pub json: bool,
+
     /// Append one line about this run (time, profile, exit code, summary; never a secret) to
     /// the run log in figma-auth's state directory (`schedule status` reads it).
     #[arg(long)]
@@ -209,6 +214,11 @@ pub struct SetupArgs {
     /// Run the browser login even when valid credentials are stored.
     #[arg(long)]
     pub relogin: bool,
+
+    /// Print one JSON object (per file, what was or would be changed) instead of text; never
+    /// asks (apply with --write).
+    #[arg(long)]
+    pub json: bool,
 
     /// Options of the login that runs when no valid credentials are stored.
     #[command(flatten)]

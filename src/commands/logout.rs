@@ -53,6 +53,7 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Bat
             carries_secret: false,
             allow_tracked: true,
             report_missing: false,
+            quiet: false,
             opts: &opts,
         },
     );

@@ -160,6 +160,24 @@ pub enum Status {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub results: Vec<(ConfigFile, Status)>,
+    /// What was reported for each file (same order as `results`).
+    pub records: Vec<Record>,
+}
+
+/// The report line of one file: a tag (`updated`, `current`, `error`, …), the text after the
+/// file's description, and for previews the masked diff.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub tag: &'static str,
+    pub detail: String,
+    pub diff: String,
+}
+
+impl Record {
+    fn set(&mut self, tag: &'static str, detail: &str) {
+        self.tag = tag;
+        self.detail = detail.to_string();
+    }
 }
 
 impl Batch {
@@ -209,16 +227,18 @@ pub struct Run<'a> {
     pub allow_tracked: bool,
     /// Print a line for files without our entry too.
     pub report_missing: bool,
+    /// Print nothing per file (the caller prints JSON from the [`Batch`]).
+    pub quiet: bool,
     pub opts: &'a configs::Options,
 }
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
-    let mut out = std::io::stdout().lock();
     let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
+    let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
     for (i, job) in jobs.iter().enumerate() {
         if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-            line(&mut out, "refused", &configs::describe(&ctx.env, &job.file),
+            records[i].set("refused",
                 ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
             );
             statuses[i] = Some(Status::Failed { busy: false });
@@ -246,18 +266,27 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             let results = configs::write(&ctx.env, &group, run.server, run.change, run.opts);
             for (k, &j) in members.iter().enumerate() {
                 done[j] = true;
-                let what = configs::describe(&ctx.env, &jobs[j].file);
                 let result = match &results {
                     Ok(r) => Ok(r[k].clone()),
                     Err(e) => Err(e),
                 };
-                statuses[j] = Some(report_write(ctx, &mut out, &what, run, result));
+                statuses[j] = Some(report_write(ctx, &mut records[j], run, result));
             }
         }
     } else {
         for (i, job) in jobs.iter().enumerate() {
             if statuses[i].is_none() {
-                statuses[i] = Some(preview_one(ctx, job, run, &mut out));
+                statuses[i] = Some(preview_one(ctx, job, run, &mut records[i]));
+            }
+        }
+    }
+    if !run.quiet {
+        let mut out = std::io::stdout().lock();
+        for (job, rec) in jobs.iter().zip(&records) {
+            let _ = out.write_all(rec.diff.as_bytes());
+            if !rec.tag.is_empty() {
+                let what = configs::describe(&ctx.env, &job.file);
+                let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
             }
         }
     }
@@ -267,42 +296,33 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             .zip(statuses)
             .map(|(j, s)| (j.file.clone(), s.unwrap_or(Status::NoEntry)))
             .collect(),
+        records,
     }
-}
-
-fn line(out: &mut dyn Write, tag: &str, what: &str, rest: &str) {
-    let _ = writeln!(out, "{tag:<13}{what}{rest}");
 }
 
 fn report_write(
     ctx: &Context,
-    out: &mut dyn Write,
-    what: &str,
+    rec: &mut Record,
     run: &Run,
     result: Result<configs::WriteResult, &crate::patch::PatchError>,
 ) -> Status {
     match result {
         Ok(configs::WriteResult::NoEntry) => {
             if run.report_missing {
-                line(out, "no entry", what, "");
+                rec.set("no entry", "");
             }
             Status::NoEntry
         }
         Ok(configs::WriteResult::Current) => {
-            line(out, "current", what, "");
+            rec.set("current", "");
             Status::Current
         }
         Ok(configs::WriteResult::Conflict(url)) => {
-            line(
-                out,
-                "skipped",
-                what,
-                &conflict_text(run.server, url.as_deref()),
-            );
+            rec.set("skipped", &conflict_text(run.server, url.as_deref()));
             Status::Skipped
         }
         Ok(configs::WriteResult::Indirect(keys)) => {
-            line(out, "indirect", what, &indirect_text(&keys));
+            rec.set("indirect", &indirect_text(&keys));
             Status::Skipped
         }
         Ok(configs::WriteResult::Written { backup, .. }) => {
@@ -313,53 +333,51 @@ fn report_write(
             let backup = backup
                 .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
                 .unwrap_or_default();
-            line(out, verb, what, &backup);
+            rec.set(verb, &backup);
             Status::Changed
         }
         Err(e) => {
-            line(out, "error", what, &format!(": {e}"));
+            rec.set("error", &format!(": {e}"));
             Status::Failed { busy: e.is_busy() }
         }
     }
 }
 
-fn preview_one(ctx: &Context, job: &Job, run: &Run, out: &mut dyn Write) -> Status {
+fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status {
     let env = &ctx.env;
-    let what = configs::describe(env, &job.file);
-    let line = |out: &mut dyn Write, tag: &str, rest: &str| line(out, tag, &what, rest);
     let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
     {
         match p.result {
             Err(e) => {
-                line(out, "error", &format!(": {e}"));
+                rec.set("error", &format!(": {e}"));
                 Status::Failed { busy: false }
             }
             Ok(configs::Plan::NoEntry) => {
                 if run.report_missing {
-                    line(out, "no entry", "");
+                    rec.set("no entry", "");
                 }
                 Status::NoEntry
             }
             Ok(configs::Plan::Current) => {
-                line(out, "current", "");
+                rec.set("current", "");
                 Status::Current
             }
             Ok(configs::Plan::Conflict(url)) => {
-                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
+                rec.set("skipped", &conflict_text(run.server, url.as_deref()));
                 Status::Skipped
             }
             Ok(configs::Plan::Indirect(keys)) => {
-                line(out, "indirect", &indirect_text(&keys));
+                rec.set("indirect", &indirect_text(&keys));
                 Status::Skipped
             }
             Ok(configs::Plan::Change { .. }) => {
-                let _ = out.write_all(p.diff.as_bytes());
+                rec.diff = p.diff;
                 let verb = match run.change {
                     HeaderChange::Remove => "would remove",
                     HeaderChange::Set(_) if !job.file.exists() => "would create",
                     HeaderChange::Set(_) => "would update",
                 };
-                line(out, verb, "");
+                rec.set(verb, "");
                 Status::WouldChange
             }
         }
@@ -380,6 +398,35 @@ fn indirect_text(keys: &[String]) -> String {
         ": the entry gets its credentials from `{}`; no static header written",
         keys.join("`, `")
     )
+}
+
+/// The per-file part of `--json` output: every file that was reported on.
+pub fn batch_json(ctx: &Context, batch: &Batch) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = batch
+        .results
+        .iter()
+        .zip(&batch.records)
+        .filter(|(_, r)| !r.tag.is_empty())
+        .map(|((f, _), r)| {
+            serde_json::json!({
+                "client": f.target,
+                "scope": f.scope.as_str(),
+                "path": f.path.display().to_string(),
+                "shown_as": ctx.env.display(&f.path),
+                "project": match &f.shape {
+                    targets::Shape::Claude { project } => project.clone(),
+                    _ => None,
+                },
+                "result": r.tag.replace(' ', "-"),
+                "detail": r.detail.trim_start_matches(": ").trim(),
+                "diff": r.diff,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "files": files,
+        "reload": batch.written_targets(),
+    })
 }
 
 /// Tells which clients must reload their config (after writes).

@@ -284,9 +284,22 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             carries_secret: true,
             allow_tracked: args.allow_tracked,
             report_missing: false,
+            quiet: args.json,
             opts: &opts,
         },
     );
+    if args.json {
+        let mut v = patching::batch_json(ctx, &batch);
+        v["profile"] = ctx.profile().into();
+        v["write"] = args.write.into();
+        v["token"] = serde_json::json!({
+            "refreshed": fresh.refreshed,
+            "expires_at": fresh.token.expires_at.rfc3339(),
+        });
+        let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
+        text.push('\n');
+        super::token::write_stdout(&text)?;
+    }
     if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
         eprintln!(
             "Nothing was written. To apply, run `figma-auth refresh --write{}`.",

@@ -54,6 +54,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         carries_secret: true,
         allow_tracked: args.allow_tracked,
         report_missing: false,
+        quiet: args.json,
         opts: &opts,
     };
     let preview = patching::run_batch(ctx, &jobs, &preview_run);
@@ -65,6 +66,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     if pending == 0 {
         record(ctx, &preview, &args.configs.server_name)?;
+        print_json(ctx, args, &preview, false)?;
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
@@ -76,7 +78,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         false
     } else if args.write {
         true
-    } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    } else if !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         confirm(pending)?
     } else {
         eprintln!(
@@ -85,6 +87,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         false
     };
     if !apply {
+        print_json(ctx, args, &preview, false)?;
         return match preview.error(hint) {
             Some(e) => Err(e),
             None => Ok(exit::OK),
@@ -104,17 +107,37 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     eprintln!();
     let written = patching::run_batch(ctx, &to_write, &write_run);
     let mut all = preview;
-    for (f, s) in written.results {
-        if let Some(slot) = all.results.iter_mut().find(|(g, _)| *g == f) {
-            slot.1 = s;
+    for ((f, s), rec) in written.results.into_iter().zip(written.records) {
+        if let Some(i) = all.results.iter().position(|(g, _)| *g == f) {
+            all.results[i].1 = s;
+            all.records[i] = rec;
         }
     }
     record(ctx, &all, &args.configs.server_name)?;
+    print_json(ctx, args, &all, true)?;
     patching::print_reload_hints(&all.written_targets());
     match all.error(hint) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }
+}
+
+/// With `--json`, the per-file outcome as one object on stdout.
+fn print_json(
+    ctx: &Context,
+    args: &SetupArgs,
+    batch: &patching::Batch,
+    written: bool,
+) -> Result<(), Error> {
+    if !args.json {
+        return Ok(());
+    }
+    let mut v = patching::batch_json(ctx, batch);
+    v["profile"] = ctx.profile().into();
+    v["write"] = written.into();
+    let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
+    text.push('\n');
+    super::token::write_stdout(&text)
 }
 
 /// Stored credentials when they are usable, else a browser login.

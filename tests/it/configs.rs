@@ -625,3 +625,47 @@ fn claude_writer_and_refresh_lose_no_update() {
         bearer(&env)
     );
 }
+
+#[test]
+fn json_output_of_setup_and_refresh_says_what_changed_per_file() {
+    let (env, project) = logged_in();
+    let cfg = env.path("home/.cursor/mcp.json");
+    write(&cfg, "{\n  \"mcpServers\": {}\n}\n");
+    let out = run_in(&env, &project, &["setup", "--target", "cursor", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["write"], false);
+    assert_eq!(v["files"][0]["client"], "cursor");
+    assert_eq!(v["files"][0]["result"], "would-update");
+    assert!(
+        v["files"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("Bearer mock_…"),
+        "{v}"
+    );
+    assert_eq!(
+        fs::read_to_string(&cfg).unwrap(),
+        "{\n  \"mcpServers\": {}\n}\n"
+    );
+
+    let out = run_in(
+        &env,
+        &project,
+        &["setup", "--target", "cursor", "--json", "--write"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["write"], true);
+    assert_eq!(v["files"][0]["result"], "updated");
+    assert_eq!(v["reload"][0], "cursor");
+
+    let out = run_in(&env, &project, &["refresh", "--write", "--force", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["token"]["refreshed"], true);
+    assert!(v["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(v["files"][0]["path"], cfg.display().to_string());
+    assert_eq!(v["files"][0]["result"], "updated");
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+}
