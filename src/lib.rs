@@ -7,6 +7,7 @@ pub mod configs;
 pub mod diff;
 pub mod edit;
 pub mod error;
+pub mod fault;
 pub mod fsx;
 pub mod oauth;
 pub mod patch;

@@ -2,6 +2,8 @@
 //! the environment snapshot, the credential store and the timeouts. Commands return an exit code
 //! or an [`Error`]; printing errors is `main`'s job.
 
+pub mod env;
+pub mod header;
 pub mod login;
 pub mod logout;
 pub mod patching;
@@ -135,5 +137,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Refresh(a) => refresh::run(&ctx, &a),
         Command::Token(a) => token::run(&ctx, &a),
         Command::Logout(a) => logout::run(&ctx, &a),
+        Command::Header(a) => header::run(&ctx, &a),
+        Command::Env(a) => env::run(&ctx, &a),
     }
 }

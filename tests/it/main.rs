@@ -3,6 +3,7 @@
 
 mod commands;
 mod configs;
+mod helper;
 mod login;
 mod refresh;
 mod security;
