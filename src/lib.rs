@@ -16,3 +16,4 @@ pub mod secret;
 pub mod store;
 pub mod targets;
 pub mod time;
+pub mod token_file;

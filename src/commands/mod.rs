@@ -11,6 +11,7 @@ pub mod refresh;
 pub mod setup;
 pub mod status;
 pub mod token;
+pub mod token_file;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Error;

@@ -8,3 +8,4 @@ mod login;
 mod refresh;
 mod security;
 mod support;
+mod token_file;
