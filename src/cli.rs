@@ -69,6 +69,13 @@ pub enum Command {
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
+    /// Print the Authorization header (`--json`: {"Authorization": "Bearer …"}) for MCP clients
+    /// that run a helper command; refreshes first when the token expires soon. Fast, never
+    /// prompts; exit 3 when a login is needed.
+    Header(HeaderArgs),
+    /// Print a line that exports the access token (`eval "$(figma-auth env)"`), refreshing it
+    /// first when it expires soon. Prints a secret on purpose.
+    Env(EnvArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -261,6 +268,58 @@ fn parse_callback_path(s: &str) -> Result<String, String> {
         );
     }
     Ok(s.to_string())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HeaderArgs {
+    /// Print a JSON object of headers (what Claude Code's `headersHelper` expects) instead of
+    /// an `Authorization: Bearer …` line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Refresh first when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+/// The shell syntax `env` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvShell {
+    /// POSIX shells: `export NAME='…'` (bash, zsh, dash, ksh).
+    #[value(alias = "bash", alias = "zsh")]
+    Sh,
+    /// fish: `set -gx NAME '…'`.
+    Fish,
+    /// PowerShell: `$env:NAME = '…'`.
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EnvArgs {
+    /// Shell syntax of the printed line.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: EnvShell,
+
+    /// Name of the environment variable.
+    #[arg(long, value_name = "NAME", default_value = "FIGMA_TOKEN", value_parser = parse_var_name)]
+    pub var: String,
+
+    /// Refresh first when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+fn parse_var_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && s.len() <= 128 {
+        Ok(s.to_string())
+    } else {
+        Err("use letters, digits and '_', not starting with a digit (e.g. FIGMA_TOKEN)".to_string())
+    }
 }
 
 #[cfg(test)]

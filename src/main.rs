@@ -7,6 +7,7 @@ use figma_auth::commands;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    figma_auth::fault::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -261,6 +261,23 @@ impl Store {
         self.dir.join(format!("{profile}.json"))
     }
 
+    /// The token file of `profile`: `<config dir>/tokens/<profile>.token`, holding the bare access
+    /// token (no newline) for clients that read it from a file (opencode's `{file:…}`). It exists
+    /// only when asked for ([`crate::token_file`]); refreshes keep an existing one current.
+    pub fn token_file_path(&self, profile: &str) -> PathBuf {
+        self.tokens_dir().join(format!("{profile}.token"))
+    }
+
+    /// The directory of the token files (0700).
+    pub fn tokens_dir(&self) -> PathBuf {
+        self.base.join("tokens")
+    }
+
+    /// figma-auth's configuration directory (0700), parent of the store and the token files.
+    pub fn base_dir(&self) -> &Path {
+        &self.base
+    }
+
     /// The lock file of `profile`.
     pub fn lock_path(&self, profile: &str) -> PathBuf {
         self.dir.join(format!("{profile}.lock"))

@@ -146,6 +146,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     data.client = Some(client);
     data.token = Some(record.clone());
     lock.save(&data)?;
+    super::token_file::after_save(ctx, &record);
     drop(lock);
 
     eprintln!(

@@ -2,6 +2,8 @@
 //! the environment snapshot, the credential store and the timeouts. Commands return an exit code
 //! or an [`Error`]; printing errors is `main`'s job.
 
+pub mod env;
+pub mod header;
 pub mod login;
 pub mod logout;
 pub mod patching;
@@ -9,6 +11,7 @@ pub mod refresh;
 pub mod setup;
 pub mod status;
 pub mod token;
+pub mod token_file;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Error;
@@ -136,6 +139,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Token(a) => token::run(&ctx, &a),
         Command::Logout(a) => logout::run(&ctx, &a),
         Command::Schedule(a) => schedule(&ctx, &a),
+        Command::Header(a) => header::run(&ctx, &a),
+        Command::Env(a) => env::run(&ctx, &a),
     }
 }
 

@@ -101,6 +101,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                 // Persist before anyone uses the new access token: the old refresh token may be
                 // dead now.
                 lock.save(&data).map_err(Error::RefreshNotSaved)?;
+                super::token_file::after_save(ctx, &token);
                 return Ok(Fresh {
                     token,
                     refreshed: true,

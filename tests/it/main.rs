@@ -3,8 +3,10 @@
 
 mod commands;
 mod configs;
+mod helper;
 mod login;
 mod refresh;
 mod schedule_cli;
 mod security;
 mod support;
+mod token_file;

@@ -231,6 +231,17 @@ impl MockServer {
         self.with_state(|s| s.hits.get(endpoint).copied().unwrap_or(0))
     }
 
+    /// Requests of every endpoint together (a command that made none made no network access).
+    pub fn total_hits(&self) -> usize {
+        self.with_state(|s| {
+            s.hits
+                .iter()
+                .filter(|(k, _)| !k.contains(':'))
+                .map(|(_, v)| v)
+                .sum()
+        })
+    }
+
     /// Everything secret the server issued or saw.
     pub fn secrets(&self) -> Vec<String> {
         self.with_state(|s| s.secrets.clone())
