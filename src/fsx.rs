@@ -792,6 +792,8 @@ pub fn backup_once(
     create_private_dir(backup_dir)?;
     let name = backup_name(file);
     let dest = backup_dir.join(name);
+    // A run killed while writing a backup left a temp copy (which may hold a token).
+    remove_stale_temps(&dest);
     if dest.exists() {
         return Ok(None);
     }
@@ -977,5 +979,22 @@ mod tests {
         assert_eq!(mode_of(&first), 0o600);
         assert!(backup_once(f, b"second", &store).unwrap().is_none());
         assert_eq!(fs::read(first).unwrap(), b"original");
+    }
+
+    #[test]
+    fn a_killed_backup_leaves_no_temp_after_the_next_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Path::new("/home/u/.cursor/mcp.json");
+        let dest = dir.path().join(backup_name(f));
+        // pid 0 never names a live process in /proc
+        let stale = dir
+            .path()
+            .join(format!(".{}{TEMP_MARK}0.abc", backup_name(f)));
+        fs::write(&stale, "Bearer figu_half_written").unwrap();
+        backup_once(f, b"original", dir.path()).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"original");
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
     }
 }
