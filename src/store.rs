@@ -329,6 +329,9 @@ impl Store {
                 source: e,
             },
         })?;
+        // A figma-auth killed while saving left a temp file holding tokens: remove it now, also
+        // when this run does not save (a refresh that ends in invalid_grant, a logout).
+        fsx::remove_stale_temps(&self.path(profile));
         Ok(StoreLock {
             _lock: lock,
             path: self.path(profile),
@@ -571,6 +574,20 @@ mod tests {
             store.load("c").unwrap_err(),
             StoreError::Corrupt { .. }
         ));
+    }
+
+    #[test]
+    fn taking_the_lock_removes_temps_of_a_killed_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path().to_path_buf());
+        std::fs::create_dir_all(store.dir()).unwrap();
+        // pid 0 never names a live process in /proc
+        let stale = store.dir().join(".p.json.figma-auth-tmp.0.abc");
+        std::fs::write(&stale, "{\"token\": \"figu_NEW\"}").unwrap();
+        let _lock = store.lock("p", Duration::from_secs(1)).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
     }
 
     #[test]
