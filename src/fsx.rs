@@ -357,6 +357,24 @@ pub fn write_atomic_with(
     Ok(())
 }
 
+/// Checks that a file of `len` bytes can be written beside `target` now — the directory is
+/// writable and the file system has room — by writing a temp file of that size and removing it.
+/// For an operation whose result must not be lost (a refresh that rotates the refresh token):
+/// a later write can still fail, but a read-only directory or a full disk is caught before.
+pub fn check_writable(target: &Path, len: usize) -> Result<(), FsError> {
+    let real = resolve_symlinks(target)?;
+    let dir = real
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let (mut f, tmp_path) = create_temp(&dir, &real, 0o600)?;
+    let _cleanup = TempGuard(Some(tmp_path));
+    f.write_all(&vec![0u8; len])
+        .map_err(|e| FsError::io("cannot write a file beside", &real, e))?;
+    Ok(())
+}
+
 /// Copies `len` bytes starting at `offset` of `src` into `dst` (the kernel does the copy where it
 /// can, e.g. `copy_file_range` on Linux).
 pub fn copy_range(src: &File, offset: u64, len: u64, dst: &mut File) -> io::Result<()> {
@@ -905,6 +923,16 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"someone else's longer write");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temp file left behind");
+    }
+
+    #[test]
+    fn check_writable_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        check_writable(&p, 10_000).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let err = check_writable(&dir.path().join("missing/a.json"), 1).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 
     #[test]

@@ -203,6 +203,13 @@ impl StoreError {
                 "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
                     .to_string()
             }
+            StoreError::Write {
+                path,
+                source: FsError::Io { source, .. },
+            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
+                "free some space on the disk holding {}, then try again",
+                path.parent().unwrap_or(path).display()
+            ),
             StoreError::Read { .. }
             | StoreError::Write { .. }
             | StoreError::Dir { .. }
@@ -404,6 +411,17 @@ impl StoreLock {
         fsx::remove_stale_temps(&self.path);
         tighten(&self.path);
         fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+            path: self.path.clone(),
+            source: e,
+        })
+    }
+
+    /// Checks, before a refresh that rotates the refresh token, that its result can be saved:
+    /// the directory is writable and has room for twice the current file (a read-only
+    /// directory or a full disk would otherwise spend the refresh token for nothing).
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let len = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
+        fsx::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })

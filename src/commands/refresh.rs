@@ -67,6 +67,8 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             })
         })?;
     let http = ctx.http()?;
+    // A refresh spends the refresh token: make sure its result can be saved first.
+    lock.check_writable()?;
     let mut attempts = 0;
     loop {
         attempts += 1;
