@@ -36,10 +36,7 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Bat
     };
     let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
         .into_iter()
-        .map(|file| Job {
-            file,
-            create: false,
-        })
+        .map(|(file, mode)| Job::update(file, mode))
         .collect();
     let server = patching::server(ctx, &args.configs.server_name, false);
     let opts = patching::options(ctx, args.configs.show_secrets);

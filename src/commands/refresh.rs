@@ -267,10 +267,7 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
         .unwrap_or_default();
     let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
         .into_iter()
-        .map(|file| Job {
-            file,
-            create: false,
-        })
+        .map(|(file, mode)| Job::update(file, mode))
         .collect();
     let change = HeaderChange::Set(SecretHeader::bearer(&fresh.token.access_token));
     let server = patching::server(ctx, &args.configs.server_name, false);
