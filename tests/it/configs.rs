@@ -804,3 +804,115 @@ fn env_mode_writes_the_clients_variable_syntax_and_unsupported_modes_are_refused
     );
     assert!(out.stderr.contains("inline"), "{out:?}");
 }
+
+/// Issue "every major MCP client": one setup writes Codex, Gemini CLI, VS Code, Windsurf and Zed
+/// files in their own shapes, TOML and JSONC comments kept, no trailing comma in Gemini's file.
+#[test]
+fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
+    let (env, project) = logged_in();
+    let codex = env.path("home/.codex/config.toml");
+    write(&codex, fixture("codex/real-03-commented/before.toml"));
+    let gemini = env.path("home/.gemini/settings.json");
+    write(
+        &gemini,
+        "// Gemini settings\n{\n  /* theme */\n  \"ui\": {\"theme\": \"GitHub\"} // light\n}\n",
+    );
+    let vscode = env.path("config/Code/User/mcp.json");
+    write(&vscode, "{\n  // my servers\n  \"servers\": {},\n}\n");
+    let zed = env.path("config/zed/settings.json");
+    write(
+        &zed,
+        "// Zed settings\n{\n  \"theme\": \"One Dark\",\n  \"vim_mode\": true, // yes\n}\n",
+    );
+    let out = run_in(
+        &env,
+        &project,
+        &[
+            "setup", "--target", "codex", "--target", "gemini", "--target", "vscode", "--target",
+            "windsurf", "--target", "zed", "--write",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let b = bearer(&env);
+
+    let text = fs::read_to_string(&codex).unwrap();
+    assert!(
+        text.contains("# Figma remote MCP server with a static token"),
+        "{text}"
+    );
+    assert!(
+        text.contains("url = \"https://mcp.figma.com/mcp\"  # streamable HTTP"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("http_headers = {{ \"Authorization\" = \"{b}\" }}")),
+        "{text}"
+    );
+    assert!(!text.contains("\nheaders"), "{text}");
+    assert!(text.contains("# Trusted projects"), "{text}");
+
+    let text = fs::read_to_string(&gemini).unwrap();
+    assert!(
+        text.starts_with("// Gemini settings\n{\n  /* theme */"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"httpUrl\": \"https://mcp.figma.com/mcp\""),
+        "{text}"
+    );
+    assert!(text.contains(&b), "{text}");
+    let no_comments: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let compact: String = no_comments.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        !compact.contains(",}") && !compact.contains(",]"),
+        "trailing comma in {text}"
+    );
+
+    let text = fs::read_to_string(&vscode).unwrap();
+    assert!(text.contains("// my servers"), "{text}");
+    let v: serde_json::Value = {
+        let stripped: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        json5_like(&stripped)
+    };
+    assert_eq!(v["servers"]["figma"]["type"], "http");
+    assert_eq!(v["servers"]["figma"]["headers"]["Authorization"], b);
+
+    let windsurf = env.path("home/.codeium/windsurf/mcp_config.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&windsurf).unwrap()).unwrap();
+    assert_eq!(
+        v["mcpServers"]["figma"]["serverUrl"],
+        "https://mcp.figma.com/mcp"
+    );
+    assert_eq!(v["mcpServers"]["figma"]["headers"]["Authorization"], b);
+    assert_eq!(file_mode(&windsurf), 0o600);
+
+    let text = fs::read_to_string(&zed).unwrap();
+    assert!(text.contains("\"vim_mode\": true, // yes"), "{text}");
+    assert!(text.contains("\"context_servers\""), "{text}");
+    assert!(text.contains(&b), "{text}");
+}
+
+/// Parses JSON that may have trailing commas (VS Code's JSONC) by dropping them.
+fn json5_like(text: &str) -> serde_json::Value {
+    let mut out = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if matches!(next, Some('}') | Some(']')) {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
