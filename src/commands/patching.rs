@@ -85,6 +85,24 @@ pub fn update_candidates(
     files
 }
 
+/// The jobs of `refresh` and `logout`: the [`update_candidates`] of the clients named with
+/// `--target` (all clients when none is named), each in the mode it was configured in.
+pub fn update_jobs(
+    ctx: &Context,
+    names: &[String],
+    recorded: &[ManagedConfig],
+) -> Result<Vec<Job>, Error> {
+    let targets = if names.is_empty() {
+        targets::all().to_vec()
+    } else {
+        select(ctx, names)?
+    };
+    Ok(update_candidates(ctx, &targets, recorded)
+        .into_iter()
+        .map(|(file, mode)| Job::update(file, mode))
+        .collect())
+}
+
 /// Rebuilds the [`ConfigFile`] of a recorded config.
 pub fn recorded_file(ctx: &Context, m: &ManagedConfig) -> Option<ConfigFile> {
     let target = targets::by_id(&m.target)?;
