@@ -99,6 +99,14 @@ out=$(timeout 180 "$BINS/opencode" mcp list 2>&1 || true)
 check "opencode mcp list connects" "connected" "$out"
 check "opencode sent the token" "Bearer $TOKEN" "$(cat "$WORK/auth.log")"
 
+# Helper mode: Claude Code runs `figma-auth header --json` and sends what it prints.
+"$FA" setup --target claude --mode helper --write >/dev/null 2>"$WORK/err" || { echo "FAIL setup helper"; cat "$WORK/err"; fail=1; }
+check "helper mode leaves no token in ~/.claude.json" "headersHelper" "$(cat "$HOME/.claude.json")"
+: > "$WORK/auth.log"
+out=$(timeout 180 "$BINS/claude" mcp list 2>&1 || true)
+check "claude mcp list connects through the helper" "Connected" "$out"
+check "claude sent the helper's token" "Bearer $TOKEN" "$(cat "$WORK/auth.log")"
+
 # A refresh with nothing to do changes nothing.
 before=$(sha256sum "$XDG_CONFIG_HOME/opencode/opencode.jsonc" "$HOME/.claude.json" "$HOME/.codex/config.toml" "$HOME/.gemini/settings.json")
 "$FA" refresh --write >/dev/null 2>&1

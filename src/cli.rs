@@ -218,6 +218,18 @@ pub struct SetupArgs {
     #[arg(long)]
     pub allow_tracked: bool,
 
+    /// How the token reaches the client: inline (the token in the config; refreshed by
+    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
+    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    #[arg(long, value_name = "MODE", value_parser = crate::targets::Mode::parse)]
+    pub mode: Option<crate::targets::Mode>,
+
+    /// The environment variable of `--mode env`.
+    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR)]
+    pub env_var: String,
+
     /// Run the browser login even when valid credentials are stored.
     #[arg(long)]
     pub relogin: bool,

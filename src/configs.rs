@@ -6,13 +6,38 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diff::Color;
-use crate::edit::{EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
+use crate::edit::{Auth, EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
 use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
 use crate::paths::Env;
 use crate::targets::{self, ConfigFile, Scope, Server, Target};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
+
+/// What a file must end up holding for our entry.
+#[derive(Debug, Clone, Copy)]
+pub enum Want<'a> {
+    /// Refresh or remove the Authorization header; an entry that gets its credentials another
+    /// way is left alone ([`Plan::Indirect`]).
+    Header(&'a HeaderChange),
+    /// Exactly this credentials mechanism (setup with `--mode`): switches the entry to it.
+    Auth(&'a Auth),
+}
+
+impl Want<'_> {
+    fn removing(&self) -> bool {
+        matches!(self, Want::Header(HeaderChange::Remove))
+    }
+
+    /// The token this puts into a file, if any (masked in previews; refused for tracked files).
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Want::Header(HeaderChange::Set(h)) => h.bearer_token(),
+            Want::Header(HeaderChange::Remove) => None,
+            Want::Auth(a) => a.token(),
+        }
+    }
+}
 
 /// The clients named on the command line (`--target`, repeatable; `all` = every detected
 /// client), or every detected client when none is named.
@@ -101,9 +126,9 @@ pub enum EntryStatus {
     Stale,
     /// An entry with our name points at another URL (e.g. Figma's desktop server).
     OtherUrl(Option<String>),
-    /// The entry takes its credentials from elsewhere (these keys: `headersHelper`,
-    /// `bearer_token_env_var`, …); no static header is needed.
-    Indirect(Vec<String>),
+    /// The entry takes its credentials from elsewhere (described: `headersHelper`,
+    /// a `Bearer {env:…}` reference, …); no static header is needed.
+    Indirect(String),
     /// The file cannot be read or parsed; the message names the line and column.
     Unreadable(String),
 }
@@ -141,7 +166,7 @@ pub fn judge(inspection: Result<Inspection, String>, want: Option<&SecretHeader>
         Err(e) => EntryStatus::Unreadable(e),
         Ok(Inspection::Missing) => EntryStatus::NoEntry,
         Ok(Inspection::Conflict(e)) => EntryStatus::OtherUrl(e.url),
-        Ok(Inspection::Found(e)) if !e.other_auth.is_empty() => EntryStatus::Indirect(e.other_auth),
+        Ok(Inspection::Found(e)) if e.is_indirect() => EntryStatus::Indirect(indirect_source(&e)),
         Ok(Inspection::Found(e)) => {
             let current = match (want, &e.authorization) {
                 (Some(w), Some(have)) => have.expose() == w.expose(),
@@ -165,8 +190,8 @@ pub enum Plan {
     Current,
     /// An entry with our name points elsewhere and `--force` was not given.
     Conflict(Option<String>),
-    /// The entry takes its credentials from elsewhere (these keys); left alone.
-    Indirect(Vec<String>),
+    /// The entry takes its credentials from elsewhere (described); left alone.
+    Indirect(String),
     /// The file must change.
     Change { outcome: Outcome, notes: Vec<Note> },
 }
@@ -177,19 +202,23 @@ pub fn plan_text(
     file: &ConfigFile,
     text: Option<&str>,
     server: &Server,
-    change: &HeaderChange,
+    want: Want,
     create: bool,
 ) -> Result<Plan, EditError> {
-    let removing = matches!(change, HeaderChange::Remove);
+    let removing = want.removing();
     let update_only = !create || removing;
     if update_only && !text.is_some_and(|t| may_hold_entry(file, t, server)) {
         return Ok(Plan::NoEntry);
     }
-    Ok(match file.apply(text, server, change)? {
+    let outcome = match want {
+        Want::Header(change) => file.apply(text, server, change)?,
+        Want::Auth(auth) => file.apply_auth(text, server, auth)?,
+    };
+    Ok(match outcome {
         EditOutcome::Unchanged if removing => Plan::NoEntry,
         EditOutcome::Unchanged => Plan::Current,
         EditOutcome::Conflict(e) => Plan::Conflict(e.url),
-        EditOutcome::Indirect(e) => Plan::Indirect(e.other_auth),
+        EditOutcome::Indirect(e) => Plan::Indirect(indirect_source(&e)),
         EditOutcome::Changed(c) if update_only && c.notes.iter().any(creates) => Plan::NoEntry,
         EditOutcome::Changed(c) => {
             let outcome = match c.splice() {
@@ -205,6 +234,19 @@ pub fn plan_text(
             }
         }
     })
+}
+
+/// Where an entry left alone takes its credentials from, for messages (never a secret: a key
+/// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
+fn indirect_source(e: &crate::edit::EntryState) -> String {
+    if !e.other_auth.is_empty() {
+        format!("`{}`", e.other_auth.join("`, `"))
+    } else {
+        match e.authorization_reference() {
+            Some(r) => format!("the reference `{r}`"),
+            None => "another mechanism".to_string(),
+        }
+    }
 }
 
 fn creates(note: &Note) -> bool {
@@ -253,19 +295,18 @@ pub fn preview(
     env: &Env,
     file: &ConfigFile,
     server: &Server,
-    change: &HeaderChange,
+    want: Want,
     create: bool,
     opts: &Options,
 ) -> Preview {
     let run = || -> Result<(Plan, String), String> {
         let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
         let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
-        let plan = plan_text(file, text, server, change, create)
+        let plan = plan_text(file, text, server, want, create)
             .map_err(|e| format!("{}: {e}", file.path.display()))?;
         let diff = match &plan {
             Plan::Change { outcome, .. } => {
-                let secrets = secrets_for(change);
-                let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                let secret_refs: Vec<&str> = want.token().into_iter().collect();
                 patch::preview(
                     &env.display(&file.path),
                     text,
@@ -293,20 +334,13 @@ pub fn preview(
     }
 }
 
-fn secrets_for(change: &HeaderChange) -> Vec<String> {
-    match change {
-        HeaderChange::Set(h) => h.bearer_token().map(str::to_string).into_iter().collect(),
-        HeaderChange::Remove => Vec::new(),
-    }
-}
-
 /// The result of writing one file.
 #[derive(Debug, Clone)]
 pub enum WriteResult {
     NoEntry,
     Current,
     Conflict(Option<String>),
-    Indirect(Vec<String>),
+    Indirect(String),
     Written {
         notes: Vec<Note>,
         backup: Option<PathBuf>,
@@ -318,6 +352,7 @@ pub enum WriteResult {
 pub struct Member<'a> {
     pub file: &'a ConfigFile,
     pub create: bool,
+    pub want: Want<'a>,
 }
 
 /// Re-reads a file under its client's lock, re-plans every entry of `group` (several shapes of
@@ -327,7 +362,6 @@ pub fn write(
     env: &Env,
     group: &[Member],
     server: &Server,
-    change: &HeaderChange,
     opts: &Options,
 ) -> Result<Vec<WriteResult>, PatchError> {
     let Some(first) = group.first() else {
@@ -360,7 +394,7 @@ pub fn write(
         let mut combined = Outcome::Unchanged;
         for m in group {
             let plan_on = |t: Option<&str>| {
-                plan_text(m.file, t, server, change, m.create).map_err(|e| PatchError::Edit {
+                plan_text(m.file, t, server, m.want, m.create).map_err(|e| PatchError::Edit {
                     path: m.file.path.clone(),
                     message: e.to_string(),
                 })

@@ -8,7 +8,7 @@ use crate::diff::Color;
 use crate::edit::HeaderChange;
 use crate::error::Error;
 use crate::store::ManagedConfig;
-use crate::targets::{self, ConfigFile, Scope, Server, Target};
+use crate::targets::{self, ConfigFile, Mode, Scope, Server, Target};
 use std::io::{IsTerminal, Write};
 
 /// Colour for output on stdout: only on a terminal, and never with `NO_COLOR` set.
@@ -47,24 +47,60 @@ pub fn select(ctx: &Context, names: &[String]) -> Result<Vec<&'static dyn Target
 }
 
 /// The files `refresh`/`logout` consider: every existing config file of the selected clients,
-/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`.
+/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`;
+/// each with the mode it was configured in (`inline` for files figma-auth did not set up).
 pub fn update_candidates(
     ctx: &Context,
     targets: &[&'static dyn Target],
     recorded: &[ManagedConfig],
-) -> Vec<ConfigFile> {
-    let mut files = configs::existing_files(&ctx.env, targets);
+) -> Vec<(ConfigFile, Mode)> {
+    let mode_of = |f: &ConfigFile| {
+        recorded
+            .iter()
+            .find(|m| {
+                let r = managed(f, &m.server_name, &m.mode);
+                r.target == m.target && r.path == m.path && r.project == m.project
+            })
+            .and_then(|m| Mode::parse(&m.mode).ok())
+            .unwrap_or(Mode::Inline)
+    };
+    let mut files: Vec<(ConfigFile, Mode)> = configs::existing_files(&ctx.env, targets)
+        .into_iter()
+        .map(|f| {
+            let m = mode_of(&f);
+            (f, m)
+        })
+        .collect();
     for m in recorded {
         if !targets.iter().any(|t| t.id() == m.target) {
             continue;
         }
         if let Some(f) = recorded_file(ctx, m) {
-            if f.exists() && !files.contains(&f) {
-                files.push(f);
+            if f.exists() && !files.iter().any(|(g, _)| *g == f) {
+                let mode = Mode::parse(&m.mode).unwrap_or(Mode::Inline);
+                files.push((f, mode));
             }
         }
     }
     files
+}
+
+/// The jobs of `refresh` and `logout`: the [`update_candidates`] of the clients named with
+/// `--target` (all clients when none is named), each in the mode it was configured in.
+pub fn update_jobs(
+    ctx: &Context,
+    names: &[String],
+    recorded: &[ManagedConfig],
+) -> Result<Vec<Job>, Error> {
+    let targets = if names.is_empty() {
+        targets::all().to_vec()
+    } else {
+        select(ctx, names)?
+    };
+    Ok(update_candidates(ctx, &targets, recorded)
+        .into_iter()
+        .map(|(file, mode)| Job::update(file, mode))
+        .collect())
 }
 
 /// Rebuilds the [`ConfigFile`] of a recorded config.
@@ -143,6 +179,30 @@ pub struct Job {
     pub file: ConfigFile,
     /// Create our entry when the file does not hold it (setup's chosen scope).
     pub create: bool,
+    /// The credentials mechanism to put in place (setup with `--mode`); `None`: apply the
+    /// batch's header change (refresh, logout).
+    pub auth: Option<crate::edit::Auth>,
+    /// The mode the file was configured in (an indirection is "current" for such a file).
+    pub mode: Mode,
+}
+
+impl Job {
+    /// A job applying the batch's header change to a file configured in `mode`.
+    pub fn update(file: ConfigFile, mode: Mode) -> Self {
+        Job {
+            file,
+            create: false,
+            auth: None,
+            mode,
+        }
+    }
+
+    fn want<'a>(&'a self, run: &'a Run) -> configs::Want<'a> {
+        match &self.auth {
+            Some(a) => configs::Want::Auth(a),
+            None => configs::Want::Header(run.change),
+        }
+    }
 }
 
 /// What happened to one file.
@@ -237,7 +297,8 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
     let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
     let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
     for (i, job) in jobs.iter().enumerate() {
-        if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
+        let carries_secret = run.carries_secret && job.want(run).token().is_some();
+        if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
             records[i].set("refused",
                 ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
             );
@@ -261,16 +322,17 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
                 .map(|&j| configs::Member {
                     file: &jobs[j].file,
                     create: jobs[j].create,
+                    want: jobs[j].want(run),
                 })
                 .collect();
-            let results = configs::write(&ctx.env, &group, run.server, run.change, run.opts);
+            let results = configs::write(&ctx.env, &group, run.server, run.opts);
             for (k, &j) in members.iter().enumerate() {
                 done[j] = true;
                 let result = match &results {
                     Ok(r) => Ok(r[k].clone()),
                     Err(e) => Err(e),
                 };
-                statuses[j] = Some(report_write(ctx, &mut records[j], run, result));
+                statuses[j] = Some(report_write(ctx, &mut records[j], &jobs[j], run, result));
             }
         }
     } else {
@@ -303,6 +365,7 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
 fn report_write(
     ctx: &Context,
     rec: &mut Record,
+    job: &Job,
     run: &Run,
     result: Result<configs::WriteResult, &crate::patch::PatchError>,
 ) -> Status {
@@ -321,10 +384,7 @@ fn report_write(
             rec.set("skipped", &conflict_text(run.server, url.as_deref()));
             Status::Skipped
         }
-        Ok(configs::WriteResult::Indirect(keys)) => {
-            rec.set("indirect", &indirect_text(&keys));
-            Status::Skipped
-        }
+        Ok(configs::WriteResult::Indirect(source)) => indirect(rec, job, &source),
         Ok(configs::WriteResult::Written { backup, .. }) => {
             let verb = match run.change {
                 HeaderChange::Remove => "removed",
@@ -345,7 +405,14 @@ fn report_write(
 
 fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status {
     let env = &ctx.env;
-    let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
+    let p = configs::preview(
+        env,
+        &job.file,
+        run.server,
+        job.want(run),
+        job.create,
+        run.opts,
+    );
     {
         match p.result {
             Err(e) => {
@@ -366,10 +433,7 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
                 rec.set("skipped", &conflict_text(run.server, url.as_deref()));
                 Status::Skipped
             }
-            Ok(configs::Plan::Indirect(keys)) => {
-                rec.set("indirect", &indirect_text(&keys));
-                Status::Skipped
-            }
+            Ok(configs::Plan::Indirect(source)) => indirect(rec, job, &source),
             Ok(configs::Plan::Change { .. }) => {
                 rec.diff = p.diff;
                 let verb = match run.change {
@@ -393,11 +457,25 @@ fn conflict_text(server: &Server, url: Option<&str>) -> String {
     )
 }
 
-fn indirect_text(keys: &[String]) -> String {
-    format!(
-        ": the entry gets its credentials from `{}`; no static header written",
-        keys.join("`, `")
-    )
+/// An entry that takes its credentials from elsewhere: current when figma-auth set it up that
+/// way, otherwise the user's own arrangement, left alone.
+fn indirect(rec: &mut Record, job: &Job, source: &str) -> Status {
+    if job.mode != Mode::Inline {
+        rec.set(
+            "current",
+            &format!(
+                " ({} mode: the client reads the token through {source})",
+                job.mode.as_str()
+            ),
+        );
+        Status::Current
+    } else {
+        rec.set(
+            "indirect",
+            &format!(": the entry gets its credentials from {source}; left alone"),
+        );
+        Status::Skipped
+    }
 }
 
 /// The per-file part of `--json` output: every file that was reported on.

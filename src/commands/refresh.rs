@@ -8,7 +8,7 @@
 //! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
 //! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
 
-use super::patching::{self, Job, Run, Status};
+use super::patching::{self, Run, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
 use crate::edit::{HeaderChange, SecretHeader};
@@ -257,23 +257,12 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
 /// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
 /// written with `--write`. Files already current are not touched (no write, no mtime change).
 fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
-    let targets = if args.configs.targets.is_empty() {
-        crate::targets::all().to_vec()
-    } else {
-        patching::select(ctx, &args.configs.targets)?
-    };
     let recorded = ctx
         .store
         .load(ctx.profile())?
         .map(|d| d.configs)
         .unwrap_or_default();
-    let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
-        .into_iter()
-        .map(|file| Job {
-            file,
-            create: false,
-        })
-        .collect();
+    let jobs = patching::update_jobs(ctx, &args.configs.targets, &recorded)?;
     let change = HeaderChange::Set(SecretHeader::bearer(&fresh.token.access_token));
     let server = patching::server(ctx, &args.configs.server_name, false);
     let opts = patching::options(ctx, args.configs.show_secrets);
