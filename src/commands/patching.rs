@@ -142,12 +142,18 @@ pub fn remember(ctx: &Context, records: &[ManagedConfig]) -> Result<(), Error> {
     }
     let lock = ctx.lock()?;
     let mut data = lock.load()?.unwrap_or_default();
+    let before = data.configs.clone();
     for r in records {
         data.configs
             .retain(|c| !(c.target == r.target && c.path == r.path && c.project == r.project));
         data.configs.push(r.clone());
     }
-    lock.save(&data)?;
+    // Already recorded (a repeated setup): the store is not rewritten.
+    let unchanged =
+        data.configs.len() == before.len() && data.configs.iter().all(|c| before.contains(c));
+    if !unchanged {
+        lock.save(&data)?;
+    }
     Ok(())
 }
 
