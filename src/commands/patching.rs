@@ -298,6 +298,19 @@ pub struct Run<'a> {
     pub opts: &'a configs::Options,
 }
 
+/// Why a git-tracked project file is not given a token, and what to do instead: an indirection
+/// mode of the client, which keeps the token out of the file, when it has one.
+fn tracked_refusal(file: &ConfigFile) -> String {
+    let instead = match file.shape.modes().iter().find(|m| **m != Mode::Inline) {
+        Some(m) => format!(
+            "keep the token out of it with `figma-auth setup --mode {m}`, or pass --allow-tracked to write it anyway"
+        ),
+        None => "configure the user scope instead, or pass --allow-tracked to write it anyway"
+            .to_string(),
+    };
+    format!(": git tracks this file, and it would hold your token; {instead}")
+}
+
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
     let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
@@ -305,9 +318,7 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
     for (i, job) in jobs.iter().enumerate() {
         let carries_secret = run.carries_secret && job.want(run).token().is_some();
         if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-            records[i].set("refused",
-                ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
-            );
+            records[i].set("refused", &tracked_refusal(&job.file));
             statuses[i] = Some(Status::Failed { busy: false });
         }
     }
