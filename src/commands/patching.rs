@@ -258,13 +258,23 @@ impl Batch {
     /// The error to return when files failed (`None` when all went well).
     pub fn error(&self, hint: Option<String>) -> Option<Error> {
         let failed = self.failed();
+        let busy = self
+            .results
+            .iter()
+            .all(|(_, s)| !matches!(s, Status::Failed { busy: false }));
+        // Nothing to fix when another program was only holding or writing the files.
+        let hint = if busy {
+            Some(
+                "another program is writing these files; run the same command again in a moment"
+                    .into(),
+            )
+        } else {
+            hint
+        };
         (failed > 0).then(|| Error::ConfigsFailed {
             failed,
             total: self.results.len(),
-            busy: self
-                .results
-                .iter()
-                .all(|(_, s)| !matches!(s, Status::Failed { busy: false })),
+            busy,
             hint,
         })
     }
