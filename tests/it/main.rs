@@ -3,10 +3,12 @@
 
 mod commands;
 mod configs;
+mod faults;
 mod helper;
 mod login;
 mod refresh;
 mod schedule_cli;
 mod security;
+mod security_cases;
 mod support;
 mod token_file;
