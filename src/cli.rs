@@ -74,6 +74,10 @@ pub enum Command {
     /// Print a line that exports the access token (`eval "$(figma-auth env)"`), refreshing it
     /// first when it expires soon. Prints a secret on purpose.
     Env(EnvArgs),
+    /// Check the login, the credential store, every MCP client config and (with --online) the
+    /// MCP server; each problem comes with the command that fixes it. Exit 0 healthy, 1 problems
+    /// found, 4 (--online) the server could not be checked right now.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -291,6 +295,18 @@ pub struct EnvArgs {
     /// Refresh first when the access token expires within this time.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
     pub min_valid: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Also ask the MCP server (--mcp-url) whether it accepts the token: one MCP `initialize`
+    /// request.
+    #[arg(long)]
+    pub online: bool,
+
+    /// Print one JSON object (healthy, problems, checks with level, message and fix).
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

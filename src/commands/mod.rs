@@ -2,6 +2,7 @@
 //! the environment snapshot, the credential store and the timeouts. Commands return an exit code
 //! or an [`Error`]; printing errors is `main`'s job.
 
+pub mod doctor;
 pub mod env;
 pub mod header;
 pub mod login;
@@ -140,5 +141,6 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Logout(a) => logout::run(&ctx, &a),
         Command::Header(a) => header::run(&ctx, &a),
         Command::Env(a) => env::run(&ctx, &a),
+        Command::Doctor(a) => doctor::run(&ctx, &a),
     }
 }

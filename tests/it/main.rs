@@ -3,6 +3,7 @@
 
 mod commands;
 mod configs;
+mod doctor;
 mod helper;
 mod login;
 mod refresh;

@@ -85,7 +85,9 @@ impl TestEnv {
     /// The binary with a hermetic environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
+        // Never the repository: project-scope lookups start from the working directory.
         c.args(args)
+            .current_dir(self.path("home"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
@@ -110,6 +112,23 @@ impl TestEnv {
     pub fn run(&self, args: &[&str]) -> Out {
         let out = self
             .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run figma-auth");
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_leak(&out, prints_token(args));
+        out
+    }
+
+    /// [`TestEnv::run`] with `cwd` as the working directory.
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
+        let out = self
+            .command(args)
+            .current_dir(cwd)
             .stdin(Stdio::null())
             .output()
             .expect("run figma-auth");
