@@ -8,5 +8,6 @@ mod helper;
 mod login;
 mod refresh;
 mod security;
+mod shell;
 mod support;
 mod token_file;
