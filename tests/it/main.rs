@@ -9,5 +9,6 @@ mod login;
 mod refresh;
 mod security;
 mod shell;
+mod stress;
 mod support;
 mod token_file;
