@@ -145,6 +145,12 @@ pub fn schedule_status(ctx: &Context) -> ScheduleState {
 pub fn collect(ctx: &Context, online: bool) -> Report {
     let mut checks = Vec::new();
     let data = check_store(ctx, &mut checks);
+    crate::fault::panic_point("doctor", || {
+        data.as_ref()
+            .and_then(|d| d.token.as_ref())
+            .map(|t| t.access_token.expose().to_string())
+            .unwrap_or_default()
+    });
     if let Some(data) = &data {
         check_login(ctx, data, &mut checks);
     }

@@ -127,6 +127,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
         &pkce.verifier,
         resource,
     )?;
+    crate::fault::panic_point("login", || tokens.access_token.expose().to_string());
     let obtained = Timestamp::now();
     let record = TokenRecord {
         access_token: tokens.access_token,

@@ -1,6 +1,7 @@
 //! Integration tests: the real `figma-auth` binary against a mock of Figma's authorization
 //! server on 127.0.0.1, with HOME and the XDG directories in temp dirs and a fake browser.
 
+mod canary;
 mod commands;
 mod configs;
 mod doctor;

@@ -75,6 +75,10 @@ pub struct Behavior {
     /// `/mcp` answers this status whatever the token (401 with `WWW-Authenticate`, 429 with
     /// `Retry-After`, 403, 5xx).
     pub mcp_status: Option<u16>,
+    /// Error answers quote every secret the request carried (a hostile or careless server):
+    /// token errors the refresh token, code and client secret, registration errors the PAT, MCP
+    /// 401s the bearer token. figma-auth must redact them.
+    pub echo_secrets: bool,
 }
 
 impl Default for Behavior {
@@ -96,6 +100,7 @@ impl Default for Behavior {
             require_client_secret: true,
             basic_auth: false,
             mcp_status: None,
+            echo_secrets: false,
         }
     }
 }
@@ -171,6 +176,25 @@ impl State {
         let v = format!("{prefix}{}_{rand:016x}", self.counter);
         self.secrets.push(v.clone());
         v
+    }
+
+    /// Makes the first grant of `client_id` accept these values, as if the server had issued
+    /// them: `access` as a live access token, `refresh` as the grant's current refresh token
+    /// (un-revoking the grant), `client_secret` as the client's secret.
+    pub fn adopt(&mut self, client_id: &str, client_secret: &str, access: &str, refresh: &str) {
+        let g = self
+            .grants
+            .iter()
+            .position(|g| g.client_id == client_id)
+            .expect("a grant of that client");
+        self.clients.get_mut(client_id).expect("that client").secret = client_secret.to_string();
+        self.access_tokens.insert(
+            access.to_string(),
+            (g, Instant::now() + Duration::from_secs(3600)),
+        );
+        self.refresh_tokens.insert(refresh.to_string(), g);
+        self.grants[g].current_refresh = refresh.to_string();
+        self.grants[g].revoked = false;
     }
 
     /// A unique, non-secret value.
@@ -296,6 +320,11 @@ impl MockServer {
         })
     }
 
+    /// True when the server issued (or adopted) `token` as an access token.
+    pub fn is_access_token(&self, token: &str) -> bool {
+        self.with_state(|s| s.access_tokens.contains_key(token))
+    }
+
     pub fn revoked_grants(&self) -> usize {
         self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
     }
@@ -375,7 +404,19 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             Some((dec(id), dec(secret)))
         });
     let method = req.method().clone();
-    let reply = {
+    let bearer =
+        header("Authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
+    let echoed: Vec<String> = {
+        let form = parse_form(&body);
+        ["refresh_token", "client_secret", "code"]
+            .iter()
+            .filter_map(|k| form.get(*k).cloned())
+            .chain(pat.clone())
+            .chain(bearer.clone())
+            .chain(basic.as_ref().map(|(_, s)| s.clone()))
+            .collect()
+    };
+    let mut reply = {
         let mut st = shared.state.lock().unwrap();
         let key = match path {
             "/.well-known/oauth-authorization-server" => "metadata",
@@ -429,6 +470,24 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             _ => text(404, "Not found"),
         }
     };
+    if behavior.echo_secrets && reply.status >= 400 && !echoed.is_empty() {
+        let quoted = echoed.join(" ");
+        if reply.content_type == "application/json" {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&reply.body) {
+                v["error_description"] = format!("rejected {quoted}").into();
+                reply.body = v.to_string();
+            }
+        } else {
+            reply.body = format!("{} (you sent {quoted})", reply.body);
+        }
+        for (k, v) in &mut reply.headers {
+            if *k == "WWW-Authenticate" {
+                *v = format!(
+                    "Bearer error=\"invalid_token\", error_description=\"token {quoted} expired\""
+                );
+            }
+        }
+    }
     let mut resp = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     resp.add_header(tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap());
     for (k, v) in &reply.headers {
