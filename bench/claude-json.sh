@@ -31,8 +31,24 @@ NEW=figu_BENCH_FRESH_TOKEN_1111
 "$GEN" "$WORK/master.json" "$SIZE_MB" "$OLD" 2>/dev/null
 SIZE=$(stat -c %s "$WORK/master.json")
 
-# A stored login whose access token is fresh, so `refresh` makes no network request.
-"$BIN" debug-seed-store --access-token-stdin --expires-in 86400 <<<"$NEW" >/dev/null
+# A stored login whose access token is valid for a day, so `refresh` makes no network request.
+mkdir -p "$XDG_CONFIG_HOME/figma-auth/credentials"
+chmod 700 "$XDG_CONFIG_HOME/figma-auth" "$XDG_CONFIG_HOME/figma-auth/credentials"
+(umask 077; cat >"$XDG_CONFIG_HOME/figma-auth/credentials/default.json" <<JSON
+{
+  "version": 1,
+  "token": {
+    "access_token": "$NEW",
+    "token_type": "Bearer",
+    "expires_at": "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)",
+    "obtained_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+    "auth_server": "https://api.figma.com",
+    "token_endpoint": "https://api.figma.com/v1/oauth/token",
+    "client_id": "bench"
+  }
+}
+JSON
+)
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

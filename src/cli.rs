@@ -64,6 +64,8 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
+    /// Run `refresh --write` periodically (systemd user timer, LaunchAgent or crontab).
+    Schedule(crate::schedule::ScheduleArgs),
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
@@ -164,6 +166,16 @@ pub struct RefreshArgs {
     /// Allow writing a token into a project file that git tracks.
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Print one JSON object (the token's state and, per file, what was or would be changed)
+    /// instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Append one line about this run (time, profile, exit code, summary; never a secret) to
+    /// the run log in figma-auth's state directory (`schedule status` reads it).
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// Which client configs to touch, and how changes are shown.
@@ -232,9 +244,26 @@ pub struct SetupArgs {
     #[arg(long)]
     pub allow_tracked: bool,
 
+    /// How the token reaches the client: inline (the token in the config; refreshed by
+    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
+    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    #[arg(long, value_name = "MODE", value_parser = crate::targets::Mode::parse)]
+    pub mode: Option<crate::targets::Mode>,
+
+    /// The environment variable of `--mode env`.
+    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR)]
+    pub env_var: String,
+
     /// Run the browser login even when valid credentials are stored.
     #[arg(long)]
     pub relogin: bool,
+
+    /// Print one JSON object (per file, what was or would be changed) instead of text; never
+    /// asks (apply with --write).
+    #[arg(long)]
+    pub json: bool,
 
     /// Options of the login that runs when no valid credentials are stored.
     #[command(flatten)]

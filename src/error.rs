@@ -61,6 +61,9 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
+
     /// figma-auth declined to do something and says why (e.g. no client detected).
     #[error("{message}")]
     Refused {
@@ -101,6 +104,7 @@ impl Error {
             Error::ConfigsFailed { busy: true, .. } => exit::BUSY,
             Error::ConfigsFailed { .. } => exit::ERROR,
             Error::Refused { .. } => exit::ERROR,
+            Error::Schedule(_) => exit::ERROR,
         }
     }
 
@@ -121,6 +125,7 @@ impl Error {
             ),
             Error::Patch(_) => None,
             Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Schedule(_) => None,
         }
     }
 }

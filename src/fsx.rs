@@ -126,13 +126,44 @@ impl FileStamp {
     }
 }
 
+/// Files at least this large are mapped into memory rather than read: no copy, no page faults
+/// on fresh memory — a heavy `~/.claude.json` is tens of MB and is read inside Claude's lock.
+pub const MAP_MIN: u64 = 4 << 20;
+
+/// A file's contents: read into memory, or mapped (large files).
+///
+/// A mapping is only ever read. figma-auth never writes a file in place (it replaces files by
+/// rename, and so does Claude Code), so the mapped bytes stay those of the inode that was opened;
+/// should another program truncate that inode in place while we read it, the process is killed
+/// before anything was renamed: the target is untouched and the next run removes the temp file.
+pub enum Contents {
+    Heap(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Contents {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Contents::Heap(v) => v,
+            Contents::Mapped(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Contents({} bytes)", self.len())
+    }
+}
+
 /// A file's bytes as read, with the stamp taken from the same open file.
 #[derive(Debug)]
 pub struct Snapshot {
     /// The real path (symlinks resolved).
     pub path: PathBuf,
     /// `None` when the file does not exist.
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<Contents>,
     pub stamp: Option<FileStamp>,
 }
 
@@ -165,9 +196,17 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
     if !meta.is_file() {
         return Err(FsError::NotAFile { path: real });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| FsError::io("cannot read", &real, e))?;
+    let bytes = if meta.len() >= MAP_MIN {
+        // SAFETY: the mapping is read-only and private to this process; see `Contents`.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+            .map_err(|e| FsError::io("cannot read", &real, e))?;
+        Contents::Mapped(map)
+    } else {
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        file.read_to_end(&mut bytes)
+            .map_err(|e| FsError::io("cannot read", &real, e))?;
+        Contents::Heap(bytes)
+    };
     Ok((
         Snapshot {
             path: real,

@@ -4,24 +4,32 @@
 //!
 //! `case.json` (optional) holds: `scope` (`user`, `project`, `local`; default `user`), `file` (a
 //! suffix choosing among the scope's candidate files; default the first), `change` (`set` or
-//! `remove`; default `set`), `force`, `expect` (`changed`, `unchanged`, `conflict`, `indirect`, `error`;
-//! default `changed`), `splice` (the change must be a splice), `error` (`{"kind", "line"}`).
+//! `remove`; default `set`), `mode` (`inline`, `helper`, `file`, `env`: an explicit mode, applied
+//! with `apply_auth` instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
+//! `indirect`, `error`; default `changed`), `splice` (the change must be a splice), `error`
+//! (`{"kind", "line"}`). With a `mode`, the result (or an unchanged input) must also hold that
+//! mode's auth and be recognised as being in that mode.
 //! A case without `before.*` edits a missing file. `FIGMA_AUTH_BLESS=1` writes missing `after.*`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use figma_auth::edit::{self, EditOutcome, HeaderChange, SecretHeader};
+use figma_auth::edit::{self, Auth, EditOutcome, HeaderChange, SecretHeader};
 use figma_auth::paths::Env;
-use figma_auth::targets::{self, ConfigFile, Scope, Server};
+use figma_auth::secret::AccessToken;
+use figma_auth::targets::{self, AuthContext, ConfigFile, Mode, Scope, Server};
 
 const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
+/// What `setup --mode helper` would write (a path with a space, quoted for the shell).
+const HELPER: &str = "'/home/user/My Tools/figma-auth' header --json --profile default";
+const TOKEN_FILE: &str = "/home/user/.local/state/figma-auth/default.token";
 
 #[derive(Debug, Default)]
 struct Case {
     scope: Option<String>,
     file: Option<String>,
     change: Option<String>,
+    mode: Option<Mode>,
     force: bool,
     expect: Option<String>,
     splice: Option<bool>,
@@ -39,6 +47,7 @@ fn read_case(dir: &Path) -> Case {
         scope: s("scope"),
         file: s("file"),
         change: s("change"),
+        mode: s("mode").map(|m| Mode::parse(&m).unwrap()),
         force: v.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
         expect: s("expect"),
         splice: v.get("splice").and_then(|x| x.as_bool()),
@@ -129,9 +138,41 @@ fn every_fixture_edits_as_expected() {
             "remove" => HeaderChange::Remove,
             other => panic!("bad change {other}"),
         };
+        let token = AccessToken::new(NEW_TOKEN);
+        let ctx = AuthContext {
+            token: Some(&token),
+            helper_command: Some(HELPER),
+            token_file: Some(Path::new(TOKEN_FILE)),
+            ..AuthContext::default()
+        };
+        let auth: Option<Auth> = case.mode.map(|m| {
+            file.auth(m, &ctx)
+                .unwrap_or_else(|e| panic!("{label}: {e}"))
+        });
+        let run = |text: Option<&str>| match &auth {
+            Some(a) => file.apply_auth(text, &server, a),
+            None => file.apply(text, &server, &change),
+        };
+        // With a mode, the text holds it exactly and is recognised as being in it.
+        let holds_mode = |text: &str| -> Result<(), String> {
+            let (Some(a), Some(m)) = (&auth, case.mode) else {
+                return Ok(());
+            };
+            let i = file
+                .inspect(Some(text), &server)
+                .map_err(|e| e.to_string())?;
+            let e = i.entry().ok_or("no entry")?;
+            if !e.holds(a) {
+                return Err(format!("does not hold the {m} auth: {e:?}"));
+            }
+            if file.mode_of(e) != Some(m) {
+                return Err(format!("seen as mode {:?}", file.mode_of(e)));
+            }
+            Ok(())
+        };
         let before_path = find(&dir, "before");
         let before = before_path.as_deref().map(read);
-        let result = file.apply(before.as_deref(), &server, &change);
+        let result = run(before.as_deref());
         let expect = case.expect.as_deref().unwrap_or("changed");
         let mut check = |ok: bool, what: String| {
             if !ok {
@@ -160,8 +201,18 @@ fn every_fixture_edits_as_expected() {
                     "inspect does not fail the same way".into(),
                 );
             }
-            ("unchanged", Ok(EditOutcome::Unchanged))
-            | ("conflict", Ok(EditOutcome::Conflict(_)))
+            ("unchanged", Ok(EditOutcome::Unchanged)) => {
+                check(
+                    find(&dir, "after").is_none(),
+                    "an unchanged case must not have an after file".into(),
+                );
+                if let Some(b) = &before {
+                    if let Err(e) = holds_mode(b) {
+                        check(false, e);
+                    }
+                }
+            }
+            ("conflict", Ok(EditOutcome::Conflict(_)))
             | ("indirect", Ok(EditOutcome::Indirect(_))) => {
                 check(
                     find(&dir, "after").is_none(),
@@ -191,9 +242,12 @@ fn every_fixture_edits_as_expected() {
                     Some(after_path) => {
                         let after = read(&after_path);
                         check(out == after, format!("output differs from after:\n{out}"));
-                        match file.apply(Some(&after), &server, &change) {
+                        match run(Some(&after)) {
                             Ok(EditOutcome::Unchanged) => {}
                             other => check(false, format!("editing after again: {other:?}")),
+                        }
+                        if let Err(e) = holds_mode(&after) {
+                            check(false, e);
                         }
                     }
                     None if bless => {

@@ -18,7 +18,7 @@ use crate::edit::{EntryState, Inspection, SecretHeader};
 use crate::error::{exit, Error};
 use crate::mcp::{self, Probe};
 use crate::store::{ManagedConfig, ProfileData, StoreError, TokenRecord};
-use crate::targets::{self, ConfigFile, Scope, Target};
+use crate::targets::{self, ConfigFile, Mode, Scope, Target};
 use crate::time::{short_duration, Timestamp};
 use serde::Serialize;
 use std::path::Path;
@@ -123,22 +123,65 @@ pub struct Report {
 /// The state of the periodic `figma-auth refresh --write`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleState {
-    /// A scheduler entry runs it: which backend, and a description (interval, last run).
+    /// A scheduler entry runs it: a description (backend, interval, last run), and what is off
+    /// with it (message, fix).
     Installed {
-        backend: String,
         detail: String,
+        problems: Vec<(String, String)>,
     },
     NotInstalled,
     /// Cannot be told; the reason.
     Unknown(String),
 }
 
-/// Hook for the scheduling module (`crate::schedule`, which lands separately with a status
-/// function): until it does, the schedule is reported as unknown. Replace the body with a call
-/// to the module's status function mapped onto [`ScheduleState`].
+/// Asks the scheduling module ([`crate::schedule::status_report`], the same check as
+/// `figma-auth schedule status`) about this profile's periodic refresh, in every backend.
 pub fn schedule_status(ctx: &Context) -> ScheduleState {
-    let _ = ctx;
-    ScheduleState::Unknown("this build of figma-auth cannot inspect schedules yet".to_string())
+    use crate::schedule::{status_report, ScheduleContext};
+    let mut sctx = match ScheduleContext::from_process(ctx.profile().to_string()) {
+        Ok(s) => s,
+        Err(e) => return ScheduleState::Unknown(e),
+    };
+    sctx.env = ctx.env.clone();
+    sctx.confirm = None;
+    sctx.timeout = Duration::from_secs(10);
+    sctx.auth_server = ctx
+        .global
+        .auth_server
+        .as_ref()
+        .map(crate::oauth::issuer_string)
+        .filter(|s| s != crate::oauth::DEFAULT_AUTH_SERVER);
+    let mcp = ctx.mcp_url();
+    sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
+    let report = match status_report(&sctx, None) {
+        Ok(r) => r,
+        Err(e) => return ScheduleState::Unknown(e.to_string()),
+    };
+    let Some(first) = report.installed.first() else {
+        return ScheduleState::NotInstalled;
+    };
+    let mut detail = format!("{} at {}", first.backend.name(), first.location);
+    if let Some(every) = first.interval {
+        detail.push_str(&format!(
+            ", every {}",
+            humantime::format_duration(Duration::from_secs(every.as_secs()))
+        ));
+    }
+    match &report.last_run {
+        Some(last) => detail.push_str(&format!(
+            ", last run {} (exit {})",
+            last.when, last.exit_code
+        )),
+        None => detail.push_str(", no run logged yet"),
+    }
+    ScheduleState::Installed {
+        detail,
+        problems: report
+            .problems
+            .into_iter()
+            .map(|p| (p.message, p.fix))
+            .collect(),
+    }
 }
 
 /// Runs every check (the network one only with `online`).
@@ -688,7 +731,10 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
             .filter(|c| c.target == target.id())
             .cloned()
             .collect();
-        let files = patching::update_candidates(ctx, &[*target], &recorded);
+        let (files, modes): (Vec<ConfigFile>, Vec<Mode>) =
+            patching::update_candidates(ctx, &[*target], &recorded)
+                .into_iter()
+                .unzip();
         if files.is_empty() {
             continue;
         }
@@ -722,7 +768,7 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
             want: want.as_ref(),
         };
         for (i, f) in files.iter().enumerate() {
-            inline += ctx_t.file_checks(f, &held[i], managed[i], out);
+            inline += ctx_t.file_checks(f, &held[i], managed[i], modes[i], out);
         }
         if target.id() == "opencode" {
             ctx_t.opencode_merge(&files, &inspections, &held, &managed, out);
@@ -774,7 +820,14 @@ impl TargetCtx<'_> {
     }
 
     /// The line of one file; returns 1 when it holds a token inline.
-    fn file_checks(&self, f: &ConfigFile, h: &Held, managed: bool, out: &mut Vec<Check>) -> usize {
+    fn file_checks(
+        &self,
+        f: &ConfigFile,
+        h: &Held,
+        managed: bool,
+        mode: Mode,
+        out: &mut Vec<Check>,
+    ) -> usize {
         let what = configs::describe(&self.ctx.env, f);
         let name = self.name;
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
@@ -868,15 +921,91 @@ impl TargetCtx<'_> {
                         )
                         .run(self.refresh_cmd()),
                     ),
-                    Auth::Indirect(keys) => out.push(c(
-                        Level::Ok,
-                        format!("{what}: credentials from `{}`", keys.join("`, `")),
-                    )),
+                    Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
                     Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
                 }
             }
         }
         0
+    }
+
+    /// Credentials from another key: a helper command must exist, a variable must be set here.
+    fn indirect_checks(
+        &self,
+        what: &str,
+        f: &ConfigFile,
+        e: &EntryState,
+        keys: &[String],
+        mode: Mode,
+        out: &mut Vec<Check>,
+    ) {
+        let flags = self.ctx.flags();
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let via = if mode == Mode::Inline {
+            String::new()
+        } else {
+            format!(" ({} mode)", mode.as_str())
+        };
+        for key in keys {
+            let value = e.auth_field(key);
+            match (key.as_str(), value) {
+                ("headersHelper" | "http_headers_helper", Some(cmd)) => {
+                    match helper_program(cmd).filter(|p| p.is_absolute() && !p.is_file()) {
+                        Some(p) => out.push(
+                            c(
+                                Level::Problem,
+                                format!(
+                                    "{what}: the `{key}` command runs {}, which does not exist",
+                                    p.display()
+                                ),
+                            )
+                            .run(format!(
+                                "figma-auth setup --target {} --scope {} --mode helper{flags} --write",
+                                self.target.id(),
+                                f.scope.as_str()
+                            )),
+                        ),
+                        None => out.push(c(
+                            Level::Ok,
+                            format!("{what}: credentials from the `{key}` command{via}"),
+                        )),
+                    }
+                }
+                ("bearer_token_env_var", Some(var)) => {
+                    self.variable_check(what, f, &format!("${var}"), var, out)
+                }
+                _ => out.push(c(
+                    Level::Ok,
+                    format!("{what}: credentials from `{key}`{via}"),
+                )),
+            }
+        }
+    }
+
+    /// The token is read from `var`: it should be set in this environment (where the client is
+    /// probably started from).
+    fn variable_check(&self, what: &str, f: &ConfigFile, r: &str, var: &str, out: &mut Vec<Check>) {
+        let flags = self.ctx.flags();
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        if std::env::var_os(var).is_none_or(|v| v.is_empty()) {
+            out.push(
+                c(
+                    Level::Warning,
+                    format!(
+                        "{what}: reads the token from {r}, but {var} is not set in this environment"
+                    ),
+                )
+                .then_run(
+                    &format!(
+                        "set it where {} starts, e.g. `eval \"$(figma-auth env --var {var}{flags})\"` in your shell start-up file",
+                        self.target.display_name()
+                    ),
+                    format!("figma-auth env --var {var}{flags}"),
+                ),
+            );
+        } else {
+            out.push(c(Level::Ok, format!("{what}: reads the token from {r}")));
+        }
     }
 
     /// `{file:…}` must exist (and be our token file, checked under "token file"); a variable is
@@ -903,22 +1032,8 @@ impl TargetCtx<'_> {
             return;
         }
         match reference_var(r) {
-            Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => out.push(
-                c(
-                    Level::Warning,
-                    format!(
-                        "{what}: reads the token from {r}, but {var} is not set in this environment"
-                    ),
-                )
-                .then_run(
-                    &format!(
-                        "set it where {} starts, e.g. `eval \"$(figma-auth env --var {var}{flags})\"` in your shell start-up file",
-                        self.target.display_name()
-                    ),
-                    format!("figma-auth env --var {var}{flags}"),
-                ),
-            ),
-            _ => out.push(c(Level::Ok, format!("{what}: reads the token from {r}"))),
+            Some(var) => self.variable_check(what, f, r, var, out),
+            None => out.push(c(Level::Ok, format!("{what}: reads the token from {r}"))),
         }
     }
 
@@ -1090,6 +1205,17 @@ impl TargetCtx<'_> {
     }
 }
 
+/// The program a helper command runs: its first shell word (single quotes understood).
+fn helper_program(cmd: &str) -> Option<std::path::PathBuf> {
+    let cmd = cmd.trim_start();
+    let word = if let Some(rest) = cmd.strip_prefix('\'') {
+        rest.split('\'').next()?
+    } else {
+        cmd.split_whitespace().next()?
+    };
+    (!word.is_empty()).then(|| std::path::PathBuf::from(word))
+}
+
 /// A `{file:…}` path as opencode resolves it: `~/` is the home, relative paths are relative to
 /// the config file's directory.
 fn expand_home(ctx: &Context, file: &str, config: &Path) -> std::path::PathBuf {
@@ -1113,30 +1239,54 @@ fn check_schedule(ctx: &Context, inline: usize, out: &mut Vec<Check>) {
     } else {
         "files hold"
     };
-    out.push(match schedule_status(ctx) {
-        ScheduleState::Installed { backend, detail } => Check::new(
-            AREA,
-            Level::Ok,
-            format!("`figma-auth refresh --write` is scheduled ({backend}{detail})"),
-        ),
-        ScheduleState::NotInstalled if inline > 0 => Check::new(
-            AREA,
-            Level::Warning,
-            format!("no scheduled refresh, and {inline} config {files} the token inline: they go stale when it expires"),
-        )
-        .run(install),
-        ScheduleState::NotInstalled => {
-            Check::new(AREA, Level::Info, "no scheduled refresh (no config needs one)")
+    match schedule_status(ctx) {
+        ScheduleState::Installed { detail, problems } => {
+            out.push(Check::new(
+                AREA,
+                if problems.is_empty() {
+                    Level::Ok
+                } else {
+                    Level::Info
+                },
+                format!("`figma-auth refresh --write` is scheduled: {detail}"),
+            ));
+            for (message, fix) in problems {
+                // Fixes read `command (remark)`: the command alone goes in backticks, and a
+                // question for the user stays with the message.
+                let (command, message) = match fix.split_once(" (") {
+                    Some((c, w)) if w.ends_with("?)") => {
+                        (c.to_string(), format!("{message} ({w}"))
+                    }
+                    Some((c, _)) => (c.to_string(), message),
+                    None => (fix.clone(), message),
+                };
+                out.push(Check::new(AREA, Level::Problem, message).run(command));
+            }
         }
-        ScheduleState::Unknown(why) if inline > 0 => Check::new(
+        ScheduleState::NotInstalled if inline > 0 => out.push(
+            Check::new(
+                AREA,
+                Level::Warning,
+                format!("no scheduled refresh, and {inline} config {files} the token inline: they go stale when it expires"),
+            )
+            .run(install),
+        ),
+        ScheduleState::NotInstalled => out.push(Check::new(
+            AREA,
+            Level::Info,
+            "no scheduled refresh (no config holds the token inline)",
+        )),
+        ScheduleState::Unknown(why) if inline > 0 => out.push(Check::new(
             AREA,
             Level::Info,
             format!(
                 "unknown ({why}); {inline} config {files} the token inline and need `figma-auth refresh --write{flags}` to run periodically"
             ),
-        ),
-        ScheduleState::Unknown(why) => Check::new(AREA, Level::Info, format!("unknown ({why})")),
-    });
+        )),
+        ScheduleState::Unknown(why) => {
+            out.push(Check::new(AREA, Level::Info, format!("unknown ({why})")))
+        }
+    }
 }
 
 fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>) {

@@ -4,7 +4,7 @@
 //! until they expire. With `--write`, the Authorization header figma-auth wrote into client
 //! configs is removed too (previewed without it).
 
-use super::patching::{self, Job, Run, Status};
+use super::patching::{self, Run, Status};
 use super::Context;
 use crate::cli::LogoutArgs;
 use crate::edit::HeaderChange;
@@ -25,22 +25,12 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
 /// Removes (with `--write`) or previews removing our Authorization header from every config
 /// file that holds our entry, and forgets the records of the files it was removed from.
 fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
-    let targets = if args.configs.targets.is_empty() {
-        crate::targets::all().to_vec()
-    } else {
-        patching::select(ctx, &args.configs.targets)?
-    };
+    // A damaged store must not stop the removal of our headers.
     let recorded = match ctx.store.load(ctx.profile()) {
         Ok(d) => d.map(|d| d.configs).unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
-        .into_iter()
-        .map(|file| Job {
-            file,
-            create: false,
-        })
-        .collect();
+    let jobs = patching::update_jobs(ctx, &args.configs.targets, &recorded)?;
     let server = patching::server(ctx, &args.configs.server_name, false);
     let opts = patching::options(ctx, args.configs.show_secrets);
     let batch = patching::run_batch(
@@ -53,6 +43,7 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Bat
             carries_secret: false,
             allow_tracked: true,
             report_missing: false,
+            quiet: false,
             opts: &opts,
         },
     );

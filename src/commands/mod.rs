@@ -146,10 +146,30 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Refresh(a) => refresh::run(&ctx, &a),
         Command::Token(a) => token::run(&ctx, &a),
         Command::Logout(a) => logout::run(&ctx, &a),
+        Command::Schedule(a) => schedule(&ctx, &a),
         Command::Header(a) => header::run(&ctx, &a),
         Command::Env(a) => env::run(&ctx, &a),
         Command::Doctor(a) => doctor::run(&ctx, &a),
         Command::Completions(a) => shell::completions(&a),
         Command::Man(a) => shell::man(&a),
     }
+}
+
+/// `figma-auth schedule …`: the scheduled command carries this run's profile, and the
+/// authorization server and MCP URL when they are not the defaults.
+fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, Error> {
+    let mut sctx = crate::schedule::ScheduleContext::from_process(ctx.profile().to_string())
+        .map_err(Error::Environment)?;
+    sctx.env = ctx.env.clone();
+    sctx.auth_server = ctx
+        .global
+        .auth_server
+        .as_ref()
+        .map(oauth::issuer_string)
+        .filter(|s| s != oauth::DEFAULT_AUTH_SERVER);
+    let mcp = ctx.mcp_url();
+    sctx.mcp_url = (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp);
+    sctx.color = patching::stdout_color();
+    let mut out = std::io::stdout().lock();
+    Ok(crate::schedule::run(args, &sctx, &mut out)?)
 }

@@ -8,7 +8,7 @@ use crate::diff::Color;
 use crate::edit::HeaderChange;
 use crate::error::Error;
 use crate::store::ManagedConfig;
-use crate::targets::{self, ConfigFile, Scope, Server, Target};
+use crate::targets::{self, ConfigFile, Mode, Scope, Server, Target};
 use std::io::{IsTerminal, Write};
 
 /// Colour for output on stdout: only on a terminal, and never with `NO_COLOR` set.
@@ -47,24 +47,60 @@ pub fn select(ctx: &Context, names: &[String]) -> Result<Vec<&'static dyn Target
 }
 
 /// The files `refresh`/`logout` consider: every existing config file of the selected clients,
-/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`.
+/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`;
+/// each with the mode it was configured in (`inline` for files figma-auth did not set up).
 pub fn update_candidates(
     ctx: &Context,
     targets: &[&'static dyn Target],
     recorded: &[ManagedConfig],
-) -> Vec<ConfigFile> {
-    let mut files = configs::existing_files(&ctx.env, targets);
+) -> Vec<(ConfigFile, Mode)> {
+    let mode_of = |f: &ConfigFile| {
+        recorded
+            .iter()
+            .find(|m| {
+                let r = managed(f, &m.server_name, &m.mode);
+                r.target == m.target && r.path == m.path && r.project == m.project
+            })
+            .and_then(|m| Mode::parse(&m.mode).ok())
+            .unwrap_or(Mode::Inline)
+    };
+    let mut files: Vec<(ConfigFile, Mode)> = configs::existing_files(&ctx.env, targets)
+        .into_iter()
+        .map(|f| {
+            let m = mode_of(&f);
+            (f, m)
+        })
+        .collect();
     for m in recorded {
         if !targets.iter().any(|t| t.id() == m.target) {
             continue;
         }
         if let Some(f) = recorded_file(ctx, m) {
-            if f.exists() && !files.contains(&f) {
-                files.push(f);
+            if f.exists() && !files.iter().any(|(g, _)| *g == f) {
+                let mode = Mode::parse(&m.mode).unwrap_or(Mode::Inline);
+                files.push((f, mode));
             }
         }
     }
     files
+}
+
+/// The jobs of `refresh` and `logout`: the [`update_candidates`] of the clients named with
+/// `--target` (all clients when none is named), each in the mode it was configured in.
+pub fn update_jobs(
+    ctx: &Context,
+    names: &[String],
+    recorded: &[ManagedConfig],
+) -> Result<Vec<Job>, Error> {
+    let targets = if names.is_empty() {
+        targets::all().to_vec()
+    } else {
+        select(ctx, names)?
+    };
+    Ok(update_candidates(ctx, &targets, recorded)
+        .into_iter()
+        .map(|(file, mode)| Job::update(file, mode))
+        .collect())
 }
 
 /// Rebuilds the [`ConfigFile`] of a recorded config.
@@ -143,6 +179,30 @@ pub struct Job {
     pub file: ConfigFile,
     /// Create our entry when the file does not hold it (setup's chosen scope).
     pub create: bool,
+    /// The credentials mechanism to put in place (setup with `--mode`); `None`: apply the
+    /// batch's header change (refresh, logout).
+    pub auth: Option<crate::edit::Auth>,
+    /// The mode the file was configured in (an indirection is "current" for such a file).
+    pub mode: Mode,
+}
+
+impl Job {
+    /// A job applying the batch's header change to a file configured in `mode`.
+    pub fn update(file: ConfigFile, mode: Mode) -> Self {
+        Job {
+            file,
+            create: false,
+            auth: None,
+            mode,
+        }
+    }
+
+    fn want<'a>(&'a self, run: &'a Run) -> configs::Want<'a> {
+        match &self.auth {
+            Some(a) => configs::Want::Auth(a),
+            None => configs::Want::Header(run.change),
+        }
+    }
 }
 
 /// What happened to one file.
@@ -160,6 +220,24 @@ pub enum Status {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub results: Vec<(ConfigFile, Status)>,
+    /// What was reported for each file (same order as `results`).
+    pub records: Vec<Record>,
+}
+
+/// The report line of one file: a tag (`updated`, `current`, `error`, …), the text after the
+/// file's description, and for previews the masked diff.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub tag: &'static str,
+    pub detail: String,
+    pub diff: String,
+}
+
+impl Record {
+    fn set(&mut self, tag: &'static str, detail: &str) {
+        self.tag = tag;
+        self.detail = detail.to_string();
+    }
 }
 
 impl Batch {
@@ -209,102 +287,161 @@ pub struct Run<'a> {
     pub allow_tracked: bool,
     /// Print a line for files without our entry too.
     pub report_missing: bool,
+    /// Print nothing per file (the caller prints JSON from the [`Batch`]).
+    pub quiet: bool,
     pub opts: &'a configs::Options,
 }
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
-    let mut batch = Batch::default();
-    let mut out = std::io::stdout().lock();
-    for job in jobs {
-        let status = run_one(ctx, job, run, &mut out);
-        batch.results.push((job.file.clone(), status));
-    }
-    batch
-}
-
-fn run_one(ctx: &Context, job: &Job, run: &Run, out: &mut dyn Write) -> Status {
-    let env = &ctx.env;
-    let what = configs::describe(env, &job.file);
-    let line = |out: &mut dyn Write, tag: &str, rest: &str| {
-        let _ = writeln!(out, "{tag:<13}{what}{rest}");
-    };
-    if run.carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-        line(out, "refused",
-            ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
-        );
-        return Status::Failed { busy: false };
+    let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
+    let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
+    for (i, job) in jobs.iter().enumerate() {
+        let carries_secret = run.carries_secret && job.want(run).token().is_some();
+        if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
+            records[i].set("refused",
+                ": git tracks this file, and it would hold your token (pass --allow-tracked to write it anyway, or configure the user scope)",
+            );
+            statuses[i] = Some(Status::Failed { busy: false });
+        }
     }
     if run.write {
-        match configs::write(env, &job.file, run.server, run.change, job.create, run.opts) {
-            Ok(configs::WriteResult::NoEntry) => {
-                if run.report_missing {
-                    line(out, "no entry", "");
-                }
-                Status::NoEntry
+        // Jobs on the same file (Claude's user and local scopes) share one read, lock and write.
+        let mut done = vec![false; jobs.len()];
+        for i in 0..jobs.len() {
+            if done[i] || statuses[i].is_some() {
+                continue;
             }
-            Ok(configs::WriteResult::Current) => {
-                line(out, "current", "");
-                Status::Current
-            }
-            Ok(configs::WriteResult::Conflict(url)) => {
-                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
-                Status::Skipped
-            }
-            Ok(configs::WriteResult::Indirect(keys)) => {
-                line(out, "indirect", &indirect_text(&keys));
-                Status::Skipped
-            }
-            Ok(configs::WriteResult::Written { backup, .. }) => {
-                let verb = match run.change {
-                    HeaderChange::Remove => "removed",
-                    HeaderChange::Set(_) => "updated",
+            let members: Vec<usize> = (i..jobs.len())
+                .filter(|&j| {
+                    !done[j] && statuses[j].is_none() && jobs[j].file.path == jobs[i].file.path
+                })
+                .collect();
+            let group: Vec<configs::Member> = members
+                .iter()
+                .map(|&j| configs::Member {
+                    file: &jobs[j].file,
+                    create: jobs[j].create,
+                    want: jobs[j].want(run),
+                })
+                .collect();
+            let results = configs::write(&ctx.env, &group, run.server, run.opts);
+            for (k, &j) in members.iter().enumerate() {
+                done[j] = true;
+                let result = match &results {
+                    Ok(r) => Ok(r[k].clone()),
+                    Err(e) => Err(e),
                 };
-                let backup = backup
-                    .map(|b| format!(" (original saved as {})", env.display(&b)))
-                    .unwrap_or_default();
-                line(out, verb, &backup);
-                Status::Changed
-            }
-            Err(e) => {
-                let busy = e.is_busy();
-                line(out, "error", &format!(": {e}"));
-                Status::Failed { busy }
+                statuses[j] = Some(report_write(ctx, &mut records[j], &jobs[j], run, result));
             }
         }
     } else {
-        let p = configs::preview(env, &job.file, run.server, run.change, job.create, run.opts);
+        for (i, job) in jobs.iter().enumerate() {
+            if statuses[i].is_none() {
+                statuses[i] = Some(preview_one(ctx, job, run, &mut records[i]));
+            }
+        }
+    }
+    if !run.quiet {
+        let mut out = std::io::stdout().lock();
+        for (job, rec) in jobs.iter().zip(&records) {
+            let _ = out.write_all(rec.diff.as_bytes());
+            if !rec.tag.is_empty() {
+                let what = configs::describe(&ctx.env, &job.file);
+                let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
+            }
+        }
+    }
+    Batch {
+        results: jobs
+            .iter()
+            .zip(statuses)
+            .map(|(j, s)| (j.file.clone(), s.unwrap_or(Status::NoEntry)))
+            .collect(),
+        records,
+    }
+}
+
+fn report_write(
+    ctx: &Context,
+    rec: &mut Record,
+    job: &Job,
+    run: &Run,
+    result: Result<configs::WriteResult, &crate::patch::PatchError>,
+) -> Status {
+    match result {
+        Ok(configs::WriteResult::NoEntry) => {
+            if run.report_missing {
+                rec.set("no entry", "");
+            }
+            Status::NoEntry
+        }
+        Ok(configs::WriteResult::Current) => {
+            rec.set("current", "");
+            Status::Current
+        }
+        Ok(configs::WriteResult::Conflict(url)) => {
+            rec.set("skipped", &conflict_text(run.server, url.as_deref()));
+            Status::Skipped
+        }
+        Ok(configs::WriteResult::Indirect(source)) => indirect(rec, job, &source),
+        Ok(configs::WriteResult::Written { backup, .. }) => {
+            let verb = match run.change {
+                HeaderChange::Remove => "removed",
+                HeaderChange::Set(_) => "updated",
+            };
+            let backup = backup
+                .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
+                .unwrap_or_default();
+            rec.set(verb, &backup);
+            Status::Changed
+        }
+        Err(e) => {
+            rec.set("error", &format!(": {e}"));
+            Status::Failed { busy: e.is_busy() }
+        }
+    }
+}
+
+fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status {
+    let env = &ctx.env;
+    let p = configs::preview(
+        env,
+        &job.file,
+        run.server,
+        job.want(run),
+        job.create,
+        run.opts,
+    );
+    {
         match p.result {
             Err(e) => {
-                line(out, "error", &format!(": {e}"));
+                rec.set("error", &format!(": {e}"));
                 Status::Failed { busy: false }
             }
             Ok(configs::Plan::NoEntry) => {
                 if run.report_missing {
-                    line(out, "no entry", "");
+                    rec.set("no entry", "");
                 }
                 Status::NoEntry
             }
             Ok(configs::Plan::Current) => {
-                line(out, "current", "");
+                rec.set("current", "");
                 Status::Current
             }
             Ok(configs::Plan::Conflict(url)) => {
-                line(out, "skipped", &conflict_text(run.server, url.as_deref()));
+                rec.set("skipped", &conflict_text(run.server, url.as_deref()));
                 Status::Skipped
             }
-            Ok(configs::Plan::Indirect(keys)) => {
-                line(out, "indirect", &indirect_text(&keys));
-                Status::Skipped
-            }
+            Ok(configs::Plan::Indirect(source)) => indirect(rec, job, &source),
             Ok(configs::Plan::Change { .. }) => {
-                let _ = out.write_all(p.diff.as_bytes());
+                rec.diff = p.diff;
                 let verb = match run.change {
                     HeaderChange::Remove => "would remove",
                     HeaderChange::Set(_) if !job.file.exists() => "would create",
                     HeaderChange::Set(_) => "would update",
                 };
-                line(out, verb, "");
+                rec.set(verb, "");
                 Status::WouldChange
             }
         }
@@ -320,11 +457,54 @@ fn conflict_text(server: &Server, url: Option<&str>) -> String {
     )
 }
 
-fn indirect_text(keys: &[String]) -> String {
-    format!(
-        ": the entry gets its credentials from `{}`; no static header written",
-        keys.join("`, `")
-    )
+/// An entry that takes its credentials from elsewhere: current when figma-auth set it up that
+/// way, otherwise the user's own arrangement, left alone.
+fn indirect(rec: &mut Record, job: &Job, source: &str) -> Status {
+    if job.mode != Mode::Inline {
+        rec.set(
+            "current",
+            &format!(
+                " ({} mode: the client reads the token through {source})",
+                job.mode.as_str()
+            ),
+        );
+        Status::Current
+    } else {
+        rec.set(
+            "indirect",
+            &format!(": the entry gets its credentials from {source}; left alone"),
+        );
+        Status::Skipped
+    }
+}
+
+/// The per-file part of `--json` output: every file that was reported on.
+pub fn batch_json(ctx: &Context, batch: &Batch) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = batch
+        .results
+        .iter()
+        .zip(&batch.records)
+        .filter(|(_, r)| !r.tag.is_empty())
+        .map(|((f, _), r)| {
+            serde_json::json!({
+                "client": f.target,
+                "scope": f.scope.as_str(),
+                "path": f.path.display().to_string(),
+                "shown_as": ctx.env.display(&f.path),
+                "project": match &f.shape {
+                    targets::Shape::Claude { project } => project.clone(),
+                    _ => None,
+                },
+                "result": r.tag.replace(' ', "-"),
+                "detail": r.detail.trim_start_matches(": ").trim(),
+                "diff": r.diff,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "files": files,
+        "reload": batch.written_targets(),
+    })
 }
 
 /// Tells which clients must reload their config (after writes).

@@ -8,7 +8,7 @@
 //! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
 //! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
 
-use super::patching::{self, Job, Run, Status};
+use super::patching::{self, Run, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
 use crate::edit::{HeaderChange, SecretHeader};
@@ -191,6 +191,30 @@ pub(crate) fn login_required(ctx: &Context, reason: &str) -> Error {
 
 /// `figma-auth refresh`.
 pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
+    let mut summary = String::new();
+    let result = run_logged(ctx, args, &mut summary);
+    if args.log {
+        let code = match &result {
+            Ok(c) => *c,
+            Err(e) => e.exit_code(),
+        };
+        if let Err(e) = &result {
+            summary = format!("error: {e}");
+        }
+        let line = crate::schedule::format_run_log_line(
+            std::time::SystemTime::now(),
+            ctx.profile(),
+            code.into(),
+            &summary,
+        );
+        if let Err(e) = crate::schedule::append_run_log(&ctx.env.app_state_dir(), &line) {
+            eprintln!("warning: could not append to the run log: {e}");
+        }
+    }
+    result
+}
+
+fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result<u8, Error> {
     ctx.warn_permissions();
     let policy = if args.force {
         Policy::Force
@@ -215,30 +239,28 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             ctx.profile()
         );
     }
-    update_configs(ctx, args, &fresh)
+    let (code, configs) = update_configs(ctx, args, &fresh)?;
+    *summary = format!(
+        "token {}; {configs}",
+        if fresh.refreshed {
+            "refreshed"
+        } else {
+            "still valid"
+        }
+    );
+    Ok(code)
 }
 
 /// The config step of `refresh`: every config file of the selected clients (and every file
 /// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
 /// written with `--write`. Files already current are not touched (no write, no mtime change).
-fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8, Error> {
-    let targets = if args.configs.targets.is_empty() {
-        crate::targets::all().to_vec()
-    } else {
-        patching::select(ctx, &args.configs.targets)?
-    };
+fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
     let recorded = ctx
         .store
         .load(ctx.profile())?
         .map(|d| d.configs)
         .unwrap_or_default();
-    let jobs: Vec<Job> = patching::update_candidates(ctx, &targets, &recorded)
-        .into_iter()
-        .map(|file| Job {
-            file,
-            create: false,
-        })
-        .collect();
+    let jobs = patching::update_jobs(ctx, &args.configs.targets, &recorded)?;
     let change = HeaderChange::Set(SecretHeader::bearer(&fresh.token.access_token));
     let server = patching::server(ctx, &args.configs.server_name, false);
     let opts = patching::options(ctx, args.configs.show_secrets);
@@ -252,9 +274,22 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8
             carries_secret: true,
             allow_tracked: args.allow_tracked,
             report_missing: false,
+            quiet: args.json,
             opts: &opts,
         },
     );
+    if args.json {
+        let mut v = patching::batch_json(ctx, &batch);
+        v["profile"] = ctx.profile().into();
+        v["write"] = args.write.into();
+        v["token"] = serde_json::json!({
+            "refreshed": fresh.refreshed,
+            "expires_at": fresh.token.expires_at.rfc3339(),
+        });
+        let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
+        text.push('\n');
+        super::token::write_stdout(&text)?;
+    }
     if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
         eprintln!(
             "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
@@ -267,6 +302,14 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<u8
         ctx.flags()
     ))) {
         Some(e) => Err(e),
-        None => Ok(exit::OK),
+        None => Ok((
+            exit::OK,
+            format!(
+                "configs: {} updated, {} current, {} pending",
+                batch.count(|s| *s == Status::Changed),
+                batch.count(|s| *s == Status::Current),
+                batch.count(|s| *s == Status::WouldChange),
+            ),
+        )),
     }
 }

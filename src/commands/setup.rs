@@ -11,7 +11,7 @@ use crate::configs;
 use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
-use crate::targets::{ConfigFile, Scope, Target};
+use crate::targets::{AuthContext, ConfigFile, Mode, Scope, Target};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -42,10 +42,19 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     }
 
+    if let Some(mode) = args.mode {
+        for t in &targets {
+            crate::targets::check_mode(*t, mode).map_err(|e| Error::Usage(e.to_string()))?;
+        }
+    }
+
     let token = obtain_token(ctx, args)?;
     let change = HeaderChange::Set(SecretHeader::bearer(&token));
     let server = patching::server(ctx, &args.configs.server_name, args.force);
-    let jobs = plan_jobs(ctx, &targets, scope, &server);
+    let mut jobs = plan_jobs(ctx, &targets, scope, &server);
+    if let Some(mode) = args.mode {
+        with_mode(ctx, args, mode, &token, &mut jobs)?;
+    }
     let opts = patching::options(ctx, args.configs.show_secrets);
     let preview_run = Run {
         server: &server,
@@ -54,6 +63,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         carries_secret: true,
         allow_tracked: args.allow_tracked,
         report_missing: false,
+        quiet: args.json,
         opts: &opts,
     };
     let preview = patching::run_batch(ctx, &jobs, &preview_run);
@@ -64,7 +74,13 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     ));
 
     if pending == 0 {
-        record(ctx, &preview, &args.configs.server_name)?;
+        record(
+            ctx,
+            &preview,
+            &args.configs.server_name,
+            args.mode.unwrap_or(Mode::Inline),
+        )?;
+        print_json(ctx, args, &preview, false)?;
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
@@ -76,7 +92,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         false
     } else if args.write {
         true
-    } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    } else if !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         confirm(pending)?
     } else {
         eprintln!(
@@ -85,6 +101,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         false
     };
     if !apply {
+        print_json(ctx, args, &preview, false)?;
         return match preview.error(hint) {
             Some(e) => Err(e),
             None => Ok(exit::OK),
@@ -104,17 +121,95 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     eprintln!();
     let written = patching::run_batch(ctx, &to_write, &write_run);
     let mut all = preview;
-    for (f, s) in written.results {
-        if let Some(slot) = all.results.iter_mut().find(|(g, _)| *g == f) {
-            slot.1 = s;
+    for ((f, s), rec) in written.results.into_iter().zip(written.records) {
+        if let Some(i) = all.results.iter().position(|(g, _)| *g == f) {
+            all.results[i].1 = s;
+            all.records[i] = rec;
         }
     }
-    record(ctx, &all, &args.configs.server_name)?;
+    record(
+        ctx,
+        &all,
+        &args.configs.server_name,
+        args.mode.unwrap_or(Mode::Inline),
+    )?;
+    print_json(ctx, args, &all, true)?;
     patching::print_reload_hints(&all.written_targets());
     match all.error(hint) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }
+}
+
+/// With `--json`, the per-file outcome as one object on stdout.
+fn print_json(
+    ctx: &Context,
+    args: &SetupArgs,
+    batch: &patching::Batch,
+    written: bool,
+) -> Result<(), Error> {
+    if !args.json {
+        return Ok(());
+    }
+    let mut v = patching::batch_json(ctx, batch);
+    v["profile"] = ctx.profile().into();
+    v["write"] = written.into();
+    let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
+    text.push('\n');
+    super::token::write_stdout(&text)
+}
+
+/// Gives every job the credentials mechanism of `mode` (an explicit `--mode`: entries in another
+/// mode are switched), creating the token file for file mode.
+fn with_mode(
+    ctx: &Context,
+    args: &SetupArgs,
+    mode: Mode,
+    token: &AccessToken,
+    jobs: &mut [Job],
+) -> Result<(), Error> {
+    let helper_command = helper_command(ctx)?;
+    let token_file = ctx.store.token_file_path(ctx.profile());
+    if mode == Mode::File && !args.dry_run {
+        let record = ctx
+            .store
+            .load(ctx.profile())?
+            .and_then(|d| d.token)
+            .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
+        super::token_file::create_token_file(ctx, &record)?;
+    }
+    let actx = AuthContext {
+        token: Some(token),
+        helper_command: Some(&helper_command),
+        token_file: Some(&token_file),
+        env_var: &args.env_var,
+    };
+    for job in jobs.iter_mut() {
+        job.auth = Some(
+            job.file
+                .auth(mode, &actx)
+                .map_err(|e| Error::Usage(e.to_string()))?,
+        );
+        job.mode = mode;
+    }
+    Ok(())
+}
+
+/// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
+/// run it through a shell), `header --json`, and the profile when it is not the default.
+fn helper_command(ctx: &Context) -> Result<String, Error> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Io("cannot find the path of the figma-auth binary".into(), e))?;
+    let exe = exe.to_string_lossy();
+    let exe = exe.strip_suffix(" (deleted)").unwrap_or(&exe);
+    let mut cmd = format!("{} header --json", crate::schedule::quote::sh_quote(exe));
+    if ctx.profile() != "default" {
+        cmd.push_str(&format!(
+            " --profile {}",
+            crate::schedule::quote::sh_quote(ctx.profile())
+        ));
+    }
+    Ok(cmd)
 }
 
 /// Stored credentials when they are usable, else a browser login.
@@ -184,17 +279,27 @@ fn plan_jobs(
 fn push(jobs: &mut Vec<Job>, file: ConfigFile, create: bool) {
     match jobs.iter_mut().find(|j| j.file == file) {
         Some(j) => j.create |= create,
-        None => jobs.push(Job { file, create }),
+        None => jobs.push(Job {
+            file,
+            create,
+            auth: None,
+            mode: Mode::Inline,
+        }),
     }
 }
 
 /// Records every file that now holds our entry, for later unattended refreshes.
-fn record(ctx: &Context, batch: &patching::Batch, server_name: &str) -> Result<(), Error> {
+fn record(
+    ctx: &Context,
+    batch: &patching::Batch,
+    server_name: &str,
+    mode: Mode,
+) -> Result<(), Error> {
     let records: Vec<_> = batch
         .results
         .iter()
         .filter(|(_, s)| matches!(s, Status::Changed | Status::Current))
-        .map(|(f, _)| patching::managed(f, server_name, "inline"))
+        .map(|(f, _)| patching::managed(f, server_name, mode.as_str()))
         .collect();
     patching::remember(ctx, &records)
 }

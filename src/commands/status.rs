@@ -80,7 +80,10 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             .filter(|c| c.target == target.id())
             .cloned()
             .collect();
-        let files = super::patching::update_candidates(ctx, &[*target], &recorded);
+        let candidates = super::patching::update_candidates(ctx, &[*target], &recorded);
+        let modes: Vec<crate::targets::Mode> = candidates.iter().map(|(_, m)| *m).collect();
+        let files: Vec<crate::targets::ConfigFile> =
+            candidates.into_iter().map(|(f, _)| f).collect();
         if files.is_empty() {
             continue;
         }
@@ -115,24 +118,30 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                     .position(|(f, i)| f.scope == *scope && matches!(i, Ok(Inspection::Found(_))))
             })
         };
-        for (i, (f, insp)) in files.iter().zip(inspections).enumerate() {
+        for (i, ((f, insp), mode)) in files.iter().zip(inspections).zip(&modes).enumerate() {
+            let mut indirect_mode: Option<String> = None;
             let disabled = insp
                 .as_ref()
                 .ok()
                 .and_then(|i| i.entry())
                 .is_some_and(|e| e.is_disabled());
-            let status = judge(insp, want.as_ref());
+            let status = match judge(insp, want.as_ref()) {
+                // Set up by figma-auth in an indirection mode: nothing to refresh in the file.
+                EntryStatus::Indirect(source) if *mode != crate::targets::Mode::Inline => {
+                    indirect_mode = Some(format!("{} mode, via {source}", mode.as_str()));
+                    EntryStatus::Current
+                }
+                other => other,
+            };
             let detail = match &status {
                 EntryStatus::OtherUrl(u) => Some(format!(
                     "`{}` points at {}",
                     server.name,
                     u.as_deref().unwrap_or("no URL")
                 )),
-                EntryStatus::Indirect(keys) => {
-                    Some(format!("credentials from `{}`", keys.join("`, `")))
-                }
+                EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
                 EntryStatus::Unreadable(e) => Some(e.clone()),
-                _ => None,
+                _ => indirect_mode.take(),
             };
             out.push(ConfigReport {
                 client: target.id().to_string(),

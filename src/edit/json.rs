@@ -8,8 +8,8 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 use super::scan::{self, Kind, Member, Obj, Root, Scanner};
 use super::{
-    display_path, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome, EntrySpec,
-    EntryState, Field, HeaderChange, Inspection, Note, Scalar, SecretHeader, Splice, Syntax,
+    display_path, is_reference, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome,
+    EntrySpec, EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Splice, Syntax,
     AUTHORIZATION,
 };
 
@@ -171,6 +171,7 @@ struct EntryLoc<'r> {
     disabled: Option<bool>,
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
+    auth_fields: Vec<(String, Option<String>)>,
 }
 
 struct Located<'r> {
@@ -385,6 +386,14 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
                 .filter(|k| obj.members.iter().any(|m| &m.key == *k))
                 .cloned()
                 .collect(),
+            auth_fields: spec
+                .auth_alternatives
+                .iter()
+                .filter_map(|k| {
+                    let m = obj.members.iter().find(|m| &m.key == k)?;
+                    Some((k.clone(), read_string(body, m)))
+                })
+                .collect(),
         }),
     })
 }
@@ -404,6 +413,7 @@ fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
             .map(|&i| spec.required[i].0.clone())
             .collect(),
         other_auth: e.other_auth.clone(),
+        auth_fields: e.auth_fields.clone(),
     }
 }
 
@@ -466,24 +476,25 @@ pub(super) fn apply(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
-    change: &HeaderChange,
+    op: Op<'_>,
 ) -> Result<EditOutcome, EditError> {
-    apply_with(text, syntax, spec, change, true)
+    apply_with(text, syntax, spec, op, true)
 }
 
-/// `allow_splice: false` sends every change through the CST (tests compare the two paths).
+/// `fast: false` turns off the splice and the skeleton, sending every change through a CST of
+/// the whole text (tests compare the paths).
 pub(super) fn apply_with(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
-    change: &HeaderChange,
-    allow_splice: bool,
+    op: Op<'_>,
+    fast: bool,
 ) -> Result<EditOutcome, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let root = analyse(body, syntax, Some(spec), &[])?;
     let loc = locate(body, &root, spec)?;
-    let plan = match plan(&loc, spec, change) {
-        Plan::Splice if !allow_splice => Plan::Cst,
+    let plan = match plan(&loc, spec, op) {
+        Plan::Splice if !fast => Plan::Cst,
         p => p,
     };
     match plan {
@@ -497,13 +508,15 @@ pub(super) fn apply_with(
             Ok(EditOutcome::Indirect(state(body, e, spec)))
         }
         Plan::Splice => {
-            let HeaderChange::Set(desired) = change else {
-                unreachable!("splices only set")
-            };
-            let (m, _) = loc.entry.as_ref().and_then(|e| e.auth.as_ref()).unwrap();
+            let desired = op.header.ok_or_else(|| internal("splice"))?;
+            let (m, _) = loc
+                .entry
+                .as_ref()
+                .and_then(|e| e.auth.as_ref())
+                .ok_or_else(|| internal("splice"))?;
             let splice = Splice {
                 range: bom.len() + m.value.start..bom.len() + m.value.end,
-                replacement: literal(desired.expose()),
+                replacement: literal(desired),
             };
             verify_splice(text.unwrap_or(""), &splice, desired)?;
             Ok(EditOutcome::Changed(Change {
@@ -512,16 +525,63 @@ pub(super) fn apply_with(
             }))
         }
         Plan::Cst => {
-            let (out, notes) = cst_edit(body, syntax, spec, change, &loc)?;
             let entry_name = loc
                 .entry
                 .as_ref()
                 .map(|e| e.member.key.clone())
                 .unwrap_or_else(|| spec.name.clone());
             let forced = loc.entry.as_ref().is_some_and(|e| e.conflict);
+            let skeleton = match (&root, syntax, fast) {
+                (Root::Object(obj), Syntax::StrictJson, true) => {
+                    Some(Skeleton::new(body, obj, spec))
+                }
+                _ => None,
+            };
+            drop(loc);
             drop(root);
-            verify(&out, syntax, spec, change)?;
-            check_untouched(body, &out, syntax, spec, &entry_name, forced)?;
+            let (out, notes) = match skeleton {
+                Some(sk) => {
+                    // Edit a small stand-in document, then carry the change over.
+                    let sk_root = analyse(&sk.text, syntax, Some(spec), &[])?;
+                    let sk_loc = locate(&sk.text, &sk_root, spec)?;
+                    let (sk_out, notes) = cst_edit(&sk.text, syntax, spec, op, &sk_loc)?;
+                    check_untouched(
+                        &sk.text,
+                        &sk_out,
+                        syntax,
+                        spec,
+                        &entry_name,
+                        forced,
+                        op.switch,
+                    )?;
+                    match sk.map_back(body, &sk_out) {
+                        Some(out) => (out, notes),
+                        None => {
+                            let root = analyse(body, syntax, Some(spec), &[])?;
+                            let loc = locate(body, &root, spec)?;
+                            let (out, notes) = cst_edit(body, syntax, spec, op, &loc)?;
+                            check_untouched(
+                                body,
+                                &out,
+                                syntax,
+                                spec,
+                                &entry_name,
+                                forced,
+                                op.switch,
+                            )?;
+                            (out, notes)
+                        }
+                    }
+                }
+                None => {
+                    let root = analyse(body, syntax, Some(spec), &[])?;
+                    let loc = locate(body, &root, spec)?;
+                    let (out, notes) = cst_edit(body, syntax, spec, op, &loc)?;
+                    check_untouched(body, &out, syntax, spec, &entry_name, forced, op.switch)?;
+                    (out, notes)
+                }
+            };
+            verify(&out, syntax, spec, op)?;
             let out = format!("{bom}{out}");
             if text == Some(out.as_str()) {
                 return Ok(EditOutcome::Unchanged);
@@ -534,6 +594,104 @@ pub(super) fn apply_with(
     }
 }
 
+/// A stand-in for a large strict-JSON document: every value that is not on the way to the
+/// container (a `projects` map, history arrays…) is replaced by `null`, everything else is kept
+/// byte for byte. The CST edits this small text; as long as the edit touches no placeholder,
+/// the same bytes spliced into the real document give what a CST of the whole file would
+/// (`splice_and_cst_paths_give_identical_output` and the fixtures hold it to that), while the
+/// tree is built over kilobytes instead of tens of megabytes.
+struct Skeleton {
+    text: String,
+    /// Each placeholder: its offset in `text` and the value's range in the original.
+    holes: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+const PLACEHOLDER: &str = "null";
+
+impl Skeleton {
+    fn new(body: &str, root: &Obj, spec: &EntrySpec) -> Self {
+        fn walk(
+            body: &str,
+            obj: &Obj,
+            depth: usize,
+            spec: &EntrySpec,
+            sk: &mut Skeleton,
+            cursor: &mut usize,
+        ) {
+            if depth >= spec.container.len() {
+                return;
+            }
+            for m in &obj.members {
+                match &m.child {
+                    Some(child) if m.key == spec.container[depth] => {
+                        walk(body, child, depth + 1, spec, sk, cursor)
+                    }
+                    _ => {
+                        sk.text.push_str(&body[*cursor..m.value.start]);
+                        sk.holes.push((sk.text.len(), m.value.clone()));
+                        sk.text.push_str(PLACEHOLDER);
+                        *cursor = m.value.end;
+                    }
+                }
+            }
+        }
+        let mut sk = Skeleton {
+            text: String::new(),
+            holes: Vec::new(),
+        };
+        let mut cursor = 0;
+        walk(body, root, 0, spec, &mut sk, &mut cursor);
+        sk.text.push_str(&body[cursor..]);
+        sk
+    }
+
+    /// Offset in the original of skeleton offset `pos` (not inside a placeholder).
+    fn to_original(&self, pos: usize) -> usize {
+        let mut shift: isize = 0;
+        for (at, range) in &self.holes {
+            if at + PLACEHOLDER.len() <= pos {
+                shift += range.len() as isize - PLACEHOLDER.len() as isize;
+            }
+        }
+        (pos as isize + shift) as usize
+    }
+
+    /// The original with the skeleton's change applied, or `None` when the change touches a
+    /// placeholder.
+    fn map_back(&self, body: &str, edited: &str) -> Option<String> {
+        let (a, b) = (self.text.as_bytes(), edited.as_bytes());
+        let mut p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        while !self.text.is_char_boundary(p) || !edited.is_char_boundary(p) {
+            p -= 1;
+        }
+        let max_suffix = a.len().min(b.len()) - p;
+        let mut s = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(max_suffix)
+            .take_while(|(x, y)| x == y)
+            .count();
+        while !self.text.is_char_boundary(a.len() - s) || !edited.is_char_boundary(b.len() - s) {
+            s -= 1;
+        }
+        let (q, middle) = (a.len() - s, &edited[p..b.len() - s]);
+        let touches = self
+            .holes
+            .iter()
+            .any(|(at, _)| *at < q && at + PLACEHOLDER.len() > p);
+        if touches {
+            return None;
+        }
+        let (start, end) = (self.to_original(p), self.to_original(q));
+        let mut out = String::with_capacity(body.len() + middle.len());
+        out.push_str(&body[..start]);
+        out.push_str(middle);
+        out.push_str(&body[end..]);
+        Some(out)
+    }
+}
+
 enum Plan {
     Unchanged,
     Conflict,
@@ -542,51 +700,62 @@ enum Plan {
     Cst,
 }
 
-fn plan(loc: &Located<'_>, spec: &EntrySpec, change: &HeaderChange) -> Plan {
+fn plan(loc: &Located<'_>, spec: &EntrySpec, op: Op<'_>) -> Plan {
     let Some(e) = &loc.entry else {
-        return match change {
-            HeaderChange::Set(_) => Plan::Cst,
-            HeaderChange::Remove => Plan::Unchanged,
+        return if op.create {
+            Plan::Cst
+        } else {
+            Plan::Unchanged
         };
     };
     if e.conflict && !spec.force {
         return Plan::Conflict;
     }
-    if !e.other_auth.is_empty() && matches!(change, HeaderChange::Set(_)) {
+    let current = e.auth.as_ref().map(|(_, v)| v.as_str());
+    if op.refresh
+        && (!e.other_auth.is_empty()
+            || current.is_some_and(|v| is_reference(v) && Some(v) != op.header))
+    {
         return Plan::Indirect;
     }
-    match change {
-        HeaderChange::Remove => {
-            if e.conflict || e.auth.is_none() {
-                Plan::Unchanged
-            } else {
-                Plan::Cst
-            }
-        }
-        HeaderChange::Set(desired) => {
-            if e.conflict || !e.missing_required.is_empty() {
-                return Plan::Cst;
-            }
-            match &e.auth {
-                None => Plan::Cst,
-                Some((_, v)) if v == desired.expose() => Plan::Unchanged,
-                Some(_) => Plan::Splice,
-            }
-        }
+    if !op.create {
+        // Removal of the header only.
+        return if e.conflict || e.auth.is_none() {
+            Plan::Unchanged
+        } else {
+            Plan::Cst
+        };
+    }
+    if e.conflict || !e.missing_required.is_empty() {
+        return Plan::Cst;
+    }
+    let field_ok = op.field.is_none_or(|(k, v)| {
+        e.auth_fields
+            .iter()
+            .any(|(fk, fv)| fk == k && fv.as_deref() == Some(v))
+    });
+    let others = e.other_auth.iter().any(|k| op.removes_field(k));
+    if !field_ok || others {
+        return Plan::Cst;
+    }
+    match (op.header, current) {
+        (Some(want), Some(have)) if want == have => Plan::Unchanged,
+        (Some(_), Some(_)) => Plan::Splice,
+        (None, None) => Plan::Unchanged,
+        _ => Plan::Cst,
     }
 }
 
 /// A splice replaces one string literal the scanner delimited in a validated document with
 /// another string literal, so the document's structure cannot change: checking the two literals
 /// proves the result (without re-reading a file of tens of MB).
-fn verify_splice(original: &str, s: &Splice, desired: &SecretHeader) -> Result<(), EditError> {
+fn verify_splice(original: &str, s: &Splice, desired: &str) -> Result<(), EditError> {
     let old = original.as_bytes().get(s.range.clone()).unwrap_or_default();
     let old_ok = old.len() >= 2
         && old[0] == b'"'
         && old[old.len() - 1] == b'"'
         && scan::decode_string(old).is_some();
-    let new_ok =
-        serde_json::from_str::<String>(&s.replacement).is_ok_and(|v| v == desired.expose());
+    let new_ok = serde_json::from_str::<String>(&s.replacement).is_ok_and(|v| v == desired);
     if old_ok && new_ok {
         Ok(())
     } else {
@@ -603,33 +772,42 @@ fn scalar_input(s: &Scalar) -> CstInputValue {
     }
 }
 
-fn template_input(spec: &EntrySpec, header: &SecretHeader) -> CstInputValue {
-    let members = spec
-        .template
-        .iter()
-        .map(|f| match f {
-            Field::Url => (
+fn template_input(spec: &EntrySpec, op: Op<'_>) -> CstInputValue {
+    let mut members = Vec::new();
+    for f in &spec.template {
+        match f {
+            Field::Url => members.push((
                 spec.url_key().to_string(),
                 CstInputValue::String(spec.url.clone()),
-            ),
-            Field::Headers => (
-                spec.headers_key.clone(),
-                CstInputValue::Object(vec![(
-                    AUTHORIZATION.to_string(),
-                    CstInputValue::String(header.expose().to_string()),
-                )]),
-            ),
-            Field::Value(k, v) => (k.clone(), scalar_input(v)),
-        })
-        .collect();
+            )),
+            Field::Headers => {
+                if let Some((k, v)) = op.field {
+                    members.push((k.to_string(), CstInputValue::String(v.to_string())));
+                }
+                if let Some(h) = op.header {
+                    members.push((
+                        spec.headers_key.clone(),
+                        CstInputValue::Object(vec![(
+                            AUTHORIZATION.to_string(),
+                            CstInputValue::String(h.to_string()),
+                        )]),
+                    ));
+                }
+            }
+            Field::Value(k, v) => members.push((k.clone(), scalar_input(v))),
+        }
+    }
     CstInputValue::Object(members)
 }
 
-/// The template position of a key (`None` when the template does not list it).
+/// The template position of a key (`None` when the template does not list it). Credentials
+/// fields take the place of the headers.
 fn template_pos(spec: &EntrySpec, key: &str) -> Option<usize> {
     spec.template.iter().position(|f| match f {
         Field::Url => key == spec.url_key(),
-        Field::Headers => key == spec.headers_key,
+        Field::Headers => {
+            key == spec.headers_key || spec.auth_alternatives.iter().any(|a| a == key)
+        }
         Field::Value(k, _) => k == key,
     })
 }
@@ -669,7 +847,7 @@ fn cst_edit(
     body: &str,
     syntax: Syntax,
     spec: &EntrySpec,
-    change: &HeaderChange,
+    op: Op<'_>,
     loc: &Located<'_>,
 ) -> Result<(String, Vec<Note>), EditError> {
     let mut notes = Vec::new();
@@ -691,7 +869,7 @@ fn cst_edit(
             obj.append(k, scalar_input(v));
         }
     }
-    let HeaderChange::Set(header) = change else {
+    if !op.create {
         // Removal: the entry and its header exist (see `plan`).
         let e = loc.entry.as_ref().ok_or_else(|| internal("entry"))?;
         for key in &spec.container {
@@ -707,7 +885,7 @@ fn cst_edit(
         hobj.get(&a.key).ok_or_else(|| internal("header"))?.remove();
         notes.push(Note::RemovedHeader);
         return Ok((root.to_string(), notes));
-    };
+    }
     for (depth, key) in spec.container.iter().enumerate() {
         match loc.levels.get(depth + 1) {
             Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
@@ -726,90 +904,126 @@ fn cst_edit(
             }
         }
     }
-    match &loc.entry {
-        None => {
-            if let Some(c) = loc.container(spec) {
-                if one_line(body, c) && !c.members.is_empty() {
-                    notes.push(Note::Reformatted);
-                }
-            }
-            obj.append(&spec.name, template_input(spec, header));
-            notes.push(Note::CreatedEntry(spec.name.clone()));
-        }
-        Some(e) => {
-            let eobj = obj
-                .object_value(&e.member.key)
-                .ok_or_else(|| internal("entry"))?;
-            if one_line(body, e.obj)
-                && (e.headers.is_none() || !e.missing_required.is_empty() || e.url.is_none())
-            {
+    let Some(e) = &loc.entry else {
+        if let Some(c) = loc.container(spec) {
+            if one_line(body, c) && !c.members.is_empty() {
                 notes.push(Note::Reformatted);
             }
-            if e.conflict {
-                // Forced takeover: point the entry at our URL.
-                match &e.url {
-                    Some((m, _)) => eobj
-                        .get(&m.key)
-                        .ok_or_else(|| internal("url"))?
-                        .set_value(CstInputValue::String(spec.url.clone())),
-                    None => insert_ordered(
-                        &eobj,
-                        spec,
-                        spec.url_key(),
-                        CstInputValue::String(spec.url.clone()),
-                    ),
-                }
-                notes.push(Note::SetUrl);
+        }
+        obj.append(&spec.name, template_input(spec, op));
+        notes.push(Note::CreatedEntry(spec.name.clone()));
+        return Ok((root.to_string(), notes));
+    };
+    let eobj = obj
+        .object_value(&e.member.key)
+        .ok_or_else(|| internal("entry"))?;
+    let field_missing = op
+        .field
+        .is_some_and(|(k, _)| !e.auth_fields.iter().any(|(fk, _)| fk == k));
+    if one_line(body, e.obj)
+        && ((e.headers.is_none() && op.header.is_some())
+            || !e.missing_required.is_empty()
+            || e.url.is_none()
+            || field_missing)
+    {
+        notes.push(Note::Reformatted);
+    }
+    if e.conflict {
+        // Forced takeover: point the entry at our URL.
+        match &e.url {
+            Some((m, _)) => eobj
+                .get(&m.key)
+                .ok_or_else(|| internal("url"))?
+                .set_value(CstInputValue::String(spec.url.clone())),
+            None => insert_ordered(
+                &eobj,
+                spec,
+                spec.url_key(),
+                CstInputValue::String(spec.url.clone()),
+            ),
+        }
+        notes.push(Note::SetUrl);
+    }
+    for &i in &e.missing_required {
+        let (k, v) = &spec.required[i];
+        insert_ordered(&eobj, spec, k, scalar_input(v));
+        notes.push(Note::AddedField(k.clone()));
+    }
+    // Other mechanisms go first, so that a new field takes their place in the order.
+    for k in e.other_auth.iter().filter(|k| op.removes_field(k)) {
+        eobj.get(k).ok_or_else(|| internal("field"))?.remove();
+        notes.push(Note::RemovedField(k.clone()));
+    }
+    if let Some((k, v)) = op.field {
+        let have = e.auth_fields.iter().find(|(fk, _)| fk == k);
+        let value = CstInputValue::String(v.to_string());
+        match have {
+            Some((_, Some(cur))) if cur == v => {}
+            Some(_) => {
+                eobj.get(k)
+                    .ok_or_else(|| internal("field"))?
+                    .set_value(value);
+                notes.push(Note::SetField(k.to_string()));
             }
-            for &i in &e.missing_required {
-                let (k, v) = &spec.required[i];
-                insert_ordered(&eobj, spec, k, scalar_input(v));
-                notes.push(Note::AddedField(k.clone()));
-            }
-            let value = CstInputValue::String(header.expose().to_string());
-            match (&e.headers, &e.auth) {
-                (None, _) => {
-                    insert_ordered(
-                        &eobj,
-                        spec,
-                        &spec.headers_key,
-                        CstInputValue::Object(vec![(AUTHORIZATION.to_string(), value)]),
-                    );
-                    notes.push(Note::AddedHeader);
-                }
-                (Some(h), None) => {
-                    if one_line(body, h) && !h.members.is_empty() {
-                        notes.push(Note::Reformatted);
-                    }
-                    eobj.object_value(&spec.headers_key)
-                        .ok_or_else(|| internal("headers"))?
-                        .append(AUTHORIZATION, value);
-                    notes.push(Note::AddedHeader);
-                }
-                (Some(_), Some((a, old))) => {
-                    if old != header.expose() {
-                        eobj.object_value(&spec.headers_key)
-                            .ok_or_else(|| internal("headers"))?
-                            .get(&a.key)
-                            .ok_or_else(|| internal("header"))?
-                            .set_value(value);
-                        notes.push(Note::ReplacedHeader);
-                    }
-                }
+            None => {
+                insert_ordered(&eobj, spec, k, value);
+                notes.push(Note::SetField(k.to_string()));
             }
         }
+    }
+    match (op.header, &e.headers, &e.auth) {
+        (Some(v), None, _) => {
+            insert_ordered(
+                &eobj,
+                spec,
+                &spec.headers_key,
+                CstInputValue::Object(vec![(
+                    AUTHORIZATION.to_string(),
+                    CstInputValue::String(v.to_string()),
+                )]),
+            );
+            notes.push(Note::AddedHeader);
+        }
+        (Some(v), Some(h), None) => {
+            if one_line(body, h) && !h.members.is_empty() {
+                notes.push(Note::Reformatted);
+            }
+            eobj.object_value(&spec.headers_key)
+                .ok_or_else(|| internal("headers"))?
+                .append(AUTHORIZATION, CstInputValue::String(v.to_string()));
+            notes.push(Note::AddedHeader);
+        }
+        (Some(v), Some(_), Some((a, old))) => {
+            if old != v {
+                eobj.object_value(&spec.headers_key)
+                    .ok_or_else(|| internal("headers"))?
+                    .get(&a.key)
+                    .ok_or_else(|| internal("header"))?
+                    .set_value(CstInputValue::String(v.to_string()));
+                notes.push(Note::ReplacedHeader);
+            }
+        }
+        (None, Some(h), Some((a, _))) => {
+            let hobj = eobj
+                .object_value(&spec.headers_key)
+                .ok_or_else(|| internal("headers"))?;
+            hobj.get(&a.key).ok_or_else(|| internal("header"))?.remove();
+            notes.push(Note::RemovedHeader);
+            // A headers object that held only our header goes with it.
+            if h.members.len() == 1 {
+                eobj.get(&spec.headers_key)
+                    .ok_or_else(|| internal("headers"))?
+                    .remove();
+            }
+        }
+        (None, _, _) => {}
     }
     Ok((root.to_string(), notes))
 }
 
 /// Re-reads edited text with the syntax's strictness and checks that our entry says what was
 /// asked. Never lets unverified text out.
-fn verify(
-    out: &str,
-    syntax: Syntax,
-    spec: &EntrySpec,
-    change: &HeaderChange,
-) -> Result<(), EditError> {
+fn verify(out: &str, syntax: Syntax, spec: &EntrySpec, op: Op<'_>) -> Result<(), EditError> {
     let fail =
         |why: String| EditError::Internal(format!("the edited text failed verification: {why}"));
     let root = analyse(out, syntax, Some(spec), &[]).map_err(|e| fail(e.to_string()))?;
@@ -820,22 +1034,13 @@ fn verify(
     if e.conflict {
         return Err(fail("the entry has another URL".into()));
     }
-    match change {
-        HeaderChange::Set(h) => {
-            if e.auth.as_ref().map(|(_, v)| v.as_str()) != Some(h.expose()) {
-                return Err(fail("the header does not hold the new value".into()));
-            }
-            if !e.missing_required.is_empty() {
-                return Err(fail("a required field is missing".into()));
-            }
-        }
-        HeaderChange::Remove => {
-            if e.auth.is_some() {
-                return Err(fail("the header is still present".into()));
-            }
-        }
-    }
-    Ok(())
+    let have = e.auth.as_ref().map(|(_, v)| v.as_str());
+    let fields: Vec<(&str, Option<&str>)> = e
+        .auth_fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_deref()))
+        .collect();
+    super::verify_op(op, have, &fields, e.missing_required.is_empty()).map_err(fail)
 }
 
 /// Checks that the edit changed nothing but what it may: every value outside our entry is equal
@@ -849,6 +1054,7 @@ pub(super) fn check_untouched(
     spec: &EntrySpec,
     entry_name: &str,
     forced: bool,
+    switch: bool,
 ) -> Result<(), EditError> {
     use jsonc_parser::{JsonObject, JsonValue};
     let fail = |why: &str| {
@@ -952,21 +1158,31 @@ pub(super) fn check_untouched(
     let mut b = before_entry.take_inner();
     let a_headers = a.remove(spec.headers_key.as_str());
     let b_headers = b.remove(spec.headers_key.as_str());
+    // A mode switch may add, change and remove credentials fields; any edit that sets
+    // credentials may add or change one (the header case is below).
+    let auth_key = |k: &str| spec.auth_alternatives.iter().any(|x| x == k);
     let may_add = |k: &str| {
         spec.required.iter().any(|(r, _)| r == k)
             || (b.is_empty() && template_pos(spec, k).is_some())
             || (forced && k == spec.url_key())
+            || (switch && auth_key(k))
     };
     for (k, v) in &a {
         let allowed = match b.get(k) {
-            Some(old) => old == v || (forced && spec.url_keys.iter().any(|u| u == k)),
+            Some(old) => {
+                old == v
+                    || (forced && spec.url_keys.iter().any(|u| u == k))
+                    || (switch && auth_key(k))
+            }
             None => may_add(k),
         };
         if !allowed {
             return Err(fail("an entry member"));
         }
     }
-    if b.keys().any(|k| !a.contains_key(k)) {
+    if b.keys()
+        .any(|k| !(a.contains_key(k) || (switch && auth_key(k))))
+    {
         return Err(fail("a removed entry member"));
     }
     let strip = |h: Option<JsonValue<'_>>| -> Result<Vec<(String, String)>, EditError> {
@@ -997,4 +1213,18 @@ pub(super) fn only_comments(text: &str) -> bool {
         Scanner::new(text, |_, _| false).scan(),
         Ok((Root::Empty, _, _))
     )
+}
+
+/// Whether a CST change to `text` can be carried over from its skeleton (tests).
+#[cfg(test)]
+pub(super) fn skeleton_applies(text: &str, spec: &EntrySpec, op: Op<'_>) -> bool {
+    let root = analyse(text, Syntax::StrictJson, Some(spec), &[]).unwrap();
+    let Root::Object(obj) = &root else {
+        return false;
+    };
+    let sk = Skeleton::new(text, obj, spec);
+    let sk_root = analyse(&sk.text, Syntax::StrictJson, Some(spec), &[]).unwrap();
+    let sk_loc = locate(&sk.text, &sk_root, spec).unwrap();
+    let (out, _) = cst_edit(&sk.text, Syntax::StrictJson, spec, op, &sk_loc).unwrap();
+    sk.text.len() < text.len() / 2 && sk.map_back(text, &out).is_some()
 }

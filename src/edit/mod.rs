@@ -143,13 +143,167 @@ impl fmt::Debug for SecretHeader {
     }
 }
 
-/// What to do with our `Authorization` header.
+/// What to do with our `Authorization` header: the refresh and logout edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderChange {
-    /// Set it (creating the entry, headers object and container as needed).
+    /// Set it (creating the entry, headers object and container as needed). An entry whose
+    /// credentials come from elsewhere — an [`EntrySpec::auth_alternatives`] key, or an
+    /// Authorization value that is a reference such as `Bearer ${FIGMA_TOKEN}` — is left alone
+    /// ([`EditOutcome::Indirect`]): a refresh never undoes an indirection. Use [`apply_auth`]
+    /// to switch an entry between mechanisms.
     Set(SecretHeader),
     /// Remove only the `Authorization` key of our entry (`logout --write`); nothing is created.
     Remove,
+}
+
+/// The Authorization value of an [`Auth`].
+#[derive(Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// `Bearer <token>`: a secret (redacted `Debug`).
+    Token(SecretHeader),
+    /// A value the client resolves when it connects (`Bearer {file:/abs/path}`,
+    /// `Bearer ${FIGMA_TOKEN}`): not a secret, never validated as a token.
+    Reference(String),
+}
+
+impl HeaderValue {
+    /// The value to write (a secret for [`HeaderValue::Token`]).
+    pub fn expose(&self) -> &str {
+        match self {
+            HeaderValue::Token(h) => h.expose(),
+            HeaderValue::Reference(r) => r,
+        }
+    }
+}
+
+impl fmt::Debug for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderValue::Token(h) => f.debug_tuple("Token").field(h).finish(),
+            HeaderValue::Reference(r) => f.debug_tuple("Reference").field(r).finish(),
+        }
+    }
+}
+
+/// The complete credentials our entry should carry after an explicit choice of mode: exactly
+/// this header (or none) and this field (or none), every other
+/// [`EntrySpec::auth_alternatives`] key removed. Built by [`crate::targets::Shape::auth`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// The Authorization value; `None`: no Authorization header (ours is removed, and the
+    /// headers object with it when nothing else is left in it).
+    pub header: Option<HeaderValue>,
+    /// A string member of the entry that supplies the credentials (`headersHelper`,
+    /// `http_headers_helper`, `bearer_token_env_var`); must be one of
+    /// [`EntrySpec::auth_alternatives`]. Not a secret.
+    pub field: Option<(String, String)>,
+}
+
+impl Auth {
+    /// The bearer token this auth writes into a file, if any (for masking previews).
+    pub fn token(&self) -> Option<&str> {
+        match &self.header {
+            Some(HeaderValue::Token(h)) => h.bearer_token(),
+            _ => None,
+        }
+    }
+}
+
+/// An edit of our entry: the common form of [`HeaderChange`] and [`Auth`].
+#[derive(Clone, Copy)]
+pub(crate) struct Op<'a> {
+    /// The Authorization value wanted; `None`: no Authorization header.
+    pub header: Option<&'a str>,
+    /// A credentials field to set.
+    pub field: Option<(&'a str, &'a str)>,
+    /// Create what is missing (container, entry, required fields); false for a removal.
+    pub create: bool,
+    /// Leave an entry whose credentials come from elsewhere alone (a refresh).
+    pub refresh: bool,
+    /// Remove every other credentials mechanism (an explicit mode).
+    pub switch: bool,
+}
+
+impl<'a> Op<'a> {
+    pub(crate) fn of_change(change: &'a HeaderChange) -> Self {
+        match change {
+            HeaderChange::Set(h) => Op {
+                header: Some(h.expose()),
+                field: None,
+                create: true,
+                refresh: true,
+                switch: false,
+            },
+            HeaderChange::Remove => Op {
+                header: None,
+                field: None,
+                create: false,
+                refresh: false,
+                switch: false,
+            },
+        }
+    }
+
+    pub(crate) fn of_auth(auth: &'a Auth) -> Self {
+        Op {
+            header: auth.header.as_ref().map(HeaderValue::expose),
+            field: auth.field.as_ref().map(|(k, v)| (k.as_str(), v.as_str())),
+            create: true,
+            refresh: false,
+            switch: true,
+        }
+    }
+
+    /// Whether `key` (an auth alternative present in the entry) must go.
+    pub(crate) fn removes_field(&self, key: &str) -> bool {
+        self.switch && self.field.is_none_or(|(k, _)| k != key)
+    }
+}
+
+/// Checks an edited entry against the op: the header, the field, no other mechanism left
+/// (switch), required fields present. `fields` are the auth alternatives present with their
+/// string values. The message names what is wrong, never a value.
+pub(crate) fn verify_op(
+    op: Op<'_>,
+    have: Option<&str>,
+    fields: &[(&str, Option<&str>)],
+    required_ok: bool,
+) -> Result<(), String> {
+    if !op.create {
+        return match have {
+            Some(_) => Err("the header is still present".into()),
+            None => Ok(()),
+        };
+    }
+    match (op.header, have) {
+        (Some(want), Some(h)) if want == h => {}
+        (Some(_), _) => return Err("the header does not hold the new value".into()),
+        (None, Some(_)) => return Err("the header is still present".into()),
+        (None, None) => {}
+    }
+    if let Some((k, v)) = op.field {
+        if !fields.iter().any(|(fk, fv)| *fk == k && *fv == Some(v)) {
+            return Err(format!("`{k}` does not hold the new value"));
+        }
+    }
+    if let Some((k, _)) = fields.iter().find(|(k, _)| op.removes_field(k)) {
+        return Err(format!("`{k}` is still present"));
+    }
+    if !required_ok {
+        return Err("a required field is missing".into());
+    }
+    Ok(())
+}
+
+/// An Authorization value that refers to something the client resolves instead of holding a
+/// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`. (A `$` or a
+/// `{` can never be part of a bearer token.)
+pub fn is_reference(value: &str) -> bool {
+    let b = value.as_bytes();
+    value.contains("{env:")
+        || value.contains("{file:")
+        || b.windows(2)
+            .any(|w| w[0] == b'$' && (w[1] == b'{' || w[1] == b'_' || w[1].is_ascii_alphabetic()))
 }
 
 /// What a file says about our server.
@@ -194,6 +348,9 @@ pub struct EntryState {
     pub missing_required: Vec<String>,
     /// Keys of [`EntrySpec::auth_alternatives`] present in the entry.
     pub other_auth: Vec<String>,
+    /// The same keys with their values (`None` when not a string): a helper command, a
+    /// variable name. Not secrets.
+    pub auth_fields: Vec<(String, Option<String>)>,
 }
 
 impl EntryState {
@@ -205,11 +362,48 @@ impl EntryState {
     /// The Authorization value refers to a variable or file instead of holding a token
     /// (`${VAR}`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`).
     pub fn authorization_is_reference(&self) -> bool {
-        self.authorization.as_ref().is_some_and(|a| {
-            a.expose().contains("${")
-                || a.expose().contains("{env:")
-                || a.expose().contains("{file:")
-        })
+        self.authorization_reference().is_some()
+    }
+
+    /// The Authorization value when it is a reference ([`is_reference`]); not a secret.
+    pub fn authorization_reference(&self) -> Option<&str> {
+        self.authorization
+            .as_ref()
+            .map(SecretHeader::expose)
+            .filter(|v| is_reference(v))
+    }
+
+    /// The string value of the credentials field `key`, when present.
+    pub fn auth_field(&self, key: &str) -> Option<&str> {
+        self.auth_fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// The credentials come from elsewhere than a static token we could refresh: an
+    /// alternative key, or a reference value.
+    pub fn is_indirect(&self) -> bool {
+        !self.other_auth.is_empty() || self.authorization_is_reference()
+    }
+
+    /// The entry already carries exactly `auth` (and its required fields): what `status`
+    /// calls current, and what [`apply_auth`] leaves [`EditOutcome::Unchanged`].
+    pub fn holds(&self, auth: &Auth) -> bool {
+        let header = match (&auth.header, &self.authorization) {
+            (Some(want), Some(have)) => want.expose() == have.expose(),
+            (None, None) => true,
+            _ => false,
+        };
+        let field = auth
+            .field
+            .as_ref()
+            .is_none_or(|(k, v)| self.auth_field(k) == Some(v.as_str()));
+        let others = self
+            .other_auth
+            .iter()
+            .any(|k| auth.field.as_ref().is_none_or(|(f, _)| f != k));
+        header && field && !others && self.missing_required.is_empty()
     }
 }
 
@@ -317,6 +511,10 @@ pub enum Note {
     AddedHeader,
     ReplacedHeader,
     RemovedHeader,
+    /// A credentials field (`headersHelper`, `bearer_token_env_var`…) was added or changed.
+    SetField(String),
+    /// A credentials field of another mechanism was removed (mode switch).
+    RemovedField(String),
     /// A one-line object was expanded onto several lines to receive a member.
     Reformatted,
 }
@@ -428,8 +626,32 @@ pub fn apply(
     change: &HeaderChange,
 ) -> Result<EditOutcome, EditError> {
     match syntax {
-        Syntax::Toml => toml::apply(text, spec, change),
-        _ => json::apply(text, syntax, spec, change),
+        Syntax::Toml => toml::apply(text, spec, Op::of_change(change)),
+        _ => json::apply(text, syntax, spec, Op::of_change(change)),
+    }
+}
+
+/// Computes the edit that makes our entry carry exactly `auth` (an explicit mode: setup with
+/// `--mode`, or a switch between modes): sets the header and/or the field, removes the
+/// Authorization header when `auth.header` is `None`, and removes every other
+/// [`EntrySpec::auth_alternatives`] key. Creates the entry like [`apply`]; never
+/// [`EditOutcome::Indirect`]. Verified the same way.
+pub fn apply_auth(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    auth: &Auth,
+) -> Result<EditOutcome, EditError> {
+    if let Some((k, _)) = &auth.field {
+        if !spec.auth_alternatives.iter().any(|a| a == k) {
+            return Err(EditError::Internal(format!(
+                "`{k}` is not a credentials field of this client"
+            )));
+        }
+    }
+    match syntax {
+        Syntax::Toml => toml::apply(text, spec, Op::of_auth(auth)),
+        _ => json::apply(text, syntax, spec, Op::of_auth(auth)),
     }
 }
 

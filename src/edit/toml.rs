@@ -5,8 +5,8 @@
 use toml_edit::{Document, DocumentMut, InlineTable, Item, Key, Table, TableLike, Value};
 
 use super::{
-    display_path, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome, EntrySpec,
-    EntryState, HeaderChange, Inspection, Note, Scalar, SecretHeader, AUTHORIZATION,
+    display_path, is_reference, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome,
+    EntrySpec, EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
 };
 
 fn parse(body: &str) -> Result<Document<String>, EditError> {
@@ -106,6 +106,7 @@ struct Found {
     disabled: Option<bool>,
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
+    auth_fields: Vec<(String, Option<String>)>,
 }
 
 fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Located, EditError> {
@@ -222,6 +223,14 @@ fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Locate
                 .filter(|k| entry.contains_key(k))
                 .cloned()
                 .collect(),
+            auth_fields: spec
+                .auth_alternatives
+                .iter()
+                .filter_map(|k| {
+                    let item = entry.get(k)?;
+                    Some((k.clone(), item.as_str().map(str::to_string)))
+                })
+                .collect(),
         }),
     })
 }
@@ -241,6 +250,7 @@ fn state(f: &Found, spec: &EntrySpec) -> EntryState {
             .map(|&i| spec.required[i].0.clone())
             .collect(),
         other_auth: f.other_auth.clone(),
+        auth_fields: f.auth_fields.clone(),
     }
 }
 
@@ -343,14 +353,14 @@ fn walk_mut<'d>(
     Ok(table)
 }
 
-fn headers_value(header: &SecretHeader) -> Value {
+fn headers_value(header: &str) -> Value {
     let mut t = InlineTable::new();
-    t.insert(AUTHORIZATION, Value::from(header.expose()));
+    t.insert(AUTHORIZATION, Value::from(header));
     Value::InlineTable(t)
 }
 
 /// A new entry: a `[container.name]` table (or an inline table inside an inline container).
-fn new_entry(spec: &EntrySpec, header: &SecretHeader, inline: bool) -> Item {
+fn new_entry(spec: &EntrySpec, op: Op<'_>, inline: bool) -> Item {
     let mut members: Vec<(String, Value)> = Vec::new();
     for f in &spec.template {
         match f {
@@ -358,7 +368,12 @@ fn new_entry(spec: &EntrySpec, header: &SecretHeader, inline: bool) -> Item {
                 members.push((spec.url_key().to_string(), Value::from(spec.url.as_str())))
             }
             super::Field::Headers => {
-                members.push((spec.headers_key.clone(), headers_value(header)))
+                if let Some((k, v)) = op.field {
+                    members.push((k.to_string(), Value::from(v)));
+                }
+                if let Some(h) = op.header {
+                    members.push((spec.headers_key.clone(), headers_value(h)));
+                }
             }
             super::Field::Value(k, v) => members.push((k.clone(), scalar_value(v))),
         }
@@ -381,7 +396,7 @@ fn new_entry(spec: &EntrySpec, header: &SecretHeader, inline: bool) -> Item {
 pub(super) fn apply(
     text: Option<&str>,
     spec: &EntrySpec,
-    change: &HeaderChange,
+    op: Op<'_>,
 ) -> Result<EditOutcome, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let parsed = parse(body)?;
@@ -392,104 +407,62 @@ pub(super) fn apply(
         if f.conflict && !spec.force {
             return Ok(EditOutcome::Conflict(state(f, spec)));
         }
-        if !f.other_auth.is_empty() && matches!(change, HeaderChange::Set(_)) {
+        let current = f.auth.as_ref().map(|(_, v)| v.as_str());
+        if op.refresh
+            && (!f.other_auth.is_empty()
+                || current.is_some_and(|v| is_reference(v) && Some(v) != op.header))
+        {
             return Ok(EditOutcome::Indirect(state(f, spec)));
         }
     }
     let container_path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
-    match change {
-        HeaderChange::Remove => {
-            let Some(f) = loc.entry.as_ref().filter(|f| !f.conflict) else {
-                return Ok(EditOutcome::Unchanged);
-            };
-            let Some((key, _)) = &f.auth else {
-                return Ok(EditOutcome::Unchanged);
-            };
-            let mut p = container_path.clone();
-            p.extend([f.name.as_str(), spec.headers_key.as_str()]);
-            walk_mut(&mut doc, &p)?.remove(key);
-            notes.push(Note::RemovedHeader);
+    if !op.create {
+        let Some(f) = loc.entry.as_ref().filter(|f| !f.conflict) else {
+            return Ok(EditOutcome::Unchanged);
+        };
+        let Some((key, _)) = &f.auth else {
+            return Ok(EditOutcome::Unchanged);
+        };
+        let mut p = container_path.clone();
+        p.extend([f.name.as_str(), spec.headers_key.as_str()]);
+        walk_mut(&mut doc, &p)?.remove(key);
+        notes.push(Note::RemovedHeader);
+    } else if let Some(f) = &loc.entry {
+        let mut p = container_path.clone();
+        p.push(&f.name);
+        let entry = walk_mut(&mut doc, &p)?;
+        edit_entry(entry, f, spec, op, &mut notes)?;
+    } else {
+        if text.is_none() || body.trim().is_empty() {
+            notes.push(Note::CreatedDocument);
         }
-        HeaderChange::Set(header) => match &loc.entry {
-            Some(f) => {
-                let mut p = container_path.clone();
-                p.push(&f.name);
-                let entry = walk_mut(&mut doc, &p)?;
-                if f.conflict {
-                    match &f.url {
-                        Some((k, _)) => replace_value(entry, k, &spec.url)?,
-                        None => {
-                            entry.insert(
-                                spec.url_key(),
-                                Item::Value(Value::from(spec.url.as_str())),
-                            );
-                        }
-                    }
-                    notes.push(Note::SetUrl);
-                }
-                for &i in &f.missing_required {
-                    let (k, v) = &spec.required[i];
-                    entry.insert(k, Item::Value(scalar_value(v)));
-                    notes.push(Note::AddedField(k.clone()));
-                }
-                match (&f.headers, &f.auth) {
-                    (false, _) => {
-                        entry.insert(&spec.headers_key, Item::Value(headers_value(header)));
-                        notes.push(Note::AddedHeader);
-                    }
-                    (true, None) => {
-                        let h = entry
-                            .get_mut(&spec.headers_key)
-                            .and_then(Item::as_table_like_mut)
-                            .ok_or_else(|| internal("headers"))?;
-                        h.insert(AUTHORIZATION, Item::Value(Value::from(header.expose())));
-                        notes.push(Note::AddedHeader);
-                    }
-                    (true, Some((k, v))) => {
-                        if v != header.expose() {
-                            let h = entry
-                                .get_mut(&spec.headers_key)
-                                .and_then(Item::as_table_like_mut)
-                                .ok_or_else(|| internal("headers"))?;
-                            replace_value(h, k, header.expose())?;
-                            notes.push(Note::ReplacedHeader);
-                        }
-                    }
-                }
+        // Walk (and create) the container with `entry`, as implicit tables so that no
+        // empty `[mcp_servers]` header is written.
+        let mut table: &mut dyn TableLike = doc.as_table_mut();
+        for (depth, key) in container_path.iter().enumerate() {
+            if !table.contains_key(key) {
+                notes.push(Note::CreatedContainer(display_path(
+                    &container_path[..=depth],
+                )));
+                let mut t = Table::new();
+                t.set_implicit(true);
+                table.insert(key, Item::Table(t));
             }
-            None => {
-                if text.is_none() || body.trim().is_empty() {
-                    notes.push(Note::CreatedDocument);
-                }
-                // Walk (and create) the container with `entry`, as implicit tables so that no
-                // empty `[mcp_servers]` header is written.
-                let mut table: &mut dyn TableLike = doc.as_table_mut();
-                for (depth, key) in container_path.iter().enumerate() {
-                    if !table.contains_key(key) {
-                        notes.push(Note::CreatedContainer(display_path(
-                            &container_path[..=depth],
-                        )));
-                        let mut t = Table::new();
-                        t.set_implicit(true);
-                        table.insert(key, Item::Table(t));
-                    }
-                    table = table
-                        .get_mut(key)
-                        .and_then(Item::as_table_like_mut)
-                        .ok_or_else(|| internal("container"))?;
-                }
-                let is_inline = container_is_inline(&doc, &container_path);
-                let table = walk_mut(&mut doc, &container_path)?;
-                table.insert(&spec.name, new_entry(spec, header, is_inline));
-                notes.push(Note::CreatedEntry(spec.name.clone()));
-            }
-        },
+            table = table
+                .get_mut(key)
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| internal("container"))?;
+        }
+        let is_inline = container_is_inline(&doc, &container_path);
+        let table = walk_mut(&mut doc, &container_path)?;
+        table.insert(&spec.name, new_entry(spec, op, is_inline));
+        notes.push(Note::CreatedEntry(spec.name.clone()));
     }
     if notes.is_empty() {
         return Ok(EditOutcome::Unchanged);
     }
     let out = print(bom, body, &doc);
-    verify(&out, spec, change)?;
+    verify(&out, spec, op)?;
     if text == Some(out.as_str()) {
         return Ok(EditOutcome::Unchanged);
     }
@@ -497,6 +470,87 @@ pub(super) fn apply(
         kind: ChangeKind::Rewrite(out),
         notes,
     }))
+}
+
+/// Makes an existing entry say what `op` asks (not a removal).
+fn edit_entry(
+    entry: &mut dyn TableLike,
+    f: &Found,
+    spec: &EntrySpec,
+    op: Op<'_>,
+    notes: &mut Vec<Note>,
+) -> Result<(), EditError> {
+    if f.conflict {
+        match &f.url {
+            Some((k, _)) => replace_value(entry, k, &spec.url)?,
+            None => {
+                entry.insert(spec.url_key(), Item::Value(Value::from(spec.url.as_str())));
+            }
+        }
+        notes.push(Note::SetUrl);
+    }
+    for &i in &f.missing_required {
+        let (k, v) = &spec.required[i];
+        entry.insert(k, Item::Value(scalar_value(v)));
+        notes.push(Note::AddedField(k.clone()));
+    }
+    for k in f.other_auth.iter().filter(|k| op.removes_field(k)) {
+        entry.remove(k);
+        notes.push(Note::RemovedField(k.clone()));
+    }
+    if let Some((k, v)) = op.field {
+        match f.auth_fields.iter().find(|(fk, _)| fk == k) {
+            Some((_, Some(cur))) if cur == v => {}
+            Some((_, Some(_))) => {
+                replace_value(entry, k, v)?;
+                notes.push(Note::SetField(k.to_string()));
+            }
+            // Absent, or of another type (which Codex would refuse): a plain string.
+            _ => {
+                entry.insert(k, Item::Value(Value::from(v)));
+                notes.push(Note::SetField(k.to_string()));
+            }
+        }
+    }
+    match (op.header, f.headers, &f.auth) {
+        (Some(v), false, _) => {
+            entry.insert(&spec.headers_key, Item::Value(headers_value(v)));
+            notes.push(Note::AddedHeader);
+        }
+        (Some(v), true, None) => {
+            let h = entry
+                .get_mut(&spec.headers_key)
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| internal("headers"))?;
+            h.insert(AUTHORIZATION, Item::Value(Value::from(v)));
+            notes.push(Note::AddedHeader);
+        }
+        (Some(v), true, Some((k, old))) => {
+            if old != v {
+                let h = entry
+                    .get_mut(&spec.headers_key)
+                    .and_then(Item::as_table_like_mut)
+                    .ok_or_else(|| internal("headers"))?;
+                replace_value(h, k, v)?;
+                notes.push(Note::ReplacedHeader);
+            }
+        }
+        (None, _, Some((k, _))) => {
+            let h = entry
+                .get_mut(&spec.headers_key)
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| internal("headers"))?;
+            h.remove(k);
+            let now_empty = h.is_empty();
+            notes.push(Note::RemovedHeader);
+            // A headers table that held only our header goes with it.
+            if now_empty {
+                entry.remove(&spec.headers_key);
+            }
+        }
+        (None, _, None) => {}
+    }
+    Ok(())
 }
 
 /// The container is an inline table (`mcp_servers = { … }`), so the entry must be inline too.
@@ -511,7 +565,7 @@ fn container_is_inline(doc: &DocumentMut, path: &[&str]) -> bool {
     item.is_inline_table()
 }
 
-fn verify(out: &str, spec: &EntrySpec, change: &HeaderChange) -> Result<(), EditError> {
+fn verify(out: &str, spec: &EntrySpec, op: Op<'_>) -> Result<(), EditError> {
     let fail =
         |why: String| EditError::Internal(format!("the edited text failed verification: {why}"));
     let (_, body) = split_bom(out);
@@ -520,17 +574,16 @@ fn verify(out: &str, spec: &EntrySpec, change: &HeaderChange) -> Result<(), Edit
     let Some(f) = loc.entry.filter(|f| !f.conflict) else {
         return Err(fail("the entry is missing".into()));
     };
-    match change {
-        HeaderChange::Set(h) => {
-            if f.auth.as_ref().map(|(_, v)| v.as_str()) != Some(h.expose()) {
-                return Err(fail("the header does not hold the new value".into()));
-            }
-        }
-        HeaderChange::Remove => {
-            if f.auth.is_some() {
-                return Err(fail("the header is still present".into()));
-            }
-        }
-    }
-    Ok(())
+    let fields: Vec<(&str, Option<&str>)> = f
+        .auth_fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_deref()))
+        .collect();
+    super::verify_op(
+        op,
+        f.auth.as_ref().map(|(_, v)| v.as_str()),
+        &fields,
+        f.missing_required.is_empty(),
+    )
+    .map_err(fail)
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{file, ConfigFile, Scope, Shape, Target};
+use super::{file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -57,6 +57,9 @@ impl Target for Claude {
             ),
         };
         Some(file(ID, path, scope, Syntax::StrictJson, shape))
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::CLAUDE
     }
     fn reload_hint(&self) -> &'static str {
         "run /mcp in Claude Code to reconnect (or restart it)"

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{dirs_root_to_cwd, file, ConfigFile, Scope, Shape, Target};
+use super::{dirs_root_to_cwd, file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -56,6 +56,9 @@ impl Target for Codex {
             )),
             Scope::Local => None,
         }
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::CODEX
     }
     fn reload_hint(&self) -> &'static str {
         "restart Codex (project files load only in trusted projects)"

@@ -1,7 +1,7 @@
 //! Cursor: strict JSON `mcp.json`, user (`~/.cursor/mcp.json`) and project
 //! (`<project dir>/.cursor/mcp.json`), entry `mcpServers.<name>` with `url` and `headers`.
 
-use super::{file, ConfigFile, Scope, Shape, Target};
+use super::{file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -38,6 +38,9 @@ impl Target for Cursor {
             Syntax::StrictJson,
             Shape::Cursor,
         ))
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::ENV_ONLY
     }
     fn reload_hint(&self) -> &'static str {
         "reload the Cursor window (Developer: Reload Window)"

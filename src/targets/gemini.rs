@@ -2,7 +2,7 @@
 //! `<cwd>/.gemini/settings.json` (the project entry replaces the user one); entry
 //! `mcpServers.<name>` with `httpUrl` (or `url` + `type: "http"`, as `gemini mcp add` writes).
 
-use super::{file, real_cwd, ConfigFile, Scope, Shape, Target};
+use super::{file, real_cwd, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -39,6 +39,9 @@ impl Target for Gemini {
             Syntax::JsoncNoTrailingCommas,
             Shape::Gemini,
         ))
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::ENV_ONLY
     }
     fn reload_hint(&self) -> &'static str {
         "restart Gemini CLI (project servers load only in trusted folders)"

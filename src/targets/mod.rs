@@ -11,12 +11,15 @@ pub mod vscode;
 pub mod windsurf;
 pub mod zed;
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::edit::{
-    self, EditError, EditOutcome, EntrySpec, Field, HeaderChange, Inspection, Scalar, Syntax,
+    self, Auth, EditError, EditOutcome, EntrySpec, EntryState, Field, HeaderChange, HeaderValue,
+    Inspection, Scalar, SecretHeader, Syntax,
 };
 use crate::paths::Env;
+use crate::secret::AccessToken;
 
 /// Where a config file applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,12 +42,126 @@ impl Scope {
     }
 }
 
-/// How the token reaches the client. Only [`Mode::Inline`] exists today; the enum leaves room
-/// for indirections (an environment variable, a headers helper command).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the token reaches the client (`--mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
-    /// `Authorization: Bearer <token>` written into the config file.
+    /// `Authorization: Bearer <token>` written into the config file; `refresh` rewrites it.
     Inline,
+    /// The client runs a command that prints the header (Claude `headersHelper`, Codex
+    /// `http_headers_helper`); no token in the file, which is written once.
+    Helper,
+    /// The header refers to a token file the client reads (opencode `{file:…}`); `refresh`
+    /// keeps the token file current, the config is written once.
+    File,
+    /// The header refers to an environment variable in the client's own syntax (Codex:
+    /// `bearer_token_env_var`); the config is written once.
+    Env,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Inline, Mode::Helper, Mode::File, Mode::Env];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Inline => "inline",
+            Mode::Helper => "helper",
+            Mode::File => "file",
+            Mode::Env => "env",
+        }
+    }
+
+    /// `inline`, `helper`, `file` or `env` (as `--mode` takes it); the error lists them.
+    pub fn parse(s: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s.trim())
+            .ok_or_else(|| format!("unknown mode `{s}`; choose from: inline, helper, file, env"))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mode::parse(s)
+    }
+}
+
+/// The default variable of [`Mode::Env`].
+pub const DEFAULT_ENV_VAR: &str = "FIGMA_TOKEN";
+
+/// What a mode needs to say what to write: each mode reads only its own field.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthContext<'a> {
+    /// [`Mode::Inline`]: the access token (already validated).
+    pub token: Option<&'a AccessToken>,
+    /// [`Mode::Helper`]: the command line the client runs through a shell, already quoted
+    /// (e.g. `'/abs/path/figma-auth' header --json --profile default`).
+    pub helper_command: Option<&'a str>,
+    /// [`Mode::File`]: the absolute path of the token file.
+    pub token_file: Option<&'a Path>,
+    /// [`Mode::Env`]: the variable's name (default [`DEFAULT_ENV_VAR`]).
+    pub env_var: &'a str,
+}
+
+impl Default for AuthContext<'_> {
+    fn default() -> Self {
+        Self {
+            token: None,
+            helper_command: None,
+            token_file: None,
+            env_var: DEFAULT_ENV_VAR,
+        }
+    }
+}
+
+/// Why a mode cannot be used. Messages hold no token (a path or variable name is not echoed
+/// either; the caller knows them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModeError {
+    #[error(
+        "{client} does not support --mode {mode}; its modes: {}",
+        list(supported)
+    )]
+    Unsupported {
+        client: &'static str,
+        mode: Mode,
+        supported: &'static [Mode],
+    },
+    #[error("--mode {mode} needs {what} (internal: the caller did not supply it)")]
+    Missing { mode: Mode, what: &'static str },
+    #[error("--mode {mode}: {what} {why}")]
+    Invalid {
+        mode: Mode,
+        what: &'static str,
+        why: &'static str,
+    },
+}
+
+fn list(modes: &[Mode]) -> String {
+    modes
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks that `target` supports `mode` (for `setup` before any file is read).
+pub fn check_mode(target: &dyn Target, mode: Mode) -> Result<(), ModeError> {
+    if target.modes().contains(&mode) {
+        Ok(())
+    } else {
+        Err(ModeError::Unsupported {
+            client: target.display_name(),
+            mode,
+            supported: target.modes(),
+        })
+    }
 }
 
 /// The server figma-auth manages in every file.
@@ -100,7 +217,176 @@ fn str_field(k: &str, v: &str) -> Field {
     Field::Value(s(k), Scalar::str(v))
 }
 
+/// Modes per client; [`Shape::modes`] and each [`Target::modes`] both use these.
+pub(crate) mod modes {
+    use super::Mode::{self, *};
+    pub const OPENCODE: &[Mode] = &[Inline, File, Env];
+    pub const CLAUDE: &[Mode] = &[Inline, Helper, Env];
+    pub const CODEX: &[Mode] = &[Inline, Helper, Env];
+    /// Cursor, Gemini CLI, VS Code, Windsurf: variable substitution in headers only.
+    pub const ENV_ONLY: &[Mode] = &[Inline, Env];
+    /// Zed documents no substitution.
+    pub const INLINE_ONLY: &[Mode] = &[Inline];
+}
+
+fn valid_var(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 impl Shape {
+    /// The client (for messages).
+    fn client(&self) -> &'static str {
+        match self {
+            Shape::Opencode => "opencode",
+            Shape::Claude { .. } => "Claude Code",
+            Shape::Cursor => "Cursor",
+            Shape::Codex => "Codex CLI",
+            Shape::Gemini => "Gemini CLI",
+            Shape::VsCode => "VS Code",
+            Shape::Windsurf => "Windsurf",
+            Shape::Zed => "Zed",
+        }
+    }
+
+    /// How the token can be delivered in this kind of file.
+    pub fn modes(&self) -> &'static [Mode] {
+        match self {
+            Shape::Opencode => modes::OPENCODE,
+            Shape::Claude { .. } => modes::CLAUDE,
+            Shape::Codex => modes::CODEX,
+            Shape::Cursor | Shape::Gemini | Shape::VsCode | Shape::Windsurf => modes::ENV_ONLY,
+            Shape::Zed => modes::INLINE_ONLY,
+        }
+    }
+
+    /// The entry key holding the helper command ([`Mode::Helper`]).
+    pub fn helper_key(&self) -> Option<&'static str> {
+        match self {
+            Shape::Claude { .. } => Some("headersHelper"),
+            Shape::Codex => Some("http_headers_helper"),
+            _ => None,
+        }
+    }
+
+    /// The entry key naming the token variable, for a client with one ([`Mode::Env`]).
+    pub fn env_key(&self) -> Option<&'static str> {
+        match self {
+            Shape::Codex => Some("bearer_token_env_var"),
+            _ => None,
+        }
+    }
+
+    /// `Bearer <reference to the variable>` in the client's own syntax.
+    fn env_reference(&self, var: &str) -> String {
+        match self {
+            Shape::Opencode => format!("Bearer {{env:{var}}}"),
+            Shape::Claude { .. } | Shape::Gemini => format!("Bearer ${{{var}}}"),
+            _ => format!("Bearer ${{env:{var}}}"),
+        }
+    }
+
+    /// What our entry must carry in `mode`: the input of [`crate::edit::apply_auth`] and
+    /// [`EntryState::holds`].
+    pub fn auth(&self, mode: Mode, ctx: &AuthContext<'_>) -> Result<Auth, ModeError> {
+        if !self.modes().contains(&mode) {
+            return Err(ModeError::Unsupported {
+                client: self.client(),
+                mode,
+                supported: self.modes(),
+            });
+        }
+        let missing = |what| ModeError::Missing { mode, what };
+        let invalid = |what, why| ModeError::Invalid { mode, what, why };
+        let reference = |r: String| Auth {
+            header: Some(HeaderValue::Reference(r)),
+            field: None,
+        };
+        match mode {
+            Mode::Inline => {
+                let token = ctx.token.ok_or_else(|| missing("a token"))?;
+                Ok(Auth {
+                    header: Some(HeaderValue::Token(SecretHeader::bearer(token))),
+                    field: None,
+                })
+            }
+            Mode::Helper => {
+                let cmd = ctx
+                    .helper_command
+                    .ok_or_else(|| missing("a helper command"))?;
+                if cmd.trim().is_empty() {
+                    return Err(invalid("the helper command", "is empty"));
+                }
+                if cmd.chars().any(char::is_control) {
+                    return Err(invalid(
+                        "the helper command",
+                        "contains a control character",
+                    ));
+                }
+                let key = self.helper_key().ok_or_else(|| missing("a helper key"))?;
+                Ok(Auth {
+                    header: None,
+                    field: Some((key.to_string(), cmd.to_string())),
+                })
+            }
+            Mode::File => {
+                let path = ctx.token_file.ok_or_else(|| missing("a token file"))?;
+                if !path.is_absolute() {
+                    return Err(invalid("the token file path", "is not absolute"));
+                }
+                let Some(p) = path.to_str() else {
+                    return Err(invalid("the token file path", "is not valid UTF-8"));
+                };
+                if p.contains('}') || p.chars().any(char::is_control) {
+                    return Err(invalid(
+                        "the token file path",
+                        "contains `}` or a control character, which the client cannot read",
+                    ));
+                }
+                Ok(reference(format!("Bearer {{file:{p}}}")))
+            }
+            Mode::Env => {
+                if !valid_var(ctx.env_var) {
+                    return Err(invalid(
+                        "the variable name",
+                        "must be letters, digits and `_`, not starting with a digit",
+                    ));
+                }
+                match self.env_key() {
+                    Some(key) => Ok(Auth {
+                        header: None,
+                        field: Some((key.to_string(), ctx.env_var.to_string())),
+                    }),
+                    None => Ok(reference(self.env_reference(ctx.env_var))),
+                }
+            }
+        }
+    }
+
+    /// The mode an entry is in now, judged from what it holds: a helper or variable field
+    /// first (they override a static header), then the header — a `{file:…}` reference, any
+    /// other reference (a variable), or a token. `None`: no credentials at all.
+    pub fn mode_of(&self, entry: &EntryState) -> Option<Mode> {
+        let has = |k: Option<&str>| k.is_some_and(|k| entry.other_auth.iter().any(|o| o == k));
+        if has(self.helper_key()) {
+            return Some(Mode::Helper);
+        }
+        if has(self.env_key()) {
+            return Some(Mode::Env);
+        }
+        if let Some(r) = entry.authorization_reference() {
+            return Some(if r.contains("{file:") {
+                Mode::File
+            } else {
+                Mode::Env
+            });
+        }
+        entry.authorization.as_ref().map(|_| Mode::Inline)
+    }
+
     /// The edit spec for this shape. `text` is the file's current content (`None`: missing),
     /// used to pick between layouts (opencode V1/V2).
     pub fn spec(
@@ -203,7 +489,7 @@ impl ConfigFile {
         edit::inspect(text, self.syntax, &self.spec(text, server)?)
     }
 
-    /// The edit that makes the text hold `change`.
+    /// The edit that makes the text hold `change` (refresh, logout).
     pub fn apply(
         &self,
         text: Option<&str>,
@@ -211,6 +497,26 @@ impl ConfigFile {
         change: &HeaderChange,
     ) -> Result<EditOutcome, EditError> {
         edit::apply(text, self.syntax, &self.spec(text, server)?, change)
+    }
+
+    /// What our entry must carry in `mode` here ([`Shape::auth`]).
+    pub fn auth(&self, mode: Mode, ctx: &AuthContext<'_>) -> Result<Auth, ModeError> {
+        self.shape.auth(mode, ctx)
+    }
+
+    /// The edit that makes the entry carry exactly `auth` (setup with a mode, mode switch).
+    pub fn apply_auth(
+        &self,
+        text: Option<&str>,
+        server: &Server,
+        auth: &Auth,
+    ) -> Result<EditOutcome, EditError> {
+        edit::apply_auth(text, self.syntax, &self.spec(text, server)?, auth)
+    }
+
+    /// The mode the entry is in now ([`Shape::mode_of`]).
+    pub fn mode_of(&self, entry: &EntryState) -> Option<Mode> {
+        self.shape.mode_of(entry)
     }
 }
 
@@ -231,10 +537,8 @@ pub trait Target: Sync {
     fn default_file(&self, env: &Env, scope: Scope) -> Option<ConfigFile>;
     /// What the user must do for the client to pick up a change.
     fn reload_hint(&self) -> &'static str;
-    /// How the token can be delivered to this client.
-    fn modes(&self) -> &'static [Mode] {
-        &[Mode::Inline]
-    }
+    /// How the token can be delivered to this client, [`Mode::Inline`] first.
+    fn modes(&self) -> &'static [Mode];
 }
 
 /// Every supported client.

@@ -1,7 +1,7 @@
 //! opencode: JSONC everywhere, every global and project file deep-merged (last wins), entry
 //! `mcp.<name>` (V1) or `mcp.servers.<name>` (V2). Also says which file's values opencode uses.
 
-use super::{dirs_root_to_cwd, file, ConfigFile, Scope, Shape, Target};
+use super::{dirs_root_to_cwd, file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::{self, EditError, Inspection, SecretHeader, Syntax};
 use crate::paths::Env;
 
@@ -86,6 +86,9 @@ impl Target for Opencode {
             Scope::Project => Some(cfg(env.project_dir().join("opencode.json"), Scope::Project)),
             Scope::Local => None,
         }
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::OPENCODE
     }
     fn reload_hint(&self) -> &'static str {
         "restart opencode"

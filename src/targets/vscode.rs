@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{file, ConfigFile, Scope, Shape, Target};
+use super::{file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -53,6 +53,9 @@ impl Target for VsCode {
             Scope::Local => return None,
         };
         Some(file(ID, path, scope, Syntax::Jsonc, Shape::VsCode))
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::ENV_ONLY
     }
     fn reload_hint(&self) -> &'static str {
         "restart the server from the MCP view in VS Code (or reload the window)"

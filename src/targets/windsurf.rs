@@ -2,7 +2,7 @@
 //! and `headers`. Windsurf's tolerance of comments is undocumented, so the file is treated as
 //! strict JSON: nothing non-standard is written, and a file that already has some is refused.
 
-use super::{file, ConfigFile, Scope, Shape, Target};
+use super::{file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -39,6 +39,9 @@ impl Target for Windsurf {
                 Shape::Windsurf,
             )
         })
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::ENV_ONLY
     }
     fn reload_hint(&self) -> &'static str {
         "refresh the MCP servers in Windsurf's Cascade panel (or restart Windsurf)"

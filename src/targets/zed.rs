@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{file, ConfigFile, Scope, Shape, Target};
+use super::{file, ConfigFile, Mode, Scope, Shape, Target};
 use crate::edit::Syntax;
 use crate::paths::Env;
 
@@ -67,6 +67,9 @@ impl Target for Zed {
             )),
             Scope::Local => None,
         }
+    }
+    fn modes(&self) -> &'static [Mode] {
+        super::modes::INLINE_ONLY
     }
     fn reload_hint(&self) -> &'static str {
         "Zed reloads settings.json on save; restart the context server from the Agent panel if needed"

@@ -85,8 +85,18 @@ fn doctor_is_healthy_after_setup() {
         &["ok", "opencode.jsonc (opencode, user scope): current token"],
     );
     line_with(&out, &["ok", "access token mock_", "valid until"]);
-    line_with(&out, &["info", "unknown", "refresh --write"]);
-    assert!(out.stdout.ends_with("No problem found.\n"), "{out:?}");
+    line_with(
+        &out,
+        &[
+            "warning",
+            "no scheduled refresh, and 1 config file holds the token inline",
+            "run `figma-auth schedule install --write`",
+        ],
+    );
+    assert!(
+        out.stdout.ends_with("No problem found; 1 warning.\n"),
+        "{out:?}"
+    );
     let v = json(&env.run_in(&project, &["doctor", "--json"]));
     assert_eq!(v["healthy"], true);
     assert_eq!(v["exit_code"], 0);
@@ -237,7 +247,11 @@ fn claude_precedence_and_indirect_entries() {
     assert_eq!(out.code, 0, "{out:?}");
     line_with(
         &out,
-        &["ok", ".mcp.json", "credentials from `headersHelper`"],
+        &[
+            "ok",
+            ".mcp.json",
+            "credentials from the `headersHelper` command",
+        ],
     );
     line_with(
         &out,
@@ -455,4 +469,130 @@ fn online_check_sends_the_token_only_where_it_belongs() {
     let out = env.run(&["doctor", "--online"]);
     line_with(&out, &["info", "not checked: the access token has expired"]);
     assert_eq!(env.server.hits("mcp"), 0);
+}
+
+const FAKE_CRONTAB: &str = r#"#!/bin/sh
+D="$(dirname "$0")/../cronstate"
+case "$1" in
+  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$D/crontab" ;;
+  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
+esac
+"#;
+
+#[test]
+fn the_schedule_is_checked_through_the_schedule_module() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = TestEnv::new();
+    let project = project(&env);
+    env.login();
+    assert_eq!(
+        env.run_in(&project, &["setup", "--target", "cursor", "--write"])
+            .code,
+        0
+    );
+    // A PATH with a fake crontab and no systemctl or launchctl.
+    let bin = env.path("fakebin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::create_dir_all(env.path("cronstate")).unwrap();
+    fs::write(bin.join("crontab"), FAKE_CRONTAB).unwrap();
+    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
+    env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    line_with(
+        &out,
+        &[
+            "warning",
+            "no scheduled refresh",
+            "run `figma-auth schedule install --write`",
+        ],
+    );
+
+    assert_eq!(
+        env.run_in(&project, &["schedule", "install", "--write"])
+            .code,
+        0
+    );
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    line_with(
+        &out,
+        &["ok", "`figma-auth refresh --write` is scheduled: crontab at crontab, every 30m, no run logged yet"],
+    );
+    assert!(out.stdout.ends_with("No problem found.\n"), "{out:?}");
+
+    // A scheduled run that failed is a problem.
+    env.server.set(|b| b.refresh_invalid_grant = true);
+    let out = env.run_in(&project, &["refresh", "--write", "--force", "--log"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_fixes(&out);
+    line_with(
+        &out,
+        &[
+            "PROBLEM",
+            "the last scheduled run failed (exit 3)",
+            "run `figma-auth refresh --write`",
+        ],
+    );
+}
+
+#[test]
+fn helper_and_file_modes_set_up_by_setup_are_checked() {
+    let env = TestEnv::new();
+    let project = project(&env);
+    env.login();
+    let out = env.run_in(
+        &project,
+        &["setup", "--target", "claude", "--mode", "helper", "--write"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run_in(
+        &project,
+        &["setup", "--target", "opencode", "--mode", "file", "--write"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    line_with(
+        &out,
+        &["ok", ".claude.json (Claude Code, user scope): credentials from the `headersHelper` command (helper mode)"],
+    );
+    line_with(
+        &out,
+        &[
+            "ok",
+            "opencode.jsonc (opencode, user scope): reads the token from {file:",
+        ],
+    );
+    line_with(
+        &out,
+        &["ok", "default.token holds the current access token"],
+    );
+    // No config holds the token inline: no schedule is needed.
+    line_with(
+        &out,
+        &[
+            "info",
+            "no scheduled refresh (no config holds the token inline)",
+        ],
+    );
+
+    // The helper binary disappeared (an upgrade moved it).
+    let claude = env.path("home/.claude.json");
+    let text = fs::read_to_string(&claude).unwrap();
+    fs::write(&claude, text.replace(BIN, "/nonexistent/figma-auth")).unwrap();
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    line_with(
+        &out,
+        &[
+            "PROBLEM",
+            "the `headersHelper` command runs /nonexistent/figma-auth, which does not exist",
+            "run `figma-auth setup --target claude --scope user --mode helper --write`",
+        ],
+    );
 }

@@ -8,6 +8,7 @@ mod doctor;
 mod helper;
 mod login;
 mod refresh;
+mod schedule_cli;
 mod security;
 mod shell;
 mod stress;
