@@ -179,6 +179,9 @@ pub const CASES: &[Case] = &[
     case(&["doctor", "--online", "--json"], Mcp401, &[1]),
     case(&["doctor", "--online"], Mcp429, &[1]),
     case(&["doctor", "--online"], Unreachable, &[1]),
+    // schedule (reads the scheduler state only)
+    case(&["schedule", "status"], Fresh, &[1]),
+    case(&["schedule", "install"], Fresh, &[0, 1]),
     // logout (forgets the tokens; the preview of the config cleanup then fails on the
     // malformed file)
     case(&["logout"], Fresh, &[1]),
@@ -207,6 +210,7 @@ pub const CASES: &[Case] = &[
     case(&["doctor", "--help"], Fresh, &[0]),
     case(&["completions", "--help"], Fresh, &[0]),
     case(&["man", "--help"], Fresh, &[0]),
+    case(&["schedule", "--help"], Fresh, &[0]),
     case(&["completions", "zsh"], Fresh, &[0]),
     case(&["man"], Fresh, &[0]),
 ];
