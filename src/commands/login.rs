@@ -198,7 +198,7 @@ fn personal_access_token(ctx: &Context) -> Result<Option<Pat>, Error> {
             ))
         }
     };
-    if let Ok(v) = std::env::var("FIGMA_PERSONAL_ACCESS_TOKEN") {
+    if let Some(v) = crate::secret::pat_from_env() {
         let v = v.trim();
         if !v.is_empty() {
             return valid(v).map(Some);

@@ -22,6 +22,17 @@ pub const CANARY_CS: &str = "CANARY_CLIENT_SECRET_7a4c2e9f1b8d6e30";
 pub const CANARY_PAT: &str = "figd_CANARY_PAT_3b9e7c1a5f2d8e60";
 /// An old access token left in a client config.
 pub const CANARY_OLD: &str = "figu_CANARY_OLD_TOKEN_1e6b9d3a7c2f5e80";
+/// A stand-in for a program figma-auth may run (crontab, systemctl, launchctl, git): records
+/// its argv and environment beside the temp HOME, then fails like a missing crontab.
+const FAKE_CHILD: &str = r#"#!/bin/sh
+D="$(dirname "$0")/../children"
+mkdir -p "$D"
+printf '%s\n' "$0 $*" >> "$D/argv"
+env >> "$D/env"
+echo "no crontab for tester" >&2
+exit 1
+"#;
+
 /// Every canary contains this: a partial leak (a prefix, a cut) shows too.
 const MARK: &str = "CANARY";
 const ALL: [&str; 5] = [CANARY_AT, CANARY_RT, CANARY_CS, CANARY_PAT, CANARY_OLD];
@@ -235,6 +246,16 @@ impl Canary {
         env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", Some(CANARY_PAT));
         let mcp = format!("{}/mcp", env.server.url());
         env.set_var("FIGMA_MCP_URL", Some(&mcp));
+        // Fake schedulers on PATH record their argv and environment (scanned like every file).
+        let bin = env.path("fakebin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for name in ["crontab", "systemctl", "launchctl", "git"] {
+            let p = bin.join(name);
+            std::fs::write(&p, FAKE_CHILD).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
         let out = env.login();
         assert_clean(&out, false);
         let template = env.store("default").unwrap();
@@ -435,6 +456,9 @@ fn no_canary_leaks_from_any_command() {
             printed_canary += 1;
         }
     }
+    // Child processes ran (schedulers asked by doctor and schedule), and were scanned.
+    let argv = std::fs::read_to_string(c.env.path("children/argv")).unwrap();
+    assert!(argv.contains("crontab"), "{argv}");
     // The check above is not vacuous: the commands that print the token did print the canary.
     assert!(printed_canary >= 5, "{printed_canary}");
     // And the canaries did reach the server where they belong.
