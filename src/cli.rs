@@ -13,12 +13,15 @@ Log in to Figma's remote MCP server (https://mcp.figma.com/mcp) with OAuth 2.1 a
 access token for MCP clients that Figma has not approved (opencode, ...).
 
 Everyday use:
-  figma-auth login       open the browser, log in, store the tokens
-  figma-auth status      show whether you are logged in and when the token expires
-  figma-auth token       print the access token (refreshing it first when needed)
+  figma-auth setup --target opencode    log in (browser), then add the figma server to opencode
+  figma-auth schedule install --write   refresh the token and the configs every 30 minutes
+  figma-auth status                     login state, token expiry, every client config's state
+  figma-auth doctor                     find what is wrong, with the command that fixes it
+
+Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth holds the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store).";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]

@@ -224,6 +224,56 @@ pub const CASES: &[Case] = &[
     case(&["schedule", "--help"], Fresh, &[0]),
     case(&["completions", "zsh"], Fresh, &[0]),
     case(&["man"], Fresh, &[0]),
+    // config patching: masked diffs, writes, JSON, modes (the old token is in ~/.claude.json)
+    case(&["refresh", "--target", "claude"], Fresh, &[0]),
+    case(&["refresh", "--target", "claude", "--json"], Fresh, &[0]),
+    case(&["setup", "--target", "claude", "--dry-run"], Fresh, &[0]),
+    case(&["setup", "--target", "claude", "--json"], Fresh, &[0]),
+    case(
+        &["setup", "--target", "claude", "--scope", "local"],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &["refresh", "--write", "--target", "claude", "--force"],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &["refresh", "--write", "--target", "claude", "--json"],
+        Due,
+        &[0],
+    ),
+    case(&["setup", "--target", "claude", "--write"], Fresh, &[0]),
+    case(
+        &["setup", "--target", "cursor", "--mode", "env", "--write"],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &["setup", "--target", "opencode", "--mode", "file", "--write"],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &["setup", "--target", "claude", "--mode", "helper", "--write"],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &[
+            "setup", "--target", "claude", "--mode", "inline", "--write", "--json",
+        ],
+        Fresh,
+        &[0],
+    ),
+    case(
+        &["setup", "--target", "zed", "--mode", "helper"],
+        Fresh,
+        &[2],
+    ),
+    case(&["setup", "--target", "windsurf", "--write"], Fresh, &[1]),
+    case(&["logout", "--write", "--target", "claude"], Fresh, &[0]),
 ];
 
 /// A logged-in environment whose store, mock server and files can be reset to hold the canaries.
@@ -391,8 +441,12 @@ impl Canary {
         out
     }
 
-    /// No file in the temp dirs holds a canary, except the store, the token file and the
-    /// planted configs.
+    fn is_backup(&self, p: &Path) -> bool {
+        p.starts_with(self.env.path("state/figma-auth/backups"))
+    }
+
+    /// No file in the temp dirs holds a canary, except the store, the token file, the planted
+    /// configs (and the configs a case creates) and the private backups.
     pub fn assert_files_clean(&self, args: &[&str]) {
         let mut stack = vec![self.env.dir.path().to_path_buf()];
         while let Some(dir) = stack.pop() {
@@ -402,6 +456,11 @@ impl Canary {
                 let t = e.file_type().unwrap();
                 if t.is_dir() {
                     stack.push(p);
+                } else if t.is_file() && self.is_backup(&p) {
+                    // Backups of changed configs hold the old token on purpose: private only.
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+                    assert_eq!(mode, 0o600, "{args:?}: backup {} is {mode:o}", p.display());
                 } else if t.is_file() && !self.intended.contains(&p) {
                     let bytes = std::fs::read(&p).unwrap_or_default();
                     let text = String::from_utf8_lossy(&bytes);

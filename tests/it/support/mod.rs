@@ -291,8 +291,18 @@ impl TestEnv {
 
 /// The commands that print the access token on stdout on purpose.
 pub fn prints_token(args: &[&str]) -> bool {
-    args.iter()
-        .any(|a| matches!(*a, "token" | "header" | "env"))
+    // The subcommand: the first word that is not an option or an option's value.
+    let mut words = args.iter();
+    let mut command = None;
+    while let Some(a) = words.next() {
+        if matches!(*a, "--profile" | "--auth-server" | "--mcp-url") {
+            words.next();
+        } else if !a.starts_with('-') {
+            command = Some(*a);
+            break;
+        }
+    }
+    matches!(command, Some("token" | "header" | "env"))
         && !args
             .iter()
             .any(|a| matches!(*a, "--help" | "-h" | "--version" | "-V"))
