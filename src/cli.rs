@@ -13,12 +13,15 @@ Log in to Figma's remote MCP server (https://mcp.figma.com/mcp) with OAuth 2.1 a
 access token for MCP clients that Figma has not approved (opencode, ...).
 
 Everyday use:
-  figma-auth login       open the browser, log in, store the tokens
-  figma-auth status      show whether you are logged in and when the token expires
-  figma-auth token       print the access token (refreshing it first when needed)
+  figma-auth setup --target opencode    log in (browser), then add the figma server to opencode
+  figma-auth schedule install --write   refresh the token and the configs every 30 minutes
+  figma-auth status                     login state, token expiry, every client config's state
+  figma-auth doctor                     find what is wrong, with the command that fixes it
+
+Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth holds the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store).";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -69,13 +72,39 @@ pub enum Command {
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
-    /// Print the Authorization header (`--json`: {"Authorization": "Bearer …"}) for MCP clients
-    /// that run a helper command; refreshes first when the token expires soon. Fast, never
-    /// prompts; exit 3 when a login is needed.
+    /// Print the Authorization header for MCP clients that run a helper command.
+    ///
+    /// Prints `Authorization: Bearer …`, or with --json `{"Authorization":"Bearer …"}` (Claude
+    /// Code's headersHelper, Codex's http_headers_helper). Refreshes first when the token
+    /// expires within --min-valid; a fresh token is served from the store without network or
+    /// lock in a few milliseconds. Never prompts or opens a browser. Prints a secret on purpose.
+    /// Failures are one line on stderr: exit 3 log in again, 4 temporary, 5 busy.
     Header(HeaderArgs),
-    /// Print a line that exports the access token (`eval "$(figma-auth env)"`), refreshing it
-    /// first when it expires soon. Prints a secret on purpose.
+    /// Print a line that exports the access token, for shell start-up files.
+    ///
+    /// `eval "$(figma-auth env)"` sets FIGMA_TOKEN (see --var, --shell) for clients whose config
+    /// reads the token from the environment. Refreshes first when the token expires soon, like
+    /// `token`. Prints a secret on purpose; the variable keeps the token of the moment the shell
+    /// started.
     Env(EnvArgs),
+    /// Check the login, the store, every MCP client config and (--online) the MCP server.
+    ///
+    /// Each problem comes with the command that fixes it. Reads only: writes and refreshes
+    /// nothing. Exit 0 when no problem is found (warnings allowed), 1 when a problem is found,
+    /// 4 with --online when nothing is wrong locally but the server could not be checked right
+    /// now (network, 429, 5xx).
+    Doctor(DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    ///
+    /// For example `figma-auth completions bash >
+    /// ~/.local/share/bash-completion/completions/figma-auth`, or
+    /// `figma-auth completions fish > ~/.config/fish/completions/figma-auth.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    ///
+    /// `figma-auth man | man -l -` shows it; `figma-auth man > figma-auth.1` installs it. With
+    /// a command name, that command's page (`figma-auth man doctor`).
+    Man(ManArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -320,6 +349,32 @@ pub struct EnvArgs {
     /// Refresh first when the access token expires within this time.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
     pub min_valid: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Also ask the MCP server (--mcp-url) whether it accepts the token: one MCP `initialize`
+    /// request.
+    #[arg(long)]
+    pub online: bool,
+
+    /// Print one JSON object (healthy, problems, checks with level, message and fix).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell (or elvish).
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

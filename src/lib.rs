@@ -9,6 +9,7 @@ pub mod edit;
 pub mod error;
 pub mod fault;
 pub mod fsx;
+pub mod mcp;
 pub mod oauth;
 pub mod patch;
 pub mod paths;

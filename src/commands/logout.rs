@@ -70,6 +70,7 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Bat
 
 fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let lock = ctx.lock()?;
+    remove_token_file(ctx)?;
     let shown = ctx.show_path(lock.path());
     let loaded = match lock.load() {
         // `--all` forgets everything, including a store figma-auth can no longer read.
@@ -112,8 +113,24 @@ fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
         );
         return Ok(exit::OK);
     }
-    if had_token {
+    if had_token && !args.write {
         eprintln!("Tokens already copied into MCP client configs stay valid until they expire.");
     }
     Ok(exit::OK)
+}
+
+/// The token file of `--mode file` holds the access token: it goes with the tokens.
+fn remove_token_file(ctx: &Context) -> Result<(), Error> {
+    let path = ctx.store.token_file_path(ctx.profile());
+    match std::fs::remove_file(&path) {
+        Ok(()) => {
+            eprintln!("Removed the token file {}.", ctx.show_path(&path));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Io(
+            format!("cannot remove the token file {}", path.display()),
+            e,
+        )),
+    }
 }

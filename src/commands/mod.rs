@@ -2,6 +2,7 @@
 //! the environment snapshot, the credential store and the timeouts. Commands return an exit code
 //! or an [`Error`]; printing errors is `main`'s job.
 
+pub mod doctor;
 pub mod env;
 pub mod header;
 pub mod login;
@@ -9,6 +10,7 @@ pub mod logout;
 pub mod patching;
 pub mod refresh;
 pub mod setup;
+pub mod shell;
 pub mod status;
 pub mod token;
 pub mod token_file;
@@ -130,6 +132,12 @@ pub fn profile_flags(profile: &str) -> String {
 
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    // Generated from the command line definitions alone: no HOME or store needed.
+    match &cli.command {
+        Command::Completions(a) => return shell::completions(a),
+        Command::Man(a) => return shell::man(a),
+        _ => {}
+    }
     let ctx = Context::from_process(cli.global)?;
     match cli.command {
         Command::Setup(a) => setup::run(&ctx, &a),
@@ -141,6 +149,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schedule(a) => schedule(&ctx, &a),
         Command::Header(a) => header::run(&ctx, &a),
         Command::Env(a) => env::run(&ctx, &a),
+        Command::Doctor(a) => doctor::run(&ctx, &a),
+        Command::Completions(a) => shell::completions(&a),
+        Command::Man(a) => shell::man(&a),
     }
 }
 

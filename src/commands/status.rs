@@ -173,10 +173,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         let name = crate::targets::by_id(&c.client)
             .map(|t| t.display_name())
             .unwrap_or(&c.client);
-        let scope = match &c.project {
-            Some(p) => format!("local: {p}"),
-            None => c.scope.clone(),
-        };
+        let scope = c.scope.clone();
         let mut state = c.state.clone();
         if c.disabled {
             state.push_str(", disabled");
@@ -191,6 +188,9 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
             state,
             ctx.show_path(std::path::Path::new(&c.path))
         ));
+        if let Some(p) = &c.project {
+            out.push_str(&format!("  {:<12} {:<10} {:<22} project {p}\n", "", "", ""));
+        }
         if let Some(d) = &c.detail {
             out.push_str(&format!("  {:<12} {:<10} {:<22} {d}\n", "", "", ""));
         }

@@ -4,6 +4,7 @@
 
 mod json;
 mod scan;
+mod surrogates;
 mod token;
 mod toml;
 
@@ -689,6 +690,12 @@ pub(crate) fn line_col(text: &str, pos: usize) -> (usize, usize) {
         .unwrap_or(pos - line_start)
         + 1;
     (line, column)
+}
+
+/// CRLF when every line feed of the input is preceded by a carriage return.
+pub(crate) fn uses_crlf(body: &str) -> bool {
+    let lf = memchr::memchr_iter(b'\n', body.as_bytes()).count();
+    lf > 0 && body.matches("\r\n").count() == lf
 }
 
 const BOM: &str = "\u{feff}";

@@ -668,3 +668,86 @@ fn toml_switch_removes_an_emptied_headers_table_only() {
         "{out}"
     );
 }
+
+/// Found by the property tests: jsonc-parser accepts a raw control character inside a string,
+/// which JSON.parse (Gemini CLI) and the clients' JSONC parsers refuse.
+#[test]
+fn raw_control_characters_in_strings_are_refused_in_every_json_dialect() {
+    for syntax in [
+        Syntax::StrictJson,
+        Syntax::Jsonc,
+        Syntax::JsoncNoTrailingCommas,
+    ] {
+        for text in ["{\"\0context_servers\": {}}", "{\n  \"a\": \"x\ty\"\n}"] {
+            let e = apply(Some(text), syntax, &claude_spec(), &set(NEW)).unwrap_err();
+            assert_eq!(e.kind(), "syntax", "{syntax:?} {text:?}: {e}");
+        }
+        // Escaped, or in a comment, they are fine.
+        let ok = if syntax == Syntax::StrictJson {
+            "{\"a\": \"x\\ty\\u0000\"}"
+        } else {
+            "{\"a\": \"x\\ty\"} // tab\there\n/* \0 */"
+        };
+        assert!(
+            apply(Some(ok), syntax, &claude_spec(), &set(NEW)).is_ok(),
+            "{syntax:?}"
+        );
+    }
+}
+
+/// Found by the property tests: in a CRLF file whose only line breaks are inside comments, the
+/// CST wrote the new entry with LF.
+#[test]
+fn crlf_is_kept_when_every_line_break_is_in_a_comment() {
+    let text = "/* multi\r\n line */ {/* multi\r\n line */ }";
+    for syntax in [Syntax::Jsonc, Syntax::JsoncNoTrailingCommas] {
+        let out = changed(apply(Some(text), syntax, &claude_spec(), &set(NEW)).unwrap())
+            .materialize(Some(text));
+        assert_eq!(
+            out.matches("\r\n").count(),
+            out.matches('\n').count(),
+            "{out:?}"
+        );
+        assert!(out.starts_with("/* multi\r\n line */ {"), "{out:?}");
+    }
+}
+
+/// Found by the fuzzer: the untouched check compared other headers by their `Debug` text, which
+/// for an object value follows hash order, and refused a correct edit.
+#[test]
+fn the_untouched_check_compares_nested_header_values_as_values() {
+    let spec = claude_spec();
+    let nested: String = (0..12)
+        .map(|i| format!("\"k{i}\": {i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let before = format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"X\": {{{nested}}}}}}}}}}}");
+    for _ in 0..20 {
+        let c = changed(apply(Some(&before), Syntax::StrictJson, &spec, &set(NEW)).unwrap());
+        assert!(c.materialize(Some(&before)).contains(NEW));
+    }
+}
+
+/// Found by the fuzzer: JSON.parse accepts a lone surrogate escape (Claude Code writes one when
+/// a history entry cuts an emoji in half); jsonc-parser does not. The engine masks them.
+#[test]
+fn lone_surrogate_escapes_survive_every_edit() {
+    let spec = claude_helper_spec();
+    let text = "{\n  \"note\": \"half \\ud83d\",\n  \"mcpServers\": {\n    \"other\": {\"url\": \"x\\ude00\", \"pair\": \"\\ud83d\\ude00\"}\n  }\n}\n";
+    for syntax in [
+        Syntax::StrictJson,
+        Syntax::Jsonc,
+        Syntax::JsoncNoTrailingCommas,
+    ] {
+        let out =
+            changed(apply(Some(text), syntax, &spec, &set(NEW)).unwrap()).materialize(Some(text));
+        for kept in ["\"half \\ud83d\"", "\"x\\ude00\"", "\"\\ud83d\\ude00\""] {
+            assert!(out.contains(kept), "{syntax:?}: {out}");
+        }
+        let out2 = changed(apply_auth(Some(&out), syntax, &spec, &helper_auth("h")).unwrap())
+            .materialize(Some(&out));
+        assert!(out2.contains("\"x\\ude00\""), "{out2}");
+        assert_eq!(round_trip(text, syntax).unwrap(), text);
+        assert!(inspect(Some(text), syntax, &spec).is_ok());
+    }
+}

@@ -5,8 +5,8 @@
 use toml_edit::{Document, DocumentMut, InlineTable, Item, Key, Table, TableLike, Value};
 
 use super::{
-    display_path, is_reference, line_col, split_bom, Change, ChangeKind, EditError, EditOutcome,
-    EntrySpec, EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
+    display_path, is_reference, line_col, split_bom, uses_crlf, Change, ChangeKind, EditError,
+    EditOutcome, EntrySpec, EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
 };
 
 fn parse(body: &str) -> Result<Document<String>, EditError> {
@@ -252,12 +252,6 @@ fn state(f: &Found, spec: &EntrySpec) -> EntryState {
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
     }
-}
-
-/// CRLF when every line feed of the input is preceded by a carriage return.
-fn uses_crlf(body: &str) -> bool {
-    let lf = memchr::memchr_iter(b'\n', body.as_bytes()).count();
-    lf > 0 && body.matches("\r\n").count() == lf
 }
 
 /// Prints the document with the input's BOM, newline kind and (lack of) final newline.

@@ -916,3 +916,23 @@ fn json5_like(text: &str) -> serde_json::Value {
     }
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
+
+#[test]
+fn logout_removes_the_token_file_of_file_mode() {
+    let (env, project) = logged_in();
+    assert_eq!(
+        run_in(
+            &env,
+            &project,
+            &["setup", "--target", "opencode", "--mode", "file", "--write"]
+        )
+        .code,
+        0
+    );
+    let token_file = env.path("config/figma-auth/tokens/default.token");
+    assert!(token_file.exists());
+    let out = run_in(&env, &project, &["logout"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!token_file.exists(), "{out:?}");
+    assert!(out.stderr.contains("Removed the token file"), "{out:?}");
+}

@@ -85,7 +85,9 @@ impl TestEnv {
     /// The binary with a hermetic environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
+        // Never the repository: project-scope lookups start from the working directory.
         c.args(args)
+            .current_dir(self.path("home"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
@@ -122,6 +124,23 @@ impl TestEnv {
         out
     }
 
+    /// [`TestEnv::run`] with `cwd` as the working directory.
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
+        let out = self
+            .command(args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run figma-auth");
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_leak(&out, prints_token(args));
+        out
+    }
+
     /// No secret the server issued or saw, nor the PAT, appears in the output. With
     /// `token_on_stdout`, stdout may hold one access token, once, on one line.
     pub fn assert_no_leak(&self, out: &Out, token_on_stdout: bool) {
@@ -133,7 +152,7 @@ impl TestEnv {
                 "secret {s} on stderr: {out:?}"
             );
             let n = out.stdout.matches(s.as_str()).count();
-            let allowed = token_on_stdout && out.code == 0 && s.starts_with("mock_at_");
+            let allowed = token_on_stdout && out.code == 0 && self.server.is_access_token(s);
             assert!(
                 n == 0 || (allowed && n == 1),
                 "secret {s} on stdout: {out:?}"
@@ -272,8 +291,21 @@ impl TestEnv {
 
 /// The commands that print the access token on stdout on purpose.
 pub fn prints_token(args: &[&str]) -> bool {
-    args.iter()
-        .any(|a| matches!(*a, "token" | "header" | "env"))
+    // The subcommand: the first word that is not an option or an option's value.
+    let mut words = args.iter();
+    let mut command = None;
+    while let Some(a) = words.next() {
+        if matches!(*a, "--profile" | "--auth-server" | "--mcp-url") {
+            words.next();
+        } else if !a.starts_with('-') {
+            command = Some(*a);
+            break;
+        }
+    }
+    matches!(command, Some("token" | "header" | "env"))
+        && !args
+            .iter()
+            .any(|a| matches!(*a, "--help" | "-h" | "--version" | "-V"))
 }
 
 /// A running `figma-auth` process.
