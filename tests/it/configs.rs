@@ -936,3 +936,24 @@ fn logout_removes_the_token_file_of_file_mode() {
     assert!(!token_file.exists(), "{out:?}");
     assert!(out.stderr.contains("Removed the token file"), "{out:?}");
 }
+
+/// security.md case 14: an empty JSON config (what a crash mid-write leaves) is refused with
+/// its path and position, never filled in; a missing one is created.
+#[test]
+fn an_empty_json_config_is_refused_not_filled_in() {
+    let (env, project) = logged_in();
+    let cfg = env.path("home/.claude.json");
+    write(&cfg, "  \n");
+    let out = run_in(&env, &project, &["setup", "--target", "claude", "--write"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains(".claude.json: line 1, column 1: the file is empty"),
+        "{out:?}"
+    );
+    assert_eq!(fs::read_to_string(&cfg).unwrap(), "  \n");
+    fs::remove_file(&cfg).unwrap();
+    let out = run_in(&env, &project, &["setup", "--target", "claude", "--write"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+}
