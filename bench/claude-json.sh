@@ -72,6 +72,8 @@ run() {
 }
 
 run cp cp "$WORK/master.json" "$WORK/copy.json"
+# The durable floor: a copy that is on disk when it returns (figma-auth fsyncs before renaming).
+run cp+fsync sh -c "cp '$WORK/master.json' '$WORK/copy.json' && sync '$WORK/copy.json'"
 run jq bash -c "jq '.mcpServers.figma.headers.Authorization = \"Bearer $NEW\"' '$HOME/.claude.json' > '$WORK/jq.json' && mv '$WORK/jq.json' '$HOME/.claude.json'"
 run figma-auth "$BIN" refresh --write --target claude
 
@@ -79,7 +81,7 @@ grep -q "Bearer $NEW" "$HOME/.claude.json" || { echo "figma-auth did not write t
 
 printf '\nfile: %s MB (%d bytes), %d runs each, median wall time\n\n' "$SIZE_MB" "$SIZE" "$RUNS"
 printf '| command | median ms | x cp | peak RSS MB | RSS / file size |\n|---|---:|---:|---:|---:|\n'
-for label in cp figma-auth jq; do
+for label in cp cp+fsync figma-auth jq; do
   awk -v l="$label" -v ms="${MS[$label]}" -v cp="${MS[cp]}" -v rss="${RSS[$label]}" -v size="$SIZE" \
     'BEGIN { printf "| %s | %.1f | %.2f | %.1f | %.2f |\n", l, ms, ms/cp, rss/1024, rss*1024/size }'
 done

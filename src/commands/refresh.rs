@@ -257,13 +257,18 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
 /// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
 /// written with `--write`. Files already current are not touched (no write, no mtime change).
 fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
-    let recorded = ctx
-        .store
-        .load(ctx.profile())?
-        .map(|d| d.configs)
-        .unwrap_or_default();
-    let jobs = patching::update_jobs(ctx, &args.configs.targets, &recorded)?;
-    let change = HeaderChange::Set(SecretHeader::bearer(&fresh.token.access_token));
+    // Writes happen under the store lock, with the token the store holds now: a concurrent
+    // refresh (cron and a manual run) may have rotated it since `ensure_fresh` returned, and
+    // writing ours afterwards would leave the configs a token behind the store.
+    let _lock = if args.write { Some(ctx.lock()?) } else { None };
+    let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
+    let token = data
+        .token
+        .as_ref()
+        .map(|t| &t.access_token)
+        .unwrap_or(&fresh.token.access_token);
+    let jobs = patching::update_jobs(ctx, &args.configs.targets, &data.configs)?;
+    let change = HeaderChange::Set(SecretHeader::bearer(token));
     let server = patching::server(ctx, &args.configs.server_name, false);
     let opts = patching::options(ctx, args.configs.show_secrets);
     let batch = patching::run_batch(

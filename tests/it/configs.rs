@@ -957,3 +957,88 @@ fn an_empty_json_config_is_refused_not_filled_in() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
 }
+
+/// Issue 5, concurrency: N processes run `refresh --write --force` against the rotating mock
+/// while a writer imitating Claude Code rewrites `~/.claude.json` under its lock. Every process
+/// ends 0 (or 5, busy, with a clear message), no update of either side is lost, the config ends
+/// with the token the store holds, and the store is valid.
+#[test]
+fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
+    let (mut env, project) = logged_in();
+    env.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("60s"));
+    let cfg = env.path("home/.claude.json");
+    write(
+        &cfg,
+        claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let cfg = cfg.clone();
+        let lock = env.path("home/.claude.json.lock");
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut done = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) || done < 10 {
+                if fs::create_dir(&lock).is_err() {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                }
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
+                let n = v["numStartups"].as_u64().unwrap();
+                v["numStartups"] = (n + 1).into();
+                let tmp = cfg.with_extension("writer-tmp");
+                fs::write(&tmp, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+                fs::rename(&tmp, &cfg).unwrap();
+                fs::remove_dir(&lock).unwrap();
+                done += 1;
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            done
+        })
+    };
+    for _round in 0..2 {
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                env.command(&["refresh", "--write", "--force", "--target", "claude"])
+                    .current_dir(&project)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let o = child.wait_with_output().unwrap();
+            let out = Out {
+                code: o.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            };
+            env.assert_no_leak(&out, false);
+            assert!(
+                out.code == 0 || (out.code == 5 && out.stderr.contains("again")),
+                "{out:?}"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let writes = writer.join().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
+    assert_eq!(
+        v["numStartups"].as_u64().unwrap(),
+        writes,
+        "a writer update was lost"
+    );
+    assert_eq!(
+        v["mcpServers"]["figma"]["headers"]["Authorization"],
+        bearer(&env),
+        "the config holds the token the store holds"
+    );
+    assert!(env.server.access_token_works(&env.stored_access_token()));
+    assert!(env
+        .server
+        .refresh_token_is_current(&env.stored_refresh_token()));
+    assert_eq!(env.server.revoked_grants(), 0);
+}
