@@ -127,7 +127,7 @@ pub fn mask(value: &str) -> String {
 mod tests {
     use super::*;
 
-    const CANARY: &str = "figu_CANARY_SECRET_VALUE_1234567890";
+    const CANARY: &str = "figu_CANARY_SECRET_1234567890";
 
     #[test]
     fn debug_never_shows_the_value() {

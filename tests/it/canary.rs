@@ -16,12 +16,12 @@ use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub const CANARY_AT: &str = "figu_CANARY_ACCESS_8f3a1c9e2b7d4f60";
+pub const CANARY_AT: &str = "figu_CANARY_ACCESS_8f3a1c9e2b";
 pub const CANARY_RT: &str = "figr_CANARY_REFRESH_5d2e8a7c1f9b3e40";
 pub const CANARY_CS: &str = "CANARY_CLIENT_SECRET_7a4c2e9f1b8d6e30";
 pub const CANARY_PAT: &str = "figd_CANARY_PAT_3b9e7c1a5f2d8e60";
 /// An old access token left in a client config.
-pub const CANARY_OLD: &str = "figu_CANARY_OLD_TOKEN_1e6b9d3a7c2f5e80";
+pub const CANARY_OLD: &str = "figu_CANARY_OLD_1e6b9d3a7c2f";
 /// A stand-in for a program figma-auth may run (crontab, systemctl, launchctl, git): records
 /// its argv and environment beside the temp HOME, then fails like a missing crontab.
 const FAKE_CHILD: &str = r#"#!/bin/sh

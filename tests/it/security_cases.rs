@@ -1405,7 +1405,7 @@ fn case_24_denied_consent_fails_cleanly_and_closes_the_listener() {
 #[test]
 fn case_28_diffs_and_dry_runs_show_tokens_masked() {
     let (env, project) = logged_in();
-    const CANARY: &str = "figu_CANARY_ACCESS_TOKEN_0123456789";
+    const CANARY: &str = "figu_CANARY_ACCESS_0123456789";
     let mut v = env.store("default").unwrap();
     v["token"]["access_token"] = CANARY.into();
     v["token"]["expires_at"] = "2100-01-01T00:00:00Z".into();

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-pub const PAT: &str = "figd_TEST_PAT_CANARY_0123456789abcdef";
+pub const PAT: &str = "figd_TEST_PAT_CANARY_0123456789";
 pub const BIN: &str = env!("CARGO_BIN_EXE_figma-auth");
 /// Generous: the machine running the tests may be loaded.
 pub const WAIT: Duration = Duration::from_secs(90);
