@@ -9,21 +9,9 @@ use std::time::Duration;
 
 const OLD: &str = "figu_FIXTURE_OLD_TOKEN";
 
-/// Runs the binary with `cwd` as the working directory (never the repository).
+/// Runs the binary with `cwd` as the working directory, checking that no secret leaked.
 fn run_in(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    let out = env
-        .command(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run figma-auth");
-    let out = Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    env.assert_no_leak(&out, false);
-    out
+    env.run_in(cwd, args)
 }
 
 /// A logged-in environment with a project directory (a git repository) as the cwd.
