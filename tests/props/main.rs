@@ -7,6 +7,8 @@
 //! `PROPTEST_CASES=5000 cargo test --release --test props`.
 
 mod check;
+#[path = "../../fuzz/fuzz_targets/common.rs"]
+mod common;
 mod json_gen;
 mod toml_gen;
 
@@ -327,4 +329,34 @@ fn the_oracles_reject_what_clients_reject() {
     assert!(parse_client(Syntax::Jsonc, "", false).is_err());
     assert!(parse_client(Syntax::Jsonc, "// c", true).is_ok());
     assert!(parse_client(Syntax::Toml, "a = 1\na = 2\n", false).is_err());
+}
+
+/// Every input the fuzzers ever failed on (`fuzz/regressions/<target>/`), replayed through the
+/// fuzz body: each must now pass every invariant.
+#[test]
+fn fuzz_regressions_replay() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut n = 0;
+    for (target, ids) in [
+        ("fuzz_json_strict", &["claude", "cursor", "windsurf"][..]),
+        ("fuzz_jsonc", &["opencode", "vscode", "zed"][..]),
+        ("fuzz_jsonc_no_trailing", &["gemini"][..]),
+        ("fuzz_toml", &["codex"][..]),
+    ] {
+        let files = common::files(ids);
+        let Ok(dir) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in dir {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let r = std::panic::catch_unwind(|| common::run(&bytes, &files));
+            assert!(r.is_ok(), "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "regressions found: {n}");
 }
