@@ -31,8 +31,24 @@ NEW=figu_BENCH_FRESH_TOKEN_1111
 "$GEN" "$WORK/master.json" "$SIZE_MB" "$OLD" 2>/dev/null
 SIZE=$(stat -c %s "$WORK/master.json")
 
-# A stored login whose access token is fresh, so `refresh` makes no network request.
-"$BIN" debug-seed-store --access-token-stdin --expires-in 86400 <<<"$NEW" >/dev/null
+# A stored login whose access token is valid for a day, so `refresh` makes no network request.
+mkdir -p "$XDG_CONFIG_HOME/figma-auth/credentials"
+chmod 700 "$XDG_CONFIG_HOME/figma-auth" "$XDG_CONFIG_HOME/figma-auth/credentials"
+(umask 077; cat >"$XDG_CONFIG_HOME/figma-auth/credentials/default.json" <<JSON
+{
+  "version": 1,
+  "token": {
+    "access_token": "$NEW",
+    "token_type": "Bearer",
+    "expires_at": "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)",
+    "obtained_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+    "auth_server": "https://api.figma.com",
+    "token_endpoint": "https://api.figma.com/v1/oauth/token",
+    "client_id": "bench"
+  }
+}
+JSON
+)
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -56,6 +72,8 @@ run() {
 }
 
 run cp cp "$WORK/master.json" "$WORK/copy.json"
+# The durable floor: a copy that is on disk when it returns (figma-auth fsyncs before renaming).
+run cp+fsync sh -c "cp '$WORK/master.json' '$WORK/copy.json' && sync '$WORK/copy.json'"
 run jq bash -c "jq '.mcpServers.figma.headers.Authorization = \"Bearer $NEW\"' '$HOME/.claude.json' > '$WORK/jq.json' && mv '$WORK/jq.json' '$HOME/.claude.json'"
 run figma-auth "$BIN" refresh --write --target claude
 
@@ -63,7 +81,7 @@ grep -q "Bearer $NEW" "$HOME/.claude.json" || { echo "figma-auth did not write t
 
 printf '\nfile: %s MB (%d bytes), %d runs each, median wall time\n\n' "$SIZE_MB" "$SIZE" "$RUNS"
 printf '| command | median ms | x cp | peak RSS MB | RSS / file size |\n|---|---:|---:|---:|---:|\n'
-for label in cp figma-auth jq; do
+for label in cp cp+fsync figma-auth jq; do
   awk -v l="$label" -v ms="${MS[$label]}" -v cp="${MS[cp]}" -v rss="${RSS[$label]}" -v size="$SIZE" \
     'BEGIN { printf "| %s | %.1f | %.2f | %.1f | %.2f |\n", l, ms, ms/cp, rss/1024, rss*1024/size }'
 done

@@ -13,12 +13,15 @@ Log in to Figma's remote MCP server (https://mcp.figma.com/mcp) with OAuth 2.1 a
 access token for MCP clients that Figma has not approved (opencode, ...).
 
 Everyday use:
-  figma-auth login       open the browser, log in, store the tokens
-  figma-auth status      show whether you are logged in and when the token expires
-  figma-auth token       print the access token (refreshing it first when needed)
+  figma-auth setup --target opencode    log in (browser), then add the figma server to opencode
+  figma-auth schedule install --write   refresh the token and the configs every 30 minutes
+  figma-auth status                     login state, token expiry, every client config's state
+  figma-auth doctor                     find what is wrong, with the command that fixes it
+
+Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth holds the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store).";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -52,16 +55,56 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Log in if needed, then add or refresh the figma server in your MCP clients' configs
+    /// (a diff is shown first; nothing is written without your confirmation or --write).
+    Setup(SetupArgs),
     /// Log in with the browser (OAuth authorization code + PKCE) and store the tokens.
     Login(LoginArgs),
     /// Show whether you are logged in, when the access token expires, and what to do next.
     Status(StatusArgs),
-    /// Refresh the access token when it expires soon (or always with --force).
+    /// Refresh the access token when it expires soon (or always with --force), then bring every
+    /// client config that holds the figma server up to date (preview; apply with --write).
     Refresh(RefreshArgs),
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
-    /// Forget the stored tokens (with --all also the client registration).
+    /// Run `refresh --write` periodically (systemd user timer, LaunchAgent or crontab).
+    Schedule(crate::schedule::ScheduleArgs),
+    /// Forget the stored tokens (with --all also the client registration); with --write also
+    /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
+    /// Print the Authorization header for MCP clients that run a helper command.
+    ///
+    /// Prints `Authorization: Bearer …`, or with --json `{"Authorization":"Bearer …"}` (Claude
+    /// Code's headersHelper, Codex's http_headers_helper). Refreshes first when the token
+    /// expires within --min-valid; a fresh token is served from the store without network or
+    /// lock in a few milliseconds. Never prompts or opens a browser. Prints a secret on purpose.
+    /// Failures are one line on stderr: exit 3 log in again, 4 temporary, 5 busy.
+    Header(HeaderArgs),
+    /// Print a line that exports the access token, for shell start-up files.
+    ///
+    /// `eval "$(figma-auth env)"` sets FIGMA_TOKEN (see --var, --shell) for clients whose config
+    /// reads the token from the environment. Refreshes first when the token expires soon, like
+    /// `token`. Prints a secret on purpose; the variable keeps the token of the moment the shell
+    /// started.
+    Env(EnvArgs),
+    /// Check the login, the store, every MCP client config and (--online) the MCP server.
+    ///
+    /// Each problem comes with the command that fixes it. Reads only: writes and refreshes
+    /// nothing. Exit 0 when no problem is found (warnings allowed), 1 when a problem is found,
+    /// 4 with --online when nothing is wrong locally but the server could not be checked right
+    /// now (network, 429, 5xx).
+    Doctor(DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    ///
+    /// For example `figma-auth completions bash >
+    /// ~/.local/share/bash-completion/completions/figma-auth`, or
+    /// `figma-auth completions fish > ~/.config/fish/completions/figma-auth.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    ///
+    /// `figma-auth man | man -l -` shows it; `figma-auth man > figma-auth.1` installs it. With
+    /// a command name, that command's page (`figma-auth man doctor`).
+    Man(ManArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -114,6 +157,120 @@ pub struct RefreshArgs {
     /// Refresh only when the access token expires within this time.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::time::parse_duration)]
     pub min_valid: Duration,
+
+    /// Write the updated client configs (without it, only a diff is shown). Never prompts:
+    /// made for cron, systemd timers and launchd.
+    #[arg(long)]
+    pub write: bool,
+
+    #[command(flatten)]
+    pub configs: TargetArgs,
+
+    /// Allow writing a token into a project file that git tracks.
+    #[arg(long)]
+    pub allow_tracked: bool,
+
+    /// Print one JSON object (the token's state and, per file, what was or would be changed)
+    /// instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Append one line about this run (time, profile, exit code, summary; never a secret) to
+    /// the run log in figma-auth's state directory (`schedule status` reads it).
+    #[arg(long)]
+    pub log: bool,
+}
+
+/// Which client configs to touch, and how changes are shown.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
+    /// or `all` (every detected client). Repeatable, or comma-separated.
+    /// [default: every client that has config files]
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+
+    /// Name of the server entry in the client configs.
+    #[arg(long, value_name = "NAME", default_value = "figma")]
+    pub server_name: String,
+
+    /// Show tokens in clear in diffs (they are masked by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// Where `setup` adds the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScopeArg {
+    /// The client's user-wide config (all projects).
+    User,
+    /// A config file in the project (the git root, else the current directory); often shared
+    /// through git, so prefer an indirection mode there.
+    Project,
+    /// Claude Code only: this project, private to you (`~/.claude.json` projects entry).
+    Local,
+}
+
+impl ScopeArg {
+    pub fn scope(self) -> crate::targets::Scope {
+        match self {
+            ScopeArg::User => crate::targets::Scope::User,
+            ScopeArg::Project => crate::targets::Scope::Project,
+            ScopeArg::Local => crate::targets::Scope::Local,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub configs: TargetArgs,
+
+    /// Where to add the server when no config of the client holds it yet.
+    #[arg(long, value_enum, default_value = "user")]
+    pub scope: ScopeArg,
+
+    /// Apply the changes without asking.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+
+    /// Only show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
+    /// desktop server on 127.0.0.1:3845).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Allow writing a token into a project file that git tracks.
+    #[arg(long)]
+    pub allow_tracked: bool,
+
+    /// How the token reaches the client: inline (the token in the config; refreshed by
+    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
+    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    #[arg(long, value_name = "MODE", value_parser = crate::targets::Mode::parse)]
+    pub mode: Option<crate::targets::Mode>,
+
+    /// The environment variable of `--mode env`.
+    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR)]
+    pub env_var: String,
+
+    /// Run the browser login even when valid credentials are stored.
+    #[arg(long)]
+    pub relogin: bool,
+
+    /// Print one JSON object (per file, what was or would be changed) instead of text; never
+    /// asks (apply with --write).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Options of the login that runs when no valid credentials are stored.
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,6 +285,14 @@ pub struct LogoutArgs {
     /// Also forget the OAuth client registration (the next login registers anew).
     #[arg(long)]
     pub all: bool,
+
+    /// Also remove the Authorization header figma-auth wrote into client configs (without it,
+    /// the removal is only previewed).
+    #[arg(long)]
+    pub write: bool,
+
+    #[command(flatten)]
+    pub configs: TargetArgs,
 }
 
 fn parse_profile(s: &str) -> Result<String, String> {
@@ -144,6 +309,84 @@ fn parse_callback_path(s: &str) -> Result<String, String> {
         );
     }
     Ok(s.to_string())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HeaderArgs {
+    /// Print a JSON object of headers (what Claude Code's `headersHelper` expects) instead of
+    /// an `Authorization: Bearer …` line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Refresh first when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+/// The shell syntax `env` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvShell {
+    /// POSIX shells: `export NAME='…'` (bash, zsh, dash, ksh).
+    #[value(alias = "bash", alias = "zsh")]
+    Sh,
+    /// fish: `set -gx NAME '…'`.
+    Fish,
+    /// PowerShell: `$env:NAME = '…'`.
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EnvArgs {
+    /// Shell syntax of the printed line.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: EnvShell,
+
+    /// Name of the environment variable.
+    #[arg(long, value_name = "NAME", default_value = "FIGMA_TOKEN", value_parser = parse_var_name)]
+    pub var: String,
+
+    /// Refresh first when the access token expires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub min_valid: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Also ask the MCP server (--mcp-url) whether it accepts the token: one MCP `initialize`
+    /// request.
+    #[arg(long)]
+    pub online: bool,
+
+    /// Print one JSON object (healthy, problems, checks with level, message and fix).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell (or elvish).
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+fn parse_var_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && s.len() <= 128 {
+        Ok(s.to_string())
+    } else {
+        Err("use letters, digits and '_', not starting with a digit (e.g. FIGMA_TOKEN)".to_string())
+    }
 }
 
 #[cfg(test)]

@@ -6,13 +6,38 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diff::Color;
-use crate::edit::{EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
+use crate::edit::{Auth, EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
 use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
 use crate::paths::Env;
 use crate::targets::{self, ConfigFile, Scope, Server, Target};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
+
+/// What a file must end up holding for our entry.
+#[derive(Debug, Clone, Copy)]
+pub enum Want<'a> {
+    /// Refresh or remove the Authorization header; an entry that gets its credentials another
+    /// way is left alone ([`Plan::Indirect`]).
+    Header(&'a HeaderChange),
+    /// Exactly this credentials mechanism (setup with `--mode`): switches the entry to it.
+    Auth(&'a Auth),
+}
+
+impl Want<'_> {
+    fn removing(&self) -> bool {
+        matches!(self, Want::Header(HeaderChange::Remove))
+    }
+
+    /// The token this puts into a file, if any (masked in previews; refused for tracked files).
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Want::Header(HeaderChange::Set(h)) => h.bearer_token(),
+            Want::Header(HeaderChange::Remove) => None,
+            Want::Auth(a) => a.token(),
+        }
+    }
+}
 
 /// The clients named on the command line (`--target`, repeatable; `all` = every detected
 /// client), or every detected client when none is named.
@@ -101,9 +126,9 @@ pub enum EntryStatus {
     Stale,
     /// An entry with our name points at another URL (e.g. Figma's desktop server).
     OtherUrl(Option<String>),
-    /// The entry takes its credentials from elsewhere (these keys: `headersHelper`,
-    /// `bearer_token_env_var`, …); no static header is needed.
-    Indirect(Vec<String>),
+    /// The entry takes its credentials from elsewhere (described: `headersHelper`,
+    /// a `Bearer {env:…}` reference, …); no static header is needed.
+    Indirect(String),
     /// The file cannot be read or parsed; the message names the line and column.
     Unreadable(String),
 }
@@ -121,21 +146,27 @@ impl EntryStatus {
     }
 }
 
+/// Reads one file (no lock) and says what it holds for our server; the error names the file,
+/// line and column.
+pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
+    let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
+    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+    file.inspect(text, server)
+        .map_err(|e| format!("{}: {e}", file.path.display()))
+}
+
 /// Reads and judges one file (no lock, no write).
 pub fn status_of(file: &ConfigFile, server: &Server, want: Option<&SecretHeader>) -> EntryStatus {
-    let snap = match crate::fsx::read_snapshot(&file.path) {
-        Ok(s) => s,
-        Err(e) => return EntryStatus::Unreadable(e.to_string()),
-    };
-    let text = match patch::snapshot_text(&snap, &file.path) {
-        Ok(t) => t,
-        Err(e) => return EntryStatus::Unreadable(e.to_string()),
-    };
-    match file.inspect(text, server) {
-        Err(e) => EntryStatus::Unreadable(format!("{}: {e}", file.path.display())),
+    judge(inspect_file(file, server), want)
+}
+
+/// Judges an inspection against the header we want the file to hold.
+pub fn judge(inspection: Result<Inspection, String>, want: Option<&SecretHeader>) -> EntryStatus {
+    match inspection {
+        Err(e) => EntryStatus::Unreadable(e),
         Ok(Inspection::Missing) => EntryStatus::NoEntry,
         Ok(Inspection::Conflict(e)) => EntryStatus::OtherUrl(e.url),
-        Ok(Inspection::Found(e)) if !e.other_auth.is_empty() => EntryStatus::Indirect(e.other_auth),
+        Ok(Inspection::Found(e)) if e.is_indirect() => EntryStatus::Indirect(indirect_source(&e)),
         Ok(Inspection::Found(e)) => {
             let current = match (want, &e.authorization) {
                 (Some(w), Some(have)) => have.expose() == w.expose(),
@@ -159,32 +190,50 @@ pub enum Plan {
     Current,
     /// An entry with our name points elsewhere and `--force` was not given.
     Conflict(Option<String>),
-    /// The entry takes its credentials from elsewhere (these keys); left alone.
-    Indirect(Vec<String>),
+    /// The entry takes its credentials from elsewhere (described); left alone.
+    Indirect(String),
     /// The file must change.
     Change { outcome: Outcome, notes: Vec<Note> },
 }
 
-/// The pure decision for one file's text: inspect, then edit when the entry is ours (or must be
-/// created, with `create`).
+/// The pure decision for one file's text: edit when the entry is ours, or create it when
+/// `create` (setup's chosen file). Without `create`, a file without our entry is left alone.
 pub fn plan_text(
     file: &ConfigFile,
     text: Option<&str>,
     server: &Server,
-    change: &HeaderChange,
+    want: Want,
     create: bool,
 ) -> Result<Plan, EditError> {
-    match file.inspect(text, server)? {
-        Inspection::Missing if !create || matches!(change, HeaderChange::Remove) => {
-            return Ok(Plan::NoEntry)
-        }
-        Inspection::Conflict(e) if !server.force => return Ok(Plan::Conflict(e.url)),
-        _ => {}
+    let removing = want.removing();
+    let update_only = !create || removing;
+    if update_only && !text.is_some_and(|t| may_hold_entry(file, t, server)) {
+        return Ok(Plan::NoEntry);
     }
-    Ok(match file.apply(text, server, change)? {
+    if let Some(t) = text {
+        if file.syntax.is_json() && t.trim_start_matches('\u{feff}').trim().is_empty() {
+            // An existing empty file is not JSON: Claude Code (for one) leaves it so when it
+            // crashes mid-write, and offers its own backup. Never build on it silently.
+            return Err(EditError::Syntax {
+                line: 1,
+                column: 1,
+                message: "the file is empty, which is not valid JSON (a client that crashed \
+                          while writing it can leave it so); restore it from the client's backup, \
+                          or delete it to let figma-auth create it"
+                    .into(),
+            });
+        }
+    }
+    let outcome = match want {
+        Want::Header(change) => file.apply(text, server, change)?,
+        Want::Auth(auth) => file.apply_auth(text, server, auth)?,
+    };
+    Ok(match outcome {
+        EditOutcome::Unchanged if removing => Plan::NoEntry,
         EditOutcome::Unchanged => Plan::Current,
         EditOutcome::Conflict(e) => Plan::Conflict(e.url),
-        EditOutcome::Indirect(e) => Plan::Indirect(e.other_auth),
+        EditOutcome::Indirect(e) => Plan::Indirect(indirect_source(&e)),
+        EditOutcome::Changed(c) if update_only && c.notes.iter().any(creates) => Plan::NoEntry,
         EditOutcome::Changed(c) => {
             let outcome = match c.splice() {
                 Some(s) => Outcome::Splice {
@@ -199,6 +248,41 @@ pub fn plan_text(
             }
         }
     })
+}
+
+/// Where an entry left alone takes its credentials from, for messages (never a secret: a key
+/// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
+fn indirect_source(e: &crate::edit::EntryState) -> String {
+    if !e.other_auth.is_empty() {
+        format!("`{}`", e.other_auth.join("`, `"))
+    } else {
+        match e.authorization_reference() {
+            Some(r) => format!("the reference `{r}`"),
+            None => "another mechanism".to_string(),
+        }
+    }
+}
+
+fn creates(note: &Note) -> bool {
+    matches!(
+        note,
+        Note::CreatedDocument | Note::CreatedContainer(_) | Note::CreatedEntry(_)
+    )
+}
+
+/// A cheap pre-filter (a substring search, gigabytes per second): can `text` hold our entry at
+/// all? It must mention the server name or URL, and for Claude's local scope the project key.
+/// Saves parsing a large `~/.claude.json` that has no entry for us.
+fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
+    let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    if let targets::Shape::Claude { project: Some(key) } = &file.shape {
+        let quoted = serde_json::to_string(key).unwrap_or_default();
+        if !has(&quoted) {
+            return false;
+        }
+    }
+    let url = server.url.trim_end_matches('/');
+    has(&server.name) || (!url.is_empty() && has(url))
 }
 
 /// A file's planned change with its preview.
@@ -225,19 +309,18 @@ pub fn preview(
     env: &Env,
     file: &ConfigFile,
     server: &Server,
-    change: &HeaderChange,
+    want: Want,
     create: bool,
     opts: &Options,
 ) -> Preview {
     let run = || -> Result<(Plan, String), String> {
         let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
         let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
-        let plan = plan_text(file, text, server, change, create)
+        let plan = plan_text(file, text, server, want, create)
             .map_err(|e| format!("{}: {e}", file.path.display()))?;
         let diff = match &plan {
             Plan::Change { outcome, .. } => {
-                let secrets = secrets_for(change);
-                let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                let secret_refs: Vec<&str> = want.token().into_iter().collect();
                 patch::preview(
                     &env.display(&file.path),
                     text,
@@ -265,44 +348,49 @@ pub fn preview(
     }
 }
 
-fn secrets_for(change: &HeaderChange) -> Vec<String> {
-    match change {
-        HeaderChange::Set(h) => h.bearer_token().map(str::to_string).into_iter().collect(),
-        HeaderChange::Remove => Vec::new(),
-    }
-}
-
 /// The result of writing one file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum WriteResult {
     NoEntry,
     Current,
     Conflict(Option<String>),
-    Indirect(Vec<String>),
+    Indirect(String),
     Written {
         notes: Vec<Note>,
         backup: Option<PathBuf>,
     },
 }
 
-/// Re-reads `file` under its client's lock, re-plans, and writes it when it must change.
+/// One file to write in a [`write`] group, with whether our entry may be created there.
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    pub file: &'a ConfigFile,
+    pub create: bool,
+    pub want: Want<'a>,
+}
+
+/// Re-reads a file under its client's lock, re-plans every entry of `group` (several shapes of
+/// the same file, e.g. Claude's user and local scopes in `~/.claude.json`: one read, one lock,
+/// one write), and writes it when something must change. One result per member of `group`.
 pub fn write(
     env: &Env,
-    file: &ConfigFile,
+    group: &[Member],
     server: &Server,
-    change: &HeaderChange,
-    create: bool,
     opts: &Options,
-) -> Result<WriteResult, PatchError> {
-    let decided = std::cell::RefCell::new(None::<Plan>);
+) -> Result<Vec<WriteResult>, PatchError> {
+    let Some(first) = group.first() else {
+        return Ok(Vec::new());
+    };
+    let path = &first.file.path;
+    let decided = std::cell::RefCell::new(Vec::<Plan>::new());
     let apply_opts = ApplyOptions {
-        lock: client_lock(env, file),
+        lock: client_lock(env, first.file),
         new_file_mode: NEW_FILE_MODE,
         backup_dir: Some(opts.backup_dir.clone()),
         lock_wait: opts.lock_wait,
     };
-    if let Some(parent) = file.path.parent() {
-        if !parent.exists() && create {
+    if let Some(parent) = path.parent() {
+        if !parent.exists() && group.iter().any(|m| m.create) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 PatchError::Fs(crate::fsx::FsError::io(
                     "cannot create the directory",
@@ -312,28 +400,63 @@ pub fn write(
             })?;
         }
     }
-    let applied = patch::apply(&file.path, &apply_opts, |text| {
-        let plan = plan_text(file, text, server, change, create).map_err(|e| PatchError::Edit {
-            path: file.path.clone(),
-            message: e.to_string(),
-        })?;
-        let outcome = match &plan {
-            Plan::Change { outcome, .. } => outcome.clone(),
-            _ => Outcome::Unchanged,
-        };
-        *decided.borrow_mut() = Some(plan);
-        Ok(outcome)
-    })?;
-    let plan = decided.into_inner().unwrap_or(Plan::Current);
-    Ok(match (applied, plan) {
-        (Applied::Written { backup }, Plan::Change { notes, .. }) => {
-            WriteResult::Written { notes, backup }
+    let applied = patch::apply(path, &apply_opts, |text| {
+        let mut plans = Vec::with_capacity(group.len());
+        // The text after the changes planned so far; materialised only when a second member
+        // changes the file too (a refresh of a 50 MB file stays one splice of the original).
+        let mut current: Option<String> = None;
+        let mut combined = Outcome::Unchanged;
+        for m in group {
+            let plan_on = |t: Option<&str>| {
+                plan_text(m.file, t, server, m.want, m.create).map_err(|e| PatchError::Edit {
+                    path: m.file.path.clone(),
+                    message: e.to_string(),
+                })
+            };
+            let mut plan = plan_on(current.as_deref().or(text))?;
+            if let Plan::Change { outcome, .. } = &plan {
+                if !matches!(combined, Outcome::Unchanged) {
+                    if current.is_none() {
+                        // A second change: apply the first, then plan this one on the result.
+                        current = combined.materialize(text.unwrap_or(""));
+                        plan = plan_on(current.as_deref())?;
+                    }
+                    if let Plan::Change { outcome, .. } = &plan {
+                        let base = current.clone().unwrap_or_default();
+                        let next = outcome.materialize(&base).unwrap_or(base);
+                        current = Some(next.clone());
+                        combined = Outcome::Rewrite(next);
+                    }
+                } else {
+                    combined = outcome.clone();
+                }
+            }
+            plans.push(plan);
         }
-        (_, Plan::NoEntry) => WriteResult::NoEntry,
-        (_, Plan::Conflict(u)) => WriteResult::Conflict(u),
-        (_, Plan::Indirect(k)) => WriteResult::Indirect(k),
-        _ => WriteResult::Current,
-    })
+        *decided.borrow_mut() = plans;
+        Ok(combined)
+    })?;
+    let written_backup = match applied {
+        Applied::Written { backup } => Some(backup),
+        Applied::AlreadyCurrent => None,
+    };
+    Ok(decided
+        .into_inner()
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::Change { notes, .. } => match &written_backup {
+                Some(backup) => WriteResult::Written {
+                    notes,
+                    backup: backup.clone(),
+                },
+                None => WriteResult::Current,
+            },
+            Plan::NoEntry => WriteResult::NoEntry,
+            Plan::Conflict(u) => WriteResult::Conflict(u),
+            Plan::Indirect(k) => WriteResult::Indirect(k),
+            Plan::Current => WriteResult::Current,
+        })
+        .collect())
 }
 
 /// Whether writing a token into `file` must be refused: a project-scope file that git tracks.

@@ -46,6 +46,30 @@ pub enum Error {
 
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
+
+    /// A config file could not be read, edited or written.
+    #[error(transparent)]
+    Patch(#[from] crate::patch::PatchError),
+
+    /// Some config files could not be updated; each was reported as it happened.
+    #[error("{failed} of {total} config files could not be updated (see above)")]
+    ConfigsFailed {
+        failed: usize,
+        total: usize,
+        /// Every failure was another program holding or changing the file.
+        busy: bool,
+        hint: Option<String>,
+    },
+
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
+
+    /// figma-auth declined to do something and says why (e.g. no client detected).
+    #[error("{message}")]
+    Refused {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl From<OAuthError> for Error {
@@ -75,6 +99,12 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::Environment(_) => exit::ERROR,
             Error::Io(..) => exit::ERROR,
+            Error::Patch(e) if e.is_busy() => exit::BUSY,
+            Error::Patch(_) => exit::ERROR,
+            Error::ConfigsFailed { busy: true, .. } => exit::BUSY,
+            Error::ConfigsFailed { .. } => exit::ERROR,
+            Error::Refused { .. } => exit::ERROR,
+            Error::Schedule(_) => exit::ERROR,
         }
     }
 
@@ -90,6 +120,12 @@ impl Error {
             )),
             Error::Usage(_) => Some("see `figma-auth --help`".to_string()),
             Error::Io(..) | Error::Environment(_) => None,
+            Error::Patch(e) if e.is_busy() => Some(
+                "another program is writing the file; run the same command again in a moment".into(),
+            ),
+            Error::Patch(_) => None,
+            Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Schedule(_) => None,
         }
     }
 }

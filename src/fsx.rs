@@ -1,6 +1,37 @@
 //! File-system primitives that never lose a user's data: atomic replacement (temp file in the same
 //! directory, fsync, rename, directory fsync) that keeps mode and owner and writes through
 //! symlinks, change detection between read and write, backups, and the two kinds of lock we take.
+//!
+//! # Fault injection (debug builds only)
+//!
+//! Tests make a write fail, or kill the process, at a chosen step with the environment variable
+//! `FIGMA_AUTH_FAULT`, a comma-separated list of rules `<step>:<action>[@<file>][#<n>]`:
+//!
+//! - `<step>`, in the order a write goes through them:
+//!   - `backup`: before the backup copy of a config file is made ([`backup_once`]; `<file>` is
+//!     matched against the file being backed up);
+//!   - `write`: the temp file exists (empty), before its content is written;
+//!   - `fsync`: the content is written, before the temp file is fsynced;
+//!   - `rename`: the temp file is fsynced, before the target is checked for another program's
+//!     write and the temp file renamed over it;
+//!   - `dirsync`: the target is replaced, before the directory is fsynced (an error here is
+//!     ignored, as a real directory-fsync error is: only `abort` and `touch` matter).
+//!
+//!   Every atomic write goes through `write`, `fsync`, `rename` and `dirsync`: config files, the
+//!   credential store (`default.json`), backups (`*.orig`), token files, scheduler units.
+//! - `<action>`: `fail` (an I/O error "injected fault"), `enospc` (the OS error ENOSPC, "No space
+//!   left on device"), `eio` (the OS error EIO), `abort` (the process is killed by SIGABRT: no
+//!   cleanup runs, as after a crash or `kill -9`), or `touch` (another program writes the target
+//!   at that moment: a newline is appended to it; the write then goes on).
+//! - `@<file>`: only writes whose target's file name is `<file>` (`@.claude.json`,
+//!   `@default.json`), or ends with `<suffix>` for `@*<suffix>` (`@*.orig`: backups). Without it,
+//!   every write.
+//! - `#<n>`: only the n-th matching step of the process (1-based); without it, every one.
+//!
+//! Examples: `rename:abort@.claude.json`, `write:enospc@default.json`, `rename:touch@mcp.json#1`.
+//! Errors name the target's path, as real ones do. Release builds compile the hook to nothing.
+//! The same variable also carries [`crate::fault`]'s `<point>:panic`; rules for other steps are
+//! ignored here.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -126,13 +157,44 @@ impl FileStamp {
     }
 }
 
+/// Files at least this large are mapped into memory rather than read: no copy, no page faults
+/// on fresh memory — a heavy `~/.claude.json` is tens of MB and is read inside Claude's lock.
+pub const MAP_MIN: u64 = 4 << 20;
+
+/// A file's contents: read into memory, or mapped (large files).
+///
+/// A mapping is only ever read. figma-auth never writes a file in place (it replaces files by
+/// rename, and so does Claude Code), so the mapped bytes stay those of the inode that was opened;
+/// should another program truncate that inode in place while we read it, the process is killed
+/// before anything was renamed: the target is untouched and the next run removes the temp file.
+pub enum Contents {
+    Heap(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Contents {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Contents::Heap(v) => v,
+            Contents::Mapped(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Contents({} bytes)", self.len())
+    }
+}
+
 /// A file's bytes as read, with the stamp taken from the same open file.
 #[derive(Debug)]
 pub struct Snapshot {
     /// The real path (symlinks resolved).
     pub path: PathBuf,
     /// `None` when the file does not exist.
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<Contents>,
     pub stamp: Option<FileStamp>,
 }
 
@@ -165,9 +227,17 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
     if !meta.is_file() {
         return Err(FsError::NotAFile { path: real });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| FsError::io("cannot read", &real, e))?;
+    let bytes = if meta.len() >= MAP_MIN {
+        // SAFETY: the mapping is read-only and private to this process; see `Contents`.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+            .map_err(|e| FsError::io("cannot read", &real, e))?;
+        Contents::Mapped(map)
+    } else {
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        file.read_to_end(&mut bytes)
+            .map_err(|e| FsError::io("cannot read", &real, e))?;
+        Contents::Heap(bytes)
+    };
     Ok((
         Snapshot {
             path: real,
@@ -263,23 +333,45 @@ pub fn write_atomic_with(
         }
     }
 
-    fault_point("write")?;
-    fill(&mut tmp).map_err(|e| FsError::io("cannot write", &tmp_path, e))?;
-    fault_point("fsync")?;
-    tmp.sync_all()
-        .map_err(|e| FsError::io("cannot sync", &tmp_path, e))?;
+    // Errors name the target (the temp file's name is an implementation detail).
+    fault_point("write", &real)
+        .and_then(|()| fill(&mut tmp))
+        .map_err(|e| FsError::io("cannot write the new content of", &real, e))?;
+    fault_point("fsync", &real)
+        .and_then(|()| tmp.sync_all())
+        .map_err(|e| FsError::io("cannot sync the new content of", &real, e))?;
     drop(tmp);
 
+    fault_point("rename", &real).map_err(|e| FsError::io("cannot replace", &real, e))?;
     if let Some(expected) = &opts.expect {
         let now = FileStamp::read(&real)?;
         if &now != expected {
             return Err(FsError::Changed { path: real });
         }
     }
-    fault_point("rename")?;
     fs::rename(&tmp_path, &real).map_err(|e| FsError::io("cannot replace", &real, e))?;
     cleanup.disarm();
+    // Like a failed directory fsync, an injected error here is ignored: the target is replaced.
+    let _ = fault_point("dirsync", &real);
     sync_dir(&dir);
+    Ok(())
+}
+
+/// Checks that a file of `len` bytes can be written beside `target` now — the directory is
+/// writable and the file system has room — by writing a temp file of that size and removing it.
+/// For an operation whose result must not be lost (a refresh that rotates the refresh token):
+/// a later write can still fail, but a read-only directory or a full disk is caught before.
+pub fn check_writable(target: &Path, len: usize) -> Result<(), FsError> {
+    let real = resolve_symlinks(target)?;
+    let dir = real
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let (mut f, tmp_path) = create_temp(&dir, &real, 0o600)?;
+    let _cleanup = TempGuard(Some(tmp_path));
+    f.write_all(&vec![0u8; len])
+        .map_err(|e| FsError::io("cannot write a file beside", &real, e))?;
     Ok(())
 }
 
@@ -435,27 +527,181 @@ pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
     Ok(())
 }
 
-/// Test-only fault injection: with the `FIGMA_AUTH_FAULT` environment variable set to
-/// `<step>:fail` or `<step>:abort` in a debug build, the write fails (or the process aborts) at
-/// that step. Release builds compile this to nothing.
-fn fault_point(step: &str) -> Result<(), FsError> {
+/// Test-only fault injection at `step` of a write of `target` (see the module documentation).
+/// Release builds compile this to nothing.
+fn fault_point(step: &str, target: &Path) -> io::Result<()> {
     #[cfg(debug_assertions)]
-    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
-        if let Some((at, what)) = spec.split_once(':') {
-            if at == step {
-                if what == "abort" {
-                    std::process::abort();
-                }
-                return Err(FsError::io(
-                    "injected fault at",
-                    PathBuf::from(step),
-                    io::Error::other("injected fault"),
-                ));
+    fault::hit(step, target)?;
+    let _ = (step, target);
+    Ok(())
+}
+
+#[cfg(debug_assertions)]
+mod fault {
+    use std::io::{self, Write};
+    use std::path::Path;
+    use std::sync::{Mutex, OnceLock};
+
+    /// The steps of a write, in order.
+    const STEPS: [&str; 5] = ["backup", "write", "fsync", "rename", "dirsync"];
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Action {
+        Fail,
+        Enospc,
+        Eio,
+        Abort,
+        Touch,
+    }
+
+    #[derive(Debug)]
+    struct Rule {
+        step: String,
+        action: Action,
+        file: Option<String>,
+        nth: Option<usize>,
+    }
+
+    impl Rule {
+        fn matches(&self, step: &str, target: &Path) -> bool {
+            if self.step != step {
+                return false;
+            }
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            match self.file.as_deref() {
+                None => true,
+                Some(pattern) => match pattern.strip_prefix('*') {
+                    Some(suffix) => name.ends_with(suffix),
+                    None => name == pattern,
+                },
             }
         }
     }
-    let _ = step;
-    Ok(())
+
+    /// Parses `FIGMA_AUTH_FAULT`; a malformed rule for one of our steps panics (a typo must not
+    /// make a fault test pass without its fault).
+    fn parse(spec: &str) -> Vec<Rule> {
+        let mut rules = Vec::new();
+        for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let Some((step, rest)) = item.split_once(':') else {
+                continue;
+            };
+            if !STEPS.contains(&step) {
+                continue; // e.g. crate::fault's `token:panic`
+            }
+            let (rest, nth) = match rest.split_once('#') {
+                Some((r, n)) => (
+                    r,
+                    Some(
+                        n.parse::<usize>()
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .unwrap_or_else(|| panic!("FIGMA_AUTH_FAULT: bad count in {item:?}")),
+                    ),
+                ),
+                None => (rest, None),
+            };
+            let (action, file) = match rest.split_once('@') {
+                Some((a, f)) => (a, Some(f.to_string())),
+                None => (rest, None),
+            };
+            let action = match action {
+                "fail" => Action::Fail,
+                "enospc" => Action::Enospc,
+                "eio" => Action::Eio,
+                "abort" => Action::Abort,
+                "touch" => Action::Touch,
+                other => panic!(
+                    "FIGMA_AUTH_FAULT: unknown action {other:?} in {item:?} (fail, enospc, eio, abort, touch)"
+                ),
+            };
+            rules.push(Rule {
+                step: step.to_string(),
+                action,
+                file,
+                nth,
+            });
+        }
+        rules
+    }
+
+    fn rules() -> &'static [Rule] {
+        static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+        RULES.get_or_init(|| {
+            std::env::var("FIGMA_AUTH_FAULT")
+                .map(|s| parse(&s))
+                .unwrap_or_default()
+        })
+    }
+
+    pub(super) fn hit(step: &str, target: &Path) -> io::Result<()> {
+        let rules = rules();
+        if rules.is_empty() {
+            return Ok(());
+        }
+        static SEEN: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+        for (i, rule) in rules.iter().enumerate() {
+            if !rule.matches(step, target) {
+                continue;
+            }
+            let count = {
+                let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+                seen.resize(rules.len(), 0);
+                seen[i] += 1;
+                seen[i]
+            };
+            if rule.nth.is_some_and(|n| n != count) {
+                continue;
+            }
+            match rule.action {
+                Action::Abort => std::process::abort(),
+                Action::Touch => {
+                    // Another program's write: appending changes the size and mtime.
+                    let mut f = std::fs::OpenOptions::new().append(true).open(target)?;
+                    f.write_all(b"\n")?;
+                }
+                Action::Fail => return Err(io::Error::other("injected fault (FIGMA_AUTH_FAULT)")),
+                Action::Enospc => return Err(os_error(28, io::ErrorKind::StorageFull)),
+                Action::Eio => return Err(os_error(5, io::ErrorKind::Other)),
+            }
+        }
+        Ok(())
+    }
+
+    /// ENOSPC is 28 and EIO 5 on Linux and macOS.
+    fn os_error(code: i32, _kind: io::ErrorKind) -> io::Error {
+        #[cfg(unix)]
+        return io::Error::from_raw_os_error(code);
+        #[cfg(not(unix))]
+        return io::Error::new(_kind, format!("injected OS error {code}"));
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn rules_parse_and_match() {
+            let r = parse("token:panic, rename:abort@.claude.json,write:enospc@*.orig#2,fsync:eio");
+            assert_eq!(r.len(), 3);
+            assert_eq!(r[0].action, Action::Abort);
+            assert!(r[0].matches("rename", Path::new("/h/.claude.json")));
+            assert!(!r[0].matches("rename", Path::new("/h/x%2F.claude.json.orig")));
+            assert!(!r[0].matches("write", Path::new("/h/.claude.json")));
+            assert_eq!(r[1].nth, Some(2));
+            assert!(r[1].matches("write", Path::new("/b/h%2F.claude.json.orig")));
+            assert!(r[2].matches("fsync", Path::new("/any/file")));
+        }
+
+        #[test]
+        #[should_panic(expected = "unknown action")]
+        fn a_typo_is_loud() {
+            parse("rename:abrot");
+        }
+    }
 }
 
 /// An exclusive advisory lock on a lock file (`flock`), released on drop. Used to serialise
@@ -564,9 +810,12 @@ pub fn backup_once(
     create_private_dir(backup_dir)?;
     let name = backup_name(file);
     let dest = backup_dir.join(name);
+    // A run killed while writing a backup left a temp copy (which may hold a token).
+    remove_stale_temps(&dest);
     if dest.exists() {
         return Ok(None);
     }
+    fault_point("backup", file).map_err(|e| FsError::io("cannot back up", file, e))?;
     write_atomic(&dest, bytes, 0o600)?;
     Ok(Some(dest))
 }
@@ -677,6 +926,16 @@ mod tests {
     }
 
     #[test]
+    fn check_writable_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        check_writable(&p, 10_000).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let err = check_writable(&dir.path().join("missing/a.json"), 1).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
+    }
+
+    #[test]
     fn copy_range_copies_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("src");
@@ -748,5 +1007,22 @@ mod tests {
         assert_eq!(mode_of(&first), 0o600);
         assert!(backup_once(f, b"second", &store).unwrap().is_none());
         assert_eq!(fs::read(first).unwrap(), b"original");
+    }
+
+    #[test]
+    fn a_killed_backup_leaves_no_temp_after_the_next_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Path::new("/home/u/.cursor/mcp.json");
+        let dest = dir.path().join(backup_name(f));
+        // pid 0 never names a live process in /proc
+        let stale = dir
+            .path()
+            .join(format!(".{}{TEMP_MARK}0.abc", backup_name(f)));
+        fs::write(&stale, "Bearer figu_half_written").unwrap();
+        backup_once(f, b"original", dir.path()).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"original");
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
     }
 }

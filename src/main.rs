@@ -7,6 +7,9 @@ use figma_auth::commands;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    figma_auth::fault::install_panic_hook();
+    // Before any thread starts: no child process may inherit the personal access token.
+    figma_auth::secret::capture_env_secrets();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

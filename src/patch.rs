@@ -83,12 +83,14 @@ impl PatchError {
 pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a str>, PatchError> {
     match &snap.bytes {
         None => Ok(None),
-        Some(b) => std::str::from_utf8(b)
-            .map(Some)
-            .map_err(|e| PatchError::NotUtf8 {
+        // simdutf8 checks at memory speed; std finds the offset of the error.
+        Some(b) => match simdutf8::basic::from_utf8(b) {
+            Ok(t) => Ok(Some(t)),
+            Err(_) => Err(PatchError::NotUtf8 {
                 path: path.to_path_buf(),
-                offset: e.valid_up_to(),
+                offset: std::str::from_utf8(b).err().map_or(0, |e| e.valid_up_to()),
             }),
+        },
     }
 }
 
@@ -274,6 +276,23 @@ mod tests {
             "{\"a\": \"OLD\", \"b\": OLD }\r\n"
         );
         assert!(!dir.path().join("c.json.lock").exists());
+    }
+
+    #[test]
+    fn large_files_are_mapped_and_spliced_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".claude.json");
+        let filler = "x".repeat(fsx::MAP_MIN as usize + 1000);
+        let before = format!("{{\"a\": \"{filler}\", \"t\": \"OLD\", \"ü\": 1}}");
+        fs::write(&p, &before).unwrap();
+        let (snap, _) = fsx::read_snapshot_with_handle(&p).unwrap();
+        assert!(matches!(snap.bytes, Some(fsx::Contents::Mapped(_))));
+        drop(snap);
+        apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            before.replace("OLD", "NEW")
+        );
     }
 
     #[test]

@@ -62,6 +62,30 @@ secret_type!(
     AuthCode
 );
 
+/// The environment variable holding a Figma personal access token for `login`.
+pub const PAT_ENV: &str = "FIGMA_PERSONAL_ACCESS_TOKEN";
+
+static PAT_FROM_ENV: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Takes the secrets figma-auth reads from its environment out of the process environment, so
+/// that no child process (a browser, git, crontab, systemctl, a helper) inherits them. Call it
+/// first thing in `main`, before any other thread exists; [`pat_from_env`] then returns the
+/// value.
+pub fn capture_env_secrets() {
+    let pat = std::env::var(PAT_ENV).ok();
+    let _ = PAT_FROM_ENV.set(pat);
+    std::env::remove_var(PAT_ENV);
+}
+
+/// `FIGMA_PERSONAL_ACCESS_TOKEN` as it was when the process started (read directly when
+/// [`capture_env_secrets`] was not called, as in library use).
+pub fn pat_from_env() -> Option<String> {
+    match PAT_FROM_ENV.get() {
+        Some(v) => v.clone(),
+        None => std::env::var(PAT_ENV).ok(),
+    }
+}
+
 /// The PKCE code verifier. Deliberately not `Clone`: one verifier belongs to one attempt.
 #[derive(PartialEq, Eq)]
 pub struct PkceVerifier(String);
@@ -103,7 +127,7 @@ pub fn mask(value: &str) -> String {
 mod tests {
     use super::*;
 
-    const CANARY: &str = "figu_CANARY_SECRET_VALUE_1234567890";
+    const CANARY: &str = "figu_CANARY_SECRET_1234567890";
 
     #[test]
     fn debug_never_shows_the_value() {

@@ -26,6 +26,10 @@ pub struct ProfileData {
     pub client: Option<ClientRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<TokenRecord>,
+    /// The client config files `setup` configured for this profile, so that `refresh --write`
+    /// (run from a scheduler, in any directory) finds them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ManagedConfig>,
 }
 
 impl Default for ProfileData {
@@ -34,8 +38,31 @@ impl Default for ProfileData {
             version: FORMAT_VERSION,
             client: None,
             token: None,
+            configs: Vec::new(),
         }
     }
+}
+
+/// A client config file figma-auth configured (no secret: the token is not kept here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedConfig {
+    /// The client (`opencode`, `claude`, ...).
+    pub target: String,
+    /// `user`, `project` or `local`.
+    pub scope: String,
+    pub path: PathBuf,
+    /// Claude Code's local scope: the key in `projects`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The entry's name (`figma`).
+    pub server_name: String,
+    /// How the token reaches the client (`inline`, ...).
+    #[serde(default = "default_mode")]
+    pub mode: String,
+}
+
+fn default_mode() -> String {
+    "inline".to_string()
 }
 
 /// A dynamic client registration, reused by later logins when `auth_server`, `redirect_uri` and
@@ -176,6 +203,13 @@ impl StoreError {
                 "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
                     .to_string()
             }
+            StoreError::Write {
+                path,
+                source: FsError::Io { source, .. },
+            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
+                "free some space on the disk holding {}, then try again",
+                path.parent().unwrap_or(path).display()
+            ),
             StoreError::Read { .. }
             | StoreError::Write { .. }
             | StoreError::Dir { .. }
@@ -234,6 +268,23 @@ impl Store {
         self.dir.join(format!("{profile}.json"))
     }
 
+    /// The token file of `profile`: `<config dir>/tokens/<profile>.token`, holding the bare access
+    /// token (no newline) for clients that read it from a file (opencode's `{file:…}`). It exists
+    /// only when asked for ([`crate::token_file`]); refreshes keep an existing one current.
+    pub fn token_file_path(&self, profile: &str) -> PathBuf {
+        self.tokens_dir().join(format!("{profile}.token"))
+    }
+
+    /// The directory of the token files (0700).
+    pub fn tokens_dir(&self) -> PathBuf {
+        self.base.join("tokens")
+    }
+
+    /// figma-auth's configuration directory (0700), parent of the store and the token files.
+    pub fn base_dir(&self) -> &Path {
+        &self.base
+    }
+
     /// The lock file of `profile`.
     pub fn lock_path(&self, profile: &str) -> PathBuf {
         self.dir.join(format!("{profile}.lock"))
@@ -285,6 +336,9 @@ impl Store {
                 source: e,
             },
         })?;
+        // A figma-auth killed while saving left a temp file holding tokens: remove it now, also
+        // when this run does not save (a refresh that ends in invalid_grant, a logout).
+        fsx::remove_stale_temps(&self.path(profile));
         Ok(StoreLock {
             _lock: lock,
             path: self.path(profile),
@@ -357,6 +411,17 @@ impl StoreLock {
         fsx::remove_stale_temps(&self.path);
         tighten(&self.path);
         fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+            path: self.path.clone(),
+            source: e,
+        })
+    }
+
+    /// Checks, before a refresh that rotates the refresh token, that its result can be saved:
+    /// the directory is writable and has room for twice the current file (a read-only
+    /// directory or a full disk would otherwise spend the refresh token for nothing).
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let len = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
+        fsx::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -527,6 +592,20 @@ mod tests {
             store.load("c").unwrap_err(),
             StoreError::Corrupt { .. }
         ));
+    }
+
+    #[test]
+    fn taking_the_lock_removes_temps_of_a_killed_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path().to_path_buf());
+        std::fs::create_dir_all(store.dir()).unwrap();
+        // pid 0 never names a live process in /proc
+        let stale = store.dir().join(".p.json.figma-auth-tmp.0.abc");
+        std::fs::write(&stale, "{\"token\": \"figu_NEW\"}").unwrap();
+        let _lock = store.lock("p", Duration::from_secs(1)).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
         &pkce.verifier,
         resource,
     )?;
+    crate::fault::panic_point("login", || tokens.access_token.expose().to_string());
     let obtained = Timestamp::now();
     let record = TokenRecord {
         access_token: tokens.access_token,
@@ -146,6 +147,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     data.client = Some(client);
     data.token = Some(record.clone());
     lock.save(&data)?;
+    super::token_file::after_save(ctx, &record);
     drop(lock);
 
     eprintln!(
@@ -196,7 +198,7 @@ fn personal_access_token(ctx: &Context) -> Result<Option<Pat>, Error> {
             ))
         }
     };
-    if let Ok(v) = std::env::var("FIGMA_PERSONAL_ACCESS_TOKEN") {
+    if let Some(v) = crate::secret::pat_from_env() {
         let v = v.trim();
         if !v.is_empty() {
             return valid(v).map(Some);

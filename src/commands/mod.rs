@@ -2,11 +2,18 @@
 //! the environment snapshot, the credential store and the timeouts. Commands return an exit code
 //! or an [`Error`]; printing errors is `main`'s job.
 
+pub mod doctor;
+pub mod env;
+pub mod header;
 pub mod login;
 pub mod logout;
+pub mod patching;
 pub mod refresh;
+pub mod setup;
+pub mod shell;
 pub mod status;
 pub mod token;
+pub mod token_file;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Error;
@@ -30,6 +37,9 @@ pub struct Context {
     /// Wait for another process's store lock; `FIGMA_AUTH_LOCK_TIMEOUT` overrides
     /// [`DEFAULT_LOCK_TIMEOUT`].
     pub lock_timeout: Duration,
+    /// Wait for a client's own lock (Claude Code's `~/.claude.json.lock`);
+    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::patch::LOCK_WAIT`].
+    pub client_lock_timeout: Duration,
     /// stderr is a terminal (spinners, prompts).
     pub stderr_tty: bool,
     /// stdin is a terminal (the PAT prompt).
@@ -51,6 +61,10 @@ impl Context {
             store: Store::from_env(&env),
             http_timeout: duration_var("FIGMA_AUTH_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)?,
             lock_timeout: duration_var("FIGMA_AUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
+            client_lock_timeout: duration_var(
+                "FIGMA_AUTH_CLIENT_LOCK_TIMEOUT",
+                crate::patch::LOCK_WAIT,
+            )?,
             stderr_tty: std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
             env,
@@ -118,12 +132,44 @@ pub fn profile_flags(profile: &str) -> String {
 
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    // Generated from the command line definitions alone: no HOME or store needed.
+    match &cli.command {
+        Command::Completions(a) => return shell::completions(a),
+        Command::Man(a) => return shell::man(a),
+        _ => {}
+    }
     let ctx = Context::from_process(cli.global)?;
     match cli.command {
+        Command::Setup(a) => setup::run(&ctx, &a),
         Command::Login(a) => login::run(&ctx, &a),
         Command::Status(a) => status::run(&ctx, &a),
         Command::Refresh(a) => refresh::run(&ctx, &a),
         Command::Token(a) => token::run(&ctx, &a),
         Command::Logout(a) => logout::run(&ctx, &a),
+        Command::Schedule(a) => schedule(&ctx, &a),
+        Command::Header(a) => header::run(&ctx, &a),
+        Command::Env(a) => env::run(&ctx, &a),
+        Command::Doctor(a) => doctor::run(&ctx, &a),
+        Command::Completions(a) => shell::completions(&a),
+        Command::Man(a) => shell::man(&a),
     }
+}
+
+/// `figma-auth schedule …`: the scheduled command carries this run's profile, and the
+/// authorization server and MCP URL when they are not the defaults.
+fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, Error> {
+    let mut sctx = crate::schedule::ScheduleContext::from_process(ctx.profile().to_string())
+        .map_err(Error::Environment)?;
+    sctx.env = ctx.env.clone();
+    sctx.auth_server = ctx
+        .global
+        .auth_server
+        .as_ref()
+        .map(oauth::issuer_string)
+        .filter(|s| s != oauth::DEFAULT_AUTH_SERVER);
+    let mcp = ctx.mcp_url();
+    sctx.mcp_url = (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp);
+    sctx.color = patching::stdout_color();
+    let mut out = std::io::stdout().lock();
+    Ok(crate::schedule::run(args, &sctx, &mut out)?)
 }

@@ -8,8 +8,10 @@
 //! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
 //! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
 
+use super::patching::{self, Run, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
+use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::oauth::{self, OAuthError, Url};
 use crate::store::{ClientRecord, ProfileData, TokenRecord};
@@ -65,6 +67,8 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             })
         })?;
     let http = ctx.http()?;
+    // A refresh spends the refresh token: make sure its result can be saved first.
+    lock.check_writable()?;
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -99,6 +103,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                 // Persist before anyone uses the new access token: the old refresh token may be
                 // dead now.
                 lock.save(&data).map_err(Error::RefreshNotSaved)?;
+                super::token_file::after_save(ctx, &token);
                 return Ok(Fresh {
                     token,
                     refreshed: true,
@@ -188,6 +193,30 @@ pub(crate) fn login_required(ctx: &Context, reason: &str) -> Error {
 
 /// `figma-auth refresh`.
 pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
+    let mut summary = String::new();
+    let result = run_logged(ctx, args, &mut summary);
+    if args.log {
+        let code = match &result {
+            Ok(c) => *c,
+            Err(e) => e.exit_code(),
+        };
+        if let Err(e) = &result {
+            summary = format!("error: {e}");
+        }
+        let line = crate::schedule::format_run_log_line(
+            std::time::SystemTime::now(),
+            ctx.profile(),
+            code.into(),
+            &summary,
+        );
+        if let Err(e) = crate::schedule::append_run_log(&ctx.env.app_state_dir(), &line) {
+            eprintln!("warning: could not append to the run log: {e}");
+        }
+    }
+    result
+}
+
+fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result<u8, Error> {
     ctx.warn_permissions();
     let policy = if args.force {
         Policy::Force
@@ -212,6 +241,82 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             ctx.profile()
         );
     }
-    // Config patching (`--write`) goes here, using `fresh`.
-    Ok(exit::OK)
+    let (code, configs) = update_configs(ctx, args, &fresh)?;
+    *summary = format!(
+        "token {}; {configs}",
+        if fresh.refreshed {
+            "refreshed"
+        } else {
+            "still valid"
+        }
+    );
+    Ok(code)
+}
+
+/// The config step of `refresh`: every config file of the selected clients (and every file
+/// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
+/// written with `--write`. Files already current are not touched (no write, no mtime change).
+fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
+    // Writes happen under the store lock, with the token the store holds now: a concurrent
+    // refresh (cron and a manual run) may have rotated it since `ensure_fresh` returned, and
+    // writing ours afterwards would leave the configs a token behind the store.
+    let _lock = if args.write { Some(ctx.lock()?) } else { None };
+    let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
+    let token = data
+        .token
+        .as_ref()
+        .map(|t| &t.access_token)
+        .unwrap_or(&fresh.token.access_token);
+    let jobs = patching::update_jobs(ctx, &args.configs.targets, &data.configs)?;
+    let change = HeaderChange::Set(SecretHeader::bearer(token));
+    let server = patching::server(ctx, &args.configs.server_name, false);
+    let opts = patching::options(ctx, args.configs.show_secrets);
+    let batch = patching::run_batch(
+        ctx,
+        &jobs,
+        &Run {
+            server: &server,
+            change: &change,
+            write: args.write,
+            carries_secret: true,
+            allow_tracked: args.allow_tracked,
+            report_missing: false,
+            quiet: args.json,
+            opts: &opts,
+        },
+    );
+    if args.json {
+        let mut v = patching::batch_json(ctx, &batch);
+        v["profile"] = ctx.profile().into();
+        v["write"] = args.write.into();
+        v["token"] = serde_json::json!({
+            "refreshed": fresh.refreshed,
+            "expires_at": fresh.token.expires_at.rfc3339(),
+        });
+        let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
+        text.push('\n');
+        super::token::write_stdout(&text)?;
+    }
+    if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
+        eprintln!(
+            "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+            ctx.flags()
+        );
+    }
+    patching::print_reload_hints(&batch.written_targets());
+    match batch.error(Some(format!(
+        "fix the files named above, then run `figma-auth refresh --write{}` again",
+        ctx.flags()
+    ))) {
+        Some(e) => Err(e),
+        None => Ok((
+            exit::OK,
+            format!(
+                "configs: {} updated, {} current, {} pending",
+                batch.count(|s| *s == Status::Changed),
+                batch.count(|s| *s == Status::Current),
+                batch.count(|s| *s == Status::WouldChange),
+            ),
+        )),
+    }
 }

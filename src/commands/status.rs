@@ -36,6 +36,173 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The command that fixes the situation, when something is wrong.
     pub next_step: Option<String>,
+    /// Every client config file found (and every file `setup` recorded), with its state.
+    pub configs: Vec<ConfigReport>,
+}
+
+/// One client config file in `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigReport {
+    /// The client id (`opencode`, `claude`, ...).
+    pub client: String,
+    /// `user`, `project` or `local`.
+    pub scope: String,
+    pub path: String,
+    /// Claude Code local scope: the project key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// `no figma entry`, `current`, `stale`, `other URL`, `indirect` or `unreadable`.
+    pub state: String,
+    /// Why, for `other URL`, `indirect` and `unreadable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The client takes the figma server from this file (its entry wins over the others').
+    pub in_use: bool,
+    /// The entry is disabled (`enabled: false` / `disabled: true`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+}
+
+/// Inspects every config file of every client (and the recorded ones) against the stored token.
+pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<ConfigReport> {
+    use crate::configs::{judge, EntryStatus};
+    use crate::edit::{Inspection, SecretHeader};
+    let want = data
+        .token
+        .as_ref()
+        .map(|t| SecretHeader::bearer(&t.access_token));
+    let server = super::patching::server(ctx, crate::targets::DEFAULT_NAME, false);
+    let mut out = Vec::new();
+    for target in crate::targets::all() {
+        let recorded: Vec<_> = data
+            .configs
+            .iter()
+            .filter(|c| c.target == target.id())
+            .cloned()
+            .collect();
+        let candidates = super::patching::update_candidates(ctx, &[*target], &recorded);
+        let modes: Vec<crate::targets::Mode> = candidates.iter().map(|(_, m)| *m).collect();
+        let files: Vec<crate::targets::ConfigFile> =
+            candidates.into_iter().map(|(f, _)| f).collect();
+        if files.is_empty() {
+            continue;
+        }
+        let server = match recorded.first() {
+            Some(r) => super::patching::server(ctx, &r.server_name, false),
+            None => server.clone(),
+        };
+        let inspections: Vec<Result<Inspection, String>> = files
+            .iter()
+            .map(|f| crate::configs::inspect_file(f, &server))
+            .collect();
+        // Which file the client takes the server from.
+        let in_use: Option<usize> = if target.id() == "opencode" {
+            let states: Vec<Option<&Inspection>> =
+                inspections.iter().map(|i| i.as_ref().ok()).collect();
+            let eff = crate::targets::opencode::effective(&states, &server.name);
+            eff.authorization
+                .map(|(i, _)| i)
+                .or(eff.url.map(|(i, _)| i))
+        } else {
+            // Entries are not merged: local beats project beats user.
+            [
+                crate::targets::Scope::Local,
+                crate::targets::Scope::Project,
+                crate::targets::Scope::User,
+            ]
+            .iter()
+            .find_map(|scope| {
+                files
+                    .iter()
+                    .zip(&inspections)
+                    .position(|(f, i)| f.scope == *scope && matches!(i, Ok(Inspection::Found(_))))
+            })
+        };
+        for (i, ((f, insp), mode)) in files.iter().zip(inspections).zip(&modes).enumerate() {
+            let mut indirect_mode: Option<String> = None;
+            let disabled = insp
+                .as_ref()
+                .ok()
+                .and_then(|i| i.entry())
+                .is_some_and(|e| e.is_disabled());
+            let status = match judge(insp, want.as_ref()) {
+                // Set up by figma-auth in an indirection mode: nothing to refresh in the file.
+                EntryStatus::Indirect(source) if *mode != crate::targets::Mode::Inline => {
+                    indirect_mode = Some(format!("{} mode, via {source}", mode.as_str()));
+                    EntryStatus::Current
+                }
+                other => other,
+            };
+            let detail = match &status {
+                EntryStatus::OtherUrl(u) => Some(format!(
+                    "`{}` points at {}",
+                    server.name,
+                    u.as_deref().unwrap_or("no URL")
+                )),
+                EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
+                EntryStatus::Unreadable(e) => Some(e.clone()),
+                _ => indirect_mode.take(),
+            };
+            out.push(ConfigReport {
+                client: target.id().to_string(),
+                scope: f.scope.as_str().to_string(),
+                path: f.path.display().to_string(),
+                project: match &f.shape {
+                    crate::targets::Shape::Claude { project } => project.clone(),
+                    _ => None,
+                },
+                state: status.label().to_string(),
+                detail,
+                in_use: in_use == Some(i),
+                disabled,
+            });
+        }
+    }
+    out
+}
+
+fn render_configs(ctx: &Context, r: &Report) -> String {
+    let mut out = String::new();
+    if r.configs.is_empty() {
+        out.push_str("\nNo MCP client config found. Run `figma-auth setup --target <client>` to add the figma server.\n");
+        return out;
+    }
+    out.push_str("\nClient configs:\n");
+    let mut stale = false;
+    for c in &r.configs {
+        let name = crate::targets::by_id(&c.client)
+            .map(|t| t.display_name())
+            .unwrap_or(&c.client);
+        let scope = c.scope.clone();
+        let mut state = c.state.clone();
+        if c.disabled {
+            state.push_str(", disabled");
+        }
+        if c.in_use {
+            state.push_str(", in use");
+        }
+        out.push_str(&format!(
+            "  {:<12} {:<10} {:<22} {}\n",
+            name,
+            scope,
+            state,
+            ctx.show_path(std::path::Path::new(&c.path))
+        ));
+        if let Some(p) = &c.project {
+            out.push_str(&format!("  {:<12} {:<10} {:<22} project {p}\n", "", "", ""));
+        }
+        if let Some(d) = &c.detail {
+            out.push_str(&format!("  {:<12} {:<10} {:<22} {d}\n", "", "", ""));
+        }
+        stale |= c.state == "stale";
+    }
+    if stale && r.logged_in {
+        out.push_str(&format!(
+            "Some configs hold an old token: run `figma-auth refresh --write{}`\n",
+            ctx.flags()
+        ));
+    }
+    out
 }
 
 /// Reads the store (without the lock) and describes the profile.
@@ -75,6 +242,7 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
         store_path: path.display().to_string(),
         warnings: ctx.store.permission_warnings(ctx.profile()),
         next_step,
+        configs: collect_configs(ctx, &data),
     })
 }
 
@@ -146,7 +314,9 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         s.push('\n');
         s
     } else {
-        render(ctx, &report)
+        let mut t = render(ctx, &report);
+        t.push_str(&render_configs(ctx, &report));
+        t
     };
     super::token::write_stdout(&text)?;
     Ok(if report.logged_in {

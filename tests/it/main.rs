@@ -1,8 +1,18 @@
 //! Integration tests: the real `figma-auth` binary against a mock of Figma's authorization
 //! server on 127.0.0.1, with HOME and the XDG directories in temp dirs and a fake browser.
 
+mod canary;
 mod commands;
+mod configs;
+mod doctor;
+mod faults;
+mod helper;
 mod login;
 mod refresh;
+mod schedule_cli;
 mod security;
+mod security_cases;
+mod shell;
+mod stress;
 mod support;
+mod token_file;

@@ -230,7 +230,7 @@ fn without_any_browser_the_url_is_printed() {
 fn a_seeded_canary_never_appears_in_output() {
     let env = TestEnv::new();
     env.login();
-    const CANARY_AT: &str = "figu_CANARY_ACCESS_TOKEN_0123456789";
+    const CANARY_AT: &str = "figu_CANARY_ACCESS_0123456789";
     const CANARY_RT: &str = "figr_CANARY_REFRESH_TOKEN_0123456789";
     const CANARY_CS: &str = "CANARY_CLIENT_SECRET_0123456789";
     let mut v = env.store("default").unwrap();

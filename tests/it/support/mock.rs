@@ -72,6 +72,13 @@ pub struct Behavior {
     /// Registration answers `token_endpoint_auth_method: client_secret_basic`, and the token
     /// endpoint then accepts the secret only as HTTP Basic.
     pub basic_auth: bool,
+    /// `/mcp` answers this status whatever the token (401 with `WWW-Authenticate`, 429 with
+    /// `Retry-After`, 403, 5xx).
+    pub mcp_status: Option<u16>,
+    /// Error answers quote every secret the request carried (a hostile or careless server):
+    /// token errors the refresh token, code and client secret, registration errors the PAT, MCP
+    /// 401s the bearer token. figma-auth must redact them.
+    pub echo_secrets: bool,
 }
 
 impl Default for Behavior {
@@ -92,6 +99,8 @@ impl Default for Behavior {
             delay: Duration::ZERO,
             require_client_secret: true,
             basic_auth: false,
+            mcp_status: None,
+            echo_secrets: false,
         }
     }
 }
@@ -142,7 +151,22 @@ pub struct State {
     pub registration_pats: Vec<Option<String>>,
     /// Query strings of the authorization requests, parsed.
     pub authorize_requests: Vec<HashMap<String, String>>,
+    /// Requests to `/mcp`, in order (no token in them).
+    pub mcp_requests: Vec<McpRequest>,
     refresh_hook: Option<RefreshHook>,
+}
+
+/// A request to the mock MCP endpoint, as seen.
+#[derive(Clone, Debug)]
+pub struct McpRequest {
+    pub method: String,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub protocol_version: Option<String>,
+    pub session_id: Option<String>,
+    /// The bearer token was the current access token of a live grant.
+    pub token_ok: bool,
+    pub body: String,
 }
 
 impl State {
@@ -152,6 +176,31 @@ impl State {
         let v = format!("{prefix}{}_{rand:016x}", self.counter);
         self.secrets.push(v.clone());
         v
+    }
+
+    /// Makes the first grant of `client_id` accept these values, as if the server had issued
+    /// them: `access` as a live access token, `refresh` as the grant's current refresh token
+    /// (un-revoking the grant), `client_secret` as the client's secret.
+    pub fn adopt(&mut self, client_id: &str, client_secret: &str, access: &str, refresh: &str) {
+        let g = self
+            .grants
+            .iter()
+            .position(|g| g.client_id == client_id)
+            .expect("a grant of that client");
+        self.clients.get_mut(client_id).expect("that client").secret = client_secret.to_string();
+        self.access_tokens.insert(
+            access.to_string(),
+            (g, Instant::now() + Duration::from_secs(3600)),
+        );
+        self.refresh_tokens.insert(refresh.to_string(), g);
+        self.grants[g].current_refresh = refresh.to_string();
+        self.grants[g].revoked = false;
+    }
+
+    /// A unique, non-secret value.
+    fn next_plain(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!("{prefix}{}", self.counter)
     }
 
     /// Rotates `refresh_token` as if another client had redeemed it: returns the new access and
@@ -231,9 +280,24 @@ impl MockServer {
         self.with_state(|s| s.hits.get(endpoint).copied().unwrap_or(0))
     }
 
+    /// Requests of every endpoint together (a command that made none made no network access).
+    pub fn total_hits(&self) -> usize {
+        self.with_state(|s| {
+            s.hits
+                .iter()
+                .filter(|(k, _)| !k.contains(':'))
+                .map(|(_, v)| v)
+                .sum()
+        })
+    }
+
     /// Everything secret the server issued or saw.
     pub fn secrets(&self) -> Vec<String> {
         self.with_state(|s| s.secrets.clone())
+    }
+
+    pub fn mcp_requests(&self) -> Vec<McpRequest> {
+        self.with_state(|s| s.mcp_requests.clone())
     }
 
     pub fn token_requests(&self) -> Vec<HashMap<String, String>> {
@@ -256,6 +320,11 @@ impl MockServer {
         })
     }
 
+    /// True when the server issued (or adopted) `token` as an access token.
+    pub fn is_access_token(&self, token: &str) -> bool {
+        self.with_state(|s| s.access_tokens.contains_key(token))
+    }
+
     pub fn revoked_grants(&self) -> usize {
         self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
     }
@@ -275,6 +344,7 @@ struct Reply {
     content_type: &'static str,
     body: String,
     location: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 fn json(status: u16, v: serde_json::Value) -> Reply {
@@ -283,6 +353,7 @@ fn json(status: u16, v: serde_json::Value) -> Reply {
         content_type: "application/json",
         body: v.to_string(),
         location: None,
+        headers: Vec::new(),
     }
 }
 
@@ -292,6 +363,7 @@ fn text(status: u16, t: &str) -> Reply {
         content_type: "text/plain",
         body: t.to_string(),
         location: None,
+        headers: Vec::new(),
     }
 }
 
@@ -332,7 +404,19 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             Some((dec(id), dec(secret)))
         });
     let method = req.method().clone();
-    let reply = {
+    let bearer =
+        header("Authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
+    let echoed: Vec<String> = {
+        let form = parse_form(&body);
+        ["refresh_token", "client_secret", "code"]
+            .iter()
+            .filter_map(|k| form.get(*k).cloned())
+            .chain(pat.clone())
+            .chain(bearer.clone())
+            .chain(basic.as_ref().map(|(_, s)| s.clone()))
+            .collect()
+    };
+    let mut reply = {
         let mut st = shared.state.lock().unwrap();
         let key = match path {
             "/.well-known/oauth-authorization-server" => "metadata",
@@ -362,26 +446,114 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
                 }
                 token(&behavior, &mut st, &form, basic)
             }
-            ("mcp", _) => {
-                let ok = header("Authorization")
-                    .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string))
+            ("mcp", m) => {
+                let bearer = header("Authorization")
+                    .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
+                if let Some(t) = &bearer {
+                    st.secrets.push(t.clone());
+                }
+                let ok = bearer
                     .and_then(|t| st.access_tokens.get(&t).copied())
                     .is_some_and(|(g, exp)| !st.grants[g].revoked && exp > Instant::now());
-                if ok {
-                    text(200, "ok")
-                } else {
-                    text(401, "Unauthorized")
-                }
+                let request = McpRequest {
+                    method: m.to_string(),
+                    accept: header("Accept"),
+                    content_type: header("Content-Type"),
+                    protocol_version: header("MCP-Protocol-Version"),
+                    session_id: header("Mcp-Session-Id"),
+                    token_ok: ok,
+                    body: body.clone(),
+                };
+                st.mcp_requests.push(request.clone());
+                mcp(&behavior, &mut st, &request)
             }
             _ => text(404, "Not found"),
         }
     };
+    if behavior.echo_secrets && reply.status >= 400 && !echoed.is_empty() {
+        let quoted = echoed.join(" ");
+        if reply.content_type == "application/json" {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&reply.body) {
+                v["error_description"] = format!("rejected {quoted}").into();
+                reply.body = v.to_string();
+            }
+        } else {
+            reply.body = format!("{} (you sent {quoted})", reply.body);
+        }
+        for (k, v) in &mut reply.headers {
+            if *k == "WWW-Authenticate" {
+                *v = format!(
+                    "Bearer error=\"invalid_token\", error_description=\"token {quoted} expired\""
+                );
+            }
+        }
+    }
     let mut resp = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     resp.add_header(tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap());
+    for (k, v) in &reply.headers {
+        resp.add_header(tiny_http::Header::from_bytes(*k, v.as_bytes()).unwrap());
+    }
     if let Some(l) = reply.location {
         resp.add_header(tiny_http::Header::from_bytes("Location", l.as_bytes()).unwrap());
     }
     let _ = req.respond(resp);
+}
+
+/// The MCP endpoint (Streamable HTTP): `initialize` with the current access token answers a
+/// JSON-RPC result and opens a session; DELETE closes it; everything else is refused the way a
+/// real server would.
+fn mcp(b: &Behavior, st: &mut State, r: &McpRequest) -> Reply {
+    if let Some(status) = b.mcp_status {
+        let mut reply = text(status, "mock MCP failure mode");
+        match status {
+            401 => reply.headers.push((
+                "WWW-Authenticate",
+                "Bearer error=\"invalid_token\", error_description=\"The access token expired\""
+                    .to_string(),
+            )),
+            429 => reply.headers.push(("Retry-After", "30".to_string())),
+            _ => {}
+        }
+        return reply;
+    }
+    if !r.token_ok {
+        let mut reply = text(401, "Unauthorized");
+        reply.headers.push((
+            "WWW-Authenticate",
+            "Bearer error=\"invalid_token\"".to_string(),
+        ));
+        return reply;
+    }
+    match r.method.as_str() {
+        "POST" => {
+            let accept = r.accept.clone().unwrap_or_default();
+            if !(accept.contains("application/json") && accept.contains("text/event-stream")) {
+                return text(406, "Not Acceptable");
+            }
+            if r.content_type.as_deref() != Some("application/json") {
+                return text(415, "Unsupported Media Type");
+            }
+            let v: serde_json::Value = match serde_json::from_str(&r.body) {
+                Ok(v) => v,
+                Err(_) => return text(400, "Parse error"),
+            };
+            if v["jsonrpc"] != "2.0" || v["method"] != "initialize" {
+                return text(400, "expected initialize");
+            }
+            let session = st.next_plain("session_");
+            let mut reply = json(
+                200,
+                serde_json::json!({"jsonrpc": "2.0", "id": v["id"], "result": {
+                    "protocolVersion": v["params"]["protocolVersion"],
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "mock-figma-mcp", "version": "1.0.0"}}}),
+            );
+            reply.headers.push(("Mcp-Session-Id", session));
+            reply
+        }
+        "DELETE" if r.session_id.is_some() => text(200, ""),
+        _ => text(405, "Method Not Allowed"),
+    }
 }
 
 fn metadata(shared: &Shared, b: &Behavior) -> Reply {
@@ -542,6 +714,7 @@ fn authorize(shared: &Shared, b: &Behavior, st: &mut State, query: &str) -> Repl
         content_type: "text/plain",
         body: String::new(),
         location: Some(location),
+        headers: Vec::new(),
     }
 }
 

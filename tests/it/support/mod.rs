@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-pub const PAT: &str = "figd_TEST_PAT_CANARY_0123456789abcdef";
+pub const PAT: &str = "figd_TEST_PAT_CANARY_0123456789";
 pub const BIN: &str = env!("CARGO_BIN_EXE_figma-auth");
 /// Generous: the machine running the tests may be loaded.
 pub const WAIT: Duration = Duration::from_secs(90);
@@ -85,7 +85,9 @@ impl TestEnv {
     /// The binary with a hermetic environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
+        // Never the repository: project-scope lookups start from the working directory.
         c.args(args)
+            .current_dir(self.path("home"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
@@ -118,13 +120,29 @@ impl TestEnv {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        let printing_token = args.contains(&"token");
-        self.assert_no_leak(&out, printing_token);
+        self.assert_no_leak(&out, prints_token(args));
+        out
+    }
+
+    /// [`TestEnv::run`] with `cwd` as the working directory.
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
+        let out = self
+            .command(args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run figma-auth");
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_leak(&out, prints_token(args));
         out
     }
 
     /// No secret the server issued or saw, nor the PAT, appears in the output. With
-    /// `token_on_stdout`, stdout may hold exactly one access token and nothing else.
+    /// `token_on_stdout`, stdout may hold one access token, once, on one line.
     pub fn assert_no_leak(&self, out: &Out, token_on_stdout: bool) {
         let mut secrets = self.server.secrets();
         secrets.push(PAT.to_string());
@@ -133,16 +151,18 @@ impl TestEnv {
                 !out.stderr.contains(s.as_str()),
                 "secret {s} on stderr: {out:?}"
             );
-            if !token_on_stdout {
-                assert!(
-                    !out.stdout.contains(s.as_str()),
-                    "secret {s} on stdout: {out:?}"
-                );
-            }
+            let n = out.stdout.matches(s.as_str()).count();
+            let allowed = token_on_stdout && out.code == 0 && self.server.is_access_token(s);
+            assert!(
+                n == 0 || (allowed && n == 1),
+                "secret {s} on stdout: {out:?}"
+            );
         }
         if token_on_stdout && out.code == 0 {
-            let t = out.stdout.trim_end_matches('\n');
-            assert!(t.starts_with("mock_at_") && !t.contains('\n'), "{out:?}");
+            assert!(
+                out.stdout.ends_with('\n') && out.stdout.lines().count() == 1,
+                "{out:?}"
+            );
         }
     }
 
@@ -238,6 +258,25 @@ impl TestEnv {
             .to_string()
     }
 
+    /// Makes the stored access token expire `secs` seconds from now.
+    pub fn expire_in(&self, secs: u64) {
+        let at = figma_auth::time::Timestamp::now().plus(Duration::from_secs(secs));
+        self.set_expires_at(&at.rfc3339());
+    }
+
+    /// Takes the profile's store lock as another figma-auth would (released on drop).
+    pub fn hold_store_lock(&self, profile: &str) -> std::fs::File {
+        let p = self.path(&format!("config/figma-auth/credentials/{profile}.lock"));
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(p)
+            .unwrap();
+        f.lock().unwrap();
+        f
+    }
+
     /// Rewrites the stored token's `expires_at` (to make it due for a refresh).
     pub fn set_expires_at(&self, rfc3339: &str) {
         let mut v = self.store("default").unwrap();
@@ -248,6 +287,25 @@ impl TestEnv {
         )
         .unwrap();
     }
+}
+
+/// The commands that print the access token on stdout on purpose.
+pub fn prints_token(args: &[&str]) -> bool {
+    // The subcommand: the first word that is not an option or an option's value.
+    let mut words = args.iter();
+    let mut command = None;
+    while let Some(a) = words.next() {
+        if matches!(*a, "--profile" | "--auth-server" | "--mcp-url") {
+            words.next();
+        } else if !a.starts_with('-') {
+            command = Some(*a);
+            break;
+        }
+    }
+    matches!(command, Some("token" | "header" | "env"))
+        && !args
+            .iter()
+            .any(|a| matches!(*a, "--help" | "-h" | "--version" | "-V"))
 }
 
 /// A running `figma-auth` process.

@@ -1,0 +1,52 @@
+//! Crash handling and test-only fault injection outside file writes (those are in
+//! [`crate::fsx`]): the panic hook that never prints a panic's message (it can hold a secret),
+//! and `FIGMA_AUTH_FAULT=<point>:panic`, honoured only in debug builds, which panics at a named
+//! point with a secret in its message so that tests can prove the hook keeps it out of stderr.
+
+/// Panics at `point` when `FIGMA_AUTH_FAULT` is `<point>:panic` in a debug build; the message
+/// includes `secret()`. Release builds never panic here and never call `secret`.
+pub fn panic_point(point: &str, secret: impl FnOnce() -> String) {
+    #[cfg(debug_assertions)]
+    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
+        if spec.split_once(':') == Some((point, "panic")) {
+            panic!("injected panic at {point} (secret in scope: {})", secret());
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (point, secret);
+}
+
+/// The environment variable that makes the panic hook print the panic's message.
+pub const PANIC_DETAILS_VAR: &str = "FIGMA_AUTH_PANIC_DETAILS";
+
+/// Replaces the default panic hook (which prints the panic's message, and messages can quote
+/// values, tokens included) with one that names only the source location, and the backtrace when
+/// `RUST_BACKTRACE` asks for it (symbol names, no values). With `FIGMA_AUTH_PANIC_DETAILS=1` the
+/// message is printed too, for a developer reproducing a crash.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let mut text = format!(
+            "figma-auth crashed{location}. This is a bug: please report it with the command you ran.\n\
+             The crash message is not shown because it could contain a credential; set {PANIC_DETAILS_VAR}=1 to see it.\n"
+        );
+        if std::env::var_os(PANIC_DETAILS_VAR).is_some_and(|v| v == "1") {
+            let msg = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_string());
+            text.push_str(&format!("message: {msg}\n"));
+        }
+        let bt = std::backtrace::Backtrace::capture();
+        if bt.status() == std::backtrace::BacktraceStatus::Captured {
+            text.push_str(&format!("backtrace:\n{bt}\n"));
+        }
+        use std::io::Write;
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }));
+}

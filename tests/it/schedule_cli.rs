@@ -1,0 +1,132 @@
+//! `figma-auth schedule` through the real binary: without systemd it falls back to a crontab
+//! entry (a fake `crontab` on PATH keeps the table in a file), and the installed command line
+//! works with cron's minimal environment (`env -i HOME=… PATH=/usr/bin:/bin`).
+
+use crate::support::{Out, TestEnv};
+use std::fs;
+use std::process::{Command, Stdio};
+
+const FAKE_CRONTAB: &str = r#"#!/bin/sh
+D="$(dirname "$0")/../cronstate"
+case "$1" in
+  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$D/crontab" ;;
+  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
+esac
+"#;
+
+fn out(o: std::process::Output) -> Out {
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn install_falls_back_to_cron_and_the_entry_runs_under_a_minimal_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = TestEnv::new();
+    env.login();
+    // A PATH with a fake crontab and no systemctl or launchctl.
+    let bin = env.path("fakebin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::create_dir_all(env.path("cronstate")).unwrap();
+    fs::write(bin.join("crontab"), FAKE_CRONTAB).unwrap();
+    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(
+        env.path("cronstate/crontab"),
+        "# user's own line\n0 5 * * * /usr/bin/true\n",
+    )
+    .unwrap();
+    env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+    let home = env.path("home");
+
+    // Preview first: nothing installed.
+    let o = out(env
+        .command(&["schedule", "install"])
+        .current_dir(&home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    env.assert_no_leak(&o, false);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(!fs::read_to_string(env.path("cronstate/crontab"))
+        .unwrap()
+        .contains("figma-auth"));
+
+    let o = out(env
+        .command(&["schedule", "install", "--write"])
+        .current_dir(&home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    env.assert_no_leak(&o, false);
+    assert_eq!(o.code, 0, "{o:?}");
+    let table = fs::read_to_string(env.path("cronstate/crontab")).unwrap();
+    assert!(
+        table.starts_with("# user's own line\n0 5 * * * /usr/bin/true\n"),
+        "{table}"
+    );
+    let ours: Vec<&str> = table.lines().filter(|l| l.contains("figma-auth")).collect();
+    assert_eq!(ours.len(), 1, "{table}");
+    let line = ours[0];
+    assert!(line.contains("refresh --write"), "{line}");
+    for secret in env.server.secrets() {
+        assert!(!table.contains(&secret), "secret in the crontab");
+    }
+
+    // Run the scheduled command the way cron does: `sh -c` with a minimal environment, after
+    // the token got close to expiry, so it must refresh against the stored token endpoint.
+    let command = line.splitn(6, ' ').nth(5).unwrap();
+    env.set_expires_at("2000-01-01T00:00:00Z");
+    let before = env.stored_access_token();
+    let o = out(Command::new("/usr/bin/env")
+        .args([
+            "-i",
+            &format!("HOME={}", home.display()),
+            "PATH=/usr/bin:/bin",
+            "sh",
+            "-c",
+            command,
+        ])
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    env.assert_no_leak(&o, false);
+    assert_eq!(o.code, 0, "{o:?}\n{command}");
+    assert_ne!(
+        env.stored_access_token(),
+        before,
+        "the scheduled run refreshed the token"
+    );
+    let log = fs::read_to_string(env.path("state/figma-auth/refresh.log")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(
+        log.contains("profile=default exit=0 token refreshed"),
+        "{log}"
+    );
+
+    // status reads back what install wrote; remove takes only our line away.
+    let o = out(env
+        .command(&["schedule", "status"])
+        .current_dir(&home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("cron"), "{o:?}");
+    let o = out(env
+        .command(&["schedule", "remove", "--write"])
+        .current_dir(&home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        fs::read_to_string(env.path("cronstate/crontab")).unwrap(),
+        "# user's own line\n0 5 * * * /usr/bin/true\n"
+    );
+}
