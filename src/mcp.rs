@@ -202,7 +202,7 @@ fn bearer_error(header: &str) -> Option<String> {
 }
 
 /// An error and its causes on one line (`error sending request: connection refused`).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

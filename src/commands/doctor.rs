@@ -355,21 +355,6 @@ fn check_modes(ctx: &Context, area: &'static str, paths: &[(&Path, u32)], out: &
     }
 }
 
-/// An error with its causes, on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        source = s.source();
-    }
-    out
-}
-
 fn check_store(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
     const AREA: &str = "store";
     let flags = ctx.flags();
@@ -403,7 +388,7 @@ fn check_store(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
             None
         }
         Err(e) => {
-            let check = Check::new(AREA, Level::Problem, chain(&e)).at(&path);
+            let check = Check::new(AREA, Level::Problem, crate::mcp::error_chain(&e)).at(&path);
             out.push(match &e {
                 StoreError::Corrupt { .. } => check.run(format!(
                     "mv {p} {p}.damaged && figma-auth login{flags}",
@@ -1332,7 +1317,11 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
-            out.push(Check::new(AREA, Level::Problem, chain(&e)));
+            out.push(Check::new(
+                AREA,
+                Level::Problem,
+                crate::mcp::error_chain(&e),
+            ));
             return;
         }
     };

@@ -118,12 +118,7 @@ fn setup_logs_in_first_when_nothing_is_stored() {
         .unwrap();
     let url = env.browser_url();
     crate::support::follow(&url).expect("the redirect reaches the listener");
-    let out = run.wait_with_output().unwrap();
-    let out = Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let out: Out = run.wait_with_output().unwrap().into();
     env.assert_no_leak(&out, false);
     assert_eq!(out.code, 0, "{out:?}");
     let cfg = env.path("config/opencode/opencode.jsonc");
@@ -560,31 +555,7 @@ fn claude_writer_and_refresh_lose_no_update() {
         claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let cfg = cfg.clone();
-        let lock = env.path("home/.claude.json.lock");
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut done = 0u64;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) || done < 20 {
-                if fs::create_dir(&lock).is_err() {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                }
-                let text = fs::read_to_string(&cfg).unwrap();
-                let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-                let n = v["numStartups"].as_u64().unwrap();
-                v["numStartups"] = (n + 1).into();
-                let tmp = cfg.with_extension("writer-tmp");
-                fs::write(&tmp, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-                fs::rename(&tmp, &cfg).unwrap();
-                fs::remove_dir(&lock).unwrap();
-                done += 1;
-                std::thread::sleep(Duration::from_millis(3));
-            }
-            done
-        })
-    };
+    let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 20);
     for _ in 0..6 {
         let out = run_in(
             &env,
@@ -960,31 +931,7 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
         claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let cfg = cfg.clone();
-        let lock = env.path("home/.claude.json.lock");
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut done = 0u64;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) || done < 10 {
-                if fs::create_dir(&lock).is_err() {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                }
-                let mut v: serde_json::Value =
-                    serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
-                let n = v["numStartups"].as_u64().unwrap();
-                v["numStartups"] = (n + 1).into();
-                let tmp = cfg.with_extension("writer-tmp");
-                fs::write(&tmp, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-                fs::rename(&tmp, &cfg).unwrap();
-                fs::remove_dir(&lock).unwrap();
-                done += 1;
-                std::thread::sleep(Duration::from_millis(3));
-            }
-            done
-        })
-    };
+    let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 10);
     for _round in 0..2 {
         let children: Vec<_> = (0..4)
             .map(|_| {
@@ -998,12 +945,7 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
             })
             .collect();
         for child in children {
-            let o = child.wait_with_output().unwrap();
-            let out = Out {
-                code: o.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            };
+            let out: Out = child.wait_with_output().unwrap().into();
             env.assert_no_leak(&out, false);
             assert!(
                 out.code == 0 || (out.code == 5 && out.stderr.contains("again")),
@@ -1029,4 +971,36 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
         .server
         .refresh_token_is_current(&env.stored_refresh_token()));
     assert_eq!(env.server.revoked_grants(), 0);
+}
+
+/// A writer imitating Claude Code: under the `~/.claude.json.lock` directory it reads the file,
+/// increments `numStartups` and replaces the file, until `stop` is set and it has written at
+/// least `min` times. The thread returns how many updates it made.
+fn claude_writer(
+    cfg: &Path,
+    lock: &Path,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    min: u64,
+) -> std::thread::JoinHandle<u64> {
+    let (cfg, lock, stop) = (cfg.to_path_buf(), lock.to_path_buf(), stop.clone());
+    std::thread::spawn(move || {
+        let mut done = 0u64;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) || done < min {
+            if fs::create_dir(&lock).is_err() {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            }
+            let mut v: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
+            let n = v["numStartups"].as_u64().unwrap();
+            v["numStartups"] = (n + 1).into();
+            let tmp = cfg.with_extension("writer-tmp");
+            fs::write(&tmp, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+            fs::rename(&tmp, &cfg).unwrap();
+            fs::remove_dir(&lock).unwrap();
+            done += 1;
+            std::thread::sleep(Duration::from_millis(3));
+        }
+        done
+    })
 }

@@ -16,11 +16,7 @@ esac
 "#;
 
 fn out(o: std::process::Output) -> Out {
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    o.into()
 }
 
 #[cfg(unix)]

@@ -24,6 +24,16 @@ pub struct Out {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Out {
+    fn from(o: std::process::Output) -> Self {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Out {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -110,33 +120,23 @@ impl TestEnv {
 
     /// Runs a command to completion with stdin closed, and checks it leaked no secret.
     pub fn run(&self, args: &[&str]) -> Out {
-        let out = self
-            .command(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run figma-auth");
-        let out = Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        self.assert_no_leak(&out, prints_token(args));
-        out
+        self.finish(self.command(args), args)
     }
 
     /// [`TestEnv::run`] with `cwd` as the working directory.
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
-        let out = self
-            .command(args)
-            .current_dir(cwd)
+        let mut c = self.command(args);
+        c.current_dir(cwd);
+        self.finish(c, args)
+    }
+
+    /// Runs `c` to completion with stdin closed and checks the output leaked no secret.
+    fn finish(&self, mut c: Command, args: &[&str]) -> Out {
+        let out: Out = c
             .stdin(Stdio::null())
             .output()
-            .expect("run figma-auth");
-        let out = Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+            .expect("run figma-auth")
+            .into();
         self.assert_no_leak(&out, prints_token(args));
         out
     }
