@@ -21,7 +21,8 @@ Everyday use:
 Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth or MCP client holds the file or the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store), 130 cancelled
+with Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]

@@ -12,7 +12,6 @@ use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
 use crate::targets::{AuthContext, ConfigFile, Mode, Scope, Target};
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 /// A token that expires sooner than this is refreshed before it is written into configs.
@@ -92,8 +91,8 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         false
     } else if args.write {
         true
-    } else if !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        confirm(pending)?
+    } else if !args.json && ctx.ui.interactive() {
+        confirm(ctx, pending)?
     } else {
         eprintln!(
             "Nothing was written. To apply these changes, run the same command with --write."
@@ -223,7 +222,7 @@ fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
             Err(e) => return Err(e),
         }
     }
-    let code = login::run(ctx, &args.login)?;
+    let code = login::perform(ctx, &args.login, false)?;
     if code != exit::OK {
         return Err(Error::Refused {
             message: "the login did not complete".into(),
@@ -304,16 +303,12 @@ fn record(
     patching::remember(ctx, &records)
 }
 
-fn confirm(pending: usize) -> Result<bool, Error> {
+fn confirm(ctx: &Context, pending: usize) -> Result<bool, Error> {
     let files = if pending == 1 { "file" } else { "files" };
-    eprint!("Write these changes to {pending} {files}? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Io("cannot read the answer from the terminal".into(), e))?;
-    let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+    let yes = ctx
+        .ui
+        .confirm(&format!("Write these changes to {pending} {files}?"))
+        .map_err(|_| Error::Cancelled("Cancelled; nothing was written.".to_string()))?;
     if !yes {
         eprintln!("Nothing was written.");
     }

@@ -287,8 +287,8 @@ impl ScheduleContext {
         }
     }
 
-    /// The context of this process: its environment, its own binary, and a prompt when stdin
-    /// and stderr are terminals. The binary path is not canonicalized, so a stable symlink
+    /// The context of this process: its environment and its own binary (the caller sets
+    /// [`ScheduleContext::confirm`] from its terminal). The binary path is not canonicalized, so a stable symlink
     /// (`/opt/homebrew/bin/figma-auth`) is scheduled rather than a versioned target that an
     /// upgrade removes.
     pub fn from_process(profile: impl Into<String>) -> Result<Self, String> {
@@ -300,9 +300,7 @@ impl ScheduleContext {
             Some(stripped) => PathBuf::from(stripped),
             None => exe,
         };
-        let mut ctx = Self::new(env, profile, exe);
-        ctx.confirm = tty_confirm();
-        Ok(ctx)
+        Ok(Self::new(env, profile, exe))
     }
 
     fn runner(&self) -> Runner {
@@ -324,23 +322,6 @@ impl ScheduleContext {
             format!("figma-auth {sub} --profile {}", sh_quote(&self.profile))
         }
     }
-}
-
-/// A y/N prompt on stderr reading stdin, when both are terminals.
-pub fn tty_confirm() -> Option<Confirm> {
-    use std::io::IsTerminal;
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return None;
-    }
-    Some(Box::new(|question: &str| {
-        eprint!("{question} [y/N] ");
-        let _ = io::stderr().flush();
-        let mut answer = String::new();
-        if io::stdin().read_line(&mut answer).is_err() {
-            return false;
-        }
-        matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-    }))
 }
 
 /// The command a schedule runs: environment assignments and argv (no shell, no PATH).

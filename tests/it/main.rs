@@ -15,4 +15,5 @@ mod security_cases;
 mod shell;
 mod stress;
 mod support;
+mod terminal;
 mod token_file;

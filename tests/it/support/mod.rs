@@ -4,6 +4,7 @@
 //! [`TestEnv::run`] is checked for leaked secrets.
 
 pub mod mock;
+pub mod pty;
 
 use mock::{MockConfig, MockServer};
 use std::collections::HashMap;
