@@ -158,9 +158,17 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-/// `figma-auth schedule …`: the scheduled command carries this run's profile, and the
-/// authorization server and MCP URL when they are not the defaults.
+/// `figma-auth schedule …`.
 fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, Error> {
+    let sctx = schedule_context(ctx)?;
+    let mut out = std::io::stdout().lock();
+    Ok(crate::schedule::run(args, &sctx, &mut out)?)
+}
+
+/// The schedule context of this run: the scheduled command carries this run's profile, and the
+/// authorization server and MCP URL when they are not the defaults; `--every` is checked against
+/// the lifetime of the stored access token; questions go through the terminal.
+pub fn schedule_context(ctx: &Context) -> Result<crate::schedule::ScheduleContext, Error> {
     let mut sctx = crate::schedule::ScheduleContext::from_process(ctx.profile().to_string())
         .map_err(Error::Environment)?;
     sctx.env = ctx.env.clone();
@@ -174,6 +182,20 @@ fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, E
     sctx.mcp_url = (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp);
     sctx.color = patching::stdout_color();
     sctx.confirm = ctx.ui.confirm_fn();
-    let mut out = std::io::stdout().lock();
-    Ok(crate::schedule::run(args, &sctx, &mut out)?)
+    sctx.token_lifetime = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .and_then(|d| d.token)
+        .and_then(|t| token_lifetime(&t));
+    Ok(sctx)
+}
+
+/// How long the server made the access token valid for, when it said so.
+pub fn token_lifetime(t: &crate::store::TokenRecord) -> Option<Duration> {
+    if t.expires_in_defaulted {
+        return None;
+    }
+    t.expires_at.0.duration_since(t.obtained_at.0).ok()
 }

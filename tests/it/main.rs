@@ -12,6 +12,7 @@ mod refresh;
 mod schedule_cli;
 mod security;
 mod security_cases;
+mod setup;
 mod shell;
 mod stress;
 mod support;

@@ -8,14 +8,18 @@ use std::fs;
 
 const COMMENTED: &str = "{\n  // my opencode settings\n  \"$schema\": \"https://opencode.ai/config.json\",\n  \"theme\": \"dark\" // keep\n}\n";
 
-/// A logged-out HOME with a commented opencode config.
+/// A logged-out HOME with a commented opencode config, and a crontab to schedule the refresh in.
 fn logged_out_with_opencode() -> TestEnv {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.use_fake_crontab();
     let cfg = env.path("config/opencode/opencode.jsonc");
     fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     fs::write(&cfg, COMMENTED).unwrap();
     env
 }
+
+const QUESTION: &str =
+    "Write these changes to 1 file and install the scheduled refresh? [y/N, f = files only]";
 
 /// Plays the browser for the login the binary started.
 fn finish_browser_login(env: &TestEnv) {
@@ -33,11 +37,17 @@ fn no_leak(env: &TestEnv, term: &mut Term) {
 }
 
 #[test]
-fn after_a_login_one_y_writes_and_the_process_exits() {
+fn after_a_login_one_y_writes_the_file_installs_the_schedule_and_exits() {
     let env = logged_out_with_opencode();
     let mut term = env.pty(&["setup", "--target", "opencode", "--port", "0"]);
     finish_browser_login(&env);
-    term.expect("Write these changes to 1 file? [y/N]");
+    let shown = term.expect(QUESTION);
+    // The schedule's plan is shown before the question.
+    assert!(
+        shown.contains("Scheduled refresh (profile default): every 30m with the crontab"),
+        "{shown}"
+    );
+    assert!(shown.contains("1. update the crontab"), "{shown}");
     term.send("y\r");
     let status = term.wait_exit();
     assert!(status.success(), "{status:?}\n{}", term.screen());
@@ -47,9 +57,27 @@ fn after_a_login_one_y_writes_and_the_process_exits() {
         "{after}"
     );
     assert!(after.contains("// my opencode settings"), "{after}");
+    let table = env.crontab().expect("the crontab was written");
+    assert!(
+        table.contains("refresh --write --profile default --log"),
+        "{table}"
+    );
     let text = term.text();
+    // One ✓ line per outcome.
     assert!(text.contains("✓ Logged in to Figma"), "{text}");
+    assert!(
+        text.contains("✓ 1 file updated (opencode: restart opencode)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ Scheduled refresh installed: every 30m with the crontab"),
+        "{text}"
+    );
     assert!(!text.contains("Nothing was written"), "{text}");
+    assert!(
+        !text.contains("expires"),
+        "no expiry warning with a schedule: {text}"
+    );
     term.assert_terminal_restored();
     no_leak(&env, &mut term);
 }
@@ -59,15 +87,37 @@ fn after_a_login_one_n_writes_nothing_and_the_process_exits() {
     let env = logged_out_with_opencode();
     let mut term = env.pty(&["setup", "--target", "opencode", "--port", "0"]);
     finish_browser_login(&env);
-    term.expect("Write these changes to 1 file? [y/N]");
+    term.expect(QUESTION);
     term.send("n\r");
     let status = term.wait_exit();
     assert!(status.success(), "{status:?}\n{}", term.screen());
     assert_eq!(opencode(&env), COMMENTED);
+    assert_eq!(env.crontab(), None);
     assert!(
         term.text().contains("Nothing was written."),
         "{}",
         term.text()
+    );
+    no_leak(&env, &mut term);
+}
+
+#[test]
+fn files_only_writes_the_file_and_says_when_the_token_expires() {
+    let env = logged_out_with_opencode();
+    let mut term = env.pty(&["setup", "--target", "opencode", "--port", "0"]);
+    finish_browser_login(&env);
+    term.expect(QUESTION);
+    term.send("f\r");
+    let status = term.wait_exit();
+    assert!(status.success(), "{status:?}\n{}", term.screen());
+    assert!(opencode(&env).contains("Bearer "), "{}", opencode(&env));
+    assert_eq!(env.crontab(), None);
+    let text = term.text();
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        last.starts_with("note: the token in the configs expires ")
+            && last.contains("`figma-auth schedule install --write` keeps it fresh"),
+        "{text}"
     );
     no_leak(&env, &mut term);
 }
