@@ -2,6 +2,7 @@
 //! registration (reused when it matches), the browser or a printed URL, the loopback callback (or
 //! a pasted redirect URL), the code exchange — and the result stored under the profile's lock.
 
+use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
@@ -13,7 +14,16 @@ use crate::time::{short_duration, Timestamp};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+/// `figma-auth login`: the login, then the configs this profile manages, which hold the old
+/// token now ([`update_configs`]).
 pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
+    let code = log_in(ctx, args)?;
+    update_configs(ctx)?;
+    Ok(code)
+}
+
+/// The login alone (`setup` updates the configs itself).
+pub fn log_in(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let base = ctx.auth_server();
     let http = ctx.http()?;
@@ -146,6 +156,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     let mut data = lock.load()?.unwrap_or_default();
     data.client = Some(client);
     data.token = Some(record.clone());
+    data.login_required = None;
     lock.save(&data)?;
     super::token_file::after_save(ctx, &record);
     drop(lock);
@@ -172,6 +183,60 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
         ctx.show_path(&ctx.store.path(ctx.profile()))
     );
     Ok(exit::OK)
+}
+
+/// After a login the entries this profile manages hold the old token: they are previewed and, on
+/// a terminal, updated after one confirmation (as `refresh --write` would); otherwise, or when
+/// the user declines, figma-auth says they are stale and how to update them.
+fn update_configs(ctx: &Context) -> Result<(), Error> {
+    let records = ctx
+        .store
+        .load(ctx.profile())?
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let update = |write| patching::Update {
+        targets: &[],
+        server_name: None,
+        write,
+        allow_tracked: false,
+        show_secrets: false,
+        quiet: false,
+    };
+    let preview = patching::update_managed(ctx, &update(false))?;
+    let pending = preview.files(|s| *s == Status::WouldChange);
+    if pending == 0 {
+        return Ok(());
+    }
+    let (files, hold) = if pending == 1 {
+        ("file", "holds")
+    } else {
+        ("files", "hold")
+    };
+    let apply = ctx.stdin_tty
+        && ctx.stderr_tty
+        && super::confirm(&format!(
+            "Update the {pending} config {files} above with the new token?"
+        ))?;
+    if !apply {
+        eprintln!(
+            "The {pending} config {files} above still {hold} the old token, which stops working when it expires: run `figma-auth refresh --write{}` to update them.",
+            ctx.flags()
+        );
+        return Ok(());
+    }
+    eprintln!();
+    let written = patching::update_managed(ctx, &update(true))?;
+    patching::print_reload_hints(&written.written_targets());
+    if let Some(e) = written.error(None) {
+        eprintln!(
+            "warning: {e}; fix them, then run `figma-auth refresh --write{}`",
+            ctx.flags()
+        );
+    }
+    Ok(())
 }
 
 /// Stores a new registration right away when the profile holds no tokens (so a failed or

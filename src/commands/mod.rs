@@ -121,6 +121,22 @@ impl Context {
     }
 }
 
+/// Asks `question [y/N]` on the terminal (stderr, stdin); true only for `y` or `yes`.
+pub fn confirm(question: &str) -> Result<bool, Error> {
+    use std::io::{BufRead, Write};
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io("cannot read the answer from the terminal".into(), e))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 /// ` --profile NAME` unless NAME is `default`.
 pub fn profile_flags(profile: &str) -> String {
     if profile == "default" {
