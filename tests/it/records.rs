@@ -181,6 +181,26 @@ fn two_profiles_refresh_only_their_own_entries_and_leave_headerless_ones_alone()
     );
     assert!(out.stdout.contains("is managed by profile work"), "{out:?}");
 
+    // default's entry deleted by hand: its refresh finds no `figma` entry, and never takes
+    // work's entry (same URL, another name) instead.
+    let mut v = json_of(&claude);
+    v["mcpServers"].as_object_mut().unwrap().remove("figma");
+    fs::write(&claude, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = run(&["refresh", "--write", "--force"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("the `figma` entry figma-auth set up is gone"),
+        "{out:?}"
+    );
+    assert_eq!(
+        json_of(&claude)["mcpServers"]["figma-work"]["headers"]["Authorization"],
+        format!("Bearer {}", token_of(&env, "work"))
+    );
+    let out = run(&["setup", "--target", "claude", "--write"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    check("after default's entry was set up again");
+
     // Logging out of work removes work's headers only.
     let out = run(&[&w[..], &["logout", "--yes"]].concat());
     assert_eq!(out.code, 0, "{out:?}");
@@ -611,4 +631,64 @@ fn logout_previews_the_removal_and_what_it_forgets() {
         .unwrap()
         .contains("Bearer"),);
     assert!(env.store("default").is_none());
+}
+
+/// `setup --mode helper` without `--target`: helper mode where the client has it, the best
+/// available mode elsewhere, and one line saying which got what; a client named with
+/// `--target` that lacks the mode is still a usage error.
+#[test]
+fn a_mode_without_target_applies_where_it_exists_and_the_best_mode_elsewhere() {
+    let env = TestEnv::new();
+    let home = env.path("home");
+    env.login();
+    write(&home.join(".claude.json"), "{\n  \"numStartups\": 1\n}\n");
+    write(
+        &home.join(".cursor/mcp.json"),
+        "{\n  \"mcpServers\": {}\n}\n",
+    );
+    let out = env.run_in(&home, &["setup", "--mode", "helper", "--write"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("Modes: helper for Claude Code; inline for Cursor (no helper mode)."),
+        "{out:?}"
+    );
+    let claude = json_of(&home.join(".claude.json"));
+    assert!(
+        claude["mcpServers"]["figma"]["headersHelper"]
+            .as_str()
+            .unwrap()
+            .ends_with(" header --json"),
+        "{claude}"
+    );
+    let cursor = json_of(&home.join(".cursor/mcp.json"));
+    assert_eq!(
+        cursor["mcpServers"]["figma"]["headers"]["Authorization"],
+        format!("Bearer {}", token_of(&env, "default"))
+    );
+    let modes: Vec<(String, String)> = env.store("default").unwrap()["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap().to_string(),
+                c["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        modes.contains(&("claude".into(), "helper".into())),
+        "{modes:?}"
+    );
+    assert!(
+        modes.contains(&("cursor".into(), "inline".into())),
+        "{modes:?}"
+    );
+    let out = env.run_in(&home, &["setup", "--target", "cursor", "--mode", "helper"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("Cursor does not support --mode helper"),
+        "{out:?}"
+    );
 }
