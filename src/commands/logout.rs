@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     };
     let remove = if args.write {
         true
-    } else if ctx.stdin_tty && ctx.stderr_tty {
+    } else if ctx.ui.interactive() {
         let files = preview.files(|s| *s == Status::WouldChange);
         let question = match files {
             0 => format!("Log out of profile {}?", ctx.profile()),
@@ -40,7 +40,11 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
                 ctx.profile()
             ),
         };
-        if !super::confirm(&question)? {
+        let yes = ctx
+            .ui
+            .confirm(&question)
+            .map_err(|_| Error::Cancelled("Cancelled; nothing was changed.".to_string()))?;
+        if !yes {
             eprintln!("Nothing was changed.");
             return Ok(exit::OK);
         }

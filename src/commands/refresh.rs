@@ -319,7 +319,7 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             );
         }
     }
-    if batch.results.is_empty() && !args.json && ctx.stderr_tty {
+    if batch.results.is_empty() && !args.json && ctx.ui.stderr_tty {
         eprintln!(
             "Profile {} manages no client config: `figma-auth setup{}` configures your clients (entries set up by hand are left alone; `figma-auth status` lists them).",
             ctx.profile(),
