@@ -168,12 +168,11 @@ fn peak_kb(pid: u32) -> u64 {
 
 /// A store holding a login whose access token is valid for a day (no refresh during the run).
 fn write_store(root: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
     for d in ["home", "state", "config/figma-auth/credentials"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     for d in ["config/figma-auth", "config/figma-auth/credentials"] {
-        std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o700)).unwrap();
+        private(&root.join(d), 0o700);
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -197,7 +196,17 @@ fn write_store(root: &std::path::Path) {
     });
     let path = root.join("config/figma-auth/credentials/default.json");
     std::fs::write(&path, serde_json::to_string_pretty(&store).unwrap()).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    private(&path, 0o600);
+}
+
+/// The modes figma-auth expects of its store (it warns about looser ones).
+fn private(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let _ = (path, mode);
 }
 
 /// A minimal HTTP/1.1 client on one kept-alive connection.
