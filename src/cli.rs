@@ -3,6 +3,7 @@
 //! options (`refresh --write`, `--target`, ...) without touching the others.
 
 use crate::oauth::{self, Url};
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
@@ -21,7 +22,8 @@ Everyday use:
 Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth or MCP client holds the file or the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store), 130 cancelled
+with Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -39,17 +41,19 @@ pub struct GlobalArgs {
     /// Base URL of the OAuth authorization server; its metadata is read from
     /// URL/.well-known/oauth-authorization-server. https only (plain http for 127.0.0.1, ::1,
     /// localhost). [default: https://api.figma.com]
-    #[arg(long, global = true, env = "FIGMA_AUTH_SERVER", value_name = "URL", value_parser = oauth::parse_server_url)]
+    #[arg(long, global = true, env = "FIGMA_AUTH_SERVER", value_name = "URL",
+          value_parser = oauth::parse_server_url, help_heading = "Global options")]
     pub auth_server: Option<Url>,
 
     /// The MCP server: sent as the OAuth `resource` (RFC 8707) and written into client configs.
     #[arg(long, global = true, env = "FIGMA_MCP_URL", value_name = "URL",
-          default_value = oauth::DEFAULT_MCP_URL, value_parser = oauth::parse_server_url)]
+          default_value = oauth::DEFAULT_MCP_URL, value_parser = oauth::parse_server_url,
+          help_heading = "Global options")]
     pub mcp_url: Url,
 
     /// Credentials profile: independent logins, e.g. one per Figma account.
     #[arg(long, global = true, env = "FIGMA_AUTH_PROFILE", value_name = "NAME",
-          default_value = "default", value_parser = parse_profile)]
+          default_value = "default", value_parser = parse_profile, help_heading = "Global options")]
     pub profile: String,
 }
 
@@ -233,53 +237,72 @@ impl ScopeArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct SetupArgs {
-    #[command(flatten)]
-    pub configs: TargetArgs,
-
-    /// Where to add the server when no config of the client holds it yet.
-    #[arg(long, value_enum, default_value = "user")]
-    pub scope: ScopeArg,
-
-    /// Apply the changes without asking.
+    /// Apply the changes without asking (a scheduled refresh only with --schedule).
     #[arg(long, conflicts_with = "dry_run")]
     pub write: bool,
 
-    /// Only show what would change; write nothing.
+    /// Only show what would change; write nothing, and never log in (a placeholder stands for
+    /// the token when no login is stored).
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
-    /// desktop server on 127.0.0.1:3845).
+    /// Also install the scheduled `refresh --write` that keeps inline tokens fresh (as
+    /// `schedule install`). On a terminal, setup offers it without this flag.
     #[arg(long)]
-    pub force: bool,
+    pub schedule: bool,
 
-    /// Allow writing a token into a project file that git tracks.
-    #[arg(long)]
-    pub allow_tracked: bool,
-
-    /// How the token reaches the client: inline (the token in the config; refreshed by
-    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
-    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
-    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
-    /// explicitly, an entry in another mode is switched to this one. [default: inline]
-    #[arg(long, value_name = "MODE", value_parser = crate::targets::Mode::parse)]
-    pub mode: Option<crate::targets::Mode>,
-
-    /// The environment variable of `--mode env`.
-    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR)]
-    pub env_var: String,
-
-    /// Run the browser login even when valid credentials are stored.
-    #[arg(long)]
-    pub relogin: bool,
+    /// How often the scheduled refresh runs (1m to 24h, at most half the token's lifetime).
+    #[arg(long, value_name = "DURATION", default_value = crate::schedule::DEFAULT_INTERVAL,
+          value_parser = crate::schedule::parse_interval)]
+    pub every: Duration,
 
     /// Print one JSON object (per file, what was or would be changed) instead of text; never
     /// asks (apply with --write).
     #[arg(long)]
     pub json: bool,
 
+    #[command(flatten, next_help_heading = "Config options")]
+    pub configs: TargetArgs,
+
+    /// Where to add the server when no config of the client holds it yet.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "user",
+        help_heading = "Config options"
+    )]
+    pub scope: ScopeArg,
+
+    /// How the token reaches the client: inline (the token in the config; refreshed by
+    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
+    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    #[arg(long, value_name = "MODE", help_heading = "Config options",
+          value_parser = clap::builder::PossibleValuesParser::new(["inline", "helper", "file", "env"])
+              .map(|s: String| crate::targets::Mode::parse(&s).expect("a possible value")))]
+    pub mode: Option<crate::targets::Mode>,
+
+    /// The environment variable of `--mode env`.
+    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR,
+          help_heading = "Config options")]
+    pub env_var: String,
+
+    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
+    /// desktop server on 127.0.0.1:3845).
+    #[arg(long, help_heading = "Config options")]
+    pub force: bool,
+
+    /// Allow writing a token into a project file that git tracks.
+    #[arg(long, help_heading = "Config options")]
+    pub allow_tracked: bool,
+
+    /// Run the browser login even when valid credentials are stored.
+    #[arg(long, help_heading = "Login options")]
+    pub relogin: bool,
+
     /// Options of the login that runs when no valid credentials are stored.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Login options")]
     pub login: LoginArgs,
 }
 

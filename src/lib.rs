@@ -20,3 +20,4 @@ pub mod store;
 pub mod targets;
 pub mod time;
 pub mod token_file;
+pub mod ui;

@@ -323,6 +323,12 @@ fn tracked_refusal(file: &ConfigFile) -> String {
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
+    run_batch_reporting(ctx, jobs, run, false)
+}
+
+/// [`run_batch`]; with `only_problems`, files that were updated or already current get no line
+/// (a confirmed write whose preview named every file).
+pub fn run_batch_reporting(ctx: &Context, jobs: &[Job], run: &Run, only_problems: bool) -> Batch {
     let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
     let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
     for (i, job) in jobs.iter().enumerate() {
@@ -369,24 +375,48 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             }
         }
     }
-    if !run.quiet {
-        let mut out = std::io::stdout().lock();
-        for (job, rec) in jobs.iter().zip(&records) {
-            let _ = out.write_all(rec.diff.as_bytes());
-            if !rec.tag.is_empty() {
-                let what = configs::describe(&ctx.env, &job.file);
-                let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
-            }
-        }
-    }
-    Batch {
+    let batch = Batch {
         results: jobs
             .iter()
             .zip(statuses)
             .map(|(j, s)| (j.file.clone(), s.unwrap_or(Status::NoEntry)))
             .collect(),
         records,
+    };
+    if !run.quiet {
+        print_records(ctx, &batch, |s| {
+            !only_problems || !matches!(s, Status::Changed | Status::Current)
+        });
     }
+    batch
+}
+
+/// The diff and the line of every file whose status passes `show`, on stdout.
+fn print_records(ctx: &Context, batch: &Batch, show: impl Fn(&Status) -> bool) {
+    let mut out = std::io::stdout().lock();
+    for ((file, status), rec) in batch.results.iter().zip(&batch.records) {
+        if !show(status) {
+            continue;
+        }
+        let _ = out.write_all(rec.diff.as_bytes());
+        if !rec.tag.is_empty() {
+            let what = configs::describe(&ctx.env, file);
+            let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
+        }
+    }
+    let _ = out.flush();
+}
+
+/// The line of every file that failed (a quiet batch's problems).
+pub fn print_failures(ctx: &Context, batch: &Batch) {
+    print_records(ctx, batch, |s| matches!(s, Status::Failed { .. }));
+}
+
+/// Text on stdout (after the diffs it belongs with).
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 fn report_write(

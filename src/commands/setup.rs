@@ -12,7 +12,7 @@ use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
 use crate::targets::{AuthContext, ConfigFile, Mode, Scope, Target};
-use std::io::{BufRead, IsTerminal, Write};
+use crate::ui::Decision;
 use std::time::Duration;
 
 /// A token that expires sooner than this is refreshed before it is written into configs.
@@ -48,14 +48,39 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     }
 
-    let token = obtain_token(ctx, args)?;
-    let change = HeaderChange::Set(SecretHeader::bearer(&token));
     let server = patching::server(ctx, &args.configs.server_name, args.force);
     let mut jobs = plan_jobs(ctx, &targets, scope, &server);
+    let opts = patching::options(ctx, args.configs.show_secrets);
+    let hint = Some(format!(
+        "fix the files named above, then run `figma-auth setup{}` again",
+        ctx.flags()
+    ));
+
+    // Without a usable login, every file is checked before the browser opens, and a dry run
+    // stops short of the login.
+    let (token, placeholder) = match stored_token(ctx, args)? {
+        Some(t) => (t, false),
+        None => {
+            check_before_login(ctx, args, &jobs, &server, &opts, hint.clone())?;
+            if args.dry_run {
+                eprintln!(
+                    "A login is needed first; a dry run does not log in, so the diffs show a \
+                     placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
+                    ctx.flags()
+                );
+                (AccessToken::new(PLACEHOLDER_TOKEN), true)
+            } else {
+                (log_in(ctx, args)?, false)
+            }
+        }
+    };
+    let change = HeaderChange::Set(SecretHeader::bearer(&token));
     if let Some(mode) = args.mode {
+        if mode == Mode::File && !args.dry_run {
+            create_token_file(ctx)?;
+        }
         with_mode(ctx, args, mode, &token, &mut jobs)?;
     }
-    let opts = patching::options(ctx, args.configs.show_secrets);
     let preview_run = Run {
         server: &server,
         change: &change,
@@ -68,40 +93,91 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     let preview = patching::run_batch(ctx, &jobs, &preview_run);
     let pending = preview.count(|s| *s == Status::WouldChange);
-    let hint = Some(format!(
-        "fix the files named above, then run `figma-auth setup{}` again",
-        ctx.flags()
-    ));
+    let mode = args.mode.unwrap_or(Mode::Inline);
+    // Inline tokens (and file mode's token file) die when they expire unless refreshed.
+    let expiring = !placeholder && matches!(mode, Mode::Inline | Mode::File);
+    let schedule = if expiring && (!args.json || args.schedule) {
+        schedule_state(ctx, args)?
+    } else {
+        ScheduleState::NotNeeded
+    };
+    let decision = if args.json && !args.write && !args.dry_run {
+        Decision::PreviewOnly
+    } else {
+        ctx.ui.decide(args.write, args.dry_run)
+    };
+    // The schedule is part of the one confirmation when the user can be asked, and of --write
+    // only with --schedule.
+    let offered: Option<(
+        &crate::schedule::Prepared,
+        &crate::schedule::ScheduleContext,
+    )> = match &schedule {
+        ScheduleState::Offer(p, sctx)
+            if args.schedule || (decision == Decision::Ask && pending > 0) =>
+        {
+            Some((p, sctx))
+        }
+        _ => None,
+    };
+    if let (Some((prepared, sctx)), false) = (offered, args.json) {
+        patching::print_stdout(&format!(
+            "Scheduled refresh (profile {}): {}\n{}",
+            ctx.profile(),
+            prepared.headline(),
+            prepared.summary(sctx)
+        ));
+    }
 
     if pending == 0 {
-        record(
-            ctx,
-            &preview,
-            &args.configs.server_name,
-            args.mode.unwrap_or(Mode::Inline),
-        )?;
-        print_json(ctx, args, &preview, false)?;
+        if !placeholder {
+            record(ctx, &preview, &args.configs.server_name, mode)?;
+        }
+        let installed = match offered {
+            Some((prepared, sctx)) => {
+                let yes = match decision {
+                    Decision::Write => true,
+                    Decision::Ask => ctx
+                        .ui
+                        .confirm("Install the scheduled refresh?")
+                        .map_err(|_| cancelled())?,
+                    Decision::DryRun | Decision::PreviewOnly => false,
+                };
+                if yes {
+                    crate::schedule::apply_install(prepared, sctx)?;
+                }
+                yes
+            }
+            None => false,
+        };
+        print_json(ctx, args, &preview, false, installed)?;
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
         eprintln!("Nothing to change: every config already holds the current token.");
+        if installed {
+            schedule_installed(offered.map(|o| o.0));
+        } else if expiring {
+            expiry_line(ctx, &preview, &schedule);
+        }
         return Ok(exit::OK);
     }
-    let apply = if args.dry_run {
-        eprintln!("Dry run: nothing was written.");
-        false
-    } else if args.write {
-        true
-    } else if !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        confirm(pending)?
-    } else {
-        eprintln!(
-            "Nothing was written. To apply these changes, run the same command with --write."
-        );
-        false
+
+    let (write_files, install) = match decision {
+        Decision::DryRun => {
+            eprintln!("Dry run: nothing was written.");
+            (false, false)
+        }
+        Decision::Write => (true, offered.is_some()),
+        Decision::PreviewOnly => {
+            eprintln!(
+                "Nothing was written. To apply these changes, run the same command with --write."
+            );
+            (false, false)
+        }
+        Decision::Ask => ask(ctx, pending, offered.is_some())?,
     };
-    if !apply {
-        print_json(ctx, args, &preview, false)?;
+    if !write_files {
+        print_json(ctx, args, &preview, false, false)?;
         return match preview.error(hint) {
             Some(e) => Err(e),
             None => Ok(exit::OK),
@@ -116,10 +192,15 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         .collect();
     let write_run = Run {
         write: true,
+        // After a confirmation the preview already named each file: only failures are listed.
+        quiet: args.json,
         ..preview_run
     };
-    eprintln!();
-    let written = patching::run_batch(ctx, &to_write, &write_run);
+    if decision == Decision::Write && !args.json {
+        eprintln!();
+    }
+    let written =
+        patching::run_batch_reporting(ctx, &to_write, &write_run, decision == Decision::Ask);
     let mut all = preview;
     for ((f, s), rec) in written.results.into_iter().zip(written.records) {
         if let Some(i) = all.results.iter().position(|(g, _)| *g == f) {
@@ -127,18 +208,214 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             all.records[i] = rec;
         }
     }
-    record(
-        ctx,
-        &all,
-        &args.configs.server_name,
-        args.mode.unwrap_or(Mode::Inline),
-    )?;
-    print_json(ctx, args, &all, true)?;
-    patching::print_reload_hints(&all.written_targets());
+    record(ctx, &all, &args.configs.server_name, mode)?;
+    let installed = match (install, offered) {
+        (true, Some((prepared, sctx))) => {
+            crate::schedule::apply_install(prepared, sctx)?;
+            true
+        }
+        _ => false,
+    };
+    print_json(ctx, args, &all, true, installed)?;
+    let changed = all.count(|s| *s == Status::Changed);
+    if changed > 0 && !args.json {
+        files_updated(&all);
+    }
+    if installed {
+        schedule_installed(offered.map(|o| o.0));
+    } else if expiring && !args.json {
+        expiry_line(ctx, &all, &schedule);
+    }
     match all.error(hint) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }
+}
+
+/// Stands for the token in a dry run without a login: token-shaped, so every editor accepts it.
+const PLACEHOLDER_TOKEN: &str = "figu_placeholder_login_first";
+
+fn cancelled() -> Error {
+    Error::Cancelled("Cancelled; nothing was written.".to_string())
+}
+
+/// Where the scheduled refresh stands for this run.
+enum ScheduleState {
+    /// Not asked about (no inline token involved).
+    NotNeeded,
+    /// The profile already has a schedule (`schedule status` looks after it).
+    Installed,
+    /// It can be installed with this plan.
+    Offer(
+        Box<crate::schedule::Prepared>,
+        Box<crate::schedule::ScheduleContext>,
+    ),
+    /// No scheduler can run it; the text says why.
+    Unavailable(String),
+}
+
+/// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
+/// cannot be installed stops setup before anything is written.
+fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
+    let sctx = super::schedule_context(ctx)?;
+    if !args.schedule {
+        let installed = crate::schedule::status_report(&sctx, None)
+            .map(|r| !r.installed.is_empty())
+            .unwrap_or(false);
+        if installed {
+            return Ok(ScheduleState::Installed);
+        }
+    }
+    match crate::schedule::prepare_install(&sctx, args.every, None) {
+        Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
+        Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
+        Err(e) if args.schedule => Err(e.into()),
+        Err(e) => Ok(ScheduleState::Unavailable(e.to_string())),
+    }
+}
+
+/// The one question: the files, and the schedule when it is offered (`f`: the files only).
+/// Returns (write the files, install the schedule).
+fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Error> {
+    let files = if pending == 1 { "file" } else { "files" };
+    let answer = if schedule {
+        ctx.ui.ask(&format!(
+            "Write these changes to {pending} {files} and install the scheduled refresh? \
+             [y/N, f = files only] "
+        ))
+    } else {
+        ctx.ui
+            .ask(&format!("Write these changes to {pending} {files}? [y/N] "))
+    }
+    .map_err(|_| cancelled())?;
+    let result = match answer.as_str() {
+        "y" | "yes" => (true, schedule),
+        "f" | "files" if schedule => (true, false),
+        _ => (false, false),
+    };
+    if !result.0 {
+        eprintln!("Nothing was written.");
+    }
+    Ok(result)
+}
+
+/// `✓ N files updated`, with what running clients need to pick the token up.
+fn files_updated(batch: &patching::Batch) {
+    let mut paths: Vec<&std::path::Path> = batch
+        .results
+        .iter()
+        .filter(|(_, s)| *s == Status::Changed)
+        .map(|(f, _)| f.path.as_path())
+        .collect();
+    paths.dedup();
+    let n = paths.len();
+    let files = if n == 1 { "file" } else { "files" };
+    let written = batch.written_targets();
+    match written.as_slice() {
+        [one] => {
+            let reload = crate::targets::by_id(one)
+                .map(|t| format!(" ({}: {})", t.display_name(), t.reload_hint()))
+                .unwrap_or_default();
+            crate::ui::success(format_args!("{n} {files} updated{reload}"));
+        }
+        _ => {
+            crate::ui::success(format_args!("{n} {files} updated"));
+            patching::print_reload_hints(&written);
+        }
+    }
+}
+
+fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
+    if let Some(p) = prepared {
+        crate::ui::success(format_args!(
+            "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
+            p.headline()
+        ));
+    }
+}
+
+/// The last line of a setup that leaves inline tokens without a schedule: when they expire and
+/// the command that keeps them fresh.
+fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState) {
+    let holds = batch
+        .results
+        .iter()
+        .any(|(_, s)| matches!(s, Status::Changed | Status::Current));
+    if !holds || matches!(schedule, ScheduleState::Installed) {
+        return;
+    }
+    let Some(token) = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .and_then(|d| d.token)
+    else {
+        return;
+    };
+    let when = format!(
+        "{} ({})",
+        token.expires_at.rfc3339(),
+        token.expires_at.relative_to(crate::time::Timestamp::now())
+    );
+    let keep = match schedule {
+        ScheduleState::Unavailable(why) => format!(
+            "no scheduler can run the refresh here ({why}), so run `figma-auth refresh --write{}` \
+             before then",
+            ctx.flags()
+        ),
+        _ => format!(
+            "`figma-auth schedule install --write{}` keeps it fresh",
+            ctx.flags()
+        ),
+    };
+    crate::ui::note(format_args!(
+        "the token in the configs expires {when}; {keep}."
+    ));
+}
+
+/// Parses and plans every file with a placeholder token before a login: a file that cannot be
+/// updated stops setup before the user is sent to the browser.
+fn check_before_login(
+    ctx: &Context,
+    args: &SetupArgs,
+    jobs: &[Job],
+    server: &crate::targets::Server,
+    opts: &configs::Options,
+    hint: Option<String>,
+) -> Result<(), Error> {
+    let token = AccessToken::new(PLACEHOLDER_TOKEN);
+    let mut jobs = jobs.to_vec();
+    if let Some(mode) = args.mode {
+        with_mode(ctx, args, mode, &token, &mut jobs)?;
+    }
+    let change = HeaderChange::Set(SecretHeader::bearer(&token));
+    let check = patching::run_batch(
+        ctx,
+        &jobs,
+        &Run {
+            server,
+            change: &change,
+            write: false,
+            carries_secret: true,
+            allow_tracked: args.allow_tracked,
+            report_missing: false,
+            quiet: true,
+            opts,
+        },
+    );
+    if check.failed() == 0 {
+        return Ok(());
+    }
+    patching::print_failures(ctx, &check);
+    Err(Error::Refused {
+        message: format!(
+            "{} of {} config files cannot be updated, so setup stopped before logging in",
+            check.failed(),
+            check.results.len()
+        ),
+        hint,
+    })
 }
 
 /// With `--json`, the per-file outcome as one object on stdout.
@@ -147,6 +424,7 @@ fn print_json(
     args: &SetupArgs,
     batch: &patching::Batch,
     written: bool,
+    schedule_installed: bool,
 ) -> Result<(), Error> {
     if !args.json {
         return Ok(());
@@ -154,13 +432,25 @@ fn print_json(
     let mut v = patching::batch_json(ctx, batch);
     v["profile"] = ctx.profile().into();
     v["write"] = written.into();
+    v["schedule_installed"] = schedule_installed.into();
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
     super::token::write_stdout(&text)
 }
 
+/// The token file of file mode, written from the stored token.
+fn create_token_file(ctx: &Context) -> Result<(), Error> {
+    let record = ctx
+        .store
+        .load(ctx.profile())?
+        .and_then(|d| d.token)
+        .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
+    super::token_file::create_token_file(ctx, &record)?;
+    Ok(())
+}
+
 /// Gives every job the credentials mechanism of `mode` (an explicit `--mode`: entries in another
-/// mode are switched), creating the token file for file mode.
+/// mode are switched).
 fn with_mode(
     ctx: &Context,
     args: &SetupArgs,
@@ -170,14 +460,6 @@ fn with_mode(
 ) -> Result<(), Error> {
     let helper_command = helper_command(ctx)?;
     let token_file = ctx.store.token_file_path(ctx.profile());
-    if mode == Mode::File && !args.dry_run {
-        let record = ctx
-            .store
-            .load(ctx.profile())?
-            .and_then(|d| d.token)
-            .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
-        super::token_file::create_token_file(ctx, &record)?;
-    }
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
@@ -212,18 +494,27 @@ fn helper_command(ctx: &Context) -> Result<String, Error> {
     Ok(cmd)
 }
 
-/// Stored credentials when they are usable, else a browser login.
-fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
-    if !args.relogin {
-        match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
-            Ok(fresh) => return Ok(fresh.token.access_token),
-            Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
+/// The stored access token when it is usable (refreshed first when it expires soon); `None` when
+/// a login is needed.
+fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, Error> {
+    if args.relogin {
+        return Ok(None);
+    }
+    match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
+        Ok(fresh) => Ok(Some(fresh.token.access_token)),
+        Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
+            if !args.dry_run {
                 eprintln!("{e}: logging in first.");
             }
-            Err(e) => return Err(e),
+            Ok(None)
         }
+        Err(e) => Err(e),
     }
-    let code = login::run(ctx, &args.login)?;
+}
+
+/// The browser login, then the token it stored.
+fn log_in(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
+    let code = login::perform(ctx, &args.login, false)?;
     if code != exit::OK {
         return Err(Error::Refused {
             message: "the login did not complete".into(),
@@ -302,20 +593,4 @@ fn record(
         .map(|(f, _)| patching::managed(f, server_name, mode.as_str()))
         .collect();
     patching::remember(ctx, &records)
-}
-
-fn confirm(pending: usize) -> Result<bool, Error> {
-    let files = if pending == 1 { "file" } else { "files" };
-    eprint!("Write these changes to {pending} {files}? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Io("cannot read the answer from the terminal".into(), e))?;
-    let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
-    if !yes {
-        eprintln!("Nothing was written.");
-    }
-    Ok(yes)
 }

@@ -228,6 +228,9 @@ pub enum CallbackError {
 
     #[error("the login callback carried neither a code nor an error")]
     MissingCode,
+
+    #[error("the login was cancelled")]
+    Cancelled,
 }
 
 impl CallbackError {

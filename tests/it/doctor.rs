@@ -471,18 +471,8 @@ fn online_check_sends_the_token_only_where_it_belongs() {
     assert_eq!(env.server.hits("mcp"), 0);
 }
 
-const FAKE_CRONTAB: &str = r#"#!/bin/sh
-D="$(dirname "$0")/../cronstate"
-case "$1" in
-  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
-  -) cat > "$D/crontab" ;;
-  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
-esac
-"#;
-
 #[test]
 fn the_schedule_is_checked_through_the_schedule_module() {
-    use std::os::unix::fs::PermissionsExt;
     let mut env = TestEnv::new();
     let project = project(&env);
     env.login();
@@ -491,13 +481,8 @@ fn the_schedule_is_checked_through_the_schedule_module() {
             .code,
         0
     );
-    // A PATH with a fake crontab and no systemctl or launchctl.
-    let bin = env.path("fakebin");
-    fs::create_dir_all(&bin).unwrap();
-    fs::create_dir_all(env.path("cronstate")).unwrap();
-    fs::write(bin.join("crontab"), FAKE_CRONTAB).unwrap();
-    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
-    env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+    // A PATH with a fake crontab and no systemd user manager.
+    env.use_fake_crontab();
 
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");

@@ -5,6 +5,7 @@
 
 pub mod mcp_server;
 pub mod mock;
+pub mod pty;
 
 use mock::{MockConfig, MockServer};
 use std::collections::HashMap;
@@ -458,6 +459,43 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A `crontab` that keeps the table in `../cronstate/crontab`.
+pub const FAKE_CRONTAB: &str = r#"#!/bin/sh
+D="$(dirname "$0")/../cronstate"
+case "$1" in
+  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$D/crontab" ;;
+  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
+esac
+"#;
+
+/// A `systemctl` without a user manager (as in a container or over plain SSH).
+const NO_SYSTEMD: &str =
+    "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n";
+
+impl TestEnv {
+    /// Puts a fake `crontab` (its table in [`TestEnv::crontab`]) and a `systemctl` without a
+    /// user manager first on PATH, so schedules go to the crontab and nothing real is touched.
+    #[cfg(unix)]
+    pub fn use_fake_crontab(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path("fakebin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(self.path("cronstate")).unwrap();
+        for (name, text) in [("crontab", FAKE_CRONTAB), ("systemctl", NO_SYSTEMD)] {
+            std::fs::write(bin.join(name), text).unwrap();
+            std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+        }
+        self.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+    }
+
+    /// The fake crontab's table (`None`: no crontab yet).
+    pub fn crontab(&self) -> Option<String> {
+        std::fs::read_to_string(self.path("cronstate/crontab")).ok()
+    }
 }
 
 pub fn file_mode(p: &Path) -> u32 {
