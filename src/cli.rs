@@ -65,6 +65,11 @@ pub enum Command {
     /// Log in with the browser (OAuth authorization code + PKCE) and store the tokens.
     Login(LoginArgs),
     /// Show whether you are logged in, when the access token expires, and what to do next.
+    ///
+    /// Lists every client config (each real file once) with its state: current, stale, expired,
+    /// no-token, no-entry, other-url, indirect, unmanaged (set up by another profile or by
+    /// nobody) or unreadable. Exit 0 when all is well, 1 when a config needs action, 3 when a
+    /// login is required.
     Status(StatusArgs),
     /// Refresh the access token when it expires soon (or always with --force), then bring every
     /// client config that holds the figma server up to date (preview; apply with --write).
@@ -204,13 +209,24 @@ pub struct TargetArgs {
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
 
-    /// Name of the server entry in the client configs.
-    #[arg(long, value_name = "NAME", default_value = "figma")]
-    pub server_name: String,
+    /// Name of the server entry in the client configs [default: figma]. `refresh`, `logout`
+    /// and `login` update the entries `setup` recorded, whatever their name; given, only those
+    /// of this name.
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
 
     /// Show tokens in clear in diffs (they are masked by default).
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+impl TargetArgs {
+    /// The entry name `setup` creates or looks for.
+    pub fn server_name(&self) -> &str {
+        self.server_name
+            .as_deref()
+            .unwrap_or(crate::targets::DEFAULT_NAME)
+    }
 }
 
 /// Where `setup` adds the server.
@@ -319,9 +335,11 @@ pub struct LogoutArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Also remove the Authorization header figma-auth wrote into client configs (without it,
-    /// the removal is only previewed).
-    #[arg(long)]
+    /// Log out without asking: forget the tokens and remove the Authorization header from the
+    /// configs this profile manages. `--yes` and `--write` are the same flag. Without either, a
+    /// terminal shows what would change and asks; elsewhere the tokens are forgotten and the
+    /// header removal is only previewed.
+    #[arg(long, visible_alias = "yes")]
     pub write: bool,
 
     #[command(flatten)]

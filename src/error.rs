@@ -162,7 +162,7 @@ mod tests {
         assert!(invalid_grant
             .hint(" --profile w")
             .unwrap()
-            .contains("figma-auth login --profile w"));
+            .contains("figma-auth setup --profile w"));
         let unavailable: Error = OAuthError::Unavailable {
             what: "token endpoint",
             url: "u".into(),

@@ -2,6 +2,7 @@
 //! registration (reused when it matches), the browser or a printed URL, the loopback callback (or
 //! a pasted redirect URL), the code exchange — and the result stored under the profile's lock.
 
+use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
@@ -12,13 +13,16 @@ use crate::store::{ClientRecord, TokenRecord};
 use crate::time::{short_duration, Timestamp};
 use std::time::{Duration, Instant};
 
-/// `figma-auth login`.
+/// `figma-auth login`: the login, then the configs this profile manages, which hold the old
+/// token now ([`update_configs`]).
 pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
-    perform(ctx, args, true)
+    let code = perform(ctx, args, true)?;
+    update_configs(ctx)?;
+    Ok(code)
 }
 
-/// The login itself, for `login` and `setup`: ends with one `✓ Logged in` line, and with
-/// `report` also the token's expiry and the store's path.
+/// The login itself, for `login` and `setup` (which updates the configs itself): ends with one
+/// `✓ Logged in` line, and with `report` also the token's expiry and the store's path.
 pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.warn_permissions();
     let base = ctx.auth_server();
@@ -118,6 +122,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
     let mut data = lock.load()?.unwrap_or_default();
     data.client = Some(client);
     data.token = Some(record.clone());
+    data.login_required = None;
     lock.save(&data)?;
     super::token_file::after_save(ctx, &record);
     drop(lock);
@@ -151,6 +156,64 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         );
     }
     Ok(exit::OK)
+}
+
+/// After a login the entries this profile manages hold the old token: they are previewed and, on
+/// a terminal, updated after one confirmation (as `refresh --write` would); otherwise, or when
+/// the user declines, figma-auth says they are stale and how to update them.
+fn update_configs(ctx: &Context) -> Result<(), Error> {
+    let records = ctx
+        .store
+        .load(ctx.profile())?
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let update = |write| patching::Update {
+        targets: &[],
+        server_name: None,
+        write,
+        allow_tracked: false,
+        show_secrets: false,
+        quiet: false,
+    };
+    let preview = patching::update_managed(ctx, &update(false))?;
+    let pending = preview.files(|s| *s == Status::WouldChange);
+    if pending == 0 {
+        return Ok(());
+    }
+    let (files, hold) = if pending == 1 {
+        ("file", "holds")
+    } else {
+        ("files", "hold")
+    };
+    let apply = ctx.ui.interactive()
+        && ctx
+            .ui
+            .confirm(&format!(
+                "Update the {pending} config {files} above with the new token?"
+            ))
+            .map_err(|_| {
+                Error::Cancelled("Cancelled; the configs were not updated.".to_string())
+            })?;
+    if !apply {
+        eprintln!(
+            "The {pending} config {files} above still {hold} the old token, which stops working when it expires: run `figma-auth refresh --write{}` to update them.",
+            ctx.flags()
+        );
+        return Ok(());
+    }
+    eprintln!();
+    let written = patching::update_managed(ctx, &update(true))?;
+    patching::print_reload_hints(&written.written_targets());
+    if let Some(e) = written.error(None) {
+        eprintln!(
+            "warning: {e}; fix them, then run `figma-auth refresh --write{}`",
+            ctx.flags()
+        );
+    }
+    Ok(())
 }
 
 /// Stores a new registration right away when the profile holds no tokens (so a failed or

@@ -5,13 +5,14 @@
 //! token (rotated by a process that did not take the lock) reloads and retries; nothing is ever
 //! deleted because of a refresh failure.
 //!
-//! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
-//! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
+//! After the token step, [`run`] brings the entries this profile manages (the ones `setup`
+//! recorded, nothing else) up to date with the token the store holds: a preview, or with
+//! `--write` a write under the profile's lock. Without `--write` the token is still renewed when
+//! due (or forced); the configs then hold the previous token until `refresh --write`.
 
-use super::patching::{self, Run, Status};
+use super::patching::{self, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
-use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::oauth::{self, OAuthError, Url};
 use crate::secret::AccessToken;
@@ -105,6 +106,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     ..current.clone()
                 };
                 data.token = Some(token.clone());
+                data.login_required = None;
                 // Persist before anyone uses the new access token: the old refresh token may be
                 // dead now.
                 lock.save(&data).map_err(Error::RefreshNotSaved)?;
@@ -117,7 +119,8 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             Err(e @ OAuthError::InvalidGrant { .. }) => {
                 // Another process may have rotated the refresh token without our lock (an older
                 // figma-auth, a copy of the store): look again, and delete nothing.
-                let newer = lock.load()?.and_then(|d| {
+                let now = lock.load()?;
+                let newer = now.clone().and_then(|d| {
                     let t = d.token.clone()?;
                     let rotated = t.refresh_token.as_ref().map(|r| r.expose())
                         != Some(refresh_token.expose());
@@ -134,7 +137,24 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                             });
                         }
                     }
-                    _ => return Err(e.into()),
+                    Some(_) => return Err(e.into()),
+                    None => {
+                        // The store still holds the refresh token the server rejected: say so in
+                        // the store (tokens kept), so that `status` reads "login required".
+                        if let Some(mut d) = now.filter(|d| d.login_required.is_none()) {
+                            d.login_required = Some(crate::store::LoginRequired {
+                                since: Timestamp::now(),
+                                reason: "the server rejected the refresh token (invalid_grant)"
+                                    .into(),
+                            });
+                            if let Err(save) = lock.save(&d) {
+                                eprintln!(
+                                    "warning: could not record that a login is required: {save}"
+                                );
+                            }
+                        }
+                        return Err(e.into());
+                    }
                 }
             }
             Err(e) => return Err(e.into()),
@@ -261,38 +281,21 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
     Ok(code)
 }
 
-/// The config step of `refresh`: every config file of the selected clients (and every file
-/// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
-/// written with `--write`. Files already current are not touched (no write, no mtime change).
+/// The config step of `refresh`: the entries this profile manages get the token the store holds
+/// — previewed as a diff, or written with `--write` (under the store lock, [`patching::update_managed`]).
+/// Files already current are not touched (no write, no mtime change).
 fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
-    // Writes happen under the store lock, with the token the store holds now: a concurrent
-    // refresh (cron and a manual run) may have rotated it since `ensure_fresh` returned, and
-    // writing ours afterwards would leave the configs a token behind the store.
-    let _lock = if args.write { Some(ctx.lock()?) } else { None };
-    let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
-    let token = data
-        .token
-        .as_ref()
-        .map(|t| &t.access_token)
-        .unwrap_or(&fresh.token.access_token);
-    let jobs = patching::update_jobs(ctx, &args.configs.targets, &data.configs)?;
-    let change = HeaderChange::Set(SecretHeader::bearer(token));
-    let server = patching::server(ctx, &args.configs.server_name, false);
-    let opts = patching::options(ctx, args.configs.show_secrets);
-    let batch = patching::run_batch(
+    let batch = patching::update_managed(
         ctx,
-        &jobs,
-        &Run {
-            server: &server,
-            change: &change,
+        &patching::Update {
+            targets: &args.configs.targets,
+            server_name: args.configs.server_name.as_deref(),
             write: args.write,
-            carries_secret: true,
             allow_tracked: args.allow_tracked,
-            report_missing: false,
+            show_secrets: args.configs.show_secrets,
             quiet: args.json,
-            opts: &opts,
         },
-    );
+    )?;
     if args.json {
         let mut v = patching::batch_json(ctx, &batch);
         v["profile"] = ctx.profile().into();
@@ -305,9 +308,29 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
         text.push('\n');
         super::token::write_stdout(&text)?;
     }
-    if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
+    let pending = batch.files(|s| *s == Status::WouldChange);
+    if !args.write && pending > 0 {
+        let (files, hold) = if pending == 1 {
+            ("file", "holds")
+        } else {
+            ("files", "hold")
+        };
+        if fresh.refreshed {
+            eprintln!(
+                "The access token was renewed, but no config was written: the {pending} {files} above still {hold} the previous token, which works until it expires. To update them, run `figma-auth refresh --write{}`.",
+                ctx.flags()
+            );
+        } else {
+            eprintln!(
+                "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+                ctx.flags()
+            );
+        }
+    }
+    if batch.results.is_empty() && !args.json && ctx.ui.stderr_tty {
         eprintln!(
-            "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+            "Profile {} manages no client config: `figma-auth setup{}` configures your clients (entries set up by hand are left alone; `figma-auth status` lists them).",
+            ctx.profile(),
             ctx.flags()
         );
     }

@@ -1,17 +1,21 @@
 //! `figma-auth setup`: log in when no valid credentials are stored, then plan the figma server
 //! entry for every selected client (updating every file that already holds it, creating it in the
 //! chosen scope otherwise), show the masked diffs, and apply them — with `--write`, or after one
-//! confirmation on a terminal; never without either.
+//! confirmation on a terminal; never without either. An existing entry nobody manages is adopted
+//! explicitly (the preview says so); one another profile manages is left alone unless `--force`
+//! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
+//! others (when no client is named), and says which got what.
 
-use super::patching::{self, Job, Run, Status};
+use super::patching::{self, Claim, Job, Owner, Owners, Run, Status};
 use super::refresh::{ensure_fresh, Policy};
 use super::{login, Context};
 use crate::cli::SetupArgs;
 use crate::configs;
+use crate::edit::Inspection;
 use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
-use crate::targets::{AuthContext, ConfigFile, Mode, Scope, Target};
+use crate::targets::{AuthContext, Mode, Scope, Server, Target};
 use crate::ui::Decision;
 use std::time::Duration;
 
@@ -42,13 +46,12 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     }
 
-    if let Some(mode) = args.mode {
-        for t in &targets {
-            crate::targets::check_mode(*t, mode).map_err(|e| Error::Usage(e.to_string()))?;
-        }
-    }
+    let modes = match args.mode {
+        Some(mode) => Some(modes_for(args, mode, &targets)?),
+        None => None,
+    };
 
-    let server = patching::server(ctx, &args.configs.server_name, args.force);
+    let server = patching::server(ctx, args.configs.server_name(), args.force);
     let mut jobs = plan_jobs(ctx, &targets, scope, &server);
     let opts = patching::options(ctx, args.configs.show_secrets);
     let hint = Some(format!(
@@ -61,7 +64,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let (token, placeholder) = match stored_token(ctx, args)? {
         Some(t) => (t, false),
         None => {
-            check_before_login(ctx, args, &jobs, &server, &opts, hint.clone())?;
+            check_before_login(ctx, args, modes.as_deref(), &jobs, &opts, hint.clone())?;
             if args.dry_run {
                 eprintln!(
                     "A login is needed first; a dry run does not log in, so the diffs show a \
@@ -75,14 +78,15 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     };
     let change = HeaderChange::Set(SecretHeader::bearer(&token));
-    if let Some(mode) = args.mode {
-        if mode == Mode::File && !args.dry_run {
+    if let Some(modes) = &modes {
+        say_modes(args, modes);
+        if modes.iter().any(|(_, m)| *m == Mode::File) && !args.dry_run {
             create_token_file(ctx)?;
         }
-        with_mode(ctx, args, mode, &token, &mut jobs)?;
+        with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
     let preview_run = Run {
-        server: &server,
+        profile: ctx.profile(),
         change: &change,
         write: false,
         carries_secret: true,
@@ -92,10 +96,13 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         opts: &opts,
     };
     let preview = patching::run_batch(ctx, &jobs, &preview_run);
-    let pending = preview.count(|s| *s == Status::WouldChange);
-    let mode = args.mode.unwrap_or(Mode::Inline);
+    let pending = preview.files(|s| *s == Status::WouldChange);
     // Inline tokens (and file mode's token file) die when they expire unless refreshed.
-    let expiring = !placeholder && matches!(mode, Mode::Inline | Mode::File);
+    let expiring = !placeholder
+        && modes.as_ref().is_none_or(|ms| {
+            ms.iter()
+                .any(|(_, m)| matches!(m, Mode::Inline | Mode::File))
+        });
     let schedule = if expiring && (!args.json || args.schedule) {
         schedule_state(ctx, args)?
     } else {
@@ -130,7 +137,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     if pending == 0 {
         if !placeholder {
-            record(ctx, &preview, &args.configs.server_name, mode)?;
+            record(ctx, &jobs, &preview)?;
         }
         let installed = match offered {
             Some((prepared, sctx)) => {
@@ -208,7 +215,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             all.records[i] = rec;
         }
     }
-    record(ctx, &all, &args.configs.server_name, mode)?;
+    record(ctx, &jobs, &all)?;
     let installed = match (install, offered) {
         (true, Some((prepared, sctx))) => {
             crate::schedule::apply_install(prepared, sctx)?;
@@ -379,22 +386,22 @@ fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState)
 fn check_before_login(
     ctx: &Context,
     args: &SetupArgs,
+    modes: Option<&[(&'static str, Mode)]>,
     jobs: &[Job],
-    server: &crate::targets::Server,
     opts: &configs::Options,
     hint: Option<String>,
 ) -> Result<(), Error> {
     let token = AccessToken::new(PLACEHOLDER_TOKEN);
     let mut jobs = jobs.to_vec();
-    if let Some(mode) = args.mode {
-        with_mode(ctx, args, mode, &token, &mut jobs)?;
+    if let Some(modes) = modes {
+        with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
     let change = HeaderChange::Set(SecretHeader::bearer(&token));
     let check = patching::run_batch(
         ctx,
         &jobs,
         &Run {
-            server,
+            profile: ctx.profile(),
             change: &change,
             write: false,
             carries_secret: true,
@@ -411,8 +418,8 @@ fn check_before_login(
     Err(Error::Refused {
         message: format!(
             "{} of {} config files cannot be updated, so setup stopped before logging in",
-            check.failed(),
-            check.results.len()
+            check.files(|s| matches!(s, Status::Failed { .. })),
+            check.files(|_| true)
         ),
         hint,
     })
@@ -449,17 +456,100 @@ fn create_token_file(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
-/// Gives every job the credentials mechanism of `mode` (an explicit `--mode`: entries in another
-/// mode are switched).
+/// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
+/// named with `--target` that lacks it is a usage error; with no client named (every detected
+/// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
+fn modes_for(
+    args: &SetupArgs,
+    mode: Mode,
+    targets: &[&'static dyn Target],
+) -> Result<Vec<(&'static str, Mode)>, Error> {
+    let named = |id: &str| {
+        args.configs
+            .targets
+            .iter()
+            .flat_map(|n| n.split(','))
+            .any(|n| n.trim() == id)
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        let m = if t.modes().contains(&mode) {
+            mode
+        } else if named(t.id()) {
+            return Err(Error::Usage(
+                crate::targets::check_mode(*t, mode)
+                    .expect_err("the mode is missing")
+                    .to_string(),
+            ));
+        } else {
+            FALLBACK
+                .iter()
+                .copied()
+                .find(|m| t.modes().contains(m))
+                .unwrap_or(Mode::Inline)
+        };
+        out.push((t.id(), m));
+    }
+    Ok(out)
+}
+
+/// The modes a client without the requested one gets, best first: no token in the file and
+/// always fresh (helper), no token in the file (file), else the token inline (kept fresh by
+/// `refresh --write`). Env mode is used only when asked for: it needs the variable exported
+/// where the client starts.
+const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
+
+/// One line saying which client got which mode, when not all got the requested one.
+fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+    let Some(asked) = args.mode else { return };
+    if modes.iter().all(|(_, m)| *m == asked) {
+        return;
+    }
+    let name = |id: &str| {
+        crate::targets::by_id(id)
+            .map(|t| t.display_name())
+            .unwrap_or("?")
+    };
+    let mut groups: Vec<(Mode, Vec<&str>)> = Vec::new();
+    for (id, m) in modes {
+        match groups.iter_mut().find(|(g, _)| g == m) {
+            Some((_, names)) => names.push(name(id)),
+            None => groups.push((*m, vec![name(id)])),
+        }
+    }
+    groups.sort_by_key(|(m, _)| *m != asked);
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(m, names)| {
+            let why = if *m == asked {
+                String::new()
+            } else {
+                format!(" (no {asked} mode)")
+            };
+            format!("{m} for {}{why}", names.join(", "))
+        })
+        .collect();
+    eprintln!("Modes: {}.", parts.join("; "));
+}
+
+/// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
+/// entries in another mode are switched).
 fn with_mode(
     ctx: &Context,
     args: &SetupArgs,
-    mode: Mode,
+    modes: &[(&'static str, Mode)],
     token: &AccessToken,
     jobs: &mut [Job],
 ) -> Result<(), Error> {
     let helper_command = helper_command(ctx)?;
     let token_file = ctx.store.token_file_path(ctx.profile());
+    let mode_of = |id: &str| {
+        modes
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, m)| *m)
+            .unwrap_or(Mode::Inline)
+    };
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
@@ -467,6 +557,7 @@ fn with_mode(
         env_var: &args.env_var,
     };
     for job in jobs.iter_mut() {
+        let mode = mode_of(job.file.target);
         job.auth = Some(
             job.file
                 .auth(mode, &actx)
@@ -528,27 +619,58 @@ fn log_in(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
 
 /// Every existing file of each client that holds our entry (so none keeps a stale token), and,
 /// for a client none of whose `scope` files holds it, the file to create it in: the last
-/// existing file of that scope (the one the client reads last), else the client's default.
+/// existing file of that scope (the one the client reads last), else the client's default. Who
+/// manages each existing entry decides the job's [`Claim`]: this profile's own, adopted when
+/// nobody manages it, left alone (or with `--force` taken over) when another profile does.
 fn plan_jobs(
     ctx: &Context,
     targets: &[&'static dyn Target],
     scope: Scope,
-    server: &crate::targets::Server,
+    server: &Server,
 ) -> Vec<Job> {
     let env = &ctx.env;
+    let records = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    let owners = Owners::load(ctx, &records);
     let mut jobs: Vec<Job> = Vec::new();
     for t in targets {
-        let existing = configs::existing_files(env, &[*t]);
         let mut holds_in_scope = false;
-        for f in existing {
-            let status = configs::status_of(&f, server, None);
-            if matches!(status, configs::EntryStatus::NoEntry) {
+        for f in configs::existing_files(env, &[*t]) {
+            let inspection = configs::inspect_file(&f, server);
+            let entry = match &inspection {
+                Ok(Inspection::Missing) => continue,
+                Ok(i) => i.entry().map(|e| e.name.clone()),
+                Err(_) => None,
+            };
+            let owner = entry.as_ref().map(|name| owners.of(&f, name));
+            if matches!((&owner, &entry), (Some(Owner::Other(_)), Some(n)) if *n != server.name) {
+                // Another profile's entry, found by its URL under another name: a different
+                // server of the client. This profile gets its own entry beside it.
                 continue;
             }
-            if f.scope == scope && !matches!(status, configs::EntryStatus::Unreadable(_)) {
+            if f.scope == scope && inspection.is_ok() {
                 holds_in_scope = true;
             }
-            push(&mut jobs, f, false);
+            let mut job = Job::new(f, server.clone());
+            if let (Some(name), Some(owner)) = (entry, owner) {
+                job.claim = match owner {
+                    Owner::This => Claim::Own,
+                    Owner::Nobody => Claim::Adopt,
+                    Owner::Other(p) if server.force => Claim::TakeOver(p),
+                    Owner::Other(p) => Claim::Foreign(p),
+                };
+                // The existing entry itself, by its name (an adopted entry may have another).
+                job.server = Server {
+                    name,
+                    ..server.clone()
+                };
+            }
+            push(&mut jobs, job);
         }
         if holds_in_scope {
             continue;
@@ -561,36 +683,43 @@ fn plan_jobs(
             .cloned()
             .or_else(|| t.default_file(env, scope));
         if let Some(f) = target_file {
-            push(&mut jobs, f, true);
+            // A new entry of our name: found by that name only, never another profile's entry
+            // that shares the URL.
+            let mut job = Job::new(
+                f,
+                Server {
+                    recorded: true,
+                    ..server.clone()
+                },
+            );
+            job.create = true;
+            push(&mut jobs, job);
         }
     }
     jobs
 }
 
-fn push(jobs: &mut Vec<Job>, file: ConfigFile, create: bool) {
-    match jobs.iter_mut().find(|j| j.file == file) {
-        Some(j) => j.create |= create,
-        None => jobs.push(Job {
-            file,
-            create,
-            auth: None,
-            mode: Mode::Inline,
-        }),
+/// Adds a job, once per file (a file reached as two scopes is one file).
+fn push(jobs: &mut Vec<Job>, job: Job) {
+    let key = job.file.key();
+    match jobs.iter_mut().find(|j| j.file.key() == key) {
+        Some(j) => j.create |= job.create,
+        None => jobs.push(job),
     }
 }
 
-/// Records every file that now holds our entry, for later unattended refreshes.
-fn record(
-    ctx: &Context,
-    batch: &patching::Batch,
-    server_name: &str,
-    mode: Mode,
-) -> Result<(), Error> {
-    let records: Vec<_> = batch
-        .results
-        .iter()
-        .filter(|(_, s)| matches!(s, Status::Changed | Status::Current))
-        .map(|(f, _)| patching::managed(f, server_name, mode.as_str()))
-        .collect();
+/// Records every entry that now holds our configuration (for later unattended refreshes), and
+/// releases the entries taken over from another profile.
+fn record(ctx: &Context, jobs: &[Job], batch: &patching::Batch) -> Result<(), Error> {
+    let mut records = Vec::new();
+    for (job, (f, s)) in jobs.iter().zip(&batch.results) {
+        if !matches!(s, Status::Changed | Status::Current) {
+            continue;
+        }
+        if let Claim::TakeOver(p) = &job.claim {
+            patching::release(ctx, p, f, &job.server.name)?;
+        }
+        records.push(patching::managed(f, &job.server.name, job.mode.as_str()));
+    }
     patching::remember(ctx, &records)
 }

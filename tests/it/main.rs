@@ -9,6 +9,7 @@ mod faults;
 mod helper;
 mod login;
 mod proxy;
+mod records;
 mod refresh;
 mod schedule_cli;
 mod security;

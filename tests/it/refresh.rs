@@ -116,11 +116,17 @@ fn invalid_grant_means_login_again_and_deletes_nothing() {
     let out = env.run(&["refresh", "--force"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("invalid_grant"), "{out:?}");
-    assert!(out.stderr.contains("run `figma-auth login`"), "{out:?}");
+    assert!(out.stderr.contains("run `figma-auth setup`"), "{out:?}");
+    // Nothing deleted: the store only records that a login is required.
     assert_eq!(
-        std::fs::read(env.store_path("default")).unwrap(),
-        before,
-        "store untouched"
+        without_login_mark(&std::fs::read(env.store_path("default")).unwrap()),
+        without_login_mark(&before),
+        "tokens and registration untouched"
+    );
+    let mark = &env.store("default").unwrap()["login_required"];
+    assert!(
+        mark["reason"].as_str().unwrap().contains("invalid_grant"),
+        "{mark}"
     );
 
     // token: an unexpired token is still printed, with a warning.

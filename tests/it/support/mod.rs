@@ -279,6 +279,40 @@ impl TestEnv {
         f
     }
 
+    /// Records, in `profile`'s store, that the profile manages the `figma` entry of `path` (as a
+    /// `setup` of that file would have): for tests that write the config themselves.
+    pub fn manage(&self, target: &str, scope: &str, path: &Path) {
+        self.manage_as("default", target, scope, path, None, "figma");
+    }
+
+    /// [`TestEnv::manage`] with every field of the record.
+    pub fn manage_as(
+        &self,
+        profile: &str,
+        target: &str,
+        scope: &str,
+        path: &Path,
+        project: Option<&str>,
+        name: &str,
+    ) {
+        let mut v = self.store(profile).expect("logged in");
+        let mut record = serde_json::json!({
+            "target": target, "scope": scope, "path": path, "server_name": name, "mode": "inline",
+        });
+        if let Some(p) = project {
+            record["project"] = p.into();
+        }
+        match v["configs"].as_array_mut() {
+            Some(a) => a.push(record),
+            None => v["configs"] = serde_json::json!([record]),
+        }
+        std::fs::write(
+            self.store_path(profile),
+            serde_json::to_string_pretty(&v).unwrap(),
+        )
+        .unwrap();
+    }
+
     /// Rewrites the stored token's `expires_at` (to make it due for a refresh).
     pub fn set_expires_at(&self, rfc3339: &str) {
         let mut v = self.store("default").unwrap();
@@ -289,6 +323,16 @@ impl TestEnv {
         )
         .unwrap();
     }
+}
+
+/// A store file's content without the `login_required` mark a rejected refresh token leaves
+/// (everything else must stay as it was).
+pub fn without_login_mark(store: &[u8]) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(store).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("login_required");
+    }
+    v
 }
 
 /// The commands that print the access token on stdout on purpose.
