@@ -25,7 +25,9 @@ fn main() {
     }
     let bin = &args[1];
     let n: usize = args.get(2).map_or(10_000, |s| s.parse().expect("REQUESTS"));
-    let result_bytes: usize = args.get(3).map_or(200, |s| s.parse().expect("RESULT_BYTES"));
+    let result_bytes: usize = args
+        .get(3)
+        .map_or(200, |s| s.parse().expect("RESULT_BYTES"));
 
     let port = start_server(result_bytes);
     let url = format!("http://127.0.0.1:{port}/mcp");
@@ -107,12 +109,18 @@ fn main() {
     };
     let (d50, d99) = (pct(&mut d_times, 0.5), pct(&mut d_times, 0.99));
     let (p50, p99) = (pct(&mut p_times, 0.5), pct(&mut p_times, 0.99));
-    println!(
-        "{n} requests each way, tools/call with a {result_bytes}-byte result, alternating\n"
-    );
+    println!("{n} requests each way, tools/call with a {result_bytes}-byte result, alternating\n");
     println!("| path | median µs | p99 µs |\n|---|---:|---:|");
-    println!("| direct (one kept-alive connection) | {:.0} | {:.0} |", us(d50), us(d99));
-    println!("| through figma-auth proxy | {:.0} | {:.0} |", us(p50), us(p99));
+    println!(
+        "| direct (one kept-alive connection) | {:.0} | {:.0} |",
+        us(d50),
+        us(d99)
+    );
+    println!(
+        "| through figma-auth proxy | {:.0} | {:.0} |",
+        us(p50),
+        us(p99)
+    );
     println!(
         "| **added by the proxy** | **{:.0}** | **{:.0}** |",
         us(p50) - us(d50),
@@ -324,7 +332,11 @@ fn serve(c: TcpStream, result_bytes: usize) {
             let a = serde_json::json!({"jsonrpc": "2.0", "id": v["id"], "result": {
                 "protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
                 "serverInfo": {"name": "bench stand-in", "version": "1"}}});
-            (200, "Mcp-Session-Id: bench-session\r\n".to_string(), a.to_string())
+            (
+                200,
+                "Mcp-Session-Id: bench-session\r\n".to_string(),
+                a.to_string(),
+            )
         } else if v.get("id").is_none() {
             (202, String::new(), String::new())
         } else {
