@@ -103,6 +103,16 @@ pub enum Command {
     /// 4 with --online when nothing is wrong locally but the server could not be checked right
     /// now (network, 429, 5xx).
     Doctor(DoctorArgs),
+    /// Serve MCP on stdio and forward it to the MCP server with a token that never goes stale.
+    ///
+    /// For MCP clients that start local servers: the client runs `figma-auth proxy` instead of
+    /// holding a token, and every message goes to --mcp-url over Streamable HTTP with the
+    /// profile's current access token, refreshed before it expires and when the server rejects
+    /// it, so the client never needs a restart. When a login is needed, requests are answered
+    /// with an error naming `figma-auth login`, and work again as soon as you have logged in.
+    /// Logs go to stderr; nothing but MCP messages on stdout. With --check: one `initialize`
+    /// round trip, then exit 0 (accepted), 3 (log in again), 4 (try later) or 1.
+    Proxy(ProxyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     ///
     /// For example `figma-auth completions bash >
@@ -427,6 +437,37 @@ pub struct DoctorArgs {
     /// Print one JSON object (healthy, problems, checks with level, message and fix).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    /// Check instead of serving: one `initialize` round trip to the MCP server with the stored
+    /// token (refreshed first if it expires soon), then exit 0, 1, 3 or 4.
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check: print one JSON object (ok, server, protocol_version, kind, message).
+    #[arg(long, requires = "check")]
+    pub json: bool,
+
+    /// The newest MCP protocol version to offer the server: a client's `initialize` offering a
+    /// newer one is offered as this (Figma's server accepts 2026-07-28, then fails that
+    /// version's new methods). The server's answer reaches the client unchanged.
+    #[arg(long, value_name = "VERSION", default_value = crate::proxy::KNOWN_GOOD_PROTOCOL, value_parser = parse_protocol_version)]
+    pub protocol_version: String,
+
+    /// How long to wait for the MCP server to start answering a message, and between the
+    /// events of a streamed answer (e.g. 90s, 10m).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub timeout: Duration,
+}
+
+fn parse_protocol_version(s: &str) -> Result<String, String> {
+    if crate::proxy::jsonrpc::is_version(s) {
+        Ok(s.to_string())
+    } else {
+        Err("an MCP protocol version looks like 2025-11-25".to_string())
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,6 +13,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod patch;
 pub mod paths;
+pub mod proxy;
 pub mod schedule;
 pub mod secret;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod header;
 pub mod login;
 pub mod logout;
 pub mod patching;
+pub mod proxy;
 pub mod refresh;
 pub mod setup;
 pub mod shell;
@@ -153,6 +154,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Header(a) => header::run(&ctx, &a),
         Command::Env(a) => env::run(&ctx, &a),
         Command::Doctor(a) => doctor::run(&ctx, &a),
+        Command::Proxy(a) => proxy::run(&ctx, &a),
         Command::Completions(a) => shell::completions(&a),
         Command::Man(a) => shell::man(&a),
     }

@@ -15,17 +15,22 @@ use super::Context;
 use crate::cli::RefreshArgs;
 use crate::error::{exit, Error};
 use crate::oauth::{self, OAuthError, Url};
+use crate::secret::AccessToken;
 use crate::store::{ClientRecord, ProfileData, TokenRecord};
 use crate::time::Timestamp;
 use std::time::Duration;
 
 /// When to refresh.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Policy {
     /// Only when the access token expires within this time.
     IfExpiringWithin(Duration),
     /// Always.
     Force,
+    /// The MCP server rejected this access token (HTTP 401): refresh, unless the store already
+    /// holds another one that has not expired (a concurrent process refreshed first), so that N
+    /// processes rejected at once make one token request between them.
+    Rejected(AccessToken),
 }
 
 /// The outcome of [`ensure_fresh`].
@@ -52,7 +57,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
         .clone()
         .ok_or_else(|| login_required(ctx, "no tokens are stored (logged out)"))?;
     check_server(ctx, &current)?;
-    if is_fresh(&current, policy) {
+    if is_fresh(&current, &policy) {
         return Ok(Fresh {
             token: current,
             refreshed: false,
@@ -125,7 +130,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     Some((d, t)) if attempts < MAX_ATTEMPTS => {
                         data = d;
                         current = t;
-                        if is_fresh(&current, policy_after_rotation(policy)) {
+                        if is_fresh(&current, &policy_after_rotation(&policy)) {
                             return Ok(Fresh {
                                 token: current,
                                 refreshed: false,
@@ -158,17 +163,20 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
 }
 
 /// After another process rotated the tokens, a forced refresh is satisfied by the token it got.
-fn policy_after_rotation(policy: Policy) -> Policy {
+fn policy_after_rotation(policy: &Policy) -> Policy {
     match policy {
         Policy::Force => Policy::IfExpiringWithin(Duration::ZERO),
-        p => p,
+        p => p.clone(),
     }
 }
 
-fn is_fresh(token: &TokenRecord, policy: Policy) -> bool {
+fn is_fresh(token: &TokenRecord, policy: &Policy) -> bool {
     match policy {
         Policy::Force => false,
-        Policy::IfExpiringWithin(d) => token.fresh_for(d, Timestamp::now()),
+        Policy::IfExpiringWithin(d) => token.fresh_for(*d, Timestamp::now()),
+        Policy::Rejected(rejected) => {
+            token.access_token != *rejected && token.fresh_for(Duration::ZERO, Timestamp::now())
+        }
     }
 }
 

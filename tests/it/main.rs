@@ -8,6 +8,7 @@ mod doctor;
 mod faults;
 mod helper;
 mod login;
+mod proxy;
 mod records;
 mod refresh;
 mod schedule_cli;

@@ -692,3 +692,86 @@ fn a_mode_without_target_applies_where_it_exists_and_the_best_mode_elsewhere() {
         "{out:?}"
     );
 }
+
+/// On a terminal, `logout` shows its plan and asks once: `n` changes nothing, `y` removes the
+/// header and forgets the tokens; the process exits right after the answer.
+#[test]
+fn on_a_terminal_logout_asks_once_and_does_what_the_answer_says() {
+    let env = TestEnv::new();
+    let home = env.path("home");
+    env.login();
+    let claude = home.join(".claude.json");
+    write(&claude, "{\n  \"numStartups\": 1\n}\n");
+    assert_eq!(
+        env.run_in(&home, &["setup", "--target", "claude", "--write"])
+            .code,
+        0
+    );
+    let configured = fs::read_to_string(&claude).unwrap();
+    let store = fs::read(env.store_path("default")).unwrap();
+    const QUESTION: &str = "Log out of profile default and remove the token from 1 file? [y/N] ";
+
+    let mut term = env.pty(&["logout"]);
+    let shown = term.expect(QUESTION);
+    assert!(
+        shown.contains("would remove the Authorization header from ~/.claude.json"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("would forget the tokens of profile default"),
+        "{shown}"
+    );
+    term.send("n\r");
+    let out = term.out();
+    env.assert_no_leak(&out, false);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Nothing was changed."), "{out:?}");
+    assert_eq!(fs::read_to_string(&claude).unwrap(), configured);
+    assert_eq!(fs::read(env.store_path("default")).unwrap(), store);
+
+    let mut term = env.pty(&["logout"]);
+    term.expect(QUESTION);
+    term.send("y\r");
+    let out = term.out();
+    env.assert_no_leak(&out, false);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("removed      the Authorization header from ~/.claude.json"),
+        "{out:?}"
+    );
+    assert!(!fs::read_to_string(&claude).unwrap().contains("Bearer"));
+    assert!(env.store("default").unwrap().get("token").is_none());
+    term.assert_terminal_restored();
+}
+
+/// On a terminal, a new login offers to update the configs holding the old token: `y` writes
+/// the new token into them.
+#[test]
+fn on_a_terminal_a_relogin_updates_the_configs_after_one_yes() {
+    let env = TestEnv::new();
+    let home = env.path("home");
+    env.login();
+    let cursor = home.join(".cursor/mcp.json");
+    write(&cursor, "{\n  \"mcpServers\": {}\n}\n");
+    assert_eq!(
+        env.run_in(&home, &["setup", "--target", "cursor", "--write"])
+            .code,
+        0
+    );
+    let old = token_of(&env, "default");
+    let mut term = env.pty(&["login", "--port", "0"]);
+    let page = follow(&env.browser_url()).expect("the callback reaches the listener");
+    assert_eq!(page.status, 200, "{page:?}");
+    let shown = term.expect("Update the 1 config file above with the new token? [y/N] ");
+    assert!(shown.contains("would update"), "{shown}");
+    term.send("y\r");
+    let out = term.out();
+    env.assert_no_leak(&out, false);
+    assert_eq!(out.code, 0, "{out:?}");
+    let new = token_of(&env, "default");
+    assert_ne!(old, new);
+    assert!(fs::read_to_string(&cursor)
+        .unwrap()
+        .contains(&format!("Bearer {new}")));
+}

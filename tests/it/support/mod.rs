@@ -3,6 +3,7 @@
 //! URL it was given; the test then plays the browser with [`follow`]). Every command run through
 //! [`TestEnv::run`] is checked for leaked secrets.
 
+pub mod mcp_server;
 pub mod mock;
 pub mod pty;
 
