@@ -322,3 +322,22 @@ fn errors_hints_diffs_and_doctor_levels_are_coloured_on_a_terminal_unless_no_col
         term.raw()
     );
 }
+
+#[test]
+fn ctrl_c_at_the_question_writes_nothing() {
+    let env = logged_out_with_opencode();
+    let mut term = env.pty(&["setup", "--target", "opencode", "--port", "0"]);
+    finish_browser_login(&env);
+    term.expect(QUESTION);
+    term.send("\x03");
+    let status = term.wait_exit();
+    assert_eq!(status.signal(), Some("Interrupt"), "{status:?}");
+    assert!(
+        term.text().contains("Cancelled; nothing was written."),
+        "{}",
+        term.text()
+    );
+    assert_eq!(opencode(&env), COMMENTED);
+    assert_eq!(env.crontab(), None);
+    term.assert_terminal_restored();
+}
