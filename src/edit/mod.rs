@@ -1,12 +1,14 @@
 //! Format-preserving edits of MCP client config files: text in, text out, no file I/O.
 //! JSON/JSONC goes through a fast span scanner (replacing a header is a byte splice) and, when
-//! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
+//! something must be created, the jsonc-parser CST; TOML goes through toml_edit; YAML through a
+//! span editor over saphyr-parser's positions (`yaml`).
 
 mod json;
 mod scan;
 mod surrogates;
 mod token;
 mod toml;
+mod yaml;
 
 use std::fmt;
 use std::ops::Range;
@@ -25,11 +27,13 @@ pub enum Syntax {
     JsoncNoTrailingCommas,
     /// TOML (Codex CLI).
     Toml,
+    /// YAML 1.2, one document (Continue, Goose).
+    Yaml,
 }
 
 impl Syntax {
     pub fn is_json(self) -> bool {
-        !matches!(self, Syntax::Toml)
+        !matches!(self, Syntax::Toml | Syntax::Yaml)
     }
 }
 
@@ -38,6 +42,8 @@ impl Syntax {
 pub enum Scalar {
     Str(String),
     Bool(bool),
+    /// An integer (Goose's `timeout: 300`).
+    Int(i64),
 }
 
 impl Scalar {
@@ -58,7 +64,7 @@ pub enum Field {
 }
 
 /// Where a client keeps its servers and what our entry looks like there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntrySpec {
     /// Key path from the document root to the object holding the servers, e.g. `["mcpServers"]`
     /// or `["projects", "/abs/project", "mcpServers"]`. Keys are opaque strings.
@@ -89,6 +95,79 @@ pub struct EntrySpec {
     /// Also find an entry under another name by its URL. Off for an entry a profile recorded:
     /// only the entry of that name is ever touched.
     pub by_url: bool,
+    /// The container is a list whose items are identified by this member (Continue's
+    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the name. YAML only.
+    pub list_key: Option<String>,
+    /// Keys from the entry to the object holding [`EntrySpec::headers_key`] (Continue's
+    /// `requestOptions`); empty: the headers object is a member of the entry. YAML only.
+    pub headers_parent: Vec<String>,
+    /// A list member that must name every variable the Authorization value refers to (Goose
+    /// substitutes only the variables listed in `env_keys`): the editor keeps it in step with
+    /// the header, and a variable missing from it counts as a missing required field. YAML only.
+    pub header_vars: Option<String>,
+    /// How the client writes a local (stdio) server, for [`apply_stdio`]; `None`: not supported.
+    /// YAML only.
+    pub stdio: Option<StdioSpec>,
+}
+
+/// A local (stdio) server entry: the command the client starts (proxy mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stdio {
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+impl Stdio {
+    /// It runs `figma-auth proxy`: an entry holding it is ours whatever its path.
+    pub fn is_proxy(&self) -> bool {
+        let name = self
+            .command
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(".exe");
+        name == "figma-auth" && self.args.first().is_some_and(|a| a == "proxy")
+    }
+}
+
+/// How a client writes a local server entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdioSpec {
+    /// The key of the command (`command`, Goose `cmd`).
+    pub command_key: String,
+    /// The key of the argument list (`args`).
+    pub args_key: String,
+    /// Members of a new local entry, in order. Fixed members are also set on an entry switched
+    /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
+    /// fixed members of [`EntrySpec::template`] not listed here) are removed.
+    pub template: Vec<StdioField>,
+}
+
+/// One member of a local entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdioField {
+    Command,
+    Args,
+    Value(String, Scalar),
+}
+
+impl EntrySpec {
+    /// Uses what only the YAML editor implements.
+    fn yaml_only(&self) -> bool {
+        self.list_key.is_some()
+            || !self.headers_parent.is_empty()
+            || self.header_vars.is_some()
+            || self.stdio.is_some()
+    }
+}
+
+fn check_supported(syntax: Syntax, spec: &EntrySpec) -> Result<(), EditError> {
+    if syntax != Syntax::Yaml && spec.yaml_only() {
+        return Err(EditError::Internal(
+            "this entry layout is supported in YAML files only".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl EntrySpec {
@@ -356,6 +435,8 @@ pub struct EntryState {
     /// The same keys with their values (`None` when not a string): a helper command, a
     /// variable name. Not secrets.
     pub auth_fields: Vec<(String, Option<String>)>,
+    /// The command and arguments of a local (stdio) entry (YAML editor only, so far).
+    pub stdio: Option<Stdio>,
 }
 
 impl EntryState {
@@ -389,7 +470,7 @@ impl EntryState {
     /// The credentials come from elsewhere than a static token we could refresh: an
     /// alternative key, or a reference value.
     pub fn is_indirect(&self) -> bool {
-        !self.other_auth.is_empty() || self.authorization_is_reference()
+        !self.other_auth.is_empty() || self.authorization_is_reference() || self.stdio.is_some()
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
@@ -548,7 +629,7 @@ pub enum EditError {
     },
     #[error(
         "line {line}, column {column}: duplicate key `{path}` (also on line {first_line}); \
-         clients use the last one — remove one of them"
+         clients use only one of them or refuse the file — remove one of them"
     )]
     DuplicateKey {
         path: String,
@@ -616,8 +697,10 @@ pub fn inspect(
     syntax: Syntax,
     spec: &EntrySpec,
 ) -> Result<Inspection, EditError> {
+    check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::inspect(text, spec),
+        Syntax::Yaml => yaml::inspect(text, spec),
         _ => json::inspect(text, syntax, spec),
     }
 }
@@ -630,8 +713,10 @@ pub fn apply(
     spec: &EntrySpec,
     change: &HeaderChange,
 ) -> Result<EditOutcome, EditError> {
+    check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::apply(text, spec, Op::of_change(change)),
+        Syntax::Yaml => yaml::apply(text, spec, Op::of_change(change)),
         _ => json::apply(text, syntax, spec, Op::of_change(change)),
     }
 }
@@ -654,9 +739,30 @@ pub fn apply_auth(
             )));
         }
     }
+    check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::apply(text, spec, Op::of_auth(auth)),
+        Syntax::Yaml => yaml::apply(text, spec, Op::of_auth(auth)),
         _ => json::apply(text, syntax, spec, Op::of_auth(auth)),
+    }
+}
+
+/// Computes the edit that makes our entry the local server `stdio` (proxy mode): creates it,
+/// switches our remote entry over (its URL, headers and credentials fields removed), or updates
+/// the command and arguments of our local entry. An entry named [`EntrySpec::name`] that is not
+/// ours is a [`EditOutcome::Conflict`] unless [`EntrySpec::force`]. Verified like [`apply`].
+/// YAML only so far (the other syntaxes answer with [`EditError::Internal`]).
+pub fn apply_stdio(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    stdio: &Stdio,
+) -> Result<EditOutcome, EditError> {
+    match (syntax, &spec.stdio) {
+        (Syntax::Yaml, Some(_)) => yaml::apply_stdio(text, spec, stdio),
+        _ => Err(EditError::Internal(
+            "local server entries are not supported for this file".into(),
+        )),
     }
 }
 
@@ -669,6 +775,7 @@ pub fn object_keys(
 ) -> Result<Option<Vec<String>>, EditError> {
     match syntax {
         Syntax::Toml => toml::table_keys(text, path),
+        Syntax::Yaml => yaml::map_keys(text, path),
         _ => json::object_keys(text, syntax, path),
     }
 }
@@ -677,6 +784,7 @@ pub fn object_keys(
 pub fn round_trip(text: &str, syntax: Syntax) -> Result<String, EditError> {
     match syntax {
         Syntax::Toml => toml::round_trip(text),
+        Syntax::Yaml => yaml::round_trip(text),
         _ => json::round_trip(text, syntax),
     }
 }

@@ -20,6 +20,7 @@ fn claude_spec() -> EntrySpec {
         auth_alternatives: vec![],
         force: false,
         by_url: true,
+        ..EntrySpec::default()
     }
 }
 

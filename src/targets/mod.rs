@@ -412,6 +412,7 @@ impl Shape {
             auth_alternatives: vec![],
             force: server.force,
             by_url: !server.recorded,
+            ..EntrySpec::default()
         };
         match self {
             Shape::Opencode => {

@@ -1,0 +1,712 @@
+//! The document as a tree of nodes with byte positions, built from saphyr-parser's events, and
+//! its value for comparisons. Positions the parser reports loosely (the end of a quoted or block
+//! scalar, which it extends over trailing spaces and comments) are recomputed from the text.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::super::{display_path, EditError};
+
+/// One node. `start..end` covers its text (anchor and tag included, trailing comment excluded).
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line and 0-based character column of `start`.
+    pub line: usize,
+    pub col: usize,
+    /// An anchor (`&a`) or a tag (`!t`) on the node.
+    pub props: bool,
+    pub kind: Kind,
+}
+
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+        /// The scalar's own text (quotes included, anchor and tag excluded).
+        token: std::ops::Range<usize>,
+    },
+    Map {
+        flow: bool,
+        pairs: Vec<(Node, Node)>,
+    },
+    Seq {
+        flow: bool,
+        items: Vec<Node>,
+    },
+    Alias,
+}
+
+impl Node {
+    /// The string the node holds: a quoted scalar, or a plain one that the core schema reads as
+    /// a string (not null, a boolean or a number).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, style, .. } if !self.props => match style {
+                ScalarStyle::Plain => (plain_type(value) == PlainType::Str).then_some(value),
+                _ => Some(value),
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+                ..
+            } if !self.props => match plain_type(value) {
+                PlainType::Bool(b) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A null written as nothing, `~` or `null` (an empty value that may receive content).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar { value, style: ScalarStyle::Plain, .. }
+            if !self.props && plain_type(value) == PlainType::Null)
+    }
+
+    /// A flow collection with nothing in it: `{}` or `[]`.
+    pub fn is_empty_flow(&self) -> bool {
+        match &self.kind {
+            Kind::Map { flow: true, pairs } => pairs.is_empty(),
+            Kind::Seq { flow: true, items } => items.is_empty(),
+            _ => false,
+        }
+    }
+
+    pub fn pairs(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            Kind::Map { pairs, .. } => Some(pairs),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> Option<&[Node]> {
+        match &self.kind {
+            Kind::Seq { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            &self.kind,
+            Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
+        )
+    }
+
+    /// The value of the member `key` (compared as a string).
+    pub fn get(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.pairs()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, v)| (k, v))
+    }
+
+    /// What the node is, for messages.
+    pub fn describe(&self) -> &'static str {
+        match &self.kind {
+            Kind::Map { .. } => "a mapping",
+            Kind::Seq { .. } => "a sequence",
+            Kind::Alias => "an alias",
+            Kind::Scalar { value, style, .. } => match style {
+                ScalarStyle::Plain => match plain_type(value) {
+                    PlainType::Null => "null",
+                    PlainType::Bool(_) => "a boolean",
+                    PlainType::Number => "a number",
+                    PlainType::Str => "a string",
+                },
+                _ => "a string",
+            },
+        }
+    }
+
+    /// The node or anything under it has an anchor, a tag or an alias.
+    pub fn has_props_within(&self) -> Option<&Node> {
+        if self.props || matches!(self.kind, Kind::Alias) {
+            return Some(self);
+        }
+        match &self.kind {
+            Kind::Map { pairs, .. } => pairs
+                .iter()
+                .find_map(|(k, v)| k.has_props_within().or_else(|| v.has_props_within())),
+            Kind::Seq { items, .. } => items.iter().find_map(Node::has_props_within),
+            _ => None,
+        }
+    }
+}
+
+/// How the core schema (YAML 1.2, as Continue's and Goose's parsers resolve it) reads a plain
+/// scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlainType {
+    Null,
+    Bool(bool),
+    Number,
+    Str,
+}
+
+pub(crate) fn plain_type(s: &str) -> PlainType {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return PlainType::Null,
+        "true" | "True" | "TRUE" => return PlainType::Bool(true),
+        "false" | "False" | "FALSE" => return PlainType::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => return PlainType::Number,
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let digits = |t: &[u8], f: fn(&u8) -> bool| !t.is_empty() && t.iter().all(f);
+    if let Some(h) = s.strip_prefix("0x") {
+        if digits(h.as_bytes(), u8::is_ascii_hexdigit) {
+            return PlainType::Number;
+        }
+    }
+    if let Some(o) = s.strip_prefix("0o") {
+        if digits(o.as_bytes(), |c| (b'0'..=b'7').contains(c)) {
+            return PlainType::Number;
+        }
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let int_start = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let f = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        frac_digits = i - f;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return PlainType::Str;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'-' | b'+')) {
+            j += 1;
+        }
+        let e = j;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        if j == e {
+            return PlainType::Str;
+        }
+        i = j;
+    }
+    if i == b.len() {
+        PlainType::Number
+    } else {
+        PlainType::Str
+    }
+}
+
+/// The parsed text: the root node (`None`: no document, or an empty one) and the positions of
+/// the document markers.
+pub(crate) struct Doc {
+    pub root: Option<Node>,
+}
+
+/// Byte offsets of character indexes (the parser counts characters).
+struct Offsets(Option<Vec<usize>>);
+
+impl Offsets {
+    fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return Offsets(None);
+        }
+        let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        v.push(text.len());
+        Offsets(Some(v))
+    }
+
+    fn byte(&self, index: usize, len: usize) -> usize {
+        match &self.0 {
+            None => index.min(len),
+            Some(v) => v.get(index).copied().unwrap_or(len),
+        }
+    }
+}
+
+fn strictness(line: usize, column: usize, what: &'static str, why: &'static str) -> EditError {
+    EditError::Strictness {
+        line,
+        column,
+        what,
+        why,
+    }
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    offsets: Offsets,
+    parser: Parser<'t, saphyr_parser::StrInput<'t>>,
+}
+
+type Ev<'t> = (Event<'t>, Span);
+
+impl<'t> Builder<'t> {
+    fn next(&mut self) -> Result<Ev<'t>, EditError> {
+        match self.parser.next_event() {
+            Some(Ok(ev)) => Ok(ev),
+            Some(Err(e)) => {
+                let m = e.marker();
+                let mut message = e.info().to_string();
+                if let Some(first) = message.get_mut(..1) {
+                    first.make_ascii_lowercase();
+                }
+                Err(EditError::Syntax {
+                    line: m.line().max(1),
+                    column: m.col() + 1,
+                    message,
+                })
+            }
+            None => Err(EditError::Syntax {
+                line: 1,
+                column: 1,
+                message: "unexpected end of the event stream".into(),
+            }),
+        }
+    }
+
+    fn pos(&self, span: &Span) -> (usize, usize) {
+        (
+            self.offsets.byte(span.start.index(), self.text.len()),
+            self.offsets.byte(span.end.index(), self.text.len()),
+        )
+    }
+
+    /// Builds the node that starts with `ev`; `path` names it for duplicate-key messages.
+    fn node(&mut self, ev: Ev<'t>, path: &mut Vec<String>, depth: usize) -> Result<Node, EditError> {
+        let (event, span) = ev;
+        let (start, span_end) = self.pos(&span);
+        let line = span.start.line().max(1);
+        let col = span.start.col();
+        if depth > MAX_DEPTH {
+            return Err(strictness(
+                line,
+                col + 1,
+                "nesting this deep",
+                "figma-auth reads at most 256 levels of nested collections",
+            ));
+        }
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let props = anchor != 0 || tag.is_some();
+                let token_start = if props {
+                    skip_props(self.text, start)
+                } else {
+                    start
+                };
+                let end = match style {
+                    ScalarStyle::SingleQuoted => quoted_end(self.text, token_start, b'\''),
+                    ScalarStyle::DoubleQuoted => quoted_end(self.text, token_start, b'"'),
+                    ScalarStyle::Literal | ScalarStyle::Folded => block_end(self.text, span_end),
+                    ScalarStyle::Plain => span_end,
+                }
+                .max(token_start);
+                Ok(Node {
+                    start,
+                    end,
+                    line,
+                    col,
+                    props,
+                    kind: Kind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                        token: token_start..end,
+                    },
+                })
+            }
+            Event::Alias(_) => Ok(Node {
+                start,
+                end: span_end,
+                line,
+                col,
+                props: false,
+                kind: Kind::Alias,
+            }),
+            Event::SequenceStart(anchor, tag) => {
+                let flow = self.text[start..span_end].trim_end().ends_with('[');
+                let mut items = Vec::new();
+                let end = loop {
+                    let ev = self.next()?;
+                    if let Event::SequenceEnd = ev.0 {
+                        let (_, e) = self.pos(&ev.1);
+                        break if flow {
+                            e
+                        } else {
+                            items.last().map_or(e, |n: &Node| n.end)
+                        };
+                    }
+                    path.push(format!("[{}]", items.len()));
+                    let n = self.node(ev, path, depth + 1)?;
+                    path.pop();
+                    items.push(n);
+                };
+                let (mut start, mut col) = (start, col);
+                if !flow && anchor == 0 && tag.is_none() {
+                    // The parser puts an indentless sequence (`key:\n- a`) at its first
+                    // item's content: the sequence starts at the item's `-`.
+                    if let Some(dash) = items.first().and_then(|i| dash_before(self.text, i.start)) {
+                        let ls = self.text[..dash].rfind('\n').map_or(0, |i| i + 1);
+                        start = dash;
+                        col = self.text[ls..dash].chars().count();
+                    }
+                }
+                Ok(Node {
+                    start,
+                    end,
+                    line,
+                    col,
+                    props: anchor != 0 || tag.is_some(),
+                    kind: Kind::Seq { flow, items },
+                })
+            }
+            Event::MappingStart(anchor, tag) => {
+                let flow = self.text[start..span_end].trim_end().ends_with('{');
+                let mut pairs: Vec<(Node, Node)> = Vec::new();
+                let mut seen: HashMap<String, usize> = HashMap::new();
+                let end = loop {
+                    let ev = self.next()?;
+                    if let Event::MappingEnd = ev.0 {
+                        let (_, e) = self.pos(&ev.1);
+                        break if flow {
+                            e
+                        } else {
+                            pairs.last().map_or(e, |(_, v)| v.end)
+                        };
+                    }
+                    path.push("(key)".into());
+                    let k = self.node(ev, path, depth + 1)?;
+                    path.pop();
+                    let label = key_label(&k);
+                    if let Some(id) = key_identity(&k) {
+                        if let Some(first) = seen.insert(id, k.line) {
+                            path.push(label.clone());
+                            let err = EditError::DuplicateKey {
+                                path: join_path(path),
+                                first_line: first,
+                                line: k.line,
+                                column: k.col + 1,
+                            };
+                            return Err(err);
+                        }
+                    }
+                    path.push(label);
+                    let ev = self.next()?;
+                    let v = self.node(ev, path, depth + 1)?;
+                    path.pop();
+                    pairs.push((k, v));
+                };
+                Ok(Node {
+                    start,
+                    end,
+                    line,
+                    col,
+                    props: anchor != 0 || tag.is_some(),
+                    kind: Kind::Map { flow, pairs },
+                })
+            }
+            other => Err(EditError::Internal(format!(
+                "unexpected YAML event {other:?} at line {line}"
+            ))),
+        }
+    }
+}
+
+/// Deeper nesting is refused rather than risking the stack.
+const MAX_DEPTH: usize = 256;
+
+fn key_label(k: &Node) -> String {
+    match &k.kind {
+        Kind::Scalar { value, .. } => value.clone(),
+        _ => format!("(key on line {})", k.line),
+    }
+}
+
+/// What makes two keys the same key for the client: strings by their text, other scalars by
+/// their value (`1`, `0x1` and `1.0`… are compared as numbers; `null` and `~` are one key).
+fn key_identity(k: &Node) -> Option<String> {
+    let Kind::Scalar { value, style, .. } = &k.kind else {
+        return None;
+    };
+    if k.props {
+        return None;
+    }
+    if *style != ScalarStyle::Plain {
+        return Some(format!("s:{value}"));
+    }
+    Some(match plain_type(value) {
+        PlainType::Str => format!("s:{value}"),
+        PlainType::Null => "null".into(),
+        PlainType::Bool(b) => format!("b:{b}"),
+        PlainType::Number => {
+            let v = value.replace('_', "");
+            let n = if let Some(h) = v.strip_prefix("0x") {
+                i128::from_str_radix(h, 16).ok().map(|n| n.to_string())
+            } else if let Some(o) = v.strip_prefix("0o") {
+                i128::from_str_radix(o, 8).ok().map(|n| n.to_string())
+            } else {
+                v.parse::<i128>().ok().map(|n| n.to_string())
+            };
+            match n {
+                Some(n) => format!("n:{n}"),
+                None => match v.to_ascii_lowercase().trim_start_matches('+') {
+                    ".inf" => "n:inf".into(),
+                    "-.inf" => "n:-inf".into(),
+                    ".nan" => "n:nan".into(),
+                    f => match f.parse::<f64>() {
+                        Ok(x) if x.fract() == 0.0 && x.abs() < 1e30 => format!("n:{}", x as i128),
+                        Ok(x) => format!("n:{x:e}"),
+                        Err(_) => format!("p:{value}"),
+                    },
+                },
+            }
+        }
+    })
+}
+
+/// `a.b[0].c` from path segments (`[i]` segments are indexes).
+pub(crate) fn join_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if seg.starts_with('[') && seg.ends_with(']') {
+            out.push_str(seg);
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&display_path(&[seg]));
+        }
+    }
+    out
+}
+
+/// The offset of the `-` before a block sequence item starting at `pos`.
+pub(crate) fn dash_before(text: &str, pos: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut s = pos.min(b.len());
+    while s > 0 && b[s - 1] == b' ' {
+        s -= 1;
+    }
+    (s > 0 && b[s - 1] == b'-').then(|| s - 1)
+}
+
+/// The offset of the scalar itself after an anchor and/or tag (and the space after them).
+fn skip_props(text: &str, mut i: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        match b.get(i) {
+            Some(b'&' | b'!') => {
+                while i < b.len() && !b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+            }
+            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// The offset after the closing quote of the quoted scalar opening at `start`.
+fn quoted_end(text: &str, start: usize, quote: u8) -> usize {
+    let b = text.as_bytes();
+    if b.get(start) != Some(&quote) {
+        return start;
+    }
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quote == b'"' => i += 2,
+            c if c == quote => {
+                if quote == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// A block scalar's content ends at the start of the line holding the next token (the parser
+/// reports the next token's position).
+fn block_end(text: &str, span_end: usize) -> usize {
+    let line_start = text[..span_end].rfind('\n').map_or(0, |i| i + 1);
+    if text[line_start..span_end].bytes().all(|c| c == b' ') {
+        line_start
+    } else {
+        span_end
+    }
+}
+
+/// Parses `body` (BOM already stripped). Refuses a second document.
+pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
+    let mut b = Builder {
+        text: body,
+        offsets: Offsets::new(body),
+        parser: Parser::new_from_str(body),
+    };
+    let mut root = None;
+    let mut docs = 0;
+    loop {
+        let (ev, span) = b.next()?;
+        match ev {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                docs += 1;
+                if docs > 1 {
+                    return Err(strictness(
+                        span.start.line().max(1),
+                        span.start.col() + 1,
+                        "a second document (`---`)",
+                        "the client reads one document per file; figma-auth does not edit \
+                         files with several",
+                    ));
+                }
+                let ev = b.next()?;
+                let n = b.node(ev, &mut Vec::new(), 0)?;
+                root = Some(n);
+            }
+            other => {
+                return Err(EditError::Internal(format!(
+                    "unexpected YAML event {other:?} at the top level"
+                )))
+            }
+        }
+    }
+    Ok(Doc { root })
+}
+
+/// A node's value, for comparing documents: scalars by text and style kind (plain or quoted),
+/// anchors and tags included, maps in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Val {
+    Scalar { value: String, plain: bool, props: bool },
+    Seq(Vec<Val>),
+    Map(Vec<(Val, Val)>),
+    Alias,
+}
+
+impl Val {
+    pub fn of(n: &Node) -> Val {
+        let v = match &n.kind {
+            Kind::Scalar { value, style, .. } => Val::Scalar {
+                value: value.clone(),
+                plain: *style == ScalarStyle::Plain,
+                props: n.props,
+            },
+            Kind::Seq { items, .. } => Val::Seq(items.iter().map(Val::of).collect()),
+            Kind::Map { pairs, .. } => {
+                Val::Map(pairs.iter().map(|(k, v)| (Val::of(k), Val::of(v))).collect())
+            }
+            Kind::Alias => Val::Alias,
+        };
+        if n.props && !matches!(v, Val::Scalar { .. }) {
+            // Keep collections with props distinct from those without.
+            return Val::Seq(vec![
+                Val::Scalar {
+                    value: "(props)".into(),
+                    plain: false,
+                    props: true,
+                },
+                v,
+            ]);
+        }
+        v
+    }
+
+    pub fn str(s: &str) -> Val {
+        Val::Scalar {
+            value: s.to_string(),
+            plain: false,
+            props: false,
+        }
+    }
+
+    /// The document value of an empty document.
+    pub fn null() -> Val {
+        Val::Scalar {
+            value: String::new(),
+            plain: true,
+            props: false,
+        }
+    }
+
+    pub fn key_is(&self, key: &str) -> bool {
+        match self {
+            Val::Scalar {
+                value,
+                plain,
+                props: false,
+            } => value == key && (!plain || plain_type(value) == PlainType::Str),
+            _ => false,
+        }
+    }
+
+    /// The value under `key` of a map.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+        match self {
+            Val::Map(pairs) => pairs
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k.key_is(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Equal, with plain and quoted scalars that read as the same string taken as equal.
+    pub fn same(&self, other: &Val) -> bool {
+        match (self, other) {
+            (
+                Val::Scalar {
+                    value: a,
+                    plain: pa,
+                    props: xa,
+                },
+                Val::Scalar {
+                    value: b,
+                    plain: pb,
+                    props: xb,
+                },
+            ) => {
+                a == b
+                    && xa == xb
+                    && (pa == pb
+                        || (*pa && plain_type(a) == PlainType::Str)
+                        || (*pb && plain_type(b) == PlainType::Str))
+            }
+            (Val::Seq(a), Val::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
+            }
+            (Val::Map(a), Val::Map(b)) => {
+                a.len() == b.len()
+                    && a
+                        .iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka.same(kb) && va.same(vb))
+            }
+            (Val::Alias, Val::Alias) => true,
+            _ => false,
+        }
+    }
+}
