@@ -8,16 +8,24 @@
 //! with `apply_auth` instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
 //! `indirect`, `error`; default `changed`), `splice` (the change must be a splice), `error`
 //! (`{"kind", "line"}`). With a `mode`, the result (or an unchanged input) must also hold that
-//! mode's auth and be recognised as being in that mode.
+//! mode's auth and be recognised as being in that mode. `stdio` (true): the case writes the
+//! proxy's local server entry (`apply_stdio`) instead. `inspect` (`"ok"`): an error case whose
+//! file `inspect` still reads (a refusal of the edit only).
+//! `fixtures/continue/` and `fixtures/goose/` are YAML files edited with the entry shapes of
+//! `tests/props/client.rs`.
 //! A case without `before.*` edits a missing file. `FIGMA_AUTH_BLESS=1` writes missing `after.*`.
+
+#[path = "props/client.rs"]
+mod client;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use client::{Client, Yaml};
 use figma_auth::edit::{self, Auth, EditOutcome, HeaderChange, SecretHeader};
 use figma_auth::paths::Env;
 use figma_auth::secret::AccessToken;
-use figma_auth::targets::{self, AuthContext, ConfigFile, Mode, Scope, Server};
+use figma_auth::targets::{self, AuthContext, Mode, Scope, Server};
 
 const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
 /// What `setup --mode helper` would write (a path with a space, quoted for the shell).
@@ -31,6 +39,8 @@ struct Case {
     change: Option<String>,
     mode: Option<Mode>,
     force: bool,
+    stdio: bool,
+    inspect_ok: bool,
     expect: Option<String>,
     splice: Option<bool>,
     error_kind: Option<String>,
@@ -49,6 +59,8 @@ fn read_case(dir: &Path) -> Case {
         change: s("change"),
         mode: s("mode").map(|m| Mode::parse(&m).unwrap()),
         force: v.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
+        stdio: v.get("stdio").and_then(|x| x.as_bool()).unwrap_or(false),
+        inspect_ok: v.get("inspect").and_then(|x| x.as_str()) == Some("ok"),
         expect: s("expect"),
         splice: v.get("splice").and_then(|x| x.as_bool()),
         error_kind: v
@@ -70,7 +82,10 @@ fn env() -> Env {
     )
 }
 
-fn config_file(client: &str, case: &Case) -> ConfigFile {
+fn config_file(client: &str, case: &Case) -> Box<dyn Client> {
+    if let Some(y) = Yaml::by_id(client) {
+        return Box::new(y);
+    }
     let target = targets::by_id(client).unwrap_or_else(|| panic!("unknown client {client}"));
     let scope = match case.scope.as_deref().unwrap_or("user") {
         "user" => Scope::User,
@@ -79,13 +94,13 @@ fn config_file(client: &str, case: &Case) -> ConfigFile {
         other => panic!("bad scope {other}"),
     };
     let files = target.files(&env(), scope);
-    match &case.file {
+    Box::new(match &case.file {
         None => files.into_iter().next().expect("a candidate file"),
         Some(suffix) => files
             .into_iter()
             .find(|f| f.path.to_string_lossy().ends_with(suffix.as_str()))
             .unwrap_or_else(|| panic!("no {client} file ending in {suffix}")),
-    }
+    })
 }
 
 fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
@@ -149,7 +164,9 @@ fn every_fixture_edits_as_expected() {
             file.auth(m, &ctx)
                 .unwrap_or_else(|e| panic!("{label}: {e}"))
         });
+        let stdio = client::proxy_stdio();
         let run = |text: Option<&str>| match &auth {
+            _ if case.stdio => file.apply_stdio(text, &server, &stdio),
             Some(a) => file.apply_auth(text, &server, a),
             None => file.apply(text, &server, &change),
         };
@@ -194,12 +211,17 @@ fn every_fixture_edits_as_expected() {
                     case.error_line == e.line(),
                     format!("error line {:?} ({msg})", e.line()),
                 );
-                // Inspection refuses the same file the same way.
+                // Inspection refuses the same file the same way (unless the case says it
+                // reads it: an edit-only refusal, such as a header written as a block scalar).
                 let inspected = file.inspect(before.as_deref(), &server);
-                check(
-                    inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
-                    "inspect does not fail the same way".into(),
-                );
+                if case.inspect_ok {
+                    check(inspected.is_ok(), format!("inspect fails: {inspected:?}"));
+                } else {
+                    check(
+                        inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
+                        "inspect does not fail the same way".into(),
+                    );
+                }
             }
             ("unchanged", Ok(EditOutcome::Unchanged)) => {
                 check(
@@ -231,13 +253,7 @@ fn every_fixture_edits_as_expected() {
                     .as_ref()
                     .and_then(|p| p.extension())
                     .map(|e| e.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| {
-                        file.path
-                            .extension()
-                            .unwrap()
-                            .to_string_lossy()
-                            .into_owned()
-                    });
+                    .unwrap_or_else(|| file.extension());
                 match find(&dir, "after") {
                     Some(after_path) => {
                         let after = read(&after_path);
@@ -248,6 +264,12 @@ fn every_fixture_edits_as_expected() {
                         }
                         if let Err(e) = holds_mode(&after) {
                             check(false, e);
+                        }
+                        if case.stdio {
+                            let i = file.inspect(Some(&after), &server);
+                            let ok = matches!(&i, Ok(edit::Inspection::Found(e))
+                                if e.stdio.as_ref() == Some(&stdio));
+                            check(ok, format!("after is not the local entry: {i:?}"));
                         }
                     }
                     None if bless => {
@@ -270,7 +292,7 @@ fn parsing_and_printing_returns_every_input() {
         for stem in ["before", "after"] {
             let Some(p) = find(&dir, stem) else { continue };
             let text = read(&p);
-            if let Ok(printed) = edit::round_trip(&text, file.syntax) {
+            if let Ok(printed) = edit::round_trip(&text, file.syntax()) {
                 assert_eq!(printed, text, "{}", p.display());
             } else {
                 assert_eq!(case.expect.as_deref(), Some("error"), "{}", p.display());

@@ -25,13 +25,14 @@ pub(crate) fn plain_ok(s: &str, flow: bool) -> bool {
     }
     // `-`, `?` and `:` may start a plain scalar when a safe character follows.
     let second = s[first.len_utf8()..].chars().next();
-    let safe_second = second.is_some_and(|c| {
-        !c.is_whitespace() && !(flow && matches!(c, ',' | '[' | ']' | '{' | '}'))
-    });
+    let safe_second = second
+        .is_some_and(|c| !c.is_whitespace() && !(flow && matches!(c, ',' | '[' | ']' | '{' | '}')));
     if ",[]{}#&*!|>'\"%@`.".contains(first) || ("-?:".contains(first) && !safe_second) {
         return false;
     }
-    if s.chars().any(|c| !printable(c) || matches!(c, '\t' | '\n' | '\r')) {
+    if s.chars()
+        .any(|c| !printable(c) || matches!(c, '\t' | '\n' | '\r'))
+    {
         return false;
     }
     if s.contains(": ") || s.contains(" #") {

@@ -20,9 +20,9 @@
 //! path is filled with a block. Tabs in indentation and other syntax errors are the parser's.
 
 mod emit;
-mod tree;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 use std::ops::Range;
 
@@ -100,6 +100,8 @@ struct Found<'d> {
     hlevels: Vec<(&'d Node, &'d Node)>,
     /// Key spelling, value node and value of the Authorization header.
     auth: Option<(String, &'d Node, String)>,
+    /// The Authorization key (for messages).
+    auth_key: Option<&'d Node>,
     enabled: Option<bool>,
     disabled: Option<bool>,
     missing_required: Vec<usize>,
@@ -217,8 +219,7 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         no_props(k)?;
         no_props(v)?;
         let want_seq = list && d + 1 == spec.container.len();
-        let empty_ok = v.is_null()
-            || (v.is_empty_flow() && (v.items().is_some() == want_seq));
+        let empty_ok = v.is_null() || (v.is_empty_flow() && (v.items().is_some() == want_seq));
         if empty_ok {
             loc.stub = Some((Some(k), v));
             return Ok(loc);
@@ -243,8 +244,7 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         }
         (Kind::Seq { items, .. }, Some(nk)) => {
             for (i, it) in items.iter().enumerate() {
-                if let Some((kn, name)) = it.get(nk).and_then(|(kn, v)| Some((kn, v.as_str()?)))
-                {
+                if let Some((kn, name)) = it.get(nk).and_then(|(kn, v)| Some((kn, v.as_str()?))) {
                     candidates.push((name.to_string(), Seg::Index(i), it, kn));
                 }
             }
@@ -333,6 +333,7 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         parent = v;
     }
     let mut auth = None;
+    let mut auth_key = None;
     if complete {
         let headers = parent;
         let found: Vec<&(Node, Node)> = headers
@@ -360,6 +361,7 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
                 return Err(wrong_type(&hpath, v, "a string"));
             };
             auth = Some((key, v, value.to_string()));
+            auth_key = Some(k);
         }
     }
     let mut vars = None;
@@ -409,6 +411,7 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         url: url_of(entry, spec),
         hlevels,
         auth,
+        auth_key,
         enabled: entry.get("enabled").and_then(|(_, v)| v.as_bool()),
         disabled: entry.get("disabled").and_then(|(_, v)| v.as_bool()),
         missing_required,
@@ -449,7 +452,10 @@ fn state(f: &Found<'_>, spec: &EntrySpec) -> EntryState {
         enabled: f.enabled,
         disabled: f.disabled,
         authorization_key: f.auth.as_ref().map(|(k, _, _)| k.clone()),
-        authorization: f.auth.as_ref().map(|(_, _, v)| SecretHeader::new(v.clone())),
+        authorization: f
+            .auth
+            .as_ref()
+            .map(|(_, _, v)| SecretHeader::new(v.clone())),
         missing_required: missing,
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
@@ -662,7 +668,9 @@ impl<'t> Editor<'t> {
     }
 
     fn remove_member(&mut self, map: &'t Node, path: &[Seg], key: &str) -> Result<(), EditError> {
-        let pairs = map.pairs().ok_or_else(|| internal("remove from a non-mapping"))?;
+        let pairs = map
+            .pairs()
+            .ok_or_else(|| internal("remove from a non-mapping"))?;
         let idx = pairs
             .iter()
             .position(|(k, _)| k.as_str() == Some(key))
@@ -857,9 +865,16 @@ fn new_entry(spec: &EntrySpec, op: Op<'_>) -> Vec<(String, New)> {
                     let keys = header_keys(spec);
                     m.push((keys[0].to_string(), header_chain(spec, 0, h)));
                     if let Some(hk) = &spec.header_vars {
-                        let vars = if is_reference(h) { vars_of(h) } else { Vec::new() };
+                        let vars = if is_reference(h) {
+                            vars_of(h)
+                        } else {
+                            Vec::new()
+                        };
                         if !vars.is_empty() {
-                            m.push((hk.clone(), New::Seq(vars.iter().map(|v| New::str(v)).collect())));
+                            m.push((
+                                hk.clone(),
+                                New::Seq(vars.iter().map(|v| New::str(v)).collect()),
+                            ));
                         }
                     }
                 }
@@ -922,7 +937,11 @@ fn create(
         if spec.list_key.is_some() {
             ed.add_item(container, &keys(c.len()), &entry_value)?;
         } else {
-            ed.add_members(container, &keys(c.len()), &[(spec.name.clone(), entry_value)])?;
+            ed.add_members(
+                container,
+                &keys(c.len()),
+                &[(spec.name.clone(), entry_value)],
+            )?;
         }
         notes.push(Note::CreatedEntry(spec.name.clone()));
         return Ok(());
@@ -948,12 +967,20 @@ fn create(
     match loc.stub {
         Some((Some(key), stub)) => ed.fill(Some(key), stub, &keys(depth), &value),
         Some((None, stub)) => {
-            let value = if created_doc { with_first(spec, value) } else { value };
+            let value = if created_doc {
+                with_first(spec, value)
+            } else {
+                value
+            };
             ed.fill(None, stub, &[], &value);
         }
         None if depth == 0 => {
             // An empty or comment-only document.
-            let value = if created_doc { with_first(spec, value) } else { value };
+            let value = if created_doc {
+                with_first(spec, value)
+            } else {
+                value
+            };
             let end = ed.body.len();
             let stub = Node {
                 start: end,
@@ -990,13 +1017,13 @@ fn with_first(spec: &EntrySpec, content: New) -> New {
     }
 }
 
-/// Refuses a header value that cannot be replaced as one span.
-fn replaceable(n: &Node) -> Result<ScalarStyle, EditError> {
+/// Refuses a value that cannot be replaced as one span; `key` is named in the message.
+fn replaceable(key: Option<&Node>, n: &Node) -> Result<ScalarStyle, EditError> {
     match &n.kind {
         Kind::Scalar { style, token, .. } => {
             if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                 return Err(refuse(
-                    n,
+                    key.unwrap_or(n),
                     "a block scalar (`|` or `>`) as the header value",
                     "figma-auth replaces a header written on one line; write it as \
                      `Authorization: Bearer …` and retry",
@@ -1042,7 +1069,7 @@ fn edit_header<'t>(
     match (want, &f.auth) {
         (Some(v), Some((key, node, old))) => {
             if old != v {
-                let style = replaceable(node)?;
+                let style = replaceable(f.auth_key, node)?;
                 let flow = f.hlevels.last().is_some_and(|(_, h)| h.is_flow());
                 let text = emit::string_like(v, style, flow);
                 let path = child(hpaths.last().unwrap(), key);
@@ -1072,7 +1099,11 @@ fn edit_header<'t>(
                 } else {
                     (f.hlevels[n - 1].1, hpaths[n - 1].clone())
                 };
-                ed.add_members(parent, &ppath, &[(keys[n].to_string(), header_chain(spec, n, v))])?;
+                ed.add_members(
+                    parent,
+                    &ppath,
+                    &[(keys[n].to_string(), header_chain(spec, n, v))],
+                )?;
             }
             notes.push(Note::AddedHeader);
         }
@@ -1088,7 +1119,11 @@ fn edit_header<'t>(
             let (map, path, k) = if d == maps.len() - 1 {
                 (maps[d], hpaths[d - 1].clone(), key.as_str())
             } else {
-                let path = if d == 0 { epath.clone() } else { hpaths[d - 1].clone() };
+                let path = if d == 0 {
+                    epath.clone()
+                } else {
+                    hpaths[d - 1].clone()
+                };
                 (maps[d], path, keys[d])
             };
             ed.remove_member(map, &path, k)?;
@@ -1145,7 +1180,11 @@ fn sync_vars<'t>(
         Some((_, v, items)) if v.is_flow() => {
             // A one-line flow list is written again from its items' own text.
             if v.line != line_of(ed.body, v.end) || v.has_props_within().is_some() {
-                return Err(refuse(v, "a flow sequence (`[ … ]`) over several lines", FLOW_WHY));
+                return Err(refuse(
+                    v,
+                    "a flow sequence (`[ … ]`) over several lines",
+                    FLOW_WHY,
+                ));
             }
             let kept: Vec<String> = v
                 .items()
@@ -1216,7 +1255,9 @@ fn set_fixed<'t>(
             let flow = f.node.is_flow();
             let text = match v {
                 Scalar::Str(s) => match &n.kind {
-                    Kind::Scalar { style, .. } if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) => {
+                    Kind::Scalar { style, .. }
+                        if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) =>
+                    {
                         emit::string_like(s, *style, flow)
                     }
                     _ => emit::string(s, flow),
@@ -1285,17 +1326,43 @@ fn edit_entry<'t>(
     }
     match (&f.url, f.conflict || local) {
         (Some((_, u)), true) if !spec.url_matches(u) => {
-            let (_, n) = f.node.get(spec.url_keys.iter().find(|k| f.node.get(k).is_some()).unwrap()).unwrap();
+            let (_, n) = f
+                .node
+                .get(
+                    spec.url_keys
+                        .iter()
+                        .find(|k| f.node.get(k).is_some())
+                        .unwrap(),
+                )
+                .unwrap();
             let text = match &n.kind {
-                Kind::Scalar { style, .. } => emit::string_like(&spec.url, *style, f.node.is_flow()),
+                Kind::Scalar { style, .. } => {
+                    emit::string_like(&spec.url, *style, f.node.is_flow())
+                }
                 _ => emit::string(&spec.url, false),
             };
-            let key = f.node.get(spec.url_keys.iter().find(|k| f.node.get(k).is_some()).unwrap()).unwrap().0.as_str().unwrap_or_default().to_string();
+            let key = f
+                .node
+                .get(
+                    spec.url_keys
+                        .iter()
+                        .find(|k| f.node.get(k).is_some())
+                        .unwrap(),
+                )
+                .unwrap()
+                .0
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             ed.set_scalar(n, &child(&epath, &key), text, Val::str(&spec.url));
             notes.push(Note::SetUrl);
         }
         (None, true) => {
-            ed.add_members(f.node, &epath, &[(spec.url_key().to_string(), New::str(&spec.url))])?;
+            ed.add_members(
+                f.node,
+                &epath,
+                &[(spec.url_key().to_string(), New::str(&spec.url))],
+            )?;
             notes.push(Note::SetUrl);
         }
         _ => {}
@@ -1319,7 +1386,7 @@ fn edit_entry<'t>(
                     Kind::Scalar { style, .. } => emit::string_like(v, *style, f.node.is_flow()),
                     _ => emit::string(v, false),
                 };
-                replaceable(n)?;
+                replaceable(None, n)?;
                 ed.set_scalar(n, &child(&epath, k), text, Val::str(v));
                 notes.push(Note::SetField(k.to_string()));
             }
@@ -1386,12 +1453,33 @@ pub(super) fn apply(
                 entry: None,
             };
             let mut ed2 = Editor::new("", None);
-            create(&mut ed2, &fresh, spec, new_entry(spec, op), true, &mut notes)?;
+            create(
+                &mut ed2,
+                &fresh,
+                spec,
+                new_entry(spec, op),
+                true,
+                &mut notes,
+            )?;
             let (fresh_text, want) = ed2.finish("", Val::null())?;
-            let out = format!("{bom}{}", if uses_crlf(body) { fresh_text.replace('\n', "\r\n") } else { fresh_text });
+            let out = format!(
+                "{bom}{}",
+                if uses_crlf(body) {
+                    fresh_text.replace('\n', "\r\n")
+                } else {
+                    fresh_text
+                }
+            );
             return finish_verified(text, out, want, spec, Check::Op(op), notes, None);
         }
-        create(&mut ed, &loc, spec, new_entry(spec, op), created_doc, &mut notes)?;
+        create(
+            &mut ed,
+            &loc,
+            spec,
+            new_entry(spec, op),
+            created_doc,
+            &mut notes,
+        )?;
     }
     if notes.is_empty() {
         return Ok(EditOutcome::Unchanged);
@@ -1499,16 +1587,25 @@ pub(super) fn apply_stdio(
             match f.node.get(&s.command_key) {
                 Some((_, n)) if n.as_str() == Some(stdio.command.as_str()) => {}
                 Some((_, n)) if matches!(n.kind, Kind::Scalar { .. }) => {
-                    let style = replaceable(n)?;
+                    let style = replaceable(None, n)?;
                     let text = emit::string_like(&stdio.command, style, f.node.is_flow());
-                    ed.set_scalar(n, &child(&epath, &s.command_key), text, Val::str(&stdio.command));
+                    ed.set_scalar(
+                        n,
+                        &child(&epath, &s.command_key),
+                        text,
+                        Val::str(&stdio.command),
+                    );
                     notes.push(Note::SetField(s.command_key.clone()));
                 }
                 other => {
                     if other.is_some() {
                         ed.remove_member(f.node, &epath, &s.command_key)?;
                     }
-                    ed.add_members(f.node, &epath, &[(s.command_key.clone(), New::str(&stdio.command))])?;
+                    ed.add_members(
+                        f.node,
+                        &epath,
+                        &[(s.command_key.clone(), New::str(&stdio.command))],
+                    )?;
                     notes.push(Note::SetField(s.command_key.clone()));
                 }
             }
@@ -1516,7 +1613,8 @@ pub(super) fn apply_stdio(
             let args_node = f.node.get(&s.args_key);
             let args_ok = args_now == Some(&stdio.args)
                 && args_node.is_some_and(|(_, v)| {
-                    v.items().is_some_and(|i| i.iter().all(|n| n.as_str().is_some()))
+                    v.items()
+                        .is_some_and(|i| i.iter().all(|n| n.as_str().is_some()))
                 });
             if !args_ok {
                 if args_node.is_some() {
@@ -1539,12 +1637,33 @@ pub(super) fn apply_stdio(
                     entry: None,
                 };
                 let mut ed2 = Editor::new("", None);
-                create(&mut ed2, &fresh, spec, new_local(spec, stdio), true, &mut notes)?;
+                create(
+                    &mut ed2,
+                    &fresh,
+                    spec,
+                    new_local(spec, stdio),
+                    true,
+                    &mut notes,
+                )?;
                 let (fresh_text, want) = ed2.finish("", Val::null())?;
-                let out = format!("{bom}{}", if uses_crlf(body) { fresh_text.replace('\n', "\r\n") } else { fresh_text });
+                let out = format!(
+                    "{bom}{}",
+                    if uses_crlf(body) {
+                        fresh_text.replace('\n', "\r\n")
+                    } else {
+                        fresh_text
+                    }
+                );
                 return finish_verified(text, out, want, spec, Check::Stdio(stdio), notes, None);
             }
-            create(&mut ed, &loc, spec, new_local(spec, stdio), created_doc, &mut notes)?;
+            create(
+                &mut ed,
+                &loc,
+                spec,
+                new_local(spec, stdio),
+                created_doc,
+                &mut notes,
+            )?;
         }
     }
     if notes.is_empty() {

@@ -134,7 +134,11 @@ fn continue_new_entry_follows_the_list_style() {
 #[test]
 fn empty_values_are_filled() {
     let spec = continue_spec();
-    for text in ["mcpServers:\n", "mcpServers: []\n", "mcpServers: ~ # none\n"] {
+    for text in [
+        "mcpServers:\n",
+        "mcpServers: []\n",
+        "mcpServers: ~ # none\n",
+    ] {
         let o = out(Some(text), &spec, &set(NEW));
         assert!(
             o.starts_with("mcpServers:") && o.contains("\n  - name: figma\n"),
@@ -142,13 +146,17 @@ fn empty_values_are_filled() {
         );
     }
     let o = out(Some("{}\n"), &goose_spec(), &set(NEW));
-    assert!(o.starts_with("extensions:\n  figma:\n    enabled: true\n"), "{o}");
+    assert!(
+        o.starts_with("extensions:\n  figma:\n    enabled: true\n"),
+        "{o}"
+    );
 }
 
 #[test]
 fn crlf_bom_and_no_final_newline_are_kept() {
     let spec = goose_spec();
-    let text = "\u{feff}GOOSE_MODEL: x\r\nextensions:\r\n  dev:\r\n    enabled: true\r\n    type: builtin";
+    let text =
+        "\u{feff}GOOSE_MODEL: x\r\nextensions:\r\n  dev:\r\n    enabled: true\r\n    type: builtin";
     let o = out(Some(text), &spec, &set(NEW));
     assert!(o.starts_with("\u{feff}GOOSE_MODEL: x\r\nextensions:\r\n  dev:\r\n"));
     assert!(!o.ends_with('\n'), "{o:?}");
@@ -180,7 +188,9 @@ fn goose_env_mode_keeps_env_keys_in_step() {
         EditOutcome::Indirect(_)
     ));
     let inline = Auth {
-        header: Some(HeaderValue::Token(SecretHeader::new(format!("Bearer {NEW}")))),
+        header: Some(HeaderValue::Token(SecretHeader::new(format!(
+            "Bearer {NEW}"
+        )))),
         field: None,
     };
     let EditOutcome::Changed(c) = apply_auth(Some(&o), Syntax::Yaml, &spec, &inline).unwrap()
@@ -201,7 +211,9 @@ fn goose_env_mode_keeps_env_keys_in_step() {
     else {
         panic!()
     };
-    assert!(c.materialize(Some(&flow)).contains("env_keys: [OTHER, FIGMA_TOKEN]\n"));
+    assert!(c
+        .materialize(Some(&flow))
+        .contains("env_keys: [OTHER, FIGMA_TOKEN]\n"));
 }
 
 #[test]
@@ -243,7 +255,9 @@ fn stdio_entries_are_created_switched_and_switched_back() {
         EditOutcome::Unchanged
     );
     let inline = Auth {
-        header: Some(HeaderValue::Token(SecretHeader::new(format!("Bearer {NEW}")))),
+        header: Some(HeaderValue::Token(SecretHeader::new(format!(
+            "Bearer {NEW}"
+        )))),
         field: None,
     };
     let EditOutcome::Changed(c) = apply_auth(Some(&local), Syntax::Yaml, &spec, &inline).unwrap()
@@ -251,7 +265,12 @@ fn stdio_entries_are_created_switched_and_switched_back() {
         panic!()
     };
     let back = c.materialize(Some(&local));
-    assert!(back.contains("type: streamable_http") && back.contains("uri: https://mcp.figma.com/mcp") && !back.contains("cmd:"), "{back}");
+    assert!(
+        back.contains("type: streamable_http")
+            && back.contains("uri: https://mcp.figma.com/mcp")
+            && !back.contains("cmd:"),
+        "{back}"
+    );
     // Continue: a new list item.
     let c = continue_spec();
     let EditOutcome::Changed(ch) = apply_stdio(None, Syntax::Yaml, &c, &proxy()).unwrap() else {
@@ -288,7 +307,13 @@ fn refusals_name_the_line() {
     let flow = format!("mcpServers:\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    requestOptions: {{headers: {{Authorization: \"Bearer {OLD}\"}}}}\n");
     let o = out(Some(&flow), &spec, &set(NEW));
     assert_eq!(o, flow.replace(OLD, NEW));
-    let e = apply(Some(&flow.replace("Authorization", "X")), Syntax::Yaml, &spec, &set(NEW)).unwrap_err();
+    let e = apply(
+        Some(&flow.replace("Authorization", "X")),
+        Syntax::Yaml,
+        &spec,
+        &set(NEW),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), "strictness", "{e}");
 }
 

@@ -291,7 +291,12 @@ impl<'t> Builder<'t> {
     }
 
     /// Builds the node that starts with `ev`; `path` names it for duplicate-key messages.
-    fn node(&mut self, ev: Ev<'t>, path: &mut Vec<String>, depth: usize) -> Result<Node, EditError> {
+    fn node(
+        &mut self,
+        ev: Ev<'t>,
+        path: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<Node, EditError> {
         let (event, span) = ev;
         let (start, span_end) = self.pos(&span);
         let line = span.start.line().max(1);
@@ -362,7 +367,8 @@ impl<'t> Builder<'t> {
                 if !flow && anchor == 0 && tag.is_none() {
                     // The parser puts an indentless sequence (`key:\n- a`) at its first
                     // item's content: the sequence starts at the item's `-`.
-                    if let Some(dash) = items.first().and_then(|i| dash_before(self.text, i.start)) {
+                    if let Some(dash) = items.first().and_then(|i| dash_before(self.text, i.start))
+                    {
                         let ls = self.text[..dash].rfind('\n').map_or(0, |i| i + 1);
                         start = dash;
                         col = self.text[ls..dash].chars().count();
@@ -600,7 +606,11 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
 /// anchors and tags included, maps in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Val {
-    Scalar { value: String, plain: bool, props: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+        props: bool,
+    },
     Seq(Vec<Val>),
     Map(Vec<(Val, Val)>),
     Alias,
@@ -615,9 +625,12 @@ impl Val {
                 props: n.props,
             },
             Kind::Seq { items, .. } => Val::Seq(items.iter().map(Val::of).collect()),
-            Kind::Map { pairs, .. } => {
-                Val::Map(pairs.iter().map(|(k, v)| (Val::of(k), Val::of(v))).collect())
-            }
+            Kind::Map { pairs, .. } => Val::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (Val::of(k), Val::of(v)))
+                    .collect(),
+            ),
             Kind::Alias => Val::Alias,
         };
         if n.props && !matches!(v, Val::Scalar { .. }) {
@@ -700,8 +713,7 @@ impl Val {
             }
             (Val::Map(a), Val::Map(b)) => {
                 a.len() == b.len()
-                    && a
-                        .iter()
+                    && a.iter()
                         .zip(b)
                         .all(|((ka, va), (kb, vb))| ka.same(kb) && va.same(vb))
             }
