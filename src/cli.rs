@@ -166,9 +166,15 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub configs: TargetArgs,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600).
+    #[arg(long)]
+    pub keep_mode: bool,
 
     /// Print one JSON object (the token's state and, per file, what was or would be changed)
     /// instead of text.
@@ -190,8 +196,9 @@ pub struct TargetArgs {
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
 
-    /// Name of the server entry in the client configs.
-    #[arg(long, value_name = "NAME", default_value = "figma")]
+    /// Name of the server entry in the client configs: letters, digits, '-' and '_' (what every
+    /// client accepts), at most 64 characters.
+    #[arg(long, value_name = "NAME", default_value = "figma", value_parser = parse_server_name)]
     pub server_name: String,
 
     /// Show tokens in clear in diffs (they are masked by default).
@@ -243,9 +250,15 @@ pub struct SetupArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600).
+    #[arg(long)]
+    pub keep_mode: bool,
 
     /// How the token reaches the client: inline (the token in the config; refreshed by
     /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
@@ -375,6 +388,35 @@ pub struct ManArgs {
     /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+/// A server name every client can use: Claude Code and Codex accept only letters, digits, `-`
+/// and `_` (their `mcp add` refuse others, and tool names built from it must match
+/// `^[a-zA-Z0-9_-]{1,64}$`); an empty name would make an entry no client can address.
+pub fn parse_server_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the name is empty; use e.g. `figma` or `figma-work`".to_string());
+    }
+    if s.len() > 64 {
+        return Err(format!(
+            "the name is {} characters long; use at most 64",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{} is not allowed in a server name: use letters, digits, '-' and '_' (e.g. `figma-work`)",
+            if c.is_control() || c.is_whitespace() {
+                format!("{:?}", c)
+            } else {
+                format!("'{c}'")
+            }
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

@@ -28,6 +28,7 @@ pub fn options(ctx: &Context, show_secrets: bool) -> configs::Options {
         color: stdout_color(),
         backup_dir: ctx.env.app_state_dir().join("backups"),
         lock_wait: ctx.client_lock_timeout,
+        keep_mode: false,
     }
 }
 
@@ -99,8 +100,22 @@ pub fn update_jobs(
     };
     Ok(update_candidates(ctx, &targets, recorded)
         .into_iter()
-        .map(|(file, mode)| Job::update(file, mode))
+        .map(|(file, mode)| {
+            let keep_mode = recorded_keep_mode(&file, recorded);
+            Job {
+                keep_mode,
+                ..Job::update(file, mode)
+            }
+        })
         .collect())
+}
+
+/// Whether `setup --keep-mode` configured `file` (its later refreshes keep the mode too).
+fn recorded_keep_mode(file: &ConfigFile, recorded: &[ManagedConfig]) -> bool {
+    recorded.iter().any(|m| {
+        let r = managed(file, &m.server_name, &m.mode);
+        m.keep_mode && r.target == m.target && r.path == m.path && r.project == m.project
+    })
 }
 
 /// Rebuilds the [`ConfigFile`] of a recorded config.
@@ -132,6 +147,7 @@ pub fn managed(file: &ConfigFile, server_name: &str, mode: &str) -> ManagedConfi
         },
         server_name: server_name.to_string(),
         mode: mode.to_string(),
+        keep_mode: false,
     }
 }
 
@@ -190,6 +206,9 @@ pub struct Job {
     pub auth: Option<crate::edit::Auth>,
     /// The mode the file was configured in (an indirection is "current" for such a file).
     pub mode: Mode,
+    /// Keep the file's permissions even when other users can read it (`--keep-mode`, or the
+    /// file's record says so).
+    pub keep_mode: bool,
 }
 
 impl Job {
@@ -200,6 +219,7 @@ impl Job {
             create: false,
             auth: None,
             mode,
+            keep_mode: false,
         }
     }
 
@@ -237,6 +257,9 @@ pub struct Record {
     pub tag: &'static str,
     pub detail: String,
     pub diff: String,
+    /// Lines about what the write does or did besides the content (a mode tightened, a hard
+    /// link broken), printed under the file's line.
+    pub notes: Vec<String>,
 }
 
 impl Record {
@@ -308,9 +331,10 @@ pub struct Run<'a> {
     pub opts: &'a configs::Options,
 }
 
-/// Why a git-tracked project file is not given a token, and what to do instead: an indirection
-/// mode of the client, which keeps the token out of the file, when it has one.
-fn tracked_refusal(file: &ConfigFile) -> String {
+/// Why a project file that git tracks (or may track) is not given a token, and what to do
+/// instead: an indirection mode of the client, which keeps the token out of the file, when it
+/// has one.
+fn tracked_refusal(file: &ConfigFile, risk: &configs::GitRisk) -> String {
     let instead = match file.shape.modes().iter().find(|m| **m != Mode::Inline) {
         Some(m) => format!(
             "keep the token out of it with `figma-auth setup --mode {m}`, or pass --allow-tracked to write it anyway"
@@ -318,7 +342,16 @@ fn tracked_refusal(file: &ConfigFile) -> String {
         None => "configure the user scope instead, or pass --allow-tracked to write it anyway"
             .to_string(),
     };
-    format!(": git tracks this file, and it would hold your token; {instead}")
+    match risk {
+        configs::GitRisk::Tracked => {
+            format!(": git tracks this file, and it would hold your token; {instead}")
+        }
+        configs::GitRisk::Unknown { work_tree, reason } => format!(
+            ": the file is in the git work tree {}, and git cannot tell whether it tracks it \
+             ({reason}); it would hold your token, so figma-auth treats it as tracked — {instead}",
+            work_tree.display()
+        ),
+    }
 }
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
@@ -327,9 +360,11 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
     let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
     for (i, job) in jobs.iter().enumerate() {
         let carries_secret = run.carries_secret && job.want(run).token().is_some();
-        if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-            records[i].set("refused", &tracked_refusal(&job.file));
-            statuses[i] = Some(Status::Failed { busy: false });
+        if carries_secret && !run.allow_tracked {
+            if let Some(risk) = configs::git_risk(&job.file) {
+                records[i].set("refused", &tracked_refusal(&job.file, &risk));
+                statuses[i] = Some(Status::Failed { busy: false });
+            }
         }
     }
     if run.write {
@@ -350,6 +385,7 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
                     file: &jobs[j].file,
                     create: jobs[j].create,
                     want: jobs[j].want(run),
+                    keep_mode: jobs[j].keep_mode,
                 })
                 .collect();
             let results = configs::write(&ctx.env, &group, run.server, run.opts);
@@ -376,6 +412,9 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             if !rec.tag.is_empty() {
                 let what = configs::describe(&ctx.env, &job.file);
                 let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
+                for note in &rec.notes {
+                    let _ = writeln!(out, "{:<13}{note}", "");
+                }
             }
         }
     }
@@ -412,7 +451,9 @@ fn report_write(
             Status::Skipped
         }
         Ok(configs::WriteResult::Indirect(source)) => indirect(rec, job, &source),
-        Ok(configs::WriteResult::Written { backup, .. }) => {
+        Ok(configs::WriteResult::Written {
+            backup, effects, ..
+        }) => {
             let verb = match run.change {
                 HeaderChange::Remove => "removed",
                 HeaderChange::Set(_) => "updated",
@@ -421,6 +462,7 @@ fn report_write(
                 .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
                 .unwrap_or_default();
             rec.set(verb, &backup);
+            rec.notes = effects.notes(true);
             Status::Changed
         }
         Err(e) => {
@@ -438,6 +480,7 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
         run.server,
         job.want(run),
         job.create,
+        job.keep_mode,
         run.opts,
     );
     {
@@ -463,6 +506,7 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
             Ok(configs::Plan::Indirect(source)) => indirect(rec, job, &source),
             Ok(configs::Plan::Change { .. }) => {
                 rec.diff = p.diff;
+                rec.notes = p.effects.notes(false);
                 let verb = match run.change {
                     HeaderChange::Remove => "would remove",
                     HeaderChange::Set(_) if !job.file.exists() => "would create",
@@ -524,6 +568,7 @@ pub fn batch_json(ctx: &Context, batch: &Batch) -> serde_json::Value {
                 },
                 "result": r.tag.replace(' ', "-"),
                 "detail": r.detail.trim_start_matches(": ").trim(),
+                "notes": r.notes,
                 "diff": r.diff,
             })
         })

@@ -270,7 +270,8 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
     let jobs = patching::update_jobs(ctx, &args.configs.targets, &data.configs)?;
     let change = HeaderChange::Set(SecretHeader::bearer(token));
     let server = patching::server(ctx, &args.configs.server_name, false);
-    let opts = patching::options(ctx, args.configs.show_secrets);
+    let mut opts = patching::options(ctx, args.configs.show_secrets);
+    opts.keep_mode = args.keep_mode;
     let batch = patching::run_batch(
         ctx,
         &jobs,

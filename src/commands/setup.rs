@@ -55,7 +55,8 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     if let Some(mode) = args.mode {
         with_mode(ctx, args, mode, &token, &mut jobs)?;
     }
-    let opts = patching::options(ctx, args.configs.show_secrets);
+    let mut opts = patching::options(ctx, args.configs.show_secrets);
+    opts.keep_mode = args.keep_mode;
     let preview_run = Run {
         server: &server,
         change: &change,
@@ -79,6 +80,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             &preview,
             &args.configs.server_name,
             args.mode.unwrap_or(Mode::Inline),
+            args.keep_mode,
         )?;
         print_json(ctx, args, &preview, false)?;
         if let Some(e) = preview.error(hint) {
@@ -132,6 +134,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         &all,
         &args.configs.server_name,
         args.mode.unwrap_or(Mode::Inline),
+        args.keep_mode,
     )?;
     print_json(ctx, args, &all, true)?;
     patching::print_reload_hints(&all.written_targets());
@@ -284,6 +287,7 @@ fn push(jobs: &mut Vec<Job>, file: ConfigFile, create: bool) {
             create,
             auth: None,
             mode: Mode::Inline,
+            keep_mode: false,
         }),
     }
 }
@@ -294,12 +298,16 @@ fn record(
     batch: &patching::Batch,
     server_name: &str,
     mode: Mode,
+    keep_mode: bool,
 ) -> Result<(), Error> {
     let records: Vec<_> = batch
         .results
         .iter()
         .filter(|(_, s)| matches!(s, Status::Changed | Status::Current))
-        .map(|(f, _)| patching::managed(f, server_name, mode.as_str()))
+        .map(|(f, _)| crate::store::ManagedConfig {
+            keep_mode,
+            ..patching::managed(f, server_name, mode.as_str())
+        })
         .collect();
     patching::remember(ctx, &records)
 }
