@@ -336,7 +336,7 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
         let ours = entry_url(body, obj, spec).is_some_and(|(_, u)| spec.url_matches(&u));
         chosen = Some((m, !ours));
     }
-    if chosen.is_none_or(|(_, conflict)| conflict) {
+    if spec.by_url && chosen.is_none_or(|(_, conflict)| conflict) {
         let by_url = container.members.iter().find(|m| {
             m.key != spec.name
                 && m.child

@@ -65,7 +65,8 @@ pub struct EntrySpec {
     pub container: Vec<String>,
     /// The server name to create or look for first (default `figma`).
     pub name: String,
-    /// The MCP URL; entries are also found by URL (a trailing `/` is ignored).
+    /// The MCP URL; entries are also found by URL (a trailing `/` is ignored) unless
+    /// [`EntrySpec::by_url`] is off.
     pub url: String,
     /// Keys that may hold the URL in an entry; the first is the one written (`url`, `httpUrl`,
     /// `serverUrl`).
@@ -85,6 +86,9 @@ pub struct EntrySpec {
     pub auth_alternatives: Vec<String>,
     /// Take over an entry named [`EntrySpec::name`] whose URL points elsewhere.
     pub force: bool,
+    /// Also find an entry under another name by its URL. Off for an entry a profile recorded:
+    /// only the entry of that name is ever touched.
+    pub by_url: bool,
 }
 
 impl EntrySpec {

@@ -3,13 +3,12 @@
 //! loopback address, ignores callbacks with a missing or wrong `state` (400, keeps waiting), ends
 //! on the first callback with the right `state` (code, or `error=` with its escaped description),
 //! validates `iss` (RFC 9207), and stops at the timeout. Pages carry `Cache-Control: no-store`,
-//! `Referrer-Policy: no-referrer` and no script. The final redirect URL can also be pasted on
-//! stdin (SSH sessions); such lines go through the same checks.
+//! `Referrer-Policy: no-referrer` and no script. The final redirect URL can also be pasted (SSH
+//! sessions; the caller reads the terminal); such lines go through the same checks.
 
 use super::{constant_time_eq, sanitize, CallbackError};
 use crate::secret::{AuthCode, State};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
-use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// What a valid callback must carry.
@@ -24,10 +23,21 @@ pub struct Expected {
 /// Things the waiting loop reports to the user interface.
 #[derive(Debug)]
 pub enum Event {
-    /// Called every poll interval with the time left (drive a spinner with it).
+    /// Called every poll interval with the time left (drive a spinner with it); the answer may
+    /// carry a pasted line or cancel the wait.
     Tick { remaining: Duration },
     /// A request or pasted line was ignored; the text says why (no secrets).
     Ignored(String),
+}
+
+/// The user interface's answer to an [`Event`].
+#[derive(Debug)]
+pub enum Reply {
+    Continue,
+    /// A line the user entered (checked like a callback's query).
+    Pasted(String),
+    /// Stop waiting (Ctrl-C).
+    Cancel,
 }
 
 /// A bound callback listener.
@@ -77,14 +87,14 @@ impl Listener {
         format!("http://127.0.0.1:{}{}", self.port, self.path)
     }
 
-    /// Waits for the authorization response until `timeout`, from the listener or from lines on
-    /// `pasted`. The listener is closed (the port released) when this returns.
+    /// Waits for the authorization response until `timeout`, from the listener or from lines the
+    /// user pastes (handed over in [`Reply::Pasted`]). The listener is closed (the port released)
+    /// when this returns.
     pub fn wait(
         self,
         expected: &Expected,
         timeout: Duration,
-        mut pasted: Option<Receiver<String>>,
-        on_event: &mut dyn FnMut(Event),
+        on_event: &mut dyn FnMut(Event) -> Reply,
     ) -> Result<AuthCode, CallbackError> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -95,27 +105,28 @@ impl Listener {
                     waited: timeout,
                 });
             }
-            on_event(Event::Tick {
+            match on_event(Event::Tick {
                 remaining: deadline - now,
-            });
-            if let Some(rx) = &pasted {
-                match rx.try_recv() {
-                    Ok(line) => match pasted_query(&line) {
-                        None => on_event(Event::Ignored(
+            }) {
+                Reply::Continue => {}
+                Reply::Cancel => return Err(CallbackError::Cancelled),
+                Reply::Pasted(line) if line.trim().is_empty() => {}
+                Reply::Pasted(line) => match pasted_query(&line) {
+                    None => {
+                        on_event(Event::Ignored(
                             "the pasted text is not the redirect URL; paste the whole address from the browser's address bar".to_string(),
-                        )),
-                        Some(q) => match evaluate(&q, expected) {
-                            Verdict::Ignore(why) => {
-                                on_event(Event::Ignored(format!("ignored the pasted URL: {why}")))
-                            }
-                            Verdict::Done(result) => return result,
-                        },
+                        ));
+                    }
+                    Some(q) => match evaluate(&q, expected) {
+                        Verdict::Ignore(why) => {
+                            on_event(Event::Ignored(format!("ignored the pasted URL: {why}")));
+                        }
+                        Verdict::Done(result) => return result,
                     },
-                    Err(TryRecvError::Empty) => {}
-                    Err(TryRecvError::Disconnected) => pasted = None,
-                }
+                },
             }
-            let wait = (deadline - Instant::now().min(deadline)).min(Duration::from_millis(120));
+            // Short enough that typed keys show at once under the spinner.
+            let wait = (deadline - Instant::now().min(deadline)).min(Duration::from_millis(40));
             let request = match self.server.recv_timeout(wait) {
                 Ok(Some(r)) => r,
                 Ok(None) => continue,
@@ -137,7 +148,7 @@ impl Listener {
         &self,
         request: tiny_http::Request,
         expected: &Expected,
-        on_event: &mut dyn FnMut(Event),
+        on_event: &mut dyn FnMut(Event) -> Reply,
     ) -> Option<Result<AuthCode, CallbackError>> {
         let (path, query) = match request.url().split_once('?') {
             Some((p, q)) => (p.to_string(), q.to_string()),
@@ -284,28 +295,6 @@ pub fn pasted_query(line: &str) -> Option<String> {
         None => return None,
     };
     Some(q.to_string())
-}
-
-/// Spawns a thread that forwards stdin lines; it ends quietly at EOF (`</dev/null`) or on a read
-/// error, which just closes the channel.
-pub fn spawn_stdin_reader() -> Receiver<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if !line.trim().is_empty() && tx.send(line.clone()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
 }
 
 fn respond(request: tiny_http::Request, status: u16, body: String) {

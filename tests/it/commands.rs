@@ -10,12 +10,13 @@ fn logged_out_status_and_token_say_login_required() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["logged_in"], false);
     assert!(v["expires_at"].is_null());
-    assert_eq!(v["next_step"], "figma-auth login");
+    assert_eq!(v["state"], "not-logged-in");
+    assert_eq!(v["next_step"], "figma-auth setup");
 
     let out = env.run(&["status"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
-        out.stdout.contains("Not logged in: run `figma-auth login`"),
+        out.stdout.contains("Not logged in: run `figma-auth setup`"),
         "{out:?}"
     );
 
@@ -83,19 +84,24 @@ fn hints_name_the_profile() {
 }
 
 #[test]
-fn expired_token_status_suggests_refresh() {
+fn an_expired_access_token_with_a_refresh_token_needs_no_action_without_configs() {
     let env = TestEnv::new();
     env.login();
     env.set_expires_at("2000-01-01T00:00:00Z");
     let out = env.run(&["status", "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["state"], "expired");
+    assert_eq!(v["logged_in"], true);
     assert_eq!(v["access_token_valid"], false);
     assert_eq!(v["expires_at"], "2000-01-01T00:00:00Z");
-    assert_eq!(v["next_step"], "figma-auth refresh");
+    assert!(v["next_step"].is_null(), "{v}");
     let out = env.run(&["status"]);
     assert!(
-        out.stdout.contains("expired 2000-01-01T00:00:00Z"),
+        out.stdout.contains("expired 2000-01-01T00:00:00Z (9")
+            && out
+                .stdout
+                .contains("the next `refresh` or `token` renews it"),
         "{out:?}"
     );
 }
