@@ -741,3 +741,57 @@ fn check_makes_one_initialize_round_trip_and_exits_like_the_other_commands() {
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("run `figma-auth login`"), "{out:?}");
 }
+
+#[test]
+fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
+    let (env, mcp) = logged_in();
+    let mut p = Proxy::start(&env, &mcp, &["--timeout", "1s"]);
+    p.initialize();
+    // Cancelled by the client: the server is told, and its late answer is not passed on.
+    let slow = p.send_request(
+        "tools/call",
+        json!({"name": "slow", "arguments": {"gate": "cancelled"}}),
+    );
+    mcp.wait_for("the slow call", |s| {
+        s.iter()
+            .any(|r| r.body["params"]["arguments"]["gate"] == "cancelled")
+    });
+    p.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": slow, "reason": "user"}}),
+    );
+    mcp.wait_for("the cancellation", |s| {
+        s.iter()
+            .any(|r| r.rpc.as_deref() == Some("notifications/cancelled") && r.status == 202)
+    });
+    mcp.release("cancelled");
+
+    // No answer within --timeout: the error says what was waited for and how to wait longer.
+    let (code, message) = error_of(&p.call("slow", json!({"gate": "never"})));
+    assert_eq!(code, -32002);
+    assert!(
+        message.contains("did not answer tools/call (id")
+            && message.contains("within 1s")
+            && message.contains("--timeout"),
+        "{message}"
+    );
+    // A streamed answer that stops for longer than --timeout.
+    let id = p.send_request(
+        "tools/call",
+        json!({"name": "stream", "arguments": {"gate": "never-either"}}),
+    );
+    p.recv_matching(|v| v["method"] == "notifications/progress");
+    let (code, message) = error_of(&p.response(&id));
+    assert_eq!(code, -32002);
+    assert!(
+        message.contains("sent nothing more of its answer"),
+        "{message}"
+    );
+    assert_eq!(text_of(&p.call("echo", json!({"text": "alive"}))), "alive");
+    let (out, unasked) = p.finish(&env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !unasked.iter().any(|v| v["id"] == slow),
+        "the cancelled request was answered: {unasked:#?}"
+    );
+}
