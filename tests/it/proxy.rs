@@ -795,3 +795,32 @@ fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
         "the cancelled request was answered: {unasked:#?}"
     );
 }
+
+#[test]
+fn a_server_that_rejects_every_token_costs_one_refresh_not_one_per_request() {
+    let (env, mcp) = logged_in();
+    let mut p = Proxy::start(&env, &mcp, &[]);
+    p.initialize();
+    mcp.set(|b| b.reject_all = true);
+    for _ in 0..4 {
+        let (code, message) = error_of(&p.call("whoami", json!({})));
+        assert_eq!(code, -32001);
+        assert!(message.contains("figma-auth login"), "{message}");
+    }
+    assert_eq!(env.server.hits("token:refresh_token"), 1);
+    // A new login is tried again.
+    mcp.set(|b| b.reject_all = false);
+    env.login();
+    assert_eq!(
+        text_of(&p.call("whoami", json!({}))),
+        "stand-in@example.com"
+    );
+    let (out, _) = p.finish(&env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--mcp-url is the server you logged in for"),
+        "{}",
+        out.stderr
+    );
+}
