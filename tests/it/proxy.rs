@@ -824,3 +824,19 @@ fn a_server_that_rejects_every_token_costs_one_refresh_not_one_per_request() {
         out.stderr
     );
 }
+
+#[test]
+fn on_a_terminal_the_proxy_says_what_it_is_for_and_works_line_by_line() {
+    let (env, mcp) = logged_in();
+    let url = mcp.url();
+    let mut t = env.pty(&["proxy", "--mcp-url", &url]);
+    t.expect("reading MCP messages from this terminal");
+    t.expect("figma-auth proxy --check");
+    t.send(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"a person","version":"1"}}}"#);
+    t.send("\r");
+    t.expect("stand-in Figma MCP");
+    // Ctrl-D: the end of input.
+    t.send("\x04");
+    assert!(t.wait_exit().success(), "{}", t.screen());
+    assert_eq!(mcp.count("DELETE"), 1);
+}
