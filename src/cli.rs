@@ -206,7 +206,7 @@ pub struct TargetArgs {
     /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
     /// or `all` (every detected client). Repeatable, or comma-separated.
     /// [default: every client that has config files]
-    #[arg(long = "target", value_name = "NAME")]
+    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
     pub targets: Vec<String>,
 
     /// Name of the server entry in the client configs [default: figma]. `refresh`, `logout`
@@ -344,6 +344,31 @@ pub struct LogoutArgs {
 
     #[command(flatten)]
     pub configs: TargetArgs,
+}
+
+/// `--target`'s value as given (a name, `all`, or a comma-separated list, checked when the
+/// clients are selected), with the client names as its possible values for shell completions.
+#[derive(Debug, Clone, Copy)]
+struct TargetNames;
+
+impl clap::builder::TypedValueParser for TargetNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = crate::configs::target_ids().into_iter().chain(["all"]);
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+    }
 }
 
 fn parse_profile(s: &str) -> Result<String, String> {

@@ -13,13 +13,21 @@ pub enum Color {
 }
 
 impl Color {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         match self {
             Color::Never => text.to_string(),
-            Color::Always => format!("\x1b[{code}m{text}\x1b[0m"),
+            Color::Always => format!("{style}{text}{style:#}"),
         }
     }
 }
+
+const HEADER: anstyle::Style = anstyle::Style::new().bold();
+const HUNK: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
+const REMOVED: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Red)));
+const ADDED: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Green)));
 
 /// Options for [`unified_diff`].
 #[derive(Debug, Clone, Copy)]
@@ -70,9 +78,9 @@ pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOption
     } else {
         ("/dev/null".to_string(), format!("b/{label}"))
     };
-    out.push_str(&opts.color.paint("1", &format!("--- {from}")));
+    out.push_str(&opts.color.paint(HEADER, &format!("--- {from}")));
     out.push('\n');
-    out.push_str(&opts.color.paint("1", &format!("+++ {to}")));
+    out.push_str(&opts.color.paint(HEADER, &format!("+++ {to}")));
     out.push('\n');
 
     for group in diff.grouped_ops(opts.context) {
@@ -88,7 +96,7 @@ pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOption
             hunk_range(start + old_start, old_end - old_start),
             hunk_range(start + new_start, new_end - new_start)
         );
-        out.push_str(&opts.color.paint("36", &header));
+        out.push_str(&opts.color.paint(HUNK, &header));
         out.push('\n');
         for op in &group {
             match *op {
@@ -158,8 +166,8 @@ fn push_line(out: &mut String, sign: char, line: &str, opts: &DiffOptions) {
     };
     let text = format!("{sign}{shown}");
     let painted = match sign {
-        '-' => opts.color.paint("31", &text),
-        '+' => opts.color.paint("32", &text),
+        '-' => opts.color.paint(REMOVED, &text),
+        '+' => opts.color.paint(ADDED, &text),
         _ => text,
     };
     out.push_str(&painted);

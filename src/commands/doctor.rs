@@ -43,6 +43,16 @@ impl Level {
             Level::Problem => "PROBLEM",
         }
     }
+
+    /// The tag's colour on a terminal (the colours of figma-auth's own labels).
+    fn style(self) -> anstyle::Style {
+        match self {
+            Level::Ok => crate::ui::GOOD,
+            Level::Info => anstyle::Style::new(),
+            Level::Warning => crate::ui::WARNING,
+            Level::Problem => crate::ui::ERROR,
+        }
+    }
 }
 
 /// One finding.
@@ -234,7 +244,10 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
         s.push('\n');
         s
     } else {
-        render(&report)
+        render_styled(
+            &report,
+            super::patching::stdout_color() == crate::diff::Color::Always,
+        )
     };
     super::token::write_stdout(&text)?;
     Ok(report.exit_code)
@@ -243,6 +256,11 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
 /// The text form: one section per area, one line per finding; problem and warning lines end
 /// with their fix.
 pub fn render(r: &Report) -> String {
+    render_styled(r, false)
+}
+
+/// [`render`], with the level tags coloured when `color`.
+pub fn render_styled(r: &Report, color: bool) -> String {
     let mut out = format!("figma-auth doctor (profile {})\n", r.profile);
     let mut area = "";
     for c in &r.checks {
@@ -250,7 +268,14 @@ pub fn render(r: &Report) -> String {
             area = c.area;
             out.push_str(&format!("\n{}:\n", section_title(area)));
         }
-        let mut line = format!("  {:<8} {}", c.level.tag(), c.message);
+        let tag = c.level.tag();
+        let pad = " ".repeat(8usize.saturating_sub(tag.len()));
+        let mut line = if color {
+            let style = c.level.style();
+            format!("  {style}{tag}{style:#}{pad} {}", c.message)
+        } else {
+            format!("  {tag}{pad} {}", c.message)
+        };
         if let Some(fix) = &c.fix {
             line.push_str(if c.level >= Level::Warning {
                 "; fix: "

@@ -9,15 +9,14 @@ use crate::edit::HeaderChange;
 use crate::error::Error;
 use crate::store::ManagedConfig;
 use crate::targets::{self, ConfigFile, Mode, Scope, Server, Target};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-/// Colour for output on stdout: only on a terminal, and never with `NO_COLOR` set.
+/// Colour for output on stdout, decided as clap decides it (anstream): on a terminal that
+/// supports it, never with `NO_COLOR` set, always with `CLICOLOR_FORCE`.
 pub fn stdout_color() -> Color {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if !no_color && std::io::stdout().is_terminal() {
-        Color::Always
-    } else {
-        Color::Never
+    match anstream::AutoStream::choice(&std::io::stdout()) {
+        anstream::ColorChoice::Never => Color::Never,
+        _ => Color::Always,
     }
 }
 

@@ -238,8 +238,19 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             &summary,
         );
         if let Err(e) = crate::schedule::append_run_log(&ctx.env.app_state_dir(), &line) {
-            eprintln!("warning: could not append to the run log: {e}");
+            crate::ui::warning(format_args!("could not append to the run log: {e}"));
         }
+        // A scheduled run: one line per config file (above), then this one summary line.
+        return match result {
+            Ok(code) => {
+                eprintln!("{summary}");
+                Ok(code)
+            }
+            Err(e) => {
+                crate::ui::error(crate::mcp::error_chain(&e));
+                Err(Error::Reported(e.exit_code()))
+            }
+        };
     }
     result
 }
@@ -258,7 +269,9 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
         fresh.token.expires_at.rfc3339(),
         fresh.token.expires_at.relative_to(now)
     );
-    if fresh.refreshed {
+    if args.log {
+        // The summary line at the end says it.
+    } else if fresh.refreshed {
         eprintln!(
             "Refreshed the access token (profile {}); it expires {when}.",
             ctx.profile()
@@ -271,12 +284,13 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
     }
     let (code, configs) = update_configs(ctx, args, &fresh)?;
     *summary = format!(
-        "token {}; {configs}",
+        "token {}, expires {}; {configs}",
         if fresh.refreshed {
             "refreshed"
         } else {
             "still valid"
-        }
+        },
+        fresh.token.expires_at.relative_to(now)
     );
     Ok(code)
 }
@@ -334,7 +348,9 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             ctx.flags()
         );
     }
-    patching::print_reload_hints(&batch.written_targets());
+    if !args.log {
+        patching::print_reload_hints(&batch.written_targets());
+    }
     match batch.error(Some(format!(
         "fix the files named above, then run `figma-auth refresh --write{}` again",
         ctx.flags()

@@ -595,7 +595,12 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
         Ok(fresh) => Ok(Some(fresh.token.access_token)),
         Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
             if !args.dry_run {
-                eprintln!("{e}: logging in first.");
+                match &e {
+                    Error::LoginRequired { reason, .. } if !reason.is_empty() => {
+                        eprintln!("Logging in first: {reason}.")
+                    }
+                    _ => eprintln!("Logging in first: {e}."),
+                }
             }
             Ok(None)
         }

@@ -257,3 +257,87 @@ fn the_url_is_printed_only_when_the_browser_does_not_come_back() {
     assert_eq!(follow(&url).unwrap().status, 200);
     assert!(term.wait_exit().success(), "{}", term.screen());
 }
+
+#[test]
+fn errors_hints_diffs_and_doctor_levels_are_coloured_on_a_terminal_unless_no_color() {
+    const RED: vt100::Color = vt100::Color::Idx(1);
+    const GREEN: vt100::Color = vt100::Color::Idx(2);
+    let mut env = TestEnv::new();
+    let mut term = env.pty(&["token"]);
+    assert_eq!(term.wait_exit().exit_code(), 3);
+    assert_eq!(
+        term.style_of("error:"),
+        Some((RED, true)),
+        "{}",
+        term.screen()
+    );
+    assert_eq!(
+        term.style_of("hint:"),
+        Some((GREEN, false)),
+        "{}",
+        term.screen()
+    );
+
+    let mut term = env.pty(&["doctor"]);
+    term.wait_exit();
+    assert_eq!(
+        term.style_of("PROBLEM"),
+        Some((RED, true)),
+        "{}",
+        term.screen()
+    );
+
+    env.login();
+    let cfg = env.path("config/opencode/opencode.jsonc");
+    fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    fs::write(&cfg, COMMENTED).unwrap();
+    let mut term = env.pty(&["setup", "--target", "opencode", "--dry-run"]);
+    assert!(term.wait_exit().success(), "{}", term.screen());
+    assert_eq!(
+        term.style_of("+  \"mcp\""),
+        Some((GREEN, false)),
+        "{}",
+        term.screen()
+    );
+    assert_eq!(term.style_of("--- a/"), Some((vt100::Color::Default, true)));
+
+    // NO_COLOR: the same output without colour.
+    env.set_var("NO_COLOR", Some("1"));
+    let mut term = env.pty(&["setup", "--target", "opencode", "--dry-run"]);
+    assert!(term.wait_exit().success(), "{}", term.screen());
+    assert_eq!(
+        term.style_of("+  \"mcp\""),
+        Some((vt100::Color::Default, false))
+    );
+    env.set_var("FIGMA_AUTH_PROFILE", Some("nobody"));
+    let mut term = env.pty(&["token"]);
+    term.wait_exit();
+    assert_eq!(
+        term.style_of("error:"),
+        Some((vt100::Color::Default, false))
+    );
+    assert!(
+        !String::from_utf8_lossy(&term.raw()).contains("\x1b[3"),
+        "{:?}",
+        term.raw()
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_question_writes_nothing() {
+    let env = logged_out_with_opencode();
+    let mut term = env.pty(&["setup", "--target", "opencode", "--port", "0"]);
+    finish_browser_login(&env);
+    term.expect(QUESTION);
+    term.send("\x03");
+    let status = term.wait_exit();
+    assert_eq!(status.signal(), Some("Interrupt"), "{status:?}");
+    assert!(
+        term.text().contains("Cancelled; nothing was written."),
+        "{}",
+        term.text()
+    );
+    assert_eq!(opencode(&env), COMMENTED);
+    assert_eq!(env.crontab(), None);
+    term.assert_terminal_restored();
+}

@@ -126,6 +126,20 @@ impl Term {
         line
     }
 
+    /// The colour and boldness of the first character of the first screen line that starts
+    /// with `prefix` (after leading spaces).
+    pub fn style_of(&self, prefix: &str) -> Option<(vt100::Color, bool)> {
+        let s = self.shared.lock().unwrap();
+        let screen = s.screen.screen();
+        let (row, line) = screen
+            .rows(0, COLS)
+            .enumerate()
+            .find(|(_, l)| l.trim_start().starts_with(prefix))?;
+        let col = line.len() - line.trim_start().len();
+        let cell = screen.cell(row as u16, col as u16)?;
+        Some((cell.fgcolor(), cell.bold()))
+    }
+
     /// Waits until `pred` holds for the text printed so far; panics with the screen after
     /// [`WAIT`].
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
