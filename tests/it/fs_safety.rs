@@ -160,6 +160,7 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
     let cfg = repo.join(".cursor/mcp.json");
     let before = cursor_json(OLD);
     write(&cfg, &before);
+    env.manage("cursor", "project", &cfg);
     let refresh = ["refresh", "--write", "--target", "cursor"];
 
     // git answers "untracked": written.
@@ -236,8 +237,14 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
     fs::create_dir_all(plain.join(".git")).unwrap();
     let plain_cfg = plain.join(".cursor/mcp.json");
     write(&plain_cfg, &before);
+    env.manage("cursor", "project", &plain_cfg);
+    // (The repository's file, managed too, is still refused.)
     let out = run_vars(&env, &plain, &refresh, &no_git);
-    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("\nupdated      ~/plain/.cursor/mcp.json (Cursor, project scope)"),
+        "{out:?}"
+    );
     assert!(fs::read_to_string(&plain_cfg)
         .unwrap()
         .contains(&bearer(&env)));
@@ -311,6 +318,7 @@ fn case_36_directories_are_created_with_explicit_modes_under_umask_000() {
     write(&env.path("home/.codex/config.toml"), format!(
         "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\n\n[mcp_servers.figma.http_headers]\nAuthorization = \"Bearer {OLD}\"\n"
     ));
+    env.manage("codex", "user", &env.path("home/.codex/config.toml"));
     run0(&["refresh", "--write", "--target", "codex"]);
     assert_eq!(mode(&env.path("state/figma-auth")), 0o700);
     assert_eq!(mode(&env.path("state/figma-auth/backups")), 0o700);
@@ -320,6 +328,7 @@ fn case_36_directories_are_created_with_explicit_modes_under_umask_000() {
         &env.path("home/.claude.json"),
         crate::security_cases::claude_json(1, OLD),
     );
+    env.manage("claude", "user", &env.path("home/.claude.json"));
     let r = run_how(
         &env,
         &project,
@@ -369,6 +378,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
     let (env, project) = logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     chmod(&cfg, 0o644);
 
     // doctor reports it.
@@ -483,6 +493,7 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
     let cfg = dir.join("mcp.json");
     let before = cursor_json(OLD);
     write(&cfg, &before);
+    env.manage("cursor", "user", &cfg);
     chown(&cfg, NOBODY);
     let tree = snapshot_tree(env.path("home").as_path());
     for args in [
@@ -671,6 +682,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
     chown(&dir, NOBODY);
     let cfg = dir.join("mcp.json");
 
+    env.manage("cursor", "user", &cfg);
     // Their link to root's file, and to a third user's.
     let victims = env.path("victims");
     fs::create_dir_all(&victims).unwrap();
@@ -764,6 +776,14 @@ fn case_41_special_files_at_config_paths_are_refused_without_blocking() {
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let dir = env.path("home/.gemini/settings.json");
     fs::create_dir_all(&dir).unwrap();
+    for (target, p) in [
+        ("cursor", &fifo),
+        ("codex", &zero),
+        ("opencode", &sock),
+        ("gemini", &dir),
+    ] {
+        env.manage(target, "user", p);
+    }
     let token_file = env.path("config/figma-auth/tokens/default.token");
     fs::create_dir_all(token_file.parent().unwrap()).unwrap();
     let st = Command::new("mkfifo").arg(&token_file).status().unwrap();
@@ -855,6 +875,8 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
     let total = (N + N + N / 4) as u64;
     let oc = env.path("config/opencode/opencode.json");
     write(&oc, &text);
+    env.manage("opencode", "user", &oc);
+    env.manage("cursor", "user", &env.path("home/.cursor/mcp.json"));
     let counters = [("FIGMA_AUTH_COUNTERS", "1")];
     let out = run_vars(&env, &project, &["status"], &counters);
     assert!(
@@ -920,7 +942,7 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
     write(&oc, format!("{{\"mcp\": {{}}, \"x\": {deep}}}"));
     write(
         &env.path("home/.cursor/mcp.json"),
-        format!("{{\"mcpServers\": {{\"figma\": {{\"url\": \"https://mcp.figma.com/mcp\"}}}}, \"x\": {deep}}}"),
+        format!("{{\"mcpServers\": {{\"figma\": {{\"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}, \"x\": {deep}}}"),
     );
     write(
         &env.path("home/.codex/config.toml"),
@@ -1010,6 +1032,13 @@ fn case_43_previews_mask_neighbouring_secrets() {
             "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\n\n[mcp_servers.figma.http_headers]\nX-Figma-Token = \"{pat}\"\nAuthorization = \"Bearer {OLD}\"\nX-Tenant = \"{tenant}\"\n\n[mcp_servers.search.env]\nAPI_KEY = \"{sk}\"\n"
         ),
     );
+    env.manage("cursor", "user", &env.path("home/.cursor/mcp.json"));
+    env.manage(
+        "opencode",
+        "user",
+        &env.path("config/opencode/opencode.jsonc"),
+    );
+    env.manage("codex", "user", &env.path("home/.codex/config.toml"));
     let leaks = |out: &Out, what: &[&str]| {
         for s in NEIGHBOURS.iter().chain([&OLD]) {
             assert!(
@@ -1106,6 +1135,7 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
     let (env, project) = logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     chmod(&cfg, 0o600);
     let other = env.path("home/mcp-link.json");
     fs::hard_link(&cfg, &other).unwrap();
