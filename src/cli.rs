@@ -185,9 +185,15 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub configs: TargetArgs,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600).
+    #[arg(long)]
+    pub keep_mode: bool,
 
     /// Print one JSON object (the token's state and, per file, what was or would be changed)
     /// instead of text.
@@ -209,10 +215,11 @@ pub struct TargetArgs {
     #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
     pub targets: Vec<String>,
 
-    /// Name of the server entry in the client configs [default: figma]. `refresh`, `logout`
-    /// and `login` update the entries `setup` recorded, whatever their name; given, only those
-    /// of this name.
-    #[arg(long, value_name = "NAME")]
+    /// Name of the server entry in the client configs [default: figma]: letters, digits, '-'
+    /// and '_' (what every client accepts), at most 64 characters. `refresh`, `logout` and
+    /// `login` update the entries `setup` recorded, whatever their name; given, only those of
+    /// this name.
+    #[arg(long, value_name = "NAME", value_parser = parse_server_name)]
     pub server_name: Option<String>,
 
     /// Show tokens in clear in diffs (they are masked by default).
@@ -309,9 +316,16 @@ pub struct SetupArgs {
     #[arg(long, help_heading = "Config options")]
     pub force: bool,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long, help_heading = "Config options")]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600); remembered for
+    /// the later refreshes of the file.
+    #[arg(long, help_heading = "Config options")]
+    pub keep_mode: bool,
 
     /// Run the browser login even when valid credentials are stored.
     #[arg(long, help_heading = "Login options")]
@@ -482,6 +496,35 @@ pub struct ManArgs {
     /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+/// A server name every client can use: Claude Code and Codex accept only letters, digits, `-`
+/// and `_` (their `mcp add` refuse others, and tool names built from it must match
+/// `^[a-zA-Z0-9_-]{1,64}$`); an empty name would make an entry no client can address.
+pub fn parse_server_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the name is empty; use e.g. `figma` or `figma-work`".to_string());
+    }
+    if s.len() > 64 {
+        return Err(format!(
+            "the name is {} characters long; use at most 64",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{} is not allowed in a server name: use letters, digits, '-' and '_' (e.g. `figma-work`)",
+            if c.is_control() || c.is_whitespace() {
+                format!("{c:?}")
+            } else {
+                format!("'{c}'")
+            }
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

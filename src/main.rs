@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         }
     };
     let flags = commands::profile_flags(&cli.global.profile);
-    match commands::run(cli) {
+    let result = commands::run(cli);
+    figma_auth::fault::print_counters();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(Error::Cancelled(what)) => {
             eprintln!("{what}");

@@ -72,6 +72,10 @@ pub struct ManagedConfig {
     /// How the token reaches the client (`inline`, ...).
     #[serde(default = "default_mode")]
     pub mode: String,
+    /// `setup --keep-mode`: refreshes keep the file's permissions even when other users can
+    /// read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_mode: bool,
 }
 
 fn default_mode() -> String {

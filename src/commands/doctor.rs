@@ -589,9 +589,12 @@ fn check_token_file(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Che
     let flags = ctx.flags();
     let path = ctx.store.token_file_path(ctx.profile());
     let shown = ctx.show_path(&path);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+    // Through the snapshot reader: a FIFO or a device at the path is refused without blocking.
+    let bytes = match crate::fsx::read_snapshot(&path) {
+        Ok(s) => match s.bytes {
+            Some(b) => b.to_vec(),
+            None => return,
+        },
         Err(e) => {
             out.push(
                 Check::new(AREA, Level::Problem, format!("cannot read {shown}: {e}"))
@@ -758,7 +761,15 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
             want: want.as_ref(),
         };
         for (i, s) in surveyed.iter().enumerate() {
-            inline += ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
+            let holds_token = ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
+            if holds_token > 0 {
+                let keep_mode = data
+                    .configs
+                    .iter()
+                    .any(|r| r.keep_mode && patching::is_record_of(r, &s.file));
+                ctx_t.permission_checks(&s.file, keep_mode, out);
+            }
+            inline += holds_token;
         }
         if target.id() == "opencode" {
             ctx_t.opencode_merge(&files, &inspections, &held, &managed, out);
@@ -952,6 +963,71 @@ impl TargetCtx<'_> {
             }
         }
         0
+    }
+
+    /// A file holding the token inline: other users must not be able to read it, and
+    /// figma-auth must be able to update it (the write path's own check, so doctor reports
+    /// exactly what a refresh would refuse or change).
+    fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
+        use crate::fsx::{self, FsError, ModeRule, WriteOptions};
+        let what = configs::describe(&self.ctx.env, f);
+        let Ok(real) = fsx::resolve_symlinks(&f.path) else {
+            return;
+        };
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return;
+        };
+        let rule = if keep_mode {
+            ModeRule::KeepLoose
+        } else {
+            ModeRule::Private
+        };
+        let opts = WriteOptions::new(configs::NEW_FILE_MODE)
+            .guarded()
+            .with_mode_rule(rule);
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let path = shell_path(self.ctx, &real);
+        match fsx::check_target(&real, Some(&meta), &opts) {
+            Ok(effects) => {
+                if let Some((from, _)) = effects.tightened {
+                    out.push(
+                        c(
+                            Level::Problem,
+                            format!(
+                                "{what}: holds your token and other users can read it (mode {from:04o})"
+                            ),
+                        )
+                        .run(format!("chmod 600 {path}")),
+                    );
+                }
+                if let Some(mode) = effects.kept_loose {
+                    out.push(c(
+                        Level::Warning,
+                        format!(
+                            "{what}: holds your token and other users can read it (mode {mode:04o}, kept as `setup --keep-mode` asked)"
+                        ),
+                    ));
+                }
+            }
+            Err(e) => {
+                let check = c(
+                    Level::Problem,
+                    format!("{what}: figma-auth cannot update it: {e}"),
+                );
+                out.push(match &e {
+                    FsError::ReadOnly { .. } => check.run(format!("chmod u+w {path}")),
+                    FsError::SharedDir { dir, .. } => check.then_run(
+                        "if the directory need not be shared",
+                        format!("chmod go-w {}", shell_path(self.ctx, dir)),
+                    ),
+                    FsError::NotOwned { path: p, .. } => check.then_run(
+                        "run figma-auth as the owner, or make it yours",
+                        format!("sudo chown \"$(id -un)\" {}", shell_path(self.ctx, p)),
+                    ),
+                    _ => check,
+                });
+            }
+        }
     }
 
     /// Credentials from another key: a helper command must exist, a variable must be set here.

@@ -175,6 +175,7 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
         server_name: None,
         write,
         allow_tracked: false,
+        keep_mode: false,
         show_secrets: false,
         quiet: false,
     };

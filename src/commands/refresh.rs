@@ -306,6 +306,7 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             server_name: args.configs.server_name.as_deref(),
             write: args.write,
             allow_tracked: args.allow_tracked,
+            keep_mode: args.keep_mode,
             show_secrets: args.configs.show_secrets,
             quiet: args.json,
         },

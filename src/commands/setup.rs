@@ -53,7 +53,12 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     let server = patching::server(ctx, args.configs.server_name(), args.force);
     let mut jobs = plan_jobs(ctx, &targets, scope, &server);
-    let opts = patching::options(ctx, args.configs.show_secrets);
+    // `--keep-mode` applies to this run, and is recorded for the later refreshes of each file.
+    for job in &mut jobs {
+        job.keep_mode = args.keep_mode;
+    }
+    let mut opts = patching::options(ctx, args.configs.show_secrets);
+    opts.keep_mode = args.keep_mode;
     let hint = Some(format!(
         "fix the files named above, then run `figma-auth setup{}` again",
         ctx.flags()
@@ -724,7 +729,10 @@ fn record(ctx: &Context, jobs: &[Job], batch: &patching::Batch) -> Result<(), Er
         if let Claim::TakeOver(p) = &job.claim {
             patching::release(ctx, p, f, &job.server.name)?;
         }
-        records.push(patching::managed(f, &job.server.name, job.mode.as_str()));
+        records.push(crate::store::ManagedConfig {
+            keep_mode: job.keep_mode,
+            ..patching::managed(f, &job.server.name, job.mode.as_str())
+        });
     }
     patching::remember(ctx, &records)
 }

@@ -519,10 +519,13 @@ fn apply(plan: &Plan, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
                     return Err(ScheduleError::FileChanged(path.clone()));
                 }
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| FsError::io("cannot create the directory", dir, e))?;
+                    fsx::create_dirs(dir, unit_dir_mode(dir))?;
                 }
-                fsx::write_atomic(path, new.as_bytes(), 0o644)?;
+                // Guarded: the scheduler runs what the unit says, so it must be the user's
+                // own file in the user's own directory.
+                fsx::write_atomic_with(path, &fsx::WriteOptions::new(0o644).guarded(), |f| {
+                    std::io::Write::write_all(f, new.as_bytes())
+                })?;
             }
             Step::Delete { path, .. } => match std::fs::remove_file(path) {
                 Ok(()) => {}
@@ -541,6 +544,16 @@ fn apply(plan: &Plan, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
         }
     }
     Ok(())
+}
+
+/// The mode of a directory created for a scheduler unit, whatever the umask: 0700, except
+/// `~/Library/LaunchAgents`, which macOS itself creates 0755.
+fn unit_dir_mode(dir: &Path) -> u32 {
+    if dir.file_name().is_some_and(|n| n == "LaunchAgents") {
+        0o755
+    } else {
+        0o700
+    }
 }
 
 fn write_step(path: PathBuf, new: String) -> Result<Option<Step>, ScheduleError> {

@@ -6,6 +6,7 @@ mod commands;
 mod configs;
 mod doctor;
 mod faults;
+mod fs_safety;
 mod helper;
 mod login;
 mod proxy;

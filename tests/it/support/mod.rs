@@ -542,6 +542,22 @@ impl TestEnv {
     }
 }
 
+/// Makes `c` run with umask 000 (the most permissive): what figma-auth creates must then carry
+/// its own explicit modes.
+pub fn with_umask0(c: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            extern "C" {
+                fn umask(mask: u32) -> u32;
+            }
+            umask(0);
+            Ok(())
+        })
+    }
+}
+
 pub fn file_mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
