@@ -11,6 +11,7 @@ use figma_auth::paths::Env;
 use figma_auth::targets::{self, ConfigFile};
 
 use crate::check::{check, Op};
+use crate::client::Client;
 
 fn env() -> Env {
     Env::new(
@@ -35,7 +36,7 @@ pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
     out
 }
 
-pub fn run(data: &[u8], files: &[ConfigFile]) {
+pub fn run<C: Client>(data: &[u8], files: &[C]) {
     let Some((&sel, rest)) = data.split_first() else {
         return;
     };
@@ -43,13 +44,15 @@ pub fn run(data: &[u8], files: &[ConfigFile]) {
         return;
     };
     let file = &files[(sel as usize) % files.len()];
-    let modes = targets::by_id(file.target).unwrap().modes();
-    let op = match (sel as usize / files.len()) % (2 + modes.len()) {
+    let modes = file.modes();
+    let stdio = usize::from(file.has_stdio());
+    let op = match (sel as usize / files.len()) % (2 + stdio + modes.len()) {
         0 => Op::Refresh,
         1 => Op::Remove,
-        k => Op::Mode(modes[k - 2]),
+        k if k - 2 < modes.len() => Op::Mode(modes[k - 2]),
+        _ => Op::Stdio,
     };
     if let Err(e) = check(file, Some(text), op, None, false) {
-        panic!("{} {op:?}: {e}", file.target);
+        panic!("{} {op:?}: {e}", file.id());
     }
 }

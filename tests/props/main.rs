@@ -7,15 +7,18 @@
 //! `PROPTEST_CASES=5000 cargo test --release --test props`.
 
 mod check;
+mod client;
 #[path = "../../fuzz/fuzz_targets/common.rs"]
 mod common;
 mod json_gen;
 mod toml_gen;
+mod yaml_gen;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use check::{check, Kind, Op};
+use client::Client;
 use figma_auth::edit::Syntax;
 use figma_auth::paths::Env;
 use figma_auth::targets::{self, ConfigFile, Mode, Scope, Server};
@@ -169,7 +172,27 @@ fn run_toml(g: &toml_gen::TomlDoc) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
+fn run_yaml(g: &yaml_gen::YamlDoc) -> Result<(), TestCaseError> {
+    let file = g.client;
+    let r = g.render();
+    let text = r.text.as_str();
+    let region = Some(r.region.clone());
+    let got = check(&file, Some(text), Op::Refresh, region.clone(), true)
+        .map_err(|e| TestCaseError::fail(format!("{}: refresh: {e}\n{text}", file.id())))?;
+    prop_assert_eq!(got, g.expected_refresh(), "{} refresh\n{}", file.id(), text);
+    for op in [
+        Op::Remove,
+        Op::Mode(Mode::Inline),
+        Op::Mode(Mode::Env),
+        Op::Stdio,
+    ] {
+        check(&file, Some(text), op, region.clone(), true)
+            .map_err(|e| TestCaseError::fail(format!("{} {op:?}: {e}\n{text}", file.id())))?;
+    }
+    Ok(())
+}
+
+fn apply_out(file: &dyn Client, text: &str, op: Op) -> String {
     use figma_auth::edit::{EditOutcome, HeaderChange, SecretHeader};
     let server = Server::default();
     let out = match op {
@@ -180,6 +203,7 @@ fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
         ),
         Op::Remove => file.apply(Some(text), &server, &HeaderChange::Remove),
         Op::Mode(m) => file.apply_auth(Some(text), &server, &check::auth_for(file, m)),
+        Op::Stdio => file.apply_stdio(Some(text), &server, &client::proxy_stdio()),
     };
     match out.unwrap() {
         EditOutcome::Changed(c) => c.materialize(Some(text)),
@@ -210,6 +234,25 @@ proptest! {
     #[test]
     fn toml_edits_keep_every_invariant(g in toml_gen::doc()) {
         run_toml(&g)?;
+    }
+
+    #[test]
+    fn yaml_edits_keep_every_invariant(g in yaml_gen::doc()) {
+        run_yaml(&g)?;
+    }
+
+    #[test]
+    fn damaged_yaml_never_panics(
+        g in yaml_gen::doc(),
+        cut in any::<prop::sample::Index>(),
+        nul in any::<prop::sample::Index>(),
+        how in 0u8..3,
+    ) {
+        let damaged = damage(&g.render().text, cut, nul, how);
+        for op in [Op::Refresh, Op::Remove, Op::Mode(Mode::Env), Op::Stdio] {
+            check(&g.client, Some(&damaged), op, None, false)
+                .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}\n{damaged:?}")))?;
+        }
     }
 
     /// Truncations and NUL bytes in valid documents: an error or a checked outcome, no panic.
@@ -272,6 +315,19 @@ proptest! {
         check(&codex, Some(text), Op::Refresh, None, false)
             .map_err(|e| TestCaseError::fail(format!("codex: {e}\n{text:?}")))?;
     }
+
+    /// Arbitrary YAML-ish text: every edit of both YAML clients.
+    #[test]
+    fn random_yaml_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let pool = b"ab:- \n\n  #'\"{}[],&*!|>~?%@mcpServers:extensions:name: figma\nurl: uri: headers:Authorization: ";
+        let text: String = bytes.iter().map(|b| pool[*b as usize % pool.len()] as char).collect();
+        for y in [client::Yaml::Continue, client::Yaml::Goose] {
+            for op in [Op::Refresh, Op::Remove, Op::Mode(Mode::Env), Op::Stdio] {
+                check(&y, Some(&text), op, None, false)
+                    .map_err(|e| TestCaseError::fail(format!("{} {op:?}: {e}\n{text:?}", y.id())))?;
+            }
+        }
+    }
 }
 
 /// Cuts the text at a char boundary (0), puts a NUL in (1), or both (2).
@@ -315,6 +371,21 @@ fn missing_files_are_created_in_every_mode() {
             assert_eq!(check(&f, None, Op::Remove, None, true), Ok(Kind::Unchanged));
         }
     }
+    for y in [client::Yaml::Continue, client::Yaml::Goose] {
+        for op in [
+            Op::Refresh,
+            Op::Mode(Mode::Inline),
+            Op::Mode(Mode::Env),
+            Op::Stdio,
+        ] {
+            assert_eq!(
+                check(&y, None, op, None, true),
+                Ok(Kind::Rewrite),
+                "{y:?} {op:?}"
+            );
+        }
+        assert_eq!(check(&y, None, Op::Remove, None, true), Ok(Kind::Unchanged));
+    }
 }
 
 #[test]
@@ -329,6 +400,10 @@ fn the_oracles_reject_what_clients_reject() {
     assert!(parse_client(Syntax::Jsonc, "", false).is_err());
     assert!(parse_client(Syntax::Jsonc, "// c", true).is_ok());
     assert!(parse_client(Syntax::Toml, "a = 1\na = 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a: 1\na: 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a: 1\n---\nb: 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a:\n\t- b\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "# c\n", true).is_ok());
 }
 
 /// Every input the fuzzers ever failed on (`fuzz/regressions/<target>/`), replayed through the

@@ -26,7 +26,7 @@ pub(crate) fn plain_ok(s: &str, flow: bool) -> bool {
     // `-`, `?` and `:` may start a plain scalar when a safe character follows.
     let second = s[first.len_utf8()..].chars().next();
     let safe_second = second
-        .is_some_and(|c| !c.is_whitespace() && !(flow && matches!(c, ',' | '[' | ']' | '{' | '}')));
+        .is_some_and(|c| !(c.is_whitespace() || flow && matches!(c, ',' | '[' | ']' | '{' | '}')));
     if ",[]{}#&*!|>'\"%@`.".contains(first) || ("-?:".contains(first) && !safe_second) {
         return false;
     }
@@ -187,15 +187,15 @@ fn walk(n: &Node, l: &mut Layout, depth: usize) {
         Kind::Map { flow: false, pairs } => {
             for (k, v) in pairs {
                 match &v.kind {
-                    Kind::Map { flow: false, .. } if v.line > k.line && v.col > k.col => {
-                        if l.unit == 0 {
-                            l.unit = v.col - k.col;
-                        }
+                    Kind::Map { flow: false, .. }
+                        if v.line > k.line && v.col > k.col && l.unit == 0 =>
+                    {
+                        l.unit = v.col - k.col;
                     }
-                    Kind::Seq { flow: false, .. } if v.line > k.line && v.col >= k.col => {
-                        if l.seq_indent == usize::MAX {
-                            l.seq_indent = v.col - k.col;
-                        }
+                    Kind::Seq { flow: false, .. }
+                        if v.line > k.line && v.col >= k.col && l.seq_indent == usize::MAX =>
+                    {
+                        l.seq_indent = v.col - k.col;
                     }
                     _ => {}
                 }
@@ -204,7 +204,7 @@ fn walk(n: &Node, l: &mut Layout, depth: usize) {
         }
         Kind::Seq { flow: false, items } => {
             for it in items {
-                if l.seq_pad == 0 && it.line == n.line && it.col > n.col && !it.is_flow() {
+                if l.seq_pad == 0 && it.line == n.line && it.col >= n.col + 2 && !it.is_flow() {
                     l.seq_pad = it.col - n.col;
                 }
                 walk(it, l, depth + 1);

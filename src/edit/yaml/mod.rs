@@ -279,11 +279,10 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         chosen = Some((i, !ours(n)));
     }
     if spec.by_url && chosen.is_none_or(|(_, conflict)| conflict) {
-        let by_url = candidates.iter().position(|(name, _, n, _)| {
-            *name != spec.name
-                && is_map(n)
-                && url_of(n, spec).is_some_and(|(_, u)| spec.url_matches(&u))
-        });
+        // Another entry with our URL, or running our proxy.
+        let by_url = candidates
+            .iter()
+            .position(|(name, _, n, _)| *name != spec.name && ours(n));
         if let Some(i) = by_url {
             chosen = Some((i, false));
         }
@@ -428,12 +427,21 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
             .iter()
             .filter_map(|k| {
                 let (_, v) = entry.get(k)?;
-                Some((k.clone(), v.as_str().map(str::to_string)))
+                Some((
+                    k.clone(),
+                    v.as_str().filter(|v| not_secret(v)).map(str::to_string),
+                ))
             })
             .collect(),
         stdio,
     });
     Ok(loc)
+}
+
+/// A credentials field's value is reported only when it cannot be a token itself (Continue's
+/// `apiKey` holds one): a reference, or a command line.
+fn not_secret(v: &str) -> bool {
+    is_reference(v) || v.contains(char::is_whitespace)
 }
 
 fn state(f: &Found<'_>, spec: &EntrySpec) -> EntryState {
@@ -507,6 +515,8 @@ pub(super) fn map_keys(text: &str, path: &[&str]) -> Result<Option<Vec<String>>,
 struct Editor<'t> {
     body: &'t str,
     layout: Layout,
+    /// The text ends in a block scalar with no final line break ([`tree::Doc::open_block_end`]).
+    open_block_end: bool,
     /// `(range, text)`; insertions are empty ranges (kept in the order made).
     edits: Vec<(Range<usize>, String)>,
     /// Members and items to remove, grouped per collection at the end.
@@ -522,9 +532,11 @@ fn internal(what: &str) -> EditError {
 }
 
 impl<'t> Editor<'t> {
-    fn new(body: &'t str, root: Option<&Node>) -> Self {
+    fn new(body: &'t str, doc: &tree::Doc) -> Self {
+        let root = doc.root.as_ref();
         Editor {
             body,
+            open_block_end: doc.open_block_end,
             layout: Layout::detect(root, uses_crlf(body)),
             edits: Vec::new(),
             removals: Vec::new(),
@@ -593,7 +605,7 @@ impl<'t> Editor<'t> {
         }
         let mut l = self.layout;
         if let Some(first) = seq.items().and_then(<[Node]>::first) {
-            if first.line == seq.line && first.col > seq.col {
+            if first.line == seq.line && first.col >= seq.col + 2 {
                 l.seq_pad = first.col - seq.col;
             }
         }
@@ -662,6 +674,12 @@ impl<'t> Editor<'t> {
     /// Replaces a scalar's text.
     fn set_scalar(&mut self, n: &Node, path: &[Seg], text: String, val: Val) {
         if let Kind::Scalar { token, .. } = &n.kind {
+            // An empty value (`key:`) gets its space.
+            let text = if token.start == token.end {
+                format!(" {text}")
+            } else {
+                text
+            };
             self.replace(token.clone(), text);
             self.sets.push((path.to_vec(), val));
         }
@@ -747,7 +765,34 @@ impl<'t> Editor<'t> {
     fn finish(mut self, bom: &str, before: Val) -> Result<(String, Val), EditError> {
         self.plan_removals()?;
         let mut edits = std::mem::take(&mut self.edits);
-        edits.sort_by_key(|(r, _)| (r.start, r.end));
+        // Lines inserted at one place: a nested value's (deeper) before its parent's next
+        // members; otherwise in the order made (the sort is stable).
+        let indent = |t: &str| {
+            t.trim_start_matches('\n')
+                .bytes()
+                .take_while(|&b| b == b' ')
+                .count()
+        };
+        edits.sort_by_key(|(r, t)| {
+            // A value set in place comes before lines inserted at the same offset.
+            (
+                r.start,
+                r.end,
+                t.contains('\n'),
+                std::cmp::Reverse(indent(t)),
+            )
+        });
+        let len = self.body.len();
+        if self.open_block_end && edits.iter().any(|(r, t)| r.start == len && !t.is_empty()) {
+            let line = self.body.matches('\n').count() + 1;
+            return Err(EditError::Strictness {
+                line,
+                column: 1,
+                what: "a block scalar (`|` or `>`) at the end of a file without a final line break",
+                why: "a line added after it would change its value; end the file with a line \
+                      break and retry",
+            });
+        }
         let mut out = String::with_capacity(self.body.len() + 256);
         out.push_str(bom);
         let mut cursor = 0;
@@ -788,7 +833,7 @@ impl<'t> Editor<'t> {
             }
         }
         let mut items = self.removed_items.clone();
-        items.sort_by(|a, b| b.1.cmp(&a.1));
+        items.sort_by_key(|i| std::cmp::Reverse(i.1));
         for (p, i) in items {
             match nav(&mut want, &p)? {
                 Val::Seq(v) if i < v.len() => {
@@ -1427,7 +1472,7 @@ pub(super) fn apply(
         }
     }
     let blank = body.trim().is_empty();
-    let mut ed = Editor::new(body, doc.root.as_ref());
+    let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     if !op.create {
         let Some(f) = loc.entry.as_ref().filter(|f| !f.conflict) else {
@@ -1452,7 +1497,13 @@ pub(super) fn apply(
                 stub: None,
                 entry: None,
             };
-            let mut ed2 = Editor::new("", None);
+            let mut ed2 = Editor::new(
+                "",
+                &tree::Doc {
+                    root: None,
+                    open_block_end: false,
+                },
+            );
             create(
                 &mut ed2,
                 &fresh,
@@ -1497,7 +1548,9 @@ pub(super) fn apply(
 
 enum Check<'a> {
     Op(Op<'a>),
-    Stdio(&'a Stdio),
+    /// The local entry, and the name of the entry that was edited (a local entry is found by
+    /// its name only).
+    Stdio(&'a Stdio, Option<&'a str>),
 }
 
 fn finish_verified(
@@ -1537,7 +1590,7 @@ pub(super) fn apply_stdio(
     let doc = tree::parse(body)?;
     let loc = locate(doc.root.as_ref(), spec)?;
     let blank = body.trim().is_empty();
-    let mut ed = Editor::new(body, doc.root.as_ref());
+    let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     match &loc.entry {
         Some(f) if f.conflict && !spec.force => return Ok(EditOutcome::Conflict(state(f, spec))),
@@ -1636,7 +1689,13 @@ pub(super) fn apply_stdio(
                     stub: None,
                     entry: None,
                 };
-                let mut ed2 = Editor::new("", None);
+                let mut ed2 = Editor::new(
+                    "",
+                    &tree::Doc {
+                        root: None,
+                        open_block_end: false,
+                    },
+                );
                 create(
                     &mut ed2,
                     &fresh,
@@ -1654,7 +1713,15 @@ pub(super) fn apply_stdio(
                         fresh_text
                     }
                 );
-                return finish_verified(text, out, want, spec, Check::Stdio(stdio), notes, None);
+                return finish_verified(
+                    text,
+                    out,
+                    want,
+                    spec,
+                    Check::Stdio(stdio, None),
+                    notes,
+                    None,
+                );
             }
             create(
                 &mut ed,
@@ -1671,7 +1738,16 @@ pub(super) fn apply_stdio(
     }
     let before = doc.root.as_ref().map_or_else(Val::null, Val::of);
     let (out, want) = ed.finish(bom, before)?;
-    finish_verified(text, out, want, spec, Check::Stdio(stdio), notes, None)
+    let name = loc.entry.as_ref().map(|f| f.name.as_str());
+    finish_verified(
+        text,
+        out,
+        want,
+        spec,
+        Check::Stdio(stdio, name),
+        notes,
+        None,
+    )
 }
 
 /// Parses the result again: its value must be exactly the intended one, and our entry must
@@ -1685,6 +1761,19 @@ fn verify(out: &str, want: &Val, spec: &EntrySpec, check: &Check<'_>) -> Result<
     if !got.same(want) {
         return Err(fail("the document does not hold what was intended".into()));
     }
+    // A local entry is found by its name only: look for the one that was edited.
+    let by_name;
+    let spec = match check {
+        Check::Stdio(_, Some(name)) => {
+            by_name = EntrySpec {
+                name: name.to_string(),
+                by_url: false,
+                ..spec.clone()
+            };
+            &by_name
+        }
+        _ => spec,
+    };
     let loc = locate(doc.root.as_ref(), spec).map_err(|e| fail(e.to_string()))?;
     let Some(f) = loc.entry.filter(|f| !f.conflict) else {
         return Err(fail("the entry is missing".into()));
@@ -1704,7 +1793,7 @@ fn verify(out: &str, want: &Val, spec: &EntrySpec, check: &Check<'_>) -> Result<
             )
             .map_err(fail)
         }
-        Check::Stdio(s) => {
+        Check::Stdio(s, _) => {
             if f.stdio.as_ref() != Some(*s) || f.url.is_some() || f.auth.is_some() {
                 return Err(fail("the entry is not the local server asked for".into()));
             }

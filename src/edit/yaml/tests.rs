@@ -335,3 +335,46 @@ fn a_forced_takeover_points_the_entry_at_our_url() {
         format!("extensions:\n  figma:\n    enabled: true\n    type: streamable_http\n    uri: https://mcp.figma.com/mcp\n    headers:\n      Authorization: Bearer {NEW}\n")
     );
 }
+
+/// Inputs the property tests failed on (each fixed in the editor): each is now refused with a
+/// line, or edited and verified.
+#[test]
+fn property_test_findings() {
+    let env = Auth {
+        header: Some(HeaderValue::Reference("Bearer ${FIGMA_TOKEN}".into())),
+        field: None,
+    };
+    let cases: &[(&str, bool, Option<&str>)] = &[
+        // `: value` without a key: saphyr reads it, libyaml (Goose) refuses it.
+        (":", false, Some("syntax")),
+        // Anchor and tag names libyaml refuses.
+        ("&# :", false, Some("syntax")),
+        ("~ : !#u&@&&", false, Some("syntax")),
+        // Trailing blank lines at the very end belong to the block scalar before them.
+        ("notes: |\n  first line\n  ", true, Some("strictness")),
+        ("notes: |\n  f", false, Some("strictness")),
+        // An empty item (`-`) does not tell the item's indentation.
+        ("mcpServers:   # the servers\n    -", false, None),
+        // An empty value at the end of the text receives its value after a space.
+        ("extensions:\n    figma:\n        args: [proxy, --profile, default]\n        cmd: /home/user/.local/bin/figma-auth\n        description: ''\n        enabled:", true, None),
+        // Lines for an empty `headers:` come before the entry's next members.
+        ("extensions:\n  figma:\n    enabled: true\n    name: figma\n    uri: https://mcp.figma.com/mcp\n    headers:", true, None),
+    ];
+    for (text, goose, err) in cases {
+        let spec = if *goose {
+            goose_spec()
+        } else {
+            continue_spec()
+        };
+        for r in [
+            apply(Some(text), Syntax::Yaml, &spec, &set(NEW)),
+            apply_auth(Some(text), Syntax::Yaml, &spec, &env),
+        ] {
+            match (&r, err) {
+                (Ok(EditOutcome::Changed(_) | EditOutcome::Indirect(_)), None) => {}
+                (Err(e), Some(kind)) => assert_eq!(e.kind(), *kind, "{text:?}: {e}"),
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
+}

@@ -219,6 +219,18 @@ pub(crate) fn plain_type(s: &str) -> PlainType {
 /// the document markers.
 pub(crate) struct Doc {
     pub root: Option<Node>,
+    /// The text ends in a block scalar (`|`, `>`) with no final line break: a line added after
+    /// it would change its value (its last line would gain a line break).
+    pub open_block_end: bool,
+}
+
+/// The last node of the document in text order.
+fn last_node(n: &Node) -> &Node {
+    match &n.kind {
+        Kind::Map { flow: false, pairs } => pairs.last().map_or(n, |(_, v)| last_node(v)),
+        Kind::Seq { flow: false, items } => items.last().map_or(n, last_node),
+        _ => n,
+    }
 }
 
 /// Byte offsets of character indexes (the parser counts characters).
@@ -301,6 +313,16 @@ impl<'t> Builder<'t> {
         let (start, span_end) = self.pos(&span);
         let line = span.start.line().max(1);
         let col = span.start.col();
+        let named = match &event {
+            Event::Alias(_) => true,
+            Event::Scalar(_, _, a, t) | Event::SequenceStart(a, t) | Event::MappingStart(a, t) => {
+                *a != 0 || t.is_some()
+            }
+            _ => false,
+        };
+        if named {
+            check_anchor_names(self.text, start, line, col)?;
+        }
         if depth > MAX_DEPTH {
             return Err(strictness(
                 line,
@@ -400,6 +422,16 @@ impl<'t> Builder<'t> {
                     path.push("(key)".into());
                     let k = self.node(ev, path, depth + 1)?;
                     path.pop();
+                    // `: value` with no key at all: other parsers (libyaml, Goose's) refuse it.
+                    if let Kind::Scalar { value, token, .. } = &k.kind {
+                        if !flow && value.is_empty() && token.start == token.end && !k.props {
+                            return Err(EditError::Syntax {
+                                line: k.line,
+                                column: k.col + 1,
+                                message: "a mapping entry without a key".into(),
+                            });
+                        }
+                    }
                     let label = key_label(&k);
                     if let Some(id) = key_identity(&k) {
                         if let Some(first) = seen.insert(id, k.line) {
@@ -415,8 +447,18 @@ impl<'t> Builder<'t> {
                     }
                     path.push(label);
                     let ev = self.next()?;
-                    let v = self.node(ev, path, depth + 1)?;
+                    let mut v = self.node(ev, path, depth + 1)?;
                     path.pop();
+                    if let Kind::Scalar { value, token, .. } = &mut v.kind {
+                        // An empty value (`key:`) sits right after its colon.
+                        if value.is_empty() && token.start == token.end && !v.props {
+                            if let Some(at) = after_colon(self.text, k.end) {
+                                *token = at..at;
+                                v.start = at;
+                                v.end = at;
+                            }
+                        }
+                    }
                     pairs.push((k, v));
                 };
                 Ok(Node {
@@ -503,6 +545,59 @@ pub(crate) fn join_path(path: &[String]) -> String {
     out
 }
 
+/// Anchor and alias names (`&name`, `*name`) at `start` must be letters, digits, `-` and `_`:
+/// YAML 1.2 allows more, but libyaml (Goose's parser) refuses anything else.
+fn check_anchor_names(text: &str, start: usize, line: usize, col: usize) -> Result<(), EditError> {
+    let b = text.as_bytes();
+    let mut i = start;
+    while i < b.len() && matches!(b[i], b'&' | b'*' | b'!') {
+        let sigil = b[i];
+        let s = i + 1;
+        i = s;
+        while i < b.len()
+            && !b[i].is_ascii_whitespace()
+            && !matches!(b[i], b',' | b'[' | b']' | b'{' | b'}')
+        {
+            i += 1;
+        }
+        let name = &b[s..i];
+        let ok = if sigil == b'!' {
+            // A tag: `!`, `!name`, `!!name`, `!<uri>`-free (libyaml is strict about the rest).
+            name.iter().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'!' | b':' | b'/' | b'.')
+            })
+        } else {
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+        };
+        if !ok {
+            return Err(EditError::Syntax {
+                line,
+                column: col + 1,
+                message: "an anchor, alias or tag name may hold only letters, digits, `-` and \
+                          `_` here"
+                    .into(),
+            });
+        }
+        while i < b.len() && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The offset after the `:` that follows a key ending at `end` (spaces between allowed).
+fn after_colon(text: &str, end: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = end;
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    (b.get(i) == Some(&b':')).then_some(i + 1)
+}
+
 /// The offset of the `-` before a block sequence item starting at `pos`.
 pub(crate) fn dash_before(text: &str, pos: usize) -> Option<usize> {
     let b = text.as_bytes();
@@ -555,6 +650,10 @@ fn quoted_end(text: &str, start: usize, quote: u8) -> usize {
 /// A block scalar's content ends at the start of the line holding the next token (the parser
 /// reports the next token's position).
 fn block_end(text: &str, span_end: usize) -> usize {
+    if span_end >= text.len() {
+        // At the end of the text: trailing blank lines are the scalar's.
+        return text.len();
+    }
     let line_start = text[..span_end].rfind('\n').map_or(0, |i| i + 1);
     if text[line_start..span_end].bytes().all(|c| c == b' ') {
         line_start
@@ -599,7 +698,20 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
             }
         }
     }
-    Ok(Doc { root })
+    let open_block_end = !body.ends_with('\n')
+        && root.as_ref().map(last_node).is_some_and(|n| {
+            matches!(
+                &n.kind,
+                Kind::Scalar {
+                    style: ScalarStyle::Literal | ScalarStyle::Folded,
+                    ..
+                }
+            )
+        });
+    Ok(Doc {
+        root,
+        open_block_end,
+    })
 }
 
 /// A node's value, for comparing documents: scalars by text and style kind (plain or quoted),
