@@ -2,6 +2,8 @@
 
 #[path = "../../tests/props/check.rs"]
 mod check;
+#[path = "../../tests/props/client.rs"]
+mod client;
 mod common;
 
 use std::sync::OnceLock;

@@ -433,5 +433,18 @@ fn fuzz_regressions_replay() {
             n += 1;
         }
     }
+    if let Ok(dir) = std::fs::read_dir(root.join("fuzz_yaml")) {
+        for entry in dir {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let yaml = [client::Yaml::Continue, client::Yaml::Goose];
+            let r = std::panic::catch_unwind(|| common::run(&bytes, &yaml));
+            assert!(r.is_ok(), "{}", path.display());
+            n += 1;
+        }
+    }
     assert!(n >= 5, "regressions found: {n}");
 }

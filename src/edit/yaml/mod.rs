@@ -1,23 +1,45 @@
 //! YAML (Continue's `config.yaml`, Goose's `config.yaml`): a span editor over the positions
-//! saphyr-parser (a YAML 1.2 parser that passes the YAML test suite) reports.
+//! saphyr-parser reports (a pure-Rust YAML 1.2 parser that passes the YAML test suite). No YAML
+//! crate edits in place well enough: yaml-edit drops a replaced value's quotes, nondestructive
+//! writes LF lines into CRLF files and accepts text that is not YAML, yamlpatch mis-indents
+//! nested inserts; the edits figma-auth needs are small enough to make exactly.
 //!
-//! The parser locates every node; an edit is a list of byte splices of the original text:
-//! a scalar's own characters replaced (a refreshed header keeps its quote style: plain, `'…'` or
-//! `"…"`), whole member or item lines removed, or new lines inserted after the last line of a
-//! mapping or sequence, laid out like the file (its indentation step, `- ` items at or inside
-//! their key's column, CRLF, BOM and a missing final newline kept). Bytes outside the spliced
-//! ranges never change; comments stay where they are (a comment on the line of a removed member
-//! goes with it). Every result is parsed again and compared with what was intended: the whole
-//! document's value must equal the original's with exactly the intended change, and our entry
-//! must read back as asked. Nothing unverified is returned.
+//! **Guarantees.** An edit is a set of byte splices of the original text: a scalar's own
+//! characters replaced (a refreshed header is one splice and keeps its style: plain, `'…'` or
+//! `"…"`), whole member or item lines removed (a comment on such a line goes with it), or new
+//! lines inserted after the last line of a mapping or sequence. Bytes outside those ranges never
+//! change; comments, key order, blank lines and the rest of the layout stay. New lines follow the
+//! file: its indentation step (2, 4…), its sequence style (`- ` at the key's column or inside it,
+//! `-   ` items), CRLF, a BOM and a missing final newline are kept; scalars are written plain
+//! when that reads back as the same string in YAML 1.2 and 1.1, else quoted. An empty value on
+//! the path (`key:`, `~`, `{}`, `[]`, an empty or comment-only file) is filled with a block.
+//! Every result is parsed again and checked: the whole document's value must equal the
+//! original's with exactly the intended change (values compared as parsed, not as text), and our
+//! entry must read back as asked. Nothing unverified is returned.
 //!
-//! Read, and refused with a line and column where an edit could not be made safely: anchors,
-//! aliases and tags on the path to our entry or anywhere inside it, a merge key (`<<`) on that
-//! path, a second document, duplicate keys anywhere (both YAML clients refuse such a file), a
-//! header written as a block scalar or over several lines (replaced only when it is on one
-//! line), and members added to or removed from a non-empty flow collection (`{…}`, `[…]`): the
-//! values inside one are still replaced in place. An empty value (`key:`, `~`, `{}`, `[]`) on the
-//! path is filled with a block. Tabs in indentation and other syntax errors are the parser's.
+//! **Entry layouts** ([`EntrySpec`]): a map keyed by the server name (Goose's `extensions`) or a
+//! list of items identified by a member (`list_key`: Continue's `mcpServers: [{name: …}]`); the
+//! headers object under `headers_parent` (Continue's `requestOptions.headers`); a variable list
+//! kept in step with a `${VAR}` header (`header_vars`: Goose's `env_keys`, which gains the
+//! variable in env mode and loses it on the way back); the local (stdio) entry of proxy mode
+//! ([`super::apply_stdio`]), recognised by its command (`figma-auth proxy`), switched to and from
+//! the remote shape. A credentials field's value is reported only when it cannot be a token
+//! (a reference or a command line): Continue's `apiKey` holds the token itself.
+//!
+//! **Refused**, with a line and column, where an edit could not be made safely or the clients'
+//! parsers would disagree: anchors, aliases and tags on the path to our entry or anywhere inside
+//! it, a merge key (`<<`) on that path, a second document, duplicate keys anywhere (both clients'
+//! parsers refuse such a file) and duplicate names in a list, a mapping entry without a key,
+//! anchor, alias and tag names beyond letters, digits, `-` and `_` (libyaml, Goose's parser,
+//! refuses them), members added to or removed from a non-empty flow collection (`{…}`, `[…]`;
+//! values inside one are still replaced in place, and a one-line variable list is rewritten), a
+//! header written as a block scalar (`|`, `>`), and a line added after a block scalar that ends
+//! the file without a line break (it would change that scalar's value). Tabs in indentation
+//! and every other syntax error are the parser's, with its line and column.
+//!
+//! **Limits.** The whole file is parsed into a tree (fine for configs; files with non-ASCII
+//! text also get a table of character offsets, the parser counting characters). YAML 1.1
+//! directives and tags are read as YAML 1.2 does.
 
 mod emit;
 #[cfg(test)]
@@ -1471,7 +1493,6 @@ pub(super) fn apply(
             return Ok(EditOutcome::Indirect(state(f, spec)));
         }
     }
-    let blank = body.trim().is_empty();
     let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     if !op.create {
@@ -1485,52 +1506,8 @@ pub(super) fn apply(
     } else if let Some(f) = &loc.entry {
         edit_entry(&mut ed, f, spec, op, &mut notes)?;
     } else {
-        let created_doc = text.is_none() || blank;
-        if created_doc {
-            notes.push(Note::CreatedDocument);
-        }
-        if blank && !body.is_empty() {
-            // A blank file becomes a fresh document (its blank lines are not kept).
-            ed.replace(0..body.len(), String::new());
-            let fresh = Located {
-                levels: Vec::new(),
-                stub: None,
-                entry: None,
-            };
-            let mut ed2 = Editor::new(
-                "",
-                &tree::Doc {
-                    root: None,
-                    open_block_end: false,
-                },
-            );
-            create(
-                &mut ed2,
-                &fresh,
-                spec,
-                new_entry(spec, op),
-                true,
-                &mut notes,
-            )?;
-            let (fresh_text, want) = ed2.finish("", Val::null())?;
-            let out = format!(
-                "{bom}{}",
-                if uses_crlf(body) {
-                    fresh_text.replace('\n', "\r\n")
-                } else {
-                    fresh_text
-                }
-            );
-            return finish_verified(text, out, want, spec, Check::Op(op), notes, None);
-        }
-        create(
-            &mut ed,
-            &loc,
-            spec,
-            new_entry(spec, op),
-            created_doc,
-            &mut notes,
-        )?;
+        let members = new_entry(spec, op);
+        return create_in_file(text, &doc, &loc, spec, members, Check::Op(op));
     }
     if notes.is_empty() {
         return Ok(EditOutcome::Unchanged);
@@ -1544,6 +1521,54 @@ pub(super) fn apply(
         replacement: t,
     });
     finish_verified(text, out, want, spec, Check::Op(op), notes, splice)
+}
+
+/// Adds a new entry (`members`) to `text`, or writes a fresh document when the file is missing
+/// or blank (a blank file's blank lines are not kept; a comment-only one keeps its comments).
+fn create_in_file(
+    text: Option<&str>,
+    doc: &tree::Doc,
+    loc: &Located<'_>,
+    spec: &EntrySpec,
+    members: Vec<(String, New)>,
+    check: Check<'_>,
+) -> Result<EditOutcome, EditError> {
+    let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
+    let blank = body.trim().is_empty();
+    let created_doc = text.is_none() || blank;
+    let mut notes = Vec::new();
+    if created_doc {
+        notes.push(Note::CreatedDocument);
+    }
+    let empty = tree::Doc {
+        root: None,
+        open_block_end: false,
+    };
+    let (source, doc, loc) = if blank {
+        let fresh = Located {
+            levels: Vec::new(),
+            stub: None,
+            entry: None,
+        };
+        ("", &empty, fresh)
+    } else {
+        let same = Located {
+            levels: loc.levels.clone(),
+            stub: loc.stub,
+            entry: None,
+        };
+        (body, doc, same)
+    };
+    let mut ed = Editor::new(source, doc);
+    create(&mut ed, &loc, spec, members, created_doc, &mut notes)?;
+    let before = doc.root.as_ref().map_or_else(Val::null, Val::of);
+    let (out, want) = ed.finish("", before)?;
+    let out = if blank && uses_crlf(body) {
+        out.replace('\n', "\r\n")
+    } else {
+        out
+    };
+    finish_verified(text, format!("{bom}{out}"), want, spec, check, notes, None)
 }
 
 enum Check<'a> {
@@ -1589,7 +1614,6 @@ pub(super) fn apply_stdio(
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let doc = tree::parse(body)?;
     let loc = locate(doc.root.as_ref(), spec)?;
-    let blank = body.trim().is_empty();
     let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     match &loc.entry {
@@ -1678,59 +1702,8 @@ pub(super) fn apply_stdio(
             }
         }
         None => {
-            let created_doc = text.is_none() || blank;
-            if created_doc {
-                notes.push(Note::CreatedDocument);
-            }
-            if blank && !body.is_empty() {
-                ed.replace(0..body.len(), String::new());
-                let fresh = Located {
-                    levels: Vec::new(),
-                    stub: None,
-                    entry: None,
-                };
-                let mut ed2 = Editor::new(
-                    "",
-                    &tree::Doc {
-                        root: None,
-                        open_block_end: false,
-                    },
-                );
-                create(
-                    &mut ed2,
-                    &fresh,
-                    spec,
-                    new_local(spec, stdio),
-                    true,
-                    &mut notes,
-                )?;
-                let (fresh_text, want) = ed2.finish("", Val::null())?;
-                let out = format!(
-                    "{bom}{}",
-                    if uses_crlf(body) {
-                        fresh_text.replace('\n', "\r\n")
-                    } else {
-                        fresh_text
-                    }
-                );
-                return finish_verified(
-                    text,
-                    out,
-                    want,
-                    spec,
-                    Check::Stdio(stdio, None),
-                    notes,
-                    None,
-                );
-            }
-            create(
-                &mut ed,
-                &loc,
-                spec,
-                new_local(spec, stdio),
-                created_doc,
-                &mut notes,
-            )?;
+            let members = new_local(spec, stdio);
+            return create_in_file(text, &doc, &loc, spec, members, Check::Stdio(stdio, None));
         }
     }
     if notes.is_empty() {
