@@ -4,6 +4,8 @@
 //! client's parser, reads back the header/mode asked for, changes nothing but our entry, and a
 //! second application is `Unchanged`). A broken invariant panics, which libFuzzer reports.
 
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -172,17 +172,12 @@ pub fn check(
                 Some(s) => {
                     let b = before.ok_or("a splice of a missing file")?;
                     let old = b.get(s.range.clone()).ok_or("splice range")?;
-                    let old: String = if file.syntax() == Syntax::Yaml {
-                        serde_yaml::from_str(old)
+                    let old: Option<String> = if file.syntax() == Syntax::Yaml {
+                        serde_yaml::from_str(old).ok()
                     } else {
-                        serde_json::from_str(&normalize_for_serde(old))
-                            .map_err(|_| ())
-                            .or(Err(()))
-                            .map_err(|_| serde::de::Error::custom("json"))
-                    }
-                    .map_err(|_: serde_yaml::Error| {
-                        "the splice does not replace a string literal"
-                    })?;
+                        serde_json::from_str(&normalize_for_serde(old)).ok()
+                    };
+                    let old = old.ok_or("the splice does not replace a string literal")?;
                     let e = inspected.entry().ok_or("splice without entry")?;
                     if e.authorization.as_ref().map(|a| a.expose()) != Some(old.as_str()) {
                         return Err("the splice does not replace the header".into());

@@ -378,3 +378,18 @@ fn property_test_findings() {
         }
     }
 }
+
+/// Inputs the fuzzer failed on (`fuzz/regressions/fuzz_yaml/`), as unit tests.
+#[test]
+fn fuzz_findings() {
+    // A raw control character: the YAML spec and libyaml refuse it, saphyr-parser reads it.
+    let e = apply(
+        Some("models:\n  - name: fake\nm\u{1}\u{1}cpServers:\n"),
+        Syntax::Yaml,
+        &continue_spec(),
+        &set(NEW),
+    )
+    .unwrap_err();
+    assert_eq!((e.kind(), e.line()), ("syntax", Some(3)), "{e}");
+    assert!(e.to_string().contains("U+0001"), "{e}");
+}

@@ -662,8 +662,33 @@ fn block_end(text: &str, span_end: usize) -> usize {
     }
 }
 
+/// A character YAML allows in a stream (c-printable), as libyaml checks it (a BOM only at the
+/// start, which the caller strips).
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && c != '\u{feff}'
+}
+
+/// Refuses a character the YAML spec (and so libyaml, Goose's parser) does not allow in a file.
+fn check_printable(body: &str) -> Result<(), EditError> {
+    let Some((pos, c)) = body.char_indices().find(|&(_, c)| !printable(c)) else {
+        return Ok(());
+    };
+    let (line, column) = super::super::line_col(body, pos);
+    Err(EditError::Syntax {
+        line,
+        column,
+        message: format!(
+            "the character U+{:04X} is not allowed in YAML; write it as an escape inside \
+             double quotes (\\u{:04x})",
+            c as u32, c as u32
+        ),
+    })
+}
+
 /// Parses `body` (BOM already stripped). Refuses a second document.
 pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
+    check_printable(body)?;
     let mut b = Builder {
         text: body,
         offsets: Offsets::new(body),
