@@ -393,3 +393,24 @@ fn fuzz_findings() {
     assert_eq!((e.kind(), e.line()), ("syntax", Some(3)), "{e}");
     assert!(e.to_string().contains("U+0001"), "{e}");
 }
+
+#[test]
+fn keys_over_lines_and_shallow_continuations_are_refused() {
+    // The first found by fuzz_yaml: saphyr-parser reads it, libyaml refuses it.
+    for text in [
+        "defaults: &d\n  enabled: trle\nextelsions:\n  <<: {figma\n- : {enabled: true}}\n",
+        "a:\n  b: 'one\n  two'\n",
+        "a:\n  b: plain\n  two: 1\n",
+    ] {
+        let r = apply(Some(text), Syntax::Yaml, &continue_spec(), &set(NEW));
+        if text.contains("two'") {
+            // Continue's parser (the `yaml` package) refuses this one.
+            assert_eq!(r.unwrap_err().kind(), "syntax", "{text:?}");
+        } else if text.contains("trle") {
+            // A key over two lines (`figma\n-`): libyaml refuses it.
+            assert_eq!(r.unwrap_err().line(), Some(4), "{text:?}");
+        } else {
+            assert!(r.is_ok(), "{text:?}: {r:?}");
+        }
+    }
+}

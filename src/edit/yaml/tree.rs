@@ -422,6 +422,22 @@ impl<'t> Builder<'t> {
                     path.push("(key)".into());
                     let k = self.node(ev, path, depth + 1)?;
                     path.pop();
+                    // A key over several lines is only allowed after `?`; saphyr-parser also
+                    // reads an implicit one, libyaml (Goose's parser) refuses it.
+                    if self.text[k.start..k.end.max(k.start)].contains('\n') {
+                        let b = self.text.as_bytes();
+                        let mut q = k.start;
+                        while q > 0 && matches!(b[q - 1], b' ' | b'\t') {
+                            q -= 1;
+                        }
+                        if q == 0 || b[q - 1] != b'?' {
+                            return Err(EditError::Syntax {
+                                line: k.line,
+                                column: k.col + 1,
+                                message: "a mapping key written over several lines".into(),
+                            });
+                        }
+                    }
                     // `: value` with no key at all: other parsers (libyaml, Goose's) refuse it.
                     if let Kind::Scalar { value, token, .. } = &k.kind {
                         if !flow && value.is_empty() && token.start == token.end && !k.props {
@@ -686,6 +702,52 @@ fn check_printable(body: &str) -> Result<(), EditError> {
     })
 }
 
+/// A flow collection or a quoted or plain scalar continued on more lines must indent them more
+/// than the block it sits in (the key of its mapping, the `-` of its sequence): saphyr-parser
+/// also reads less indented ones, libyaml (Goose's parser) refuses them.
+fn check_continuations(text: &str, n: &Node, parent: Option<usize>) -> Result<(), EditError> {
+    let multi_line = |n: &Node| text[n.start..n.end.max(n.start)].contains('\n');
+    let flowish = n.is_flow()
+        || matches!(&n.kind, Kind::Scalar { style, .. }
+            if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded));
+    if flowish && multi_line(n) {
+        let min = parent.map_or(0, |p| p + 1);
+        let mut pos = n.start;
+        while let Some(i) = text[pos..n.end].find('\n') {
+            let ls = pos + i + 1;
+            let line = &text[ls..n.end.min(text[ls..].find('\n').map_or(text.len(), |e| ls + e))];
+            let indent = line.bytes().take_while(|&b| b == b' ').count();
+            if !line.trim().is_empty() && indent < min {
+                let (l, c) = super::super::line_col(text, ls + indent);
+                return Err(EditError::Syntax {
+                    line: l,
+                    column: c,
+                    message: "a value continued on a line indented no more than its key; indent \
+                              the continuation further"
+                        .into(),
+                });
+            }
+            pos = ls;
+        }
+        return Ok(());
+    }
+    match &n.kind {
+        Kind::Map { flow: false, pairs } => {
+            for (k, v) in pairs {
+                check_continuations(text, k, Some(k.col))?;
+                check_continuations(text, v, Some(k.col))?;
+            }
+        }
+        Kind::Seq { flow: false, items } => {
+            for it in items {
+                check_continuations(text, it, Some(n.col))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Parses `body` (BOM already stripped). Refuses a second document.
 pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
     check_printable(body)?;
@@ -722,6 +784,9 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
                 )))
             }
         }
+    }
+    if let Some(r) = &root {
+        check_continuations(body, r, None)?;
     }
     let open_block_end = !body.ends_with('\n')
         && root.as_ref().map(last_node).is_some_and(|n| {
