@@ -392,6 +392,17 @@ fn fuzz_findings() {
     .unwrap_err();
     assert_eq!((e.kind(), e.line()), ("syntax", Some(3)), "{e}");
     assert!(e.to_string().contains("U+0001"), "{e}");
+    // A tab before a token at the start of a line (libyaml refuses it); inside a block scalar
+    // it is text.
+    for (text, ok) in [
+        ("\t{}\n", false),
+        ("a: 1\n\t# comment\n", false),
+        ("c: [1,\n  \t2]\n", false),
+        ("b: |\n  x\n  \ty\n", true),
+    ] {
+        let r = inspect(Some(text), Syntax::Yaml, &continue_spec());
+        assert_eq!(r.is_ok(), ok, "{text:?}: {r:?}");
+    }
 }
 
 #[test]

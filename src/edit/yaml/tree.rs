@@ -748,6 +748,59 @@ fn check_continuations(text: &str, n: &Node, parent: Option<usize>) -> Result<()
     Ok(())
 }
 
+/// The ranges where a line may start with a tab: inside scalars written over several lines.
+fn tab_ok_ranges(text: &str, n: &Node, out: &mut Vec<(usize, usize)>) {
+    match &n.kind {
+        Kind::Scalar { style, .. } => {
+            if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                let ls = text[..n.start].rfind('\n').map_or(0, |i| i + 1);
+                out.push((ls, n.end));
+            } else {
+                out.push((n.start, n.end));
+            }
+        }
+        Kind::Map { pairs, .. } => {
+            for (k, v) in pairs {
+                tab_ok_ranges(text, k, out);
+                tab_ok_ranges(text, v, out);
+            }
+        }
+        Kind::Seq { items, .. } => {
+            for it in items {
+                tab_ok_ranges(text, it, out);
+            }
+        }
+        Kind::Alias => {}
+    }
+}
+
+/// A tab in a line's leading white space, outside scalars: YAML forbids tabs in indentation,
+/// and libyaml (Goose's parser) refuses a line of block content that starts with one
+/// (saphyr-parser reads some of them; inside a flow collection libyaml reads them too, other
+/// parsers do not).
+fn check_leading_tabs(text: &str, root: Option<&Node>) -> Result<(), EditError> {
+    let mut ok = Vec::new();
+    if let Some(r) = root {
+        tab_ok_ranges(text, r, &mut ok);
+    }
+    let mut ls = 0;
+    for line in text.split_inclusive('\n') {
+        let lead = line.bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+        if line.as_bytes()[..lead].contains(&b'\t')
+            && !ok.iter().any(|&(s, e)| s < ls + lead && ls < e)
+        {
+            let (l, c) = super::super::line_col(text, ls + line[..lead].find('\t').unwrap_or(0));
+            return Err(EditError::Syntax {
+                line: l,
+                column: c,
+                message: "a tab at the start of a line; YAML indents with spaces only".into(),
+            });
+        }
+        ls += line.len();
+    }
+    Ok(())
+}
+
 /// Parses `body` (BOM already stripped). Refuses a second document.
 pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
     check_printable(body)?;
@@ -788,6 +841,7 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
     if let Some(r) = &root {
         check_continuations(body, r, None)?;
     }
+    check_leading_tabs(body, root.as_ref())?;
     let open_block_end = !body.ends_with('\n')
         && root.as_ref().map(last_node).is_some_and(|n| {
             matches!(
