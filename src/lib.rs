@@ -13,6 +13,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod patch;
 pub mod paths;
+pub mod redact;
 pub mod schedule;
 pub mod secret;
 pub mod store;

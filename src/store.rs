@@ -138,6 +138,40 @@ pub struct TokenRecord {
     pub resource: Option<String>,
     /// The client the tokens were issued to (equals the stored registration's `client_id`).
     pub client_id: String,
+    /// The `expires_in` of the last token response, as the server sent it (`None`: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// Whether the last refresh returned a new refresh token (`None`: not refreshed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_rotated: Option<bool>,
+    /// The Figma account the tokens belong to, as the MCP server's `whoami` tool told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// The Figma account of a login (not a secret). Every field is server text, stored sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The handle or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Account {
+    /// `Name (email)`, `email` or `Name`; control characters escaped.
+    pub fn label(&self) -> String {
+        let clean = |s: &str| crate::redact::clean(s);
+        match (&self.name, &self.email) {
+            (Some(n), Some(e)) if n != e => format!("{} ({})", clean(n), clean(e)),
+            (_, Some(e)) => clean(e),
+            (Some(n), None) => clean(n),
+            (None, None) => self.id.as_deref().map(clean).unwrap_or_else(|| "?".into()),
+        }
+    }
 }
 
 impl TokenRecord {
@@ -527,6 +561,9 @@ mod tests {
             token_endpoint: "https://api.figma.com/v1/oauth/token".into(),
             resource: Some("https://mcp.figma.com/mcp".into()),
             client_id: "cid".into(),
+            expires_in: Some(3600),
+            refresh_rotated: None,
+            account: None,
         }
     }
 

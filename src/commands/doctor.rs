@@ -420,8 +420,8 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             format!(
                 "client registration {:?} (client id {}) at {}, registered {}",
                 c.client_name,
-                c.client_id,
-                c.auth_server,
+                crate::redact::clean(&c.client_id),
+                crate::redact::clean(&c.auth_server),
                 c.registered_at.rfc3339()
             ),
         ));
@@ -452,7 +452,7 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
                 Level::Problem,
                 format!(
                     "the tokens were issued to client {}, whose registration is no longer stored; they cannot be refreshed",
-                    t.client_id
+                    crate::redact::clean(&t.client_id)
                 ),
             )
             .run(login.clone()),
@@ -487,6 +487,18 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             .run(login.clone()),
         );
     }
+    if let Some(a) = &t.account {
+        out.push(Check::new(
+            AREA,
+            Level::Ok,
+            format!("logged in as {}", a.label()),
+        ));
+    }
+    out.push(Check::new(
+        AREA,
+        Level::Info,
+        format!("lifetimes: {}", super::status::lifetimes(t)),
+    ));
     let masked = t.access_token.masked();
     match t.remaining_at(now) {
         Some(left) => {
@@ -1314,6 +1326,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
         );
         return;
     }
+    // Each request of the probe has this total deadline, body included.
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
@@ -1331,6 +1344,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             status,
             server,
             protocol,
+            account,
         } => {
             let mut details = vec![format!("HTTP {status}")];
             details.extend(server);
@@ -1338,7 +1352,13 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             Check::new(
                 AREA,
                 Level::Ok,
-                format!("{shown} accepts the token (initialize: {})", details.join(", ")),
+                format!(
+                    "{shown} accepts the token (initialize: {}){}",
+                    details.join(", "),
+                    account
+                        .map(|a| format!("; logged in as {}", a.label()))
+                        .unwrap_or_default()
+                ),
             )
         }
         Probe::Unauthorized { detail } => Check::new(

@@ -88,10 +88,13 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             current.resource.as_deref(),
         ) {
             Ok(resp) => {
+                let rotated = resp.refresh_token.is_some();
                 let token = TokenRecord {
                     access_token: resp.access_token,
                     // No new refresh token: the old one stays valid, keep it.
                     refresh_token: resp.refresh_token.or(Some(refresh_token)),
+                    expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+                    refresh_rotated: Some(rotated),
                     token_type: resp.token_type,
                     scope: resp.scope.or(current.scope.clone()),
                     expires_at: started.plus(resp.expires_in),
@@ -108,6 +111,28 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     token,
                     refreshed: true,
                 });
+            }
+            Err(OAuthError::BadTokenResponse {
+                url,
+                reason,
+                refresh_token: Some(rotated),
+            }) => {
+                // The response was refused, but it carried a well-formed new refresh token: on a
+                // rotating server the old one is spent now, so keep the new one (with the old
+                // access token, which is still what the configs hold).
+                let kept = TokenRecord {
+                    refresh_token: Some(rotated.clone()),
+                    refresh_rotated: Some(true),
+                    ..current.clone()
+                };
+                data.token = Some(kept);
+                lock.save(&data).map_err(Error::RefreshNotSaved)?;
+                return Err(OAuthError::BadTokenResponse {
+                    url,
+                    reason,
+                    refresh_token: Some(rotated),
+                }
+                .into());
             }
             Err(e @ OAuthError::InvalidGrant { .. }) => {
                 // Another process may have rotated the refresh token without our lock (an older

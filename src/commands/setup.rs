@@ -216,7 +216,12 @@ fn helper_command(ctx: &Context) -> Result<String, Error> {
 fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
     if !args.relogin {
         match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
-            Ok(fresh) => return Ok(fresh.token.access_token),
+            Ok(fresh) => {
+                if let Some(a) = &fresh.token.account {
+                    eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
+                }
+                return Ok(fresh.token.access_token);
+            }
             Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
                 eprintln!("{e}: logging in first.");
             }
