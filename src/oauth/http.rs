@@ -47,8 +47,9 @@ pub fn client(timeout: Duration) -> Result<Http, OAuthError> {
     let timeout = timeout.max(Duration::from_millis(1));
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        // reqwest's own timeout bounds each step; [`execute`] enforces the total.
-        .timeout(timeout)
+        // [`execute`] enforces the total deadline; reqwest's own timeout, a little longer, only
+        // ends the abandoned request thread.
+        .timeout(timeout.saturating_add(Duration::from_secs(5)))
         .connect_timeout(timeout.min(Duration::from_secs(15)))
         .user_agent(concat!("figma-auth/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -100,7 +101,7 @@ impl Raw {
 pub fn execute(http: &Http, req: RequestBuilder, max_body: u64) -> Result<Raw, TransportError> {
     let timeout = http.timeout;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let req = req.timeout(timeout);
+    let req = req.timeout(timeout.saturating_add(Duration::from_secs(5)));
     let work = move || {
         let result = (|| {
             let resp = req

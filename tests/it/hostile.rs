@@ -88,11 +88,13 @@ fn case_32_every_request_has_a_total_deadline_and_durations_are_capped() {
     assert_eq!(out.code, 4, "{out:?}");
     assert!(out.stdout.contains("(timed out)"), "{out:?}");
 
+    env.server.set(|b| b.trickle = false);
     for args in [
-        vec!["login", "--timeout", "18446744073709551615s"],
+        vec!["login", "--timeout", "18446744073709551615s", "--port", "0"],
         vec!["refresh", "--min-valid", "18446744073709551615s"],
     ] {
-        let out = env.run(&args);
+        // Without the cap the login would wait (practically) forever: bound the test instead.
+        let out = wait_or_kill(env.spawn_closed_stdin(&args), WAIT);
         assert_eq!(out.code, 2, "{args:?}: {out:?}");
         assert!(out.stderr.contains("too long"), "{out:?}");
         assert!(!out.stderr.contains("panicked"), "{out:?}");
@@ -208,14 +210,36 @@ fn connect(port: u16) -> TcpStream {
 
 // 38: idle connections, a pipelining client that never reads and a request line without end do
 // not stop the real callback, grow memory, or keep the login past its timeout.
+/// `login` with at most `nofile` open files (`ulimit -n`), so that idle connections would
+/// exhaust its descriptors quickly.
+fn spawn_with_few_descriptors(env: &TestEnv, args: &[&str], nofile: u32) -> Running {
+    let bin = env.command(args);
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+        .arg(bin.get_program())
+        .args(bin.get_args())
+        .env_clear()
+        .current_dir(bin.get_current_dir().unwrap());
+    for (k, v) in bin.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    let mut run = env.spawn_command(c);
+    drop(run.child.stdin.take());
+    run
+}
+
 #[test]
 fn case_38_the_callback_listener_survives_hostile_local_clients() {
     let env = TestEnv::new();
-    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "90s"]);
+    let run = spawn_with_few_descriptors(&env, &["login", "--port", "0", "--timeout", "90s"], 1024);
     let link = env.browser_url();
     let port = port_of(&link);
     let host = format!("Host: 127.0.0.1:{port}\r\n");
-    // 600 idle connections (more than the ~510 descriptors that ended the old listener).
+    // 600 idle connections: with the common limit of 1024 descriptors, enough to exhaust a listener
+    // that keeps every connection (and a duplicate of each) open.
     let idle: Vec<TcpStream> = (0..600).map(|_| connect(port)).collect();
     // A client that pipelines thousands of requests and never reads an answer.
     let mut pipeliner = connect(port);
@@ -234,12 +258,28 @@ fn case_38_the_callback_listener_survives_hostile_local_clients() {
     let chunk = vec![b'a'; 64 * 1024];
     let _ = endless.write_all(b"GET /");
     let mut sent = 0usize;
+    let mut ended = None;
     while sent < 64 * 1024 * 1024 {
         match endless.write(&chunk) {
             Ok(n) => sent += n,
-            Err(_) => break,
+            Err(e) => {
+                ended = Some(e.kind());
+                break;
+            }
         }
     }
+    // The listener closed the connection (431, then reset): the write did not merely stall.
+    assert!(
+        matches!(
+            ended,
+            Some(
+                std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            )
+        ),
+        "the listener kept the endless request open: {ended:?} after {sent} bytes"
+    );
     assert!(
         sent < 64 * 1024 * 1024,
         "the listener kept reading a request line without end"
@@ -253,6 +293,22 @@ fn case_38_the_callback_listener_survives_hostile_local_clients() {
     assert_eq!(out.code, 0, "{out:?}");
     drop(idle);
     drop(pipeliner);
+
+    // Out of descriptors (a tiny limit this time): accept errors are transient, the login goes on
+    // and completes once the connections are gone.
+    let run = spawn_with_few_descriptors(&env, &["login", "--port", "0", "--timeout", "90s"], 40);
+    let link = env.browser_url();
+    let port = port_of(&link);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let flood: Vec<TcpStream> = (0..200)
+        .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok())
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    drop(flood);
+    let page = follow(&link).unwrap();
+    assert_eq!(page.status, 200, "{page:?}");
+    let out = wait_or_kill(run, WAIT);
+    assert_eq!(out.code, 0, "{out:?}");
 
     // A pipelining client that never reads does not hold the login past --timeout.
     let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "3s"]);

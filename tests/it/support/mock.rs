@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -582,28 +583,30 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         reply.headers.clear();
     }
     if behavior.trickle && (path == "/v1/oauth/token" || path == "/mcp") {
-        struct Trickle(std::io::Cursor<Vec<u8>>);
-        impl std::io::Read for Trickle {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                std::thread::sleep(Duration::from_millis(200));
-                let n = buf.len().min(1);
-                self.0.read(&mut buf[..n])
+        // The status line and headers at once, then the body one byte per 200 ms.
+        let mut head = format!(
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+            reply.status,
+            reply.content_type,
+            reply.body.len()
+        );
+        for (k, v) in &reply.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut w = req.into_writer();
+        if w.write_all(head.as_bytes())
+            .and_then(|_| w.flush())
+            .is_err()
+        {
+            return;
+        }
+        for b in reply.body.bytes() {
+            std::thread::sleep(Duration::from_millis(200));
+            if w.write_all(&[b]).and_then(|_| w.flush()).is_err() {
+                return;
             }
         }
-        let len = reply.body.len();
-        let mut headers =
-            vec![tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap()];
-        for (k, v) in &reply.headers {
-            headers.push(tiny_http::Header::from_bytes(*k, v.as_bytes()).unwrap());
-        }
-        let resp = tiny_http::Response::new(
-            tiny_http::StatusCode(reply.status),
-            headers,
-            Trickle(std::io::Cursor::new(reply.body.into_bytes())),
-            Some(len),
-            None,
-        );
-        let _ = req.respond(resp);
         return;
     }
     let mut resp = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);

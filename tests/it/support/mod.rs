@@ -211,8 +211,12 @@ impl TestEnv {
 
     /// Starts `login` with `args` (stdin piped so a test can paste), stderr captured line by line.
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self
-            .command(args)
+        self.spawn_command(self.command(args))
+    }
+
+    /// Starts `c` (a figma-auth command line), stdin at EOF, stderr captured line by line.
+    pub fn spawn_command(&self, mut c: Command) -> Running {
+        let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
