@@ -424,7 +424,7 @@ fn case_40_server_text_is_shown_without_control_characters() {
     let env = TestEnv::new();
     env.server
         .set(|b| b.client_id_override = Some("cid\x1b]0;owned\x07".into()));
-    let out = env.run(&["login", "--port", "0"]);
+    let out = env.run(&["login", "--port", "0", "--timeout", "10s"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("client_id is not"), "{out:?}");
     no_controls(&out);
