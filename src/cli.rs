@@ -3,6 +3,7 @@
 //! options (`refresh --write`, `--target`, ...) without touching the others.
 
 use crate::oauth::{self, Url};
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
@@ -21,7 +22,8 @@ Everyday use:
 Nothing is written without --write (or a confirmation on a terminal); diffs mask tokens.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 login required, 4 temporary failure (retry later),
-5 busy (another figma-auth or MCP client holds the file or the credential store).";
+5 busy (another figma-auth or MCP client holds the file or the credential store), 130 cancelled
+with Ctrl-C.";
 
 #[derive(Debug, Parser)]
 #[command(name = "figma-auth", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -39,17 +41,19 @@ pub struct GlobalArgs {
     /// Base URL of the OAuth authorization server; its metadata is read from
     /// URL/.well-known/oauth-authorization-server. https only (plain http for 127.0.0.1, ::1,
     /// localhost). [default: https://api.figma.com]
-    #[arg(long, global = true, env = "FIGMA_AUTH_SERVER", value_name = "URL", value_parser = oauth::parse_server_url)]
+    #[arg(long, global = true, env = "FIGMA_AUTH_SERVER", value_name = "URL",
+          value_parser = oauth::parse_server_url, help_heading = "Global options")]
     pub auth_server: Option<Url>,
 
     /// The MCP server: sent as the OAuth `resource` (RFC 8707) and written into client configs.
     #[arg(long, global = true, env = "FIGMA_MCP_URL", value_name = "URL",
-          default_value = oauth::DEFAULT_MCP_URL, value_parser = oauth::parse_server_url)]
+          default_value = oauth::DEFAULT_MCP_URL, value_parser = oauth::parse_server_url,
+          help_heading = "Global options")]
     pub mcp_url: Url,
 
     /// Credentials profile: independent logins, e.g. one per Figma account.
     #[arg(long, global = true, env = "FIGMA_AUTH_PROFILE", value_name = "NAME",
-          default_value = "default", value_parser = parse_profile)]
+          default_value = "default", value_parser = parse_profile, help_heading = "Global options")]
     pub profile: String,
 }
 
@@ -61,6 +65,11 @@ pub enum Command {
     /// Log in with the browser (OAuth authorization code + PKCE) and store the tokens.
     Login(LoginArgs),
     /// Show whether you are logged in, when the access token expires, and what to do next.
+    ///
+    /// Lists every client config (each real file once) with its state: current, stale, expired,
+    /// no-token, no-entry, other-url, indirect, unmanaged (set up by another profile or by
+    /// nobody) or unreadable. Exit 0 when all is well, 1 when a config needs action, 3 when a
+    /// login is required.
     Status(StatusArgs),
     /// Refresh the access token when it expires soon (or always with --force), then bring every
     /// client config that holds the figma server up to date (preview; apply with --write).
@@ -94,6 +103,16 @@ pub enum Command {
     /// 4 with --online when nothing is wrong locally but the server could not be checked right
     /// now (network, 429, 5xx).
     Doctor(DoctorArgs),
+    /// Serve MCP on stdio and forward it to the MCP server with a token that never goes stale.
+    ///
+    /// For MCP clients that start local servers: the client runs `figma-auth proxy` instead of
+    /// holding a token, and every message goes to --mcp-url over Streamable HTTP with the
+    /// profile's current access token, refreshed before it expires and when the server rejects
+    /// it, so the client never needs a restart. When a login is needed, requests are answered
+    /// with an error naming `figma-auth login`, and work again as soon as you have logged in.
+    /// Logs go to stderr; nothing but MCP messages on stdout. With --check: one `initialize`
+    /// round trip, then exit 0 (accepted), 3 (log in again), 4 (try later) or 1.
+    Proxy(ProxyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     ///
     /// For example `figma-auth completions bash >
@@ -174,9 +193,15 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub configs: TargetArgs,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600).
+    #[arg(long)]
+    pub keep_mode: bool,
 
     /// Print one JSON object (the token's state and, per file, what was or would be changed)
     /// instead of text.
@@ -195,16 +220,28 @@ pub struct TargetArgs {
     /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
     /// or `all` (every detected client). Repeatable, or comma-separated.
     /// [default: every client that has config files]
-    #[arg(long = "target", value_name = "NAME")]
+    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
     pub targets: Vec<String>,
 
-    /// Name of the server entry in the client configs.
-    #[arg(long, value_name = "NAME", default_value = "figma")]
-    pub server_name: String,
+    /// Name of the server entry in the client configs [default: figma]: letters, digits, '-'
+    /// and '_' (what every client accepts), at most 64 characters. `refresh`, `logout` and
+    /// `login` update the entries `setup` recorded, whatever their name; given, only those of
+    /// this name.
+    #[arg(long, value_name = "NAME", value_parser = parse_server_name)]
+    pub server_name: Option<String>,
 
     /// Show tokens in clear in diffs (they are masked by default).
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+impl TargetArgs {
+    /// The entry name `setup` creates or looks for.
+    pub fn server_name(&self) -> &str {
+        self.server_name
+            .as_deref()
+            .unwrap_or(crate::targets::DEFAULT_NAME)
+    }
 }
 
 /// Where `setup` adds the server.
@@ -231,53 +268,79 @@ impl ScopeArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct SetupArgs {
-    #[command(flatten)]
-    pub configs: TargetArgs,
-
-    /// Where to add the server when no config of the client holds it yet.
-    #[arg(long, value_enum, default_value = "user")]
-    pub scope: ScopeArg,
-
-    /// Apply the changes without asking.
+    /// Apply the changes without asking (a scheduled refresh only with --schedule).
     #[arg(long, conflicts_with = "dry_run")]
     pub write: bool,
 
-    /// Only show what would change; write nothing.
+    /// Only show what would change; write nothing, and never log in (a placeholder stands for
+    /// the token when no login is stored).
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
-    /// desktop server on 127.0.0.1:3845).
+    /// Also install the scheduled `refresh --write` that keeps inline tokens fresh (as
+    /// `schedule install`). On a terminal, setup offers it without this flag.
     #[arg(long)]
-    pub force: bool,
+    pub schedule: bool,
 
-    /// Allow writing a token into a project file that git tracks.
-    #[arg(long)]
-    pub allow_tracked: bool,
-
-    /// How the token reaches the client: inline (the token in the config; refreshed by
-    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
-    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
-    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
-    /// explicitly, an entry in another mode is switched to this one. [default: inline]
-    #[arg(long, value_name = "MODE", value_parser = crate::targets::Mode::parse)]
-    pub mode: Option<crate::targets::Mode>,
-
-    /// The environment variable of `--mode env`.
-    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR)]
-    pub env_var: String,
-
-    /// Run the browser login even when valid credentials are stored.
-    #[arg(long)]
-    pub relogin: bool,
+    /// How often the scheduled refresh runs (1m to 24h, at most half the token's lifetime).
+    #[arg(long, value_name = "DURATION", default_value = crate::schedule::DEFAULT_INTERVAL,
+          value_parser = crate::schedule::parse_interval)]
+    pub every: Duration,
 
     /// Print one JSON object (per file, what was or would be changed) instead of text; never
     /// asks (apply with --write).
     #[arg(long)]
     pub json: bool,
 
+    #[command(flatten, next_help_heading = "Config options")]
+    pub configs: TargetArgs,
+
+    /// Where to add the server when no config of the client holds it yet.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "user",
+        help_heading = "Config options"
+    )]
+    pub scope: ScopeArg,
+
+    /// How the token reaches the client: inline (the token in the config; refreshed by
+    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
+    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    #[arg(long, value_name = "MODE", help_heading = "Config options",
+          value_parser = clap::builder::PossibleValuesParser::new(["inline", "helper", "file", "env"])
+              .map(|s: String| crate::targets::Mode::parse(&s).expect("a possible value")))]
+    pub mode: Option<crate::targets::Mode>,
+
+    /// The environment variable of `--mode env`.
+    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR,
+          help_heading = "Config options")]
+    pub env_var: String,
+
+    /// Take over an existing entry of the same name that points at another URL (e.g. Figma's
+    /// desktop server on 127.0.0.1:3845).
+    #[arg(long, help_heading = "Config options")]
+    pub force: bool,
+
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
+    #[arg(long, help_heading = "Config options")]
+    pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600); remembered for
+    /// the later refreshes of the file.
+    #[arg(long, help_heading = "Config options")]
+    pub keep_mode: bool,
+
+    /// Run the browser login even when valid credentials are stored.
+    #[arg(long, help_heading = "Login options")]
+    pub relogin: bool,
+
     /// Options of the login that runs when no valid credentials are stored.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Login options")]
     pub login: LoginArgs,
 }
 
@@ -294,13 +357,40 @@ pub struct LogoutArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Also remove the Authorization header figma-auth wrote into client configs (without it,
-    /// the removal is only previewed).
-    #[arg(long)]
+    /// Log out without asking: forget the tokens and remove the Authorization header from the
+    /// configs this profile manages. `--yes` and `--write` are the same flag. Without either, a
+    /// terminal shows what would change and asks; elsewhere the tokens are forgotten and the
+    /// header removal is only previewed.
+    #[arg(long, visible_alias = "yes")]
     pub write: bool,
 
     #[command(flatten)]
     pub configs: TargetArgs,
+}
+
+/// `--target`'s value as given (a name, `all`, or a comma-separated list, checked when the
+/// clients are selected), with the client names as its possible values for shell completions.
+#[derive(Debug, Clone, Copy)]
+struct TargetNames;
+
+impl clap::builder::TypedValueParser for TargetNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = crate::configs::target_ids().into_iter().chain(["all"]);
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+    }
 }
 
 fn parse_profile(s: &str) -> Result<String, String> {
@@ -372,6 +462,37 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    /// Check instead of serving: one `initialize` round trip to the MCP server with the stored
+    /// token (refreshed first if it expires soon), then exit 0, 1, 3 or 4.
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check: print one JSON object (ok, server, protocol_version, kind, message).
+    #[arg(long, requires = "check")]
+    pub json: bool,
+
+    /// The newest MCP protocol version to offer the server: a client's `initialize` offering a
+    /// newer one is offered as this (Figma's server accepts 2026-07-28, then fails that
+    /// version's new methods). The server's answer reaches the client unchanged.
+    #[arg(long, value_name = "VERSION", default_value = crate::proxy::KNOWN_GOOD_PROTOCOL, value_parser = parse_protocol_version)]
+    pub protocol_version: String,
+
+    /// How long to wait for the MCP server to start answering a message, and between the
+    /// events of a streamed answer (e.g. 90s, 10m).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::time::parse_duration)]
+    pub timeout: Duration,
+}
+
+fn parse_protocol_version(s: &str) -> Result<String, String> {
+    if crate::proxy::jsonrpc::is_version(s) {
+        Ok(s.to_string())
+    } else {
+        Err("an MCP protocol version looks like 2025-11-25".to_string())
+    }
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
     /// The shell: bash, zsh, fish, powershell (or elvish).
     #[arg(value_enum)]
@@ -383,6 +504,35 @@ pub struct ManArgs {
     /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+/// A server name every client can use: Claude Code and Codex accept only letters, digits, `-`
+/// and `_` (their `mcp add` refuse others, and tool names built from it must match
+/// `^[a-zA-Z0-9_-]{1,64}$`); an empty name would make an entry no client can address.
+pub fn parse_server_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the name is empty; use e.g. `figma` or `figma-work`".to_string());
+    }
+    if s.len() > 64 {
+        return Err(format!(
+            "the name is {} characters long; use at most 64",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{} is not allowed in a server name: use letters, digits, '-' and '_' (e.g. `figma-work`)",
+            if c.is_control() || c.is_whitespace() {
+                format!("{c:?}")
+            } else {
+                format!("'{c}'")
+            }
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use crate::diff::Color;
 use crate::edit::{Auth, EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
+use crate::fsx::{ModeRule, WriteEffects};
 use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
 use crate::paths::Env;
 use crate::targets::{self, ConfigFile, Scope, Server, Target};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
+
+/// Mode of a directory figma-auth creates for a config file (whatever the umask).
+pub const NEW_DIR_MODE: u32 = 0o700;
 
 /// What a file must end up holding for our entry.
 #[derive(Debug, Clone, Copy)]
@@ -82,16 +86,88 @@ pub fn target_ids() -> Vec<&'static str> {
     targets::all().iter().map(|t| t.id()).collect()
 }
 
-/// Every existing config file of `targets` in any scope, in each client's load order.
+/// Every existing config file of `targets` in any scope, in each client's load order; a file
+/// reached as two scopes (the project is the home directory) or through a symlink is listed once,
+/// with the scope the client gives it (the first: user before project).
 pub fn existing_files(env: &Env, targets: &[&'static dyn Target]) -> Vec<ConfigFile> {
     let mut out: Vec<ConfigFile> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for t in targets {
         for scope in t.scopes() {
             for f in t.files(env, *scope) {
-                if f.exists() && !out.contains(&f) {
+                if f.exists() && seen.insert(f.key()) {
                     out.push(f);
                 }
             }
+        }
+    }
+    out
+}
+
+/// How many distinct files `files` are (Claude's user and local scope share one).
+pub fn count_files<'a>(files: impl IntoIterator<Item = &'a ConfigFile>) -> usize {
+    files
+        .into_iter()
+        .map(ConfigFile::real_path)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// Precedence: the file a client takes the entry named `name` from, among `files` (in the
+/// client's load order) and what each holds. opencode deep-merges its files (the last file that
+/// sets the Authorization header wins, else the last that sets the URL); the other clients take
+/// the entry of the highest scope (local > project > user), the last file within a scope. An
+/// entry of our name pointing at another URL counts: the client uses it.
+pub fn winner(
+    target: &str,
+    files: &[ConfigFile],
+    inspections: &[Result<Inspection, String>],
+    name: &str,
+) -> Option<usize> {
+    if target == "opencode" {
+        let states: Vec<Option<&Inspection>> =
+            inspections.iter().map(|i| i.as_ref().ok()).collect();
+        let eff = targets::opencode::effective(&states, name);
+        return eff
+            .authorization
+            .map(|(i, _)| i)
+            .or(eff.url.map(|(i, _)| i));
+    }
+    let rank = |s: Scope| match s {
+        Scope::Local => 3,
+        Scope::Project => 2,
+        Scope::User => 1,
+    };
+    (0..files.len())
+        .filter(|&i| {
+            inspections[i]
+                .as_ref()
+                .ok()
+                .and_then(Inspection::entry)
+                .is_some_and(|e| e.name == name)
+        })
+        .max_by_key(|&i| (rank(files[i].scope), i))
+}
+
+/// For each file, whether its entry is the one the client uses ([`winner`] among the entries of
+/// the same name: entries of different names are different servers).
+pub fn in_use(
+    target: &str,
+    files: &[ConfigFile],
+    inspections: &[Result<Inspection, String>],
+) -> Vec<bool> {
+    let mut out = vec![false; files.len()];
+    let mut names: Vec<&str> = Vec::new();
+    for i in inspections.iter().filter_map(|i| i.as_ref().ok()) {
+        if let Some(e) = i.entry() {
+            if !names.contains(&e.name.as_str()) {
+                names.push(&e.name);
+            }
+        }
+    }
+    for name in names {
+        if let Some(w) = winner(target, files, inspections, name) {
+            out[w] = true;
         }
     }
     out
@@ -122,8 +198,12 @@ pub enum EntryStatus {
     NoEntry,
     /// The entry holds the current token.
     Current,
-    /// The entry holds another (older) token, no token, or lacks a required field.
+    /// The entry holds another (older) token, or lacks a required field.
     Stale,
+    /// The entry holds the stored token (or an older one), and the stored token has expired.
+    Expired,
+    /// The entry has no Authorization header and no other credentials.
+    NoToken,
     /// An entry with our name points at another URL (e.g. Figma's desktop server).
     OtherUrl(Option<String>),
     /// The entry takes its credentials from elsewhere (described: `headersHelper`,
@@ -134,12 +214,15 @@ pub enum EntryStatus {
 }
 
 impl EntryStatus {
+    /// The kebab-case identifier (`status --json`'s `state`).
     pub fn label(&self) -> &'static str {
         match self {
-            EntryStatus::NoEntry => "no figma entry",
+            EntryStatus::NoEntry => "no-entry",
             EntryStatus::Current => "current",
             EntryStatus::Stale => "stale",
-            EntryStatus::OtherUrl(_) => "other URL",
+            EntryStatus::Expired => "expired",
+            EntryStatus::NoToken => "no-token",
+            EntryStatus::OtherUrl(_) => "other-url",
             EntryStatus::Indirect(_) => "indirect",
             EntryStatus::Unreadable(_) => "unreadable",
         }
@@ -155,23 +238,26 @@ pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, St
         .map_err(|e| format!("{}: {e}", file.path.display()))
 }
 
-/// Reads and judges one file (no lock, no write).
-pub fn status_of(file: &ConfigFile, server: &Server, want: Option<&SecretHeader>) -> EntryStatus {
-    judge(inspect_file(file, server), want)
-}
-
-/// Judges an inspection against the header we want the file to hold.
-pub fn judge(inspection: Result<Inspection, String>, want: Option<&SecretHeader>) -> EntryStatus {
+/// Judges an inspection against the header we want the file to hold; `expired`: that header's
+/// token has expired (a config holding it, or an older one, no longer works).
+pub fn judge(
+    inspection: Result<Inspection, String>,
+    want: Option<&SecretHeader>,
+    expired: bool,
+) -> EntryStatus {
     match inspection {
         Err(e) => EntryStatus::Unreadable(e),
         Ok(Inspection::Missing) => EntryStatus::NoEntry,
         Ok(Inspection::Conflict(e)) => EntryStatus::OtherUrl(e.url),
         Ok(Inspection::Found(e)) if e.is_indirect() => EntryStatus::Indirect(indirect_source(&e)),
         Ok(Inspection::Found(e)) => {
-            let current = match (want, &e.authorization) {
-                (Some(w), Some(have)) => have.expose() == w.expose(),
-                _ => false,
+            let Some(have) = &e.authorization else {
+                return EntryStatus::NoToken;
             };
+            if want.is_some() && expired {
+                return EntryStatus::Expired;
+            }
+            let current = want.is_some_and(|w| have.expose() == w.expose());
             if current && e.missing_required.is_empty() {
                 EntryStatus::Current
             } else {
@@ -192,6 +278,8 @@ pub enum Plan {
     Conflict(Option<String>),
     /// The entry takes its credentials from elsewhere (described); left alone.
     Indirect(String),
+    /// The entry has no Authorization header, and an update never adds one (only `setup` does).
+    NoHeader,
     /// The file must change.
     Change { outcome: Outcome, notes: Vec<Note> },
 }
@@ -234,6 +322,13 @@ pub fn plan_text(
         EditOutcome::Conflict(e) => Plan::Conflict(e.url),
         EditOutcome::Indirect(e) => Plan::Indirect(indirect_source(&e)),
         EditOutcome::Changed(c) if update_only && c.notes.iter().any(creates) => Plan::NoEntry,
+        // An entry without a header is someone's own arrangement (Claude Code's OAuth entry, a
+        // header removed on purpose): an update leaves it so.
+        EditOutcome::Changed(c)
+            if update_only && server.recorded && c.notes.contains(&Note::AddedHeader) =>
+        {
+            Plan::NoHeader
+        }
         EditOutcome::Changed(c) => {
             let outcome = match c.splice() {
                 Some(s) => Outcome::Splice {
@@ -292,6 +387,8 @@ pub struct Preview {
     pub result: Result<Plan, String>,
     /// The masked unified diff (empty unless the file changes).
     pub diff: String,
+    /// What the write would do besides the content (a tightened mode, a broken hard link).
+    pub effects: WriteEffects,
 }
 
 /// Options for previews and writes.
@@ -302,22 +399,57 @@ pub struct Options {
     /// Where the first backup of each file goes.
     pub backup_dir: PathBuf,
     pub lock_wait: Duration,
+    /// Keep the mode of a file that receives a token even when other users can read it
+    /// (`--keep-mode`); by default group and other permissions are dropped.
+    pub keep_mode: bool,
 }
 
-/// Plans `file` from its current bytes and renders the masked diff (nothing is written).
+/// How `file` is written: under its client's lock, backed up once, guarded, and made private
+/// when it will hold a token (`secret`) unless the mode is to be kept.
+fn apply_options(
+    env: &Env,
+    file: &ConfigFile,
+    opts: &Options,
+    secret: bool,
+    keep_mode: bool,
+) -> ApplyOptions {
+    ApplyOptions {
+        lock: client_lock(env, file),
+        new_file_mode: NEW_FILE_MODE,
+        backup_dir: Some(opts.backup_dir.clone()),
+        lock_wait: opts.lock_wait,
+        mode_rule: match (secret, keep_mode || opts.keep_mode) {
+            (false, _) => ModeRule::Keep,
+            (true, false) => ModeRule::Private,
+            (true, true) => ModeRule::KeepLoose,
+        },
+    }
+}
+
+/// Plans `file` from its current bytes and renders the masked diff (nothing is written). A file
+/// the write would refuse (another user's, read-only, in a shared directory) is an error here
+/// already; `keep_mode` is the record's `--keep-mode`.
 pub fn preview(
     env: &Env,
     file: &ConfigFile,
     server: &Server,
     want: Want,
     create: bool,
+    keep_mode: bool,
     opts: &Options,
 ) -> Preview {
-    let run = || -> Result<(Plan, String), String> {
+    let run = || -> Result<(Plan, String, WriteEffects), String> {
         let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
         let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
         let plan = plan_text(file, text, server, want, create)
             .map_err(|e| format!("{}: {e}", file.path.display()))?;
+        let effects = match &plan {
+            Plan::Change { .. } => {
+                let apply = apply_options(env, file, opts, want.token().is_some(), keep_mode);
+                patch::check(&snap, &apply).map_err(|e| e.to_string())?
+            }
+            _ => WriteEffects::default(),
+        };
         let diff = match &plan {
             Plan::Change { outcome, .. } => {
                 let secret_refs: Vec<&str> = want.token().into_iter().collect();
@@ -332,18 +464,20 @@ pub fn preview(
             }
             _ => String::new(),
         };
-        Ok((plan, diff))
+        Ok((plan, diff, effects))
     };
     match run() {
-        Ok((plan, diff)) => Preview {
+        Ok((plan, diff, effects)) => Preview {
             file: file.clone(),
             result: Ok(plan),
             diff,
+            effects,
         },
         Err(e) => Preview {
             file: file.clone(),
             result: Err(e),
             diff: String::new(),
+            effects: WriteEffects::default(),
         },
     }
 }
@@ -355,9 +489,11 @@ pub enum WriteResult {
     Current,
     Conflict(Option<String>),
     Indirect(String),
+    NoHeader,
     Written {
         notes: Vec<Note>,
         backup: Option<PathBuf>,
+        effects: WriteEffects,
     },
 }
 
@@ -365,39 +501,35 @@ pub enum WriteResult {
 #[derive(Debug, Clone)]
 pub struct Member<'a> {
     pub file: &'a ConfigFile,
+    /// The entry to edit in it.
+    pub server: &'a Server,
     pub create: bool,
     pub want: Want<'a>,
+    /// The record of this file asks to keep its mode (`setup --keep-mode`).
+    pub keep_mode: bool,
 }
 
 /// Re-reads a file under its client's lock, re-plans every entry of `group` (several shapes of
 /// the same file, e.g. Claude's user and local scopes in `~/.claude.json`: one read, one lock,
 /// one write), and writes it when something must change. One result per member of `group`.
-pub fn write(
-    env: &Env,
-    group: &[Member],
-    server: &Server,
-    opts: &Options,
-) -> Result<Vec<WriteResult>, PatchError> {
+pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteResult>, PatchError> {
     let Some(first) = group.first() else {
         return Ok(Vec::new());
     };
     let path = &first.file.path;
     let decided = std::cell::RefCell::new(Vec::<Plan>::new());
-    let apply_opts = ApplyOptions {
-        lock: client_lock(env, first.file),
-        new_file_mode: NEW_FILE_MODE,
-        backup_dir: Some(opts.backup_dir.clone()),
-        lock_wait: opts.lock_wait,
-    };
+    let apply_opts = apply_options(
+        env,
+        first.file,
+        opts,
+        group.iter().any(|m| m.want.token().is_some()),
+        group.iter().any(|m| m.keep_mode),
+    );
     if let Some(parent) = path.parent() {
         if !parent.exists() && group.iter().any(|m| m.create) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                PatchError::Fs(crate::fsx::FsError::io(
-                    "cannot create the directory",
-                    parent,
-                    e,
-                ))
-            })?;
+            // Private whatever the umask: the file created there holds a token, and clients
+            // execute the commands a config names.
+            crate::fsx::create_dirs(parent, NEW_DIR_MODE)?;
         }
     }
     let applied = patch::apply(path, &apply_opts, |text| {
@@ -408,7 +540,7 @@ pub fn write(
         let mut combined = Outcome::Unchanged;
         for m in group {
             let plan_on = |t: Option<&str>| {
-                plan_text(m.file, t, server, m.want, m.create).map_err(|e| PatchError::Edit {
+                plan_text(m.file, t, m.server, m.want, m.create).map_err(|e| PatchError::Edit {
                     path: m.file.path.clone(),
                     message: e.to_string(),
                 })
@@ -437,7 +569,7 @@ pub fn write(
         Ok(combined)
     })?;
     let written_backup = match applied {
-        Applied::Written { backup } => Some(backup),
+        Applied::Written { backup, effects } => Some((backup, effects)),
         Applied::AlreadyCurrent => None,
     };
     Ok(decided
@@ -445,23 +577,45 @@ pub fn write(
         .into_iter()
         .map(|plan| match plan {
             Plan::Change { notes, .. } => match &written_backup {
-                Some(backup) => WriteResult::Written {
+                Some((backup, effects)) => WriteResult::Written {
                     notes,
                     backup: backup.clone(),
+                    effects: effects.clone(),
                 },
                 None => WriteResult::Current,
             },
             Plan::NoEntry => WriteResult::NoEntry,
             Plan::Conflict(u) => WriteResult::Conflict(u),
             Plan::Indirect(k) => WriteResult::Indirect(k),
+            Plan::NoHeader => WriteResult::NoHeader,
             Plan::Current => WriteResult::Current,
         })
         .collect())
 }
 
-/// Whether writing a token into `file` must be refused: a project-scope file that git tracks.
-pub fn tracked_by_git(file: &ConfigFile) -> bool {
-    file.scope == Scope::Project && file.exists() && patch::git_tracked(&file.path) == Some(true)
+/// Why writing a token into a project file may put it into a git repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitRisk {
+    /// git tracks the file.
+    Tracked,
+    /// The file is inside a git work tree, and git could not say whether it tracks it.
+    Unknown { work_tree: PathBuf, reason: String },
+}
+
+/// Whether writing a token into `file` must be refused (unless `--allow-tracked`): an existing
+/// project-scope file that git tracks — or that lies in a work tree where git cannot answer
+/// (not installed, "dubious ownership", a stub), which fails closed.
+pub fn git_risk(file: &ConfigFile) -> Option<GitRisk> {
+    if file.scope != Scope::Project || !file.exists() {
+        return None;
+    }
+    match patch::git_tracking(&file.path) {
+        patch::Tracking::Outside | patch::Tracking::Untracked => None,
+        patch::Tracking::Tracked => Some(GitRisk::Tracked),
+        patch::Tracking::Unknown { work_tree, reason } => {
+            Some(GitRisk::Unknown { work_tree, reason })
+        }
+    }
 }
 
 /// One line describing a file: `~/.claude.json (Claude Code, user scope)`.

@@ -18,6 +18,8 @@ pub mod exit {
     pub const TEMPORARY: u8 = 4;
     /// Another figma-auth held the credential store's lock for too long.
     pub const BUSY: u8 = 5;
+    /// Cancelled with Ctrl-C (the process ends by SIGINT, which shells report as 130).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,16 @@ pub enum Error {
     #[error(transparent)]
     Schedule(#[from] crate::schedule::ScheduleError),
 
+    /// The user pressed Ctrl-C while figma-auth waited for them; the text says what was left
+    /// undone.
+    #[error("{0}")]
+    Cancelled(String),
+
+    /// Already reported on stderr in full (e.g. the one-line summary of a scheduled run); only
+    /// the exit code is left.
+    #[error("exit {0}")]
+    Reported(u8),
+
     /// figma-auth declined to do something and says why (e.g. no client detected).
     #[error("{message}")]
     Refused {
@@ -105,6 +117,8 @@ impl Error {
             Error::ConfigsFailed { .. } => exit::ERROR,
             Error::Refused { .. } => exit::ERROR,
             Error::Schedule(_) => exit::ERROR,
+            Error::Cancelled(_) => exit::INTERRUPTED,
+            Error::Reported(code) => *code,
         }
     }
 
@@ -125,7 +139,7 @@ impl Error {
             ),
             Error::Patch(_) => None,
             Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
-            Error::Schedule(_) => None,
+            Error::Schedule(_) | Error::Cancelled(_) | Error::Reported(_) => None,
         }
     }
 }
@@ -148,7 +162,7 @@ mod tests {
         assert!(invalid_grant
             .hint(" --profile w")
             .unwrap()
-            .contains("figma-auth login --profile w"));
+            .contains("figma-auth setup --profile w"));
         let unavailable: Error = OAuthError::Unavailable {
             what: "token endpoint",
             url: "u".into(),

@@ -16,6 +16,33 @@ pub fn panic_point(point: &str, secret: impl FnOnce() -> String) {
     let _ = (point, secret);
 }
 
+/// Key comparisons made by the duplicate-key checks of the editors, counted in debug builds so
+/// that a test can prove the checks linear without timing them (`FIGMA_AUTH_COUNTERS=1` prints
+/// the count at exit: [`print_counters`]). Release builds count nothing.
+#[cfg(debug_assertions)]
+static KEY_COMPARISONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Adds `n` to the key-comparison counter (debug builds only).
+#[inline]
+pub fn count_key_comparisons(n: usize) {
+    #[cfg(debug_assertions)]
+    KEY_COMPARISONS.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(debug_assertions))]
+    let _ = n;
+}
+
+/// With `FIGMA_AUTH_COUNTERS=1` in a debug build, prints `figma-auth counters:
+/// key-comparisons=<n>` on stderr (called by `main` before it exits).
+pub fn print_counters() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("FIGMA_AUTH_COUNTERS").is_some_and(|v| v == "1") {
+        eprintln!(
+            "figma-auth counters: key-comparisons={}",
+            KEY_COMPARISONS.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
+}
+
 /// The environment variable that makes the panic hook print the panic's message.
 pub const PANIC_DETAILS_VAR: &str = "FIGMA_AUTH_PANIC_DETAILS";
 

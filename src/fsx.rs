@@ -44,6 +44,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 /// How many symlinks we follow before calling it a loop (the kernel's own limit).
 const MAX_SYMLINKS: usize = 40;
 
+/// The largest file figma-auth reads (a bound on the memory a config file can make it use; a
+/// heavy `~/.claude.json` is tens of MB).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
 /// A file-system failure, always naming the path it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
@@ -66,8 +70,37 @@ pub enum FsError {
         lock: PathBuf,
         waited: Duration,
     },
-    #[error("{path} is not a regular file")]
-    NotAFile { path: PathBuf },
+    #[error(
+        "{path} is {kind}, not a regular file; figma-auth reads and writes only regular files"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error(
+        "{path} is too large ({len} bytes; figma-auth reads files up to {MAX_FILE_BYTES} bytes)"
+    )]
+    TooLarge { path: PathBuf, len: u64 },
+    #[error(
+        "{path} belongs to {owner}, not to {user}: figma-auth does not write into {what} another \
+         user owns (they could read what it holds, or replace it); run figma-auth as its owner, \
+         or make it yours with `chown`"
+    )]
+    NotOwned {
+        path: PathBuf,
+        /// `a file` or `a directory`.
+        what: &'static str,
+        owner: String,
+        user: String,
+    },
+    #[error(
+        "{dir} is writable by other users (mode {mode:04o}): a file in it could be replaced or \
+         read by them, so figma-auth does not write there; keep the config in a private \
+         directory (`chmod go-w` it if it is yours and need not be shared)"
+    )]
+    SharedDir { dir: PathBuf, mode: u32 },
+    #[error(
+        "{path} is read-only (mode {mode:04o}); figma-auth does not replace a read-only file — \
+         make it writable (`chmod u+w`) to let figma-auth update it"
+    )]
+    ReadOnly { path: PathBuf, mode: u32 },
 }
 
 impl FsError {
@@ -196,6 +229,8 @@ pub struct Snapshot {
     /// `None` when the file does not exist.
     pub bytes: Option<Contents>,
     pub stamp: Option<FileStamp>,
+    /// The metadata of the open file (`None` when it does not exist).
+    pub meta: Option<fs::Metadata>,
 }
 
 /// Reads a file through its symlinks, remembering its stamp.
@@ -205,27 +240,57 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
 
 /// Like [`read_snapshot`], also returning the open file, so that unchanged ranges can later be
 /// copied from exactly the bytes that were read.
+///
+/// Anything but a regular file (a FIFO, a socket, a device, a directory) is refused before it is
+/// opened, and the open itself does not block (`O_NONBLOCK`), so a FIFO swapped in after the
+/// check cannot hang the process either; the open file is checked again.
 pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
     let real = resolve_symlinks(path)?;
-    let mut file = match File::open(&real) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok((
-                Snapshot {
-                    path: real,
-                    bytes: None,
-                    stamp: None,
-                },
-                None,
-            ))
+    let missing = |real: PathBuf| {
+        Ok((
+            Snapshot {
+                path: real,
+                bytes: None,
+                stamp: None,
+                meta: None,
+            },
+            None,
+        ))
+    };
+    match fs::metadata(&real) {
+        Ok(m) if !m.is_file() => {
+            return Err(FsError::NotAFile {
+                kind: file_kind(&m),
+                path: real,
+            })
         }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return missing(real),
+        Err(e) => return Err(FsError::io("cannot inspect", &real, e)),
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    let mut file = match options.open(&real) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return missing(real),
         Err(e) => return Err(FsError::io("cannot open", &real, e)),
     };
     let meta = file
         .metadata()
         .map_err(|e| FsError::io("cannot inspect", &real, e))?;
     if !meta.is_file() {
-        return Err(FsError::NotAFile { path: real });
+        return Err(FsError::NotAFile {
+            kind: file_kind(&meta),
+            path: real,
+        });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(FsError::TooLarge {
+            path: real,
+            len: meta.len(),
+        });
     }
     let bytes = if meta.len() >= MAP_MIN {
         // SAFETY: the mapping is read-only and private to this process; see `Contents`.
@@ -243,19 +308,72 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
             path: real,
             bytes: Some(bytes),
             stamp: Some(FileStamp::of(&meta)),
+            meta: Some(meta),
         },
         Some(file),
     ))
 }
 
+/// What kind of file `meta` describes, for messages: "a FIFO (named pipe)", "a directory", ...
+pub fn file_kind(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symlink"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
 /// Options for [`write_atomic_with`].
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
-    /// Mode for a file that does not exist yet (an existing file keeps its own mode).
+    /// Mode for a file that does not exist yet (an existing file keeps its own mode, but see
+    /// `mode_rule`).
     pub new_file_mode: u32,
     /// When set, the write fails with [`FsError::Changed`] if the target's stamp differs from
     /// this just before the rename (`Some(None)` = the file must still not exist).
     pub expect: Option<Option<FileStamp>>,
+    /// The target is a file another program owns and reads (an MCP client's config, a
+    /// scheduler unit): refuse it when it, or its directory, belongs to another user than the
+    /// one figma-auth runs for ([`acting_user`]), when the directory is writable by other users,
+    /// or when the file is read-only (see [`check_target`]). A file created for another user
+    /// (root running over that user's HOME) is given to that user.
+    pub guarded: bool,
+    /// What happens to the mode of an existing file.
+    pub mode_rule: ModeRule,
+}
+
+/// What a write does to the permission bits of an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModeRule {
+    /// Keep them exactly.
+    #[default]
+    Keep,
+    /// The file will hold a secret: drop group and other permissions (0644 → 0600).
+    Private,
+    /// The file will hold a secret, but the user asked to keep its mode (`--keep-mode`): keep
+    /// it, and report a mode that lets other users read it.
+    KeepLoose,
 }
 
 impl WriteOptions {
@@ -263,6 +381,8 @@ impl WriteOptions {
         WriteOptions {
             new_file_mode,
             expect: None,
+            guarded: false,
+            mode_rule: ModeRule::Keep,
         }
     }
 
@@ -270,6 +390,210 @@ impl WriteOptions {
         self.expect = Some(stamp);
         self
     }
+
+    /// See [`WriteOptions::guarded`].
+    pub fn guarded(mut self) -> Self {
+        self.guarded = true;
+        self
+    }
+
+    pub fn with_mode_rule(mut self, rule: ModeRule) -> Self {
+        self.mode_rule = rule;
+        self
+    }
+}
+
+/// What a write does besides replacing the content, worth telling the user (in the preview and
+/// after the write).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteEffects {
+    /// The file's mode goes from the first to the second value ([`ModeRule::Private`]).
+    pub tightened: Option<(u32, u32)>,
+    /// The file will hold a secret and keeps a mode that lets other users read it
+    /// ([`ModeRule::KeepLoose`]).
+    pub kept_loose: Option<u32>,
+    /// The file has this many names (hard links, more than one): the rename gives the new
+    /// content to this name only; the others keep the old content.
+    pub hard_links: Option<u64>,
+}
+
+impl WriteEffects {
+    /// One line per effect, for reports: `mode 0644 → 0600: …`, `2 hard links: …`.
+    pub fn notes(&self, done: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((from, to)) = self.tightened {
+            out.push(if done {
+                format!("mode {from:04o} → {to:04o}: other users could read the token in it")
+            } else {
+                format!(
+                    "mode {from:04o} → {to:04o}: other users could read the token in it \
+                     (--keep-mode keeps {from:04o})"
+                )
+            });
+        }
+        if let Some(mode) = self.kept_loose {
+            out.push(format!(
+                "warning: mode {mode:04o} lets other users read the token in it (kept: --keep-mode)"
+            ));
+        }
+        if let Some(n) = self.hard_links {
+            let others = n - 1;
+            out.push(format!(
+                "note: the file has {n} hard links; the write replaces this name only, the other \
+                 {others} keep{} the old content",
+                if others == 1 { "s" } else { "" }
+            ));
+        }
+        out
+    }
+}
+
+/// The user figma-auth runs for: its effective user, or — when it runs as root with a HOME that
+/// belongs to another user (`sudo` keeping HOME, a container over a mounted home) — the owner of
+/// that HOME. Guarded writes refuse files and directories of anyone else, so root never follows
+/// that user's symlinks into files the user does not own.
+#[cfg(unix)]
+pub fn acting_user() -> Owner {
+    static ACTING: std::sync::OnceLock<Owner> = std::sync::OnceLock::new();
+    *ACTING.get_or_init(|| {
+        let me = Owner {
+            uid: current_uid(),
+            gid: current_gid(),
+        };
+        if me.uid != 0 {
+            return me;
+        }
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .and_then(|h| fs::metadata(h).ok())
+            .filter(|m| m.is_dir() && m.uid() != 0)
+            .map(|m| Owner {
+                uid: m.uid(),
+                gid: m.gid(),
+            })
+            .unwrap_or(me)
+    })
+}
+
+/// A user and their primary group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// `alice (uid 1000)`, or `uid 1000` when the name is not in `/etc/passwd`.
+#[cfg(unix)]
+fn user_label(uid: u32) -> String {
+    let name = fs::read_to_string("/etc/passwd").ok().and_then(|t| {
+        t.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id: u32 = f.nth(1)?.parse().ok()?;
+            (id == uid && !name.is_empty()).then(|| name.to_string())
+        })
+    });
+    match name {
+        Some(n) => format!("{n} (uid {uid})"),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// Checks a guarded write of `real` (symlinks already resolved; `existing` is its metadata when
+/// it exists) and says what the write will do besides replacing the content. Shared by the
+/// preview (which shows the refusal or the effects) and [`write_atomic_with`] (which checks
+/// again just before it writes). Costs a `stat` of the directory, never a read.
+pub fn check_target(
+    real: &Path,
+    existing: Option<&fs::Metadata>,
+    opts: &WriteOptions,
+) -> Result<WriteEffects, FsError> {
+    let mut effects = WriteEffects::default();
+    #[cfg(unix)]
+    {
+        if let Some(m) = existing {
+            if !m.is_file() {
+                return Err(FsError::NotAFile {
+                    path: real.to_path_buf(),
+                    kind: file_kind(m),
+                });
+            }
+        }
+        if opts.guarded {
+            let me = acting_user();
+            if let Some(m) = existing {
+                if m.uid() != me.uid {
+                    return Err(FsError::NotOwned {
+                        path: real.to_path_buf(),
+                        what: "a file",
+                        owner: user_label(m.uid()),
+                        user: acting_label(me),
+                    });
+                }
+                let mode = m.permissions().mode() & 0o7777;
+                if mode & 0o200 == 0 {
+                    return Err(FsError::ReadOnly {
+                        path: real.to_path_buf(),
+                        mode,
+                    });
+                }
+            }
+            let dir = parent_dir(real);
+            // A missing directory is created by the caller; an unreadable one fails later.
+            if let Ok(d) = fs::metadata(&dir) {
+                if d.uid() != me.uid {
+                    return Err(FsError::NotOwned {
+                        path: dir,
+                        what: "a directory",
+                        owner: user_label(d.uid()),
+                        user: acting_label(me),
+                    });
+                }
+                let mode = d.permissions().mode() & 0o7777;
+                // World-writable (sticky or not: /tmp), or writable by a group that is not the
+                // user's own.
+                if mode & 0o002 != 0 || (mode & 0o020 != 0 && d.gid() != me.gid) {
+                    return Err(FsError::SharedDir { dir, mode });
+                }
+            }
+        }
+        if let Some(m) = existing {
+            let mode = m.permissions().mode() & 0o7777;
+            if mode & 0o077 != 0 {
+                match opts.mode_rule {
+                    ModeRule::Keep => {}
+                    ModeRule::Private => effects.tightened = Some((mode, mode & !0o077)),
+                    ModeRule::KeepLoose => effects.kept_loose = Some(mode),
+                }
+            }
+            if m.nlink() > 1 {
+                effects.hard_links = Some(m.nlink());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (real, existing, opts);
+    Ok(effects)
+}
+
+/// `you (uid 1000)` style label of the acting user, saying when root acts for HOME's owner.
+#[cfg(unix)]
+fn acting_label(me: Owner) -> String {
+    if current_uid() == 0 && me.uid != 0 {
+        format!(
+            "{}, the owner of HOME whom figma-auth runs for as root",
+            user_label(me.uid)
+        )
+    } else {
+        format!("you ({})", user_label(me.uid))
+    }
+}
+
+fn parent_dir(real: &Path) -> PathBuf {
+    real.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
 }
 
 /// Atomically replaces `path` (through its symlinks) with `contents`.
@@ -277,34 +601,33 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_file_mode: u32) -> Result<
     write_atomic_with(path, &WriteOptions::new(new_file_mode), |f| {
         f.write_all(contents)
     })
+    .map(|_| ())
 }
 
 /// Atomically replaces `path` with what `fill` writes into the temp file: the temp file is
 /// created in the target's directory with the final mode (no chmod window for secrets), filled,
 /// fsynced, checked against `opts.expect`, renamed over the target, and the directory fsynced.
-/// On any failure the temp file is removed and the target is untouched.
+/// On any failure the temp file is removed and the target is untouched. A guarded write is
+/// checked by [`check_target`] first; returns what the write did besides the content.
 pub fn write_atomic_with(
     path: &Path,
     opts: &WriteOptions,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
-) -> Result<(), FsError> {
+) -> Result<WriteEffects, FsError> {
     let real = resolve_symlinks(path)?;
-    let dir = real
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let dir = parent_dir(&real);
     let existing = match fs::metadata(&real) {
-        Ok(m) if m.is_file() => Some(m),
-        Ok(_) => return Err(FsError::NotAFile { path: real }),
+        Ok(m) => Some(m),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(FsError::io("cannot inspect", &real, e)),
     };
+    let effects = check_target(&real, existing.as_ref(), opts)?;
     #[cfg(unix)]
-    let mode = existing
-        .as_ref()
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(opts.new_file_mode);
+    let mode = match (&existing, effects.tightened) {
+        (_, Some((_, to))) => to,
+        (Some(m), None) => m.permissions().mode() & 0o7777,
+        (None, None) => opts.new_file_mode,
+    };
 
     let (mut tmp, tmp_path) = create_temp(&dir, &real, {
         #[cfg(unix)]
@@ -324,11 +647,20 @@ pub fn write_atomic_with(
     {
         tmp.set_permissions(fs::Permissions::from_mode(mode))
             .map_err(|e| FsError::io("cannot set the mode of", &tmp_path, e))?;
-        if let Some(m) = &existing {
+        let owner = match &existing {
+            Some(m) => Some(Owner {
+                uid: m.uid(),
+                gid: m.gid(),
+            }),
+            // Root creating a file for another user (guarded): it is theirs.
+            None if opts.guarded => Some(acting_user()),
+            None => None,
+        };
+        if let Some(o) = owner {
             // Keep the owner when we can (running as root on another user's file); a normal
             // user's own files already have the right owner.
-            if m.uid() != current_uid() || m.gid() != current_gid() {
-                let _ = std::os::unix::fs::fchown(&tmp, Some(m.uid()), Some(m.gid()));
+            if o.uid != current_uid() || o.gid != current_gid() {
+                let _ = std::os::unix::fs::fchown(&tmp, Some(o.uid), Some(o.gid));
             }
         }
     }
@@ -354,7 +686,7 @@ pub fn write_atomic_with(
     // Like a failed directory fsync, an injected error here is ignored: the target is replaced.
     let _ = fault_point("dirsync", &real);
     sync_dir(&dir);
-    Ok(())
+    Ok(effects)
 }
 
 /// Checks that a file of `len` bytes can be written beside `target` now — the directory is
@@ -493,37 +825,65 @@ fn sync_dir(dir: &Path) {
 
 #[cfg(unix)]
 fn current_uid() -> u32 {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX)
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 #[cfg(unix)]
 fn current_gid() -> u32 {
-    fs::metadata("/proc/self")
-        .map(|m| m.gid())
-        .unwrap_or(u32::MAX)
+    // SAFETY: getegid has no preconditions and cannot fail.
+    unsafe { libc::getegid() }
 }
 
 /// Creates `path` (and missing parents) as a private directory: mode 0700 whatever the umask.
 /// An existing directory is left as it is.
 pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
+    create_dirs(path, 0o700)
+}
+
+/// Creates `path` and its missing parents, each with exactly `mode` whatever the umask (under
+/// umask 000 a plain `create_dir_all` makes them world-writable). Directories that exist are
+/// left as they are. When root runs for another user ([`acting_user`]), the directories it
+/// creates are given to that user.
+pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
     if path.is_dir() {
         return Ok(());
     }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
+    let mut missing = Vec::new();
+    let mut cur = Some(path);
+    while let Some(p) = cur {
+        if p.as_os_str().is_empty() || p.is_dir() {
+            break;
+        }
+        missing.push(p);
+        cur = p.parent();
     }
-    builder
-        .create(path)
-        .map_err(|e| FsError::io("cannot create the directory", path, e))?;
-    #[cfg(unix)]
-    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
-        .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
+    for dir in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(mode);
+        }
+        match builder.create(dir) {
+            Ok(()) => {}
+            // Created meanwhile by someone else: not ours to change.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => continue,
+            Err(e) => return Err(FsError::io("cannot create the directory", dir, e)),
+        }
+        #[cfg(unix)]
+        {
+            // The umask can only have removed bits; set exactly `mode`.
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+                .map_err(|e| FsError::io("cannot set the mode of", dir, e))?;
+            let me = acting_user();
+            if me.uid != current_uid() {
+                let _ = std::os::unix::fs::chown(dir, Some(me.uid), Some(me.gid));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     Ok(())
 }
 
@@ -765,7 +1125,13 @@ impl DirLock {
         let path = Self::path_for(file);
         let start = Instant::now();
         loop {
-            match fs::create_dir(&path) {
+            let mut builder = fs::DirBuilder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            match builder.create(&path) {
                 Ok(()) => return Ok(DirLock { path }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     let stale = fs::metadata(&path)

@@ -4,12 +4,15 @@
 use clap::Parser;
 use figma_auth::cli::Cli;
 use figma_auth::commands;
+use figma_auth::error::Error;
+use figma_auth::ui;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     figma_auth::fault::install_panic_hook();
     // Before any thread starts: no child process may inherit the personal access token.
     figma_auth::secret::capture_env_secrets();
+    figma_auth::ui::install_signal_handlers();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -18,10 +21,17 @@ fn main() -> ExitCode {
         }
     };
     let flags = commands::profile_flags(&cli.global.profile);
-    match commands::run(cli) {
+    let result = commands::run(cli);
+    figma_auth::fault::print_counters();
+    match result {
         Ok(code) => ExitCode::from(code),
+        Err(Error::Cancelled(what)) => {
+            eprintln!("{what}");
+            ui::die_of_interrupt()
+        }
+        Err(Error::Reported(code)) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            ui::error(&e);
             let mut last = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
@@ -33,7 +43,7 @@ fn main() -> ExitCode {
                 source = s.source();
             }
             if let Some(h) = e.hint(&flags) {
-                eprintln!("hint: {h}");
+                ui::hint(h);
             }
             ExitCode::from(e.exit_code())
         }

@@ -297,7 +297,7 @@ fn result_of(body: &str) -> Option<serde_json::Value> {
 }
 
 /// `error="…", error_description="…"` of a `WWW-Authenticate: Bearer …` header.
-fn bearer_error(header: &str) -> Option<String> {
+pub(crate) fn bearer_error(header: &str) -> Option<String> {
     let param = |name: &str| {
         let start = header.find(&format!("{name}=\""))? + name.len() + 2;
         let end = header[start..].find('"')? + start;

@@ -133,6 +133,22 @@ impl Env {
     }
 }
 
+/// `path` with every symlink resolved: what identifies a file however it is reached (as two
+/// scopes, e.g. `~/.cursor/mcp.json` when the project is the home directory, or through a link).
+/// For a file that does not exist yet, its directory is resolved; when that fails too, the path
+/// as given.
+pub fn real_path(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// The nearest ancestor of `start` (inclusive) that contains `.git`.
 pub fn find_git_root(start: &Path) -> Option<PathBuf> {
     start
@@ -173,5 +189,28 @@ mod tests {
         assert_eq!(env.git_root(), Some(root.join("repo")));
         assert_eq!(env.project_dir(), root.join("repo"));
         assert_eq!(env.display(&root.join("repo")), "~/repo");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn real_path_resolves_links_and_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::write(root.join("real/f.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
+        assert_eq!(
+            real_path(&root.join("link/f.json")),
+            root.join("real/f.json")
+        );
+        // Not created yet: the directory is resolved.
+        assert_eq!(
+            real_path(&root.join("link/new.json")),
+            root.join("real/new.json")
+        );
+        assert_eq!(
+            real_path(Path::new("/nonexistent-dir/x")),
+            PathBuf::from("/nonexistent-dir/x")
+        );
     }
 }

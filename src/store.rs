@@ -30,6 +30,11 @@ pub struct ProfileData {
     /// (run from a scheduler, in any directory) finds them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ManagedConfig>,
+    /// Set when the server rejected the stored refresh token (`invalid_grant`): only a new login
+    /// helps. The tokens are kept (the access token may still work until it expires); the next
+    /// login or successful refresh clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_required: Option<LoginRequired>,
 }
 
 impl Default for ProfileData {
@@ -39,8 +44,16 @@ impl Default for ProfileData {
             client: None,
             token: None,
             configs: Vec::new(),
+            login_required: None,
         }
     }
+}
+
+/// Why the profile needs a new login, and since when (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequired {
+    pub since: Timestamp,
+    pub reason: String,
 }
 
 /// A client config file figma-auth configured (no secret: the token is not kept here).
@@ -59,6 +72,10 @@ pub struct ManagedConfig {
     /// How the token reaches the client (`inline`, ...).
     #[serde(default = "default_mode")]
     pub mode: String,
+    /// `setup --keep-mode`: refreshes keep the file's permissions even when other users can
+    /// read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_mode: bool,
 }
 
 fn default_mode() -> String {

@@ -40,11 +40,8 @@ pub fn sync(
             std::io::Error::new(std::io::ErrorKind::InvalidInput, reason),
         ));
     }
-    let current = match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(FsError::io("cannot read", &path, e)),
-    };
+    // Through the snapshot reader: a FIFO or a device at the path is refused, not opened.
+    let current = fsx::read_snapshot(&path)?.bytes.map(|b| b.to_vec());
     match current {
         None if !create => Ok(Synced::Absent),
         Some(bytes) if bytes == token.expose().as_bytes() => {

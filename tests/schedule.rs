@@ -65,6 +65,11 @@ esac
 
 const FAKE_ID: &str = "[ \"$1\" = \"-u\" ] && echo 501\n";
 
+const FAKE_LOGINCTL: &str = r#"
+[ "$1" = "show-user" ] && [ "$3" = "--property=Linger" ] || { echo "unexpected: $*" >&2; exit 2; }
+if [ -f "$D/linger-$2" ]; then echo "Linger=yes"; else echo "Linger=no"; fi
+"#;
+
 /// The stand-in figma-auth: records argv (one per line) and its environment. Uses absolute
 /// paths only, like the real binary needs no PATH.
 const STANDIN: &str = r#"#!/bin/sh
@@ -118,6 +123,7 @@ impl World {
             "systemctl" => FAKE_SYSTEMCTL,
             "launchctl" => FAKE_LAUNCHCTL,
             "id" => FAKE_ID,
+            "loginctl" => FAKE_LOGINCTL,
             other => panic!("no fake {other}"),
         };
         write_exec(
@@ -454,6 +460,46 @@ fn systemd_backend_writes_units_and_enables_the_timer() {
     );
     assert_eq!(calls.last().unwrap(), "systemctl --user daemon-reload");
     assert!(!w.state("active-figma-auth-refresh-default.timer").exists());
+}
+
+#[test]
+fn a_systemd_preview_says_whether_lingering_is_on_and_how_to_turn_it_on() {
+    let w = World::new(&["systemctl", "id", "loginctl"]);
+    let (code, out) = w.run(Os::Linux, &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "note: lingering is off for your user, so the timer runs only while you are logged \
+             in; `loginctl enable-linger` keeps it running after you log out"
+        ),
+        "{out}"
+    );
+    assert!(
+        w.take_calls()
+            .contains(&"loginctl show-user 501 --property=Linger".to_string()),
+        "asked for the user's own id"
+    );
+    fs::write(w.state("linger-501"), "").unwrap();
+    let (_, out) = w.run(Os::Linux, &["install"]);
+    assert!(
+        out.contains(
+            "note: lingering is on for your user, so the timer also runs while you are logged out"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("enable-linger"), "{out}");
+
+    // No loginctl to ask: the preview says so, and how lingering is turned on.
+    let w = World::new(&["systemctl"]);
+    let (_, out) = w.run(Os::Linux, &["install"]);
+    assert!(
+        out.contains("could not tell whether lingering is on"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`loginctl enable-linger` turns it on"),
+        "{out}"
+    );
 }
 
 /// When `systemd-analyze` is installed, systemd's own parser checks the units (it also checks that

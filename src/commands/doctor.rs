@@ -10,15 +10,15 @@
 //! 4 with `--online` when nothing is wrong locally but the server could not tell (network, 429,
 //! 5xx: try again later).
 
-use super::patching;
+use super::patching::{self, Owner};
 use super::Context;
 use crate::cli::DoctorArgs;
 use crate::configs;
 use crate::edit::{EntryState, Inspection, SecretHeader};
 use crate::error::{exit, Error};
 use crate::mcp::{self, Probe};
-use crate::store::{ManagedConfig, ProfileData, StoreError, TokenRecord};
-use crate::targets::{self, ConfigFile, Mode, Scope, Target};
+use crate::store::{ProfileData, StoreError, TokenRecord};
+use crate::targets::{self, ConfigFile, Mode, Target};
 use crate::time::{short_duration, Timestamp};
 use serde::Serialize;
 use std::path::Path;
@@ -41,6 +41,16 @@ impl Level {
             Level::Info => "info",
             Level::Warning => "warning",
             Level::Problem => "PROBLEM",
+        }
+    }
+
+    /// The tag's colour on a terminal (the colours of figma-auth's own labels).
+    fn style(self) -> anstyle::Style {
+        match self {
+            Level::Ok => crate::ui::GOOD,
+            Level::Info => anstyle::Style::new(),
+            Level::Warning => crate::ui::WARNING,
+            Level::Problem => crate::ui::ERROR,
         }
     }
 }
@@ -234,7 +244,10 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
         s.push('\n');
         s
     } else {
-        render(&report)
+        render_styled(
+            &report,
+            super::patching::stdout_color() == crate::diff::Color::Always,
+        )
     };
     super::token::write_stdout(&text)?;
     Ok(report.exit_code)
@@ -243,6 +256,11 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
 /// The text form: one section per area, one line per finding; problem and warning lines end
 /// with their fix.
 pub fn render(r: &Report) -> String {
+    render_styled(r, false)
+}
+
+/// [`render`], with the level tags coloured when `color`.
+pub fn render_styled(r: &Report, color: bool) -> String {
     let mut out = format!("figma-auth doctor (profile {})\n", r.profile);
     let mut area = "";
     for c in &r.checks {
@@ -250,7 +268,14 @@ pub fn render(r: &Report) -> String {
             area = c.area;
             out.push_str(&format!("\n{}:\n", section_title(area)));
         }
-        let mut line = format!("  {:<8} {}", c.level.tag(), c.message);
+        let tag = c.level.tag();
+        let pad = " ".repeat(8usize.saturating_sub(tag.len()));
+        let mut line = if color {
+            let style = c.level.style();
+            format!("  {style}{tag}{style:#}{pad} {}", c.message)
+        } else {
+            format!("  {tag}{pad} {}", c.message)
+        };
         if let Some(fix) = &c.fix {
             line.push_str(if c.level >= Level::Warning {
                 "; fix: "
@@ -576,9 +601,12 @@ fn check_token_file(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Che
     let flags = ctx.flags();
     let path = ctx.store.token_file_path(ctx.profile());
     let shown = ctx.show_path(&path);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+    // Through the snapshot reader: a FIFO or a device at the path is refused without blocking.
+    let bytes = match crate::fsx::read_snapshot(&path) {
+        Ok(s) => match s.bytes {
+            Some(b) => b.to_vec(),
+            None => return,
+        },
         Err(e) => {
             out.push(
                 Check::new(AREA, Level::Problem, format!("cannot read {shown}: {e}"))
@@ -707,11 +735,6 @@ fn is_good(h: &Held, want: Option<&SecretHeader>) -> bool {
     }
 }
 
-fn same_record(f: &ConfigFile, r: &ManagedConfig) -> bool {
-    let m = patching::managed(f, &r.server_name, &r.mode);
-    m.target == r.target && m.path == r.path && m.project == r.project
-}
-
 /// Checks every config file; returns how many hold the token inline (they need a schedule).
 fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usize {
     const AREA: &str = "configs";
@@ -721,29 +744,17 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
         .token
         .as_ref()
         .map(|t: &TokenRecord| SecretHeader::bearer(&t.access_token));
-    for target in targets::all() {
-        let recorded: Vec<ManagedConfig> = data
-            .configs
+    for (target, surveyed) in patching::survey(ctx, data) {
+        // The entry this profile manages in this client (else the default name).
+        let name = surveyed
             .iter()
-            .filter(|c| c.target == target.id())
-            .cloned()
-            .collect();
-        let (files, modes): (Vec<ConfigFile>, Vec<Mode>) =
-            patching::update_candidates(ctx, &[*target], &recorded)
-                .into_iter()
-                .unzip();
-        if files.is_empty() {
-            continue;
-        }
-        let name = recorded
-            .first()
-            .map(|r| r.server_name.clone())
+            .find(|s| s.owner == Owner::This)
+            .map(|s| s.server.name.clone())
             .unwrap_or_else(|| targets::DEFAULT_NAME.to_string());
-        let server = patching::server(ctx, &name, false);
-        let inspections: Vec<Result<Inspection, String>> = files
-            .iter()
-            .map(|f| configs::inspect_file(f, &server))
-            .collect();
+        let url = ctx.mcp_url();
+        let files: Vec<ConfigFile> = surveyed.iter().map(|s| s.file.clone()).collect();
+        let inspections: Vec<Result<Inspection, String>> =
+            surveyed.iter().map(|s| s.inspection.clone()).collect();
         let held: Vec<Held> = inspections
             .iter()
             .map(|i| match i {
@@ -753,24 +764,29 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
                 Ok(Inspection::Found(e)) => Held::Entry(Box::new(e.clone())),
             })
             .collect();
-        let managed: Vec<bool> = files
-            .iter()
-            .map(|f| recorded.iter().any(|r| same_record(f, r)))
-            .collect();
+        let managed: Vec<bool> = surveyed.iter().map(|s| s.owner == Owner::This).collect();
         let ctx_t = TargetCtx {
             ctx,
-            target: *target,
+            target,
             name: &name,
-            url: &server.url,
+            url: &url,
             want: want.as_ref(),
         };
-        for (i, f) in files.iter().enumerate() {
-            inline += ctx_t.file_checks(f, &held[i], managed[i], modes[i], out);
+        for (i, s) in surveyed.iter().enumerate() {
+            let holds_token = ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
+            if holds_token > 0 {
+                let keep_mode = data
+                    .configs
+                    .iter()
+                    .any(|r| r.keep_mode && patching::is_record_of(r, &s.file));
+                ctx_t.permission_checks(&s.file, keep_mode, out);
+            }
+            inline += holds_token;
         }
         if target.id() == "opencode" {
             ctx_t.opencode_merge(&files, &inspections, &held, &managed, out);
         } else {
-            ctx_t.precedence(&files, &held, &managed, out);
+            ctx_t.precedence(&files, &inspections, &held, &managed, out);
         }
     }
     if out.len() == before {
@@ -821,13 +837,48 @@ impl TargetCtx<'_> {
         &self,
         f: &ConfigFile,
         h: &Held,
-        managed: bool,
+        owner: &Owner,
         mode: Mode,
         out: &mut Vec<Check>,
     ) -> usize {
         let what = configs::describe(&self.ctx.env, f);
         let name = self.name;
+        let managed = *owner == Owner::This;
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        if let (Held::Entry(e), false) = (h, managed) {
+            // Someone else's entry: reported, never judged against (or fixed with) our token.
+            let setup = self.setup_cmd(f, false);
+            let holds_ours = matches!((&e.authorization, self.want), (Some(a), Some(w)) if a.expose() == w.expose());
+            out.push(match owner {
+                Owner::Other(p) => c(
+                    Level::Info,
+                    format!("{what}: the `{}` entry is managed by profile {p}, not by this profile", e.name),
+                ),
+                _ if holds_ours => c(
+                    Level::Warning,
+                    format!(
+                        "{what}: the `{}` entry holds this profile's token but is not managed by this profile, so `refresh --write` leaves it alone and it stops working when the token expires",
+                        e.name
+                    ),
+                )
+                .then_run("to have figma-auth keep it current, adopt it", setup),
+                _ => c(
+                    Level::Info,
+                    format!(
+                        "{what}: the `{}` entry is not managed by this profile (figma-auth leaves it alone; `{setup}` adopts it)",
+                        e.name
+                    ),
+                ),
+            });
+            // Whether it can work at all (a helper that exists, a variable that is set) is
+            // still worth knowing; its token is not ours to judge.
+            match auth_of(e, self.want) {
+                Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
+                Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                _ => {}
+            }
+            return 0;
+        }
         match h {
             Held::Unreadable(e) => out.push(
                 c(Level::Problem, format!("{what} cannot be read: {e}")).then_run(
@@ -924,6 +975,71 @@ impl TargetCtx<'_> {
             }
         }
         0
+    }
+
+    /// A file holding the token inline: other users must not be able to read it, and
+    /// figma-auth must be able to update it (the write path's own check, so doctor reports
+    /// exactly what a refresh would refuse or change).
+    fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
+        use crate::fsx::{self, FsError, ModeRule, WriteOptions};
+        let what = configs::describe(&self.ctx.env, f);
+        let Ok(real) = fsx::resolve_symlinks(&f.path) else {
+            return;
+        };
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return;
+        };
+        let rule = if keep_mode {
+            ModeRule::KeepLoose
+        } else {
+            ModeRule::Private
+        };
+        let opts = WriteOptions::new(configs::NEW_FILE_MODE)
+            .guarded()
+            .with_mode_rule(rule);
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let path = shell_path(self.ctx, &real);
+        match fsx::check_target(&real, Some(&meta), &opts) {
+            Ok(effects) => {
+                if let Some((from, _)) = effects.tightened {
+                    out.push(
+                        c(
+                            Level::Problem,
+                            format!(
+                                "{what}: holds your token and other users can read it (mode {from:04o})"
+                            ),
+                        )
+                        .run(format!("chmod 600 {path}")),
+                    );
+                }
+                if let Some(mode) = effects.kept_loose {
+                    out.push(c(
+                        Level::Warning,
+                        format!(
+                            "{what}: holds your token and other users can read it (mode {mode:04o}, kept as `setup --keep-mode` asked)"
+                        ),
+                    ));
+                }
+            }
+            Err(e) => {
+                let check = c(
+                    Level::Problem,
+                    format!("{what}: figma-auth cannot update it: {e}"),
+                );
+                out.push(match &e {
+                    FsError::ReadOnly { .. } => check.run(format!("chmod u+w {path}")),
+                    FsError::SharedDir { dir, .. } => check.then_run(
+                        "if the directory need not be shared",
+                        format!("chmod go-w {}", shell_path(self.ctx, dir)),
+                    ),
+                    FsError::NotOwned { path: p, .. } => check.then_run(
+                        "run figma-auth as the owner, or make it yours",
+                        format!("sudo chown \"$(id -un)\" {}", shell_path(self.ctx, p)),
+                    ),
+                    _ => check,
+                });
+            }
+        }
     }
 
     /// Credentials from another key: a helper command must exist, a variable must be set here.
@@ -1035,28 +1151,24 @@ impl TargetCtx<'_> {
     }
 
     /// Clients that take one entry by precedence (local > project > user; within a scope, the
-    /// last file): the entry in use must be a good one.
+    /// last file; [`configs::winner`], which `status` uses too): the entry in use must be a good
+    /// one.
     fn precedence(
         &self,
         files: &[ConfigFile],
+        inspections: &[Result<Inspection, String>],
         held: &[Held],
         managed: &[bool],
         out: &mut Vec<Check>,
     ) {
-        let rank = |s: Scope| match s {
-            Scope::Local => 3,
-            Scope::Project => 2,
-            Scope::User => 1,
+        let Some(w) = configs::winner(self.target.id(), files, inspections, self.name) else {
+            return;
         };
-        let winner = (0..files.len())
-            .filter(|i| matches!(held[*i], Held::Entry(_) | Held::OtherUrl(_)))
-            .max_by_key(|i| (rank(files[*i].scope), *i));
-        let Some(w) = winner else { return };
-        let entries = files
-            .iter()
-            .zip(held)
-            .filter(|(_, h)| matches!(h, Held::Entry(_) | Held::OtherUrl(_)))
-            .count();
+        let named = |i: usize| {
+            matches!(&held[i], Held::Entry(e) if e.name == self.name)
+                || matches!(held[i], Held::OtherUrl(_))
+        };
+        let entries = (0..files.len()).filter(|&i| named(i)).count();
         if is_good(&held[w], self.want) {
             if entries > 1 {
                 out.push(
@@ -1074,9 +1186,9 @@ impl TargetCtx<'_> {
             }
             return;
         }
-        let shadowed =
-            (0..files.len()).find(|i| *i != w && (managed[*i] || is_good(&held[*i], self.want)));
-        self.override_problem(files, held, w, shadowed, out);
+        let shadowed = (0..files.len())
+            .find(|&i| i != w && named(i) && (managed[i] || is_good(&held[i], self.want)));
+        self.override_problem(files, held, managed, w, shadowed, out);
     }
 
     /// opencode deep-merges every file: the last file setting `url`, the Authorization header or
@@ -1163,7 +1275,7 @@ impl TargetCtx<'_> {
                 && (managed[*i]
                     || matches!(&held[*i], Held::Entry(e) if auth_of(e, self.want) == Auth::Current))
         });
-        self.override_problem(files, held, w, shadowed, out);
+        self.override_problem(files, held, managed, w, shadowed, out);
     }
 
     /// The file in use (`w`) is not a good one, and it hides `shadowed` (managed or good).
@@ -1171,6 +1283,7 @@ impl TargetCtx<'_> {
         &self,
         files: &[ConfigFile],
         held: &[Held],
+        managed: &[bool],
         w: usize,
         shadowed: Option<usize>,
         out: &mut Vec<Check>,
@@ -1193,7 +1306,12 @@ impl TargetCtx<'_> {
                 "enable it or remove it",
                 format!("figma-auth doctor{}", self.ctx.flags()),
             ),
-            Held::Entry(_) => check.run(self.refresh_cmd()),
+            Held::Entry(_) if managed[w] => check.run(self.refresh_cmd()),
+            // Not ours: `refresh` leaves it alone; adopting it lets figma-auth keep it current.
+            Held::Entry(_) => check.then_run(
+                "remove that entry, or adopt it",
+                self.setup_cmd(&files[w], false),
+            ),
             _ => check.then_run(
                 "correct or remove it",
                 format!("figma-auth doctor{}", self.ctx.flags()),

@@ -19,11 +19,11 @@ pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("env", || got.token.access_token.expose().to_string());
     if let Some(e) = &got.refresh_error {
-        eprintln!(
-            "warning: the access token expires in {} and could not be refreshed: {}",
+        crate::ui::warning(format_args!(
+            "the access token expires in {} and could not be refreshed: {}",
             short_duration(got.remaining()),
             super::header::one_line(ctx, e)
-        );
+        ));
     }
     write_stdout(&line(
         args.shell,

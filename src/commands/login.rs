@@ -4,24 +4,34 @@
 //! browser (or the printed URL), the loopback callback (or a pasted redirect URL), the code
 //! exchange, the result stored under the profile's lock, and the account the MCP server names.
 
+use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
-use crate::oauth::callback::{self, Event, Expected, Listener};
+use crate::oauth::callback::{Event, Expected, Listener, Reply};
 use crate::oauth::{
-    self, browser, discovery, pkce::Pkce, registration, token, OAuthError, PatSource, PatTrial,
-    RefusalKind, KNOWN_CALLBACK_PATHS,
+    self, browser, discovery, pkce::Pkce, registration, token, CallbackError, OAuthError,
+    PatSource, PatTrial, RefusalKind, KNOWN_CALLBACK_PATHS,
 };
 use crate::secret::Pat;
 use crate::store::{ClientRecord, TokenRecord};
 use crate::time::{short_duration, Timestamp};
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// The longest figma-auth waits for the MCP server's `whoami` after a login.
 const WHOAMI_DEADLINE: Duration = Duration::from_secs(10);
 
+/// `figma-auth login`: the login, then the configs this profile manages, which hold the old
+/// token now ([`update_configs`]).
 pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
+    let code = perform(ctx, args, true)?;
+    update_configs(ctx)?;
+    Ok(code)
+}
+
+/// The login itself, for `login` and `setup` (which updates the configs itself): ends with one
+/// `✓ Logged in` line, and with `report` also the token's expiry and the store's path.
+pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.warn_permissions();
     let mut pat = PatState::new(ctx, args)?;
     let base = ctx.auth_server();
@@ -82,41 +92,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     } else {
         browser::open(&start)
     };
-    match &opened {
-        browser::Opened::Started(_) => {
-            eprintln!(
-                "Opening the browser to log in to Figma. If it does not open, visit:\n\n  {url}\n"
-            )
-        }
-        browser::Opened::NotStarted(why) => {
-            if !args.no_browser {
-                eprintln!("Could not open a browser ({why}).");
-            }
-            eprintln!("Open this URL in a browser to log in to Figma:\n\n  {url}\n");
-        }
-    }
-    eprintln!(
-        "If the browser cannot reach this machine (SSH), paste the address the browser ends up on \
-         (http://127.0.0.1:{}…) here and press Enter.",
-        listener.port()
-    );
-
-    let pasted = callback::spawn_stdin_reader();
-    // A redrawn spinner line would wipe out a URL being pasted: animate only while a browser on
-    // this machine is expected to answer.
-    let animate = ctx.stderr_tty && matches!(opened, browser::Opened::Started(_));
-    if !animate {
-        eprintln!(
-            "Waiting for the login (up to {}; Ctrl-C to cancel)…",
-            short_duration(args.timeout)
-        );
-    }
-    let mut spinner = Spinner::new(animate, &redirect_uri);
-    let code = listener.wait(&expected, args.timeout, Some(pasted), &mut |ev| {
-        spinner.event(ev)
-    });
-    spinner.clear();
-    let code = code?;
+    let code = wait_for_callback(ctx, args, listener, &expected, url.as_str(), &opened)?;
 
     let tokens = token::exchange_code(
         &http,
@@ -150,6 +126,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
         let mut data = lock.load()?.unwrap_or_default();
         data.client = Some(client);
         data.token = Some(record.clone());
+        data.login_required = None;
         lock.save(&data)?;
         super::token_file::after_save(ctx, &record);
     }
@@ -175,27 +152,31 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
         Some(a) => format!("Logged in as {}", a.label()),
         None => "Logged in to Figma".to_string(),
     };
-    eprintln!(
-        "{who} (profile {}). The access token expires {} ({}){}.",
-        ctx.profile(),
-        record.expires_at.rfc3339(),
-        record.expires_at.relative_to(Timestamp::now()),
-        if record.refresh_token.is_some() {
-            "; `figma-auth refresh` renews it"
-        } else {
-            "; the server issued no refresh token, so log in again then"
-        }
-    );
-    if tokens.expires_in_defaulted {
+    crate::ui::success(format_args!("{who} (profile {})", ctx.profile()));
+    if report {
         eprintln!(
-            "note: the server did not say when the token expires; assuming {}.",
-            short_duration(token::DEFAULT_EXPIRES_IN)
+            "The access token expires {} ({}){}.",
+            record.expires_at.rfc3339(),
+            record.expires_at.relative_to(Timestamp::now()),
+            if record.refresh_token.is_some() {
+                "; `figma-auth refresh` renews it"
+            } else {
+                "; the server issued no refresh token, so log in again then"
+            }
         );
     }
-    eprintln!(
-        "Credentials: {}",
-        ctx.show_path(&ctx.store.path(ctx.profile()))
-    );
+    if tokens.expires_in_defaulted {
+        crate::ui::note(format_args!(
+            "the server did not say when the token expires; assuming {}.",
+            short_duration(token::DEFAULT_EXPIRES_IN)
+        ));
+    }
+    if report {
+        eprintln!(
+            "Credentials: {}",
+            ctx.show_path(&ctx.store.path(ctx.profile()))
+        );
+    }
     Ok(exit::OK)
 }
 
@@ -272,7 +253,7 @@ fn register_client(
     let mut refused: Vec<String> = Vec::new();
     for (i, path) in paths.iter().enumerate() {
         let uri = listener.redirect_uri_for(path);
-        match register_at(http, meta, &args.client_name, &uri, pat) {
+        match register_at(ctx, http, meta, &args.client_name, &uri, pat).map_err(unbox) {
             Ok(reg) => {
                 let record = ClientRecord {
                     auth_server: meta.issuer.clone(),
@@ -289,7 +270,7 @@ fn register_client(
                 save_registration(ctx, &record)?;
                 return Ok((path.clone(), record));
             }
-            Err(OAuthError::RegistrationRefused(r))
+            Err(Err(OAuthError::RegistrationRefused(r)))
                 if r.kind == RefusalKind::InvalidRedirectUri && i + 1 < paths.len() =>
             {
                 eprintln!(
@@ -298,16 +279,25 @@ fn register_client(
                 );
                 refused.push(uri);
             }
-            Err(mut e) => {
+            Err(Err(mut e)) => {
                 if let OAuthError::RegistrationRefused(r) = &mut e {
                     r.explicit_path.clone_from(&args.callback_path);
                     r.refused_uris = refused;
                 }
                 return Err(e.into());
             }
+            Err(Ok(other)) => return Err(other),
         }
     }
     unreachable!("at least one callback path is tried")
+}
+
+/// An OAuth error out of its box (`Err`), or any other error (`Ok`).
+fn unbox(e: Error) -> Result<Error, OAuthError> {
+    match e {
+        Error::OAuth(o) => Err(*o),
+        other => Ok(other),
+    }
 }
 
 /// A refusal by Figma's gate (the allow-list, or the token): 401 or 403.
@@ -327,12 +317,13 @@ fn gate_refusal(e: &OAuthError) -> Option<u16> {
 /// without it (success: the token was the problem, and is not needed); a refusal without one makes
 /// a terminal user be asked once for a token, and the registration is tried again with it.
 fn register_at(
+    ctx: &Context,
     http: &oauth::http::Http,
     meta: &discovery::Metadata,
     client_name: &str,
     uri: &str,
     pat: &mut PatState,
-) -> Result<registration::Registered, OAuthError> {
+) -> Result<registration::Registered, Error> {
     let attempt = |p: Option<(&Pat, PatSource)>| {
         registration::register(
             http,
@@ -348,14 +339,14 @@ fn register_at(
         let with = attempt(Some((&value, source)));
         let Some(status) = with.as_ref().err().and_then(gate_refusal) else {
             pat.value = Some((value, source));
-            return with;
+            return Ok(with?);
         };
         let with = with.unwrap_err();
         return match attempt(None) {
             Ok(reg) => {
-                eprintln!(
-                    "warning: the authorization server rejected the personal access token (HTTP {status}); figma-auth registered without it, which works."
-                );
+                crate::ui::warning(format_args!(
+                    "the authorization server rejected the personal access token (HTTP {status}); figma-auth registered without it, which works."
+                ));
                 Ok(reg)
             }
             Err(without) => match gate_refusal(&without) {
@@ -365,22 +356,23 @@ fn register_at(
                         source,
                         without: without_status,
                     },
-                )),
-                None => Err(without),
+                )
+                .into()),
+                None => Err(without.into()),
             },
         };
     }
     let first = attempt(None);
     let Some(status) = first.as_ref().err().and_then(gate_refusal) else {
-        return first;
+        return Ok(first?);
     };
     let first = first.unwrap_err();
     if !pat.can_ask() {
         let asked = pat.asked;
-        return Err(with_pat_trial(first, PatTrial::None { asked }));
+        return Err(with_pat_trial(first, PatTrial::None { asked }).into());
     }
-    match pat.ask(client_name, status, &first) {
-        None => Err(with_pat_trial(first, PatTrial::None { asked: true })),
+    match pat.ask(ctx, client_name, status, &first)? {
+        None => Err(with_pat_trial(first, PatTrial::None { asked: true }).into()),
         Some(value) => match attempt(Some((&value, PatSource::Prompt))) {
             Err(e) if gate_refusal(&e).is_some() => Err(with_pat_trial(
                 e,
@@ -388,8 +380,9 @@ fn register_at(
                     source: PatSource::Prompt,
                     without: status,
                 },
-            )),
-            other => other,
+            )
+            .into()),
+            other => Ok(other?),
         },
     }
 }
@@ -412,17 +405,16 @@ struct PatState {
 
 impl PatState {
     fn new(ctx: &Context, args: &LoginArgs) -> Result<Self, Error> {
-        let can_prompt = !args.pat_stdin && ctx.stdin_tty && ctx.stderr_tty;
+        let can_prompt = !args.pat_stdin && ctx.ui.interactive();
         if args.pat_stdin {
-            let v = if ctx.stdin_tty {
-                read_hidden("Personal access token (hidden): ")?
+            // Through the one stdin reader of the run; hidden on a terminal.
+            let v = if ctx.ui.stdin_tty {
+                ctx.ui.read_hidden("Personal access token (hidden): ")
             } else {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line).map_err(|e| {
-                    Error::Io("cannot read the personal access token from stdin".into(), e)
-                })?;
-                line
-            };
+                ctx.ui.read_line()
+            }
+            .map_err(|_| cancelled())?
+            .unwrap_or_default();
             let v = v.trim();
             if v.is_empty() {
                 return Err(Error::Usage(
@@ -451,7 +443,13 @@ impl PatState {
     }
 
     /// Asks once, after the server refused a registration without a token.
-    fn ask(&mut self, client_name: &str, status: u16, refusal: &OAuthError) -> Option<Pat> {
+    fn ask(
+        &mut self,
+        ctx: &Context,
+        client_name: &str,
+        status: u16,
+        refusal: &OAuthError,
+    ) -> Result<Option<Pat>, Error> {
         self.asked = true;
         let said = match refusal {
             OAuthError::RegistrationRefused(r) if !r.detail.is_empty() => {
@@ -467,29 +465,23 @@ impl PatState {
              to the registration endpoint, and never stored. Create one in Figma under Settings → Security → \
              Personal access tokens."
         );
-        let v = read_hidden("Personal access token (hidden; press Enter to skip): ").ok()?;
+        let v = ctx
+            .ui
+            .read_hidden("Personal access token (hidden; press Enter to skip): ")
+            .map_err(|_| cancelled())?
+            .unwrap_or_default();
         let v = v.trim();
         if v.is_empty() {
-            return None;
+            return Ok(None);
         }
         match valid_pat(v) {
-            Ok(p) => Some(p),
+            Ok(p) => Ok(Some(p)),
             Err(e) => {
-                eprintln!("{e}");
-                None
+                crate::ui::warning(e);
+                Ok(None)
             }
         }
     }
-}
-
-/// Reads a secret from the terminal without echo.
-fn read_hidden(prompt: &str) -> Result<String, Error> {
-    rpassword::prompt_password(prompt).map_err(|e| {
-        Error::Io(
-            "cannot read the personal access token from the terminal".into(),
-            e,
-        )
-    })
 }
 
 fn valid_pat(v: &str) -> Result<Pat, Error> {
@@ -500,6 +492,65 @@ fn valid_pat(v: &str) -> Result<Pat, Error> {
             "the personal access token contains spaces or characters other than printable ASCII; paste it again".to_string(),
         ))
     }
+}
+
+/// After a login the entries this profile manages hold the old token: they are previewed and, on
+/// a terminal, updated after one confirmation (as `refresh --write` would); otherwise, or when
+/// the user declines, figma-auth says they are stale and how to update them.
+fn update_configs(ctx: &Context) -> Result<(), Error> {
+    let records = ctx
+        .store
+        .load(ctx.profile())?
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let update = |write| patching::Update {
+        targets: &[],
+        server_name: None,
+        write,
+        allow_tracked: false,
+        keep_mode: false,
+        show_secrets: false,
+        quiet: false,
+    };
+    let preview = patching::update_managed(ctx, &update(false))?;
+    let pending = preview.files(|s| *s == Status::WouldChange);
+    if pending == 0 {
+        return Ok(());
+    }
+    let (files, hold) = if pending == 1 {
+        ("file", "holds")
+    } else {
+        ("files", "hold")
+    };
+    let apply = ctx.ui.interactive()
+        && ctx
+            .ui
+            .confirm(&format!(
+                "Update the {pending} config {files} above with the new token?"
+            ))
+            .map_err(|_| {
+                Error::Cancelled("Cancelled; the configs were not updated.".to_string())
+            })?;
+    if !apply {
+        eprintln!(
+            "The {pending} config {files} above still {hold} the old token, which stops working when it expires: run `figma-auth refresh --write{}` to update them.",
+            ctx.flags()
+        );
+        return Ok(());
+    }
+    eprintln!();
+    let written = patching::update_managed(ctx, &update(true))?;
+    patching::print_reload_hints(&written.written_targets());
+    if let Some(e) = written.error(None) {
+        eprintln!(
+            "warning: {e}; fix them, then run `figma-auth refresh --write{}`",
+            ctx.flags()
+        );
+    }
+    Ok(())
 }
 
 /// Stores a new registration right away when the profile holds no tokens (so a failed or
@@ -515,61 +566,109 @@ fn save_registration(ctx: &Context, record: &ClientRecord) -> Result<(), Error> 
     Ok(())
 }
 
-/// The waiting indicator: a spinner line on a terminal, nothing otherwise; notes about ignored
-/// requests are printed either way.
-struct Spinner {
-    tty: bool,
-    frame: usize,
-    last: Option<Instant>,
-    target: String,
+fn cancelled() -> Error {
+    Error::Cancelled("Login cancelled; nothing was stored.".to_string())
 }
 
-impl Spinner {
-    fn new(tty: bool, redirect_uri: &str) -> Self {
-        Self {
-            tty,
-            frame: 0,
-            last: None,
-            target: redirect_uri.to_string(),
+/// Waits for the browser's callback (or a pasted redirect URL) with a spinner on a terminal.
+/// The authorization URL and the note for SSH users are printed only when no browser could be
+/// started, or when the callback has not come after `ctx.show_url_after`.
+fn wait_for_callback(
+    ctx: &Context,
+    args: &LoginArgs,
+    listener: Listener,
+    expected: &Expected,
+    url: &str,
+    opened: &browser::Opened,
+) -> Result<crate::secret::AuthCode, Error> {
+    let port = listener.port();
+    let mut wait = ctx.ui.waiting("Log in to Figma in the browser…");
+    let mut shown = false;
+    if let browser::Opened::NotStarted(why) = opened {
+        if !args.no_browser {
+            wait.println(&format!("Could not open a browser ({why})."));
         }
+        show_url(ctx, &mut wait, url, port);
+        shown = true;
     }
-
-    fn event(&mut self, ev: Event) {
-        match ev {
-            Event::Tick { remaining } => {
-                if !self.tty
-                    || self
-                        .last
-                        .is_some_and(|l| l.elapsed() < Duration::from_millis(100))
-                {
-                    return;
-                }
-                self.last = Some(Instant::now());
-                const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-                self.frame = (self.frame + 1) % FRAMES.len();
-                let mut err = std::io::stderr().lock();
-                let _ = write!(
-                    err,
-                    "\r\x1b[2K{} Waiting for the login to come back to {} ({} left; Ctrl-C to cancel)",
-                    FRAMES[self.frame],
-                    self.target,
-                    short_duration(Duration::from_secs(remaining.as_secs()))
-                );
-                let _ = err.flush();
-            }
-            Event::Ignored(why) => {
-                self.clear();
-                eprintln!("note: {why}");
-            }
-        }
+    if !ctx.ui.stderr_redraw {
+        eprintln!(
+            "Waiting for the login (up to {}; Ctrl-C to cancel)…",
+            short_duration(args.timeout)
+        );
     }
-
-    fn clear(&mut self) {
-        if self.tty && self.last.is_some() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.last = None;
+    let started = Instant::now();
+    let code = listener.wait(expected, args.timeout, &mut |ev| match ev {
+        Event::Tick { remaining } => {
+            if wait.interrupted() {
+                return Reply::Cancel;
+            }
+            if !shown && started.elapsed() >= ctx.show_url_after {
+                shown = true;
+                wait.println("The browser has not come back yet.");
+                show_url(ctx, &mut wait, url, port);
+            }
+            wait.set_text(&format!(
+                "Log in to Figma in the browser… ({} left; Ctrl-C to cancel)",
+                short_duration(Duration::from_secs(remaining.as_secs()))
+            ));
+            wait.tick();
+            match wait.poll_line() {
+                Some(line) => Reply::Pasted(line),
+                None => Reply::Continue,
+            }
         }
+        Event::Ignored(why) => {
+            wait.println(&format!("note: {why}"));
+            Reply::Continue
+        }
+    });
+    wait.clear();
+    match code {
+        Err(CallbackError::Cancelled) => Err(cancelled()),
+        other => Ok(other?),
+    }
+}
+
+/// The authorization URL, and how to finish over SSH by pasting the final address.
+fn show_url(ctx: &Context, wait: &mut crate::ui::Waiting, url: &str, port: u16) {
+    wait.println(&format!(
+        "Open this URL in a browser to log in to Figma:\n\n  {url}\n\n\
+         If the browser cannot reach this machine (SSH), paste the address it ends up on \
+         (http://127.0.0.1:{port}…) here and press Enter."
+    ));
+    if ctx.ui.stdin_tty {
+        wait.show_typed_as(mask_code);
+        wait.set_prompt("Paste the address here: ");
+    }
+}
+
+/// A pasted redirect URL as it is shown while typed: the authorization code masked.
+fn mask_code(typed: &str) -> String {
+    let mut out = String::with_capacity(typed.len());
+    let mut rest = typed;
+    while let Some(i) = rest.find("code=") {
+        let (head, tail) = rest.split_at(i + "code=".len());
+        out.push_str(head);
+        let end = tail.find(['&', '#', ' ']).unwrap_or(tail.len());
+        if end > 0 {
+            out.push_str(&crate::secret::mask(&tail[..end]));
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_typed_code_is_masked() {
+        assert_eq!(
+            super::mask_code("http://127.0.0.1:1/cb?code=mock_code_1_0123456789abcdef&state=s"),
+            "http://127.0.0.1:1/cb?code=mock_…cdef&state=s"
+        );
+        assert_eq!(super::mask_code("http://x/cb?co"), "http://x/cb?co");
+        assert_eq!(super::mask_code("?code=ab"), "?code=…");
     }
 }

@@ -1,20 +1,75 @@
-//! `figma-auth logout [--all]`: forgets the profile's tokens (with `--all` also the client
-//! registration, by deleting the profile file). Tokens are not revoked at the server (Figma
-//! documents no revocation endpoint); copies already written into client configs keep working
-//! until they expire. With `--write`, the Authorization header figma-auth wrote into client
-//! configs is removed too (previewed without it).
+//! `figma-auth logout [--all] [--yes]`: forgets the profile's tokens (with `--all` also the client
+//! registration, by deleting the profile file) and removes the Authorization header from the
+//! configs this profile manages. Tokens are not revoked at the server (Figma documents no
+//! revocation endpoint); copies left in client configs keep working until they expire.
+//!
+//! First the plan is shown (the masked diffs, "would remove the Authorization header from …",
+//! "would forget the tokens of profile …"); a terminal is then asked once. `--yes` (the same flag
+//! as `--write`) does it all without asking. Elsewhere (a script without either) the tokens are
+//! forgotten and the header removal is only previewed, as before `--yes` existed.
+//!
+//! The removal, the records and the tokens change under the profile's lock, in one go: a
+//! scheduled `refresh --write` either finishes before (and its token is removed) or finds the
+//! tokens gone (and writes nothing).
 
 use super::patching::{self, Run, Status};
 use super::Context;
 use crate::cli::LogoutArgs;
 use crate::edit::HeaderChange;
 use crate::error::{exit, Error};
+use crate::store::{ProfileData, StoreError, StoreLock};
 
 pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
-    let configs = remove_from_configs(ctx, args)?;
-    let code = forget_tokens(ctx, args)?;
-    match configs.error(Some(format!(
-        "fix the files named above, then run `figma-auth logout --write{}` again",
+    let preview = if args.write {
+        patching::Batch::default()
+    } else {
+        plan(ctx, args)?
+    };
+    let remove = if args.write {
+        true
+    } else if ctx.ui.interactive() {
+        let files = preview.files(|s| *s == Status::WouldChange);
+        let question = match files {
+            0 => format!("Log out of profile {}?", ctx.profile()),
+            1 => format!(
+                "Log out of profile {} and remove the token from 1 file?",
+                ctx.profile()
+            ),
+            n => format!(
+                "Log out of profile {} and remove the token from {n} files?",
+                ctx.profile()
+            ),
+        };
+        let yes = ctx
+            .ui
+            .confirm(&question)
+            .map_err(|_| Error::Cancelled("Cancelled; nothing was changed.".to_string()))?;
+        if !yes {
+            eprintln!("Nothing was changed.");
+            return Ok(exit::OK);
+        }
+        true
+    } else {
+        false
+    };
+    let lock = ctx.lock()?;
+    let batch = if remove {
+        let batch = remove_from_configs(ctx, args, &lock)?;
+        patching::print_reload_hints(&batch.written_targets());
+        batch
+    } else {
+        if preview.count(|s| *s == Status::WouldChange) > 0 {
+            eprintln!(
+                "The configs above still hold a token; `figma-auth logout --yes{}` removes it.",
+                ctx.flags()
+            );
+        }
+        preview
+    };
+    let code = forget_tokens(ctx, args, &lock, remove)?;
+    drop(lock);
+    match batch.error(Some(format!(
+        "fix the files named above, then run `figma-auth logout --yes{}` again",
         ctx.flags()
     ))) {
         Some(e) => Err(e),
@@ -22,59 +77,102 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     }
 }
 
-/// Removes (with `--write`) or previews removing our Authorization header from every config
-/// file that holds our entry, and forgets the records of the files it was removed from.
-fn remove_from_configs(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
-    // A damaged store must not stop the removal of our headers.
-    let recorded = match ctx.store.load(ctx.profile()) {
-        Ok(d) => d.map(|d| d.configs).unwrap_or_default(),
-        Err(_) => Vec::new(),
+/// The preview: the masked diffs of the header removals, and what would be forgotten.
+fn plan(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
+    let (recorded, data) = match ctx.store.load(ctx.profile()) {
+        Ok(d) => (d.as_ref().map(|d| d.configs.clone()).unwrap_or_default(), d),
+        // A damaged store cannot say which configs this profile manages.
+        Err(_) => (Vec::new(), None),
     };
-    let jobs = patching::update_jobs(ctx, &args.configs.targets, &recorded)?;
-    let server = patching::server(ctx, &args.configs.server_name, false);
+    let batch = run_removal(ctx, args, &recorded, false)?;
+    let store = ctx.show_path(&ctx.store.path(ctx.profile()));
+    let forget = match &data {
+        _ if args.all && ctx.store.path(ctx.profile()).exists() => format!(
+            "the tokens and the client registration of profile {} (delete {store})",
+            ctx.profile()
+        ),
+        Some(d) if d.token.is_some() => format!(
+            "the tokens of profile {} (the client registration is kept for the next login)",
+            ctx.profile()
+        ),
+        _ => String::new(),
+    };
+    if !forget.is_empty() {
+        println!("{:<13}{forget}", "would forget");
+    }
+    Ok(batch)
+}
+
+/// Removes (`write`) or previews removing our Authorization header from the entries this
+/// profile recorded.
+fn run_removal(
+    ctx: &Context,
+    args: &LogoutArgs,
+    recorded: &[crate::store::ManagedConfig],
+    write: bool,
+) -> Result<patching::Batch, Error> {
+    let jobs = patching::managed_jobs(
+        ctx,
+        &args.configs.targets,
+        args.configs.server_name.as_deref(),
+        recorded,
+    )?;
     let opts = patching::options(ctx, args.configs.show_secrets);
-    let batch = patching::run_batch(
+    Ok(patching::run_batch(
         ctx,
         &jobs,
         &Run {
-            server: &server,
             change: &HeaderChange::Remove,
-            write: args.write,
+            write,
             carries_secret: false,
             allow_tracked: true,
             report_missing: false,
             quiet: false,
             opts: &opts,
+            profile: ctx.profile(),
         },
-    );
-    if args.write {
-        let removed: Vec<_> = batch
-            .results
-            .iter()
-            .filter(|(_, s)| *s == Status::Changed)
-            .map(|(f, _)| f.clone())
-            .collect();
-        // The records go with the store on `--all`; otherwise drop those we emptied.
-        if !args.all {
-            patching::forget(ctx, &removed)?;
+    ))
+}
+
+/// The removal under the lock (`lock` is held): the records of the files it emptied go too.
+fn remove_from_configs(
+    ctx: &Context,
+    args: &LogoutArgs,
+    lock: &StoreLock,
+) -> Result<patching::Batch, Error> {
+    // A damaged store cannot say which configs this profile manages (`--all` removes it).
+    let mut data = lock.load().unwrap_or_default();
+    let recorded = data.as_ref().map(|d| d.configs.clone()).unwrap_or_default();
+    if !args.write {
+        eprintln!();
+    }
+    let batch = run_removal(ctx, args, &recorded, true)?;
+    let removed: Vec<_> = batch
+        .results
+        .iter()
+        .filter(|(_, s)| *s == Status::Changed)
+        .map(|(f, _)| f.clone())
+        .collect();
+    // The records go with the store on `--all`; otherwise drop those we emptied.
+    if let Some(d) = data.as_mut().filter(|_| !args.all) {
+        if patching::forget(d, &removed) {
+            lock.save(d)?;
         }
-        patching::print_reload_hints(&batch.written_targets());
-    } else if batch.count(|s| *s == Status::WouldChange) > 0 {
-        eprintln!(
-            "The configs above still hold a token; `figma-auth logout --write{}` removes it.",
-            ctx.flags()
-        );
     }
     Ok(batch)
 }
 
-fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
-    let lock = ctx.lock()?;
+fn forget_tokens(
+    ctx: &Context,
+    args: &LogoutArgs,
+    lock: &StoreLock,
+    removed: bool,
+) -> Result<u8, Error> {
     remove_token_file(ctx)?;
     let shown = ctx.show_path(lock.path());
     let loaded = match lock.load() {
         // `--all` forgets everything, including a store figma-auth can no longer read.
-        Err(crate::store::StoreError::Corrupt { .. }) if args.all => {
+        Err(StoreError::Corrupt { .. }) if args.all => {
             lock.remove()?;
             eprintln!(
                 "Removed the damaged credential store of profile {} ({shown}).",
@@ -84,7 +182,7 @@ fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
         }
         other => other?,
     };
-    let Some(mut data) = loaded else {
+    let Some(mut data): Option<ProfileData> = loaded else {
         eprintln!(
             "Not logged in (profile {}); nothing to forget.",
             ctx.profile()
@@ -101,6 +199,7 @@ fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
         );
     } else if had_token {
         data.token = None;
+        data.login_required = None;
         lock.save(&data)?;
         eprintln!(
             "Forgot the tokens of profile {} (the client registration is kept for the next login; `logout --all` forgets it too).",
@@ -113,7 +212,7 @@ fn forget_tokens(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
         );
         return Ok(exit::OK);
     }
-    if had_token && !args.write {
+    if had_token && !removed {
         eprintln!("Tokens already copied into MCP client configs stay valid until they expire.");
     }
     Ok(exit::OK)

@@ -8,6 +8,7 @@ pub mod header;
 pub mod login;
 pub mod logout;
 pub mod patching;
+pub mod proxy;
 pub mod refresh;
 pub mod setup;
 pub mod shell;
@@ -20,11 +21,13 @@ use crate::error::Error;
 use crate::oauth::{self, Url};
 use crate::paths::Env;
 use crate::store::{Store, StoreLock, DEFAULT_LOCK_TIMEOUT};
-use std::io::IsTerminal;
 use std::time::Duration;
 
 /// Default timeout of one HTTP request to the authorization server.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long `login` waits for the browser's callback before it prints the URL.
+pub const DEFAULT_SHOW_URL_AFTER: Duration = Duration::from_secs(10);
 
 /// Everything a command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -41,10 +44,11 @@ pub struct Context {
     /// Wait for a client's own lock (Claude Code's `~/.claude.json.lock`);
     /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::patch::LOCK_WAIT`].
     pub client_lock_timeout: Duration,
-    /// stderr is a terminal (spinners, prompts).
-    pub stderr_tty: bool,
-    /// stdin is a terminal (the PAT prompt).
-    pub stdin_tty: bool,
+    /// How long `login` waits for the browser before it prints the authorization URL and the
+    /// note for SSH users anyway; `FIGMA_AUTH_SHOW_URL_AFTER` overrides [`DEFAULT_SHOW_URL_AFTER`].
+    pub show_url_after: Duration,
+    /// The terminal: the one stdin reader, prompts, the spinner.
+    pub ui: crate::ui::Ui,
 }
 
 impl Context {
@@ -66,8 +70,8 @@ impl Context {
                 "FIGMA_AUTH_CLIENT_LOCK_TIMEOUT",
                 crate::patch::LOCK_WAIT,
             )?,
-            stderr_tty: std::io::stderr().is_terminal(),
-            stdin_tty: std::io::stdin().is_terminal(),
+            show_url_after: duration_var("FIGMA_AUTH_SHOW_URL_AFTER", DEFAULT_SHOW_URL_AFTER)?,
+            ui: crate::ui::Ui::from_process(),
             env,
             global,
         })
@@ -112,7 +116,7 @@ impl Context {
     /// Prints store permission warnings to stderr.
     pub fn warn_permissions(&self) {
         for w in self.store.permission_warnings(self.profile()) {
-            eprintln!("warning: {w}");
+            crate::ui::warning(w);
         }
     }
 
@@ -151,14 +155,23 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Header(a) => header::run(&ctx, &a),
         Command::Env(a) => env::run(&ctx, &a),
         Command::Doctor(a) => doctor::run(&ctx, &a),
+        Command::Proxy(a) => proxy::run(&ctx, &a),
         Command::Completions(a) => shell::completions(&a),
         Command::Man(a) => shell::man(&a),
     }
 }
 
-/// `figma-auth schedule …`: the scheduled command carries this run's profile, and the
-/// authorization server and MCP URL when they are not the defaults.
+/// `figma-auth schedule …`.
 fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, Error> {
+    let sctx = schedule_context(ctx)?;
+    let mut out = std::io::stdout().lock();
+    Ok(crate::schedule::run(args, &sctx, &mut out)?)
+}
+
+/// The schedule context of this run: the scheduled command carries this run's profile, and the
+/// authorization server and MCP URL when they are not the defaults; `--every` is checked against
+/// the lifetime of the stored access token; questions go through the terminal.
+pub fn schedule_context(ctx: &Context) -> Result<crate::schedule::ScheduleContext, Error> {
     let mut sctx = crate::schedule::ScheduleContext::from_process(ctx.profile().to_string())
         .map_err(Error::Environment)?;
     sctx.env = ctx.env.clone();
@@ -171,6 +184,21 @@ fn schedule(ctx: &Context, args: &crate::schedule::ScheduleArgs) -> Result<u8, E
     let mcp = ctx.mcp_url();
     sctx.mcp_url = (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp);
     sctx.color = patching::stdout_color();
-    let mut out = std::io::stdout().lock();
-    Ok(crate::schedule::run(args, &sctx, &mut out)?)
+    sctx.confirm = ctx.ui.confirm_fn();
+    sctx.token_lifetime = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .and_then(|d| d.token)
+        .and_then(|t| token_lifetime(&t));
+    Ok(sctx)
+}
+
+/// How long the server made the access token valid for, when it said so.
+pub fn token_lifetime(t: &crate::store::TokenRecord) -> Option<Duration> {
+    if t.expires_in_defaulted {
+        return None;
+    }
+    t.expires_at.0.duration_since(t.obtained_at.0).ok()
 }

@@ -9,15 +9,14 @@ use crate::edit::HeaderChange;
 use crate::error::Error;
 use crate::store::ManagedConfig;
 use crate::targets::{self, ConfigFile, Mode, Scope, Server, Target};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-/// Colour for output on stdout: only on a terminal, and never with `NO_COLOR` set.
+/// Colour for output on stdout, decided as clap decides it (anstream): on a terminal that
+/// supports it, never with `NO_COLOR` set, always with `CLICOLOR_FORCE`.
 pub fn stdout_color() -> Color {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if !no_color && std::io::stdout().is_terminal() {
-        Color::Always
-    } else {
-        Color::Never
+    match anstream::AutoStream::choice(&std::io::stdout()) {
+        anstream::ColorChoice::Never => Color::Never,
+        _ => Color::Always,
     }
 }
 
@@ -28,15 +27,28 @@ pub fn options(ctx: &Context, show_secrets: bool) -> configs::Options {
         color: stdout_color(),
         backup_dir: ctx.env.app_state_dir().join("backups"),
         lock_wait: ctx.client_lock_timeout,
+        keep_mode: false,
     }
 }
 
-/// The server entry we manage.
+/// The server entry `setup` configures: found by name, else by URL (an existing entry of
+/// another name is adopted).
 pub fn server(ctx: &Context, name: &str, force: bool) -> Server {
     Server {
         name: name.to_string(),
         url: ctx.mcp_url(),
         force,
+        recorded: false,
+    }
+}
+
+/// The entry a record names: found by that name only, never another entry with the same URL.
+pub fn recorded_server(ctx: &Context, r: &ManagedConfig) -> Server {
+    Server {
+        name: r.server_name.clone(),
+        url: ctx.mcp_url(),
+        force: false,
+        recorded: true,
     }
 }
 
@@ -46,50 +58,29 @@ pub fn select(ctx: &Context, names: &[String]) -> Result<Vec<&'static dyn Target
     configs::select_targets(names, &ctx.env).map_err(Error::Usage)
 }
 
-/// The files `refresh`/`logout` consider: every existing config file of the selected clients,
-/// plus the files `setup` recorded (which may live in other projects), restricted to `targets`;
-/// each with the mode it was configured in (`inline` for files figma-auth did not set up).
-pub fn update_candidates(
-    ctx: &Context,
-    targets: &[&'static dyn Target],
-    recorded: &[ManagedConfig],
-) -> Vec<(ConfigFile, Mode)> {
-    let mode_of = |f: &ConfigFile| {
-        recorded
-            .iter()
-            .find(|m| {
-                let r = managed(f, &m.server_name, &m.mode);
-                r.target == m.target && r.path == m.path && r.project == m.project
-            })
-            .and_then(|m| Mode::parse(&m.mode).ok())
-            .unwrap_or(Mode::Inline)
-    };
-    let mut files: Vec<(ConfigFile, Mode)> = configs::existing_files(&ctx.env, targets)
-        .into_iter()
-        .map(|f| {
-            let m = mode_of(&f);
-            (f, m)
-        })
-        .collect();
-    for m in recorded {
-        if !targets.iter().any(|t| t.id() == m.target) {
-            continue;
-        }
-        if let Some(f) = recorded_file(ctx, m) {
-            if f.exists() && !files.iter().any(|(g, _)| *g == f) {
-                let mode = Mode::parse(&m.mode).unwrap_or(Mode::Inline);
-                files.push((f, mode));
-            }
-        }
-    }
-    files
+/// Whether record `r` is about `file`: the same client, the same real file (however either path
+/// reaches it) and the same Claude project.
+pub fn is_record_of(r: &ManagedConfig, file: &ConfigFile) -> bool {
+    r.target == file.target
+        && r.project.as_deref() == file.project()
+        && crate::paths::real_path(&r.path) == file.real_path()
 }
 
-/// The jobs of `refresh` and `logout`: the [`update_candidates`] of the clients named with
-/// `--target` (all clients when none is named), each in the mode it was configured in.
-pub fn update_jobs(
+fn same_place(a: &ManagedConfig, b: &ManagedConfig) -> bool {
+    a.target == b.target
+        && a.project == b.project
+        && (a.path == b.path
+            || crate::paths::real_path(&a.path) == crate::paths::real_path(&b.path))
+}
+
+/// The jobs of `refresh`, `logout` and `login`: exactly the entries this profile recorded (the
+/// file, client, scope and entry name `setup` configured), restricted to the clients named with
+/// `--target` and to `--server-name` when given; each in the mode it was configured in. Nothing
+/// else is touched: an entry of another profile, or one nobody set up, is not a job.
+pub fn managed_jobs(
     ctx: &Context,
     names: &[String],
+    server_name: Option<&str>,
     recorded: &[ManagedConfig],
 ) -> Result<Vec<Job>, Error> {
     let targets = if names.is_empty() {
@@ -97,10 +88,29 @@ pub fn update_jobs(
     } else {
         select(ctx, names)?
     };
-    Ok(update_candidates(ctx, &targets, recorded)
-        .into_iter()
-        .map(|(file, mode)| Job::update(file, mode))
-        .collect())
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for m in recorded {
+        if !targets.iter().any(|t| t.id() == m.target)
+            || server_name.is_some_and(|n| n != m.server_name)
+        {
+            continue;
+        }
+        let Some(file) = recorded_file(ctx, m) else {
+            continue;
+        };
+        if !file.exists() || !seen.insert((file.key(), m.server_name.clone())) {
+            continue;
+        }
+        jobs.push(Job {
+            server: recorded_server(ctx, m),
+            mode: Mode::parse(&m.mode).unwrap_or(Mode::Inline),
+            // `setup --keep-mode`: its later refreshes keep the file's mode too.
+            keep_mode: m.keep_mode,
+            ..Job::new(file, Server::default())
+        });
+    }
+    Ok(jobs)
 }
 
 /// Rebuilds the [`ConfigFile`] of a recorded config.
@@ -120,22 +130,21 @@ pub fn recorded_file(ctx: &Context, m: &ManagedConfig) -> Option<ConfigFile> {
     Some(f)
 }
 
-/// The record of a configured file.
+/// The record of a configured entry.
 pub fn managed(file: &ConfigFile, server_name: &str, mode: &str) -> ManagedConfig {
     ManagedConfig {
         target: file.target.to_string(),
         scope: file.scope.as_str().to_string(),
         path: file.path.clone(),
-        project: match &file.shape {
-            targets::Shape::Claude { project } => project.clone(),
-            _ => None,
-        },
+        project: file.project().map(str::to_string),
         server_name: server_name.to_string(),
         mode: mode.to_string(),
+        keep_mode: false,
     }
 }
 
-/// Adds (or replaces) records of configured files in the profile's store.
+/// Adds (or replaces) records of configured entries in the profile's store: one record per
+/// client, file and Claude project.
 pub fn remember(ctx: &Context, records: &[ManagedConfig]) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
@@ -144,8 +153,7 @@ pub fn remember(ctx: &Context, records: &[ManagedConfig]) -> Result<(), Error> {
     let mut data = lock.load()?.unwrap_or_default();
     let before = data.configs.clone();
     for r in records {
-        data.configs
-            .retain(|c| !(c.target == r.target && c.path == r.path && c.project == r.project));
+        data.configs.retain(|c| !same_place(c, r));
         data.configs.push(r.clone());
     }
     // Already recorded (a repeated setup): the store is not rewritten.
@@ -157,32 +165,172 @@ pub fn remember(ctx: &Context, records: &[ManagedConfig]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Forgets records (after `logout --write` removed our header from them).
-pub fn forget(ctx: &Context, files: &[ConfigFile]) -> Result<(), Error> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let lock = ctx.lock()?;
+/// Drops the records of `files` from `data` (after `logout` removed our header from them);
+/// `true` when something was dropped. The caller holds the lock and saves.
+pub fn forget(data: &mut crate::store::ProfileData, files: &[ConfigFile]) -> bool {
+    let before = data.configs.len();
+    data.configs
+        .retain(|c| !files.iter().any(|f| is_record_of(c, f)));
+    data.configs.len() != before
+}
+
+/// `setup --force` on an entry another profile manages: that profile forgets it (under its own
+/// lock), so only one profile ever refreshes an entry.
+pub fn release(ctx: &Context, profile: &str, file: &ConfigFile, entry: &str) -> Result<(), Error> {
+    let lock = ctx.store.lock(profile, ctx.lock_timeout)?;
     let Some(mut data) = lock.load()? else {
         return Ok(());
     };
     let before = data.configs.len();
-    data.configs.retain(|c| {
-        !files.iter().any(|f| {
-            let m = managed(f, &c.server_name, &c.mode);
-            m.target == c.target && m.path == c.path && m.project == c.project
-        })
-    });
+    data.configs
+        .retain(|c| !(is_record_of(c, file) && c.server_name == entry));
     if data.configs.len() != before {
         lock.save(&data)?;
     }
     Ok(())
 }
 
+/// Who manages an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// This profile recorded it.
+    This,
+    /// Another profile recorded it (its name).
+    Other(String),
+    /// No profile did: someone's own entry (Claude Code's OAuth entry, a team's project file, a
+    /// header pasted by hand).
+    Nobody,
+}
+
+/// The records of this profile and of every other profile in the store (read without their
+/// locks; an unreadable profile is skipped).
+#[derive(Debug, Default)]
+pub struct Owners {
+    this: Vec<ManagedConfig>,
+    others: Vec<(String, Vec<ManagedConfig>)>,
+}
+
+impl Owners {
+    pub fn load(ctx: &Context, this: &[ManagedConfig]) -> Self {
+        let others = ctx
+            .store
+            .profiles()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p != ctx.profile())
+            .filter_map(|p| {
+                let configs = ctx.store.load(&p).ok().flatten()?.configs;
+                (!configs.is_empty()).then_some((p, configs))
+            })
+            .collect();
+        Owners {
+            this: this.to_vec(),
+            others,
+        }
+    }
+
+    /// This profile's record of `file`, if any.
+    pub fn record(&self, file: &ConfigFile) -> Option<&ManagedConfig> {
+        self.this.iter().find(|r| is_record_of(r, file))
+    }
+
+    /// Who manages the entry named `entry` in `file`.
+    pub fn of(&self, file: &ConfigFile, entry: &str) -> Owner {
+        let holds = |r: &ManagedConfig| is_record_of(r, file) && r.server_name == entry;
+        if self.this.iter().any(holds) {
+            return Owner::This;
+        }
+        match self.others.iter().find(|(_, rs)| rs.iter().any(holds)) {
+            Some((p, _)) => Owner::Other(p.clone()),
+            None => Owner::Nobody,
+        }
+    }
+}
+
+/// One candidate file of a client, as `status` and `doctor` see it.
+#[derive(Debug)]
+pub struct Surveyed {
+    pub file: ConfigFile,
+    /// The entry looked for: this profile's recorded entry (by its name only), else the default
+    /// `figma` entry (by name, else by URL).
+    pub server: Server,
+    pub inspection: Result<crate::edit::Inspection, String>,
+    /// Who manages the entry found; for a file without it, [`Owner::This`] when this profile
+    /// recorded an entry there (which is gone).
+    pub owner: Owner,
+    /// The mode it was configured in (`inline` for an entry this profile did not set up).
+    pub mode: Mode,
+    /// The client takes the server of this entry's name from this file ([`configs::in_use`]).
+    pub in_use: bool,
+}
+
+/// Every existing config file of every client (each real file once) and every file this profile
+/// recorded, with what it holds and who manages it: the one survey `status` and `doctor` render.
+pub fn survey(
+    ctx: &Context,
+    data: &crate::store::ProfileData,
+) -> Vec<(&'static dyn Target, Vec<Surveyed>)> {
+    let owners = Owners::load(ctx, &data.configs);
+    let mut out = Vec::new();
+    for target in targets::all() {
+        let mut files = configs::existing_files(&ctx.env, &[*target]);
+        for m in data.configs.iter().filter(|c| c.target == target.id()) {
+            if let Some(f) = recorded_file(ctx, m) {
+                if f.exists() && !files.iter().any(|g| g.key() == f.key()) {
+                    files.push(f);
+                }
+            }
+        }
+        if files.is_empty() {
+            continue;
+        }
+        let mut surveyed: Vec<Surveyed> = files
+            .into_iter()
+            .map(|file| {
+                let record = owners.record(&file);
+                let server = match record {
+                    Some(r) => recorded_server(ctx, r),
+                    None => server(ctx, targets::DEFAULT_NAME, false),
+                };
+                let inspection = configs::inspect_file(&file, &server);
+                let owner = match inspection.as_ref().ok().and_then(|i| i.entry()) {
+                    Some(e) => owners.of(&file, &e.name),
+                    None if record.is_some() => Owner::This,
+                    None => Owner::Nobody,
+                };
+                let mode = match (&owner, record) {
+                    (Owner::This, Some(r)) => Mode::parse(&r.mode).unwrap_or(Mode::Inline),
+                    _ => Mode::Inline,
+                };
+                Surveyed {
+                    file,
+                    server,
+                    inspection,
+                    owner,
+                    mode,
+                    in_use: false,
+                }
+            })
+            .collect();
+        let files: Vec<ConfigFile> = surveyed.iter().map(|s| s.file.clone()).collect();
+        let inspections: Vec<_> = surveyed.iter().map(|s| s.inspection.clone()).collect();
+        for (s, used) in surveyed
+            .iter_mut()
+            .zip(configs::in_use(target.id(), &files, &inspections))
+        {
+            s.in_use = used;
+        }
+        out.push((*target, surveyed));
+    }
+    out
+}
+
 /// One file to preview or write.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub file: ConfigFile,
+    /// The entry to edit (a recorded entry: by its name only).
+    pub server: Server,
     /// Create our entry when the file does not hold it (setup's chosen scope).
     pub create: bool,
     /// The credentials mechanism to put in place (setup with `--mode`); `None`: apply the
@@ -190,16 +338,37 @@ pub struct Job {
     pub auth: Option<crate::edit::Auth>,
     /// The mode the file was configured in (an indirection is "current" for such a file).
     pub mode: Mode,
+    /// Whose the entry is before this run (setup adopts or takes over entries explicitly).
+    pub claim: Claim,
+    /// Keep the file's permissions even when other users can read it (`--keep-mode`, or the
+    /// file's record says so).
+    pub keep_mode: bool,
+}
+
+/// What `setup` does about who manages an existing entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The entry is this profile's already, or is created by this run.
+    Own,
+    /// Nobody manages it: setup adopts it (this profile will refresh it from now on).
+    Adopt,
+    /// Another profile manages it and `--force` was given: it moves to this profile.
+    TakeOver(String),
+    /// Another profile manages it: left alone.
+    Foreign(String),
 }
 
 impl Job {
-    /// A job applying the batch's header change to a file configured in `mode`.
-    pub fn update(file: ConfigFile, mode: Mode) -> Self {
+    /// A job applying the batch's header change to `file`'s entry of `server`.
+    pub fn new(file: ConfigFile, server: Server) -> Self {
         Job {
             file,
+            server,
             create: false,
             auth: None,
-            mode,
+            mode: Mode::Inline,
+            claim: Claim::Own,
+            keep_mode: false,
         }
     }
 
@@ -230,13 +399,18 @@ pub struct Batch {
     pub records: Vec<Record>,
 }
 
-/// The report line of one file: a tag (`updated`, `current`, `error`, …), the text after the
-/// file's description, and for previews the masked diff.
+/// The report line of one file: a tag (`updated`, `current`, `error`, …), what comes before the
+/// file's description (`the Authorization header from `), the text after it, and for previews
+/// the masked diff.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     pub tag: &'static str,
+    pub prefix: &'static str,
     pub detail: String,
     pub diff: String,
+    /// Lines about what the write does or did besides the content (a mode tightened, a hard
+    /// link broken), printed under the file's line.
+    pub notes: Vec<String>,
 }
 
 impl Record {
@@ -251,13 +425,18 @@ impl Batch {
         self.results.iter().filter(|(_, s)| pred(s)).count()
     }
 
+    /// How many distinct files have a status matching `pred` (Claude's user and local scope
+    /// in `~/.claude.json` are one file).
+    pub fn files(&self, pred: impl Fn(&Status) -> bool) -> usize {
+        configs::count_files(self.results.iter().filter(|(_, s)| pred(s)).map(|(f, _)| f))
+    }
+
     pub fn failed(&self) -> usize {
         self.count(|s| matches!(s, Status::Failed { .. }))
     }
 
     /// The error to return when files failed (`None` when all went well).
     pub fn error(&self, hint: Option<String>) -> Option<Error> {
-        let failed = self.failed();
         let busy = self
             .results
             .iter()
@@ -271,9 +450,9 @@ impl Batch {
         } else {
             hint
         };
-        (failed > 0).then(|| Error::ConfigsFailed {
-            failed,
-            total: self.results.len(),
+        (self.failed() > 0).then(|| Error::ConfigsFailed {
+            failed: self.files(|s| matches!(s, Status::Failed { .. })),
+            total: self.files(|_| true),
             busy,
             hint,
         })
@@ -294,7 +473,6 @@ impl Batch {
 /// How a batch runs.
 #[derive(Debug, Clone)]
 pub struct Run<'a> {
-    pub server: &'a Server,
     pub change: &'a HeaderChange,
     /// Write (true) or only preview (false).
     pub write: bool,
@@ -306,11 +484,14 @@ pub struct Run<'a> {
     /// Print nothing per file (the caller prints JSON from the [`Batch`]).
     pub quiet: bool,
     pub opts: &'a configs::Options,
+    /// The profile, for the lines of adopted entries.
+    pub profile: &'a str,
 }
 
-/// Why a git-tracked project file is not given a token, and what to do instead: an indirection
-/// mode of the client, which keeps the token out of the file, when it has one.
-fn tracked_refusal(file: &ConfigFile) -> String {
+/// Why a project file that git tracks (or may track) is not given a token, and what to do
+/// instead: an indirection mode of the client, which keeps the token out of the file, when it
+/// has one.
+fn tracked_refusal(file: &ConfigFile, risk: &configs::GitRisk) -> String {
     let instead = match file.shape.modes().iter().find(|m| **m != Mode::Inline) {
         Some(m) => format!(
             "keep the token out of it with `figma-auth setup --mode {m}`, or pass --allow-tracked to write it anyway"
@@ -318,18 +499,46 @@ fn tracked_refusal(file: &ConfigFile) -> String {
         None => "configure the user scope instead, or pass --allow-tracked to write it anyway"
             .to_string(),
     };
-    format!(": git tracks this file, and it would hold your token; {instead}")
+    match risk {
+        configs::GitRisk::Tracked => {
+            format!(": git tracks this file, and it would hold your token; {instead}")
+        }
+        configs::GitRisk::Unknown { work_tree, reason } => format!(
+            ": the file is in the git work tree {}, and git cannot tell whether it tracks it \
+             ({reason}); it would hold your token, so figma-auth treats it as tracked — {instead}",
+            work_tree.display()
+        ),
+    }
 }
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
 pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
+    run_batch_reporting(ctx, jobs, run, false)
+}
+
+/// [`run_batch`]; with `only_problems`, files that were updated or already current get no line
+/// (a confirmed write whose preview named every file).
+pub fn run_batch_reporting(ctx: &Context, jobs: &[Job], run: &Run, only_problems: bool) -> Batch {
     let mut statuses: Vec<Option<Status>> = vec![None; jobs.len()];
     let mut records: Vec<Record> = vec![Record::default(); jobs.len()];
     for (i, job) in jobs.iter().enumerate() {
+        if let Claim::Foreign(p) = &job.claim {
+            records[i].set(
+                "skipped",
+                &format!(
+                    ": the `{}` entry is managed by profile {p}; left alone (--force moves it to profile {}; --server-name adds another entry)",
+                    job.server.name, run.profile
+                ),
+            );
+            statuses[i] = Some(Status::Skipped);
+            continue;
+        }
         let carries_secret = run.carries_secret && job.want(run).token().is_some();
-        if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-            records[i].set("refused", &tracked_refusal(&job.file));
-            statuses[i] = Some(Status::Failed { busy: false });
+        if carries_secret && !run.allow_tracked {
+            if let Some(risk) = configs::git_risk(&job.file) {
+                records[i].set("refused", &tracked_refusal(&job.file, &risk));
+                statuses[i] = Some(Status::Failed { busy: false });
+            }
         }
     }
     if run.write {
@@ -339,20 +548,21 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             if done[i] || statuses[i].is_some() {
                 continue;
             }
+            let real = jobs[i].file.real_path();
             let members: Vec<usize> = (i..jobs.len())
-                .filter(|&j| {
-                    !done[j] && statuses[j].is_none() && jobs[j].file.path == jobs[i].file.path
-                })
+                .filter(|&j| !done[j] && statuses[j].is_none() && jobs[j].file.real_path() == real)
                 .collect();
             let group: Vec<configs::Member> = members
                 .iter()
                 .map(|&j| configs::Member {
                     file: &jobs[j].file,
+                    server: &jobs[j].server,
                     create: jobs[j].create,
                     want: jobs[j].want(run),
+                    keep_mode: jobs[j].keep_mode,
                 })
                 .collect();
-            let results = configs::write(&ctx.env, &group, run.server, run.opts);
+            let results = configs::write(&ctx.env, &group, run.opts);
             for (k, &j) in members.iter().enumerate() {
                 done[j] = true;
                 let result = match &results {
@@ -369,24 +579,51 @@ pub fn run_batch(ctx: &Context, jobs: &[Job], run: &Run) -> Batch {
             }
         }
     }
-    if !run.quiet {
-        let mut out = std::io::stdout().lock();
-        for (job, rec) in jobs.iter().zip(&records) {
-            let _ = out.write_all(rec.diff.as_bytes());
-            if !rec.tag.is_empty() {
-                let what = configs::describe(&ctx.env, &job.file);
-                let _ = writeln!(out, "{:<13}{what}{}", rec.tag, rec.detail);
-            }
-        }
-    }
-    Batch {
+    let batch = Batch {
         results: jobs
             .iter()
             .zip(statuses)
             .map(|(j, s)| (j.file.clone(), s.unwrap_or(Status::NoEntry)))
             .collect(),
         records,
+    };
+    if !run.quiet {
+        print_records(ctx, &batch, |s| {
+            !only_problems || !matches!(s, Status::Changed | Status::Current)
+        });
     }
+    batch
+}
+
+/// The diff and the line of every file whose status passes `show`, on stdout.
+fn print_records(ctx: &Context, batch: &Batch, show: impl Fn(&Status) -> bool) {
+    let mut out = std::io::stdout().lock();
+    for ((file, status), rec) in batch.results.iter().zip(&batch.records) {
+        if !show(status) {
+            continue;
+        }
+        let _ = out.write_all(rec.diff.as_bytes());
+        if !rec.tag.is_empty() {
+            let what = configs::describe(&ctx.env, file);
+            let _ = writeln!(out, "{:<13}{}{what}{}", rec.tag, rec.prefix, rec.detail);
+            for note in &rec.notes {
+                let _ = writeln!(out, "{:<13}{note}", "");
+            }
+        }
+    }
+    let _ = out.flush();
+}
+
+/// The line of every file that failed (a quiet batch's problems).
+pub fn print_failures(ctx: &Context, batch: &Batch) {
+    print_records(ctx, batch, |s| matches!(s, Status::Failed { .. }));
+}
+
+/// Text on stdout (after the diffs it belongs with).
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 fn report_write(
@@ -399,28 +636,29 @@ fn report_write(
     match result {
         Ok(configs::WriteResult::NoEntry) => {
             if run.report_missing {
-                rec.set("no entry", "");
+                rec.set("no entry", &gone(job));
             }
             Status::NoEntry
         }
         Ok(configs::WriteResult::Current) => {
-            rec.set("current", "");
+            current(rec, job, run);
             Status::Current
         }
         Ok(configs::WriteResult::Conflict(url)) => {
-            rec.set("skipped", &conflict_text(run.server, url.as_deref()));
+            rec.set("skipped", &conflict_text(&job.server, url.as_deref()));
             Status::Skipped
         }
         Ok(configs::WriteResult::Indirect(source)) => indirect(rec, job, &source),
-        Ok(configs::WriteResult::Written { backup, .. }) => {
-            let verb = match run.change {
-                HeaderChange::Remove => "removed",
-                HeaderChange::Set(_) => "updated",
-            };
+        Ok(configs::WriteResult::NoHeader) => no_header(rec, job),
+        Ok(configs::WriteResult::Written {
+            backup, effects, ..
+        }) => {
             let backup = backup
                 .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
                 .unwrap_or_default();
-            rec.set(verb, &backup);
+            changed(rec, job, run, false);
+            rec.detail.push_str(&backup);
+            rec.notes = effects.notes(true);
             Status::Changed
         }
         Err(e) => {
@@ -435,9 +673,10 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
     let p = configs::preview(
         env,
         &job.file,
-        run.server,
+        &job.server,
         job.want(run),
         job.create,
+        job.keep_mode,
         run.opts,
     );
     {
@@ -448,31 +687,95 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
             }
             Ok(configs::Plan::NoEntry) => {
                 if run.report_missing {
-                    rec.set("no entry", "");
+                    rec.set("no entry", &gone(job));
                 }
                 Status::NoEntry
             }
             Ok(configs::Plan::Current) => {
-                rec.set("current", "");
+                current(rec, job, run);
                 Status::Current
             }
             Ok(configs::Plan::Conflict(url)) => {
-                rec.set("skipped", &conflict_text(run.server, url.as_deref()));
+                rec.set("skipped", &conflict_text(&job.server, url.as_deref()));
                 Status::Skipped
             }
             Ok(configs::Plan::Indirect(source)) => indirect(rec, job, &source),
+            Ok(configs::Plan::NoHeader) => no_header(rec, job),
             Ok(configs::Plan::Change { .. }) => {
                 rec.diff = p.diff;
-                let verb = match run.change {
-                    HeaderChange::Remove => "would remove",
-                    HeaderChange::Set(_) if !job.file.exists() => "would create",
-                    HeaderChange::Set(_) => "would update",
-                };
-                rec.set(verb, "");
+                changed(rec, job, run, true);
+                rec.notes = p.effects.notes(false);
                 Status::WouldChange
             }
         }
     }
+}
+
+/// The line of a file that changes (or would): what happens to the header, and whose entry it
+/// becomes when setup adopts or takes it over.
+fn changed(rec: &mut Record, job: &Job, run: &Run, preview: bool) {
+    let tag = match (run.change, &job.auth, &job.claim, preview) {
+        (HeaderChange::Remove, None, _, true) => "would remove",
+        (HeaderChange::Remove, None, _, false) => "removed",
+        (_, _, Claim::Adopt, true) => "would adopt",
+        (_, _, Claim::Adopt, false) => "adopted",
+        (_, _, _, true) if !job.file.exists() => "would create",
+        (_, _, _, true) => "would update",
+        (_, _, _, false) => "updated",
+    };
+    rec.set(tag, "");
+    if matches!(run.change, HeaderChange::Remove) && job.auth.is_none() {
+        rec.prefix = "the Authorization header from ";
+    }
+    match &job.claim {
+        Claim::Adopt => {
+            rec.detail = format!(
+                ": the existing `{}` entry, managed by profile {} from now on",
+                job.server.name, run.profile
+            )
+        }
+        Claim::TakeOver(p) => {
+            rec.detail = format!(
+                ": the `{}` entry moves from profile {p} to profile {}",
+                job.server.name, run.profile
+            )
+        }
+        Claim::Own | Claim::Foreign(_) => {}
+    }
+}
+
+/// A file already as wanted; an entry setup adopts without changing it says so.
+fn current(rec: &mut Record, job: &Job, run: &Run) {
+    let detail = match &job.claim {
+        Claim::Adopt => format!(" (now managed by profile {})", run.profile),
+        Claim::TakeOver(p) => format!(" (moves from profile {p} to profile {})", run.profile),
+        _ => String::new(),
+    };
+    rec.set("current", &detail);
+}
+
+/// A recorded entry that is no longer in its file.
+fn gone(job: &Job) -> String {
+    format!(
+        ": the `{}` entry figma-auth set up is gone; `figma-auth setup --target {} --scope {}` adds it again",
+        job.server.name,
+        job.file.target,
+        job.file.scope.as_str()
+    )
+}
+
+/// A recorded entry without an Authorization header: an update never adds one.
+fn no_header(rec: &mut Record, job: &Job) -> Status {
+    rec.set(
+        "skipped",
+        &format!(
+            ": the `{}` entry has no Authorization header, and figma-auth adds one only when you run `figma-auth setup --target {} --scope {}`",
+            job.server.name,
+            job.file.target,
+            job.file.scope.as_str()
+        ),
+    );
+    Status::Skipped
 }
 
 fn conflict_text(server: &Server, url: Option<&str>) -> String {
@@ -518,12 +821,10 @@ pub fn batch_json(ctx: &Context, batch: &Batch) -> serde_json::Value {
                 "scope": f.scope.as_str(),
                 "path": f.path.display().to_string(),
                 "shown_as": ctx.env.display(&f.path),
-                "project": match &f.shape {
-                    targets::Shape::Claude { project } => project.clone(),
-                    _ => None,
-                },
+                "project": f.project(),
                 "result": r.tag.replace(' ', "-"),
                 "detail": r.detail.trim_start_matches(": ").trim(),
+                "notes": r.notes,
                 "diff": r.diff,
             })
         })
@@ -545,4 +846,57 @@ pub fn print_reload_hints(written: &[&'static str]) {
             eprintln!("  {}: {}", t.display_name(), t.reload_hint());
         }
     }
+}
+
+/// What [`update_managed`] does.
+#[derive(Debug, Clone, Copy)]
+pub struct Update<'a> {
+    pub targets: &'a [String],
+    pub server_name: Option<&'a str>,
+    pub write: bool,
+    pub allow_tracked: bool,
+    /// `--keep-mode` (records of `setup --keep-mode` keep the mode anyway).
+    pub keep_mode: bool,
+    pub show_secrets: bool,
+    pub quiet: bool,
+}
+
+/// The config step of `refresh` and `login`: the entries this profile manages
+/// ([`managed_jobs`]) get the token the store holds — previewed, or written with `write`. Writes
+/// happen under the profile's lock with the token the store holds at that moment: a concurrent
+/// refresh may have rotated it, and a concurrent `logout` may have forgotten it, in which case
+/// nothing is written (a token the store no longer holds never reaches a config).
+pub fn update_managed(ctx: &Context, u: &Update) -> Result<Batch, Error> {
+    let lock = if u.write { Some(ctx.lock()?) } else { None };
+    let data = match &lock {
+        Some(l) => l.load()?,
+        None => ctx.store.load(ctx.profile())?,
+    }
+    .unwrap_or_default();
+    let Some(token) = data.token.as_ref().map(|t| &t.access_token) else {
+        return Err(super::refresh::login_required(
+            ctx,
+            "the tokens were forgotten (logout) while this command ran; no config was changed",
+        ));
+    };
+    let jobs = managed_jobs(ctx, u.targets, u.server_name, &data.configs)?;
+    let change = HeaderChange::Set(crate::edit::SecretHeader::bearer(token));
+    let mut opts = options(ctx, u.show_secrets);
+    opts.keep_mode = u.keep_mode;
+    let batch = run_batch(
+        ctx,
+        &jobs,
+        &Run {
+            change: &change,
+            write: u.write,
+            carries_secret: true,
+            allow_tracked: u.allow_tracked,
+            report_missing: true,
+            quiet: u.quiet,
+            opts: &opts,
+            profile: ctx.profile(),
+        },
+    );
+    drop(lock);
+    Ok(batch)
 }

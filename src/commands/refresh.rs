@@ -5,26 +5,32 @@
 //! token (rotated by a process that did not take the lock) reloads and retries; nothing is ever
 //! deleted because of a refresh failure.
 //!
-//! Config patching (`refresh --write`, `--target`) hooks in after the token step in [`run`]: it
-//! gets the [`Fresh`] result and writes `fresh.token.access_token` where it belongs.
+//! After the token step, [`run`] brings the entries this profile manages (the ones `setup`
+//! recorded, nothing else) up to date with the token the store holds: a preview, or with
+//! `--write` a write under the profile's lock. Without `--write` the token is still renewed when
+//! due (or forced); the configs then hold the previous token until `refresh --write`.
 
-use super::patching::{self, Run, Status};
+use super::patching::{self, Status};
 use super::Context;
 use crate::cli::RefreshArgs;
-use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::oauth::{self, OAuthError, Url};
+use crate::secret::AccessToken;
 use crate::store::{ClientRecord, ProfileData, TokenRecord};
 use crate::time::Timestamp;
 use std::time::Duration;
 
 /// When to refresh.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Policy {
     /// Only when the access token expires within this time.
     IfExpiringWithin(Duration),
     /// Always.
     Force,
+    /// The MCP server rejected this access token (HTTP 401): refresh, unless the store already
+    /// holds another one that has not expired (a concurrent process refreshed first), so that N
+    /// processes rejected at once make one token request between them.
+    Rejected(AccessToken),
 }
 
 /// The outcome of [`ensure_fresh`].
@@ -51,7 +57,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
         .clone()
         .ok_or_else(|| login_required(ctx, "no tokens are stored (logged out)"))?;
     check_server(ctx, &current)?;
-    if is_fresh(&current, policy) {
+    if is_fresh(&current, &policy) {
         return Ok(Fresh {
             token: current,
             refreshed: false,
@@ -103,6 +109,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     ..current.clone()
                 };
                 data.token = Some(token.clone());
+                data.login_required = None;
                 // Persist before anyone uses the new access token: the old refresh token may be
                 // dead now.
                 lock.save(&data).map_err(Error::RefreshNotSaved)?;
@@ -137,7 +144,8 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             Err(e @ OAuthError::InvalidGrant { .. }) => {
                 // Another process may have rotated the refresh token without our lock (an older
                 // figma-auth, a copy of the store): look again, and delete nothing.
-                let newer = lock.load()?.and_then(|d| {
+                let now = lock.load()?;
+                let newer = now.clone().and_then(|d| {
                     let t = d.token.clone()?;
                     let rotated = t.refresh_token.as_ref().map(|r| r.expose())
                         != Some(refresh_token.expose());
@@ -147,14 +155,31 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     Some((d, t)) if attempts < MAX_ATTEMPTS => {
                         data = d;
                         current = t;
-                        if is_fresh(&current, policy_after_rotation(policy)) {
+                        if is_fresh(&current, &policy_after_rotation(&policy)) {
                             return Ok(Fresh {
                                 token: current,
                                 refreshed: false,
                             });
                         }
                     }
-                    _ => return Err(e.into()),
+                    Some(_) => return Err(e.into()),
+                    None => {
+                        // The store still holds the refresh token the server rejected: say so in
+                        // the store (tokens kept), so that `status` reads "login required".
+                        if let Some(mut d) = now.filter(|d| d.login_required.is_none()) {
+                            d.login_required = Some(crate::store::LoginRequired {
+                                since: Timestamp::now(),
+                                reason: "the server rejected the refresh token (invalid_grant)"
+                                    .into(),
+                            });
+                            if let Err(save) = lock.save(&d) {
+                                eprintln!(
+                                    "warning: could not record that a login is required: {save}"
+                                );
+                            }
+                        }
+                        return Err(e.into());
+                    }
                 }
             }
             Err(e) => return Err(e.into()),
@@ -163,17 +188,20 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
 }
 
 /// After another process rotated the tokens, a forced refresh is satisfied by the token it got.
-fn policy_after_rotation(policy: Policy) -> Policy {
+fn policy_after_rotation(policy: &Policy) -> Policy {
     match policy {
         Policy::Force => Policy::IfExpiringWithin(Duration::ZERO),
-        p => p,
+        p => p.clone(),
     }
 }
 
-fn is_fresh(token: &TokenRecord, policy: Policy) -> bool {
+fn is_fresh(token: &TokenRecord, policy: &Policy) -> bool {
     match policy {
         Policy::Force => false,
-        Policy::IfExpiringWithin(d) => token.fresh_for(d, Timestamp::now()),
+        Policy::IfExpiringWithin(d) => token.fresh_for(*d, Timestamp::now()),
+        Policy::Rejected(rejected) => {
+            token.access_token != *rejected && token.fresh_for(Duration::ZERO, Timestamp::now())
+        }
     }
 }
 
@@ -235,8 +263,19 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             &summary,
         );
         if let Err(e) = crate::schedule::append_run_log(&ctx.env.app_state_dir(), &line) {
-            eprintln!("warning: could not append to the run log: {e}");
+            crate::ui::warning(format_args!("could not append to the run log: {e}"));
         }
+        // A scheduled run: one line per config file (above), then this one summary line.
+        return match result {
+            Ok(code) => {
+                eprintln!("{summary}");
+                Ok(code)
+            }
+            Err(e) => {
+                crate::ui::error(crate::mcp::error_chain(&e));
+                Err(Error::Reported(e.exit_code()))
+            }
+        };
     }
     result
 }
@@ -255,7 +294,9 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
         fresh.token.expires_at.rfc3339(),
         fresh.token.expires_at.relative_to(now)
     );
-    if fresh.refreshed {
+    if args.log {
+        // The summary line at the end says it.
+    } else if fresh.refreshed {
         eprintln!(
             "Refreshed the access token (profile {}); it expires {when}.",
             ctx.profile()
@@ -268,48 +309,33 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
     }
     let (code, configs) = update_configs(ctx, args, &fresh)?;
     *summary = format!(
-        "token {}; {configs}",
+        "token {}, expires {}; {configs}",
         if fresh.refreshed {
             "refreshed"
         } else {
             "still valid"
-        }
+        },
+        fresh.token.expires_at.relative_to(now)
     );
     Ok(code)
 }
 
-/// The config step of `refresh`: every config file of the selected clients (and every file
-/// `setup` recorded) that holds our entry gets the current token — previewed as a diff, or
-/// written with `--write`. Files already current are not touched (no write, no mtime change).
+/// The config step of `refresh`: the entries this profile manages get the token the store holds
+/// — previewed as a diff, or written with `--write` (under the store lock, [`patching::update_managed`]).
+/// Files already current are not touched (no write, no mtime change).
 fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
-    // Writes happen under the store lock, with the token the store holds now: a concurrent
-    // refresh (cron and a manual run) may have rotated it since `ensure_fresh` returned, and
-    // writing ours afterwards would leave the configs a token behind the store.
-    let _lock = if args.write { Some(ctx.lock()?) } else { None };
-    let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
-    let token = data
-        .token
-        .as_ref()
-        .map(|t| &t.access_token)
-        .unwrap_or(&fresh.token.access_token);
-    let jobs = patching::update_jobs(ctx, &args.configs.targets, &data.configs)?;
-    let change = HeaderChange::Set(SecretHeader::bearer(token));
-    let server = patching::server(ctx, &args.configs.server_name, false);
-    let opts = patching::options(ctx, args.configs.show_secrets);
-    let batch = patching::run_batch(
+    let batch = patching::update_managed(
         ctx,
-        &jobs,
-        &Run {
-            server: &server,
-            change: &change,
+        &patching::Update {
+            targets: &args.configs.targets,
+            server_name: args.configs.server_name.as_deref(),
             write: args.write,
-            carries_secret: true,
             allow_tracked: args.allow_tracked,
-            report_missing: false,
+            keep_mode: args.keep_mode,
+            show_secrets: args.configs.show_secrets,
             quiet: args.json,
-            opts: &opts,
         },
-    );
+    )?;
     if args.json {
         let mut v = patching::batch_json(ctx, &batch);
         v["profile"] = ctx.profile().into();
@@ -322,13 +348,35 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
         text.push('\n');
         super::token::write_stdout(&text)?;
     }
-    if !args.write && batch.count(|s| *s == Status::WouldChange) > 0 {
+    let pending = batch.files(|s| *s == Status::WouldChange);
+    if !args.write && pending > 0 {
+        let (files, hold) = if pending == 1 {
+            ("file", "holds")
+        } else {
+            ("files", "hold")
+        };
+        if fresh.refreshed {
+            eprintln!(
+                "The access token was renewed, but no config was written: the {pending} {files} above still {hold} the previous token, which works until it expires. To update them, run `figma-auth refresh --write{}`.",
+                ctx.flags()
+            );
+        } else {
+            eprintln!(
+                "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+                ctx.flags()
+            );
+        }
+    }
+    if batch.results.is_empty() && !args.json && ctx.ui.stderr_tty {
         eprintln!(
-            "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
+            "Profile {} manages no client config: `figma-auth setup{}` configures your clients (entries set up by hand are left alone; `figma-auth status` lists them).",
+            ctx.profile(),
             ctx.flags()
         );
     }
-    patching::print_reload_hints(&batch.written_targets());
+    if !args.log {
+        patching::print_reload_hints(&batch.written_targets());
+    }
     match batch.error(Some(format!(
         "fix the files named above, then run `figma-auth refresh --write{}` again",
         ctx.flags()

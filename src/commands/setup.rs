@@ -1,18 +1,22 @@
 //! `figma-auth setup`: log in when no valid credentials are stored, then plan the figma server
 //! entry for every selected client (updating every file that already holds it, creating it in the
 //! chosen scope otherwise), show the masked diffs, and apply them — with `--write`, or after one
-//! confirmation on a terminal; never without either.
+//! confirmation on a terminal; never without either. An existing entry nobody manages is adopted
+//! explicitly (the preview says so); one another profile manages is left alone unless `--force`
+//! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
+//! others (when no client is named), and says which got what.
 
-use super::patching::{self, Job, Run, Status};
+use super::patching::{self, Claim, Job, Owner, Owners, Run, Status};
 use super::refresh::{ensure_fresh, Policy};
 use super::{login, Context};
 use crate::cli::SetupArgs;
 use crate::configs;
+use crate::edit::Inspection;
 use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
-use crate::targets::{AuthContext, ConfigFile, Mode, Scope, Target};
-use std::io::{BufRead, IsTerminal, Write};
+use crate::targets::{AuthContext, Mode, Scope, Server, Target};
+use crate::ui::Decision;
 use std::time::Duration;
 
 /// A token that expires sooner than this is refreshed before it is written into configs.
@@ -42,22 +46,52 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     }
 
-    if let Some(mode) = args.mode {
-        for t in &targets {
-            crate::targets::check_mode(*t, mode).map_err(|e| Error::Usage(e.to_string()))?;
-        }
-    }
+    let modes = match args.mode {
+        Some(mode) => Some(modes_for(args, mode, &targets)?),
+        None => None,
+    };
 
-    let token = obtain_token(ctx, args)?;
-    let change = HeaderChange::Set(SecretHeader::bearer(&token));
-    let server = patching::server(ctx, &args.configs.server_name, args.force);
+    let server = patching::server(ctx, args.configs.server_name(), args.force);
     let mut jobs = plan_jobs(ctx, &targets, scope, &server);
-    if let Some(mode) = args.mode {
-        with_mode(ctx, args, mode, &token, &mut jobs)?;
+    // `--keep-mode` applies to this run, and is recorded for the later refreshes of each file.
+    for job in &mut jobs {
+        job.keep_mode = args.keep_mode;
     }
-    let opts = patching::options(ctx, args.configs.show_secrets);
+    let mut opts = patching::options(ctx, args.configs.show_secrets);
+    opts.keep_mode = args.keep_mode;
+    let hint = Some(format!(
+        "fix the files named above, then run `figma-auth setup{}` again",
+        ctx.flags()
+    ));
+
+    // Without a usable login, every file is checked before the browser opens, and a dry run
+    // stops short of the login.
+    let (token, placeholder) = match stored_token(ctx, args)? {
+        Some(t) => (t, false),
+        None => {
+            check_before_login(ctx, args, modes.as_deref(), &jobs, &opts, hint.clone())?;
+            if args.dry_run {
+                eprintln!(
+                    "A login is needed first; a dry run does not log in, so the diffs show a \
+                     placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
+                    ctx.flags()
+                );
+                (AccessToken::new(PLACEHOLDER_TOKEN), true)
+            } else {
+                (log_in(ctx, args)?, false)
+            }
+        }
+    };
+    let change = HeaderChange::Set(SecretHeader::bearer(&token));
+    if let Some(modes) = &modes {
+        say_modes(args, modes);
+        if modes.iter().any(|(_, m)| *m == Mode::File) && !args.dry_run {
+            create_token_file(ctx)?;
+        }
+        with_mode(ctx, args, modes, &token, &mut jobs)?;
+    }
     let preview_run = Run {
-        server: &server,
+        profile: ctx.profile(),
         change: &change,
         write: false,
         carries_secret: true,
@@ -67,41 +101,95 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         opts: &opts,
     };
     let preview = patching::run_batch(ctx, &jobs, &preview_run);
-    let pending = preview.count(|s| *s == Status::WouldChange);
-    let hint = Some(format!(
-        "fix the files named above, then run `figma-auth setup{}` again",
-        ctx.flags()
-    ));
+    let pending = preview.files(|s| *s == Status::WouldChange);
+    // Inline tokens (and file mode's token file) die when they expire unless refreshed.
+    let expiring = !placeholder
+        && modes.as_ref().is_none_or(|ms| {
+            ms.iter()
+                .any(|(_, m)| matches!(m, Mode::Inline | Mode::File))
+        });
+    let schedule = if expiring && (!args.json || args.schedule) {
+        schedule_state(ctx, args)?
+    } else {
+        ScheduleState::NotNeeded
+    };
+    let decision = if args.json && !args.write && !args.dry_run {
+        Decision::PreviewOnly
+    } else {
+        ctx.ui.decide(args.write, args.dry_run)
+    };
+    // The schedule is part of the one confirmation when the user can be asked, and of --write
+    // only with --schedule.
+    let offered: Option<(
+        &crate::schedule::Prepared,
+        &crate::schedule::ScheduleContext,
+    )> = match &schedule {
+        ScheduleState::Offer(p, sctx)
+            if args.schedule || (decision == Decision::Ask && pending > 0) =>
+        {
+            Some((p, sctx))
+        }
+        _ => None,
+    };
+    if let (Some((prepared, sctx)), false) = (offered, args.json) {
+        patching::print_stdout(&format!(
+            "Scheduled refresh (profile {}): {}\n{}",
+            ctx.profile(),
+            prepared.headline(),
+            prepared.summary(sctx)
+        ));
+    }
 
     if pending == 0 {
-        record(
-            ctx,
-            &preview,
-            &args.configs.server_name,
-            args.mode.unwrap_or(Mode::Inline),
-        )?;
-        print_json(ctx, args, &preview, false)?;
+        if !placeholder {
+            record(ctx, &jobs, &preview)?;
+        }
+        let installed = match offered {
+            Some((prepared, sctx)) => {
+                let yes = match decision {
+                    Decision::Write => true,
+                    Decision::Ask => ctx
+                        .ui
+                        .confirm("Install the scheduled refresh?")
+                        .map_err(|_| cancelled())?,
+                    Decision::DryRun | Decision::PreviewOnly => false,
+                };
+                if yes {
+                    crate::schedule::apply_install(prepared, sctx)?;
+                }
+                yes
+            }
+            None => false,
+        };
+        print_json(ctx, args, &preview, false, installed)?;
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
         eprintln!("Nothing to change: every config already holds the current token.");
+        if installed {
+            schedule_installed(offered.map(|o| o.0));
+        } else if expiring {
+            expiry_line(ctx, &preview, &schedule);
+        }
         return Ok(exit::OK);
     }
-    let apply = if args.dry_run {
-        eprintln!("Dry run: nothing was written.");
-        false
-    } else if args.write {
-        true
-    } else if !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        confirm(pending)?
-    } else {
-        eprintln!(
-            "Nothing was written. To apply these changes, run the same command with --write."
-        );
-        false
+
+    let (write_files, install) = match decision {
+        Decision::DryRun => {
+            eprintln!("Dry run: nothing was written.");
+            (false, false)
+        }
+        Decision::Write => (true, offered.is_some()),
+        Decision::PreviewOnly => {
+            eprintln!(
+                "Nothing was written. To apply these changes, run the same command with --write."
+            );
+            (false, false)
+        }
+        Decision::Ask => ask(ctx, pending, offered.is_some())?,
     };
-    if !apply {
-        print_json(ctx, args, &preview, false)?;
+    if !write_files {
+        print_json(ctx, args, &preview, false, false)?;
         return match preview.error(hint) {
             Some(e) => Err(e),
             None => Ok(exit::OK),
@@ -116,10 +204,15 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         .collect();
     let write_run = Run {
         write: true,
+        // After a confirmation the preview already named each file: only failures are listed.
+        quiet: args.json,
         ..preview_run
     };
-    eprintln!();
-    let written = patching::run_batch(ctx, &to_write, &write_run);
+    if decision == Decision::Write && !args.json {
+        eprintln!();
+    }
+    let written =
+        patching::run_batch_reporting(ctx, &to_write, &write_run, decision == Decision::Ask);
     let mut all = preview;
     for ((f, s), rec) in written.results.into_iter().zip(written.records) {
         if let Some(i) = all.results.iter().position(|(g, _)| *g == f) {
@@ -127,18 +220,214 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             all.records[i] = rec;
         }
     }
-    record(
-        ctx,
-        &all,
-        &args.configs.server_name,
-        args.mode.unwrap_or(Mode::Inline),
-    )?;
-    print_json(ctx, args, &all, true)?;
-    patching::print_reload_hints(&all.written_targets());
+    record(ctx, &jobs, &all)?;
+    let installed = match (install, offered) {
+        (true, Some((prepared, sctx))) => {
+            crate::schedule::apply_install(prepared, sctx)?;
+            true
+        }
+        _ => false,
+    };
+    print_json(ctx, args, &all, true, installed)?;
+    let changed = all.count(|s| *s == Status::Changed);
+    if changed > 0 && !args.json {
+        files_updated(&all);
+    }
+    if installed {
+        schedule_installed(offered.map(|o| o.0));
+    } else if expiring && !args.json {
+        expiry_line(ctx, &all, &schedule);
+    }
     match all.error(hint) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }
+}
+
+/// Stands for the token in a dry run without a login: token-shaped, so every editor accepts it.
+const PLACEHOLDER_TOKEN: &str = "figu_placeholder_login_first";
+
+fn cancelled() -> Error {
+    Error::Cancelled("Cancelled; nothing was written.".to_string())
+}
+
+/// Where the scheduled refresh stands for this run.
+enum ScheduleState {
+    /// Not asked about (no inline token involved).
+    NotNeeded,
+    /// The profile already has a schedule (`schedule status` looks after it).
+    Installed,
+    /// It can be installed with this plan.
+    Offer(
+        Box<crate::schedule::Prepared>,
+        Box<crate::schedule::ScheduleContext>,
+    ),
+    /// No scheduler can run it; the text says why.
+    Unavailable(String),
+}
+
+/// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
+/// cannot be installed stops setup before anything is written.
+fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
+    let sctx = super::schedule_context(ctx)?;
+    if !args.schedule {
+        let installed = crate::schedule::status_report(&sctx, None)
+            .map(|r| !r.installed.is_empty())
+            .unwrap_or(false);
+        if installed {
+            return Ok(ScheduleState::Installed);
+        }
+    }
+    match crate::schedule::prepare_install(&sctx, args.every, None) {
+        Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
+        Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
+        Err(e) if args.schedule => Err(e.into()),
+        Err(e) => Ok(ScheduleState::Unavailable(e.to_string())),
+    }
+}
+
+/// The one question: the files, and the schedule when it is offered (`f`: the files only).
+/// Returns (write the files, install the schedule).
+fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Error> {
+    let files = if pending == 1 { "file" } else { "files" };
+    let answer = if schedule {
+        ctx.ui.ask(&format!(
+            "Write these changes to {pending} {files} and install the scheduled refresh? \
+             [y/N, f = files only] "
+        ))
+    } else {
+        ctx.ui
+            .ask(&format!("Write these changes to {pending} {files}? [y/N] "))
+    }
+    .map_err(|_| cancelled())?;
+    let result = match answer.as_str() {
+        "y" | "yes" => (true, schedule),
+        "f" | "files" if schedule => (true, false),
+        _ => (false, false),
+    };
+    if !result.0 {
+        eprintln!("Nothing was written.");
+    }
+    Ok(result)
+}
+
+/// `✓ N files updated`, with what running clients need to pick the token up.
+fn files_updated(batch: &patching::Batch) {
+    let mut paths: Vec<&std::path::Path> = batch
+        .results
+        .iter()
+        .filter(|(_, s)| *s == Status::Changed)
+        .map(|(f, _)| f.path.as_path())
+        .collect();
+    paths.dedup();
+    let n = paths.len();
+    let files = if n == 1 { "file" } else { "files" };
+    let written = batch.written_targets();
+    match written.as_slice() {
+        [one] => {
+            let reload = crate::targets::by_id(one)
+                .map(|t| format!(" ({}: {})", t.display_name(), t.reload_hint()))
+                .unwrap_or_default();
+            crate::ui::success(format_args!("{n} {files} updated{reload}"));
+        }
+        _ => {
+            crate::ui::success(format_args!("{n} {files} updated"));
+            patching::print_reload_hints(&written);
+        }
+    }
+}
+
+fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
+    if let Some(p) = prepared {
+        crate::ui::success(format_args!(
+            "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
+            p.headline()
+        ));
+    }
+}
+
+/// The last line of a setup that leaves inline tokens without a schedule: when they expire and
+/// the command that keeps them fresh.
+fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState) {
+    let holds = batch
+        .results
+        .iter()
+        .any(|(_, s)| matches!(s, Status::Changed | Status::Current));
+    if !holds || matches!(schedule, ScheduleState::Installed) {
+        return;
+    }
+    let Some(token) = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .and_then(|d| d.token)
+    else {
+        return;
+    };
+    let when = format!(
+        "{} ({})",
+        token.expires_at.rfc3339(),
+        token.expires_at.relative_to(crate::time::Timestamp::now())
+    );
+    let keep = match schedule {
+        ScheduleState::Unavailable(why) => format!(
+            "no scheduler can run the refresh here ({why}), so run `figma-auth refresh --write{}` \
+             before then",
+            ctx.flags()
+        ),
+        _ => format!(
+            "`figma-auth schedule install --write{}` keeps it fresh",
+            ctx.flags()
+        ),
+    };
+    crate::ui::note(format_args!(
+        "the token in the configs expires {when}; {keep}."
+    ));
+}
+
+/// Parses and plans every file with a placeholder token before a login: a file that cannot be
+/// updated stops setup before the user is sent to the browser.
+fn check_before_login(
+    ctx: &Context,
+    args: &SetupArgs,
+    modes: Option<&[(&'static str, Mode)]>,
+    jobs: &[Job],
+    opts: &configs::Options,
+    hint: Option<String>,
+) -> Result<(), Error> {
+    let token = AccessToken::new(PLACEHOLDER_TOKEN);
+    let mut jobs = jobs.to_vec();
+    if let Some(modes) = modes {
+        with_mode(ctx, args, modes, &token, &mut jobs)?;
+    }
+    let change = HeaderChange::Set(SecretHeader::bearer(&token));
+    let check = patching::run_batch(
+        ctx,
+        &jobs,
+        &Run {
+            profile: ctx.profile(),
+            change: &change,
+            write: false,
+            carries_secret: true,
+            allow_tracked: args.allow_tracked,
+            report_missing: false,
+            quiet: true,
+            opts,
+        },
+    );
+    if check.failed() == 0 {
+        return Ok(());
+    }
+    patching::print_failures(ctx, &check);
+    Err(Error::Refused {
+        message: format!(
+            "{} of {} config files cannot be updated, so setup stopped before logging in",
+            check.files(|s| matches!(s, Status::Failed { .. })),
+            check.files(|_| true)
+        ),
+        hint,
+    })
 }
 
 /// With `--json`, the per-file outcome as one object on stdout.
@@ -147,6 +436,7 @@ fn print_json(
     args: &SetupArgs,
     batch: &patching::Batch,
     written: bool,
+    schedule_installed: bool,
 ) -> Result<(), Error> {
     if !args.json {
         return Ok(());
@@ -154,30 +444,117 @@ fn print_json(
     let mut v = patching::batch_json(ctx, batch);
     v["profile"] = ctx.profile().into();
     v["write"] = written.into();
+    v["schedule_installed"] = schedule_installed.into();
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
     super::token::write_stdout(&text)
 }
 
-/// Gives every job the credentials mechanism of `mode` (an explicit `--mode`: entries in another
-/// mode are switched), creating the token file for file mode.
+/// The token file of file mode, written from the stored token.
+fn create_token_file(ctx: &Context) -> Result<(), Error> {
+    let record = ctx
+        .store
+        .load(ctx.profile())?
+        .and_then(|d| d.token)
+        .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
+    super::token_file::create_token_file(ctx, &record)?;
+    Ok(())
+}
+
+/// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
+/// named with `--target` that lacks it is a usage error; with no client named (every detected
+/// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
+fn modes_for(
+    args: &SetupArgs,
+    mode: Mode,
+    targets: &[&'static dyn Target],
+) -> Result<Vec<(&'static str, Mode)>, Error> {
+    let named = |id: &str| {
+        args.configs
+            .targets
+            .iter()
+            .flat_map(|n| n.split(','))
+            .any(|n| n.trim() == id)
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        let m = if t.modes().contains(&mode) {
+            mode
+        } else if named(t.id()) {
+            return Err(Error::Usage(
+                crate::targets::check_mode(*t, mode)
+                    .expect_err("the mode is missing")
+                    .to_string(),
+            ));
+        } else {
+            FALLBACK
+                .iter()
+                .copied()
+                .find(|m| t.modes().contains(m))
+                .unwrap_or(Mode::Inline)
+        };
+        out.push((t.id(), m));
+    }
+    Ok(out)
+}
+
+/// The modes a client without the requested one gets, best first: no token in the file and
+/// always fresh (helper), no token in the file (file), else the token inline (kept fresh by
+/// `refresh --write`). Env mode is used only when asked for: it needs the variable exported
+/// where the client starts.
+const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
+
+/// One line saying which client got which mode, when not all got the requested one.
+fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+    let Some(asked) = args.mode else { return };
+    if modes.iter().all(|(_, m)| *m == asked) {
+        return;
+    }
+    let name = |id: &str| {
+        crate::targets::by_id(id)
+            .map(|t| t.display_name())
+            .unwrap_or("?")
+    };
+    let mut groups: Vec<(Mode, Vec<&str>)> = Vec::new();
+    for (id, m) in modes {
+        match groups.iter_mut().find(|(g, _)| g == m) {
+            Some((_, names)) => names.push(name(id)),
+            None => groups.push((*m, vec![name(id)])),
+        }
+    }
+    groups.sort_by_key(|(m, _)| *m != asked);
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(m, names)| {
+            let why = if *m == asked {
+                String::new()
+            } else {
+                format!(" (no {asked} mode)")
+            };
+            format!("{m} for {}{why}", names.join(", "))
+        })
+        .collect();
+    eprintln!("Modes: {}.", parts.join("; "));
+}
+
+/// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
+/// entries in another mode are switched).
 fn with_mode(
     ctx: &Context,
     args: &SetupArgs,
-    mode: Mode,
+    modes: &[(&'static str, Mode)],
     token: &AccessToken,
     jobs: &mut [Job],
 ) -> Result<(), Error> {
     let helper_command = helper_command(ctx)?;
     let token_file = ctx.store.token_file_path(ctx.profile());
-    if mode == Mode::File && !args.dry_run {
-        let record = ctx
-            .store
-            .load(ctx.profile())?
-            .and_then(|d| d.token)
-            .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
-        super::token_file::create_token_file(ctx, &record)?;
-    }
+    let mode_of = |id: &str| {
+        modes
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, m)| *m)
+            .unwrap_or(Mode::Inline)
+    };
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
@@ -185,6 +562,7 @@ fn with_mode(
         env_var: &args.env_var,
     };
     for job in jobs.iter_mut() {
+        let mode = mode_of(job.file.target);
         job.auth = Some(
             job.file
                 .auth(mode, &actx)
@@ -212,23 +590,37 @@ fn helper_command(ctx: &Context) -> Result<String, Error> {
     Ok(cmd)
 }
 
-/// Stored credentials when they are usable, else a browser login.
-fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
-    if !args.relogin {
-        match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
-            Ok(fresh) => {
-                if let Some(a) = &fresh.token.account {
-                    eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
-                }
-                return Ok(fresh.token.access_token);
-            }
-            Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
-                eprintln!("{e}: logging in first.");
-            }
-            Err(e) => return Err(e),
-        }
+/// The stored access token when it is usable (refreshed first when it expires soon); `None` when
+/// a login is needed.
+fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, Error> {
+    if args.relogin {
+        return Ok(None);
     }
-    let code = login::run(ctx, &args.login)?;
+    match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
+        Ok(fresh) => {
+            if let Some(a) = &fresh.token.account {
+                eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
+            }
+            Ok(Some(fresh.token.access_token))
+        }
+        Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
+            if !args.dry_run {
+                match &e {
+                    Error::LoginRequired { reason, .. } if !reason.is_empty() => {
+                        eprintln!("Logging in first: {reason}.")
+                    }
+                    _ => eprintln!("Logging in first: {e}."),
+                }
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The browser login, then the token it stored.
+fn log_in(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
+    let code = login::perform(ctx, &args.login, false)?;
     if code != exit::OK {
         return Err(Error::Refused {
             message: "the login did not complete".into(),
@@ -242,27 +634,58 @@ fn obtain_token(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
 
 /// Every existing file of each client that holds our entry (so none keeps a stale token), and,
 /// for a client none of whose `scope` files holds it, the file to create it in: the last
-/// existing file of that scope (the one the client reads last), else the client's default.
+/// existing file of that scope (the one the client reads last), else the client's default. Who
+/// manages each existing entry decides the job's [`Claim`]: this profile's own, adopted when
+/// nobody manages it, left alone (or with `--force` taken over) when another profile does.
 fn plan_jobs(
     ctx: &Context,
     targets: &[&'static dyn Target],
     scope: Scope,
-    server: &crate::targets::Server,
+    server: &Server,
 ) -> Vec<Job> {
     let env = &ctx.env;
+    let records = ctx
+        .store
+        .load(ctx.profile())
+        .ok()
+        .flatten()
+        .map(|d| d.configs)
+        .unwrap_or_default();
+    let owners = Owners::load(ctx, &records);
     let mut jobs: Vec<Job> = Vec::new();
     for t in targets {
-        let existing = configs::existing_files(env, &[*t]);
         let mut holds_in_scope = false;
-        for f in existing {
-            let status = configs::status_of(&f, server, None);
-            if matches!(status, configs::EntryStatus::NoEntry) {
+        for f in configs::existing_files(env, &[*t]) {
+            let inspection = configs::inspect_file(&f, server);
+            let entry = match &inspection {
+                Ok(Inspection::Missing) => continue,
+                Ok(i) => i.entry().map(|e| e.name.clone()),
+                Err(_) => None,
+            };
+            let owner = entry.as_ref().map(|name| owners.of(&f, name));
+            if matches!((&owner, &entry), (Some(Owner::Other(_)), Some(n)) if *n != server.name) {
+                // Another profile's entry, found by its URL under another name: a different
+                // server of the client. This profile gets its own entry beside it.
                 continue;
             }
-            if f.scope == scope && !matches!(status, configs::EntryStatus::Unreadable(_)) {
+            if f.scope == scope && inspection.is_ok() {
                 holds_in_scope = true;
             }
-            push(&mut jobs, f, false);
+            let mut job = Job::new(f, server.clone());
+            if let (Some(name), Some(owner)) = (entry, owner) {
+                job.claim = match owner {
+                    Owner::This => Claim::Own,
+                    Owner::Nobody => Claim::Adopt,
+                    Owner::Other(p) if server.force => Claim::TakeOver(p),
+                    Owner::Other(p) => Claim::Foreign(p),
+                };
+                // The existing entry itself, by its name (an adopted entry may have another).
+                job.server = Server {
+                    name,
+                    ..server.clone()
+                };
+            }
+            push(&mut jobs, job);
         }
         if holds_in_scope {
             continue;
@@ -275,52 +698,46 @@ fn plan_jobs(
             .cloned()
             .or_else(|| t.default_file(env, scope));
         if let Some(f) = target_file {
-            push(&mut jobs, f, true);
+            // A new entry of our name: found by that name only, never another profile's entry
+            // that shares the URL.
+            let mut job = Job::new(
+                f,
+                Server {
+                    recorded: true,
+                    ..server.clone()
+                },
+            );
+            job.create = true;
+            push(&mut jobs, job);
         }
     }
     jobs
 }
 
-fn push(jobs: &mut Vec<Job>, file: ConfigFile, create: bool) {
-    match jobs.iter_mut().find(|j| j.file == file) {
-        Some(j) => j.create |= create,
-        None => jobs.push(Job {
-            file,
-            create,
-            auth: None,
-            mode: Mode::Inline,
-        }),
+/// Adds a job, once per file (a file reached as two scopes is one file).
+fn push(jobs: &mut Vec<Job>, job: Job) {
+    let key = job.file.key();
+    match jobs.iter_mut().find(|j| j.file.key() == key) {
+        Some(j) => j.create |= job.create,
+        None => jobs.push(job),
     }
 }
 
-/// Records every file that now holds our entry, for later unattended refreshes.
-fn record(
-    ctx: &Context,
-    batch: &patching::Batch,
-    server_name: &str,
-    mode: Mode,
-) -> Result<(), Error> {
-    let records: Vec<_> = batch
-        .results
-        .iter()
-        .filter(|(_, s)| matches!(s, Status::Changed | Status::Current))
-        .map(|(f, _)| patching::managed(f, server_name, mode.as_str()))
-        .collect();
+/// Records every entry that now holds our configuration (for later unattended refreshes), and
+/// releases the entries taken over from another profile.
+fn record(ctx: &Context, jobs: &[Job], batch: &patching::Batch) -> Result<(), Error> {
+    let mut records = Vec::new();
+    for (job, (f, s)) in jobs.iter().zip(&batch.results) {
+        if !matches!(s, Status::Changed | Status::Current) {
+            continue;
+        }
+        if let Claim::TakeOver(p) = &job.claim {
+            patching::release(ctx, p, f, &job.server.name)?;
+        }
+        records.push(crate::store::ManagedConfig {
+            keep_mode: job.keep_mode,
+            ..patching::managed(f, &job.server.name, job.mode.as_str())
+        });
+    }
     patching::remember(ctx, &records)
-}
-
-fn confirm(pending: usize) -> Result<bool, Error> {
-    let files = if pending == 1 { "file" } else { "files" };
-    eprint!("Write these changes to {pending} {files}? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Io("cannot read the answer from the terminal".into(), e))?;
-    let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
-    if !yes {
-        eprintln!("Nothing was written.");
-    }
-    Ok(yes)
 }

@@ -14,7 +14,23 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8, Error> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, BIN, &mut buf);
+    if args.shell == clap_complete::Shell::Bash {
+        buf = fix_bash_state_names(&buf);
+    }
     write(&buf)
+}
+
+/// clap_complete's bash script tracks the command line in a state such as
+/// `figma__auth__subcmd__setup`, but labels the arms that complete a subcommand's options with
+/// the hyphen of the binary's name escaped again (`figma__subcmd__auth__subcmd__setup`), so no arm
+/// matches and nothing completes after a subcommand. The arms are renamed to the state the loop
+/// builds; once clap_complete spells both alike this changes nothing.
+fn fix_bash_state_names(script: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(script);
+    let arm = BIN.replace('-', "__subcmd__");
+    let state = BIN.replace('-', "__");
+    text.replace(&format!("{arm}__subcmd__"), &format!("{state}__subcmd__"))
+        .into_bytes()
 }
 
 /// `figma-auth man [COMMAND]`: the roff source of figma-auth(1), or of figma-auth-COMMAND(1).

@@ -1,14 +1,20 @@
-//! `figma-auth status [--json]`: whether the profile is logged in, the client, the scope, when the
-//! access token expires (absolute and relative), whether a refresh token is held, where the store
-//! is, and the next command to run when something is wrong. Never prints a secret: the access
-//! token appears masked. Exit 0 when logged in, 3 when a login is required.
+//! `figma-auth status [--json]`: whether the profile is logged in (or must log in again), the
+//! client, the scope, when the access token expires (absolute and relative), whether a refresh
+//! token is held, where the store is, every client config with its state, and the command that
+//! fixes what is wrong. Never prints a secret: the access token appears masked.
 //!
-//! [`collect`] builds the [`Report`]; the config listing of the config-patching issue can be added
-//! to the report and printed after the credential section in [`run`].
+//! A config's state compares its token with the stored one and with the clock (`current`,
+//! `stale`, `expired`); entries this profile did not set up are `unmanaged`. Exit codes follow
+//! gh: 0 all good, 1 something needs action (a managed config stale, expired, without its token
+//! or its entry; an unreadable file), 3 a login is required.
 
+use super::patching::{self, Owner};
 use super::Context;
 use crate::cli::StatusArgs;
+use crate::configs::{judge, EntryStatus};
+use crate::edit::{Inspection, SecretHeader};
 use crate::error::{exit, Error};
+use crate::targets::Mode;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -16,8 +22,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub profile: String,
-    /// Usable credentials: an unexpired access token or a refresh token.
+    /// `logged-in`, `expired` (the access token expired; the refresh token renews it),
+    /// `login-required` (the server rejected the refresh token, or nothing can renew the tokens),
+    /// `not-logged-in` (no tokens stored).
+    pub state: &'static str,
+    /// Usable credentials: an unexpired access token or a refresh token the server has not
+    /// rejected.
     pub logged_in: bool,
+    /// Why a login is required (`state` `login-required`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_required: Option<String>,
     pub access_token_valid: bool,
     /// RFC 3339 UTC.
     pub expires_at: Option<String>,
@@ -57,9 +71,10 @@ pub struct ConfigReport {
     /// Claude Code local scope: the project key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
-    /// `no figma entry`, `current`, `stale`, `other URL`, `indirect` or `unreadable`.
-    pub state: String,
-    /// Why, for `other URL`, `indirect` and `unreadable`.
+    /// One of [`STATES`].
+    pub state: &'static str,
+    /// Why, for `other-url`, `indirect`, `unmanaged`, `unreadable`, and the mode of an entry set
+    /// up in an indirection mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The client takes the figma server from this file (its entry wins over the others').
@@ -67,100 +82,115 @@ pub struct ConfigReport {
     /// The entry is disabled (`enabled: false` / `disabled: true`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disabled: bool,
+    /// This profile set the entry up: `refresh --write` keeps it current.
+    pub managed: bool,
+    /// The profile that manages the entry when it is another one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+    /// The state needs action (counted in the exit code 1).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub needs_action: bool,
+    /// The command that fixes (or, for an unmanaged entry, adopts) it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
+
+/// Every state a config can be in (`status --json`'s `state`).
+pub const STATES: &[&str] = &[
+    "current",
+    "stale",
+    "expired",
+    "no-token",
+    "no-entry",
+    "other-url",
+    "indirect",
+    "unmanaged",
+    "unreadable",
+];
 
 /// Inspects every config file of every client (and the recorded ones) against the stored token.
 pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<ConfigReport> {
-    use crate::configs::{judge, EntryStatus};
-    use crate::edit::{Inspection, SecretHeader};
-    let want = data
-        .token
-        .as_ref()
-        .map(|t| SecretHeader::bearer(&t.access_token));
-    let server = super::patching::server(ctx, crate::targets::DEFAULT_NAME, false);
+    let now = Timestamp::now();
+    let token = data.token.as_ref();
+    let want = token.map(|t| SecretHeader::bearer(&t.access_token));
+    let expired = token.is_some_and(|t| t.remaining_at(now).is_none());
+    let flags = ctx.flags();
     let mut out = Vec::new();
-    for target in crate::targets::all() {
-        let recorded: Vec<_> = data
-            .configs
-            .iter()
-            .filter(|c| c.target == target.id())
-            .cloned()
-            .collect();
-        let candidates = super::patching::update_candidates(ctx, &[*target], &recorded);
-        let modes: Vec<crate::targets::Mode> = candidates.iter().map(|(_, m)| *m).collect();
-        let files: Vec<crate::targets::ConfigFile> =
-            candidates.into_iter().map(|(f, _)| f).collect();
-        if files.is_empty() {
-            continue;
-        }
-        let server = match recorded.first() {
-            Some(r) => super::patching::server(ctx, &r.server_name, false),
-            None => server.clone(),
-        };
-        let inspections: Vec<Result<Inspection, String>> = files
-            .iter()
-            .map(|f| crate::configs::inspect_file(f, &server))
-            .collect();
-        // Which file the client takes the server from.
-        let in_use: Option<usize> = if target.id() == "opencode" {
-            let states: Vec<Option<&Inspection>> =
-                inspections.iter().map(|i| i.as_ref().ok()).collect();
-            let eff = crate::targets::opencode::effective(&states, &server.name);
-            eff.authorization
-                .map(|(i, _)| i)
-                .or(eff.url.map(|(i, _)| i))
-        } else {
-            // Entries are not merged: local beats project beats user.
-            [
-                crate::targets::Scope::Local,
-                crate::targets::Scope::Project,
-                crate::targets::Scope::User,
-            ]
-            .iter()
-            .find_map(|scope| {
-                files
-                    .iter()
-                    .zip(&inspections)
-                    .position(|(f, i)| f.scope == *scope && matches!(i, Ok(Inspection::Found(_))))
-            })
-        };
-        for (i, ((f, insp), mode)) in files.iter().zip(inspections).zip(&modes).enumerate() {
-            let mut indirect_mode: Option<String> = None;
-            let disabled = insp
-                .as_ref()
-                .ok()
-                .and_then(|i| i.entry())
-                .is_some_and(|e| e.is_disabled());
-            let status = match judge(insp, want.as_ref()) {
-                // Set up by figma-auth in an indirection mode: nothing to refresh in the file.
-                EntryStatus::Indirect(source) if *mode != crate::targets::Mode::Inline => {
-                    indirect_mode = Some(format!("{} mode, via {source}", mode.as_str()));
-                    EntryStatus::Current
+    for (target, files) in patching::survey(ctx, data) {
+        for s in files {
+            let f = &s.file;
+            let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
+            let disabled = entry.is_some_and(|e| e.is_disabled());
+            let holds_ours = matches!((entry, &want), (Some(e), Some(w))
+                if e.authorization.as_ref().is_some_and(|a| a.expose() == w.expose()));
+            let refresh = format!("figma-auth refresh --write{flags}");
+            let setup = format!(
+                "figma-auth setup --target {} --scope {}{flags}",
+                target.id(),
+                f.scope.as_str()
+            );
+            let unmanaged = |detail: String| (EntryStatus::Current, "unmanaged", Some(detail));
+            let (status, state, detail) = match (&s.owner, &s.inspection) {
+                (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
+                    let st = match judge(s.inspection.clone(), want.as_ref(), expired) {
+                        // Set up by figma-auth in an indirection mode: nothing to refresh in it.
+                        EntryStatus::Indirect(source) if s.mode != Mode::Inline => {
+                            let d = format!("{} mode, via {source}", s.mode.as_str());
+                            (EntryStatus::Current, "current", Some(d))
+                        }
+                        st => {
+                            let label = st.label();
+                            (st, label, None)
+                        }
+                    };
+                    st
                 }
-                other => other,
+                (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
+                (Owner::Nobody, Ok(Inspection::Missing)) => (EntryStatus::NoEntry, "no-entry", None),
+                (Owner::Nobody, _) if holds_ours => unmanaged(format!(
+                    "not managed by this profile, but it holds this profile's token: `{setup}` lets refresh keep it current"
+                )),
+                (Owner::Nobody, _) => unmanaged("not managed by this profile".to_string()),
             };
-            let detail = match &status {
+            let managed = s.owner == Owner::This;
+            let detail = detail.or_else(|| match &status {
                 EntryStatus::OtherUrl(u) => Some(format!(
                     "`{}` points at {}",
-                    server.name,
+                    s.server.name,
                     u.as_deref().unwrap_or("no URL")
                 )),
                 EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
                 EntryStatus::Unreadable(e) => Some(e.clone()),
-                _ => indirect_mode.take(),
+                EntryStatus::NoEntry if managed => Some(format!(
+                    "the `{}` entry figma-auth set up is gone",
+                    s.server.name
+                )),
+                EntryStatus::NoToken => Some("the entry has no Authorization header".into()),
+                _ => None,
+            });
+            let (needs_action, fix) = match (state, managed) {
+                ("stale" | "expired", true) => (true, Some(refresh)),
+                ("no-token" | "no-entry", true) => (true, Some(setup)),
+                ("unreadable", _) => (true, None),
+                ("unmanaged", _) if holds_ours => (false, Some(setup)),
+                _ => (false, None),
             };
             out.push(ConfigReport {
                 client: target.id().to_string(),
                 scope: f.scope.as_str().to_string(),
                 path: f.path.display().to_string(),
-                project: match &f.shape {
-                    crate::targets::Shape::Claude { project } => project.clone(),
+                project: f.project().map(str::to_string),
+                state,
+                detail,
+                in_use: s.in_use,
+                disabled,
+                managed,
+                managed_by: match &s.owner {
+                    Owner::Other(p) => Some(p.clone()),
                     _ => None,
                 },
-                state: status.label().to_string(),
-                detail,
-                in_use: in_use == Some(i),
-                disabled,
+                needs_action,
+                fix,
             });
         }
     }
@@ -170,17 +200,18 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
 fn render_configs(ctx: &Context, r: &Report) -> String {
     let mut out = String::new();
     if r.configs.is_empty() {
-        out.push_str("\nNo MCP client config found. Run `figma-auth setup --target <client>` to add the figma server.\n");
+        out.push_str(&format!(
+            "\nNo MCP client config found. Run `figma-auth setup{} --target <client>` to add the figma server.\n",
+            ctx.flags()
+        ));
         return out;
     }
     out.push_str("\nClient configs:\n");
-    let mut stale = false;
     for c in &r.configs {
         let name = crate::targets::by_id(&c.client)
             .map(|t| t.display_name())
             .unwrap_or(&c.client);
-        let scope = c.scope.clone();
-        let mut state = c.state.clone();
+        let mut state = c.state.to_string();
         if c.disabled {
             state.push_str(", disabled");
         }
@@ -190,7 +221,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         out.push_str(&format!(
             "  {:<12} {:<10} {:<22} {}\n",
             name,
-            scope,
+            c.scope,
             state,
             ctx.show_path(std::path::Path::new(&c.path))
         ));
@@ -200,13 +231,27 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         if let Some(d) = &c.detail {
             out.push_str(&format!("  {:<12} {:<10} {:<22} {d}\n", "", "", ""));
         }
-        stale |= c.state == "stale";
     }
-    if stale && r.logged_in {
-        out.push_str(&format!(
-            "Some configs hold an old token: run `figma-auth refresh --write{}`\n",
-            ctx.flags()
-        ));
+    // One line per command that fixes something, in the order the files were listed.
+    let mut said: Vec<&str> = Vec::new();
+    for c in r.configs.iter().filter(|c| c.needs_action) {
+        let Some(fix) = c.fix.as_deref() else {
+            if !said.contains(&"unreadable") {
+                said.push("unreadable");
+                out.push_str("A config file cannot be read: correct it at the position given (figma-auth never writes a file it cannot parse)\n");
+            }
+            continue;
+        };
+        if said.contains(&fix) {
+            continue;
+        }
+        said.push(fix);
+        let why = match c.state {
+            "stale" | "expired" => "Some configs hold an old or expired token",
+            "no-token" => "A config figma-auth set up has no token any more",
+            _ => "A config entry figma-auth set up is gone",
+        };
+        out.push_str(&format!("{why}: run `{fix}`\n"));
     }
     out
 }
@@ -220,18 +265,40 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
     let client = data.client.as_ref();
     let access_token_valid = token.is_some_and(|t| t.remaining_at(now).is_some());
     let has_refresh_token = token.is_some_and(|t| t.refresh_token.is_some());
-    let logged_in = access_token_valid || has_refresh_token;
+    let orphaned = token.is_some_and(|t| client.map(|c| &c.client_id) != Some(&t.client_id));
+    let login_required = match (&data.login_required, token) {
+        (_, None) => None,
+        (Some(m), _) => Some(format!("{}, {}", m.reason, m.since.rfc3339())),
+        (None, Some(_)) if orphaned && !access_token_valid => {
+            Some("the client registration the tokens were issued to is no longer stored".into())
+        }
+        (None, Some(_)) if !access_token_valid && !has_refresh_token => {
+            Some("the access token has expired and there is no refresh token".into())
+        }
+        _ => None,
+    };
+    let state = match (token, &login_required) {
+        (None, _) => "not-logged-in",
+        (_, Some(_)) => "login-required",
+        _ if access_token_valid => "logged-in",
+        _ => "expired",
+    };
+    let logged_in = matches!(state, "logged-in" | "expired");
+    let configs = collect_configs(ctx, &data);
     let flags = ctx.flags();
     let next_step = if !logged_in {
-        Some(format!("figma-auth login{flags}"))
-    } else if !access_token_valid {
-        Some(format!("figma-auth refresh{flags}"))
+        Some(format!("figma-auth setup{flags}"))
     } else {
-        None
+        configs
+            .iter()
+            .filter(|c| c.needs_action)
+            .find_map(|c| c.fix.clone())
     };
     Ok(Report {
         profile: ctx.profile().to_string(),
+        state,
         logged_in,
+        login_required,
         access_token_valid,
         expires_at: token.map(|t| t.expires_at.rfc3339()),
         expires_in_seconds: token.map(|t| t.expires_at.unix() as i64 - now.unix() as i64),
@@ -251,8 +318,21 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
         store_path: path.display().to_string(),
         warnings: ctx.store.permission_warnings(ctx.profile()),
         next_step,
-        configs: collect_configs(ctx, &data),
+        configs,
     })
+}
+
+impl Report {
+    /// gh's convention: 0 all good, 1 something needs action, 3 a login is required.
+    pub fn exit_code(&self) -> u8 {
+        if !self.logged_in {
+            exit::LOGIN_REQUIRED
+        } else if self.configs.iter().any(|c| c.needs_action) {
+            exit::ERROR
+        } else {
+            exit::OK
+        }
+    }
 }
 
 /// Human-readable lines for a report.
@@ -263,7 +343,11 @@ pub fn render(ctx: &Context, r: &Report) -> String {
     line("Profile:", r.profile.clone());
     line(
         "Logged in:",
-        if r.logged_in { "yes" } else { "no" }.to_string(),
+        match (&r.login_required, r.logged_in) {
+            (Some(why), _) => format!("no, login required ({why})"),
+            (None, true) => "yes".to_string(),
+            (None, false) => "no".to_string(),
+        },
     );
     if let Some(a) = &r.account {
         line("Logged in as:", a.label());
@@ -296,7 +380,15 @@ pub fn render(ctx: &Context, r: &Report) -> String {
         } else {
             "expired"
         };
-        line("Access token:", format!("{tok}, {state} {exp} ({rel})"));
+        let renew = if r.state == "expired" {
+            " (the next `refresh` or `token` renews it)"
+        } else {
+            ""
+        };
+        line(
+            "Access token:",
+            format!("{tok}, {state} {exp} ({rel}){renew}"),
+        );
         line(
             "Refresh token:",
             if r.has_refresh_token { "held" } else { "none" }.to_string(),
@@ -314,13 +406,11 @@ pub fn render(ctx: &Context, r: &Report) -> String {
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    if let Some(next) = &r.next_step {
+    if let Some(next) = r.next_step.as_ref().filter(|_| !r.logged_in) {
         let why = if r.access_token.is_none() {
             "Not logged in"
-        } else if !r.logged_in {
-            "The access token has expired and there is no refresh token"
         } else {
-            "The access token has expired"
+            "A login is required"
         };
         out.push_str(&format!("{why}: run `{next}`\n"));
     }
@@ -373,9 +463,5 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         t
     };
     super::token::write_stdout(&text)?;
-    Ok(if report.logged_in {
-        exit::OK
-    } else {
-        exit::LOGIN_REQUIRED
-    })
+    Ok(report.exit_code())
 }

@@ -21,14 +21,14 @@ pub fn run(ctx: &Context, args: &TokenArgs) -> Result<u8, Error> {
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("token", || got.token.access_token.expose().to_string());
     if let Some(e) = &got.refresh_error {
-        eprintln!("warning: could not refresh the access token: {e}");
+        crate::ui::warning(format_args!("could not refresh the access token: {e}"));
         if let Some(h) = e.hint(&ctx.flags()) {
-            eprintln!("hint: {h}");
+            crate::ui::hint(h);
         }
-        eprintln!(
-            "warning: printing the current access token; it expires in {}",
+        crate::ui::warning(format_args!(
+            "printing the current access token; it expires in {}",
             short_duration(got.remaining())
-        );
+        ));
     }
     write_stdout(&format!("{}\n", got.token.access_token.expose()))?;
     Ok(exit::OK)

@@ -25,9 +25,9 @@ pub fn create_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, E
 /// failure here only warns (clients reading the file keep the old token until it is fixed).
 pub fn after_save(ctx: &Context, token: &TokenRecord) {
     if let Err(e) = sync_token_file(ctx, token) {
-        eprintln!(
-            "warning: could not update the token file ({e}); clients reading it keep the old token until `figma-auth refresh --force{}` succeeds",
+        crate::ui::warning(format_args!(
+            "could not update the token file ({e}); clients reading it keep the old token until `figma-auth refresh --force{}` succeeds",
             ctx.flags()
-        );
+        ));
     }
 }

@@ -65,7 +65,8 @@ pub struct EntrySpec {
     pub container: Vec<String>,
     /// The server name to create or look for first (default `figma`).
     pub name: String,
-    /// The MCP URL; entries are also found by URL (a trailing `/` is ignored).
+    /// The MCP URL; entries are also found by URL (a trailing `/` is ignored) unless
+    /// [`EntrySpec::by_url`] is off.
     pub url: String,
     /// Keys that may hold the URL in an entry; the first is the one written (`url`, `httpUrl`,
     /// `serverUrl`).
@@ -85,6 +86,9 @@ pub struct EntrySpec {
     pub auth_alternatives: Vec<String>,
     /// Take over an entry named [`EntrySpec::name`] whose URL points elsewhere.
     pub force: bool,
+    /// Also find an entry under another name by its URL. Off for an entry a profile recorded:
+    /// only the entry of that name is ever touched.
+    pub by_url: bool,
 }
 
 impl EntrySpec {
@@ -560,6 +564,18 @@ pub enum EditError {
         line: usize,
         column: usize,
     },
+    #[error(
+        "line {line}, column {column}: `{path}` is written on one line with {members} members; \
+         figma-auth reformats a one-line object only up to {max} members (the syntax tree's \
+         cost grows with the square of their number) — spread it over several lines and retry"
+    )]
+    TooLarge {
+        path: String,
+        members: usize,
+        max: usize,
+        line: usize,
+        column: usize,
+    },
     #[error("internal error: {0} (nothing was written; please report this)")]
     Internal(String),
 }
@@ -572,7 +588,8 @@ impl EditError {
             | EditError::Syntax { line, .. }
             | EditError::Strictness { line, .. }
             | EditError::DuplicateKey { line, .. }
-            | EditError::WrongType { line, .. } => Some(*line),
+            | EditError::WrongType { line, .. }
+            | EditError::TooLarge { line, .. } => Some(*line),
             EditError::Internal(_) => None,
         }
     }
@@ -585,6 +602,7 @@ impl EditError {
             EditError::Strictness { .. } => "strictness",
             EditError::DuplicateKey { .. } => "duplicate-key",
             EditError::WrongType { .. } => "wrong-type",
+            EditError::TooLarge { .. } => "too-large",
             EditError::Internal(_) => "internal",
         }
     }

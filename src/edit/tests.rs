@@ -19,6 +19,7 @@ fn claude_spec() -> EntrySpec {
         new_file_members: vec![],
         auth_alternatives: vec![],
         force: false,
+        by_url: true,
     }
 }
 
@@ -287,6 +288,52 @@ fn inspect_reports_the_entry() {
         inspect(Some("{\"mcpServers\": {}}"), Syntax::StrictJson, &spec).unwrap(),
         Inspection::Missing
     );
+}
+
+#[test]
+fn without_by_url_only_the_named_entry_is_found_and_touched() {
+    let spec = EntrySpec {
+        by_url: false,
+        ..claude_spec()
+    };
+    // Another entry with our URL is someone else's: not found, not edited.
+    let text = format!(
+        "{{\"mcpServers\": {{\"other\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}"
+    );
+    assert_eq!(
+        inspect(Some(&text), Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Missing
+    );
+    // An edit would create an entry of our name beside it (the command layer refuses to create
+    // one in an update), never rewrite the other entry's token.
+    let EditOutcome::Changed(c) = apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap()
+    else {
+        panic!()
+    };
+    assert!(
+        c.notes.contains(&Note::CreatedEntry("figma".into())),
+        "{:?}",
+        c.notes
+    );
+    assert!(c.materialize(Some(&text)).contains(OLD));
+    let toml = format!(
+        "[mcp_servers.other]\nurl = \"https://mcp.figma.com/mcp\"\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" }}\n"
+    );
+    let toml_spec = EntrySpec {
+        container: vec!["mcp_servers".into()],
+        headers_key: "http_headers".into(),
+        ..spec.clone()
+    };
+    assert_eq!(
+        inspect(Some(&toml), Syntax::Toml, &toml_spec).unwrap(),
+        Inspection::Missing
+    );
+    // The named entry is still found (and a same-named entry elsewhere is a conflict).
+    let named = text.replace("\"other\"", "\"figma\"");
+    assert!(matches!(
+        inspect(Some(&named), Syntax::StrictJson, &spec).unwrap(),
+        Inspection::Found(EntryState { ref name, .. }) if name == "figma"
+    ));
 }
 
 #[test]

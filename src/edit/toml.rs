@@ -127,7 +127,7 @@ fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Locate
         chosen = Some((&spec.name, !ours));
     }
     path.pop();
-    if chosen.is_none_or(|(_, conflict)| conflict) {
+    if spec.by_url && chosen.is_none_or(|(_, conflict)| conflict) {
         let by_url = container.iter().find(|(k, item)| {
             *k != spec.name
                 && item

@@ -4,7 +4,8 @@
 //! (400, keeps waiting), ends on the first callback with the right `state` (code, or `error=` with
 //! its escaped description), checks `iss` when the server sends one, and stops at the timeout.
 //! Pages carry `Cache-Control: no-store`, `Referrer-Policy: no-referrer` and no script. The final
-//! redirect URL can also be pasted on stdin (SSH sessions); such lines go through the same checks.
+//! redirect URL can also be pasted (SSH sessions; the caller reads the terminal); such lines go
+//! through the same checks.
 //!
 //! **The start link.** The browser is not given the authorization URL (its `state` and PKCE
 //! challenge would sit in the browser's command line, which every local user can read in
@@ -25,7 +26,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -57,10 +58,21 @@ pub struct Expected {
 /// Things the waiting loop reports to the user interface.
 #[derive(Debug)]
 pub enum Event {
-    /// Called every poll interval with the time left (drive a spinner with it).
+    /// Called every poll interval with the time left (drive a spinner with it); the answer may
+    /// carry a pasted line or cancel the wait.
     Tick { remaining: Duration },
     /// A request or pasted line was ignored; the text says why (no secrets).
     Ignored(String),
+}
+
+/// The user interface's answer to an [`Event`].
+#[derive(Debug)]
+pub enum Reply {
+    Continue,
+    /// A line the user entered (checked like a callback's query).
+    Pasted(String),
+    /// Stop waiting (Ctrl-C).
+    Cancel,
 }
 
 /// A bound callback listener.
@@ -129,14 +141,14 @@ impl Listener {
         url
     }
 
-    /// Waits for the authorization response until `timeout`, from the listener or from lines on
-    /// `pasted`. The listener is closed (the port released) when this returns.
+    /// Waits for the authorization response until `timeout`, from the listener or from lines the
+    /// user pastes (handed over in [`Reply::Pasted`]). The listener is closed (the port released)
+    /// when this returns.
     pub fn wait(
         self,
         expected: &Expected,
         timeout: Duration,
-        mut pasted: Option<Receiver<String>>,
-        on_event: &mut dyn FnMut(Event),
+        on_event: &mut dyn FnMut(Event) -> Reply,
     ) -> Result<AuthCode, CallbackError> {
         let start = Instant::now();
         let deadline = start
@@ -164,27 +176,28 @@ impl Listener {
                     waited: timeout,
                 });
             }
-            on_event(Event::Tick {
+            match on_event(Event::Tick {
                 remaining: deadline - now,
-            });
-            if let Some(rx) = &pasted {
-                match rx.try_recv() {
-                    Ok(line) => match pasted_query(&line) {
-                        None => on_event(Event::Ignored(
+            }) {
+                Reply::Continue => {}
+                Reply::Cancel => break Err(CallbackError::Cancelled),
+                Reply::Pasted(line) if line.trim().is_empty() => {}
+                Reply::Pasted(line) => match pasted_query(&line) {
+                    None => {
+                        on_event(Event::Ignored(
                             "the pasted text is not the redirect URL; paste the whole address from the browser's address bar".to_string(),
-                        )),
-                        Some(q) => match evaluate(&q, expected) {
-                            Verdict::Ignore(why) => {
-                                on_event(Event::Ignored(format!("ignored the pasted URL: {why}")))
-                            }
-                            Verdict::Done(result) => break result,
-                        },
+                        ));
+                    }
+                    Some(q) => match evaluate(&q, expected) {
+                        Verdict::Ignore(why) => {
+                            on_event(Event::Ignored(format!("ignored the pasted URL: {why}")));
+                        }
+                        Verdict::Done(result) => break result,
                     },
-                    Err(TryRecvError::Empty) => {}
-                    Err(TryRecvError::Disconnected) => pasted = None,
-                }
+                },
             }
-            let wait = (deadline - Instant::now().min(deadline)).min(Duration::from_millis(120));
+            // Short enough that typed keys show at once under the spinner.
+            let wait = (deadline - Instant::now().min(deadline)).min(Duration::from_millis(40));
             match rx.recv_timeout(wait) {
                 Ok(incoming) => {
                     if let Some(result) = session.handle(incoming, expected, on_event) {
@@ -219,7 +232,7 @@ impl Session<'_> {
         &mut self,
         incoming: Incoming,
         expected: &Expected,
-        on_event: &mut dyn FnMut(Event),
+        on_event: &mut dyn FnMut(Event) -> Reply,
     ) -> Option<Result<AuthCode, CallbackError>> {
         let port = self.listener.port;
         let (path, query) = match incoming.target.split_once('?') {
@@ -590,28 +603,6 @@ pub fn pasted_query(line: &str) -> Option<String> {
         None => return None,
     };
     Some(q.to_string())
-}
-
-/// Spawns a thread that forwards stdin lines; it ends quietly at EOF (`</dev/null`) or on a read
-/// error, which just closes the channel.
-pub fn spawn_stdin_reader() -> Receiver<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if !line.trim().is_empty() && tx.send(line.clone()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
 }
 
 /// A small static page; `text` is HTML-escaped.

@@ -290,7 +290,7 @@ impl OAuthError {
                     RefusalKind::Other(_) => another,
                 }
             }
-            OAuthError::InvalidGrant { grant: "refresh token", .. } => format!("the login has expired or was revoked: run `figma-auth login{flags}`"),
+            OAuthError::InvalidGrant { grant: "refresh token", .. } => format!("the login has expired or was revoked: run `figma-auth setup{flags}` (it logs in again and updates the configs holding the old token)"),
             OAuthError::InvalidGrant { .. } => format!("the authorization code was not accepted: run `figma-auth login{flags}` again"),
             OAuthError::TokenRefused { error, .. } if matches!(error.as_deref(), Some("invalid_client" | "unauthorized_client")) => format!("the client registration is no longer accepted: run `figma-auth login{flags} --reregister`"),
             OAuthError::TokenRefused { .. } => format!("run `figma-auth login{flags} --reregister`; if it keeps failing, try --no-resource"),
@@ -342,6 +342,9 @@ pub enum CallbackError {
 
     #[error("the login callback carried neither a code nor an error")]
     MissingCode,
+
+    #[error("the login was cancelled")]
+    Cancelled,
 }
 
 impl CallbackError {

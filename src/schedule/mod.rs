@@ -266,6 +266,9 @@ pub struct ScheduleContext {
     pub confirm: Option<Confirm>,
     /// The longest an external program may run.
     pub timeout: Duration,
+    /// The lifetime of the profile's access token as the server issued it; `--every` may be at
+    /// most half of it.
+    pub token_lifetime: Option<Duration>,
 }
 
 impl ScheduleContext {
@@ -284,11 +287,12 @@ impl ScheduleContext {
             color: Color::Never,
             confirm: None,
             timeout: Duration::from_secs(30),
+            token_lifetime: None,
         }
     }
 
-    /// The context of this process: its environment, its own binary, and a prompt when stdin
-    /// and stderr are terminals. The binary path is not canonicalized, so a stable symlink
+    /// The context of this process: its environment and its own binary (the caller sets
+    /// [`ScheduleContext::confirm`] from its terminal). The binary path is not canonicalized, so a stable symlink
     /// (`/opt/homebrew/bin/figma-auth`) is scheduled rather than a versioned target that an
     /// upgrade removes.
     pub fn from_process(profile: impl Into<String>) -> Result<Self, String> {
@@ -300,9 +304,7 @@ impl ScheduleContext {
             Some(stripped) => PathBuf::from(stripped),
             None => exe,
         };
-        let mut ctx = Self::new(env, profile, exe);
-        ctx.confirm = tty_confirm();
-        Ok(ctx)
+        Ok(Self::new(env, profile, exe))
     }
 
     fn runner(&self) -> Runner {
@@ -324,23 +326,6 @@ impl ScheduleContext {
             format!("figma-auth {sub} --profile {}", sh_quote(&self.profile))
         }
     }
-}
-
-/// A y/N prompt on stderr reading stdin, when both are terminals.
-pub fn tty_confirm() -> Option<Confirm> {
-    use std::io::IsTerminal;
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return None;
-    }
-    Some(Box::new(|question: &str| {
-        eprint!("{question} [y/N] ");
-        let _ = io::stderr().flush();
-        let mut answer = String::new();
-        if io::stdin().read_line(&mut answer).is_err() {
-            return false;
-        }
-        matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-    }))
 }
 
 /// The command a schedule runs: environment assignments and argv (no shell, no PATH).
@@ -534,10 +519,13 @@ fn apply(plan: &Plan, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
                     return Err(ScheduleError::FileChanged(path.clone()));
                 }
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| FsError::io("cannot create the directory", dir, e))?;
+                    fsx::create_dirs(dir, unit_dir_mode(dir))?;
                 }
-                fsx::write_atomic(path, new.as_bytes(), 0o644)?;
+                // Guarded: the scheduler runs what the unit says, so it must be the user's
+                // own file in the user's own directory.
+                fsx::write_atomic_with(path, &fsx::WriteOptions::new(0o644).guarded(), |f| {
+                    std::io::Write::write_all(f, new.as_bytes())
+                })?;
             }
             Step::Delete { path, .. } => match std::fs::remove_file(path) {
                 Ok(()) => {}
@@ -556,6 +544,16 @@ fn apply(plan: &Plan, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
         }
     }
     Ok(())
+}
+
+/// The mode of a directory created for a scheduler unit, whatever the umask: 0700, except
+/// `~/Library/LaunchAgents`, which macOS itself creates 0755.
+fn unit_dir_mode(dir: &Path) -> u32 {
+    if dir.file_name().is_some_and(|n| n == "LaunchAgents") {
+        0o755
+    } else {
+        0o700
+    }
 }
 
 fn write_step(path: PathBuf, new: String) -> Result<Option<Step>, ScheduleError> {
@@ -650,6 +648,45 @@ fn launchd_uid(ctx: &ScheduleContext) -> Result<u32, ScheduleError> {
         })
 }
 
+/// Whether systemd keeps the user's manager (and so the timer) running after they log out:
+/// `loginctl show-user UID --property=Linger`.
+fn lingering(ctx: &ScheduleContext) -> Option<bool> {
+    let runner = ctx.runner();
+    runner.find("loginctl")?;
+    let uid = launchd_uid(ctx).ok()?.to_string();
+    let out = runner
+        .run(&Call::new(
+            "loginctl",
+            &["show-user", &uid, "--property=Linger"],
+        ))
+        .ok()?;
+    if !out.success() {
+        return None;
+    }
+    match out.stdout.trim().trim_start_matches("Linger=") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// What the preview of a systemd user timer says about lingering.
+fn linger_note(ctx: &ScheduleContext) -> String {
+    match lingering(ctx) {
+        Some(true) => {
+            "lingering is on for your user, so the timer also runs while you are logged out"
+                .to_string()
+        }
+        Some(false) => "lingering is off for your user, so the timer runs only while you are \
+                        logged in; `loginctl enable-linger` keeps it running after you log out"
+            .to_string(),
+        None => "could not tell whether lingering is on (`loginctl show-user $USER \
+                 --property=Linger`); without it the timer runs only while you are logged in, \
+                 and `loginctl enable-linger` turns it on"
+            .to_string(),
+    }
+}
+
 fn launchd_loaded(ctx: &ScheduleContext, domain: &str) -> Result<bool, ScheduleError> {
     let target = format!("{domain}/{}", launchd::label(&ctx.profile));
     Ok(ctx
@@ -700,6 +737,7 @@ fn plan_install(
                     &["--user", "restart", unit],
                 )));
             }
+            plan.notes.push(linger_note(ctx));
         }
         Backend::Launchd => {
             let path = launchd::plist_path(&ctx.env.home, &ctx.profile);
@@ -968,21 +1006,84 @@ fn others(backend: Backend) -> impl Iterator<Item = Backend> {
     Backend::ALL.into_iter().filter(move |b| *b != backend)
 }
 
-fn install(
-    args: &InstallArgs,
+/// A schedule install, planned and not applied yet (`schedule install`, and `setup` which
+/// shows it in its own confirmation).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub backend: Backend,
+    /// The interval the backend runs at (cron may round `--every` down).
+    pub every: Duration,
+    pub command: ScheduledCommand,
+    pub plan: Plan,
+}
+
+impl Prepared {
+    /// `every 30m with the systemd user timer`.
+    pub fn headline(&self) -> String {
+        format!(
+            "every {} with the {}",
+            fmt_duration(self.every),
+            self.backend.name()
+        )
+    }
+
+    /// The steps as one line each (files and commands, no diffs), then the notes.
+    pub fn summary(&self, ctx: &ScheduleContext) -> String {
+        let mut out = String::new();
+        for (i, step) in self.plan.steps.iter().enumerate() {
+            let what = match step {
+                Step::Write { path, old, .. } => format!(
+                    "{} {}",
+                    if old.is_some() { "update" } else { "create" },
+                    ctx.env.display(path)
+                ),
+                Step::Delete { path, .. } => format!("delete {}", ctx.env.display(path)),
+                Step::Crontab { .. } => {
+                    format!(
+                        "update the crontab (the line marked profile={})",
+                        ctx.profile
+                    )
+                }
+                Step::Run(call) => format!("run: {}", call.display()),
+            };
+            out.push_str(&format!("  {}. {what}\n", i + 1));
+        }
+        out.push_str(&format!("  it runs: {}\n", self.command.display()));
+        for note in &self.plan.notes {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        out
+    }
+}
+
+/// Plans `schedule install --every every [--backend backend]` for `ctx` (including removing a
+/// schedule of the profile from another backend), without changing anything.
+pub fn prepare_install(
     ctx: &ScheduleContext,
-    out: &mut dyn Write,
-) -> Result<u8, ScheduleError> {
-    check_interval(args.every).map_err(|reason| ScheduleError::Interval {
-        value: fmt_duration(args.every),
+    every: Duration,
+    backend: Option<Backend>,
+) -> Result<Prepared, ScheduleError> {
+    let invalid = |reason: String| ScheduleError::Interval {
+        value: fmt_duration(every),
         reason,
-    })?;
-    let cmd = scheduled_command(ctx)?;
-    let backend = match args.backend {
+    };
+    check_interval(every).map_err(invalid)?;
+    if let Some(lifetime) = ctx.token_lifetime {
+        if every > lifetime / 2 {
+            return Err(invalid(format!(
+                "it is longer than half the access token's lifetime ({}), so a token could expire \
+                 between two runs; use --every {} or less",
+                fmt_duration(lifetime),
+                fmt_duration(lifetime / 2)
+            )));
+        }
+    }
+    let command = scheduled_command(ctx)?;
+    let backend = match backend {
         Some(b) => b,
         None => detect_backend(ctx)?,
     };
-    let (mut plan, effective) = plan_install(backend, ctx, &cmd, args.every)?;
+    let (mut plan, effective) = plan_install(backend, ctx, &command, every)?;
     // A schedule for this profile in another backend would run twice: remove it.
     for other in others(backend) {
         match plan_remove(other, ctx) {
@@ -1001,6 +1102,31 @@ fn install(
             )),
         }
     }
+    Ok(Prepared {
+        backend,
+        every: effective,
+        command,
+        plan,
+    })
+}
+
+/// Applies a [`prepare_install`] plan.
+pub fn apply_install(prepared: &Prepared, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
+    apply(&prepared.plan, ctx)
+}
+
+fn install(
+    args: &InstallArgs,
+    ctx: &ScheduleContext,
+    out: &mut dyn Write,
+) -> Result<u8, ScheduleError> {
+    let prepared = prepare_install(ctx, args.every, args.backend)?;
+    let (backend, effective, cmd, plan) = (
+        prepared.backend,
+        prepared.every,
+        &prepared.command,
+        &prepared.plan,
+    );
     writeln!(
         out,
         "Schedule for profile {:?}: every {} with the {}.",
@@ -1026,10 +1152,10 @@ fn install(
     if ctx.profile != "default" {
         rerun.push_str(&format!(" --profile {}", sh_quote(&ctx.profile)));
     }
-    if !confirm_apply(&plan, ctx, args.write, args.dry_run, &rerun, out)? {
+    if !confirm_apply(plan, ctx, args.write, args.dry_run, &rerun, out)? {
         return Ok(EXIT_OK);
     }
-    apply(&plan, ctx)?;
+    apply(plan, ctx)?;
     writeln!(
         out,
         "Installed. Each run appends a line to {}; check it with `{}`.",

@@ -173,6 +173,10 @@ pub struct Server {
     pub url: String,
     /// Take over an entry named `name` that points at another URL.
     pub force: bool,
+    /// Found by its name only, never another entry with the same URL: the entries a profile
+    /// recorded (`refresh`, `logout`, `login`; an update never adds a header to one) and the new
+    /// entry `setup` creates. Otherwise (setup, status, doctor) an entry is also found by its URL.
+    pub recorded: bool,
 }
 
 pub const DEFAULT_NAME: &str = "figma";
@@ -184,6 +188,7 @@ impl Default for Server {
             name: DEFAULT_NAME.into(),
             url: DEFAULT_URL.into(),
             force: false,
+            recorded: false,
         }
     }
 }
@@ -406,6 +411,7 @@ impl Shape {
             new_file_members: vec![],
             auth_alternatives: vec![],
             force: server.force,
+            by_url: !server.recorded,
         };
         match self {
             Shape::Opencode => {
@@ -474,9 +480,41 @@ pub struct ConfigFile {
     pub shape: Shape,
 }
 
+/// What identifies a config file (and, for Claude's local scope, the part of it): the client,
+/// the file's real path (symlinks resolved, so a file reached as two scopes or through a link is
+/// one file) and the project key of Claude's local scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileKey {
+    pub target: &'static str,
+    pub real: PathBuf,
+    pub project: Option<String>,
+}
+
 impl ConfigFile {
     pub fn exists(&self) -> bool {
         self.path.exists()
+    }
+
+    /// Claude Code's local scope: the key of the project in `projects`.
+    pub fn project(&self) -> Option<&str> {
+        match &self.shape {
+            Shape::Claude { project } => project.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The file's real path ([`crate::paths::real_path`]).
+    pub fn real_path(&self) -> PathBuf {
+        crate::paths::real_path(&self.path)
+    }
+
+    /// Its identity ([`FileKey`]).
+    pub fn key(&self) -> FileKey {
+        FileKey {
+            target: self.target,
+            real: self.real_path(),
+            project: self.project().map(str::to_string),
+        }
     }
 
     /// The edit spec for this file given its current text.

@@ -121,9 +121,10 @@ use Prep::*;
 /// Every command and flag combination, with the exit codes each may end with.
 pub const CASES: &[Case] = &[
     // status
-    case(&["status"], Fresh, &[0]),
-    case(&["status", "--json"], Fresh, &[0]),
-    case(&["status"], Expired, &[0]),
+    // The planted unreadable Windsurf config needs action: exit 1.
+    case(&["status"], Fresh, &[1]),
+    case(&["status", "--json"], Fresh, &[1]),
+    case(&["status"], Expired, &[1]),
     case(&["status", "--json"], NoStore, &[3]),
     case(&["status"], Corrupt, &[1]),
     case(&["status", "--json"], TooNew, &[1]),
@@ -308,7 +309,7 @@ impl Canary {
         env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
         let out = env.login();
         assert_clean(&out, false);
-        let template = env.store("default").unwrap();
+        let mut template = env.store("default").unwrap();
         let client_id = template["client"]["client_id"]
             .as_str()
             .unwrap()
@@ -330,6 +331,12 @@ impl Canary {
         let cut = entry(CANARY_AT);
         let cut = &cut[..cut.find(CANARY_AT).unwrap() + 12];
         write(&windsurf, cut.as_bytes());
+        // All three set up for this profile earlier, so that refresh and logout work on them.
+        template["configs"] = serde_json::json!([
+            {"target": "cursor", "scope": "user", "path": cursor, "server_name": "figma"},
+            {"target": "claude", "scope": "user", "path": claude, "server_name": "figma"},
+            {"target": "windsurf", "scope": "user", "path": windsurf, "server_name": "figma"},
+        ]);
         let intended = vec![
             env.store_path("default"),
             env.path("config/figma-auth/tokens/default.token"),

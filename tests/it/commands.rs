@@ -10,12 +10,13 @@ fn logged_out_status_and_token_say_login_required() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["logged_in"], false);
     assert!(v["expires_at"].is_null());
-    assert_eq!(v["next_step"], "figma-auth login");
+    assert_eq!(v["state"], "not-logged-in");
+    assert_eq!(v["next_step"], "figma-auth setup");
 
     let out = env.run(&["status"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
-        out.stdout.contains("Not logged in: run `figma-auth login`"),
+        out.stdout.contains("Not logged in: run `figma-auth setup`"),
         "{out:?}"
     );
 
@@ -83,19 +84,24 @@ fn hints_name_the_profile() {
 }
 
 #[test]
-fn expired_token_status_suggests_refresh() {
+fn an_expired_access_token_with_a_refresh_token_needs_no_action_without_configs() {
     let env = TestEnv::new();
     env.login();
     env.set_expires_at("2000-01-01T00:00:00Z");
     let out = env.run(&["status", "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["state"], "expired");
+    assert_eq!(v["logged_in"], true);
     assert_eq!(v["access_token_valid"], false);
     assert_eq!(v["expires_at"], "2000-01-01T00:00:00Z");
-    assert_eq!(v["next_step"], "figma-auth refresh");
+    assert!(v["next_step"].is_null(), "{v}");
     let out = env.run(&["status"]);
     assert!(
-        out.stdout.contains("expired 2000-01-01T00:00:00Z"),
+        out.stdout.contains("expired 2000-01-01T00:00:00Z (9")
+            && out
+                .stdout
+                .contains("the next `refresh` or `token` renews it"),
         "{out:?}"
     );
 }
@@ -137,34 +143,34 @@ fn a_damaged_store_is_reported_without_its_content() {
 
 #[test]
 fn umask_does_not_loosen_or_break_the_store() {
-    // The store is created 0700/0600 whatever the umask (here a permissive one).
-    let env = TestEnv::new();
+    // The store is created 0700/0600 whatever the umask (here a permissive one), and so is
+    // every level of a configuration directory that does not exist yet.
+    let mut env = TestEnv::new();
+    let xdg = env.path("fresh/a/b");
+    env.set_var("XDG_CONFIG_HOME", Some(xdg.to_str().unwrap()));
     let run = {
         let mut c = env.command(&["login", "--port", "0", "--timeout", "90s"]);
         c.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            c.pre_exec(|| {
-                extern "C" {
-                    fn umask(mask: u32) -> u32;
-                }
-                umask(0);
-                Ok(())
-            });
-        }
+        with_umask0(&mut c);
         c.spawn().unwrap()
     };
     let page = follow(&env.browser_url()).unwrap();
     assert_eq!(page.status, 200);
     let out = run.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(file_mode(&env.store_path("default")), 0o600);
-    assert_eq!(
-        file_mode(env.store_path("default").parent().unwrap()),
-        0o700
-    );
+    let store = xdg.join("figma-auth/credentials/default.json");
+    assert_eq!(file_mode(&store), 0o600);
+    for d in [
+        "fresh",
+        "fresh/a",
+        "fresh/a/b",
+        "fresh/a/b/figma-auth",
+        "fresh/a/b/figma-auth/credentials",
+    ] {
+        assert_eq!(file_mode(&env.path(d)), 0o700, "{d}");
+    }
 }
 
 #[test]

@@ -69,7 +69,13 @@ fn setup_opencode_keeps_comments_and_refresh_then_changes_nothing() {
         &["setup", "--target", "opencode", "--write"],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("updated"), "{out:?}");
+    // The existing entry was not figma-auth's: adopted, explicitly.
+    assert!(out.stdout.contains("adopted"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("managed by profile default from now on"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("opencode.jsonc"), "{out:?}");
     assert!(out.stderr.contains("restart opencode"), "{out:?}");
     let after = fs::read_to_string(&cfg).unwrap();
@@ -252,6 +258,7 @@ fn bad_files_are_refused_with_file_and_line_and_left_identical() {
     for (target, rel, content, expect) in &cases {
         let p = env.path(rel);
         write(&p, content);
+        env.manage(target, "user", &p);
         let out = run_in(&env, &project, &["setup", "--target", target, "--write"]);
         assert_eq!(out.code, 1, "{target}: {out:?}");
         assert!(out.stdout.contains(expect), "{target}: {out:?}");
@@ -442,7 +449,8 @@ fn status_lists_configs_and_which_one_is_used() {
     write(&env.path("home/.cursor/mcp.json"), "{ broken");
 
     let out = run_in(&env, &project, &["status", "--json"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    // The unreadable Cursor file needs action.
+    assert_eq!(out.code, 1, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let configs = v["configs"].as_array().unwrap();
     let find = |suffix: &str| {
@@ -453,30 +461,53 @@ fn status_lists_configs_and_which_one_is_used() {
     };
     let global = find("opencode/opencode.json");
     assert_eq!(global["state"], "current");
+    assert_eq!(global["managed"], true);
     assert_eq!(global["in_use"], false);
+    // The project file (nobody set it up) wins the merge.
     let proj = find("project/opencode.json");
-    assert_eq!(proj["state"], "stale");
+    assert_eq!(proj["state"], "unmanaged");
+    assert_eq!(proj["managed"], false);
+    assert_eq!(proj["detail"], "not managed by this profile");
     assert_eq!(proj["in_use"], true);
-    assert_eq!(find(".claude.json")["state"], "other URL");
-    assert_eq!(find("mcp.json")["state"], "unreadable");
+    assert_eq!(find(".claude.json")["state"], "other-url");
+    let broken = find("mcp.json");
+    assert_eq!(broken["state"], "unreadable");
+    assert_eq!(broken["needs_action"], true);
+    for c in configs {
+        let state = c["state"].as_str().unwrap();
+        assert!(
+            state.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+            "not kebab-case: {state}"
+        );
+    }
 
     let out = run_in(&env, &project, &["status"]);
+    assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("Client configs:"), "{out:?}");
-    assert!(out.stdout.contains("stale, in use"), "{out:?}");
-    assert!(out.stdout.contains("refresh --write"), "{out:?}");
+    assert!(out.stdout.contains("unmanaged, in use"), "{out:?}");
+    assert!(
+        out.stdout.contains("A config file cannot be read"),
+        "{out:?}"
+    );
 
-    // refresh --write updates every file holding the entry, the winning project file included;
-    // a broken file that does not even mention the server is not ours to judge or touch.
-    let out = run_in(&env, &project, &["refresh", "--write"]);
+    // refresh --write updates only what this profile set up: the unmanaged project entry keeps
+    // its token, and a broken file is not ours to judge or touch.
+    let out = run_in(&env, &project, &["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(fs::read_to_string(project.join("opencode.json"))
         .unwrap()
-        .contains(&bearer(&env)));
+        .contains(&format!("Bearer {OLD}")));
+    assert!(
+        fs::read_to_string(env.path("config/opencode/opencode.json"))
+            .unwrap()
+            .contains(&bearer(&env))
+    );
     assert_eq!(
         fs::read_to_string(env.path("home/.cursor/mcp.json")).unwrap(),
         "{ broken"
     );
     assert!(!out.stdout.contains("mcp.json"), "{out:?}");
+    assert!(!out.stdout.contains("project/opencode.json"), "{out:?}");
 }
 
 #[test]
@@ -530,6 +561,7 @@ fn a_held_claude_lock_means_busy_and_no_write() {
     let cfg = env.path("home/.claude.json");
     let before = claude_json_with_projects(2, OLD);
     write(&cfg, &before);
+    env.manage("claude", "user", &cfg);
     fs::create_dir(env.path("home/.claude.json.lock")).unwrap();
     // The lock is fresh (Claude Code takes over locks older than 10 s); wait 1 s for it.
     let mut env = env;
@@ -554,6 +586,7 @@ fn claude_writer_and_refresh_lose_no_update() {
         &cfg,
         claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
+    env.manage("claude", "user", &cfg);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 20);
     for _ in 0..6 {
@@ -930,6 +963,7 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
         &cfg,
         claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
+    env.manage("claude", "user", &cfg);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 10);
     for _round in 0..2 {

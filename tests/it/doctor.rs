@@ -116,14 +116,15 @@ fn doctor_names_every_planted_problem_with_its_fix() {
     let out = env.run_in(&project, &["setup", "--target", "opencode", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     let url = "https://mcp.figma.com/mcp";
-    // A stale token in Cursor's config.
+    // A stale token in Cursor's config (set up earlier).
     write(
         &env.path("home/.cursor/mcp.json"),
         &format!(
             "{{\"mcpServers\": {{\"figma\": {{\"url\": \"{url}\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}\n"
         ),
     );
-    // A project opencode.json whose figma entry overrides the managed global one.
+    env.manage("cursor", "user", &env.path("home/.cursor/mcp.json"));
+    // A project opencode.json (nobody's) whose figma entry overrides the managed global one.
     write(
         &project.join("opencode.json"),
         &format!(
@@ -177,7 +178,14 @@ fn doctor_names_every_planted_problem_with_its_fix() {
             "opencode uses the `figma` entry of ",
             "project/opencode.json (opencode, project scope), which overrides ",
             "config/opencode/opencode.jsonc (opencode, user scope)",
-            "run `figma-auth refresh --write --target opencode`",
+            "remove that entry, or adopt it, then run `figma-auth setup --target opencode --scope project --write`",
+        ],
+    );
+    line_with(
+        &out,
+        &[
+            "info",
+            "project/opencode.json (opencode, project scope): the `figma` entry is not managed by this profile",
         ],
     );
     line_with(
@@ -208,6 +216,17 @@ fn doctor_names_every_planted_problem_with_its_fix() {
     fs::remove_file(env.path("home/.codeium/windsurf/mcp_config.json")).unwrap();
     let out = env.run_in(&project, &["refresh", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
+    // The unmanaged project entry still overrides: refresh leaves it alone until it is adopted.
+    let out = env.run_in(&project, &["doctor"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let out = env.run_in(
+        &project,
+        &[
+            "setup", "--target", "opencode", "--scope", "project", "--write",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("adopted"), "{out:?}");
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
 }
@@ -512,18 +531,8 @@ fn online_check_sends_the_token_only_where_it_belongs() {
     assert_eq!(env.server.hits("mcp"), after_login);
 }
 
-const FAKE_CRONTAB: &str = r#"#!/bin/sh
-D="$(dirname "$0")/../cronstate"
-case "$1" in
-  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
-  -) cat > "$D/crontab" ;;
-  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
-esac
-"#;
-
 #[test]
 fn the_schedule_is_checked_through_the_schedule_module() {
-    use std::os::unix::fs::PermissionsExt;
     let mut env = TestEnv::new();
     let project = project(&env);
     env.login();
@@ -532,13 +541,8 @@ fn the_schedule_is_checked_through_the_schedule_module() {
             .code,
         0
     );
-    // A PATH with a fake crontab and no systemctl or launchctl.
-    let bin = env.path("fakebin");
-    fs::create_dir_all(&bin).unwrap();
-    fs::create_dir_all(env.path("cronstate")).unwrap();
-    fs::write(bin.join("crontab"), FAKE_CRONTAB).unwrap();
-    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
-    env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+    // A PATH with a fake crontab and no systemd user manager.
+    env.use_fake_crontab();
 
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");

@@ -23,6 +23,7 @@ fn cursor_env() -> (TestEnv, PathBuf, PathBuf) {
     let (env, project) = logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     fs::set_permissions(&cfg, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let out = run_in(
         &env,
@@ -179,6 +180,7 @@ fn config_write_fault_at_backup() {
     let cfg = env.path("home/.cursor/mcp.json");
     let original = cursor_json(OLD);
     write(&cfg, &original);
+    env.manage("cursor", "user", &cfg);
     let backups = env.path("state/figma-auth/backups");
     let backup_of = |dir: &Path| -> Vec<PathBuf> {
         fs::read_dir(dir)
@@ -292,15 +294,17 @@ fn not_saved(env: &TestEnv, home: &Path, r: &Ran, before: &[u8], fault: &str, ca
     assert_eq!(out.code, 3, "{fault}: {out:?}");
     assert!(out.stderr.contains("invalid_grant"), "{fault}: {out:?}");
     assert!(
-        out.stderr.contains("run `figma-auth login`"),
+        out.stderr.contains("run `figma-auth setup`"),
         "{fault}: {out:?}"
     );
     assert_eq!(env.server.hits("token:refresh_token"), refreshes + 1);
+    // Nothing deleted or changed: the store only says that a login is required now.
     assert_eq!(
-        fs::read(&store).unwrap(),
-        before,
+        without_login_mark(&fs::read(&store).unwrap()),
+        without_login_mark(before),
         "{fault}: deleted or changed"
     );
+    assert!(env.store("default").unwrap()["login_required"].is_object());
     assert_eq!(
         temps_of(&store),
         Vec::<PathBuf>::new(),
@@ -413,6 +417,7 @@ fn config_write_on_a_full_file_system() {
         &format!("\"url\": \"https://example.com/mcp\", \"note\": {padding}"),
     );
     write(&cfg, &old);
+    env.manage("cursor", "user", &cfg);
     // The backup lives elsewhere; make it now, so that only the config write hits the full disk.
     let out = run_in(
         &env,

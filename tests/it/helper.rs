@@ -97,7 +97,7 @@ fn header_failure_modes_have_distinct_exit_codes() {
     assert_eq!(out.code, 3, "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
     assert!(out.stderr.contains("invalid_grant"), "{out:?}");
-    assert!(out.stderr.contains("figma-auth login"), "{out:?}");
+    assert!(out.stderr.contains("figma-auth setup"), "{out:?}");
     assert!(
         env.store("default").unwrap()["token"].is_object(),
         "nothing deleted"

@@ -116,11 +116,17 @@ fn invalid_grant_means_login_again_and_deletes_nothing() {
     let out = env.run(&["refresh", "--force"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("invalid_grant"), "{out:?}");
-    assert!(out.stderr.contains("run `figma-auth login`"), "{out:?}");
+    assert!(out.stderr.contains("run `figma-auth setup`"), "{out:?}");
+    // Nothing deleted: the store only records that a login is required.
     assert_eq!(
-        std::fs::read(env.store_path("default")).unwrap(),
-        before,
-        "store untouched"
+        without_login_mark(&std::fs::read(env.store_path("default")).unwrap()),
+        without_login_mark(&before),
+        "tokens and registration untouched"
+    );
+    let mark = &env.store("default").unwrap()["login_required"];
+    assert!(
+        mark["reason"].as_str().unwrap().contains("invalid_grant"),
+        "{mark}"
     );
 
     // token: an unexpired token is still printed, with a warning.
@@ -250,4 +256,61 @@ fn a_held_lock_makes_refresh_busy() {
     assert_eq!(out.code, 5, "{out:?}");
     assert!(out.stderr.contains("locked"), "{out:?}");
     assert_eq!(env.server.hits("token:refresh_token"), 0);
+}
+
+#[test]
+fn a_scheduled_refresh_prints_one_line_per_config_file_and_one_summary() {
+    let env = TestEnv::new();
+    env.login();
+    // A project that is not HOME, so each user file is one file.
+    let project = env.path("home/project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    for (rel, text) in [
+        ("config/opencode/opencode.jsonc", "{\n  // mine\n}\n"),
+        ("home/.cursor/mcp.json", "{}\n"),
+    ] {
+        let p = env.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = env.run_in(
+        &project,
+        &["setup", "--target", "opencode,cursor", "--write"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    env.set_expires_at("2000-01-01T00:00:00Z");
+
+    let out = env.run_in(&project, &["refresh", "--write", "--log"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let files: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(files.len(), 2, "one line per config file: {out:?}");
+    assert!(files.iter().all(|l| l.starts_with("updated ")), "{out:?}");
+    let summary: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(summary.len(), 1, "one summary line: {out:?}");
+    assert!(
+        summary[0].starts_with("token refreshed, expires in ")
+            && summary[0].ends_with("; configs: 2 updated, 0 current, 0 pending"),
+        "{out:?}"
+    );
+    let log = std::fs::read_to_string(env.path("state/figma-auth/refresh.log")).unwrap();
+    assert!(log.trim_end().ends_with(summary[0]), "{log}");
+
+    // Nothing due: still one line per file and one summary.
+    let out = env.run_in(&project, &["refresh", "--write", "--log"]);
+    assert_eq!(out.stdout.lines().count(), 2, "{out:?}");
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("current ")),
+        "{out:?}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+
+    // A failure is the one summary line.
+    env.set_expires_at("2000-01-01T00:00:00Z");
+    env.server.set(|b| b.refresh_invalid_grant = true);
+    let out = env.run_in(&project, &["refresh", "--write", "--log"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{out:?}");
+    assert!(lines[0].starts_with("error: "), "{out:?}");
 }

@@ -6,15 +6,6 @@ use crate::support::{Out, TestEnv};
 use std::fs;
 use std::process::{Command, Stdio};
 
-const FAKE_CRONTAB: &str = r#"#!/bin/sh
-D="$(dirname "$0")/../cronstate"
-case "$1" in
-  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
-  -) cat > "$D/crontab" ;;
-  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
-esac
-"#;
-
 fn out(o: std::process::Output) -> Out {
     o.into()
 }
@@ -22,21 +13,15 @@ fn out(o: std::process::Output) -> Out {
 #[cfg(unix)]
 #[test]
 fn install_falls_back_to_cron_and_the_entry_runs_under_a_minimal_environment() {
-    use std::os::unix::fs::PermissionsExt;
     let mut env = TestEnv::new();
     env.login();
-    // A PATH with a fake crontab and no systemctl or launchctl.
-    let bin = env.path("fakebin");
-    fs::create_dir_all(&bin).unwrap();
-    fs::create_dir_all(env.path("cronstate")).unwrap();
-    fs::write(bin.join("crontab"), FAKE_CRONTAB).unwrap();
-    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
+    // A PATH with a fake crontab and no systemd user manager.
+    env.use_fake_crontab();
     fs::write(
         env.path("cronstate/crontab"),
         "# user's own line\n0 5 * * * /usr/bin/true\n",
     )
     .unwrap();
-    env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
     let home = env.path("home");
 
     // Preview first: nothing installed.

@@ -200,6 +200,8 @@ fn the_browser_gets_the_url_as_one_argument_without_a_shell() {
     // A $BROWSER with an extra argument and %s: split on whitespace, never run by a shell.
     let script = env.path("fake-browser");
     env.set_var("BROWSER", Some(&format!("{} %s", script.display())));
+    // The URL is printed too, at once (normally only when the browser has not come back).
+    env.set_var("FIGMA_AUTH_SHOW_URL_AFTER", Some("0s"));
     let mut run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "90s"]);
     let printed = run.printed_url();
     let url = env.browser_url();

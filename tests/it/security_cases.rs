@@ -294,19 +294,10 @@ impl Drop for ReadOnlyDir {
 }
 
 /// Runs the binary with umask 0 (the most permissive), in `cwd`.
-fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    use std::os::unix::process::CommandExt;
+pub(crate) fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
     let mut c = env.command(args);
     c.current_dir(cwd).stdin(Stdio::null());
-    unsafe {
-        c.pre_exec(|| {
-            extern "C" {
-                fn umask(mask: u32) -> u32;
-            }
-            umask(0);
-            Ok(())
-        });
-    }
+    with_umask0(&mut c);
     let o = c.output().unwrap();
     let out = Out {
         code: o.status.code().unwrap_or(-1),
@@ -318,7 +309,7 @@ fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
 }
 
 /// The `error` line figma-auth printed for a file.
-fn error_line(out: &Out) -> &str {
+pub(crate) fn error_line(out: &Out) -> &str {
     out.stdout
         .lines()
         .find(|l| l.starts_with("error") || l.starts_with("refused"))
@@ -326,7 +317,7 @@ fn error_line(out: &Out) -> &str {
 }
 
 /// Every file under `dir` with its bytes (to prove nothing was written anywhere).
-fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -363,6 +354,7 @@ fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
         &env.path("rw/mcp.json"),
     );
     let cfg = dir.join("mcp.json");
+    env.manage("cursor", "user", &cfg);
     let cause = if ro.chmodded {
         "Permission denied"
     } else {
@@ -396,17 +388,22 @@ fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
     drop(ro);
 }
 
-/// Case 3: An existing file keeps its mode and owner; a file figma-auth creates is 0600 even under
-/// umask 0.
+/// Case 3: An existing file keeps its owner, and with `--keep-mode` its mode (by default a file
+/// other users can read is made private when it receives a token: case 37); a file figma-auth
+/// creates is 0600 even under umask 0.
 #[test]
 fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let (env, project) = logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     fs::set_permissions(&cfg, fs::Permissions::from_mode(0o640)).unwrap();
+    let owned_by_other = [env.path("home"), env.path("home/.cursor"), cfg.clone()];
     if is_root() {
-        // Root edits another user's file: the owner must stay that user.
-        std::os::unix::fs::chown(&cfg, Some(4321), Some(4322)).unwrap();
+        // Root edits another user's file, in that user's HOME: the owner must stay that user.
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(4321), Some(4322)).unwrap();
+        }
     }
     let (uid, gid) = {
         let m = fs::metadata(&cfg).unwrap();
@@ -415,7 +412,7 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let out = run_umask0(
         &env,
         &project,
-        &["refresh", "--write", "--target", "cursor"],
+        &["refresh", "--write", "--target", "cursor", "--keep-mode"],
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
@@ -425,6 +422,11 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let m = fs::metadata(&cfg).unwrap();
     assert_eq!(m.permissions().mode() & 0o7777, 0o640);
     assert_eq!((m.uid(), m.gid()), (uid, gid));
+    if is_root() {
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(0), Some(0)).unwrap();
+        }
+    }
 
     // A new file (opencode's global config) holding a token: 0600, whatever the umask.
     fs::create_dir_all(env.path("config/opencode")).unwrap();
@@ -453,6 +455,7 @@ fn case_04_symlinks_are_followed_and_kept_loops_and_dangling_links_refused() {
     let home = env.path("home");
     let real = home.join("real/cursor-mcp.json");
     write(&real, cursor_json(OLD));
+    env.manage("cursor", "user", &home.join(".cursor/mcp.json"));
     fs::create_dir_all(home.join(".cursor")).unwrap();
     fs::create_dir_all(home.join("dotfiles")).unwrap();
     // ~/.cursor/mcp.json -> ../dotfiles/link (relative) -> /abs/real/cursor-mcp.json (absolute)
@@ -640,6 +643,7 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
     let lock = env.path("home/.claude.json.lock");
     let old = claude_json(3, OLD);
     write(&cfg, &old);
+    env.manage("claude", "user", &cfg);
     let refresh = ["refresh", "--write", "--target", "claude"];
     let forced = ["refresh", "--write", "--force", "--target", "claude"];
 
@@ -733,6 +737,7 @@ fn case_08_the_original_is_backed_up_before_the_first_write() {
     let cfg = env.path("home/.cursor/mcp.json");
     let original = cursor_json(OLD).replace("\n", "\r\n");
     write(&cfg, &original);
+    env.manage("cursor", "user", &cfg);
     let out = run_in(
         &env,
         &project,
@@ -864,6 +869,7 @@ fn case_12_the_new_access_token_is_used_only_after_it_is_saved() {
     let (env, project) = logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     let fault = [("FIGMA_AUTH_FAULT", "rename:fail@default.json")];
     let r = run_env(
         &env,
@@ -928,6 +934,10 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
     assert!(store.is_file());
     let cfg = home.join(".cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&store).unwrap()).unwrap();
+    v["configs"] = serde_json::json!([{"target": "cursor", "scope": "user", "path": cfg, "server_name": "figma"}]);
+    fs::write(&store, v.to_string()).unwrap();
     let server = env.server.url().to_string();
     let cron = |args: &[&str]| -> Out {
         let o = Command::new(BIN)
@@ -962,7 +972,7 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
     let started = std::time::Instant::now();
     let out = cron(&["refresh", "--write", "--force"]);
     assert_eq!(out.code, 3, "{out:?}");
-    assert!(out.stderr.contains("run `figma-auth login`"), "{out:?}");
+    assert!(out.stderr.contains("run `figma-auth setup`"), "{out:?}");
     let out = cron(&["token"]);
     assert_eq!(out.code, 0, "an unexpired token is still served: {out:?}");
     let out = cron(&["--profile", "other", "token"]);
@@ -997,8 +1007,12 @@ fn refused(
 ) {
     let p = env.path(rel);
     write(&p, content);
-    let tree = snapshot_tree(&env.path("home"));
     let ours = content.windows(5).any(|w| w == b"figma");
+    if ours {
+        // Set up earlier (and damaged since): refresh reads it.
+        env.manage(target, "user", &p);
+    }
+    let tree = snapshot_tree(&env.path("home"));
     for cmd in ["setup", "refresh"] {
         let out = run_in(env, project, &[cmd, "--write", "--target", target]);
         assert_eq!(fs::read(&p).unwrap(), content, "{target} {cmd}");
@@ -1207,6 +1221,7 @@ fn case_17_bom_crlf_tabs_and_no_final_newline_are_kept_non_utf8_refused() {
         "\u{feff}{{\r\n\t\"mcpServers\": {{\r\n\t\t\"figma\": {{\r\n\t\t\t\"url\": \"https://mcp.figma.com/mcp\",\r\n\t\t\t\"headers\": {{\r\n\t\t\t\t\"Authorization\": \"Bearer {OLD}\"\r\n\t\t\t}}\r\n\t\t}}\r\n\t}}\r\n}}"
     );
     write(&cfg, &before);
+    env.manage("cursor", "user", &cfg);
     let out = run_in(
         &env,
         &project,
@@ -1299,6 +1314,7 @@ fn case_19_bytes_outside_the_edit_are_identical() {
     let odd = "{\n\n  \"z\":1.0e+10 ,\"a\" : -0.50,\n  \"esc\": \"\\u00e9\\/\\\"\\t\",\n\n\n  \"big\": 12345678901234567890123,\n  \"mcpServers\" :{ \"figma\":{\"url\":\"https://mcp.figma.com/mcp\",\"headers\":{\"Authorization\":\"Bearer OLDTOKEN\"},\"type\":\"http\"} } ,\n  \"\u{1F600}\": [ 1,2 ,3 ]\n}   \n";
     let before = odd.replace("OLDTOKEN", OLD);
     write(&cfg, &before);
+    env.manage("claude", "user", &cfg);
     let out = run_in(
         &env,
         &project,
@@ -1412,6 +1428,7 @@ fn case_28_diffs_and_dry_runs_show_tokens_masked() {
     fs::write(env.store_path("default"), v.to_string()).unwrap();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
+    env.manage("cursor", "user", &cfg);
     let claude = env.path("home/.claude.json");
     write(&claude, "{\n  \"numStartups\": 1\n}\n");
     let before = snapshot_tree(&env.path("home"));
@@ -1466,7 +1483,7 @@ fn case_28_diffs_and_dry_runs_show_tokens_masked() {
 }
 
 /// Runs git in `repo` with a hermetic configuration.
-fn git(env: &TestEnv, repo: &Path, args: &[&str]) {
+pub(crate) fn git(env: &TestEnv, repo: &Path, args: &[&str]) {
     let st = Command::new("git")
         .args(args)
         .current_dir(repo)
@@ -1504,9 +1521,10 @@ fn case_29_tracked_project_configs_are_refused_without_opt_in() {
         ),
         ("opencode", "opencode.json", entry("mcp"), "--mode file"),
     ];
-    for (_, rel, content, _) in &files {
+    for (target, rel, content, _) in &files {
         write(&repo.join(rel), content);
         git(&env, &repo, &["add", rel]);
+        env.manage(target, "project", &repo.join(rel));
     }
     for (target, rel, content, mode) in &files {
         for args in [

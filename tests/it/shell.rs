@@ -64,6 +64,78 @@ fn the_bash_script_parses() {
     assert!(o.status.success(), "{o:?}");
 }
 
+/// What bash's completion offers for `words` (the last one being completed), with the script
+/// `figma-auth completions bash` printed loaded into bash itself and the function it registered
+/// for `figma-auth` called as bash calls it.
+fn bash_complete(bash: &std::path::Path, script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect();
+    let program = format!(
+        r#"source '{script}'
+f=$(complete -p figma-auth | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+[ -n "$f" ] || {{ echo "no completion registered" >&2; exit 1; }}
+COMP_WORDS=({words})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+cur="${{COMP_WORDS[COMP_CWORD]}}"
+prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+"$f" figma-auth "$cur" "$prev"
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        script = script.display(),
+        words = quoted.join(" ")
+    );
+    let o = Command::new(bash)
+        .arg("--norc")
+        .arg("-c")
+        .arg(program)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_subcommands_options_and_values() {
+    let Ok(bash) = which("bash") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("figma-auth.bash");
+    std::fs::write(&script, bare(&["completions", "bash"]).stdout).unwrap();
+    let complete = |words: &[&str]| bash_complete(&bash, &script, words);
+
+    assert_eq!(complete(&["figma-auth", "se"]), ["setup"]);
+    assert_eq!(complete(&["figma-auth", "schedule", "in"]), ["install"]);
+    // Options and values after a subcommand (what a hyphenated binary name broke).
+    assert_eq!(complete(&["figma-auth", "setup", "--sco"]), ["--scope"]);
+    assert_eq!(
+        complete(&["figma-auth", "setup", "--sc"]),
+        ["--schedule", "--scope"]
+    );
+    assert_eq!(
+        complete(&["figma-auth", "setup", "--scope", ""]),
+        ["user", "project", "local"]
+    );
+    assert_eq!(
+        complete(&["figma-auth", "setup", "--mode", ""]),
+        ["inline", "helper", "file", "env"]
+    );
+    assert!(complete(&["figma-auth", "refresh", "--target", "op"]) == ["opencode"]);
+    assert_eq!(
+        complete(&["figma-auth", "schedule", "install", "--backend", "sy"]),
+        ["systemd"]
+    );
+    assert!(complete(&["figma-auth", "doctor", "--"]).contains(&"--online".to_string()));
+}
+
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {
     std::env::var_os("PATH")
         .and_then(|paths| {

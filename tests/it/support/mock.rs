@@ -395,6 +395,19 @@ impl MockServer {
     pub fn revoked_grants(&self) -> usize {
         self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
     }
+
+    /// [`MockServer::access_token_works`] for another server standing in for the MCP server
+    /// (`mcp_server.rs`), which accepts exactly the tokens this one issued and has not expired.
+    pub fn token_check(&self) -> Arc<dyn Fn(&str) -> bool + Send + Sync> {
+        let shared = self.shared.clone();
+        Arc::new(move |t| {
+            let s = shared.state.lock().unwrap();
+            match s.access_tokens.get(t) {
+                Some((g, exp)) => !s.grants[*g].revoked && *exp > Instant::now(),
+                None => false,
+            }
+        })
+    }
 }
 
 impl Drop for MockServer {

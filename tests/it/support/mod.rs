@@ -3,7 +3,9 @@
 //! URL it was given; the test then plays the browser with [`follow`]). Every command run through
 //! [`TestEnv::run`] is checked for leaked secrets.
 
+pub mod mcp_server;
 pub mod mock;
+pub mod pty;
 
 use mock::{MockConfig, MockServer};
 use std::collections::HashMap;
@@ -324,6 +326,40 @@ impl TestEnv {
         f
     }
 
+    /// Records, in `profile`'s store, that the profile manages the `figma` entry of `path` (as a
+    /// `setup` of that file would have): for tests that write the config themselves.
+    pub fn manage(&self, target: &str, scope: &str, path: &Path) {
+        self.manage_as("default", target, scope, path, None, "figma");
+    }
+
+    /// [`TestEnv::manage`] with every field of the record.
+    pub fn manage_as(
+        &self,
+        profile: &str,
+        target: &str,
+        scope: &str,
+        path: &Path,
+        project: Option<&str>,
+        name: &str,
+    ) {
+        let mut v = self.store(profile).expect("logged in");
+        let mut record = serde_json::json!({
+            "target": target, "scope": scope, "path": path, "server_name": name, "mode": "inline",
+        });
+        if let Some(p) = project {
+            record["project"] = p.into();
+        }
+        match v["configs"].as_array_mut() {
+            Some(a) => a.push(record),
+            None => v["configs"] = serde_json::json!([record]),
+        }
+        std::fs::write(
+            self.store_path(profile),
+            serde_json::to_string_pretty(&v).unwrap(),
+        )
+        .unwrap();
+    }
+
     /// Rewrites the stored token's `expires_at` (to make it due for a refresh).
     pub fn set_expires_at(&self, rfc3339: &str) {
         let mut v = self.store("default").unwrap();
@@ -334,6 +370,16 @@ impl TestEnv {
         )
         .unwrap();
     }
+}
+
+/// A store file's content without the `login_required` mark a rejected refresh token leaves
+/// (everything else must stay as it was).
+pub fn without_login_mark(store: &[u8]) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(store).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("login_required");
+    }
+    v
 }
 
 /// The commands that print the access token on stdout on purpose.
@@ -517,6 +563,59 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A `crontab` that keeps the table in `../cronstate/crontab`.
+pub const FAKE_CRONTAB: &str = r#"#!/bin/sh
+D="$(dirname "$0")/../cronstate"
+case "$1" in
+  -l) if [ -f "$D/crontab" ]; then cat "$D/crontab"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$D/crontab" ;;
+  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
+esac
+"#;
+
+/// A `systemctl` without a user manager (as in a container or over plain SSH).
+const NO_SYSTEMD: &str =
+    "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n";
+
+impl TestEnv {
+    /// Puts a fake `crontab` (its table in [`TestEnv::crontab`]) and a `systemctl` without a
+    /// user manager first on PATH, so schedules go to the crontab and nothing real is touched.
+    #[cfg(unix)]
+    pub fn use_fake_crontab(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path("fakebin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(self.path("cronstate")).unwrap();
+        for (name, text) in [("crontab", FAKE_CRONTAB), ("systemctl", NO_SYSTEMD)] {
+            std::fs::write(bin.join(name), text).unwrap();
+            std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+        }
+        self.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
+    }
+
+    /// The fake crontab's table (`None`: no crontab yet).
+    pub fn crontab(&self) -> Option<String> {
+        std::fs::read_to_string(self.path("cronstate/crontab")).ok()
+    }
+}
+
+/// Makes `c` run with umask 000 (the most permissive): what figma-auth creates must then carry
+/// its own explicit modes.
+pub fn with_umask0(c: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            extern "C" {
+                fn umask(mask: u32) -> u32;
+            }
+            umask(0);
+            Ok(())
+        })
+    }
 }
 
 pub fn file_mode(p: &Path) -> u32 {

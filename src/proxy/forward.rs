@@ -1,0 +1,588 @@
+//! One client message's trip to the MCP server and back, and the server's own stream.
+//!
+//! A message is POSTed with the current token and the session headers. The answer is written to
+//! the client as it comes: a JSON body as one line, an event stream event by event (each
+//! event's message is written the moment its blank line arrives), 202 as nothing. A 401 makes
+//! the token be replaced and the message sent once more; a 404 on a session starts a new
+//! session (replaying the client's `initialize` and `notifications/initialized`) and sends the
+//! message once more. A stream that breaks before the answer is resumed with `Last-Event-ID`.
+//! Every failure of a request becomes a JSON-RPC error answering it, so the client never waits
+//! for an answer that will not come.
+
+use super::jsonrpc::{self, error_response, server_lines, Kind, Line, Message};
+use super::session::{session_header, Session};
+use super::sse::Parser;
+use super::token::{log, Bearer, Tokens};
+use super::transport::{media_type, ChunkError, Fail, Upstream, MAX_MESSAGE};
+use super::Options;
+use crate::commands::Context;
+use reqwest::header::HeaderValue;
+use reqwest::Response;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+/// How often a broken stream is resumed before the request fails.
+const MAX_RESUMES: u32 = 5;
+/// How often in a row the server's own stream may fail before the proxy stops asking.
+const MAX_LISTEN_FAILURES: u32 = 5;
+/// How much of an error body is read for the message.
+const ERROR_BODY: usize = 16 * 1024;
+
+pub struct Proxy {
+    pub up: Upstream,
+    pub tokens: Tokens,
+    pub session: Session,
+    /// The writer's queue; taken at shutdown so the writer can finish.
+    out: Mutex<Option<mpsc::Sender<Vec<u8>>>>,
+    /// The session generation whose server stream is open, and its task.
+    listening: Mutex<Option<(u64, AbortHandle)>>,
+}
+
+/// Why one POST did not end in an answer.
+enum SendError {
+    Fail(Fail),
+    /// 404 on this session generation: it expired.
+    SessionGone(u64),
+}
+
+impl From<Fail> for SendError {
+    fn from(f: Fail) -> Self {
+        SendError::Fail(f)
+    }
+}
+
+impl From<super::token::TokenFailure> for SendError {
+    fn from(f: super::token::TokenFailure) -> Self {
+        SendError::Fail(f.into())
+    }
+}
+
+/// How reading an event stream ended.
+enum Pumped {
+    /// The awaited answer was written.
+    Answered,
+    /// The server closed the stream.
+    Ended,
+    /// The connection broke.
+    Dropped,
+}
+
+impl Proxy {
+    pub fn new(
+        ctx: Context,
+        opts: &Options,
+        out: mpsc::Sender<Vec<u8>>,
+    ) -> Result<Self, crate::error::Error> {
+        let up = Upstream::new(opts.url.clone(), opts.timeout, ctx.flags())
+            .map_err(|e| crate::error::Error::from(crate::oauth::OAuthError::Client(e)))?;
+        Ok(Self {
+            up,
+            tokens: Tokens::new(ctx),
+            session: Session::default(),
+            out: Mutex::new(Some(out)),
+            listening: Mutex::new(None),
+        })
+    }
+
+    /// Queues one line for stdout.
+    pub async fn emit(&self, line: Vec<u8>) {
+        let tx = self.out.lock().expect("output").clone();
+        if let Some(tx) = tx {
+            let _ = tx.send(line).await;
+        }
+    }
+
+    /// No more output: the writer finishes what is queued and ends.
+    pub fn close_output(&self) {
+        self.out.lock().expect("output").take();
+    }
+
+    /// Forwards `msg` and writes what comes back; a request that fails is answered with a
+    /// JSON-RPC error saying why and what to do. Returns true when it went through.
+    pub async fn handle(self: &Arc<Self>, msg: Message) -> bool {
+        match self.exchange(&msg).await {
+            Ok(()) => true,
+            Err(f) => {
+                let label = msg.label();
+                if f.message().contains(&label) {
+                    log(f.message());
+                } else {
+                    log(&format!("{label}: {}", f.message()));
+                }
+                if let (Some(id), false) = (&msg.id, msg.internal) {
+                    self.emit(error_response(
+                        id,
+                        f.rpc_code(),
+                        f.message(),
+                        Some(f.data()),
+                    ))
+                    .await;
+                }
+                false
+            }
+        }
+    }
+
+    /// [`Proxy::send_once`], and once more in a new session when the session expired.
+    pub async fn exchange(self: &Arc<Self>, msg: &Message) -> Result<(), Fail> {
+        match self.send_once(msg).await {
+            Ok(()) => Ok(()),
+            Err(SendError::Fail(f)) => Err(f),
+            Err(SendError::SessionGone(generation)) => {
+                // In a task of its own: a cancelled request must not leave a half-made session.
+                let me = self.clone();
+                tokio::spawn(async move { me.restart_session(generation).await })
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Fail::refused("starting a new session failed".into()))
+                    })?;
+                match self.send_once(msg).await {
+                    Ok(()) => Ok(()),
+                    Err(SendError::Fail(f)) => Err(f),
+                    Err(SendError::SessionGone(_)) => Err(Fail::refused(format!(
+                        "the MCP server at {} ended the new session at once (HTTP 404 to {})",
+                        self.up.shown,
+                        msg.label()
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// One POST of `msg` (and once more with a new token after a 401), its answer delivered.
+    async fn send_once(self: &Arc<Self>, msg: &Message) -> Result<(), SendError> {
+        let what = msg.label();
+        let mut auth_retry = true;
+        loop {
+            let bearer = self.tokens.get().await?;
+            let snap = self.session.snapshot();
+            let resp = self
+                .up
+                .post(msg.body.clone(), &bearer, &snap, &what)
+                .await?;
+            match resp.status().as_u16() {
+                401 if auth_retry => {
+                    auth_retry = false;
+                    drop(resp);
+                    self.tokens.rejected(&bearer).await?;
+                }
+                404 if snap.id.is_some() && !msg.is_initialize() => {
+                    return Err(SendError::SessionGone(snap.generation))
+                }
+                200..=299 => {
+                    self.tokens.accepted(&bearer);
+                    return Ok(self.deliver(msg, resp, &bearer).await?);
+                }
+                _ => return Ok(self.refusal(msg, resp, &bearer).await?),
+            }
+        }
+    }
+
+    /// A new session for the one of `generation`, unless another request made one already:
+    /// the client's `initialize` and `notifications/initialized` again, their answers kept
+    /// from the client (it has them already).
+    async fn restart_session(self: &Arc<Self>, generation: u64) -> Result<(), Fail> {
+        let _one = self.session.restart.lock().await;
+        if self.session.generation() != generation {
+            return Ok(());
+        }
+        let Some((init, initialized)) = self.session.replay() else {
+            return Err(Fail::refused(
+                "the MCP session expired (HTTP 404) and the client's initialize is not known, so it cannot be renewed; restart the figma server in the MCP client".into(),
+            ));
+        };
+        log("the MCP session expired; starting a new one with the client's initialize");
+        let mut msg = jsonrpc::parse_client(&init)
+            .ok()
+            .and_then(|mut m| m.pop())
+            .ok_or_else(|| Fail::refused("the stored initialize is not readable".into()))?;
+        msg.internal = true;
+        self.send_once(&msg).await.map_err(|e| match e {
+            SendError::Fail(f) => f,
+            SendError::SessionGone(_) => Fail::refused("initialize answered 404".into()),
+        })?;
+        if self.session.generation() == generation {
+            return Err(Fail::refused(format!(
+                "the MCP server at {} did not accept the replayed initialize",
+                self.up.shown
+            )));
+        }
+        if let Some(body) = initialized {
+            let note = Message {
+                body,
+                kind: Kind::Notification,
+                id: None,
+                method: Some("notifications/initialized".into()),
+                internal: true,
+            };
+            self.send_once(&note).await.map_err(|e| match e {
+                SendError::Fail(f) => f,
+                SendError::SessionGone(_) => {
+                    Fail::refused("the new session ended at once (HTTP 404)".into())
+                }
+            })?;
+            self.start_listening();
+        }
+        Ok(())
+    }
+
+    /// A 2xx answer: nothing (202), one JSON message, or an event stream.
+    async fn deliver(
+        self: &Arc<Self>,
+        msg: &Message,
+        resp: Response,
+        bearer: &Bearer,
+    ) -> Result<(), Fail> {
+        let what = msg.label();
+        let session_id = if msg.is_initialize() {
+            resp.headers()
+                .get("mcp-session-id")
+                .and_then(session_header)
+        } else {
+            None
+        };
+        if resp.status().as_u16() == 202 {
+            return Ok(());
+        }
+        match media_type(&resp).as_str() {
+            "text/event-stream" => {
+                let mut resp = resp;
+                let mut parser = Parser::new(MAX_MESSAGE);
+                let timeout = Some(self.up.timeout);
+                let end = self
+                    .pump(&mut resp, &mut parser, Some(msg), bearer, &session_id, timeout)
+                    .await?;
+                drop(resp);
+                match end {
+                    Pumped::Answered => Ok(()),
+                    _ if msg.kind != Kind::Request => Ok(()),
+                    _ if parser.last_id().is_some() => {
+                        self.resume(msg, parser, &session_id).await
+                    }
+                    _ => Err(Fail::temporary(format!(
+                        "the MCP server at {} closed its stream before answering {what}; retry",
+                        self.up.shown
+                    ))),
+                }
+            }
+            "application/json" => {
+                let body = self.up.body(resp, &what).await?;
+                if msg.kind != Kind::Request && body.trim_ascii().is_empty() {
+                    return Ok(());
+                }
+                let lines = server_lines(&body, bearer.token.expose()).map_err(|_| {
+                    Fail::refused(format!(
+                        "the MCP server at {} answered {what} with a body that is not JSON-RPC",
+                        self.up.shown
+                    ))
+                })?;
+                let mut answered = false;
+                for line in lines {
+                    answered |= self.on_line(Some(msg), line, &session_id).await;
+                }
+                if msg.kind == Kind::Request && !answered {
+                    return Err(Fail::refused(format!(
+                        "the MCP server at {} answered {what} without a response to it",
+                        self.up.shown
+                    )));
+                }
+                Ok(())
+            }
+            _ if msg.kind != Kind::Request => Ok(()),
+            other => Err(Fail::refused(format!(
+                "the MCP server at {} answered {what} with content type {:?} (expected application/json or text/event-stream)",
+                self.up.shown,
+                if other.is_empty() { "none" } else { other }
+            ))),
+        }
+    }
+
+    /// A server message for the client. Returns true when it is the answer to `msg`. The answer
+    /// to `initialize` starts the session first, so the client's next message goes into it.
+    async fn on_line(
+        &self,
+        msg: Option<&Message>,
+        line: Line,
+        session_id: &Option<HeaderValue>,
+    ) -> bool {
+        let answered = msg.is_some_and(|m| m.id.is_some() && line.answers == m.id);
+        if answered && msg.is_some_and(Message::is_initialize) {
+            if let Some(version) = jsonrpc::negotiated_version(&line.bytes) {
+                self.session.started(session_id.clone(), Some(&version));
+            }
+        }
+        if !msg.is_some_and(|m| m.internal) {
+            self.emit(line.bytes).await;
+        }
+        answered
+    }
+
+    /// Reads an event stream, writing each message as its event completes, until the answer to
+    /// `msg` (when given) or the end. `idle`: how long to wait for the next chunk.
+    async fn pump(
+        &self,
+        resp: &mut Response,
+        parser: &mut Parser,
+        msg: Option<&Message>,
+        bearer: &Bearer,
+        session_id: &Option<HeaderValue>,
+        idle: Option<Duration>,
+    ) -> Result<Pumped, Fail> {
+        let what = msg.map_or_else(|| "the event stream".to_string(), Message::label);
+        let mut events = Vec::new();
+        loop {
+            let chunk = match self.up.chunk(resp, &what, idle).await {
+                Ok(Some(c)) => c,
+                Ok(None) => return Ok(Pumped::Ended),
+                Err(ChunkError::Idle(f)) => return Err(f),
+                Err(ChunkError::Dropped(_)) => return Ok(Pumped::Dropped),
+            };
+            parser.feed(&chunk, &mut |e| events.push(e)).map_err(|e| {
+                Fail::refused(format!(
+                    "the MCP server at {} sent an event larger than {} MiB in {what}",
+                    self.up.shown,
+                    e.limit >> 20
+                ))
+            })?;
+            let mut answered = false;
+            for ev in events.drain(..) {
+                if !ev.is_message() || ev.data.trim_ascii().is_empty() {
+                    continue;
+                }
+                match server_lines(&ev.data, bearer.token.expose()) {
+                    Ok(lines) => {
+                        for line in lines {
+                            answered |= self.on_line(msg, line, session_id).await;
+                        }
+                    }
+                    Err(_) => log(&format!(
+                        "the MCP server sent an event that is not JSON-RPC in {what}; skipped"
+                    )),
+                }
+            }
+            if answered {
+                return Ok(Pumped::Answered);
+            }
+        }
+    }
+
+    /// The stream of `msg` broke before its answer: GET it again from the last event id.
+    async fn resume(
+        self: &Arc<Self>,
+        msg: &Message,
+        mut parser: Parser,
+        session_id: &Option<HeaderValue>,
+    ) -> Result<(), Fail> {
+        let what = msg.label();
+        let mut auth_retry = true;
+        for attempt in 0..MAX_RESUMES {
+            tokio::time::sleep(reconnect_delay(&parser, attempt)).await;
+            let bearer = self.tokens.get().await?;
+            let snap = self.session.snapshot();
+            let mut resp = match self.up.get(&bearer, &snap, parser.last_id()).await {
+                Ok(r) => r,
+                Err(Fail::Temporary { .. }) => continue,
+                Err(f) => return Err(f),
+            };
+            match resp.status().as_u16() {
+                200 if media_type(&resp) == "text/event-stream" => {
+                    let timeout = Some(self.up.timeout);
+                    match self
+                        .pump(&mut resp, &mut parser, Some(msg), &bearer, session_id, timeout)
+                        .await?
+                    {
+                        Pumped::Answered => return Ok(()),
+                        Pumped::Ended | Pumped::Dropped => continue,
+                    }
+                }
+                401 if auth_retry => {
+                    auth_retry = false;
+                    self.tokens.rejected(&bearer).await?;
+                }
+                404 => {
+                    return Err(Fail::temporary(format!(
+                        "the MCP session ended before the server answered {what}; retry"
+                    )))
+                }
+                405 => {
+                    return Err(Fail::temporary(format!(
+                        "the MCP server at {} closed the stream of {what} before answering and does not offer resuming it; retry",
+                        self.up.shown
+                    )))
+                }
+                _ => return Err(self.refusal_of(resp, &what, &bearer).await),
+            }
+        }
+        Err(Fail::temporary(format!(
+            "the stream of {what} from the MCP server at {} broke {MAX_RESUMES} times; retry",
+            self.up.shown
+        )))
+    }
+
+    /// A non-2xx answer that the proxy does not handle itself. A JSON-RPC error answering the
+    /// request is passed on as it is; anything else becomes the proxy's own error.
+    async fn refusal(&self, msg: &Message, resp: Response, bearer: &Bearer) -> Result<(), Fail> {
+        let what = msg.label();
+        let status = resp.status().as_u16();
+        if (400..500).contains(&status) && status != 401 && status != 429 {
+            let mut resp = resp;
+            let body = self.error_body(&mut resp, &what).await;
+            if let Ok(lines) = server_lines(&body, bearer.token.expose()) {
+                if let [line] = lines.as_slice() {
+                    if msg.id.is_some() && line.answers == msg.id {
+                        if !msg.internal {
+                            self.emit(line.bytes.clone()).await;
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+            let detail = rpc_error_message(&body).unwrap_or_else(|| text_of(&body));
+            return Err(self
+                .up
+                .status_failure(&resp, &detail, &what, bearer.token.expose()));
+        }
+        Err(self.refusal_of(resp, &what, bearer).await)
+    }
+
+    async fn refusal_of(&self, mut resp: Response, what: &str, bearer: &Bearer) -> Fail {
+        let body = self.error_body(&mut resp, what).await;
+        let detail = rpc_error_message(&body).unwrap_or_else(|| text_of(&body));
+        self.up
+            .status_failure(&resp, &detail, what, bearer.token.expose())
+    }
+
+    /// The start of an error body (a few KiB at most).
+    async fn error_body(&self, resp: &mut Response, what: &str) -> Vec<u8> {
+        let mut body = Vec::new();
+        while body.len() < ERROR_BODY {
+            match self
+                .up
+                .chunk(resp, what, Some(Duration::from_secs(5)))
+                .await
+            {
+                Ok(Some(c)) => body.extend_from_slice(&c[..c.len().min(ERROR_BODY - body.len())]),
+                _ => break,
+            }
+        }
+        body
+    }
+
+    /// Opens the server's own event stream for the current session, once per session.
+    pub fn start_listening(self: &Arc<Self>) {
+        let generation = self.session.generation();
+        let mut l = self.listening.lock().expect("listener");
+        if l.as_ref().is_some_and(|(g, _)| *g == generation) {
+            return;
+        }
+        if let Some((_, old)) = l.take() {
+            old.abort();
+        }
+        let me = self.clone();
+        let task = tokio::spawn(async move { me.listen(generation).await });
+        *l = Some((generation, task.abort_handle()));
+    }
+
+    pub fn stop_listening(&self) {
+        if let Some((_, h)) = self.listening.lock().expect("listener").take() {
+            h.abort();
+        }
+    }
+
+    /// The optional GET stream: server requests and notifications outside any request. 405
+    /// (Figma's answer) means the server has none, which is normal and not reported. A stream
+    /// that ends or breaks is resumed from its last event id.
+    async fn listen(self: Arc<Self>, generation: u64) {
+        let mut parser = Parser::new(MAX_MESSAGE);
+        let mut failures = 0u32;
+        let mut auth_retry = true;
+        while self.session.generation() == generation {
+            let bearer = match self.tokens.get().await {
+                Ok(b) => b,
+                Err(_) => {
+                    // Waits for a login; requests report it.
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            let snap = self.session.snapshot();
+            let mut resp = match self.up.get(&bearer, &snap, parser.last_id()).await {
+                Ok(r) => r,
+                Err(f) => {
+                    failures += 1;
+                    if failures >= MAX_LISTEN_FAILURES {
+                        log(&format!("the server's event stream is not available: {}; server notifications outside requests are not received", f.message()));
+                        return;
+                    }
+                    tokio::time::sleep(reconnect_delay(&parser, failures)).await;
+                    continue;
+                }
+            };
+            match resp.status().as_u16() {
+                405 => return,
+                404 => return,
+                401 if auth_retry => {
+                    auth_retry = false;
+                    let _ = self.tokens.rejected(&bearer).await;
+                }
+                200 if media_type(&resp) == "text/event-stream" => {
+                    auth_retry = true;
+                    let before = parser.last_id().map(str::to_string);
+                    let r = self
+                        .pump(&mut resp, &mut parser, None, &bearer, &None, None)
+                        .await;
+                    drop(resp);
+                    let progressed = parser.last_id().map(str::to_string) != before;
+                    if r.is_err() || !progressed {
+                        failures += 1;
+                    } else {
+                        failures = 0;
+                    }
+                    if failures >= MAX_LISTEN_FAILURES {
+                        log("the server's event stream keeps ending; server notifications outside requests are no longer received");
+                        return;
+                    }
+                    tokio::time::sleep(reconnect_delay(&parser, failures)).await;
+                }
+                status => {
+                    log(&format!(
+                        "the server's event stream is not available (HTTP {status}); server notifications outside requests are not received"
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Ends the session at the server (DELETE), if there is one.
+    pub async fn close_session(&self) {
+        let Some(snap) = self.session.take_for_close() else {
+            return;
+        };
+        let bearer = match tokio::time::timeout(Duration::from_secs(5), self.tokens.get()).await {
+            Ok(Ok(b)) => b,
+            _ => return,
+        };
+        let _ = self.up.delete(&bearer, &snap).await;
+    }
+}
+
+/// The wait before reconnecting a stream: the server's `retry`, else 0.5 s doubling to 8 s.
+fn reconnect_delay(parser: &Parser, attempt: u32) -> Duration {
+    match parser.retry_ms() {
+        Some(ms) => Duration::from_millis(ms.min(30_000)),
+        None => Duration::from_millis(500u64 << attempt.min(4)),
+    }
+}
+
+/// `error.message` of a JSON-RPC error body.
+fn rpc_error_message(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.get("error")?.get("message")?.as_str().map(str::to_string)
+}
+
+fn text_of(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).trim().to_string()
+}
