@@ -254,36 +254,16 @@ impl Session<'_> {
             ));
             return None;
         }
-        if let Some((start_path, location)) = &self.listener.start {
-            if constant_time_eq(&path, start_path) {
-                if incoming.method != "GET" {
-                    incoming.respond(Response::page(
-                        405,
-                        "Method not allowed",
-                        "Only GET is served here.",
-                    ));
-                    return None;
-                }
-                if !self.start_used {
-                    self.start_used = true;
-                    incoming.respond(Response::redirect(location));
-                    return None;
-                }
-                let url = format!("http://127.0.0.1:{port}/start/…");
-                incoming.respond_and_wait(Response::page(
-                    400,
-                    "Login stopped",
-                    "This one-time login link was already used, so the login was stopped. \
-                     Return to the terminal.",
-                ));
-                return Some(Err(CallbackError::StartUrlReused { url }));
-            }
-        }
-        if path != self.listener.path {
+        let is_start = self
+            .listener
+            .start
+            .as_ref()
+            .is_some_and(|(start_path, _)| constant_time_eq(&path, start_path));
+        if !is_start && path != self.listener.path {
             incoming.respond(Response::page(404, "Not found", "Nothing here."));
             return None;
         }
-        // Only a browser's GET completes the login (not a HEAD from a link prefetcher).
+        // Only a browser's GET is served (not a HEAD from a link prefetcher).
         if incoming.method != "GET" {
             incoming.respond(Response::page(
                 405,
@@ -291,6 +271,21 @@ impl Session<'_> {
                 "Only GET is served here.",
             ));
             return None;
+        }
+        if let Some((_, location)) = self.listener.start.as_ref().filter(|_| is_start) {
+            if !self.start_used {
+                self.start_used = true;
+                incoming.respond(Response::redirect(location));
+                return None;
+            }
+            let url = format!("http://127.0.0.1:{port}/start/…");
+            incoming.respond_and_wait(Response::page(
+                400,
+                "Login stopped",
+                "This one-time login link was already used, so the login was stopped. \
+                 Return to the terminal.",
+            ));
+            return Some(Err(CallbackError::StartUrlReused { url }));
         }
         match evaluate(&query, expected) {
             Verdict::Ignore(why) => {

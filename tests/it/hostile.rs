@@ -136,22 +136,7 @@ fn seeded_canaries(env: &TestEnv) {
 fn encodings(secret: &str) -> Vec<String> {
     use base64::Engine;
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let lower = {
-        let mut out = String::new();
-        let mut hex = 0;
-        for c in form.chars() {
-            if c == '%' {
-                hex = 2;
-                out.push(c);
-            } else if hex > 0 {
-                hex -= 1;
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    };
+    let lower = crate::support::mock::lower_hex(&form);
     vec![
         secret.to_string(),
         form,

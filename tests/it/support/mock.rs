@@ -569,22 +569,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         }
     }
     if behavior.echo_encoded && reply.status >= 400 {
-        let lower = |t: &str| {
-            let mut out = String::new();
-            let mut hex = 0;
-            for c in t.chars() {
-                if c == '%' {
-                    hex = 2;
-                    out.push(c);
-                } else if hex > 0 {
-                    hex -= 1;
-                    out.push(c.to_ascii_lowercase());
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        };
+        let lower = lower_hex;
         reply.content_type = "text/html";
         reply.body = format!(
             "<html><body><p>Error {}: you sent {body} with {} and {}; also {}</p></body></html>",
@@ -1065,6 +1050,24 @@ fn token_reply(
         body["refresh_token"] = rt.into();
     }
     json(200, body)
+}
+
+/// `t` with the two hex digits after every `%` lower-cased (how some servers percent-encode).
+pub fn lower_hex(t: &str) -> String {
+    let mut out = String::new();
+    let mut hex = 0;
+    for c in t.chars() {
+        if c == '%' {
+            hex = 2;
+            out.push(c);
+        } else if hex > 0 {
+            hex -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn parse_form(s: &str) -> HashMap<String, String> {
