@@ -8,7 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod error;
 pub mod fault;
-pub mod fsx;
+pub mod fs;
 pub mod mcp;
 pub mod oauth;
 pub mod patch;

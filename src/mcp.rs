@@ -90,7 +90,7 @@ pub fn probe(http: &Client, url: &Url, token: &AccessToken) -> Probe {
         Err(e) => {
             return Probe::Network {
                 timed_out: e.is_timeout(),
-                reason: clean(&error_chain(&e.without_url())),
+                reason: clean(&crate::error::chain(&e.without_url())),
             }
         }
     };
@@ -199,21 +199,6 @@ pub(crate) fn bearer_error(header: &str) -> Option<String> {
         (None, Some(d)) => Some(d),
         (None, None) => None,
     }
-}
-
-/// An error and its causes on one line (`error sending request: connection refused`).
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

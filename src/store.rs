@@ -4,7 +4,7 @@
 //! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
 //! concurrent refreshes never lose a rotated refresh token.
 
-use crate::fsx::{self, FsError};
+use crate::fs::FsError;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -343,7 +343,7 @@ impl Store {
         check_profile(profile)?;
         self.ensure_dirs()?;
         let path = self.lock_path(profile);
-        let lock = fsx::lock_file(&path, timeout).map_err(|e| match e {
+        let lock = crate::fs::lock_file(&path, timeout).map_err(|e| match e {
             FsError::Busy { waited, .. } => StoreError::Busy {
                 path: path.clone(),
                 waited,
@@ -355,7 +355,7 @@ impl Store {
         })?;
         // A figma-auth killed while saving left a temp file holding tokens: remove it now, also
         // when this run does not save (a refresh that ends in invalid_grant, a logout).
-        fsx::remove_stale_temps(&self.path(profile));
+        crate::fs::remove_stale_temps(&self.path(profile));
         Ok(StoreLock {
             _lock: lock,
             path: self.path(profile),
@@ -390,7 +390,7 @@ impl Store {
 
     fn ensure_dirs(&self) -> Result<(), StoreError> {
         for d in [&self.base, &self.dir] {
-            fsx::create_private_dir(d).map_err(|e| StoreError::Dir {
+            crate::fs::create_private_dir(d).map_err(|e| StoreError::Dir {
                 path: d.clone(),
                 source: e,
             })?;
@@ -403,7 +403,7 @@ impl Store {
 /// it releases the lock.
 #[derive(Debug)]
 pub struct StoreLock {
-    _lock: fsx::FileLock,
+    _lock: crate::fs::FileLock,
     path: PathBuf,
 }
 
@@ -425,9 +425,9 @@ impl StoreLock {
         let mut text = serde_json::to_string_pretty(&data).expect("the store serialises");
         text.push('\n');
         // Temp files of a figma-auth killed mid-write would hold tokens: clear them first.
-        fsx::remove_stale_temps(&self.path);
+        crate::fs::remove_stale_temps(&self.path);
         tighten(&self.path);
-        fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+        crate::fs::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -438,7 +438,7 @@ impl StoreLock {
     /// directory or a full disk would otherwise spend the refresh token for nothing).
     pub fn check_writable(&self) -> Result<(), StoreError> {
         let len = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
-        fsx::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
+        crate::fs::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })

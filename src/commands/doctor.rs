@@ -165,7 +165,7 @@ pub fn schedule_status(ctx: &Context) -> ScheduleState {
     sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
     let report = match status_report(&sctx, None) {
         Ok(r) => r,
-        Err(e) => return ScheduleState::Unknown(e.to_string()),
+        Err(e) => return ScheduleState::Unknown(crate::error::chain(&e)),
     };
     let Some(first) = report.installed.first() else {
         return ScheduleState::NotInstalled;
@@ -413,7 +413,7 @@ fn check_store(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
             None
         }
         Err(e) => {
-            let check = Check::new(AREA, Level::Problem, crate::mcp::error_chain(&e)).at(&path);
+            let check = Check::new(AREA, Level::Problem, crate::error::chain(&e)).at(&path);
             out.push(match &e {
                 StoreError::Corrupt { .. } => check.run(format!(
                     "mv {p} {p}.damaged && figma-auth login{flags}",
@@ -590,19 +590,23 @@ fn check_token_file(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Che
     let path = ctx.store.token_file_path(ctx.profile());
     let shown = ctx.show_path(&path);
     // Through the snapshot reader: a FIFO or a device at the path is refused without blocking.
-    let bytes = match crate::fsx::read_snapshot(&path) {
+    let bytes = match crate::fs::read_snapshot(&path) {
         Ok(s) => match s.bytes {
             Some(b) => b.to_vec(),
             None => return,
         },
         Err(e) => {
             out.push(
-                Check::new(AREA, Level::Problem, format!("cannot read {shown}: {e}"))
-                    .at(&path)
-                    .then_run(
-                        "remove whatever is in its place",
-                        format!("figma-auth refresh --force{flags}"),
-                    ),
+                Check::new(
+                    AREA,
+                    Level::Problem,
+                    format!("cannot read {shown}: {}", crate::error::chain(&e)),
+                )
+                .at(&path)
+                .then_run(
+                    "remove whatever is in its place",
+                    format!("figma-auth refresh --force{flags}"),
+                ),
             );
             return;
         }
@@ -969,9 +973,9 @@ impl TargetCtx<'_> {
     /// figma-auth must be able to update it (the write path's own check, so doctor reports
     /// exactly what a refresh would refuse or change).
     fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
-        use crate::fsx::{self, FsError, ModeRule, WriteOptions};
+        use crate::fs::{FsError, ModeRule, WriteOptions};
         let what = configs::describe(&self.ctx.env, f);
-        let Ok(real) = fsx::resolve_symlinks(&f.path) else {
+        let Ok(real) = crate::fs::resolve_symlinks(&f.path) else {
             return;
         };
         let Ok(meta) = std::fs::metadata(&real) else {
@@ -987,7 +991,7 @@ impl TargetCtx<'_> {
             .with_mode_rule(rule);
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
         let path = shell_path(self.ctx, &real);
-        match fsx::check_target(&real, Some(&meta), &opts) {
+        match crate::fs::check_target(&real, Some(&meta), &opts) {
             Ok(effects) => {
                 if let Some((from, _)) = effects.tightened {
                     out.push(
@@ -1012,7 +1016,10 @@ impl TargetCtx<'_> {
             Err(e) => {
                 let check = c(
                     Level::Problem,
-                    format!("{what}: figma-auth cannot update it: {e}"),
+                    format!(
+                        "{what}: figma-auth cannot update it: {}",
+                        crate::error::chain(&e)
+                    ),
                 );
                 out.push(match &e {
                     FsError::ReadOnly { .. } => check.run(format!("chmod u+w {path}")),
@@ -1435,11 +1442,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
-            out.push(Check::new(
-                AREA,
-                Level::Problem,
-                crate::mcp::error_chain(&e),
-            ));
+            out.push(Check::new(AREA, Level::Problem, crate::error::chain(&e)));
             return;
         }
     };

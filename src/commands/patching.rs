@@ -662,7 +662,7 @@ fn report_write(
             Status::Changed
         }
         Err(e) => {
-            rec.set("error", &format!(": {e}"));
+            rec.set("error", &format!(": {}", crate::error::chain(&e)));
             Status::Failed { busy: e.is_busy() }
         }
     }

@@ -229,7 +229,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             Err(e) => e.exit_code(),
         };
         if let Err(e) = &result {
-            summary = format!("error: {e}");
+            summary = format!("error: {}", crate::error::chain(e));
         }
         let line = crate::schedule::format_run_log_line(
             std::time::SystemTime::now(),
@@ -247,7 +247,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
                 Ok(code)
             }
             Err(e) => {
-                crate::ui::error(crate::mcp::error_chain(&e));
+                crate::ui::error(crate::error::chain(&e));
                 Err(Error::Reported(e.exit_code()))
             }
         };

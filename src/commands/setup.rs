@@ -282,7 +282,7 @@ fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Erro
         Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
         Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
         Err(e) if args.schedule => Err(e.into()),
-        Err(e) => Ok(ScheduleState::Unavailable(e.to_string())),
+        Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
     }
 }
 
