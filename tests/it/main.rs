@@ -8,6 +8,7 @@ mod doctor;
 mod faults;
 mod helper;
 mod login;
+mod packaging;
 mod proxy;
 mod records;
 mod refresh;
