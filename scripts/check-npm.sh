@@ -61,7 +61,7 @@ pass "packed $(basename "$LAUNCHER_TGZ") and $(basename "$PLATFORM_TGZ") (no ins
 
 # Stand-ins for the other platforms' packages: the real manifests (os, cpu, libc) around a script
 # that fails loudly, so a package manager that wrongly installs one is caught.
-printf '#!/bin/sh\necho "wrong platform package ran" >&2\nexit 99\n' >"$WORK/wrong-binary"
+printf '#!/bin/sh\necho "wrong platform package ran: $0" >&2\nexit 99\n' >"$WORK/wrong-binary"
 OTHERS=()
 mkdir -p "$WORK/others"
 for target in $(node scripts/npm-packages.js targets); do
@@ -211,6 +211,45 @@ for manager in $MANAGERS; do
     pass "npm --omit=optional: the launcher names the missing package and the fix"
   fi
 done
+
+case "$HOST" in
+  *-linux-gnu)
+    if echo " $MANAGERS " | grep -q " npm "; then
+      echo "== a glibc older than the glibc build needs (simulated)"
+      # Node.js reports glibc 2.17 to the launcher; the platform package recorded what it needs.
+      cat >"$WORK/glibc-2.17.js" <<'JS'
+const real = process.report.getReport.bind(process.report);
+process.report.getReport = (...a) => { const r = real(...a); r.header.glibcVersionRuntime = "2.17"; return r; };
+JS
+      needs=$(node -p 'require(process.argv[1]).figmaAuth.minGlibc' "$WORK/project-npm/node_modules/$PLATFORM_PKG/package.json")
+      set +e
+      out=$(node --require "$WORK/glibc-2.17.js" "$WORK/project-npm/node_modules/figma-auth/bin/figma-auth" --version 2>&1)
+      code=$?
+      set -e
+      [ $code -eq 1 ] || fail "on an old glibc the launcher exited $code, not 1: $out"
+      echo "$out" | grep -qF "needs glibc $needs or newer, and this system has glibc 2.17" || fail "old-glibc message: $out"
+      echo "$out" | grep -qF -- "--libc=musl" || fail "the old-glibc message has no fix: $out"
+      pass "glibc 2.17: the launcher says the glibc build needs $needs and how to get the static build"
+      # The fix it names: npm installs the musl package instead, and the launcher runs it (here
+      # the musl package is a stand-in, which exits 99 and names itself).
+      musl=$WORK/project-npm-musl
+      make_project "$musl" npm
+      (cd "$musl" && npm install --offline --libc=musl >/dev/null) || fail "npm install --libc=musl failed"
+      musl_pkg=${PLATFORM_PKG%-gnu}-musl
+      find "$musl/node_modules" -path "*/$musl_pkg/package.json" | grep -q . || fail "--libc=musl did not install $musl_pkg"
+      if find "$musl/node_modules" -path "*/$PLATFORM_PKG/package.json" | grep -q .; then
+        fail "--libc=musl installed $PLATFORM_PKG too"
+      fi
+      set +e
+      out=$(node --require "$WORK/glibc-2.17.js" "$musl/node_modules/figma-auth/bin/figma-auth" --version 2>&1)
+      code=$?
+      set -e
+      [ $code -eq 99 ] && echo "$out" | grep -qF "$musl_pkg/bin/figma-auth" ||
+        fail "with only the static build installed, the launcher did not run it (exit $code): $out"
+      pass "npm install --libc=musl: only $musl_pkg, and the launcher runs it on glibc"
+    fi
+    ;;
+esac
 
 echo "== unsupported platform (simulated)"
 # Node.js reports another OS and CPU to the launcher; nothing else changes.

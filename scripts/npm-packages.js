@@ -105,12 +105,27 @@ function fresh(dir) {
   return dir;
 }
 
+/** The newest glibc symbol version a Linux glibc binary asks for ("2.34"), read from the version
+ * names in its dynamic string table; null when it names none. */
+function glibcNeeded(binary) {
+  const text = fs.readFileSync(binary).toString("latin1");
+  let best = null;
+  for (const m of text.matchAll(/GLIBC_(\d+)\.(\d+)(?:\.(\d+))?/g)) {
+    const v = [Number(m[1]), Number(m[2]), Number(m[3] || 0)];
+    if (!best || v[0] > best[0] || (v[0] === best[0] && (v[1] > best[1] || (v[1] === best[1] && v[2] > best[2])))) {
+      best = v;
+    }
+  }
+  return best && (best[2] ? best.join(".") : `${best[0]}.${best[1]}`);
+}
+
 function platform([target, binary, outdir]) {
   if (!target || !binary || !outdir) die("usage: npm-packages.js platform TARGET BINARY OUTDIR");
   const pkg = packageOf(target);
   const launcher = readJson(MANIFEST);
   const dir = fresh(path.join(path.resolve(outdir), pkg.name.replace("@", "").replace("/", "-")));
   const exe = pkg.os === "win32" ? "figma-auth.exe" : "figma-auth";
+  const needs = pkg.libc === "glibc" ? glibcNeeded(binary) : null;
   fs.mkdirSync(path.join(dir, "bin"));
   fs.copyFileSync(binary, path.join(dir, "bin", exe));
   fs.chmodSync(path.join(dir, "bin", exe), 0o755);
@@ -125,6 +140,8 @@ function platform([target, binary, outdir]) {
     os: [pkg.os],
     cpu: [pkg.cpu],
     ...(pkg.libc ? { libc: [pkg.libc] } : {}),
+    // The launcher runs a glibc build only on a glibc at least this new (else the static one).
+    ...(needs ? { figmaAuth: { minGlibc: needs } } : {}),
     files: [`bin/${exe}`, ...LICENSES, "README.md"],
     // Yarn's Plug'n'Play keeps the binary as a real file on disk, where it can be executed.
     preferUnplugged: true,
