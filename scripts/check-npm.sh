@@ -9,7 +9,7 @@
 #     target (tiny stand-ins, packed with the real os/cpu/libc fields) are left out;
 #   - without the platform package (`--omit=optional`), and on an unsupported platform
 #     (simulated), the launcher says what is wrong and how else to install figma-auth.
-# Not part of `cargo test`; `.ci/run` runs it with npm and the debug binary.
+# Not part of `cargo test`; `.ci/run` runs it with the debug binary.
 #
 # Usage: scripts/check-npm.sh
 #   MANAGERS="npm pnpm bun"  the package managers to check (default: all three). pnpm and bun are
