@@ -128,14 +128,16 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
-    /// Port of the local callback listener on 127.0.0.1; 0 picks any free port (the redirect URI
-    /// then uses it; Figma may accept only the port it registered).
+    /// Port of the local callback listener on 127.0.0.1; 0 picks a free port (the stored
+    /// registration's port when it is free, so that it can be reused).
     #[arg(long, value_name = "N", default_value_t = 19876)]
     pub port: u16,
 
-    /// Path of the redirect URI on the callback listener.
-    #[arg(long, value_name = "P", default_value = "/mcp/oauth/callback", value_parser = parse_callback_path)]
-    pub callback_path: String,
+    /// Register and listen on exactly this redirect URI path, with no fallback. Without it,
+    /// figma-auth registers /callback and, when the server refuses that shape, /mcp/oauth/callback
+    /// (and remembers the one that worked).
+    #[arg(long, value_name = "P", value_parser = parse_callback_path)]
+    pub callback_path: Option<String>,
 
     /// Client name to register; Figma admits only names on its allow-list (others reported to
     /// work: "Claude Code", "Codex").
@@ -154,6 +156,12 @@ pub struct LoginArgs {
     /// Register a new OAuth client even if a stored registration matches.
     #[arg(long)]
     pub reregister: bool,
+
+    /// Read a Figma personal access token from the first line of stdin (for scripts; the
+    /// FIGMA_PERSONAL_ACCESS_TOKEN variable works too). Optional: it is sent once, as
+    /// X-Figma-Token, to the registration endpoint, and never stored.
+    #[arg(long)]
+    pub pat_stdin: bool,
 
     /// Omit the RFC 8707 `resource` parameter from authorization, token and refresh requests.
     #[arg(long)]
@@ -185,9 +193,15 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub configs: TargetArgs,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long)]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600).
+    #[arg(long)]
+    pub keep_mode: bool,
 
     /// Print one JSON object (the token's state and, per file, what was or would be changed)
     /// instead of text.
@@ -209,10 +223,11 @@ pub struct TargetArgs {
     #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
     pub targets: Vec<String>,
 
-    /// Name of the server entry in the client configs [default: figma]. `refresh`, `logout`
-    /// and `login` update the entries `setup` recorded, whatever their name; given, only those
-    /// of this name.
-    #[arg(long, value_name = "NAME")]
+    /// Name of the server entry in the client configs [default: figma]: letters, digits, '-'
+    /// and '_' (what every client accepts), at most 64 characters. `refresh`, `logout` and
+    /// `login` update the entries `setup` recorded, whatever their name; given, only those of
+    /// this name.
+    #[arg(long, value_name = "NAME", value_parser = parse_server_name)]
     pub server_name: Option<String>,
 
     /// Show tokens in clear in diffs (they are masked by default).
@@ -309,9 +324,16 @@ pub struct SetupArgs {
     #[arg(long, help_heading = "Config options")]
     pub force: bool,
 
-    /// Allow writing a token into a project file that git tracks.
+    /// Allow writing a token into a project file that git tracks (or may track: git cannot
+    /// answer in that work tree).
     #[arg(long, help_heading = "Config options")]
     pub allow_tracked: bool,
+
+    /// Keep the permissions of a file that receives a token even when other users can read it
+    /// (by default group and other permissions are removed: 0644 becomes 0600); remembered for
+    /// the later refreshes of the file.
+    #[arg(long, help_heading = "Config options")]
+    pub keep_mode: bool,
 
     /// Run the browser login even when valid credentials are stored.
     #[arg(long, help_heading = "Login options")]
@@ -482,6 +504,35 @@ pub struct ManArgs {
     /// A command (`login`, `doctor`, ...) whose own page to print instead of figma-auth(1).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+/// A server name every client can use: Claude Code and Codex accept only letters, digits, `-`
+/// and `_` (their `mcp add` refuse others, and tool names built from it must match
+/// `^[a-zA-Z0-9_-]{1,64}$`); an empty name would make an entry no client can address.
+pub fn parse_server_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the name is empty; use e.g. `figma` or `figma-work`".to_string());
+    }
+    if s.len() > 64 {
+        return Err(format!(
+            "the name is {} characters long; use at most 64",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{} is not allowed in a server name: use letters, digits, '-' and '_' (e.g. `figma-work`)",
+            if c.is_control() || c.is_whitespace() {
+                format!("{c:?}")
+            } else {
+                format!("'{c}'")
+            }
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

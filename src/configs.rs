@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use crate::diff::Color;
 use crate::edit::{Auth, EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
+use crate::fs::{ModeRule, WriteEffects};
 use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
 use crate::paths::Env;
 use crate::targets::{self, ConfigFile, Scope, Server, Target};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
+
+/// Mode of a directory figma-auth creates for a config file (whatever the umask).
+pub const NEW_DIR_MODE: u32 = 0o700;
 
 /// What a file must end up holding for our entry.
 #[derive(Debug, Clone, Copy)]
@@ -228,8 +232,8 @@ impl EntryStatus {
 /// Reads one file (no lock) and says what it holds for our server; the error names the file,
 /// line and column.
 pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
-    let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
-    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+    let snap = crate::fs::read_snapshot(&file.path).map_err(|e| crate::error::chain(&e))?;
+    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| crate::error::chain(&e))?;
     file.inspect(text, server)
         .map_err(|e| format!("{}: {e}", file.path.display()))
 }
@@ -383,6 +387,8 @@ pub struct Preview {
     pub result: Result<Plan, String>,
     /// The masked unified diff (empty unless the file changes).
     pub diff: String,
+    /// What the write would do besides the content (a tightened mode, a broken hard link).
+    pub effects: WriteEffects,
 }
 
 /// Options for previews and writes.
@@ -393,22 +399,57 @@ pub struct Options {
     /// Where the first backup of each file goes.
     pub backup_dir: PathBuf,
     pub lock_wait: Duration,
+    /// Keep the mode of a file that receives a token even when other users can read it
+    /// (`--keep-mode`); by default group and other permissions are dropped.
+    pub keep_mode: bool,
 }
 
-/// Plans `file` from its current bytes and renders the masked diff (nothing is written).
+/// How `file` is written: under its client's lock, backed up once, guarded, and made private
+/// when it will hold a token (`secret`) unless the mode is to be kept.
+fn apply_options(
+    env: &Env,
+    file: &ConfigFile,
+    opts: &Options,
+    secret: bool,
+    keep_mode: bool,
+) -> ApplyOptions {
+    ApplyOptions {
+        lock: client_lock(env, file),
+        new_file_mode: NEW_FILE_MODE,
+        backup_dir: Some(opts.backup_dir.clone()),
+        lock_wait: opts.lock_wait,
+        mode_rule: match (secret, keep_mode || opts.keep_mode) {
+            (false, _) => ModeRule::Keep,
+            (true, false) => ModeRule::Private,
+            (true, true) => ModeRule::KeepLoose,
+        },
+    }
+}
+
+/// Plans `file` from its current bytes and renders the masked diff (nothing is written). A file
+/// the write would refuse (another user's, read-only, in a shared directory) is an error here
+/// already; `keep_mode` is the record's `--keep-mode`.
 pub fn preview(
     env: &Env,
     file: &ConfigFile,
     server: &Server,
     want: Want,
     create: bool,
+    keep_mode: bool,
     opts: &Options,
 ) -> Preview {
-    let run = || -> Result<(Plan, String), String> {
-        let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
-        let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+    let run = || -> Result<(Plan, String, WriteEffects), String> {
+        let snap = crate::fs::read_snapshot(&file.path).map_err(|e| crate::error::chain(&e))?;
+        let text = patch::snapshot_text(&snap, &file.path).map_err(|e| crate::error::chain(&e))?;
         let plan = plan_text(file, text, server, want, create)
             .map_err(|e| format!("{}: {e}", file.path.display()))?;
+        let effects = match &plan {
+            Plan::Change { .. } => {
+                let apply = apply_options(env, file, opts, want.token().is_some(), keep_mode);
+                patch::check(&snap, &apply).map_err(|e| crate::error::chain(&e))?
+            }
+            _ => WriteEffects::default(),
+        };
         let diff = match &plan {
             Plan::Change { outcome, .. } => {
                 let secret_refs: Vec<&str> = want.token().into_iter().collect();
@@ -423,18 +464,20 @@ pub fn preview(
             }
             _ => String::new(),
         };
-        Ok((plan, diff))
+        Ok((plan, diff, effects))
     };
     match run() {
-        Ok((plan, diff)) => Preview {
+        Ok((plan, diff, effects)) => Preview {
             file: file.clone(),
             result: Ok(plan),
             diff,
+            effects,
         },
         Err(e) => Preview {
             file: file.clone(),
             result: Err(e),
             diff: String::new(),
+            effects: WriteEffects::default(),
         },
     }
 }
@@ -450,6 +493,7 @@ pub enum WriteResult {
     Written {
         notes: Vec<Note>,
         backup: Option<PathBuf>,
+        effects: WriteEffects,
     },
 }
 
@@ -461,6 +505,8 @@ pub struct Member<'a> {
     pub server: &'a Server,
     pub create: bool,
     pub want: Want<'a>,
+    /// The record of this file asks to keep its mode (`setup --keep-mode`).
+    pub keep_mode: bool,
 }
 
 /// Re-reads a file under its client's lock, re-plans every entry of `group` (several shapes of
@@ -472,21 +518,18 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
     };
     let path = &first.file.path;
     let decided = std::cell::RefCell::new(Vec::<Plan>::new());
-    let apply_opts = ApplyOptions {
-        lock: client_lock(env, first.file),
-        new_file_mode: NEW_FILE_MODE,
-        backup_dir: Some(opts.backup_dir.clone()),
-        lock_wait: opts.lock_wait,
-    };
+    let apply_opts = apply_options(
+        env,
+        first.file,
+        opts,
+        group.iter().any(|m| m.want.token().is_some()),
+        group.iter().any(|m| m.keep_mode),
+    );
     if let Some(parent) = path.parent() {
         if !parent.exists() && group.iter().any(|m| m.create) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                PatchError::Fs(crate::fsx::FsError::io(
-                    "cannot create the directory",
-                    parent,
-                    e,
-                ))
-            })?;
+            // Private whatever the umask: the file created there holds a token, and clients
+            // execute the commands a config names.
+            crate::fs::create_dirs(parent, NEW_DIR_MODE)?;
         }
     }
     let applied = patch::apply(path, &apply_opts, |text| {
@@ -526,7 +569,7 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
         Ok(combined)
     })?;
     let written_backup = match applied {
-        Applied::Written { backup } => Some(backup),
+        Applied::Written { backup, effects } => Some((backup, effects)),
         Applied::AlreadyCurrent => None,
     };
     Ok(decided
@@ -534,9 +577,10 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
         .into_iter()
         .map(|plan| match plan {
             Plan::Change { notes, .. } => match &written_backup {
-                Some(backup) => WriteResult::Written {
+                Some((backup, effects)) => WriteResult::Written {
                     notes,
                     backup: backup.clone(),
+                    effects: effects.clone(),
                 },
                 None => WriteResult::Current,
             },
@@ -549,9 +593,29 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
         .collect())
 }
 
-/// Whether writing a token into `file` must be refused: a project-scope file that git tracks.
-pub fn tracked_by_git(file: &ConfigFile) -> bool {
-    file.scope == Scope::Project && file.exists() && patch::git_tracked(&file.path) == Some(true)
+/// Why writing a token into a project file may put it into a git repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitRisk {
+    /// git tracks the file.
+    Tracked,
+    /// The file is inside a git work tree, and git could not say whether it tracks it.
+    Unknown { work_tree: PathBuf, reason: String },
+}
+
+/// Whether writing a token into `file` must be refused (unless `--allow-tracked`): an existing
+/// project-scope file that git tracks — or that lies in a work tree where git cannot answer
+/// (not installed, "dubious ownership", a stub), which fails closed.
+pub fn git_risk(file: &ConfigFile) -> Option<GitRisk> {
+    if file.scope != Scope::Project || !file.exists() {
+        return None;
+    }
+    match patch::git_tracking(&file.path) {
+        patch::Tracking::Outside | patch::Tracking::Untracked => None,
+        patch::Tracking::Tracked => Some(GitRisk::Tracked),
+        patch::Tracking::Unknown { work_tree, reason } => {
+            Some(GitRisk::Unknown { work_tree, reason })
+        }
+    }
 }
 
 /// One line describing a file: `~/.claude.json (Claude Code, user scope)`.

@@ -1,6 +1,11 @@
-//! Unified diffs for previews, with every secret masked. Only the region that differs is handed
-//! to the diff algorithm (the common prefix and suffix lines are skipped in linear time), so a
-//! one-line change in a 50 MB file previews instantly.
+//! Unified diffs for previews, with every secret masked — the tokens being changed, and in the
+//! context lines every header or environment value and anything token-shaped ([`mask`]). Only
+//! the region that differs is handed to the diff algorithm (the common prefix and suffix lines
+//! are skipped in linear time), so a one-line change in a 50 MB file previews instantly.
+
+mod mask;
+
+pub use mask::mask_credentials;
 
 use crate::secret::mask;
 use similar::{DiffOp, TextDiff};
@@ -32,7 +37,8 @@ const ADDED: anstyle::Style =
 /// Options for [`unified_diff`].
 #[derive(Debug, Clone, Copy)]
 pub struct DiffOptions<'a> {
-    /// Values to mask wherever they appear (old and new tokens).
+    /// Values to mask wherever they appear (old and new tokens); header values and
+    /// token-shaped text are masked too.
     pub secrets: &'a [&'a str],
     /// Show secrets in clear (`--show-secrets`).
     pub show_secrets: bool,
@@ -72,6 +78,11 @@ pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOption
         .algorithm(similar::Algorithm::Myers)
         .diff_slices(old_window, new_window);
 
+    // What each line shows: masked with what the lines before the window say is open there.
+    let prelude = &old_lines[start.saturating_sub(mask::LOOKBACK)..start];
+    let old_shown = shown_lines(prelude, old_window, opts);
+    let new_shown = shown_lines(prelude, new_window, opts);
+
     let mut out = String::new();
     let (from, to) = if old.is_some() {
         (format!("a/{label}"), format!("b/{label}"))
@@ -101,21 +112,21 @@ pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOption
         for op in &group {
             match *op {
                 DiffOp::Equal { old_index, len, .. } => {
-                    for line in &old_window[old_index..old_index + len] {
+                    for line in &old_shown[old_index..old_index + len] {
                         push_line(&mut out, ' ', line, opts);
                     }
                 }
                 DiffOp::Delete {
                     old_index, old_len, ..
                 } => {
-                    for line in &old_window[old_index..old_index + old_len] {
+                    for line in &old_shown[old_index..old_index + old_len] {
                         push_line(&mut out, '-', line, opts);
                     }
                 }
                 DiffOp::Insert {
                     new_index, new_len, ..
                 } => {
-                    for line in &new_window[new_index..new_index + new_len] {
+                    for line in &new_shown[new_index..new_index + new_len] {
                         push_line(&mut out, '+', line, opts);
                     }
                 }
@@ -125,10 +136,10 @@ pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOption
                     new_index,
                     new_len,
                 } => {
-                    for line in &old_window[old_index..old_index + old_len] {
+                    for line in &old_shown[old_index..old_index + old_len] {
                         push_line(&mut out, '-', line, opts);
                     }
-                    for line in &new_window[new_index..new_index + new_len] {
+                    for line in &new_shown[new_index..new_index + new_len] {
                         push_line(&mut out, '+', line, opts);
                     }
                 }
@@ -153,17 +164,49 @@ fn split_lines(text: &str) -> Vec<&str> {
     text.split_inclusive('\n').collect()
 }
 
-fn push_line(out: &mut String, sign: char, line: &str, opts: &DiffOptions) {
-    let (body, had_newline) = match line.strip_suffix('\n') {
-        Some(b) => (b, true),
-        None => (line, false),
+/// A line as shown: its text without the terminator, and whether it had a newline.
+struct Shown {
+    text: String,
+    newline: bool,
+}
+
+/// The lines of a window as shown, masked (unless `--show-secrets`) with the structure the
+/// `prelude` lines leave open.
+fn shown_lines(prelude: &[&str], window: &[&str], opts: &DiffOptions) -> Vec<Shown> {
+    let body = |line: &str| -> (String, bool) {
+        let (b, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, true),
+            None => (line, false),
+        };
+        (b.strip_suffix('\r').unwrap_or(b).to_string(), newline)
     };
-    let body = body.strip_suffix('\r').unwrap_or(body);
-    let shown = if opts.show_secrets {
-        body.to_string()
-    } else {
-        mask_line(body, opts.secrets)
-    };
+    if opts.show_secrets {
+        return window
+            .iter()
+            .map(|l| {
+                let (text, newline) = body(l);
+                Shown { text, newline }
+            })
+            .collect();
+    }
+    let before: Vec<String> = prelude.iter().map(|l| body(l).0).collect();
+    let before: Vec<&str> = before.iter().map(String::as_str).collect();
+    let mut tracker = mask::Tracker::prime(&before);
+    window
+        .iter()
+        .map(|l| {
+            let (b, newline) = body(l);
+            Shown {
+                text: tracker.line(&b, opts.secrets, true),
+                newline,
+            }
+        })
+        .collect()
+}
+
+fn push_line(out: &mut String, sign: char, line: &Shown, opts: &DiffOptions) {
+    let shown = &line.text;
+    let had_newline = line.newline;
     let text = format!("{sign}{shown}");
     let painted = match sign {
         '-' => opts.color.paint(REMOVED, &text),
@@ -177,15 +220,10 @@ fn push_line(out: &mut String, sign: char, line: &str, opts: &DiffOptions) {
     }
 }
 
-/// Masks the given secrets, and any `Bearer <credential>` value, in one line of text.
+/// Masks one line of text on its own (no structure from the lines around it): the given
+/// secrets, values of keys that name secrets, credentials after a scheme, token-shaped words.
 pub fn mask_line(line: &str, secrets: &[&str]) -> String {
-    let mut s = line.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if s.contains(secret) {
-            s = s.replace(secret, &mask(secret));
-        }
-    }
-    mask_bearer_values(&s)
+    mask::Tracker::default().line(line, secrets, true)
 }
 
 /// Replaces the credential after every `Bearer ` (any case) with its mask, leaving references

@@ -1,19 +1,34 @@
-//! Crash handling and test-only fault injection outside file writes (those are in
-//! [`crate::fsx`]): the panic hook that never prints a panic's message (it can hold a secret),
-//! and `FIGMA_AUTH_FAULT=<point>:panic`, honoured only in debug builds, which panics at a named
-//! point with a secret in its message so that tests can prove the hook keeps it out of stderr.
+//! Crash handling: the panic hook that never prints a panic's message (it can hold a secret),
+//! and the work counters that tests read to prove a check linear. The panic points of the fault
+//! injection are [`crate::fs::fault::panic_point`], re-exported here for the commands.
 
-/// Panics at `point` when `FIGMA_AUTH_FAULT` is `<point>:panic` in a debug build; the message
-/// includes `secret()`. Release builds never panic here and never call `secret`.
-pub fn panic_point(point: &str, secret: impl FnOnce() -> String) {
+pub use crate::fs::fault::panic_point;
+
+/// Key comparisons made by the duplicate-key checks of the editors, counted in debug builds so
+/// that a test can prove the checks linear without timing them (`FIGMA_AUTH_COUNTERS=1` prints
+/// the count at exit: [`print_counters`]). Release builds count nothing.
+#[cfg(debug_assertions)]
+static KEY_COMPARISONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Adds `n` to the key-comparison counter (debug builds only).
+#[inline]
+pub fn count_key_comparisons(n: usize) {
     #[cfg(debug_assertions)]
-    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
-        if spec.split_once(':') == Some((point, "panic")) {
-            panic!("injected panic at {point} (secret in scope: {})", secret());
-        }
-    }
+    KEY_COMPARISONS.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     #[cfg(not(debug_assertions))]
-    let _ = (point, secret);
+    let _ = n;
+}
+
+/// With `FIGMA_AUTH_COUNTERS=1` in a debug build, prints `figma-auth counters:
+/// key-comparisons=<n>` on stderr (called by `main` before it exits).
+pub fn print_counters() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("FIGMA_AUTH_COUNTERS").is_some_and(|v| v == "1") {
+        eprintln!(
+            "figma-auth counters: key-comparisons={}",
+            KEY_COMPARISONS.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
 }
 
 /// The environment variable that makes the panic hook print the panic's message.

@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         }
     };
     let flags = commands::profile_flags(&cli.global.profile);
-    match commands::run(cli) {
+    let result = commands::run(cli);
+    figma_auth::fault::print_counters();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(Error::Cancelled(what)) => {
             eprintln!("{what}");
@@ -30,15 +32,8 @@ fn main() -> ExitCode {
         Err(Error::Reported(code)) => ExitCode::from(code),
         Err(e) => {
             ui::error(&e);
-            let mut last = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                let text = s.to_string();
-                if !last.contains(&text) {
-                    eprintln!("  caused by: {text}");
-                }
-                last = text;
-                source = s.source();
+            for cause in figma_auth::error::causes(&e) {
+                eprintln!("  caused by: {cause}");
             }
             if let Some(h) = e.hint(&flags) {
                 ui::hint(h);

@@ -3,7 +3,7 @@
 //! with the file re-read (and the edit re-planned) under the client's lock when it changed.
 
 use crate::diff::{self, Color, DiffOptions};
-use crate::fsx::{self, DirLock, FsError, Snapshot, WriteOptions};
+use crate::fs::{DirLock, FsError, ModeRule, Snapshot, WriteEffects, WriteOptions};
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -99,8 +99,12 @@ pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a s
 pub enum Applied {
     /// The file was already current when we looked under the lock.
     AlreadyCurrent,
-    /// Written; `backup` is where the original was saved the first time.
-    Written { backup: Option<PathBuf> },
+    /// Written; `backup` is where the original was saved the first time; `effects` says what
+    /// else the write did (a tightened mode, a hard link broken).
+    Written {
+        backup: Option<PathBuf>,
+        effects: WriteEffects,
+    },
 }
 
 /// Options for [`apply`].
@@ -112,6 +116,27 @@ pub struct ApplyOptions {
     /// Where the first backup of each file goes (None: no backup).
     pub backup_dir: Option<PathBuf>,
     pub lock_wait: Duration,
+    /// What happens to the mode of the file ([`ModeRule::Private`] when it will hold a token).
+    pub mode_rule: ModeRule,
+}
+
+impl ApplyOptions {
+    /// The write options of a config file: always guarded (see [`crate::fs::check_target`]).
+    pub fn write_options(&self) -> WriteOptions {
+        WriteOptions::new(self.new_file_mode)
+            .guarded()
+            .with_mode_rule(self.mode_rule)
+    }
+}
+
+/// Whether the file of `snap` may be written with `opts`, and what else the write will do
+/// (a tightened mode, a hard link broken): the check of [`apply`], for previews.
+pub fn check(snap: &Snapshot, opts: &ApplyOptions) -> Result<WriteEffects, PatchError> {
+    Ok(crate::fs::check_target(
+        &snap.path,
+        snap.meta.as_ref(),
+        &opts.write_options(),
+    )?)
 }
 
 /// Applies a change to `path`: under the client's lock, re-reads the file, re-plans with `plan`
@@ -123,40 +148,47 @@ pub fn apply(
     opts: &ApplyOptions,
     plan: impl Fn(Option<&str>) -> Result<Outcome, PatchError>,
 ) -> Result<Applied, PatchError> {
-    fsx::remove_stale_temps(path);
+    crate::fs::remove_stale_temps(path);
     for _ in 0..MAX_ATTEMPTS {
-        let real = fsx::resolve_symlinks(path)?;
+        let real = crate::fs::resolve_symlinks(path)?;
         let _guard = match opts.lock {
             ClientLock::None => None,
             ClientLock::LockDir => Some(DirLock::acquire(&real, opts.lock_wait)?),
         };
-        let (snap, file) = fsx::read_snapshot_with_handle(&real)?;
+        let (snap, file) = crate::fs::read_snapshot_with_handle(&real)?;
         let text = snapshot_text(&snap, path)?;
         let outcome = plan(text)?;
-        let write_opts = WriteOptions::new(opts.new_file_mode).expecting(snap.stamp.clone());
+        if matches!(outcome, Outcome::Unchanged) {
+            return Ok(Applied::AlreadyCurrent);
+        }
+        // Refused files are not even backed up (a copy of another user's file is theirs).
+        check(&snap, opts)?;
+        let write_opts = opts.write_options().expecting(snap.stamp.clone());
         let result = match &outcome {
             Outcome::Unchanged => return Ok(Applied::AlreadyCurrent),
             Outcome::Rewrite(new) => {
                 let backup = backup(&snap, opts)?;
-                fsx::write_atomic_with(&snap.path, &write_opts, |f| f.write_all(new.as_bytes()))
-                    .map(|()| backup)
+                crate::fs::write_atomic_with(&snap.path, &write_opts, |f| {
+                    f.write_all(new.as_bytes())
+                })
+                .map(|effects| (backup, effects))
             }
             Outcome::Splice { range, replacement } => {
                 let backup = backup(&snap, opts)?;
                 let total = snap.bytes.as_ref().map_or(0, |b| b.len()) as u64;
-                fsx::write_atomic_with(&snap.path, &write_opts, |out| match &file {
+                crate::fs::write_atomic_with(&snap.path, &write_opts, |out| match &file {
                     Some(src) => {
-                        fsx::copy_range(src, 0, range.start as u64, out)?;
+                        crate::fs::copy_range(src, 0, range.start as u64, out)?;
                         out.write_all(replacement.as_bytes())?;
-                        fsx::copy_range(src, range.end as u64, total - range.end as u64, out)
+                        crate::fs::copy_range(src, range.end as u64, total - range.end as u64, out)
                     }
                     None => Err(std::io::Error::other("splice on a missing file")),
                 })
-                .map(|()| backup)
+                .map(|effects| (backup, effects))
             }
         };
         match result {
-            Ok(backup) => return Ok(Applied::Written { backup }),
+            Ok((backup, effects)) => return Ok(Applied::Written { backup, effects }),
             Err(FsError::Changed { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -169,7 +201,7 @@ pub fn apply(
 
 fn backup(snap: &Snapshot, opts: &ApplyOptions) -> Result<Option<PathBuf>, PatchError> {
     match (&opts.backup_dir, &snap.bytes) {
-        (Some(dir), Some(bytes)) => Ok(fsx::backup_once(&snap.path, bytes, dir)?),
+        (Some(dir), Some(bytes)) => Ok(crate::fs::backup_once(&snap.path, bytes, dir)?),
         _ => Ok(None),
     }
 }
@@ -199,32 +231,115 @@ pub fn preview(
     )
 }
 
-/// Whether git tracks `path` (`None` when git is unavailable or the file is outside a work tree).
-pub fn git_tracked(path: &Path) -> Option<bool> {
-    let dir = path.parent()?;
-    let name = path.file_name()?;
-    let inside = std::process::Command::new("git")
+/// What git says about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tracking {
+    /// No git work tree holds the file.
+    Outside,
+    Untracked,
+    Tracked,
+    /// The file is inside the work tree `work_tree`, but git could not answer (it is not
+    /// installed, refuses the repository for "dubious ownership", is a stub that asks to install
+    /// developer tools, ...): `reason` says what happened.
+    Unknown {
+        work_tree: PathBuf,
+        reason: String,
+    },
+}
+
+/// The work tree holding `dir`: the nearest directory, `dir` or above, with a `.git` that is a
+/// repository (a directory with a `HEAD`) or a link to one (a `gitdir:` file: worktrees,
+/// submodules). Found without running git, so that a git that cannot run cannot hide it.
+fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            let git = d.join(".git");
+            match std::fs::symlink_metadata(&git) {
+                Ok(m) if m.is_dir() => git.join("HEAD").is_file(),
+                Ok(m) if m.is_file() => {
+                    m.len() < 4096
+                        && crate::fs::read_snapshot(&git)
+                            .ok()
+                            .and_then(|s| s.bytes)
+                            .is_some_and(|b| b.starts_with(b"gitdir:"))
+                }
+                Ok(_) => git.is_dir() && git.join("HEAD").is_file(),
+                Err(_) => false,
+            }
+        })
+        .map(Path::to_path_buf)
+}
+
+/// Whether git tracks `path`. A file inside a work tree for which git gives no clear answer is
+/// [`Tracking::Unknown`] (callers treat it as tracked: a token must not reach a commit because
+/// git could not be asked).
+pub fn git_tracking(path: &Path) -> Tracking {
+    let real_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+    let (Some(dir), Some(name)) = (real_dir, path.file_name()) else {
+        return Tracking::Outside;
+    };
+    let Some(work_tree) = work_tree_of(&dir) else {
+        return Tracking::Outside;
+    };
+    let unknown = |reason: String| Tracking::Unknown {
+        work_tree: work_tree.clone(),
+        reason,
+    };
+    let out = std::process::Command::new("git")
         .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !inside.status.success() {
-        return None;
-    }
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(&dir)
+        .args(["ls-files", "--cached", "-z", "--"])
         .arg(name)
+        .env("GIT_OPTIONAL_LOCKS", "0")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .ok()?;
-    Some(status.success())
+        .output();
+    match out {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            unknown("git is not installed or not on PATH".into())
+        }
+        Err(e) => unknown(format!("cannot run git: {e}")),
+        Ok(o) if o.status.success() => {
+            if o.stdout.is_empty() {
+                Tracking::Untracked
+            } else {
+                Tracking::Tracked
+            }
+        }
+        Ok(o) => unknown(git_failure(&o)),
+    }
+}
+
+/// The first line git printed on a failure (control characters removed, shortened), with the
+/// fix for the common "dubious ownership" refusal.
+fn git_failure(o: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&o.stderr);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut line: String = first
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if line.is_empty() {
+        line = match o.status.code() {
+            Some(c) => format!("git exited with status {c}"),
+            None => "git was killed by a signal".into(),
+        };
+    } else {
+        line = format!("git: {line}");
+    }
+    if text.contains("dubious ownership") {
+        line.push_str(
+            "; if you trust the repository: `git config --global --add safe.directory <its path>`",
+        );
+    }
+    line
 }
 
 #[cfg(test)]
@@ -238,6 +353,7 @@ mod tests {
             new_file_mode: 0o600,
             backup_dir: Some(dir.join("backups")),
             lock_wait: Duration::from_millis(200),
+            mode_rule: ModeRule::Keep,
         }
     }
 
@@ -258,7 +374,10 @@ mod tests {
         let p = dir.path().join("c.json");
         fs::write(&p, "{\"a\": \"OLD\", \"b\": OLD }\r\n").unwrap();
         let r = apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
-        let Applied::Written { backup: Some(b) } = r else {
+        let Applied::Written {
+            backup: Some(b), ..
+        } = r
+        else {
             panic!("{r:?}")
         };
         assert_eq!(
@@ -282,11 +401,11 @@ mod tests {
     fn large_files_are_mapped_and_spliced_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(".claude.json");
-        let filler = "x".repeat(fsx::MAP_MIN as usize + 1000);
+        let filler = "x".repeat(crate::fs::MAP_MIN as usize + 1000);
         let before = format!("{{\"a\": \"{filler}\", \"t\": \"OLD\", \"ü\": 1}}");
         fs::write(&p, &before).unwrap();
-        let (snap, _) = fsx::read_snapshot_with_handle(&p).unwrap();
-        assert!(matches!(snap.bytes, Some(fsx::Contents::Mapped(_))));
+        let (snap, _) = crate::fs::read_snapshot_with_handle(&p).unwrap();
+        assert!(matches!(snap.bytes, Some(crate::fs::Contents::Mapped(_))));
         drop(snap);
         apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
         assert_eq!(

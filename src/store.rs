@@ -4,7 +4,7 @@
 //! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
 //! concurrent refreshes never lose a rotated refresh token.
 
-use crate::fsx::{self, FsError};
+use crate::fs::FsError;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -72,6 +72,10 @@ pub struct ManagedConfig {
     /// How the token reaches the client (`inline`, ...).
     #[serde(default = "default_mode")]
     pub mode: String,
+    /// `setup --keep-mode`: refreshes keep the file's permissions even when other users can
+    /// read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_mode: bool,
 }
 
 fn default_mode() -> String {
@@ -151,6 +155,40 @@ pub struct TokenRecord {
     pub resource: Option<String>,
     /// The client the tokens were issued to (equals the stored registration's `client_id`).
     pub client_id: String,
+    /// The `expires_in` of the last token response, as the server sent it (`None`: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// Whether the last refresh returned a new refresh token (`None`: not refreshed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_rotated: Option<bool>,
+    /// The Figma account the tokens belong to, as the MCP server's `whoami` tool told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// The Figma account of a login (not a secret). Every field is server text, stored sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The handle or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Account {
+    /// `Name (email)`, `email` or `Name`; control characters escaped.
+    pub fn label(&self) -> String {
+        let clean = |s: &str| crate::redact::clean(s);
+        match (&self.name, &self.email) {
+            (Some(n), Some(e)) if n != e => format!("{} ({})", clean(n), clean(e)),
+            (_, Some(e)) => clean(e),
+            (Some(n), None) => clean(n),
+            (None, None) => self.id.as_deref().map(clean).unwrap_or_else(|| "?".into()),
+        }
+    }
 }
 
 impl TokenRecord {
@@ -339,7 +377,7 @@ impl Store {
         check_profile(profile)?;
         self.ensure_dirs()?;
         let path = self.lock_path(profile);
-        let lock = fsx::lock_file(&path, timeout).map_err(|e| match e {
+        let lock = crate::fs::lock_file(&path, timeout).map_err(|e| match e {
             FsError::Busy { waited, .. } => StoreError::Busy {
                 path: path.clone(),
                 waited,
@@ -351,7 +389,7 @@ impl Store {
         })?;
         // A figma-auth killed while saving left a temp file holding tokens: remove it now, also
         // when this run does not save (a refresh that ends in invalid_grant, a logout).
-        fsx::remove_stale_temps(&self.path(profile));
+        crate::fs::remove_stale_temps(&self.path(profile));
         Ok(StoreLock {
             _lock: lock,
             path: self.path(profile),
@@ -386,7 +424,7 @@ impl Store {
 
     fn ensure_dirs(&self) -> Result<(), StoreError> {
         for d in [&self.base, &self.dir] {
-            fsx::create_private_dir(d).map_err(|e| StoreError::Dir {
+            crate::fs::create_private_dir(d).map_err(|e| StoreError::Dir {
                 path: d.clone(),
                 source: e,
             })?;
@@ -399,7 +437,7 @@ impl Store {
 /// it releases the lock.
 #[derive(Debug)]
 pub struct StoreLock {
-    _lock: fsx::FileLock,
+    _lock: crate::fs::FileLock,
     path: PathBuf,
 }
 
@@ -421,9 +459,9 @@ impl StoreLock {
         let mut text = serde_json::to_string_pretty(&data).expect("the store serialises");
         text.push('\n');
         // Temp files of a figma-auth killed mid-write would hold tokens: clear them first.
-        fsx::remove_stale_temps(&self.path);
+        crate::fs::remove_stale_temps(&self.path);
         tighten(&self.path);
-        fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+        crate::fs::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -434,7 +472,7 @@ impl StoreLock {
     /// directory or a full disk would otherwise spend the refresh token for nothing).
     pub fn check_writable(&self) -> Result<(), StoreError> {
         let len = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
-        fsx::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
+        crate::fs::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -540,6 +578,9 @@ mod tests {
             token_endpoint: "https://api.figma.com/v1/oauth/token".into(),
             resource: Some("https://mcp.figma.com/mcp".into()),
             client_id: "cid".into(),
+            expires_in: Some(3600),
+            refresh_rotated: None,
+            account: None,
         }
     }
 

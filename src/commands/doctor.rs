@@ -165,7 +165,7 @@ pub fn schedule_status(ctx: &Context) -> ScheduleState {
     sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
     let report = match status_report(&sctx, None) {
         Ok(r) => r,
-        Err(e) => return ScheduleState::Unknown(e.to_string()),
+        Err(e) => return ScheduleState::Unknown(crate::error::chain(&e)),
     };
     let Some(first) = report.installed.first() else {
         return ScheduleState::NotInstalled;
@@ -413,7 +413,7 @@ fn check_store(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
             None
         }
         Err(e) => {
-            let check = Check::new(AREA, Level::Problem, crate::mcp::error_chain(&e)).at(&path);
+            let check = Check::new(AREA, Level::Problem, crate::error::chain(&e)).at(&path);
             out.push(match &e {
                 StoreError::Corrupt { .. } => check.run(format!(
                     "mv {p} {p}.damaged && figma-auth login{flags}",
@@ -445,8 +445,8 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             format!(
                 "client registration {:?} (client id {}) at {}, registered {}",
                 c.client_name,
-                c.client_id,
-                c.auth_server,
+                crate::redact::clean(&c.client_id),
+                crate::redact::clean(&c.auth_server),
                 c.registered_at.rfc3339()
             ),
         ));
@@ -477,7 +477,7 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
                 Level::Problem,
                 format!(
                     "the tokens were issued to client {}, whose registration is no longer stored; they cannot be refreshed",
-                    t.client_id
+                    crate::redact::clean(&t.client_id)
                 ),
             )
             .run(login.clone()),
@@ -512,6 +512,18 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             .run(login.clone()),
         );
     }
+    if let Some(a) = &t.account {
+        out.push(Check::new(
+            AREA,
+            Level::Ok,
+            format!("logged in as {}", a.label()),
+        ));
+    }
+    out.push(Check::new(
+        AREA,
+        Level::Info,
+        format!("lifetimes: {}", super::status::lifetimes(t)),
+    ));
     let masked = t.access_token.masked();
     match t.remaining_at(now) {
         Some(left) => {
@@ -589,17 +601,24 @@ fn check_token_file(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Che
     let flags = ctx.flags();
     let path = ctx.store.token_file_path(ctx.profile());
     let shown = ctx.show_path(&path);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+    // Through the snapshot reader: a FIFO or a device at the path is refused without blocking.
+    let bytes = match crate::fs::read_snapshot(&path) {
+        Ok(s) => match s.bytes {
+            Some(b) => b.to_vec(),
+            None => return,
+        },
         Err(e) => {
             out.push(
-                Check::new(AREA, Level::Problem, format!("cannot read {shown}: {e}"))
-                    .at(&path)
-                    .then_run(
-                        "remove whatever is in its place",
-                        format!("figma-auth refresh --force{flags}"),
-                    ),
+                Check::new(
+                    AREA,
+                    Level::Problem,
+                    format!("cannot read {shown}: {}", crate::error::chain(&e)),
+                )
+                .at(&path)
+                .then_run(
+                    "remove whatever is in its place",
+                    format!("figma-auth refresh --force{flags}"),
+                ),
             );
             return;
         }
@@ -758,7 +777,15 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
             want: want.as_ref(),
         };
         for (i, s) in surveyed.iter().enumerate() {
-            inline += ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
+            let holds_token = ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
+            if holds_token > 0 {
+                let keep_mode = data
+                    .configs
+                    .iter()
+                    .any(|r| r.keep_mode && patching::is_record_of(r, &s.file));
+                ctx_t.permission_checks(&s.file, keep_mode, out);
+            }
+            inline += holds_token;
         }
         if target.id() == "opencode" {
             ctx_t.opencode_merge(&files, &inspections, &held, &managed, out);
@@ -952,6 +979,74 @@ impl TargetCtx<'_> {
             }
         }
         0
+    }
+
+    /// A file holding the token inline: other users must not be able to read it, and
+    /// figma-auth must be able to update it (the write path's own check, so doctor reports
+    /// exactly what a refresh would refuse or change).
+    fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
+        use crate::fs::{FsError, ModeRule, WriteOptions};
+        let what = configs::describe(&self.ctx.env, f);
+        let Ok(real) = crate::fs::resolve_symlinks(&f.path) else {
+            return;
+        };
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return;
+        };
+        let rule = if keep_mode {
+            ModeRule::KeepLoose
+        } else {
+            ModeRule::Private
+        };
+        let opts = WriteOptions::new(configs::NEW_FILE_MODE)
+            .guarded()
+            .with_mode_rule(rule);
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let path = shell_path(self.ctx, &real);
+        match crate::fs::check_target(&real, Some(&meta), &opts) {
+            Ok(effects) => {
+                if let Some((from, _)) = effects.tightened {
+                    out.push(
+                        c(
+                            Level::Problem,
+                            format!(
+                                "{what}: holds your token and other users can read it (mode {from:04o})"
+                            ),
+                        )
+                        .run(format!("chmod 600 {path}")),
+                    );
+                }
+                if let Some(mode) = effects.kept_loose {
+                    out.push(c(
+                        Level::Warning,
+                        format!(
+                            "{what}: holds your token and other users can read it (mode {mode:04o}, kept as `setup --keep-mode` asked)"
+                        ),
+                    ));
+                }
+            }
+            Err(e) => {
+                let check = c(
+                    Level::Problem,
+                    format!(
+                        "{what}: figma-auth cannot update it: {}",
+                        crate::error::chain(&e)
+                    ),
+                );
+                out.push(match &e {
+                    FsError::ReadOnly { .. } => check.run(format!("chmod u+w {path}")),
+                    FsError::SharedDir { dir, .. } => check.then_run(
+                        "if the directory need not be shared",
+                        format!("chmod go-w {}", shell_path(self.ctx, dir)),
+                    ),
+                    FsError::NotOwned { path: p, .. } => check.then_run(
+                        "run figma-auth as the owner, or make it yours",
+                        format!("sudo chown \"$(id -un)\" {}", shell_path(self.ctx, p)),
+                    ),
+                    _ => check,
+                });
+            }
+        }
     }
 
     /// Credentials from another key: a helper command must exist, a variable must be set here.
@@ -1356,14 +1451,11 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
         );
         return;
     }
+    // Each request of the probe has this total deadline, body included.
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
-            out.push(Check::new(
-                AREA,
-                Level::Problem,
-                crate::mcp::error_chain(&e),
-            ));
+            out.push(Check::new(AREA, Level::Problem, crate::error::chain(&e)));
             return;
         }
     };
@@ -1373,6 +1465,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             status,
             server,
             protocol,
+            account,
         } => {
             let mut details = vec![format!("HTTP {status}")];
             details.extend(server);
@@ -1380,7 +1473,13 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             Check::new(
                 AREA,
                 Level::Ok,
-                format!("{shown} accepts the token (initialize: {})", details.join(", ")),
+                format!(
+                    "{shown} accepts the token (initialize: {}){}",
+                    details.join(", "),
+                    account
+                        .map(|a| format!("; logged in as {}", a.label()))
+                        .unwrap_or_default()
+                ),
             )
         }
         Probe::Unauthorized { detail } => Check::new(

@@ -44,9 +44,24 @@ pub fn line(shell: EnvShell, var: &str, value: &str) -> String {
             "set -gx {var} '{}'\n",
             value.replace('\\', r"\\").replace('\'', r"\'")
         ),
-        // PowerShell: a single-quoted string doubles its quotes.
-        EnvShell::Powershell => format!("$env:{var} = '{}'\n", value.replace('\'', "''")),
+        // PowerShell: in a single-quoted string each of its five single-quote characters (' and
+        // U+2018–U+201B) ends the string unless doubled.
+        EnvShell::Powershell => {
+            let mut q = String::with_capacity(value.len() + 2);
+            for c in value.chars() {
+                q.push(c);
+                if is_powershell_quote(c) {
+                    q.push(c);
+                }
+            }
+            format!("$env:{var} = '{q}'\n")
+        }
     }
+}
+
+/// The characters PowerShell treats as a single quote: `'`, `‘`, `’`, `‚`, `‛`.
+pub fn is_powershell_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
 }
 
 #[cfg(test)]
@@ -65,6 +80,49 @@ mod tests {
             "set -gx T 'a\\'b\\\\c'\n"
         );
         assert_eq!(line(EnvShell::Powershell, "T", "a'b"), "$env:T = 'a''b'\n");
+    }
+
+    /// Reads a PowerShell single-quoted string the way PowerShell's tokenizer does: any of the
+    /// five quote characters ends it unless the next character is one of them too.
+    fn powershell_single_quoted(s: &str) -> Option<(String, &str)> {
+        let mut chars = s.char_indices();
+        let (_, first) = chars.next()?;
+        if !is_powershell_quote(first) {
+            return None;
+        }
+        let mut out = String::new();
+        let mut it = s[first.len_utf8()..].char_indices().peekable();
+        let base = first.len_utf8();
+        while let Some((i, c)) = it.next() {
+            if is_powershell_quote(c) {
+                match it.peek() {
+                    Some((_, n)) if is_powershell_quote(*n) => {
+                        out.push(c);
+                        it.next();
+                    }
+                    _ => return Some((out, &s[base + i + c.len_utf8()..])),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn powershell_quoting_survives_every_single_quote_character() {
+        for value in [
+            "a'b",
+            "x\u{2018}$(calc)\u{2019}y",
+            "\u{201A}\u{201B}'\u{2019}",
+            "plain_token_123",
+        ] {
+            let l = line(EnvShell::Powershell, "T", value);
+            let rest = l.strip_prefix("$env:T = ").unwrap();
+            let (parsed, after) = powershell_single_quoted(rest).unwrap();
+            assert_eq!(parsed, value, "{l}");
+            assert_eq!(after, "\n", "{l}");
+        }
     }
 
     #[cfg(unix)]

@@ -35,7 +35,8 @@ pub struct Context {
     pub env: Env,
     pub global: GlobalArgs,
     pub store: Store,
-    /// Per request; `FIGMA_AUTH_HTTP_TIMEOUT` overrides [`DEFAULT_HTTP_TIMEOUT`].
+    /// Total per request, body included; `FIGMA_AUTH_HTTP_TIMEOUT` overrides
+    /// [`DEFAULT_HTTP_TIMEOUT`].
     pub http_timeout: Duration,
     /// Wait for another process's store lock; `FIGMA_AUTH_LOCK_TIMEOUT` overrides
     /// [`DEFAULT_LOCK_TIMEOUT`].
@@ -98,7 +99,7 @@ impl Context {
         }
     }
 
-    pub fn http(&self) -> Result<reqwest::blocking::Client, Error> {
+    pub fn http(&self) -> Result<oauth::http::Http, Error> {
         Ok(oauth::http::client(self.http_timeout)?)
     }
 

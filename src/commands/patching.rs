@@ -27,6 +27,7 @@ pub fn options(ctx: &Context, show_secrets: bool) -> configs::Options {
         color: stdout_color(),
         backup_dir: ctx.env.app_state_dir().join("backups"),
         lock_wait: ctx.client_lock_timeout,
+        keep_mode: false,
     }
 }
 
@@ -104,6 +105,8 @@ pub fn managed_jobs(
         jobs.push(Job {
             server: recorded_server(ctx, m),
             mode: Mode::parse(&m.mode).unwrap_or(Mode::Inline),
+            // `setup --keep-mode`: its later refreshes keep the file's mode too.
+            keep_mode: m.keep_mode,
             ..Job::new(file, Server::default())
         });
     }
@@ -136,6 +139,7 @@ pub fn managed(file: &ConfigFile, server_name: &str, mode: &str) -> ManagedConfi
         project: file.project().map(str::to_string),
         server_name: server_name.to_string(),
         mode: mode.to_string(),
+        keep_mode: false,
     }
 }
 
@@ -336,6 +340,9 @@ pub struct Job {
     pub mode: Mode,
     /// Whose the entry is before this run (setup adopts or takes over entries explicitly).
     pub claim: Claim,
+    /// Keep the file's permissions even when other users can read it (`--keep-mode`, or the
+    /// file's record says so).
+    pub keep_mode: bool,
 }
 
 /// What `setup` does about who manages an existing entry.
@@ -361,6 +368,7 @@ impl Job {
             auth: None,
             mode: Mode::Inline,
             claim: Claim::Own,
+            keep_mode: false,
         }
     }
 
@@ -400,6 +408,9 @@ pub struct Record {
     pub prefix: &'static str,
     pub detail: String,
     pub diff: String,
+    /// Lines about what the write does or did besides the content (a mode tightened, a hard
+    /// link broken), printed under the file's line.
+    pub notes: Vec<String>,
 }
 
 impl Record {
@@ -477,9 +488,10 @@ pub struct Run<'a> {
     pub profile: &'a str,
 }
 
-/// Why a git-tracked project file is not given a token, and what to do instead: an indirection
-/// mode of the client, which keeps the token out of the file, when it has one.
-fn tracked_refusal(file: &ConfigFile) -> String {
+/// Why a project file that git tracks (or may track) is not given a token, and what to do
+/// instead: an indirection mode of the client, which keeps the token out of the file, when it
+/// has one.
+fn tracked_refusal(file: &ConfigFile, risk: &configs::GitRisk) -> String {
     let instead = match file.shape.modes().iter().find(|m| **m != Mode::Inline) {
         Some(m) => format!(
             "keep the token out of it with `figma-auth setup --mode {m}`, or pass --allow-tracked to write it anyway"
@@ -487,7 +499,16 @@ fn tracked_refusal(file: &ConfigFile) -> String {
         None => "configure the user scope instead, or pass --allow-tracked to write it anyway"
             .to_string(),
     };
-    format!(": git tracks this file, and it would hold your token; {instead}")
+    match risk {
+        configs::GitRisk::Tracked => {
+            format!(": git tracks this file, and it would hold your token; {instead}")
+        }
+        configs::GitRisk::Unknown { work_tree, reason } => format!(
+            ": the file is in the git work tree {}, and git cannot tell whether it tracks it \
+             ({reason}); it would hold your token, so figma-auth treats it as tracked — {instead}",
+            work_tree.display()
+        ),
+    }
 }
 
 /// Previews or writes every job, printing diffs (previews) and one line per file on stdout.
@@ -513,9 +534,11 @@ pub fn run_batch_reporting(ctx: &Context, jobs: &[Job], run: &Run, only_problems
             continue;
         }
         let carries_secret = run.carries_secret && job.want(run).token().is_some();
-        if carries_secret && !run.allow_tracked && configs::tracked_by_git(&job.file) {
-            records[i].set("refused", &tracked_refusal(&job.file));
-            statuses[i] = Some(Status::Failed { busy: false });
+        if carries_secret && !run.allow_tracked {
+            if let Some(risk) = configs::git_risk(&job.file) {
+                records[i].set("refused", &tracked_refusal(&job.file, &risk));
+                statuses[i] = Some(Status::Failed { busy: false });
+            }
         }
     }
     if run.write {
@@ -536,6 +559,7 @@ pub fn run_batch_reporting(ctx: &Context, jobs: &[Job], run: &Run, only_problems
                     server: &jobs[j].server,
                     create: jobs[j].create,
                     want: jobs[j].want(run),
+                    keep_mode: jobs[j].keep_mode,
                 })
                 .collect();
             let results = configs::write(&ctx.env, &group, run.opts);
@@ -582,6 +606,9 @@ fn print_records(ctx: &Context, batch: &Batch, show: impl Fn(&Status) -> bool) {
         if !rec.tag.is_empty() {
             let what = configs::describe(&ctx.env, file);
             let _ = writeln!(out, "{:<13}{}{what}{}", rec.tag, rec.prefix, rec.detail);
+            for note in &rec.notes {
+                let _ = writeln!(out, "{:<13}{note}", "");
+            }
         }
     }
     let _ = out.flush();
@@ -623,16 +650,19 @@ fn report_write(
         }
         Ok(configs::WriteResult::Indirect(source)) => indirect(rec, job, &source),
         Ok(configs::WriteResult::NoHeader) => no_header(rec, job),
-        Ok(configs::WriteResult::Written { backup, .. }) => {
+        Ok(configs::WriteResult::Written {
+            backup, effects, ..
+        }) => {
             let backup = backup
                 .map(|b| format!(" (original saved as {})", ctx.env.display(&b)))
                 .unwrap_or_default();
             changed(rec, job, run, false);
             rec.detail.push_str(&backup);
+            rec.notes = effects.notes(true);
             Status::Changed
         }
         Err(e) => {
-            rec.set("error", &format!(": {e}"));
+            rec.set("error", &format!(": {}", crate::error::chain(&e)));
             Status::Failed { busy: e.is_busy() }
         }
     }
@@ -646,6 +676,7 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
         &job.server,
         job.want(run),
         job.create,
+        job.keep_mode,
         run.opts,
     );
     {
@@ -673,6 +704,7 @@ fn preview_one(ctx: &Context, job: &Job, run: &Run, rec: &mut Record) -> Status 
             Ok(configs::Plan::Change { .. }) => {
                 rec.diff = p.diff;
                 changed(rec, job, run, true);
+                rec.notes = p.effects.notes(false);
                 Status::WouldChange
             }
         }
@@ -792,6 +824,7 @@ pub fn batch_json(ctx: &Context, batch: &Batch) -> serde_json::Value {
                 "project": f.project(),
                 "result": r.tag.replace(' ', "-"),
                 "detail": r.detail.trim_start_matches(": ").trim(),
+                "notes": r.notes,
                 "diff": r.diff,
             })
         })
@@ -822,6 +855,8 @@ pub struct Update<'a> {
     pub server_name: Option<&'a str>,
     pub write: bool,
     pub allow_tracked: bool,
+    /// `--keep-mode` (records of `setup --keep-mode` keep the mode anyway).
+    pub keep_mode: bool,
     pub show_secrets: bool,
     pub quiet: bool,
 }
@@ -846,7 +881,8 @@ pub fn update_managed(ctx: &Context, u: &Update) -> Result<Batch, Error> {
     };
     let jobs = managed_jobs(ctx, u.targets, u.server_name, &data.configs)?;
     let change = HeaderChange::Set(crate::edit::SecretHeader::bearer(token));
-    let opts = options(ctx, u.show_secrets);
+    let mut opts = options(ctx, u.show_secrets);
+    opts.keep_mode = u.keep_mode;
     let batch = run_batch(
         ctx,
         &jobs,

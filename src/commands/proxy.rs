@@ -17,6 +17,12 @@ pub fn run(ctx: &Context, args: &ProxyArgs) -> Result<u8, Error> {
         proxy::check(ctx, &opts, args.json)
     } else {
         ctx.warn_permissions();
+        if ctx.ui.stdin_tty {
+            eprintln!(
+                "figma-auth proxy: reading MCP messages from this terminal; an MCP client is meant to start this command (to test the connection, run `figma-auth proxy --check{}`; end with Ctrl-D)",
+                ctx.flags()
+            );
+        }
         proxy::serve(ctx, &opts)
     }
 }

@@ -94,10 +94,13 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
             current.resource.as_deref(),
         ) {
             Ok(resp) => {
+                let rotated = resp.refresh_token.is_some();
                 let token = TokenRecord {
                     access_token: resp.access_token,
                     // No new refresh token: the old one stays valid, keep it.
                     refresh_token: resp.refresh_token.or(Some(refresh_token)),
+                    expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+                    refresh_rotated: Some(rotated),
                     token_type: resp.token_type,
                     scope: resp.scope.or(current.scope.clone()),
                     expires_at: started.plus(resp.expires_in),
@@ -115,6 +118,28 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
                     token,
                     refreshed: true,
                 });
+            }
+            Err(OAuthError::BadTokenResponse {
+                url,
+                reason,
+                refresh_token: Some(rotated),
+            }) => {
+                // The response was refused, but it carried a well-formed new refresh token: on a
+                // rotating server the old one is spent now, so keep the new one (with the old
+                // access token, which is still what the configs hold).
+                let kept = TokenRecord {
+                    refresh_token: Some(rotated.clone()),
+                    refresh_rotated: Some(true),
+                    ..current.clone()
+                };
+                data.token = Some(kept);
+                lock.save(&data).map_err(Error::RefreshNotSaved)?;
+                return Err(OAuthError::BadTokenResponse {
+                    url,
+                    reason,
+                    refresh_token: Some(rotated),
+                }
+                .into());
             }
             Err(e @ OAuthError::InvalidGrant { .. }) => {
                 // Another process may have rotated the refresh token without our lock (an older
@@ -229,7 +254,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
             Err(e) => e.exit_code(),
         };
         if let Err(e) = &result {
-            summary = format!("error: {e}");
+            summary = format!("error: {}", crate::error::chain(e));
         }
         let line = crate::schedule::format_run_log_line(
             std::time::SystemTime::now(),
@@ -247,7 +272,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
                 Ok(code)
             }
             Err(e) => {
-                crate::ui::error(crate::mcp::error_chain(&e));
+                crate::ui::error(crate::error::chain(&e));
                 Err(Error::Reported(e.exit_code()))
             }
         };
@@ -306,6 +331,7 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             server_name: args.configs.server_name.as_deref(),
             write: args.write,
             allow_tracked: args.allow_tracked,
+            keep_mode: args.keep_mode,
             show_secrets: args.configs.show_secrets,
             quiet: args.json,
         },

@@ -53,7 +53,12 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     let server = patching::server(ctx, args.configs.server_name(), args.force);
     let mut jobs = plan_jobs(ctx, &targets, scope, &server);
-    let opts = patching::options(ctx, args.configs.show_secrets);
+    // `--keep-mode` applies to this run, and is recorded for the later refreshes of each file.
+    for job in &mut jobs {
+        job.keep_mode = args.keep_mode;
+    }
+    let mut opts = patching::options(ctx, args.configs.show_secrets);
+    opts.keep_mode = args.keep_mode;
     let hint = Some(format!(
         "fix the files named above, then run `figma-auth setup{}` again",
         ctx.flags()
@@ -277,7 +282,7 @@ fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Erro
         Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
         Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
         Err(e) if args.schedule => Err(e.into()),
-        Err(e) => Ok(ScheduleState::Unavailable(e.to_string())),
+        Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
     }
 }
 
@@ -592,7 +597,12 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
         return Ok(None);
     }
     match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
-        Ok(fresh) => Ok(Some(fresh.token.access_token)),
+        Ok(fresh) => {
+            if let Some(a) = &fresh.token.account {
+                eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
+            }
+            Ok(Some(fresh.token.access_token))
+        }
         Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
             if !args.dry_run {
                 match &e {
@@ -724,7 +734,10 @@ fn record(ctx: &Context, jobs: &[Job], batch: &patching::Batch) -> Result<(), Er
         if let Claim::TakeOver(p) = &job.claim {
             patching::release(ctx, p, f, &job.server.name)?;
         }
-        records.push(patching::managed(f, &job.server.name, job.mode.as_str()));
+        records.push(crate::store::ManagedConfig {
+            keep_mode: job.keep_mode,
+            ..patching::managed(f, &job.server.name, job.mode.as_str())
+        });
     }
     patching::remember(ctx, &records)
 }

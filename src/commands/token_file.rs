@@ -26,7 +26,8 @@ pub fn create_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, E
 pub fn after_save(ctx: &Context, token: &TokenRecord) {
     if let Err(e) = sync_token_file(ctx, token) {
         crate::ui::warning(format_args!(
-            "could not update the token file ({e}); clients reading it keep the old token until `figma-auth refresh --force{}` succeeds",
+            "could not update the token file ({}); clients reading it keep the old token until `figma-auth refresh --force{}` succeeds",
+            crate::error::chain(&e),
             ctx.flags()
         ));
     }

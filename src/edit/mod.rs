@@ -564,6 +564,18 @@ pub enum EditError {
         line: usize,
         column: usize,
     },
+    #[error(
+        "line {line}, column {column}: `{path}` is written on one line with {members} members; \
+         figma-auth reformats a one-line object only up to {max} members (the syntax tree's \
+         cost grows with the square of their number) — spread it over several lines and retry"
+    )]
+    TooLarge {
+        path: String,
+        members: usize,
+        max: usize,
+        line: usize,
+        column: usize,
+    },
     #[error("internal error: {0} (nothing was written; please report this)")]
     Internal(String),
 }
@@ -576,7 +588,8 @@ impl EditError {
             | EditError::Syntax { line, .. }
             | EditError::Strictness { line, .. }
             | EditError::DuplicateKey { line, .. }
-            | EditError::WrongType { line, .. } => Some(*line),
+            | EditError::WrongType { line, .. }
+            | EditError::TooLarge { line, .. } => Some(*line),
             EditError::Internal(_) => None,
         }
     }
@@ -589,6 +602,7 @@ impl EditError {
             EditError::Strictness { .. } => "strictness",
             EditError::DuplicateKey { .. } => "duplicate-key",
             EditError::WrongType { .. } => "wrong-type",
+            EditError::TooLarge { .. } => "too-large",
             EditError::Internal(_) => "internal",
         }
     }

@@ -171,7 +171,10 @@ impl Proxy {
                 404 if snap.id.is_some() && !msg.is_initialize() => {
                     return Err(SendError::SessionGone(snap.generation))
                 }
-                200..=299 => return Ok(self.deliver(msg, resp, &bearer).await?),
+                200..=299 => {
+                    self.tokens.accepted(&bearer);
+                    return Ok(self.deliver(msg, resp, &bearer).await?);
+                }
                 _ => return Ok(self.refusal(msg, resp, &bearer).await?),
             }
         }

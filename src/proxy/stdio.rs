@@ -1,7 +1,8 @@
 //! The stdio side: one thread reads newline-delimited messages from stdin (bounded: a line
 //! longer than the limit is skipped and reported, never buffered whole), and one thread is the
 //! only writer of stdout, so every line it writes is one complete message however many requests
-//! are answered at once.
+//! are answered at once. (A proxy process asks no questions, so `ui`'s line reader, which
+//! starts only when a prompt needs it, never competes with this one.)
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::Arc;

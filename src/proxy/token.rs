@@ -88,20 +88,20 @@ impl TokenFailure {
         match e.exit_code() {
             exit::LOGIN_REQUIRED => TokenFailure::Login(format!(
                 "Figma login required: run `figma-auth login{flags}` in a terminal, then retry (the proxy picks the new login up without a restart). Reason: {}",
-                crate::mcp::error_chain(e)
+                crate::error::chain(e)
             )),
             exit::TEMPORARY | exit::BUSY => TokenFailure::Temporary(format!(
                 "figma-auth could not refresh the Figma access token right now: {}; retry in a moment",
-                crate::mcp::error_chain(e)
+                crate::error::chain(e)
             )),
             _ => TokenFailure::Failed(match hint {
                 Some(h) => format!(
                     "figma-auth cannot get an access token: {}; {h}",
-                    crate::mcp::error_chain(e)
+                    crate::error::chain(e)
                 ),
                 None => format!(
                     "figma-auth cannot get an access token: {}",
-                    crate::mcp::error_chain(e)
+                    crate::error::chain(e)
                 ),
             }),
         }
@@ -141,6 +141,10 @@ struct State {
     failure: Option<TokenFailure>,
     /// A temporary failure: do not ask again before this.
     quiet_until: Option<Instant>,
+    /// The token that replaced one the server rejected, until the server accepts it. Rejected
+    /// in turn, it means the server takes no token of this login (another --mcp-url than the
+    /// login's, a revoked grant): no more refreshes until the store changes.
+    replacement: Option<AccessToken>,
 }
 
 pub struct Tokens {
@@ -176,7 +180,31 @@ impl Tokens {
 
     /// The server rejected `used`: a token it may accept (another one, or a refreshed one).
     pub async fn rejected(&self, used: &Arc<Bearer>) -> Result<Arc<Bearer>, TokenFailure> {
-        self.renew(Some(used.clone())).await
+        let twice = {
+            let st = self.state.lock().expect("token state");
+            st.replacement.as_ref() == Some(&used.token)
+        };
+        if twice {
+            let f = TokenFailure::Login(format!(
+                "the MCP server rejects the access token even after a refresh: run `figma-auth login{}` in a terminal, then retry (and check that --mcp-url is the server you logged in for)",
+                self.ctx.flags()
+            ));
+            log(f.message());
+            return self.remember(stamp(&self.path), Err(f));
+        }
+        let r = self.renew(Some(used.clone())).await;
+        if let Ok(b) = &r {
+            self.state.lock().expect("token state").replacement = Some(b.token.clone());
+        }
+        r
+    }
+
+    /// The server accepted `used`.
+    pub fn accepted(&self, used: &Bearer) {
+        let mut st = self.state.lock().expect("token state");
+        if st.replacement.as_ref() == Some(&used.token) {
+            st.replacement = None;
+        }
     }
 
     /// The answer from memory, if memory can answer.

@@ -143,34 +143,34 @@ fn a_damaged_store_is_reported_without_its_content() {
 
 #[test]
 fn umask_does_not_loosen_or_break_the_store() {
-    // The store is created 0700/0600 whatever the umask (here a permissive one).
-    let env = TestEnv::new();
+    // The store is created 0700/0600 whatever the umask (here a permissive one), and so is
+    // every level of a configuration directory that does not exist yet.
+    let mut env = TestEnv::new();
+    let xdg = env.path("fresh/a/b");
+    env.set_var("XDG_CONFIG_HOME", Some(xdg.to_str().unwrap()));
     let run = {
         let mut c = env.command(&["login", "--port", "0", "--timeout", "90s"]);
         c.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            c.pre_exec(|| {
-                extern "C" {
-                    fn umask(mask: u32) -> u32;
-                }
-                umask(0);
-                Ok(())
-            });
-        }
+        with_umask0(&mut c);
         c.spawn().unwrap()
     };
     let page = follow(&env.browser_url()).unwrap();
     assert_eq!(page.status, 200);
     let out = run.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(file_mode(&env.store_path("default")), 0o600);
-    assert_eq!(
-        file_mode(env.store_path("default").parent().unwrap()),
-        0o700
-    );
+    let store = xdg.join("figma-auth/credentials/default.json");
+    assert_eq!(file_mode(&store), 0o600);
+    for d in [
+        "fresh",
+        "fresh/a",
+        "fresh/a/b",
+        "fresh/a/b/figma-auth",
+        "fresh/a/b/figma-auth/credentials",
+    ] {
+        assert_eq!(file_mode(&env.path(d)), 0o700, "{d}");
+    }
 }
 
 #[test]

@@ -23,6 +23,8 @@ fn stand_in() -> (TestEnv, McpServer) {
 fn logged_in() -> (TestEnv, McpServer) {
     let (env, mcp) = stand_in();
     env.login();
+    // The login asked the stand-in which account this is; the tests count the proxy's requests.
+    mcp.forget_requests();
     (env, mcp)
 }
 
@@ -740,4 +742,103 @@ fn check_makes_one_initialize_round_trip_and_exits_like_the_other_commands() {
     let out = env.run(&["proxy", "--check"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("run `figma-auth login`"), "{out:?}");
+}
+
+#[test]
+fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
+    let (env, mcp) = logged_in();
+    let mut p = Proxy::start(&env, &mcp, &["--timeout", "1s"]);
+    p.initialize();
+    // Cancelled by the client: the server is told, and its late answer is not passed on.
+    let slow = p.send_request(
+        "tools/call",
+        json!({"name": "slow", "arguments": {"gate": "cancelled"}}),
+    );
+    mcp.wait_for("the slow call", |s| {
+        s.iter()
+            .any(|r| r.body["params"]["arguments"]["gate"] == "cancelled")
+    });
+    p.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": slow, "reason": "user"}}),
+    );
+    mcp.wait_for("the cancellation", |s| {
+        s.iter()
+            .any(|r| r.rpc.as_deref() == Some("notifications/cancelled") && r.status == 202)
+    });
+    mcp.release("cancelled");
+
+    // No answer within --timeout: the error says what was waited for and how to wait longer.
+    let (code, message) = error_of(&p.call("slow", json!({"gate": "never"})));
+    assert_eq!(code, -32002);
+    assert!(
+        message.contains("did not answer tools/call (id")
+            && message.contains("within 1s")
+            && message.contains("--timeout"),
+        "{message}"
+    );
+    // A streamed answer that stops for longer than --timeout.
+    let id = p.send_request(
+        "tools/call",
+        json!({"name": "stream", "arguments": {"gate": "never-either"}}),
+    );
+    p.recv_matching(|v| v["method"] == "notifications/progress");
+    let (code, message) = error_of(&p.response(&id));
+    assert_eq!(code, -32002);
+    assert!(
+        message.contains("sent nothing more of its answer"),
+        "{message}"
+    );
+    assert_eq!(text_of(&p.call("echo", json!({"text": "alive"}))), "alive");
+    let (out, unasked) = p.finish(&env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !unasked.iter().any(|v| v["id"] == slow),
+        "the cancelled request was answered: {unasked:#?}"
+    );
+}
+
+#[test]
+fn a_server_that_rejects_every_token_costs_one_refresh_not_one_per_request() {
+    let (env, mcp) = logged_in();
+    let mut p = Proxy::start(&env, &mcp, &[]);
+    p.initialize();
+    mcp.set(|b| b.reject_all = true);
+    for _ in 0..4 {
+        let (code, message) = error_of(&p.call("whoami", json!({})));
+        assert_eq!(code, -32001);
+        assert!(message.contains("figma-auth login"), "{message}");
+    }
+    assert_eq!(env.server.hits("token:refresh_token"), 1);
+    // A new login is tried again.
+    mcp.set(|b| b.reject_all = false);
+    env.login();
+    assert_eq!(
+        text_of(&p.call("whoami", json!({}))),
+        "stand-in@example.com"
+    );
+    let (out, _) = p.finish(&env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--mcp-url is the server you logged in for"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn on_a_terminal_the_proxy_says_what_it_is_for_and_works_line_by_line() {
+    let (env, mcp) = logged_in();
+    let url = mcp.url();
+    let mut t = env.pty(&["proxy", "--mcp-url", &url]);
+    t.expect("reading MCP messages from this terminal");
+    t.expect("figma-auth proxy --check");
+    t.send(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"a person","version":"1"}}}"#);
+    t.send("\r");
+    t.expect("stand-in Figma MCP");
+    // Ctrl-D: the end of input.
+    t.send("\x04");
+    assert!(t.wait_exit().success(), "{}", t.screen());
+    assert_eq!(mcp.count("DELETE"), 1);
 }

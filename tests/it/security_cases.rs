@@ -1,4 +1,4 @@
-//! Every case of the security and reliability promises (`../shared/docs/security.md`, cases 1–29)
+//! Every case of the security and reliability promises (cases 1–29)
 //! as a test named after it, through the real binary against the mock authorization server.
 //! `docs/security-cases.md` maps each case to its tests (here, in `faults.rs`, and elsewhere),
 //! and records which protections were removed on purpose to see these tests fail.
@@ -294,19 +294,10 @@ impl Drop for ReadOnlyDir {
 }
 
 /// Runs the binary with umask 0 (the most permissive), in `cwd`.
-fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    use std::os::unix::process::CommandExt;
+pub(crate) fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
     let mut c = env.command(args);
     c.current_dir(cwd).stdin(Stdio::null());
-    unsafe {
-        c.pre_exec(|| {
-            extern "C" {
-                fn umask(mask: u32) -> u32;
-            }
-            umask(0);
-            Ok(())
-        });
-    }
+    with_umask0(&mut c);
     let o = c.output().unwrap();
     let out = Out {
         code: o.status.code().unwrap_or(-1),
@@ -318,7 +309,7 @@ fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
 }
 
 /// The `error` line figma-auth printed for a file.
-fn error_line(out: &Out) -> &str {
+pub(crate) fn error_line(out: &Out) -> &str {
     out.stdout
         .lines()
         .find(|l| l.starts_with("error") || l.starts_with("refused"))
@@ -326,7 +317,7 @@ fn error_line(out: &Out) -> &str {
 }
 
 /// Every file under `dir` with its bytes (to prove nothing was written anywhere).
-fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -397,8 +388,9 @@ fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
     drop(ro);
 }
 
-/// Case 3: An existing file keeps its mode and owner; a file figma-auth creates is 0600 even under
-/// umask 0.
+/// Case 3: An existing file keeps its owner, and with `--keep-mode` its mode (by default a file
+/// other users can read is made private when it receives a token: case 37); a file figma-auth
+/// creates is 0600 even under umask 0.
 #[test]
 fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let (env, project) = logged_in();
@@ -406,9 +398,12 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
     fs::set_permissions(&cfg, fs::Permissions::from_mode(0o640)).unwrap();
+    let owned_by_other = [env.path("home"), env.path("home/.cursor"), cfg.clone()];
     if is_root() {
-        // Root edits another user's file: the owner must stay that user.
-        std::os::unix::fs::chown(&cfg, Some(4321), Some(4322)).unwrap();
+        // Root edits another user's file, in that user's HOME: the owner must stay that user.
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(4321), Some(4322)).unwrap();
+        }
     }
     let (uid, gid) = {
         let m = fs::metadata(&cfg).unwrap();
@@ -417,7 +412,7 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let out = run_umask0(
         &env,
         &project,
-        &["refresh", "--write", "--target", "cursor"],
+        &["refresh", "--write", "--target", "cursor", "--keep-mode"],
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
@@ -427,6 +422,11 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     let m = fs::metadata(&cfg).unwrap();
     assert_eq!(m.permissions().mode() & 0o7777, 0o640);
     assert_eq!((m.uid(), m.gid()), (uid, gid));
+    if is_root() {
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(0), Some(0)).unwrap();
+        }
+    }
 
     // A new file (opencode's global config) holding a token: 0600, whatever the umask.
     fs::create_dir_all(env.path("config/opencode")).unwrap();
@@ -1483,7 +1483,7 @@ fn case_28_diffs_and_dry_runs_show_tokens_masked() {
 }
 
 /// Runs git in `repo` with a hermetic configuration.
-fn git(env: &TestEnv, repo: &Path, args: &[&str]) {
+pub(crate) fn git(env: &TestEnv, repo: &Path, args: &[&str]) {
     let st = Command::new("git")
         .args(args)
         .current_dir(repo)

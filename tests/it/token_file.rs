@@ -83,7 +83,10 @@ fn a_token_file_that_cannot_be_written_warns_without_failing_the_refresh() {
         "{out:?}"
     );
     assert!(out.stderr.contains("tokens/default.token"), "{out:?}");
-    assert!(out.stderr.contains("cannot read"), "{out:?}");
+    assert!(
+        out.stderr.contains("is a directory, not a regular file"),
+        "{out:?}"
+    );
     assert!(out.stderr.contains("figma-auth refresh --force"), "{out:?}");
     assert!(env
         .server

@@ -43,6 +43,8 @@ pub struct Behavior {
     pub redirect: bool,
     /// Every POST answers this status (429 with `Retry-After`, 5xx, 403).
     pub status: Option<u16>,
+    /// Every token is refused (a server the login was not made for).
+    pub reject_all: bool,
 }
 
 /// A request as the stand-in saw it.
@@ -137,6 +139,11 @@ impl McpServer {
         let r = f(&mut self.shared.state.lock().unwrap());
         self.shared.changed.notify_all();
         r
+    }
+
+    /// Forgets the requests seen so far (a login's `whoami` conversation, before the test's own).
+    pub fn forget_requests(&self) {
+        self.with(|s| s.seen.clear());
     }
 
     /// Every request so far.
@@ -375,9 +382,10 @@ fn handle(shared: &Shared, req: &Request, out: &mut TcpStream) -> bool {
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     let answer = {
         let mut st = shared.state.lock().unwrap();
-        let token_ok = bearer
-            .as_deref()
-            .is_some_and(|t| (shared.check)(t) && !st.rejected.contains(t));
+        let token_ok = !behavior.reject_all
+            && bearer
+                .as_deref()
+                .is_some_and(|t| (shared.check)(t) && !st.rejected.contains(t));
         let answer = if !token_ok {
             Answer::Fixed {
                 status: 401,
