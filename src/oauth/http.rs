@@ -45,7 +45,11 @@ impl Http {
 /// The HTTP client for every request: no redirects followed, `timeout` in total per request.
 pub fn client(timeout: Duration) -> Result<Http, OAuthError> {
     let timeout = timeout.max(Duration::from_millis(1));
-    let client = Client::builder()
+    let mut builder = Client::builder();
+    for host in super::test_hosts() {
+        builder = builder.resolve(&host, std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+    let client = builder
         .redirect(reqwest::redirect::Policy::none())
         // [`execute`] enforces the total deadline; reqwest's own timeout, a little longer, only
         // ends the abandoned request thread.

@@ -69,12 +69,39 @@ pub fn is_loopback_host(url: &Url) -> bool {
     }
 }
 
+/// Debug builds only (every `cargo test` build; release builds compile this to an empty list):
+/// the host names listed in `FIGMA_AUTH_TEST_HOSTS` (comma-separated) resolve to 127.0.0.1 and
+/// may use plain http, so that the tests can run an authorization server under real domain names
+/// (the same-site rule of endpoints applies to them as to any domain).
+pub fn test_hosts() -> Vec<String> {
+    #[cfg(debug_assertions)]
+    {
+        std::env::var("FIGMA_AUTH_TEST_HOSTS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        Vec::new()
+    }
+}
+
+fn is_test_host(url: &Url) -> bool {
+    url.host_str()
+        .is_some_and(|h| test_hosts().iter().any(|t| t.eq_ignore_ascii_case(h)))
+}
+
 /// Checks the scheme rule every URL figma-auth sends credentials to must follow: `https`, or
 /// `http` on a loopback host. Returns the reason when the URL is refused.
 pub fn check_transport(url: &Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
-        "http" if is_loopback_host(url) => Ok(()),
+        "http" if is_loopback_host(url) || is_test_host(url) => Ok(()),
         "http" => Err(
             "plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost)".to_string(),
         ),

@@ -489,13 +489,43 @@ fn case_44_a_rotated_refresh_token_is_kept_when_the_rest_is_rejected() {
 }
 
 // 46 ("same site"): endpoints on another registrable domain are refused — by the Public Suffix
-// List, not by the last two labels. Through the binary with a hostile metadata document whose
-// token endpoint is on a sibling under a public suffix: the issuer here is loopback (no TLS in
-// the tests), so the domain rule is proven by the unit tests of `oauth::discovery`
-// (`sites_follow_the_public_suffix_list`); this test proves the binary applies the endpoint rule
-// before sending anything.
+// List, not by the last two labels. The mock runs under real domain names (resolved to 127.0.0.1
+// by the debug-only FIGMA_AUTH_TEST_HOSTS): issuer `api.example.co.uk`; a token endpoint on
+// `evil.co.uk` shares the last two labels `co.uk` — a public suffix — and is refused before
+// anything is sent; one on `login.example.co.uk` is the same site and accepted.
 #[test]
-fn case_46_foreign_endpoints_are_refused_before_anything_is_sent() {
+fn case_46_endpoints_must_share_the_issuers_registrable_domain() {
+    let mut env = TestEnv::new();
+    let port = port_of(env.server.url());
+    env.set_var(
+        "FIGMA_AUTH_TEST_HOSTS",
+        Some("api.example.co.uk,login.example.co.uk,evil.co.uk"),
+    );
+    let issuer = format!("http://api.example.co.uk:{port}");
+    env.set_var("FIGMA_AUTH_SERVER", Some(&issuer));
+    env.server.set(|b| {
+        b.issuer_host = Some("api.example.co.uk".into());
+        b.token_endpoint_host = Some("evil.co.uk".into());
+    });
+    let out = env.run(&["login", "--port", "0", "--no-browser", "--timeout", "2s"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("unsafe token_endpoint")
+            && out
+                .stderr
+                .contains("it is on evil.co.uk, outside the issuer's site api.example.co.uk"),
+        "{out:?}"
+    );
+    assert_eq!(env.server.hits("metadata"), 1);
+    assert_eq!(env.server.hits("register"), 0);
+    // The same registrable domain is fine: the login registers and waits for the browser.
+    env.server
+        .set(|b| b.token_endpoint_host = Some("login.example.co.uk".into()));
+    let out = env.run(&["login", "--port", "0", "--no-browser", "--timeout", "2s"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("no login callback arrived"), "{out:?}");
+    assert_eq!(env.server.hits("register"), 1);
+    // And the loopback rule stays strict: a foreign endpoint of a loopback issuer is refused.
     let env = TestEnv::new();
     env.server.set(|b| b.foreign_token_endpoint = true);
     let out = env.run(&["login", "--port", "0"]);

@@ -138,6 +138,11 @@ pub struct Behavior {
     pub error_description: Option<String>,
     /// Token responses send their body one byte per 200 ms (a trickling server).
     pub trickle: bool,
+    /// The metadata names the issuer (and its endpoints) on this host instead of 127.0.0.1
+    /// (resolved to 127.0.0.1 through `FIGMA_AUTH_TEST_HOSTS`).
+    pub issuer_host: Option<String>,
+    /// The metadata's token endpoint is on this host.
+    pub token_endpoint_host: Option<String>,
 }
 
 impl Default for Behavior {
@@ -166,6 +171,8 @@ impl Default for Behavior {
             client_id_override: None,
             error_description: None,
             trickle: false,
+            issuer_host: None,
+            token_endpoint_host: None,
         }
     }
 }
@@ -749,7 +756,11 @@ fn tool_text(id: &serde_json::Value, t: &str) -> Reply {
 }
 
 fn metadata(shared: &Shared, b: &Behavior) -> Reply {
-    let base = &shared.base;
+    let on = |host: &Option<String>| match host {
+        Some(h) => shared.base.replace("127.0.0.1", h),
+        None => shared.base.clone(),
+    };
+    let base = &on(&b.issuer_host);
     let issuer = if b.wrong_issuer {
         "https://evil.example".to_string()
     } else {
@@ -758,7 +769,10 @@ fn metadata(shared: &Shared, b: &Behavior) -> Reply {
     let token_endpoint = if b.foreign_token_endpoint {
         "http://localhost:1/v1/oauth/token".to_string()
     } else {
-        format!("{base}/v1/oauth/token")
+        format!(
+            "{}/v1/oauth/token",
+            on(&b.token_endpoint_host.clone().or(b.issuer_host.clone()))
+        )
     };
     json(
         200,
