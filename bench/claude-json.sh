@@ -31,7 +31,8 @@ NEW=figu_BENCH_FRESH_TOKEN_1111
 "$GEN" "$WORK/master.json" "$SIZE_MB" "$OLD" 2>/dev/null
 SIZE=$(stat -c %s "$WORK/master.json")
 
-# A stored login whose access token is valid for a day, so `refresh` makes no network request.
+# A stored login whose access token is valid for a day, so `refresh` makes no network request,
+# and the record of the `figma` entry of ~/.claude.json (refresh updates only managed entries).
 mkdir -p "$XDG_CONFIG_HOME/figma-auth/credentials"
 chmod 700 "$XDG_CONFIG_HOME/figma-auth" "$XDG_CONFIG_HOME/figma-auth/credentials"
 (umask 077; cat >"$XDG_CONFIG_HOME/figma-auth/credentials/default.json" <<JSON
@@ -45,7 +46,10 @@ chmod 700 "$XDG_CONFIG_HOME/figma-auth" "$XDG_CONFIG_HOME/figma-auth/credentials
     "auth_server": "https://api.figma.com",
     "token_endpoint": "https://api.figma.com/v1/oauth/token",
     "client_id": "bench"
-  }
+  },
+  "configs": [
+    {"target": "claude", "scope": "user", "path": "$HOME/.claude.json", "server_name": "figma", "mode": "inline"}
+  ]
 }
 JSON
 )

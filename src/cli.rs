@@ -128,14 +128,16 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
-    /// Port of the local callback listener on 127.0.0.1; 0 picks any free port (the redirect URI
-    /// then uses it; Figma may accept only the port it registered).
+    /// Port of the local callback listener on 127.0.0.1; 0 picks a free port (the stored
+    /// registration's port when it is free, so that it can be reused).
     #[arg(long, value_name = "N", default_value_t = 19876)]
     pub port: u16,
 
-    /// Path of the redirect URI on the callback listener.
-    #[arg(long, value_name = "P", default_value = "/mcp/oauth/callback", value_parser = parse_callback_path)]
-    pub callback_path: String,
+    /// Register and listen on exactly this redirect URI path, with no fallback. Without it,
+    /// figma-auth registers /callback and, when the server refuses that shape, /mcp/oauth/callback
+    /// (and remembers the one that worked).
+    #[arg(long, value_name = "P", value_parser = parse_callback_path)]
+    pub callback_path: Option<String>,
 
     /// Client name to register; Figma admits only names on its allow-list (others reported to
     /// work: "Claude Code", "Codex").
@@ -154,6 +156,12 @@ pub struct LoginArgs {
     /// Register a new OAuth client even if a stored registration matches.
     #[arg(long)]
     pub reregister: bool,
+
+    /// Read a Figma personal access token from the first line of stdin (for scripts; the
+    /// FIGMA_PERSONAL_ACCESS_TOKEN variable works too). Optional: it is sent once, as
+    /// X-Figma-Token, to the registration endpoint, and never stored.
+    #[arg(long)]
+    pub pat_stdin: bool,
 
     /// Omit the RFC 8707 `resource` parameter from authorization, token and refresh requests.
     #[arg(long)]

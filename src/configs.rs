@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::diff::Color;
 use crate::edit::{Auth, EditError, EditOutcome, HeaderChange, Inspection, Note, SecretHeader};
-use crate::fsx::{ModeRule, WriteEffects};
+use crate::fs::{ModeRule, WriteEffects};
 use crate::patch::{self, Applied, ApplyOptions, ClientLock, Outcome, PatchError};
 use crate::paths::Env;
 use crate::targets::{self, ConfigFile, Scope, Server, Target};
@@ -232,8 +232,8 @@ impl EntryStatus {
 /// Reads one file (no lock) and says what it holds for our server; the error names the file,
 /// line and column.
 pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
-    let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
-    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+    let snap = crate::fs::read_snapshot(&file.path).map_err(|e| crate::error::chain(&e))?;
+    let text = patch::snapshot_text(&snap, &file.path).map_err(|e| crate::error::chain(&e))?;
     file.inspect(text, server)
         .map_err(|e| format!("{}: {e}", file.path.display()))
 }
@@ -439,14 +439,14 @@ pub fn preview(
     opts: &Options,
 ) -> Preview {
     let run = || -> Result<(Plan, String, WriteEffects), String> {
-        let snap = crate::fsx::read_snapshot(&file.path).map_err(|e| e.to_string())?;
-        let text = patch::snapshot_text(&snap, &file.path).map_err(|e| e.to_string())?;
+        let snap = crate::fs::read_snapshot(&file.path).map_err(|e| crate::error::chain(&e))?;
+        let text = patch::snapshot_text(&snap, &file.path).map_err(|e| crate::error::chain(&e))?;
         let plan = plan_text(file, text, server, want, create)
             .map_err(|e| format!("{}: {e}", file.path.display()))?;
         let effects = match &plan {
             Plan::Change { .. } => {
                 let apply = apply_options(env, file, opts, want.token().is_some(), keep_mode);
-                patch::check(&snap, &apply).map_err(|e| e.to_string())?
+                patch::check(&snap, &apply).map_err(|e| crate::error::chain(&e))?
             }
             _ => WriteEffects::default(),
         };
@@ -529,7 +529,7 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
         if !parent.exists() && group.iter().any(|m| m.create) {
             // Private whatever the umask: the file created there holds a token, and clients
             // execute the commands a config names.
-            crate::fsx::create_dirs(parent, NEW_DIR_MODE)?;
+            crate::fs::create_dirs(parent, NEW_DIR_MODE)?;
         }
     }
     let applied = patch::apply(path, &apply_opts, |text| {

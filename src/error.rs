@@ -144,11 +144,72 @@ impl Error {
     }
 }
 
+/// The messages of `e`'s causes, outermost first. No message repeats its cause's: every error
+/// type keeps its `source` out of its `Display`.
+pub fn causes(e: &dyn std::error::Error) -> impl Iterator<Item = String> + '_ {
+    std::iter::successors(e.source(), |s| s.source()).map(|s| s.to_string())
+}
+
+/// An error and its causes on one line (`cannot replace /x: Permission denied (os error 13)`),
+/// for reports that give one line per failure.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    for cause in causes(e) {
+        out.push_str(": ");
+        out.push_str(&cause);
+    }
+    out
+}
+
+/// An error, its causes and its hint on one line, for output read as a single log line (helpers'
+/// stderr, the proxy's answers, doctor's checks). `flags` is appended to the commands it names.
+pub fn one_line(e: &Error, flags: &str) -> String {
+    let mut text = chain(e);
+    if let Some(h) = e.hint(flags) {
+        text.push_str("; ");
+        text.push_str(&h);
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The full report of a failed command on stderr: `error: …`, one `caused by: …` line per cause,
+/// and the hint.
+pub fn report(ui: &crate::ui::Ui, e: &Error, flags: &str) {
+    ui.error(e);
+    for cause in causes(e) {
+        ui.line(format_args!("  caused by: {cause}"));
+    }
+    if let Some(h) = e.hint(flags) {
+        ui.hint(h);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::oauth::CallbackError;
     use std::time::Duration;
+
+    #[test]
+    fn a_chain_names_each_cause_once() {
+        let fs = crate::fs::FsError::io(
+            "cannot replace",
+            "/h/.claude.json",
+            std::io::Error::from_raw_os_error(28),
+        );
+        let e = StoreError::Write {
+            path: "/h/default.json".into(),
+            source: fs,
+        };
+        let line = chain(&e);
+        assert_eq!(
+            line,
+            "cannot write the credential store /h/default.json: cannot replace /h/.claude.json: \
+             No space left on device (os error 28)"
+        );
+        assert_eq!(line.matches("No space left").count(), 1, "{line}");
+        assert_eq!(causes(&e).count(), 2);
+    }
 
     #[test]
     fn exit_codes_separate_login_again_from_try_later() {

@@ -1,20 +1,8 @@
-//! Crash handling and test-only fault injection outside file writes (those are in
-//! [`crate::fsx`]): the panic hook that never prints a panic's message (it can hold a secret),
-//! and `FIGMA_AUTH_FAULT=<point>:panic`, honoured only in debug builds, which panics at a named
-//! point with a secret in its message so that tests can prove the hook keeps it out of stderr.
+//! Crash handling: the panic hook that never prints a panic's message (it can hold a secret),
+//! and the work counters that tests read to prove a check linear. The panic points of the fault
+//! injection are [`crate::fs::fault::panic_point`], re-exported here for the commands.
 
-/// Panics at `point` when `FIGMA_AUTH_FAULT` is `<point>:panic` in a debug build; the message
-/// includes `secret()`. Release builds never panic here and never call `secret`.
-pub fn panic_point(point: &str, secret: impl FnOnce() -> String) {
-    #[cfg(debug_assertions)]
-    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
-        if spec.split_once(':') == Some((point, "panic")) {
-            panic!("injected panic at {point} (secret in scope: {})", secret());
-        }
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = (point, secret);
-}
+pub use crate::fs::fault::panic_point;
 
 /// Key comparisons made by the duplicate-key checks of the editors, counted in debug builds so
 /// that a test can prove the checks linear without timing them (`FIGMA_AUTH_COUNTERS=1` prints

@@ -3,7 +3,7 @@
 //! with the file re-read (and the edit re-planned) under the client's lock when it changed.
 
 use crate::diff::{self, Color, DiffOptions};
-use crate::fsx::{self, DirLock, FsError, ModeRule, Snapshot, WriteEffects, WriteOptions};
+use crate::fs::{DirLock, FsError, ModeRule, Snapshot, WriteEffects, WriteOptions};
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,7 @@ pub struct ApplyOptions {
 }
 
 impl ApplyOptions {
-    /// The write options of a config file: always guarded (see [`fsx::check_target`]).
+    /// The write options of a config file: always guarded (see [`crate::fs::check_target`]).
     pub fn write_options(&self) -> WriteOptions {
         WriteOptions::new(self.new_file_mode)
             .guarded()
@@ -132,7 +132,7 @@ impl ApplyOptions {
 /// Whether the file of `snap` may be written with `opts`, and what else the write will do
 /// (a tightened mode, a hard link broken): the check of [`apply`], for previews.
 pub fn check(snap: &Snapshot, opts: &ApplyOptions) -> Result<WriteEffects, PatchError> {
-    Ok(fsx::check_target(
+    Ok(crate::fs::check_target(
         &snap.path,
         snap.meta.as_ref(),
         &opts.write_options(),
@@ -148,14 +148,14 @@ pub fn apply(
     opts: &ApplyOptions,
     plan: impl Fn(Option<&str>) -> Result<Outcome, PatchError>,
 ) -> Result<Applied, PatchError> {
-    fsx::remove_stale_temps(path);
+    crate::fs::remove_stale_temps(path);
     for _ in 0..MAX_ATTEMPTS {
-        let real = fsx::resolve_symlinks(path)?;
+        let real = crate::fs::resolve_symlinks(path)?;
         let _guard = match opts.lock {
             ClientLock::None => None,
             ClientLock::LockDir => Some(DirLock::acquire(&real, opts.lock_wait)?),
         };
-        let (snap, file) = fsx::read_snapshot_with_handle(&real)?;
+        let (snap, file) = crate::fs::read_snapshot_with_handle(&real)?;
         let text = snapshot_text(&snap, path)?;
         let outcome = plan(text)?;
         if matches!(outcome, Outcome::Unchanged) {
@@ -168,17 +168,19 @@ pub fn apply(
             Outcome::Unchanged => return Ok(Applied::AlreadyCurrent),
             Outcome::Rewrite(new) => {
                 let backup = backup(&snap, opts)?;
-                fsx::write_atomic_with(&snap.path, &write_opts, |f| f.write_all(new.as_bytes()))
-                    .map(|effects| (backup, effects))
+                crate::fs::write_atomic_with(&snap.path, &write_opts, |f| {
+                    f.write_all(new.as_bytes())
+                })
+                .map(|effects| (backup, effects))
             }
             Outcome::Splice { range, replacement } => {
                 let backup = backup(&snap, opts)?;
                 let total = snap.bytes.as_ref().map_or(0, |b| b.len()) as u64;
-                fsx::write_atomic_with(&snap.path, &write_opts, |out| match &file {
+                crate::fs::write_atomic_with(&snap.path, &write_opts, |out| match &file {
                     Some(src) => {
-                        fsx::copy_range(src, 0, range.start as u64, out)?;
+                        crate::fs::copy_range(src, 0, range.start as u64, out)?;
                         out.write_all(replacement.as_bytes())?;
-                        fsx::copy_range(src, range.end as u64, total - range.end as u64, out)
+                        crate::fs::copy_range(src, range.end as u64, total - range.end as u64, out)
                     }
                     None => Err(std::io::Error::other("splice on a missing file")),
                 })
@@ -199,7 +201,7 @@ pub fn apply(
 
 fn backup(snap: &Snapshot, opts: &ApplyOptions) -> Result<Option<PathBuf>, PatchError> {
     match (&opts.backup_dir, &snap.bytes) {
-        (Some(dir), Some(bytes)) => Ok(fsx::backup_once(&snap.path, bytes, dir)?),
+        (Some(dir), Some(bytes)) => Ok(crate::fs::backup_once(&snap.path, bytes, dir)?),
         _ => Ok(None),
     }
 }
@@ -256,7 +258,7 @@ fn work_tree_of(dir: &Path) -> Option<PathBuf> {
                 Ok(m) if m.is_dir() => git.join("HEAD").is_file(),
                 Ok(m) if m.is_file() => {
                     m.len() < 4096
-                        && fsx::read_snapshot(&git)
+                        && crate::fs::read_snapshot(&git)
                             .ok()
                             .and_then(|s| s.bytes)
                             .is_some_and(|b| b.starts_with(b"gitdir:"))
@@ -399,11 +401,11 @@ mod tests {
     fn large_files_are_mapped_and_spliced_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(".claude.json");
-        let filler = "x".repeat(fsx::MAP_MIN as usize + 1000);
+        let filler = "x".repeat(crate::fs::MAP_MIN as usize + 1000);
         let before = format!("{{\"a\": \"{filler}\", \"t\": \"OLD\", \"ü\": 1}}");
         fs::write(&p, &before).unwrap();
-        let (snap, _) = fsx::read_snapshot_with_handle(&p).unwrap();
-        assert!(matches!(snap.bytes, Some(fsx::Contents::Mapped(_))));
+        let (snap, _) = crate::fs::read_snapshot_with_handle(&p).unwrap();
+        assert!(matches!(snap.bytes, Some(crate::fs::Contents::Mapped(_))));
         drop(snap);
         apply(&p, &opts(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
         assert_eq!(

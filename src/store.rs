@@ -4,7 +4,8 @@
 //! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
 //! concurrent refreshes never lose a rotated refresh token.
 
-use crate::fsx::{self, FsError};
+use crate::fs::FsError;
+use crate::oauth::token::TokenResponse;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -155,9 +156,103 @@ pub struct TokenRecord {
     pub resource: Option<String>,
     /// The client the tokens were issued to (equals the stored registration's `client_id`).
     pub client_id: String,
+    /// The `expires_in` of the last token response, as the server sent it (`None`: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// Whether the last refresh returned a new refresh token (`None`: not refreshed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_rotated: Option<bool>,
+    /// The Figma account the tokens belong to, as the MCP server's `whoami` tool told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// The Figma account of a login (not a secret). Every field is server text, stored sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The handle or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Account {
+    /// `Name (email)`, `email` or `Name`; control characters escaped.
+    pub fn label(&self) -> String {
+        let clean = |s: &str| crate::redact::clean(s);
+        match (&self.name, &self.email) {
+            (Some(n), Some(e)) if n != e => format!("{} ({})", clean(n), clean(e)),
+            (_, Some(e)) => clean(e),
+            (Some(n), None) => clean(n),
+            (None, None) => self.id.as_deref().map(clean).unwrap_or_else(|| "?".into()),
+        }
+    }
 }
 
 impl TokenRecord {
+    /// The record of a token response received at `issued_at`: the tokens of a login at
+    /// `auth_server` (its issuer) and `token_endpoint`, issued to `client_id` for `resource`.
+    pub fn from_response(
+        resp: TokenResponse,
+        issued_at: Timestamp,
+        auth_server: &str,
+        token_endpoint: &str,
+        client_id: &str,
+        resource: Option<&str>,
+    ) -> Self {
+        TokenRecord {
+            access_token: resp.access_token,
+            refresh_token: resp.refresh_token,
+            token_type: resp.token_type,
+            scope: resp.scope,
+            expires_at: issued_at.plus(resp.expires_in),
+            obtained_at: issued_at,
+            expires_in_defaulted: resp.expires_in_defaulted,
+            auth_server: auth_server.to_string(),
+            token_endpoint: token_endpoint.to_string(),
+            resource: resource.map(str::to_string),
+            client_id: client_id.to_string(),
+            expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+            refresh_rotated: None,
+            account: None,
+        }
+    }
+
+    /// This login after a refresh answered with `resp` at `issued_at`: what the server did not
+    /// send again (the refresh token when it does not rotate, the scope) and the account stay.
+    pub fn refreshed(&self, resp: TokenResponse, issued_at: Timestamp) -> Self {
+        let rotated = resp.refresh_token.is_some();
+        let mut next = Self::from_response(
+            resp,
+            issued_at,
+            &self.auth_server,
+            &self.token_endpoint,
+            &self.client_id,
+            self.resource.as_deref(),
+        );
+        // No new refresh token: the old one stays valid, keep it.
+        if next.refresh_token.is_none() {
+            next.refresh_token.clone_from(&self.refresh_token);
+        }
+        if next.scope.is_none() {
+            next.scope.clone_from(&self.scope);
+        }
+        next.refresh_rotated = Some(rotated);
+        next.account.clone_from(&self.account);
+        next
+    }
+
+    /// How long the server made the access token valid for, when it said so.
+    pub fn lifetime(&self) -> Option<Duration> {
+        if self.expires_in_defaulted {
+            return None;
+        }
+        self.expires_at.0.duration_since(self.obtained_at.0).ok()
+    }
+
     /// Time left before the access token expires, `None` when it already has.
     pub fn remaining_at(&self, now: Timestamp) -> Option<Duration> {
         self.expires_at.remaining_at(now)
@@ -343,7 +438,7 @@ impl Store {
         check_profile(profile)?;
         self.ensure_dirs()?;
         let path = self.lock_path(profile);
-        let lock = fsx::lock_file(&path, timeout).map_err(|e| match e {
+        let lock = crate::fs::lock_file(&path, timeout).map_err(|e| match e {
             FsError::Busy { waited, .. } => StoreError::Busy {
                 path: path.clone(),
                 waited,
@@ -355,7 +450,7 @@ impl Store {
         })?;
         // A figma-auth killed while saving left a temp file holding tokens: remove it now, also
         // when this run does not save (a refresh that ends in invalid_grant, a logout).
-        fsx::remove_stale_temps(&self.path(profile));
+        crate::fs::remove_stale_temps(&self.path(profile));
         Ok(StoreLock {
             _lock: lock,
             path: self.path(profile),
@@ -390,7 +485,7 @@ impl Store {
 
     fn ensure_dirs(&self) -> Result<(), StoreError> {
         for d in [&self.base, &self.dir] {
-            fsx::create_private_dir(d).map_err(|e| StoreError::Dir {
+            crate::fs::create_private_dir(d).map_err(|e| StoreError::Dir {
                 path: d.clone(),
                 source: e,
             })?;
@@ -403,7 +498,7 @@ impl Store {
 /// it releases the lock.
 #[derive(Debug)]
 pub struct StoreLock {
-    _lock: fsx::FileLock,
+    _lock: crate::fs::FileLock,
     path: PathBuf,
 }
 
@@ -425,9 +520,9 @@ impl StoreLock {
         let mut text = serde_json::to_string_pretty(&data).expect("the store serialises");
         text.push('\n');
         // Temp files of a figma-auth killed mid-write would hold tokens: clear them first.
-        fsx::remove_stale_temps(&self.path);
+        crate::fs::remove_stale_temps(&self.path);
         tighten(&self.path);
-        fsx::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
+        crate::fs::write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -438,7 +533,7 @@ impl StoreLock {
     /// directory or a full disk would otherwise spend the refresh token for nothing).
     pub fn check_writable(&self) -> Result<(), StoreError> {
         let len = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
-        fsx::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
+        crate::fs::check_writable(&self.path, 2 * len + 4096).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: e,
         })
@@ -544,6 +639,9 @@ mod tests {
             token_endpoint: "https://api.figma.com/v1/oauth/token".into(),
             resource: Some("https://mcp.figma.com/mcp".into()),
             client_id: "cid".into(),
+            expires_in: Some(3600),
+            refresh_rotated: None,
+            account: None,
         }
     }
 

@@ -83,9 +83,23 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-/// Parses a duration such as `5m`, `90s`, `1h 30m` (humantime syntax); for clap value parsers.
+/// The longest duration any option or variable accepts. Larger values are refused when they are
+/// parsed, so no deadline computed from one can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
+
+/// Parses a duration such as `5m`, `90s`, `1h 30m` (humantime syntax), at most
+/// [`MAX_DURATION`]; for clap value parsers and the environment.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 90s, 5m, 1h 30m)"))
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e} (examples: 90s, 5m, 1h 30m)"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{} is too long (at most {})",
+            s.trim(),
+            short_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -122,5 +136,8 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("18446744073709551615s").is_err());
+        assert!(parse_duration("367d").is_err());
+        assert_eq!(parse_duration("366d").unwrap(), MAX_DURATION);
     }
 }

@@ -4,7 +4,7 @@
 //! and only this file changes. It is created only on request ([`sync`] with `create`); every
 //! later refresh rewrites it atomically, and only when its content differs.
 
-use crate::fsx::{self, FsError};
+use crate::fs::FsError;
 use crate::secret::AccessToken;
 use crate::store::Store;
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ pub fn sync(
         ));
     }
     // Through the snapshot reader: a FIFO or a device at the path is refused, not opened.
-    let current = fsx::read_snapshot(&path)?.bytes.map(|b| b.to_vec());
+    let current = crate::fs::read_snapshot(&path)?.bytes.map(|b| b.to_vec());
     match current {
         None if !create => Ok(Synced::Absent),
         Some(bytes) if bytes == token.expose().as_bytes() => {
@@ -49,12 +49,12 @@ pub fn sync(
             Ok(Synced::Unchanged)
         }
         existing => {
-            fsx::create_private_dir(store.base_dir())?;
-            fsx::create_private_dir(&store.tokens_dir())?;
+            crate::fs::create_private_dir(store.base_dir())?;
+            crate::fs::create_private_dir(&store.tokens_dir())?;
             // A killed run may have left a temp file holding a token beside it.
-            fsx::remove_stale_temps(&path);
+            crate::fs::remove_stale_temps(&path);
             tighten(&path)?;
-            fsx::write_atomic(&path, token.expose().as_bytes(), 0o600)?;
+            crate::fs::write_atomic(&path, token.expose().as_bytes(), 0o600)?;
             Ok(if existing.is_some() {
                 Synced::Updated(path)
             } else {

@@ -165,7 +165,7 @@ pub fn schedule_status(ctx: &Context) -> ScheduleState {
     sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
     let report = match status_report(&sctx, None) {
         Ok(r) => r,
-        Err(e) => return ScheduleState::Unknown(e.to_string()),
+        Err(e) => return ScheduleState::Unknown(crate::error::chain(&e)),
     };
     let Some(first) = report.installed.first() else {
         return ScheduleState::NotInstalled;
@@ -249,7 +249,7 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
             super::patching::stdout_color() == crate::diff::Color::Always,
         )
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code)
 }
 
@@ -413,7 +413,7 @@ fn check_store(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
             None
         }
         Err(e) => {
-            let check = Check::new(AREA, Level::Problem, crate::mcp::error_chain(&e)).at(&path);
+            let check = Check::new(AREA, Level::Problem, crate::error::chain(&e)).at(&path);
             out.push(match &e {
                 StoreError::Corrupt { .. } => check.run(format!(
                     "mv {p} {p}.damaged && figma-auth login{flags}",
@@ -445,8 +445,8 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             format!(
                 "client registration {:?} (client id {}) at {}, registered {}",
                 c.client_name,
-                c.client_id,
-                c.auth_server,
+                crate::redact::clean(&c.client_id),
+                crate::redact::clean(&c.auth_server),
                 c.registered_at.rfc3339()
             ),
         ));
@@ -477,7 +477,7 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
                 Level::Problem,
                 format!(
                     "the tokens were issued to client {}, whose registration is no longer stored; they cannot be refreshed",
-                    t.client_id
+                    crate::redact::clean(&t.client_id)
                 ),
             )
             .run(login.clone()),
@@ -512,6 +512,18 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             .run(login.clone()),
         );
     }
+    if let Some(a) = &t.account {
+        out.push(Check::new(
+            AREA,
+            Level::Ok,
+            format!("logged in as {}", a.label()),
+        ));
+    }
+    out.push(Check::new(
+        AREA,
+        Level::Info,
+        format!("lifetimes: {}", super::status::lifetimes(t)),
+    ));
     let masked = t.access_token.masked();
     match t.remaining_at(now) {
         Some(left) => {
@@ -590,19 +602,23 @@ fn check_token_file(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Che
     let path = ctx.store.token_file_path(ctx.profile());
     let shown = ctx.show_path(&path);
     // Through the snapshot reader: a FIFO or a device at the path is refused without blocking.
-    let bytes = match crate::fsx::read_snapshot(&path) {
+    let bytes = match crate::fs::read_snapshot(&path) {
         Ok(s) => match s.bytes {
             Some(b) => b.to_vec(),
             None => return,
         },
         Err(e) => {
             out.push(
-                Check::new(AREA, Level::Problem, format!("cannot read {shown}: {e}"))
-                    .at(&path)
-                    .then_run(
-                        "remove whatever is in its place",
-                        format!("figma-auth refresh --force{flags}"),
-                    ),
+                Check::new(
+                    AREA,
+                    Level::Problem,
+                    format!("cannot read {shown}: {}", crate::error::chain(&e)),
+                )
+                .at(&path)
+                .then_run(
+                    "remove whatever is in its place",
+                    format!("figma-auth refresh --force{flags}"),
+                ),
             );
             return;
         }
@@ -969,9 +985,9 @@ impl TargetCtx<'_> {
     /// figma-auth must be able to update it (the write path's own check, so doctor reports
     /// exactly what a refresh would refuse or change).
     fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
-        use crate::fsx::{self, FsError, ModeRule, WriteOptions};
+        use crate::fs::{FsError, ModeRule, WriteOptions};
         let what = configs::describe(&self.ctx.env, f);
-        let Ok(real) = fsx::resolve_symlinks(&f.path) else {
+        let Ok(real) = crate::fs::resolve_symlinks(&f.path) else {
             return;
         };
         let Ok(meta) = std::fs::metadata(&real) else {
@@ -987,7 +1003,7 @@ impl TargetCtx<'_> {
             .with_mode_rule(rule);
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
         let path = shell_path(self.ctx, &real);
-        match fsx::check_target(&real, Some(&meta), &opts) {
+        match crate::fs::check_target(&real, Some(&meta), &opts) {
             Ok(effects) => {
                 if let Some((from, _)) = effects.tightened {
                     out.push(
@@ -1012,7 +1028,10 @@ impl TargetCtx<'_> {
             Err(e) => {
                 let check = c(
                     Level::Problem,
-                    format!("{what}: figma-auth cannot update it: {e}"),
+                    format!(
+                        "{what}: figma-auth cannot update it: {}",
+                        crate::error::chain(&e)
+                    ),
                 );
                 out.push(match &e {
                     FsError::ReadOnly { .. } => check.run(format!("chmod u+w {path}")),
@@ -1432,14 +1451,11 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
         );
         return;
     }
+    // Each request of the probe has this total deadline, body included.
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
-            out.push(Check::new(
-                AREA,
-                Level::Problem,
-                crate::mcp::error_chain(&e),
-            ));
+            out.push(Check::new(AREA, Level::Problem, crate::error::chain(&e)));
             return;
         }
     };
@@ -1449,6 +1465,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             status,
             server,
             protocol,
+            account,
         } => {
             let mut details = vec![format!("HTTP {status}")];
             details.extend(server);
@@ -1456,7 +1473,13 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             Check::new(
                 AREA,
                 Level::Ok,
-                format!("{shown} accepts the token (initialize: {})", details.join(", ")),
+                format!(
+                    "{shown} accepts the token (initialize: {}){}",
+                    details.join(", "),
+                    account
+                        .map(|a| format!("; logged in as {}", a.label()))
+                        .unwrap_or_default()
+                ),
             )
         }
         Probe::Unauthorized { detail } => Check::new(

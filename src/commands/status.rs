@@ -46,6 +46,12 @@ pub struct Report {
     pub client_name: Option<String>,
     pub client_id: Option<String>,
     pub client_registered_at: Option<String>,
+    /// The Figma account of the login, as the MCP server's `whoami` named it.
+    pub account: Option<crate::store::Account>,
+    /// The `expires_in` of the last token response (what the server really grants).
+    pub token_lifetime_seconds: Option<u64>,
+    /// Whether the last refresh rotated the refresh token (`null`: not refreshed yet).
+    pub refresh_token_rotates: Option<bool>,
     pub store_path: String,
     pub warnings: Vec<String>,
     /// The command that fixes the situation, when something is wrong.
@@ -306,6 +312,9 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
         client_name: client.map(|c| c.client_name.clone()),
         client_id: client.map(|c| c.client_id.clone()),
         client_registered_at: client.map(|c| c.registered_at.rfc3339()),
+        account: token.and_then(|t| t.account.clone()),
+        token_lifetime_seconds: token.and_then(|t| t.expires_in),
+        refresh_token_rotates: token.and_then(|t| t.refresh_rotated),
         store_path: path.display().to_string(),
         warnings: ctx.store.permission_warnings(ctx.profile()),
         next_step,
@@ -340,20 +349,24 @@ pub fn render(ctx: &Context, r: &Report) -> String {
             (None, false) => "no".to_string(),
         },
     );
+    if let Some(a) = &r.account {
+        line("Logged in as:", a.label());
+    }
     if let Some(s) = &r.auth_server {
-        line("Auth server:", s.clone());
+        line("Auth server:", clean(s));
     }
     if let Some(id) = &r.client_id {
         line(
             "Client:",
             format!(
-                "{} (client id {id})",
-                r.client_name.as_deref().unwrap_or("?")
+                "{} (client id {})",
+                clean(r.client_name.as_deref().unwrap_or("?")),
+                clean(id)
             ),
         );
     }
     if let Some(s) = &r.scope {
-        line("Scope:", s.clone());
+        line("Scope:", clean(s));
     }
     if let Some(res) = &r.resource {
         line("Resource:", res.clone());
@@ -380,6 +393,14 @@ pub fn render(ctx: &Context, r: &Report) -> String {
             "Refresh token:",
             if r.has_refresh_token { "held" } else { "none" }.to_string(),
         );
+        line(
+            "Lifetimes:",
+            lifetime_text(
+                r.token_lifetime_seconds,
+                r.has_refresh_token,
+                r.refresh_token_rotates,
+            ),
+        );
     }
     line("Store:", ctx.show_path(std::path::Path::new(&r.store_path)));
     for w in &r.warnings {
@@ -396,6 +417,39 @@ pub fn render(ctx: &Context, r: &Report) -> String {
     out
 }
 
+use crate::redact::clean;
+
+/// What the server grants, in words: "tokens last 1 day; refresh tokens rotate".
+pub fn lifetimes(t: &crate::store::TokenRecord) -> String {
+    lifetime_text(t.expires_in, t.refresh_token.is_some(), t.refresh_rotated)
+}
+
+fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
+    let life = match expires_in {
+        Some(s) => format!("tokens last {}", human_lifetime(s)),
+        None => "token lifetime not stated by the server".to_string(),
+    };
+    let rot = match (refresh, rotates) {
+        (false, _) => "no refresh token",
+        (true, Some(true)) => "refresh tokens rotate",
+        (true, Some(false)) => "refresh tokens do not rotate",
+        (true, None) => "not refreshed yet",
+    };
+    format!("{life}; {rot}")
+}
+
+/// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
+pub fn human_lifetime(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        0 => "0 seconds".to_string(),
+        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s % 3600 == 0 => plural(s / 3600, "hour"),
+        s if s % 60 == 0 => plural(s / 60, "minute"),
+        s => crate::time::short_duration(std::time::Duration::from_secs(s)),
+    }
+}
+
 /// `figma-auth status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
     let report = collect(ctx)?;
@@ -408,6 +462,6 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         t.push_str(&render_configs(ctx, &report));
         t
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code())
 }

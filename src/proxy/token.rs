@@ -12,10 +12,10 @@
 //! request gets the same error (naming `figma-auth login`) without touching the network, and the
 //! first request after the user logged in goes through.
 
-use crate::commands::refresh::{ensure_fresh, Policy};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::store::TokenRecord;
 use crate::time::{short_duration, Timestamp};
 use reqwest::header::HeaderValue;
@@ -88,20 +88,20 @@ impl TokenFailure {
         match e.exit_code() {
             exit::LOGIN_REQUIRED => TokenFailure::Login(format!(
                 "Figma login required: run `figma-auth login{flags}` in a terminal, then retry (the proxy picks the new login up without a restart). Reason: {}",
-                crate::mcp::error_chain(e)
+                crate::error::chain(e)
             )),
             exit::TEMPORARY | exit::BUSY => TokenFailure::Temporary(format!(
                 "figma-auth could not refresh the Figma access token right now: {}; retry in a moment",
-                crate::mcp::error_chain(e)
+                crate::error::chain(e)
             )),
             _ => TokenFailure::Failed(match hint {
                 Some(h) => format!(
                     "figma-auth cannot get an access token: {}; {h}",
-                    crate::mcp::error_chain(e)
+                    crate::error::chain(e)
                 ),
                 None => format!(
                     "figma-auth cannot get an access token: {}",
-                    crate::mcp::error_chain(e)
+                    crate::error::chain(e)
                 ),
             }),
         }

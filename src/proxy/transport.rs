@@ -206,7 +206,7 @@ impl Upstream {
 
     fn network(&self, e: reqwest::Error, what: &str) -> Fail {
         let (connect, timed_out) = (e.is_connect(), e.is_timeout());
-        let reason = crate::mcp::error_chain(&e.without_url());
+        let reason = crate::error::chain(&e.without_url());
         let message = if connect && timed_out {
             format!(
                 "could not connect to the MCP server at {} within {} (sending {what}); check the network",
@@ -243,7 +243,7 @@ impl Upstream {
         };
         match next {
             Ok(Ok(c)) => Ok(c.map(|b| b.to_vec())),
-            Ok(Err(e)) => Err(ChunkError::Dropped(crate::mcp::error_chain(&e.without_url()))),
+            Ok(Err(e)) => Err(ChunkError::Dropped(crate::error::chain(&e.without_url()))),
             Err(_) => Err(ChunkError::Idle(Fail::temporary(format!(
                 "the MCP server at {} sent nothing more of its answer to {what} for {} (set `figma-auth proxy --timeout` to wait longer)",
                 self.shown,

@@ -31,7 +31,8 @@ fn named(path: &Path, action: &str, e: io::Error) -> io::Error {
 /// masked (a last line of defence: callers must not pass secrets). When the file would grow past
 /// [`ROTATE_BYTES`] it is first renamed to `refresh.log.1` (replacing the older one).
 pub fn append_run_log(state_dir: &Path, line: &str) -> io::Result<()> {
-    crate::fsx::create_private_dir(state_dir).map_err(|e| io::Error::other(e.to_string()))?;
+    crate::fs::create_private_dir(state_dir)
+        .map_err(|e| io::Error::other(crate::error::chain(&e)))?;
     let path = log_path(state_dir);
     let mut text: String = line
         .trim_end()

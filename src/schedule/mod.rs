@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::diff::{unified_diff, Color, DiffOptions};
-use crate::fsx::{self, FsError};
+use crate::fs::FsError;
 use crate::paths::Env;
 
 pub use exec::{find_program, Call};
@@ -75,7 +75,7 @@ pub enum ScheduleError {
         "`{program}` was not found on PATH; install it, or choose another scheduler with --backend"
     )]
     ProgramNotFound { program: String },
-    #[error("cannot run `{command}`: {source}")]
+    #[error("cannot run `{command}`")]
     Spawn {
         command: String,
         #[source]
@@ -98,7 +98,7 @@ pub enum ScheduleError {
     FileChanged(PathBuf),
     #[error(transparent)]
     Fs(#[from] FsError),
-    #[error("cannot write the output: {0}")]
+    #[error("cannot write the output")]
     Output(#[from] io::Error),
 }
 
@@ -506,7 +506,7 @@ impl Plan {
 }
 
 fn read_opt(path: &Path) -> Result<Option<String>, ScheduleError> {
-    let snap = fsx::read_snapshot(path)?;
+    let snap = crate::fs::read_snapshot(path)?;
     Ok(snap.bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
 }
 
@@ -519,13 +519,15 @@ fn apply(plan: &Plan, ctx: &ScheduleContext) -> Result<(), ScheduleError> {
                     return Err(ScheduleError::FileChanged(path.clone()));
                 }
                 if let Some(dir) = path.parent() {
-                    fsx::create_dirs(dir, unit_dir_mode(dir))?;
+                    crate::fs::create_dirs(dir, unit_dir_mode(dir))?;
                 }
                 // Guarded: the scheduler runs what the unit says, so it must be the user's
                 // own file in the user's own directory.
-                fsx::write_atomic_with(path, &fsx::WriteOptions::new(0o644).guarded(), |f| {
-                    std::io::Write::write_all(f, new.as_bytes())
-                })?;
+                crate::fs::write_atomic_with(
+                    path,
+                    &crate::fs::WriteOptions::new(0o644).guarded(),
+                    |f| std::io::Write::write_all(f, new.as_bytes()),
+                )?;
             }
             Step::Delete { path, .. } => match std::fs::remove_file(path) {
                 Ok(()) => {}
@@ -1097,8 +1099,9 @@ pub fn prepare_install(
                 plan.extend(p);
             }
             Err(e) => plan.notes.push(format!(
-                "could not check the {} for an older schedule: {e}",
-                other.name()
+                "could not check the {} for an older schedule: {}",
+                other.name(),
+                crate::error::chain(&e)
             )),
         }
     }
@@ -1262,9 +1265,11 @@ pub fn status_report(
         match inspect(b, ctx) {
             Ok(Some(found)) => report.installed.push(found),
             Ok(None) => {}
-            Err(e) => report
-                .notes
-                .push(format!("could not check the {}: {e}", b.name())),
+            Err(e) => report.notes.push(format!(
+                "could not check the {}: {}",
+                b.name(),
+                crate::error::chain(&e)
+            )),
         }
     }
     report.last_run = match log::last_run(&ctx.state_dir(), &ctx.profile) {

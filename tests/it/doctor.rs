@@ -362,30 +362,69 @@ fn online_env(path: &str) -> TestEnv {
 #[test]
 fn online_check_accepts_the_current_token() {
     let env = online_env("/mcp");
+    // The login asked whoami already (and stored the account); look at doctor's requests only.
+    let before = env.server.mcp_requests().len();
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 0, "{out:?}");
     line_with(
         &out,
-        &["ok", "/mcp accepts the token (initialize: HTTP 200, mock-figma-mcp 1.0.0, protocol 2025-06-18)"],
+        &[
+            "ok",
+            "/mcp accepts the token (initialize: HTTP 200, mock-figma-mcp 1.0.0, protocol 2025-11-25); logged in as Mock User (mock.user@example.com)",
+        ],
     );
-    let reqs = env.server.mcp_requests();
-    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    line_with(&out, &["lifetimes: tokens last 1 hour; not refreshed yet"]);
+    let reqs: Vec<_> = env.server.mcp_requests().split_off(before);
+    let methods: Vec<String> = reqs
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+            format!("{} {}", r.method, body["method"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "POST initialize",
+            "POST notifications/initialized",
+            "POST tools/call",
+            "DELETE "
+        ],
+        "{reqs:?}"
+    );
     let init = &reqs[0];
-    assert_eq!(init.method, "POST");
     assert!(init.token_ok);
     assert_eq!(
         init.accept.as_deref(),
         Some("application/json, text/event-stream")
     );
     assert_eq!(init.content_type.as_deref(), Some("application/json"));
-    assert_eq!(init.protocol_version.as_deref(), Some("2025-06-18"));
     let body: serde_json::Value = serde_json::from_str(&init.body).unwrap();
-    assert_eq!(body["method"], "initialize");
     assert_eq!(body["jsonrpc"], "2.0");
-    assert_eq!(body["params"]["protocolVersion"], "2025-06-18");
-    // The session is closed again.
-    assert_eq!(reqs[1].method, "DELETE");
-    assert!(reqs[1].session_id.is_some());
+    // Figma's server accepts 2026-07-28 and then fails its methods: 2025-11-25 is offered, and
+    // every request carries it.
+    assert_eq!(body["params"]["protocolVersion"], "2025-11-25");
+    for r in &reqs {
+        assert_eq!(r.protocol_version.as_deref(), Some("2025-11-25"), "{r:?}");
+    }
+    for r in &reqs[1..] {
+        assert!(r.session_id.is_some(), "{r:?}");
+    }
+    let call: serde_json::Value = serde_json::from_str(&reqs[2].body).unwrap();
+    assert_eq!(call["params"]["name"], "whoami");
+}
+
+#[test]
+fn online_check_reports_the_token_accepted_when_whoami_is_not_possible() {
+    use crate::support::mock::Whoami;
+    for mode in [Whoami::Missing, Whoami::RateLimited] {
+        let env = online_env("/mcp");
+        env.server.set(|b| b.whoami = mode.clone());
+        let out = env.run(&["doctor", "--online"]);
+        assert_eq!(out.code, 0, "{mode:?}: {out:?}");
+        let l = line_with(&out, &["ok", "/mcp accepts the token"]);
+        assert!(!l.contains("logged in as"), "{l}");
+    }
 }
 
 #[test]
@@ -482,12 +521,14 @@ fn online_check_sends_the_token_only_where_it_belongs() {
         ],
     );
     assert_eq!(env.server.hits("other"), 0);
-    assert_eq!(env.server.hits("mcp"), 0);
+    // The login itself talked to /mcp (whoami); doctor did not.
+    let after_login = env.server.hits("mcp");
+    assert_eq!(after_login, 4, "initialize, initialized, whoami, DELETE");
     // An expired token is not sent either.
     env.set_expires_at("2000-01-01T00:00:00Z");
     let out = env.run(&["doctor", "--online"]);
     line_with(&out, &["info", "not checked: the access token has expired"]);
-    assert_eq!(env.server.hits("mcp"), 0);
+    assert_eq!(env.server.hits("mcp"), after_login);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Fault injection (security.md case 1): a failure or a kill at each step of a config write and
 //! of a credential-store update, through the real binary with `FIGMA_AUTH_FAULT` (see the
-//! documentation of `src/fsx.rs`), plus a real full file system (a tiny tmpfs, as root) and a
+//! documentation of `src/fs/fault.rs`), plus a real full file system (a tiny tmpfs, as root) and a
 //! read-only directory. After each fault the target is byte-identical to its old or its new
 //! content, the process failed (or was killed by SIGABRT), the error names the path, and the
 //! next run without the fault removes any leftover temp file and succeeds.

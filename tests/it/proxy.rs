@@ -23,6 +23,8 @@ fn stand_in() -> (TestEnv, McpServer) {
 fn logged_in() -> (TestEnv, McpServer) {
     let (env, mcp) = stand_in();
     env.login();
+    // The login asked the stand-in which account this is; the tests count the proxy's requests.
+    mcp.forget_requests();
     (env, mcp)
 }
 

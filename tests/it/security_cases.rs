@@ -1,4 +1,4 @@
-//! Every case of the security and reliability promises (`../shared/docs/security.md`, cases 1–29)
+//! Every case of the security and reliability promises (cases 1–29)
 //! as a test named after it, through the real binary against the mock authorization server.
 //! `docs/security-cases.md` maps each case to its tests (here, in `faults.rs`, and elsewhere),
 //! and records which protections were removed on purpose to see these tests fail.

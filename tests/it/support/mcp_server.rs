@@ -141,6 +141,11 @@ impl McpServer {
         r
     }
 
+    /// Forgets the requests seen so far (a login's `whoami` conversation, before the test's own).
+    pub fn forget_requests(&self) {
+        self.with(|s| s.seen.clear());
+    }
+
     /// Every request so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.with(|s| s.seen.clone())

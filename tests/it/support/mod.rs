@@ -74,10 +74,24 @@ impl TestEnv {
              mv \"$d/url.tmp\" \"$d/url\"\n",
         )
         .unwrap();
+        // A browser that follows the URL it is given, redirects included, as a real one does.
+        let following = dir.path().join("following-browser");
+        std::fs::write(
+            &following,
+            "#!/bin/sh\n\
+             d=\"$FAKE_BROWSER_DIR\"\n\
+             printf '%s' \"$#\" > \"$d/argc\"\n\
+             printf '%s' \"$1\" > \"$d/followed\"\n\
+             exec curl -s -S -L --noproxy '*' --max-redirs 5 --max-time 90 \
+               -o \"$d/page\" -w '%{http_code}' \"$1\" > \"$d/status\" 2> \"$d/curl-err\"\n",
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+            for s in [&script, &following] {
+                std::fs::set_permissions(s, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
         }
         Self {
             dir,
@@ -92,6 +106,13 @@ impl TestEnv {
 
     pub fn set_var(&mut self, k: &str, v: Option<&str>) {
         self.vars.insert(k.to_string(), v.map(str::to_string));
+    }
+
+    /// `$BROWSER` becomes a script that follows the URL it gets (curl, redirects included), so a
+    /// login completes on its own: `env.run(&["login", …])` just works.
+    pub fn following_browser(&mut self) {
+        let b = self.path("following-browser");
+        self.set_var("BROWSER", Some(&b.display().to_string()));
     }
 
     /// The binary with a hermetic environment.
@@ -110,6 +131,10 @@ impl TestEnv {
             .env("BROWSER", self.path("fake-browser"))
             .env("FAKE_BROWSER_DIR", self.path("browser"))
             .env("FIGMA_AUTH_HTTP_TIMEOUT", "30s")
+            // Hermetic: any request beyond loopback (the default MCP URL, for `whoami` after a
+            // login) fails at once instead of reaching the network.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .env("RUST_BACKTRACE", "1");
         for (k, v) in &self.vars {
             match v {
@@ -123,6 +148,24 @@ impl TestEnv {
     /// Runs a command to completion with stdin closed, and checks it leaked no secret.
     pub fn run(&self, args: &[&str]) -> Out {
         self.finish(self.command(args), args)
+    }
+
+    /// [`TestEnv::run`] with `input` on stdin (then EOF).
+    pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Out {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run figma-auth");
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        let out: Out = child.wait_with_output().expect("run figma-auth").into();
+        self.assert_no_leak(&out, prints_token(args));
+        out
     }
 
     /// [`TestEnv::run`] with `cwd` as the working directory.
@@ -170,8 +213,12 @@ impl TestEnv {
 
     /// Starts `login` with `args` (stdin piped so a test can paste), stderr captured line by line.
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self
-            .command(args)
+        self.spawn_command(self.command(args))
+    }
+
+    /// Starts `c` (a figma-auth command line), stdin at EOF, stderr captured line by line.
+    pub fn spawn_command(&self, mut c: Command) -> Running {
+        let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -462,9 +509,22 @@ pub fn get_with_host(url: &str, host: Option<&str>) -> Page {
     }
 }
 
-/// The Location the authorization endpoint redirects to (the callback URL with code and state).
-pub fn authorize(url: &str) -> String {
+/// The authorization URL behind a one-time start link (`http://127.0.0.1:PORT/start/…`, what
+/// figma-auth gives the browser): fetches the link once. Other URLs are returned as they are.
+pub fn resolve_start(url: &str) -> String {
+    if !url.contains("/start/") {
+        return url.to_string();
+    }
     let p = get(url);
+    assert_eq!(p.status, 302, "the start link redirects: {p:?}");
+    assert_eq!(p.headers["cache-control"], "no-store");
+    p.headers["location"].clone()
+}
+
+/// The Location the authorization endpoint redirects to (the callback URL with code and state),
+/// through the start link when `url` is one.
+pub fn authorize(url: &str) -> String {
+    let p = get(&resolve_start(url));
     assert_eq!(p.status, 302, "{p:?}");
     p.headers["location"].clone()
 }
