@@ -312,6 +312,27 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
     let Some((i, conflict)) = chosen else {
         return Ok(loc);
     };
+    // An entry found by its URL must have a name of its own too (records find it by name).
+    if let Some(dup) = candidates
+        .iter()
+        .enumerate()
+        .find(|(j, c)| *j != i && c.0 == candidates[i].0)
+        .map(|(_, c)| c)
+    {
+        let (first, second) = if dup.3.line < candidates[i].3.line {
+            (dup.3, candidates[i].3)
+        } else {
+            (candidates[i].3, dup.3)
+        };
+        let mut p: Vec<String> = spec.container.clone();
+        p.push(candidates[i].0.clone());
+        return Err(EditError::DuplicateKey {
+            path: join_path(&p),
+            first_line: first.line,
+            line: second.line,
+            column: second.col + 1,
+        });
+    }
     let (name, seg, entry, line_node) = candidates.swap_remove(i);
     path.push(&name);
     if let Some(n) = entry.has_props_within() {

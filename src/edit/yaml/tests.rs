@@ -392,6 +392,10 @@ fn fuzz_findings() {
     .unwrap_err();
     assert_eq!((e.kind(), e.line()), ("syntax", Some(3)), "{e}");
     assert!(e.to_string().contains("U+0001"), "{e}");
+    // Two list items of one name, the first found by its URL.
+    let text = "mcpServers:\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n";
+    let e = apply_stdio(Some(text), Syntax::Yaml, &continue_spec(), &proxy()).unwrap_err();
+    assert_eq!((e.kind(), e.line()), ("duplicate-key", Some(4)), "{e}");
     // A tab before a token at the start of a line (libyaml refuses it); inside a block scalar
     // it is text.
     for (text, ok) in [

@@ -715,7 +715,9 @@ fn check_continuations(text: &str, n: &Node, parent: Option<usize>) -> Result<()
         let mut pos = n.start;
         while let Some(i) = text[pos..n.end].find('\n') {
             let ls = pos + i + 1;
-            let line = &text[ls..n.end.min(text[ls..].find('\n').map_or(text.len(), |e| ls + e))];
+            let line = &text[ls..n
+                .end
+                .min(text[ls..].find('\n').map_or(text.len(), |e| ls + e))];
             let indent = line.bytes().take_while(|&b| b == b' ').count();
             if !line.trim().is_empty() && indent < min {
                 let (l, c) = super::super::line_col(text, ls + indent);
@@ -785,7 +787,10 @@ fn check_leading_tabs(text: &str, root: Option<&Node>) -> Result<(), EditError> 
     }
     let mut ls = 0;
     for line in text.split_inclusive('\n') {
-        let lead = line.bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+        let lead = line
+            .bytes()
+            .take_while(|&b| b == b' ' || b == b'\t')
+            .count();
         if line.as_bytes()[..lead].contains(&b'\t')
             && !ok.iter().any(|&(s, e)| s < ls + lead && ls < e)
         {
