@@ -347,6 +347,8 @@ fn property_test_findings() {
     let cases: &[(&str, bool, Option<&str>)] = &[
         // `: value` without a key: saphyr reads it, libyaml (Goose) refuses it.
         (":", false, Some("syntax")),
+        // The same in a flow mapping (found by fuzz_yaml).
+        ("a: { headers: {: \"Bearer x\" } }", false, Some("syntax")),
         // Anchor and tag names libyaml refuses.
         ("&# :", false, Some("syntax")),
         ("~ : !#u&@&&", false, Some("syntax")),

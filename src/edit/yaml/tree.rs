@@ -440,7 +440,7 @@ impl<'t> Builder<'t> {
                     }
                     // `: value` with no key at all: other parsers (libyaml, Goose's) refuse it.
                     if let Kind::Scalar { value, token, .. } = &k.kind {
-                        if !flow && value.is_empty() && token.start == token.end && !k.props {
+                        if value.is_empty() && token.start == token.end && !k.props {
                             return Err(EditError::Syntax {
                                 line: k.line,
                                 column: k.col + 1,
