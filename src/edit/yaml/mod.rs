@@ -259,14 +259,14 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         (Kind::Map { pairs, .. }, None) => {
             no_merge(container)?;
             for (k, v) in pairs {
-                if let Some(name) = k.as_str() {
+                if let Some(name) = k.text() {
                     candidates.push((name.to_string(), Seg::Key(name.to_string()), v, k));
                 }
             }
         }
         (Kind::Seq { items, .. }, Some(nk)) => {
             for (i, it) in items.iter().enumerate() {
-                if let Some((kn, name)) = it.get(nk).and_then(|(kn, v)| Some((kn, v.as_str()?))) {
+                if let Some((kn, name)) = it.get(nk).and_then(|(kn, v)| Some((kn, v.text()?))) {
                     candidates.push((name.to_string(), Seg::Index(i), it, kn));
                 }
             }
@@ -335,6 +335,9 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
     }
     let (name, seg, entry, line_node) = candidates.swap_remove(i);
     path.push(&name);
+    if spec.list_key.is_none() {
+        no_props(line_node)?;
+    }
     if let Some(n) = entry.has_props_within() {
         return Err(refuse(
             n,
@@ -1413,36 +1416,12 @@ fn edit_entry<'t>(
         }
     }
     match (&f.url, f.conflict || local) {
-        (Some((_, u)), true) if !spec.url_matches(u) => {
-            let (_, n) = f
-                .node
-                .get(
-                    spec.url_keys
-                        .iter()
-                        .find(|k| f.node.get(k).is_some())
-                        .unwrap(),
-                )
-                .unwrap();
-            let text = match &n.kind {
-                Kind::Scalar { style, .. } => {
-                    emit::string_like(&spec.url, *style, f.node.is_flow())
-                }
-                _ => emit::string(&spec.url, false),
-            };
-            let key = f
-                .node
-                .get(
-                    spec.url_keys
-                        .iter()
-                        .find(|k| f.node.get(k).is_some())
-                        .unwrap(),
-                )
-                .unwrap()
-                .0
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            ed.set_scalar(n, &child(&epath, &key), text, Val::str(&spec.url));
+        (Some((key, u)), true) if !spec.url_matches(u) => {
+            let k = key.as_str().unwrap_or_default().to_string();
+            let (_, n) = f.node.get(&k).ok_or_else(|| internal("url"))?;
+            let style = replaceable(Some(key), n)?;
+            let text = emit::string_like(&spec.url, style, f.node.is_flow());
+            ed.set_scalar(n, &child(&epath, &k), text, Val::str(&spec.url));
             notes.push(Note::SetUrl);
         }
         (None, true) => {

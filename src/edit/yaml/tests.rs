@@ -394,6 +394,36 @@ fn fuzz_findings() {
     .unwrap_err();
     assert_eq!((e.kind(), e.line()), ("syntax", Some(3)), "{e}");
     assert!(e.to_string().contains("U+0001"), "{e}");
+    // Each refused with its line where saphyr-parser and libyaml disagree (or would after the
+    // edit), or where the edit would read a key its tag hides.
+    for (text, line) in [
+        (
+            "common: &opts\n  a:\n  - name: figma\n    requestOptions: *opts\n",
+            4,
+        ),
+        ("!!str extensions:\n  figma:\n    enabled: true\n", 1),
+        (
+            "mcpServers:\n  - !!str name: figma\n    url: https://mcp.figma.com/mcp\n",
+            2,
+        ),
+        ("a:\n  b: x\n  &a b: y\n", 3),
+        ("args: [proxy, |x]\n", 1),
+        ("env_keys: [extensions:]\n", 1),
+        ("\n... \n", 2),
+    ] {
+        let e = apply(Some(text), Syntax::Yaml, &goose_spec(), &set(NEW))
+            .and(apply(Some(text), Syntax::Yaml, &continue_spec(), &set(NEW)))
+            .unwrap_err();
+        assert_eq!(e.line(), Some(line), "{text:?}: {e}");
+        assert_ne!(e.kind(), "internal", "{text:?}: {e}");
+    }
+    // An item that starts on the line after its `-` is appended after at the `-`'s column.
+    let text = "mcpServers:\n-\n    name: other\n    command: npx\n";
+    let o = out(Some(text), &continue_spec(), &set(NEW));
+    assert!(
+        o.starts_with(text) && o[text.len()..].starts_with("- name: figma\n"),
+        "{o}"
+    );
     // Two list items of one name, the first found by its URL.
     let text = "mcpServers:\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n";
     let e = apply_stdio(Some(text), Syntax::Yaml, &continue_spec(), &proxy()).unwrap_err();

@@ -53,6 +53,14 @@ impl Node {
         }
     }
 
+    /// A scalar's text, whatever its type, anchor or tag (names are matched by it).
+    pub fn text(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
     pub fn as_bool(&self) -> Option<bool> {
         match &self.kind {
             Kind::Scalar {
@@ -103,11 +111,15 @@ impl Node {
         )
     }
 
-    /// The value of the member `key` (compared as a string).
+    /// The value of the member `key` (compared as a string; a key with an anchor or tag is
+    /// found by its text, for the caller to refuse).
     pub fn get(&self, key: &str) -> Option<(&Node, &Node)> {
         self.pairs()?
             .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
+            .find(|(k, _)| {
+                k.as_str() == Some(key)
+                    || (k.props && matches!(&k.kind, Kind::Scalar { value, .. } if value == key))
+            })
             .map(|(k, v)| (k, v))
     }
 
@@ -267,6 +279,10 @@ struct Builder<'t> {
     text: &'t str,
     offsets: Offsets,
     parser: Parser<'t, saphyr_parser::StrInput<'t>>,
+    /// How many flow collections enclose the node being built.
+    flow: usize,
+    /// The anchors of the nodes being built (an alias to one of them would be recursive).
+    open_anchors: Vec<usize>,
 }
 
 type Ev<'t> = (Event<'t>, Span);
@@ -293,6 +309,44 @@ impl<'t> Builder<'t> {
                 message: "unexpected end of the event stream".into(),
             }),
         }
+    }
+
+    /// A plain scalar the other YAML parsers read too: it does not start with an indicator,
+    /// and in a flow collection it is not followed by `:` and a flow indicator (libyaml refuses
+    /// `[a:]`). saphyr-parser is more lenient on both.
+    fn check_plain(
+        &self,
+        start: usize,
+        end: usize,
+        line: usize,
+        col: usize,
+    ) -> Result<(), EditError> {
+        let t = &self.text[start..end];
+        let mut chars = t.chars();
+        let (first, second) = (chars.next(), chars.next());
+        let bad_first = match first {
+            Some(c) if "|>%@`'\",[]{}#".contains(c) => true,
+            Some('-' | '?' | ':') => {
+                second.is_none_or(|c| c.is_whitespace() || (self.flow > 0 && ",[]{}".contains(c)))
+            }
+            _ => false,
+        } && !t.is_empty();
+        let rest = &self.text.as_bytes()[end..];
+        let colon_flow = self.flow > 0
+            && rest.first() == Some(&b':')
+            && rest.get(1).is_some_and(|c| b",?[]{}".contains(c));
+        if bad_first || colon_flow {
+            return Err(EditError::Syntax {
+                line,
+                column: col + 1,
+                message: if bad_first {
+                    "a plain value starting with an indicator character; quote it".into()
+                } else {
+                    "`:` right before a flow indicator; write `: ` or quote the key".into()
+                },
+            });
+        }
+        Ok(())
     }
 
     fn pos(&self, span: &Span) -> (usize, usize) {
@@ -346,6 +400,9 @@ impl<'t> Builder<'t> {
                     ScalarStyle::Plain => span_end,
                 }
                 .max(token_start);
+                if style == ScalarStyle::Plain {
+                    self.check_plain(token_start, end, line, col)?;
+                }
                 Ok(Node {
                     start,
                     end,
@@ -359,6 +416,11 @@ impl<'t> Builder<'t> {
                     },
                 })
             }
+            Event::Alias(id) if self.open_anchors.contains(&id) => Err(EditError::Syntax {
+                line,
+                column: col + 1,
+                message: "an alias inside the node it refers to (a recursive alias)".into(),
+            }),
             Event::Alias(_) => Ok(Node {
                 start,
                 end: span_end,
@@ -369,6 +431,8 @@ impl<'t> Builder<'t> {
             }),
             Event::SequenceStart(anchor, tag) => {
                 let flow = self.text[start..span_end].trim_end().ends_with('[');
+                self.flow += usize::from(flow);
+                self.open_anchors.push(anchor);
                 let mut items = Vec::new();
                 let end = loop {
                     let ev = self.next()?;
@@ -385,6 +449,8 @@ impl<'t> Builder<'t> {
                     path.pop();
                     items.push(n);
                 };
+                self.flow -= usize::from(flow);
+                self.open_anchors.pop();
                 let (mut start, mut col) = (start, col);
                 if !flow && anchor == 0 && tag.is_none() {
                     // The parser puts an indentless sequence (`key:\n- a`) at its first
@@ -407,6 +473,8 @@ impl<'t> Builder<'t> {
             }
             Event::MappingStart(anchor, tag) => {
                 let flow = self.text[start..span_end].trim_end().ends_with('{');
+                self.flow += usize::from(flow);
+                self.open_anchors.push(anchor);
                 let mut pairs: Vec<(Node, Node)> = Vec::new();
                 let mut seen: HashMap<String, usize> = HashMap::new();
                 let end = loop {
@@ -477,6 +545,8 @@ impl<'t> Builder<'t> {
                     }
                     pairs.push((k, v));
                 };
+                self.flow -= usize::from(flow);
+                self.open_anchors.pop();
                 Ok(Node {
                     start,
                     end,
@@ -509,10 +579,8 @@ fn key_identity(k: &Node) -> Option<String> {
     let Kind::Scalar { value, style, .. } = &k.kind else {
         return None;
     };
-    if k.props {
-        return None;
-    }
-    if *style != ScalarStyle::Plain {
+    // A tagged or anchored key (`!!str a`, `&x a`) is the same key for the clients.
+    if *style != ScalarStyle::Plain || k.props {
         return Some(format!("s:{value}"));
     }
     Some(match plain_type(value) {
@@ -618,7 +686,8 @@ fn after_colon(text: &str, end: usize) -> Option<usize> {
 pub(crate) fn dash_before(text: &str, pos: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut s = pos.min(b.len());
-    while s > 0 && b[s - 1] == b' ' {
+    // The item may start on the line after its `-`.
+    while s > 0 && matches!(b[s - 1], b' ' | b'\n' | b'\r') {
         s -= 1;
     }
     (s > 0 && b[s - 1] == b'-').then(|| s - 1)
@@ -776,17 +845,32 @@ fn tab_ok_ranges(text: &str, n: &Node, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// A tab in a line's leading white space, outside scalars: YAML forbids tabs in indentation,
+/// A document end marker (`...`), or a tab in a line's leading white space, outside scalars.
+/// YAML forbids tabs in indentation,
 /// and libyaml (Goose's parser) refuses a line of block content that starts with one
 /// (saphyr-parser reads some of them; inside a flow collection libyaml reads them too, other
 /// parsers do not).
-fn check_leading_tabs(text: &str, root: Option<&Node>) -> Result<(), EditError> {
+fn check_lines(text: &str, root: Option<&Node>) -> Result<(), EditError> {
     let mut ok = Vec::new();
     if let Some(r) = root {
         tab_ok_ranges(text, r, &mut ok);
     }
     let mut ls = 0;
     for line in text.split_inclusive('\n') {
+        let marker = line
+            .strip_prefix("...")
+            .is_some_and(|r| r.chars().next().is_none_or(char::is_whitespace));
+        if marker && !ok.iter().any(|&(s, e)| s < ls && ls < e) {
+            // An explicit document end: text after it would start another document.
+            let line = super::super::line_col(text, ls).0;
+            return Err(strictness(
+                line,
+                1,
+                "a document end marker (`...`)",
+                "figma-auth would add to the file after it, where another document starts; \
+                 remove the marker and retry",
+            ));
+        }
         let lead = line
             .bytes()
             .take_while(|&b| b == b' ' || b == b'\t')
@@ -813,13 +897,17 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
         text: body,
         offsets: Offsets::new(body),
         parser: Parser::new_from_str(body),
+        flow: 0,
+        open_anchors: Vec::new(),
     };
     let mut root = None;
     let mut docs = 0;
     loop {
         let (ev, span) = b.next()?;
         match ev {
-            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamStart | Event::Nothing => {}
+            // An explicit end (`...`) is refused by `check_lines`.
+            Event::DocumentEnd => {}
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 docs += 1;
@@ -846,7 +934,7 @@ pub(crate) fn parse(body: &str) -> Result<Doc, EditError> {
     if let Some(r) = &root {
         check_continuations(body, r, None)?;
     }
-    check_leading_tabs(body, root.as_ref())?;
+    check_lines(body, root.as_ref())?;
     let open_block_end = !body.ends_with('\n')
         && root.as_ref().map(last_node).is_some_and(|n| {
             matches!(
