@@ -410,6 +410,10 @@ fn fuzz_findings() {
         ("args: [proxy, |x]\n", 1),
         ("env_keys: [extensions:]\n", 1),
         ("\n... \n", 2),
+        ("mcpServers:\r  - name: figma\r\n", 1),
+        ("a: b\u{2028}c\n", 1),
+        ("a: b\u{85}c\n", 1),
+        ("a: 1\n# x\u{2029}y\n", 2),
     ] {
         let e = apply(Some(text), Syntax::Yaml, &goose_spec(), &set(NEW))
             .and(apply(Some(text), Syntax::Yaml, &continue_spec(), &set(NEW)))

@@ -754,18 +754,40 @@ fn printable(c: char) -> bool {
         && c != '\u{feff}'
 }
 
-/// Refuses a character the YAML spec (and so libyaml, Goose's parser) does not allow in a file.
+/// Refuses a character the YAML spec (and so libyaml, Goose's parser) does not allow in a file,
+/// and line breaks other than LF and CRLF: a lone CR, and NEL, LS and PS, which YAML 1.1
+/// (libyaml) takes as line breaks and YAML 1.2 (saphyr-parser) does not.
 fn check_printable(body: &str) -> Result<(), EditError> {
-    let Some((pos, c)) = body.char_indices().find(|&(_, c)| !printable(c)) else {
+    let b = body.as_bytes();
+    if let Some(pos) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) != Some(&b'\n')) {
+        let (line, column) = super::super::line_col(body, pos);
+        return Err(strictness(
+            line,
+            column,
+            "a line ending in a lone carriage return (CR)",
+            "figma-auth edits files whose lines end in LF or CRLF; convert the line endings \
+             and retry",
+        ));
+    }
+    let unicode_break = |c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
+    let Some((pos, c)) = body
+        .char_indices()
+        .find(|&(_, c)| !printable(c) || unicode_break(c))
+    else {
         return Ok(());
     };
     let (line, column) = super::super::line_col(body, pos);
+    let what = if unicode_break(c) {
+        "is a line break to some YAML parsers and not to others"
+    } else {
+        "is not allowed in YAML"
+    };
     Err(EditError::Syntax {
         line,
         column,
         message: format!(
-            "the character U+{:04X} is not allowed in YAML; write it as an escape inside \
-             double quotes (\\u{:04x})",
+            "the character U+{:04X} {what}; write it as an escape inside double quotes \
+             (\\u{:04x})",
             c as u32, c as u32
         ),
     })
