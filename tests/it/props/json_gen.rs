@@ -262,7 +262,7 @@ impl EntryGen {
             2 => Some(vec![auth("Authorization", OLD)]),
             3 => Some(vec![auth(
                 "Authorization",
-                &format!("Bearer {}", super::check::NEW_TOKEN),
+                &format!("Bearer {}", figma_auth::edit::oracle::NEW_TOKEN),
             )]),
             4 => Some(vec![auth("authorization", OLD)]),
             5 => Some(vec![auth("Authorization", "Bearer ${FIGMA_TOKEN}")]),

@@ -1,19 +1,22 @@
-//! The invariants every edit must keep, checked against oracles independent of the edit engine:
-//! serde_json after stripping comments (and, where the client allows them, trailing commas) with
-//! a small scanner written here, and the `toml` crate (Codex's parser) for TOML.
-//!
-//! Shared by the property tests (`tests/props`) and the fuzz targets (`fuzz/`, through
-//! `#[path]`), so both assert the same things.
+//! The invariants every edit must keep, checked against oracles independent of the edit engine
+//! (`parse`: the clients' own parsers or faithful stand-ins). Shared by the property tests and
+//! the fuzz targets, so both assert the same things; compiled only with the `testing` feature.
 
-#![allow(dead_code)]
-
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use figma_auth::edit::{self, Auth, EditOutcome, HeaderChange, Inspection, SecretHeader, Syntax};
-use figma_auth::secret::AccessToken;
-use figma_auth::targets::{AuthContext, ConfigFile, Mode, Server};
 use serde_json::{Map, Value};
+
+use crate::edit::{self, Auth, EditOutcome, HeaderChange, Inspection, SecretHeader, Syntax};
+use crate::paths::Env;
+use crate::secret::AccessToken;
+use crate::targets::{self, AuthContext, ConfigFile, Mode, Server};
+
+mod parse;
+
+use parse::{is_blank_doc, normalize_for_serde};
+pub use parse::{parse_client, strip_comments};
 
 pub const NEW_TOKEN: &str = "figu_PROP_NEW_TOKEN";
 pub const HELPER: &str = "'/opt/My Tools/figma-auth' header --json --profile \"p 1\"";
@@ -362,7 +365,7 @@ fn check_changed(
                 && spec
                     .template
                     .iter()
-                    .any(|f| matches!(f, figma_auth::edit::Field::Value(fk, _) if fk == k)));
+                    .any(|f| matches!(f, edit::Field::Value(fk, _) if fk == k)));
         if !allowed {
             return Err(format!("entry member `{k}` was added"));
         }
@@ -417,207 +420,52 @@ fn is_empty_chain(v: &Value, rest: &[String]) -> bool {
 }
 
 /// Nothing but whitespace (and comments, where allowed).
-fn is_blank_doc(syntax: Syntax, text: &str) -> bool {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match syntax {
-        Syntax::Toml => body.trim().is_empty(),
-        _ => strip_comments(body, true)
-            .map(|s| s.trim().is_empty())
-            .unwrap_or(false),
-    }
+
+/// The environment the oracle's files are resolved in: HOME `/home/user`, cwd
+/// `/home/user/project`, no variables.
+pub fn env() -> Env {
+    Env::new(
+        PathBuf::from("/home/user"),
+        PathBuf::from("/home/user/project"),
+        BTreeMap::new(),
+    )
 }
 
-/// Parses `text` the way the client would (a leading BOM skipped), into a comparable value.
-/// `blank_ok`: an empty (or comment-only) document reads as `{}` (a file we may create into).
-pub fn parse_client(syntax: Syntax, text: &str, blank_ok: bool) -> Result<Value, String> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match syntax {
-        Syntax::Toml => {
-            let table: toml::Table = toml::from_str(body).map_err(|e| e.to_string())?;
-            Ok(toml_to_json(toml::Value::Table(table)))
-        }
-        _ => {
-            let stripped = strip_comments(body, syntax == Syntax::Jsonc)?;
-            if syntax == Syntax::StrictJson && stripped != body {
-                return Err("a comment or trailing comma in a strict JSON file".into());
-            }
-            if blank_ok && stripped.trim().is_empty() {
-                return Ok(Value::Object(Map::new()));
-            }
-            let v: Value =
-                serde_json::from_str(&normalize_for_serde(&stripped)).map_err(|e| e.to_string())?;
-            if !v.is_object() {
-                return Err("the top level is not an object".into());
-            }
-            Ok(v)
-        }
-    }
-}
-
-fn toml_to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        // Typed so that 1 and 1.0 stay different.
-        toml::Value::Integer(i) => Value::String(format!("int:{i}")),
-        toml::Value::Float(f) => Value::String(format!("float:{f:?}")),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(format!("datetime:{d}")),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
-    }
-}
-
-/// Replaces comments with spaces and, with `trailing_ok`, removes trailing commas; without it a
-/// trailing comma is an error (Gemini's strip-json-comments + JSON.parse). Strings are kept.
-/// An unterminated comment or string is an error.
-pub fn strip_comments(text: &str, trailing_ok: bool) -> Result<String, String> {
-    let b = text.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    let mut pending_comma: Option<usize> = None; // index in `out`
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                let start = i;
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        None => return Err("unterminated string".into()),
-                        Some(b'\\') => i += 2,
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-                pending_comma = None;
-                out.extend_from_slice(&b[start..i.min(b.len())]);
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
-                }
-                out.push(b' ');
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").ok_or("unterminated comment")?;
-                i += 2 + end + 2;
-                out.push(b' ');
-            }
-            b',' => {
-                pending_comma = Some(out.len());
-                out.push(b',');
-                i += 1;
-            }
-            b'}' | b']' => {
-                if let Some(p) = pending_comma.take() {
-                    if !trailing_ok {
-                        return Err("trailing comma".into());
-                    }
-                    out[p] = b' ';
-                }
-                out.push(b[i]);
-                i += 1;
-            }
-            c => {
-                if !c.is_ascii_whitespace() {
-                    pending_comma = None;
-                }
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| "not UTF-8".into())
-}
-
-/// What JSON.parse reads and serde_json refuses, made comparable on both sides (found by the
-/// fuzzer): every lone surrogate escape (`"\ud800"`) becomes `\ufffd`, and every number beyond
-/// f64 (`1e999`, Infinity for JSON.parse) a string.
-fn normalize_for_serde(text: &str) -> String {
-    let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut in_string = false;
-    while i < b.len() {
-        let c = b[i];
-        if !in_string {
-            // A number beyond f64 (`1e999`): JSON.parse reads Infinity, serde_json refuses it;
-            // both sides of a comparison get the same string instead (found by the fuzzer).
-            if c == b'-' || c.is_ascii_digit() {
-                let len = b[i..]
-                    .iter()
-                    .take_while(|&&d| {
-                        d.is_ascii_digit() || matches!(d, b'-' | b'+' | b'.' | b'e' | b'E')
-                    })
-                    .count();
-                let num = &text[i..i + len];
-                if num.parse::<f64>().is_ok_and(f64::is_infinite) {
-                    out.push_str(&format!("\"number:{num}\""));
-                } else {
-                    out.push_str(num);
-                }
-                i += len;
-                continue;
-            }
-            in_string = c == b'"';
-            let len = text[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&text[i..i + len]);
-            i += len;
-            continue;
-        }
-        match c {
-            b'"' => {
-                in_string = false;
-                out.push('"');
-                i += 1;
-            }
-            b'\\' if b.get(i + 1) == Some(&b'u') => {
-                let unit = |at: usize| {
-                    (text.get(at..at + 2) == Some("\\u"))
-                        .then(|| text.get(at + 2..at + 6))
-                        .flatten()
-                        .and_then(|h| u16::from_str_radix(h, 16).ok())
-                };
-                match text.get(i + 2..i + 6).map(|h| u16::from_str_radix(h, 16)) {
-                    // A pair stays as it is.
-                    Some(Ok(0xD800..=0xDBFF))
-                        if unit(i + 6).is_some_and(|w| (0xDC00..=0xDFFF).contains(&w)) =>
-                    {
-                        out.push_str(&text[i..i + 12]);
-                        i += 12;
-                    }
-                    Some(Ok(0xD800..=0xDFFF)) => {
-                        out.push_str("\\ufffd");
-                        i += 6;
-                    }
-                    Some(Ok(_)) => {
-                        out.push_str(&text[i..i + 6]);
-                        i += 6;
-                    }
-                    _ => {
-                        out.push_str("\\u");
-                        i += 2;
-                    }
-                }
-            }
-            b'\\' => {
-                out.push('\\');
-                i += 1;
-                if let Some(ch) = text[i..].chars().next() {
-                    out.push(ch);
-                    i += ch.len_utf8();
-                }
-            }
-            _ => {
-                let len = text[i..].chars().next().map_or(1, char::len_utf8);
-                out.push_str(&text[i..i + len]);
-                i += len;
+/// The candidate files of these clients (every scope), for [`fuzz_one`].
+pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
+    let env = env();
+    let mut out = Vec::new();
+    for id in ids {
+        let t = targets::by_id(id).expect("a client");
+        for s in t.scopes() {
+            if let Some(f) = t.default_file(&env, *s) {
+                out.push(f);
             }
         }
     }
     out
+}
+
+/// The fuzz body: the first byte picks the file and the edit, the rest is the file's bytes.
+/// Every invariant of [`check`] is asserted (no panic; an error names no value; what the edit
+/// accepts the client accepts; the output re-parses with the client's parser, reads back the
+/// header or mode asked for, changes nothing but our entry, and a second application is
+/// `Unchanged`). A broken invariant panics, which libFuzzer reports.
+pub fn fuzz_one(data: &[u8], files: &[ConfigFile]) {
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = edit::from_bytes(rest) else {
+        return;
+    };
+    let file = &files[(sel as usize) % files.len()];
+    let modes = targets::by_id(file.target).unwrap().modes();
+    let op = match (sel as usize / files.len()) % (2 + modes.len()) {
+        0 => Op::Refresh,
+        1 => Op::Remove,
+        k => Op::Mode(modes[k - 2]),
+    };
+    if let Err(e) = check(file, Some(text), op, None, false) {
+        panic!("{} {op:?}: {e}", file.target);
+    }
 }

@@ -3,32 +3,18 @@
 //! whose only semantic change is our entry, whose bytes outside the edited object are unchanged,
 //! and which a second application leaves unchanged; the outcome is the one the generated state
 //! calls for. Invalid input (random bytes, truncations, NULs) gives an error or a valid outcome,
-//! never a panic. Case counts are bounded so the suite stays within seconds; raise them with
-//! `PROPTEST_CASES=5000 cargo test --release --test props`.
+//! never a panic. The invariants are `figma_auth::edit::oracle`'s (the fuzz targets check the
+//! same ones). Case counts are bounded so the suite stays within seconds; raise them with
+//! `PROPTEST_CASES=5000 cargo test --release --test it props::`.
 
-mod check;
-#[path = "../../fuzz/fuzz_targets/common.rs"]
-mod common;
 mod json_gen;
 mod toml_gen;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use check::{check, Kind, Op};
+use figma_auth::edit::oracle::{self, check, env, Kind, Op};
 use figma_auth::edit::Syntax;
-use figma_auth::paths::Env;
 use figma_auth::targets::{self, ConfigFile, Mode, Scope, Server};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-
-fn env() -> Env {
-    Env::new(
-        PathBuf::from("/home/user"),
-        PathBuf::from("/home/user/project"),
-        BTreeMap::new(),
-    )
-}
 
 fn file(id: &str, scope: Scope) -> ConfigFile {
     targets::by_id(id).unwrap().files(&env(), scope)[0].clone()
@@ -176,10 +162,10 @@ fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
         Op::Refresh => file.apply(
             Some(text),
             &server,
-            &HeaderChange::Set(SecretHeader::new(format!("Bearer {}", check::NEW_TOKEN))),
+            &HeaderChange::Set(SecretHeader::new(format!("Bearer {}", oracle::NEW_TOKEN))),
         ),
         Op::Remove => file.apply(Some(text), &server, &HeaderChange::Remove),
-        Op::Mode(m) => file.apply_auth(Some(text), &server, &check::auth_for(file, m)),
+        Op::Mode(m) => file.apply_auth(Some(text), &server, &oracle::auth_for(file, m)),
     };
     match out.unwrap() {
         EditOutcome::Changed(c) => c.materialize(Some(text)),
@@ -319,7 +305,7 @@ fn missing_files_are_created_in_every_mode() {
 
 #[test]
 fn the_oracles_reject_what_clients_reject() {
-    use check::parse_client;
+    use oracle::parse_client;
     assert!(parse_client(Syntax::StrictJson, "{\"a\": 1} // c", false).is_err());
     assert!(parse_client(Syntax::StrictJson, "{\"a\": [1,]}", false).is_err());
     assert!(parse_client(Syntax::JsoncNoTrailingCommas, "{\"a\": 1 /* , */}", false).is_ok());
@@ -343,7 +329,7 @@ fn fuzz_regressions_replay() {
         ("fuzz_jsonc_no_trailing", &["gemini"][..]),
         ("fuzz_toml", &["codex"][..]),
     ] {
-        let files = common::files(ids);
+        let files = oracle::files(ids);
         let Ok(dir) = std::fs::read_dir(root.join(target)) else {
             continue;
         };
@@ -353,7 +339,7 @@ fn fuzz_regressions_replay() {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
-            let r = std::panic::catch_unwind(|| common::run(&bytes, &files));
+            let r = std::panic::catch_unwind(|| oracle::fuzz_one(&bytes, &files));
             assert!(r.is_ok(), "{}", path.display());
             n += 1;
         }

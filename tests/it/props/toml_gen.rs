@@ -8,7 +8,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::check::{Kind, NEW_TOKEN};
+use figma_auth::edit::oracle::{Kind, NEW_TOKEN};
 
 #[derive(Clone, Debug)]
 pub enum TVal {
