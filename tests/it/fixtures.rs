@@ -7,8 +7,11 @@
 //! `remove`; default `set`), `mode` (`inline`, `helper`, `file`, `env`: an explicit mode, applied
 //! with `apply_auth` instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
 //! `indirect`, `error`; default `changed`), `splice` (the change must be a splice), `error`
-//! (`{"kind", "line"}`). With a `mode`, the result (or an unchanged input) must also hold that
-//! mode's auth and be recognised as being in that mode.
+//! (`{"kind", "line", "message"}`: `message` lists parts of the error's text). With a `mode`, the
+//! result (or an unchanged input) must also hold that mode's auth and be recognised as being in
+//! that mode. `case` (a security case number) and `command` (`refresh`, `setup`) make the case
+//! one of those `bad_input` also runs through the binary. A `before.*` that is not UTF-8 is
+//! refused as the binary refuses it.
 //! A case without `before.*` edits a missing file. `FIGMA_AUTH_BLESS=1` writes missing `after.*`.
 
 use std::collections::BTreeMap;
@@ -25,19 +28,25 @@ const HELPER: &str = "'/home/user/My Tools/figma-auth' header --json --profile d
 const TOKEN_FILE: &str = "/home/user/.local/state/figma-auth/default.token";
 
 #[derive(Debug, Default)]
-struct Case {
-    scope: Option<String>,
-    file: Option<String>,
-    change: Option<String>,
-    mode: Option<Mode>,
+pub(crate) struct Case {
+    pub scope: Option<String>,
+    pub file: Option<String>,
+    pub change: Option<String>,
+    pub mode: Option<Mode>,
     force: bool,
-    expect: Option<String>,
+    pub expect: Option<String>,
     splice: Option<bool>,
     error_kind: Option<String>,
     error_line: Option<usize>,
+    /// Parts of the error's text.
+    pub error_message: Vec<String>,
+    /// The security case this fixture belongs to (run through the binary by `bad_input`).
+    pub case: Option<u64>,
+    /// How `bad_input` applies a changed case: `refresh` or `setup`.
+    pub command: Option<String>,
 }
 
-fn read_case(dir: &Path) -> Case {
+pub(crate) fn read_case(dir: &Path) -> Case {
     let Ok(text) = std::fs::read_to_string(dir.join("case.json")) else {
         return Case::default();
     };
@@ -59,6 +68,17 @@ fn read_case(dir: &Path) -> Case {
             .pointer("/error/line")
             .and_then(|x| x.as_u64())
             .map(|n| n as usize),
+        error_message: v
+            .pointer("/error/message")
+            .and_then(|x| x.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|m| m.as_str().expect("messages are strings").to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        case: v.get("case").and_then(|x| x.as_u64()),
+        command: s("command"),
     }
 }
 
@@ -71,6 +91,11 @@ fn env() -> Env {
 }
 
 fn config_file(client: &str, case: &Case) -> ConfigFile {
+    config_file_in(&env(), client, case)
+}
+
+/// The file a case edits, for a client whose files are resolved in `env`.
+pub(crate) fn config_file_in(env: &Env, client: &str, case: &Case) -> ConfigFile {
     let target = targets::by_id(client).unwrap_or_else(|| panic!("unknown client {client}"));
     let scope = match case.scope.as_deref().unwrap_or("user") {
         "user" => Scope::User,
@@ -78,7 +103,7 @@ fn config_file(client: &str, case: &Case) -> ConfigFile {
         "local" => Scope::Local,
         other => panic!("bad scope {other}"),
     };
-    let files = target.files(&env(), scope);
+    let files = target.files(env, scope);
     match &case.file {
         None => files.into_iter().next().expect("a candidate file"),
         Some(suffix) => files
@@ -88,14 +113,15 @@ fn config_file(client: &str, case: &Case) -> ConfigFile {
     }
 }
 
-fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
+pub(crate) fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_stem().is_some_and(|s| s == stem))
 }
 
-fn cases() -> Vec<(String, PathBuf)> {
+/// Every case directory with its client, sorted.
+pub(crate) fn cases() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut out = Vec::new();
     for client in std::fs::read_dir(&root).unwrap() {
@@ -116,9 +142,10 @@ fn cases() -> Vec<(String, PathBuf)> {
     out
 }
 
-fn read(p: &Path) -> String {
+/// The text of a fixture file, or the error the binary gives for bytes that are not UTF-8.
+fn read(p: &Path) -> Result<String, edit::EditError> {
     let bytes = std::fs::read(p).unwrap();
-    edit::from_bytes(&bytes).unwrap().to_string()
+    edit::from_bytes(&bytes).map(str::to_string)
 }
 
 #[test]
@@ -171,8 +198,13 @@ fn every_fixture_edits_as_expected() {
             Ok(())
         };
         let before_path = find(&dir, "before");
-        let before = before_path.as_deref().map(read);
-        let result = run(before.as_deref());
+        let (before, result) = match before_path.as_deref().map(read).transpose() {
+            Ok(before) => {
+                let result = run(before.as_deref());
+                (before, result)
+            }
+            Err(e) => (None, Err(e)),
+        };
         let expect = case.expect.as_deref().unwrap_or("changed");
         let mut check = |ok: bool, what: String| {
             if !ok {
@@ -194,12 +226,21 @@ fn every_fixture_edits_as_expected() {
                     case.error_line == e.line(),
                     format!("error line {:?} ({msg})", e.line()),
                 );
-                // Inspection refuses the same file the same way.
-                let inspected = file.inspect(before.as_deref(), &server);
-                check(
-                    inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
-                    "inspect does not fail the same way".into(),
-                );
+                for part in &case.error_message {
+                    check(
+                        msg.contains(part.as_str()),
+                        format!("error lacks {part:?}: {msg}"),
+                    );
+                }
+                // Inspection refuses the same file the same way (bytes that are not UTF-8 never
+                // reach it).
+                if e.kind() != "not-utf8" {
+                    let inspected = file.inspect(before.as_deref(), &server);
+                    check(
+                        inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
+                        "inspect does not fail the same way".into(),
+                    );
+                }
             }
             ("unchanged", Ok(EditOutcome::Unchanged)) => {
                 check(
@@ -240,7 +281,7 @@ fn every_fixture_edits_as_expected() {
                     });
                 match find(&dir, "after") {
                     Some(after_path) => {
-                        let after = read(&after_path);
+                        let after = read(&after_path).unwrap();
                         check(out == after, format!("output differs from after:\n{out}"));
                         match run(Some(&after)) {
                             Ok(EditOutcome::Unchanged) => {}
@@ -269,7 +310,10 @@ fn parsing_and_printing_returns_every_input() {
         let file = config_file(&client, &case);
         for stem in ["before", "after"] {
             let Some(p) = find(&dir, stem) else { continue };
-            let text = read(&p);
+            let Ok(text) = read(&p) else {
+                assert_eq!(case.expect.as_deref(), Some("error"), "{}", p.display());
+                continue;
+            };
             if let Ok(printed) = edit::round_trip(&text, file.syntax) {
                 assert_eq!(printed, text, "{}", p.display());
             } else {

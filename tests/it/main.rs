@@ -4,6 +4,7 @@
 //! generated documents (with the fuzz targets' oracle), and `schedule` drives the scheduler
 //! through the library against fake `systemctl`, `launchctl` and `crontab`.
 
+mod bad_input;
 mod canary;
 mod commands;
 mod configs;
@@ -12,6 +13,7 @@ mod faults;
 mod figma;
 mod fixtures;
 mod fs_safety;
+mod harness;
 mod helper;
 mod hostile;
 mod login;
@@ -26,6 +28,7 @@ mod security;
 mod security_cases;
 mod setup;
 mod shell;
+mod snapshots;
 mod stress;
 mod support;
 mod terminal;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use crate::support::write_exec;
 use clap::Parser;
 use figma_auth::paths::Env;
 use figma_auth::schedule::{
@@ -86,12 +87,6 @@ struct World {
     root: PathBuf,
     home: PathBuf,
     exe: PathBuf,
-}
-
-fn write_exec(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 impl World {

@@ -419,8 +419,6 @@ fn is_empty_chain(v: &Value, rest: &[String]) -> bool {
     }
 }
 
-/// Nothing but whitespace (and comments, where allowed).
-
 /// The environment the oracle's files are resolved in: HOME `/home/user`, cwd
 /// `/home/user/project`, no variables.
 pub fn env() -> Env {

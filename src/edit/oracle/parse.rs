@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::edit::Syntax;
 
+/// Nothing but whitespace (and comments, where allowed).
 pub(super) fn is_blank_doc(syntax: Syntax, text: &str) -> bool {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     match syntax {
