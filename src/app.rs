@@ -6,16 +6,21 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::commands;
 use crate::error::Error;
 use crate::oauth::{self, Url};
-use crate::paths::Env;
+use crate::paths::{Env, Os};
 use crate::store::{Store, StoreLock, DEFAULT_LOCK_TIMEOUT};
 use crate::ui::Ui;
-use std::time::Duration;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// Default timeout of one HTTP request to the authorization server.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long `login` waits for the browser's callback before it prints the URL.
 pub const DEFAULT_SHOW_URL_AFTER: Duration = Duration::from_secs(10);
+
+/// The longest an external program (`systemctl`, `crontab`, …) may run, by default.
+pub const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything a command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -37,6 +42,20 @@ pub struct Context {
     pub show_url_after: Duration,
     /// The terminal: stdout, stderr, the one stdin reader, prompts, the spinner.
     pub ui: Ui,
+    /// The figma-auth binary that schedules and helper-mode configs run ([`current_exe`]);
+    /// `None` when the process cannot tell.
+    pub exe: Option<PathBuf>,
+    /// The PATH on which external programs (`systemctl`, `launchctl`, `crontab`, `id`) are
+    /// looked up, and the PATH they run with.
+    pub search_path: Option<OsString>,
+    /// Decides the default scheduler.
+    pub os: Os,
+    /// The user id for `launchctl … gui/<uid>`; `None` asks `id -u`.
+    pub uid: Option<u32>,
+    /// The time of this run (a schedule's last run is judged against it).
+    pub now: SystemTime,
+    /// The longest an external program may run.
+    pub program_timeout: Duration,
 }
 
 impl Context {
@@ -50,6 +69,12 @@ impl Context {
             client_lock_timeout: crate::patch::LOCK_WAIT,
             show_url_after: DEFAULT_SHOW_URL_AFTER,
             ui,
+            exe: current_exe(),
+            search_path: std::env::var_os("PATH"),
+            os: Os::current(),
+            uid: None,
+            now: SystemTime::now(),
+            program_timeout: DEFAULT_PROGRAM_TIMEOUT,
             env,
             global,
         }
@@ -118,9 +143,45 @@ impl Context {
     }
 
     /// A path for display (`~/…`).
-    pub fn show_path(&self, p: &std::path::Path) -> String {
+    pub fn show_path(&self, p: &Path) -> String {
         self.env.display(p)
     }
+
+    /// [`Context::exe`], or the error that says it is unknown.
+    pub fn exe(&self) -> Result<&Path, Error> {
+        self.exe.as_deref().ok_or_else(|| {
+            Error::Environment("cannot find the path of the figma-auth binary".to_string())
+        })
+    }
+
+    /// `--auth-server` when it is not Figma's, as the issuer string: what a scheduled command
+    /// passes on.
+    pub fn explicit_auth_server(&self) -> Option<String> {
+        self.global
+            .auth_server
+            .as_ref()
+            .map(oauth::issuer_string)
+            .filter(|s| s != oauth::DEFAULT_AUTH_SERVER)
+    }
+
+    /// `--mcp-url` when it is not Figma's: what a scheduled command passes on.
+    pub fn explicit_mcp_url(&self) -> Option<String> {
+        let mcp = self.mcp_url();
+        (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp)
+    }
+}
+
+/// The path of this process's binary. Not canonicalized, so that a stable symlink
+/// (`/opt/homebrew/bin/figma-auth`) is used rather than a versioned target an upgrade removes;
+/// Linux's " (deleted)" suffix of a binary replaced while it runs is dropped.
+pub fn current_exe() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(
+        match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+            Some(stripped) => PathBuf::from(stripped),
+            None => exe,
+        },
+    )
 }
 
 /// ` --profile NAME` (shell-quoted) unless NAME is `default`: the one place the profile is added

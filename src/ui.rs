@@ -377,19 +377,6 @@ impl Ui {
     pub fn waiting(&self, text: &str) -> Waiting {
         Waiting::new(self, text)
     }
-
-    /// A `y/N` prompt for code that takes a plain callback (`schedule`'s confirmation): `None` off
-    /// a terminal. Ctrl-C at the prompt ends the process as Ctrl-C does.
-    pub fn confirm_fn(&self) -> Option<crate::schedule::Confirm> {
-        if !self.interactive() {
-            return None;
-        }
-        let ui = self.clone();
-        Some(Box::new(move |question: &str| match ui.confirm(question) {
-            Ok(yes) => yes,
-            Err(Interrupted) => die_of_interrupt(),
-        }))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -969,7 +956,6 @@ mod tests {
         assert_eq!(tty.decide(false, true), Decision::DryRun);
         assert_eq!(tty.decide(false, false), Decision::Ask);
         assert_eq!(pipe.decide(false, false), Decision::PreviewOnly);
-        assert!(pipe.confirm_fn().is_none());
     }
 
     #[test]

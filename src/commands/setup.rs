@@ -120,23 +120,18 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     // The schedule is part of the one confirmation when the user can be asked, and of --write
     // only with --schedule.
-    let offered: Option<(
-        &crate::schedule::Prepared,
-        &crate::schedule::ScheduleContext,
-    )> = match &schedule {
-        ScheduleState::Offer(p, sctx)
-            if args.schedule || (decision == Decision::Ask && pending > 0) =>
-        {
-            Some((p, sctx))
+    let offered: Option<&crate::schedule::Prepared> = match &schedule {
+        ScheduleState::Offer(p) if args.schedule || (decision == Decision::Ask && pending > 0) => {
+            Some(p)
         }
         _ => None,
     };
-    if let (Some((prepared, sctx)), false) = (offered, args.json) {
+    if let (Some(prepared), false) = (offered, args.json) {
         ctx.ui.print(&format!(
             "Scheduled refresh (profile {}): {}\n{}",
             ctx.profile(),
             prepared.headline(),
-            prepared.summary(sctx)
+            prepared.summary(ctx)
         ));
     }
 
@@ -145,7 +140,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             record(ctx, &jobs, &preview)?;
         }
         let installed = match offered {
-            Some((prepared, sctx)) => {
+            Some(prepared) => {
                 let yes = match decision {
                     Decision::Write => true,
                     Decision::Ask => ctx
@@ -155,7 +150,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                     Decision::DryRun | Decision::PreviewOnly => false,
                 };
                 if yes {
-                    crate::schedule::apply_install(prepared, sctx)?;
+                    prepared.apply(ctx)?;
                 }
                 yes
             }
@@ -167,7 +162,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
         eprintln!("Nothing to change: every config already holds the current token.");
         if installed {
-            schedule_installed(ctx, offered.map(|o| o.0));
+            schedule_installed(ctx, offered);
         } else if expiring {
             expiry_line(ctx, &preview, &schedule);
         }
@@ -222,8 +217,8 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     }
     record(ctx, &jobs, &all)?;
     let installed = match (install, offered) {
-        (true, Some((prepared, sctx))) => {
-            crate::schedule::apply_install(prepared, sctx)?;
+        (true, Some(prepared)) => {
+            prepared.apply(ctx)?;
             true
         }
         _ => false,
@@ -234,7 +229,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         files_updated(ctx, &all);
     }
     if installed {
-        schedule_installed(ctx, offered.map(|o| o.0));
+        schedule_installed(ctx, offered);
     } else if expiring && !args.json {
         expiry_line(ctx, &all, &schedule);
     }
@@ -258,10 +253,7 @@ enum ScheduleState {
     /// The profile already has a schedule (`schedule status` looks after it).
     Installed,
     /// It can be installed with this plan.
-    Offer(
-        Box<crate::schedule::Prepared>,
-        Box<crate::schedule::ScheduleContext>,
-    ),
+    Offer(Box<crate::schedule::Prepared>),
     /// No scheduler can run it; the text says why.
     Unavailable(String),
 }
@@ -269,18 +261,17 @@ enum ScheduleState {
 /// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
 /// cannot be installed stops setup before anything is written.
 fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
-    let sctx = super::schedule::context(ctx)?;
     if !args.schedule {
-        let installed = crate::schedule::status_report(&sctx, None)
+        let installed = crate::schedule::status_report(ctx, None)
             .map(|r| !r.installed.is_empty())
             .unwrap_or(false);
         if installed {
             return Ok(ScheduleState::Installed);
         }
     }
-    match crate::schedule::prepare_install(&sctx, args.every, None) {
+    match crate::schedule::prepare_install(ctx, args.every, None) {
         Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
-        Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
+        Ok(p) => Ok(ScheduleState::Offer(Box::new(p))),
         Err(e) if args.schedule => Err(e.into()),
         Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
     }
@@ -576,18 +567,12 @@ fn with_mode(
 /// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
 /// run it through a shell), `header --json`, and the profile when it is not the default.
 fn helper_command(ctx: &Context) -> Result<String, Error> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Io("cannot find the path of the figma-auth binary".into(), e))?;
-    let exe = exe.to_string_lossy();
-    let exe = exe.strip_suffix(" (deleted)").unwrap_or(&exe);
-    let mut cmd = format!("{} header --json", crate::schedule::quote::sh_quote(exe));
-    if ctx.profile() != "default" {
-        cmd.push_str(&format!(
-            " --profile {}",
-            crate::schedule::quote::sh_quote(ctx.profile())
-        ));
-    }
-    Ok(cmd)
+    let exe = ctx.exe()?.to_string_lossy();
+    Ok(format!(
+        "{} header --json{}",
+        crate::shell_quote::sh_quote(&exe),
+        ctx.flags()
+    ))
 }
 
 /// The stored access token when it is usable (refreshed first when it expires soon); `None` when
