@@ -249,7 +249,7 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
             super::patching::stdout_color() == crate::diff::Color::Always,
         )
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code)
 }
 

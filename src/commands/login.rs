@@ -104,23 +104,15 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         resource,
     )?;
     crate::fault::panic_point("login", || tokens.access_token.expose().to_string());
-    let obtained = Timestamp::now();
-    let mut record = TokenRecord {
-        access_token: tokens.access_token,
-        refresh_token: tokens.refresh_token,
-        token_type: tokens.token_type,
-        scope: tokens.scope,
-        expires_at: obtained.plus(tokens.expires_in),
-        obtained_at: obtained,
-        expires_in_defaulted: tokens.expires_in_defaulted,
-        auth_server: meta.issuer.clone(),
-        token_endpoint: meta.token_endpoint.to_string(),
-        resource: resource.map(str::to_string),
-        client_id: client.client_id.clone(),
-        expires_in: (!tokens.expires_in_defaulted).then_some(tokens.expires_in.as_secs()),
-        refresh_rotated: None,
-        account: None,
-    };
+    let expires_in_defaulted = tokens.expires_in_defaulted;
+    let mut record = TokenRecord::from_response(
+        tokens,
+        Timestamp::now(),
+        &meta.issuer,
+        meta.token_endpoint.as_str(),
+        &client.client_id,
+        resource,
+    );
     {
         let lock = ctx.lock()?;
         let mut data = lock.load()?.unwrap_or_default();
@@ -128,7 +120,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         data.token = Some(record.clone());
         data.login_required = None;
         lock.save(&data)?;
-        super::token_file::after_save(ctx, &record);
+        crate::session::after_save(ctx, &record);
     }
     // Which account this is (the tokens are saved already: this is only information).
     if let Some(account) = whoami(ctx, &http, &record) {
@@ -152,7 +144,8 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         Some(a) => format!("Logged in as {}", a.label()),
         None => "Logged in to Figma".to_string(),
     };
-    crate::ui::success(format_args!("{who} (profile {})", ctx.profile()));
+    ctx.ui
+        .success(format_args!("{who} (profile {})", ctx.profile()));
     if report {
         eprintln!(
             "The access token expires {} ({}){}.",
@@ -165,8 +158,8 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
             }
         );
     }
-    if tokens.expires_in_defaulted {
-        crate::ui::note(format_args!(
+    if expires_in_defaulted {
+        ctx.ui.note(format_args!(
             "the server did not say when the token expires; assuming {}.",
             short_duration(token::DEFAULT_EXPIRES_IN)
         ));
@@ -344,7 +337,7 @@ fn register_at(
         let with = with.unwrap_err();
         return match attempt(None) {
             Ok(reg) => {
-                crate::ui::warning(format_args!(
+                ctx.ui.warning(format_args!(
                     "the authorization server rejected the personal access token (HTTP {status}); figma-auth registered without it, which works."
                 ));
                 Ok(reg)
@@ -477,7 +470,7 @@ impl PatState {
         match valid_pat(v) {
             Ok(p) => Ok(Some(p)),
             Err(e) => {
-                crate::ui::warning(e);
+                ctx.ui.warning(e);
                 Ok(None)
             }
         }

@@ -874,7 +874,7 @@ pub fn update_managed(ctx: &Context, u: &Update) -> Result<Batch, Error> {
     }
     .unwrap_or_default();
     let Some(token) = data.token.as_ref().map(|t| &t.access_token) else {
-        return Err(super::refresh::login_required(
+        return Err(crate::session::login_required(
             ctx,
             "the tokens were forgotten (logout) while this command ran; no config was changed",
         ));

@@ -7,7 +7,6 @@
 //! others (when no client is named), and says which got what.
 
 use super::patching::{self, Claim, Job, Owner, Owners, Run, Status};
-use super::refresh::{ensure_fresh, Policy};
 use super::{login, Context};
 use crate::cli::SetupArgs;
 use crate::configs;
@@ -15,6 +14,7 @@ use crate::edit::Inspection;
 use crate::edit::{HeaderChange, SecretHeader};
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::targets::{AuthContext, Mode, Scope, Server, Target};
 use crate::ui::Decision;
 use std::time::Duration;
@@ -132,7 +132,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         _ => None,
     };
     if let (Some((prepared, sctx)), false) = (offered, args.json) {
-        patching::print_stdout(&format!(
+        ctx.ui.print(&format!(
             "Scheduled refresh (profile {}): {}\n{}",
             ctx.profile(),
             prepared.headline(),
@@ -167,7 +167,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
         eprintln!("Nothing to change: every config already holds the current token.");
         if installed {
-            schedule_installed(offered.map(|o| o.0));
+            schedule_installed(ctx, offered.map(|o| o.0));
         } else if expiring {
             expiry_line(ctx, &preview, &schedule);
         }
@@ -231,10 +231,10 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     print_json(ctx, args, &all, true, installed)?;
     let changed = all.count(|s| *s == Status::Changed);
     if changed > 0 && !args.json {
-        files_updated(&all);
+        files_updated(ctx, &all);
     }
     if installed {
-        schedule_installed(offered.map(|o| o.0));
+        schedule_installed(ctx, offered.map(|o| o.0));
     } else if expiring && !args.json {
         expiry_line(ctx, &all, &schedule);
     }
@@ -269,7 +269,7 @@ enum ScheduleState {
 /// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
 /// cannot be installed stops setup before anything is written.
 fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
-    let sctx = super::schedule_context(ctx)?;
+    let sctx = super::schedule::context(ctx)?;
     if !args.schedule {
         let installed = crate::schedule::status_report(&sctx, None)
             .map(|r| !r.installed.is_empty())
@@ -312,7 +312,7 @@ fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Er
 }
 
 /// `✓ N files updated`, with what running clients need to pick the token up.
-fn files_updated(batch: &patching::Batch) {
+fn files_updated(ctx: &Context, batch: &patching::Batch) {
     let mut paths: Vec<&std::path::Path> = batch
         .results
         .iter()
@@ -328,18 +328,18 @@ fn files_updated(batch: &patching::Batch) {
             let reload = crate::targets::by_id(one)
                 .map(|t| format!(" ({}: {})", t.display_name(), t.reload_hint()))
                 .unwrap_or_default();
-            crate::ui::success(format_args!("{n} {files} updated{reload}"));
+            ctx.ui.success(format_args!("{n} {files} updated{reload}"));
         }
         _ => {
-            crate::ui::success(format_args!("{n} {files} updated"));
+            ctx.ui.success(format_args!("{n} {files} updated"));
             patching::print_reload_hints(&written);
         }
     }
 }
 
-fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
+fn schedule_installed(ctx: &Context, prepared: Option<&crate::schedule::Prepared>) {
     if let Some(p) = prepared {
-        crate::ui::success(format_args!(
+        ctx.ui.success(format_args!(
             "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
             p.headline()
         ));
@@ -381,7 +381,7 @@ fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState)
             ctx.flags()
         ),
     };
-    crate::ui::note(format_args!(
+    ctx.ui.note(format_args!(
         "the token in the configs expires {when}; {keep}."
     ));
 }
@@ -447,7 +447,7 @@ fn print_json(
     v["schedule_installed"] = schedule_installed.into();
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
-    super::token::write_stdout(&text)
+    ctx.ui.out(&text)
 }
 
 /// The token file of file mode, written from the stored token.
@@ -456,8 +456,8 @@ fn create_token_file(ctx: &Context) -> Result<(), Error> {
         .store
         .load(ctx.profile())?
         .and_then(|d| d.token)
-        .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
-    super::token_file::create_token_file(ctx, &record)?;
+        .ok_or_else(|| crate::session::login_required(ctx, "no tokens are stored"))?;
+    crate::session::create_token_file(ctx, &record)?;
     Ok(())
 }
 

@@ -462,6 +462,6 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         t.push_str(&render_configs(ctx, &report));
         t
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code())
 }
