@@ -459,6 +459,7 @@ impl Store {
 
     /// Warnings about permissions looser than 0700 (directories) or 0600 (the profile file).
     pub fn permission_warnings(&self, profile: &str) -> Vec<String> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut out = Vec::new();
         #[cfg(unix)]
         {

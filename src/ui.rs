@@ -364,6 +364,8 @@ impl Ui {
         };
         let line = self.read_line();
         let hidden = guard.is_some();
+        // (Off Unix the guard changes nothing and has no Drop.)
+        #[cfg_attr(not(unix), allow(clippy::drop_non_drop))]
         drop(guard);
         if hidden || line.is_err() {
             // The line break typed at the end was not echoed.
