@@ -300,39 +300,6 @@ pub enum StoreError {
     BadProfile { name: String, reason: String },
 }
 
-impl StoreError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            StoreError::Corrupt { path, .. } => format!(
-                "move {} aside and run `figma-auth login{flags}`",
-                path.display()
-            ),
-            StoreError::TooNew { .. } => {
-                "upgrade figma-auth (cargo install --path . --force), or use another --profile"
-                    .to_string()
-            }
-            StoreError::Busy { .. } => {
-                "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
-                    .to_string()
-            }
-            StoreError::Write {
-                path,
-                source: FsError::Io { source, .. },
-            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
-                "free some space on the disk holding {}, then try again",
-                path.parent().unwrap_or(path).display()
-            ),
-            StoreError::Read { .. }
-            | StoreError::Write { .. }
-            | StoreError::Dir { .. }
-            | StoreError::Lock { .. } => {
-                "check the permissions of the figma-auth configuration directory".to_string()
-            }
-            StoreError::BadProfile { .. } => return None,
-        })
-    }
-}
-
 /// Checks a profile name: 1–64 characters from `A-Z a-z 0-9 . _ -`, not starting with `.` or `-`.
 pub fn validate_profile(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {

@@ -64,6 +64,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_export_line_of_the_stored_token_goes_to_stdout() {
+        let (ctx, seen, _home) = crate::app::testing::context();
+        let valid = std::time::Duration::from_secs(3600);
+        crate::app::testing::save_login(&ctx, "figu_env_command_5", valid);
+        let args = EnvArgs {
+            shell: EnvShell::Fish,
+            var: "FIGMA_TOKEN".into(),
+            min_valid: std::time::Duration::from_secs(300),
+        };
+        assert_eq!(run(&ctx, &args).unwrap(), exit::OK);
+        assert_eq!(seen.out(), "set -gx FIGMA_TOKEN 'figu_env_command_5'\n");
+        assert_eq!(seen.err(), "");
+    }
+
+    #[test]
     fn each_shell_quotes_the_value() {
         assert_eq!(
             line(EnvShell::Sh, "FIGMA_TOKEN", "figu_abc"),
