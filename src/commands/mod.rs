@@ -7,7 +7,6 @@ pub mod env;
 pub mod header;
 pub mod login;
 pub mod logout;
-pub mod patching;
 pub mod proxy;
 pub mod refresh;
 pub mod setup;
@@ -42,7 +41,7 @@ pub struct Context {
     /// [`DEFAULT_LOCK_TIMEOUT`].
     pub lock_timeout: Duration,
     /// Wait for a client's own lock (Claude Code's `~/.claude.json.lock`);
-    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::patch::LOCK_WAIT`].
+    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::apply::LOCK_WAIT`].
     pub client_lock_timeout: Duration,
     /// How long `login` waits for the browser before it prints the authorization URL and the
     /// note for SSH users anyway; `FIGMA_AUTH_SHOW_URL_AFTER` overrides [`DEFAULT_SHOW_URL_AFTER`].
@@ -68,7 +67,7 @@ impl Context {
             lock_timeout: duration_var("FIGMA_AUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
             client_lock_timeout: duration_var(
                 "FIGMA_AUTH_CLIENT_LOCK_TIMEOUT",
-                crate::patch::LOCK_WAIT,
+                crate::apply::LOCK_WAIT,
             )?,
             show_url_after: duration_var("FIGMA_AUTH_SHOW_URL_AFTER", DEFAULT_SHOW_URL_AFTER)?,
             ui: crate::ui::Ui::from_process(),
@@ -118,6 +117,24 @@ impl Context {
         for w in self.store.permission_warnings(self.profile()) {
             crate::ui::warning(w);
         }
+    }
+
+    /// The client configs of this run, for the config pipeline ([`crate::apply`]).
+    pub fn configs(&self) -> crate::apply::Configs<'_> {
+        crate::apply::Configs {
+            env: &self.env,
+            store: &self.store,
+            profile: self.profile(),
+            mcp_url: self.mcp_url(),
+            lock_timeout: self.lock_timeout,
+            client_lock_timeout: self.client_lock_timeout,
+        }
+    }
+
+    /// The clients named with `--target` (or every detected client), as a usage error when a
+    /// name is unknown.
+    pub fn clients(&self, names: &[String]) -> Result<Vec<&'static crate::clients::Client>, Error> {
+        crate::clients::select(names, &self.env).map_err(|e| Error::Usage(e.to_string()))
     }
 
     /// A path for display (`~/…`).
@@ -183,7 +200,7 @@ pub fn schedule_context(ctx: &Context) -> Result<crate::schedule::ScheduleContex
         .filter(|s| s != oauth::DEFAULT_AUTH_SERVER);
     let mcp = ctx.mcp_url();
     sctx.mcp_url = (mcp != oauth::DEFAULT_MCP_URL).then_some(mcp);
-    sctx.color = patching::stdout_color();
+    sctx.color = crate::apply::Color::for_stdout();
     sctx.confirm = ctx.ui.confirm_fn();
     sctx.token_lifetime = ctx
         .store

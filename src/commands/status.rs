@@ -8,13 +8,12 @@
 //! gh: 0 all good, 1 something needs action (a managed config stale, expired, without its token
 //! or its entry; an unreadable file), 3 a login is required.
 
-use super::patching::{self, Owner};
 use super::Context;
+use crate::apply::{judge, Holding, Owner};
 use crate::cli::StatusArgs;
-use crate::configs::{judge, EntryStatus};
+use crate::clients::Mode;
 use crate::edit::{Inspection, SecretHeader};
 use crate::error::{exit, Error};
-use crate::targets::Mode;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -116,7 +115,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
     let expired = token.is_some_and(|t| t.remaining_at(now).is_none());
     let flags = ctx.flags();
     let mut out = Vec::new();
-    for (target, files) in patching::survey(ctx, data) {
+    for (client, files) in ctx.configs().survey_managed(data) {
         for s in files {
             let f = &s.file;
             let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
@@ -126,17 +125,17 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let refresh = format!("figma-auth refresh --write{flags}");
             let setup = format!(
                 "figma-auth setup --target {} --scope {}{flags}",
-                target.id(),
+                client.id,
                 f.scope.as_str()
             );
-            let unmanaged = |detail: String| (EntryStatus::Current, "unmanaged", Some(detail));
+            let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
-                    let st = match judge(s.inspection.clone(), want.as_ref(), expired) {
+                    let st = match judge(&s.inspection, want.as_ref(), expired) {
                         // Set up by figma-auth in an indirection mode: nothing to refresh in it.
-                        EntryStatus::Indirect(source) if s.mode != Mode::Inline => {
+                        Holding::Indirect(source) if s.mode != Mode::Inline => {
                             let d = format!("{} mode, via {source}", s.mode.as_str());
-                            (EntryStatus::Current, "current", Some(d))
+                            (Holding::Current, "current", Some(d))
                         }
                         st => {
                             let label = st.label();
@@ -146,7 +145,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                     st
                 }
                 (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
-                (Owner::Nobody, Ok(Inspection::Missing)) => (EntryStatus::NoEntry, "no-entry", None),
+                (Owner::Nobody, Ok(Inspection::Missing)) => (Holding::NoEntry, "no-entry", None),
                 (Owner::Nobody, _) if holds_ours => unmanaged(format!(
                     "not managed by this profile, but it holds this profile's token: `{setup}` lets refresh keep it current"
                 )),
@@ -154,18 +153,18 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             };
             let managed = s.owner == Owner::This;
             let detail = detail.or_else(|| match &status {
-                EntryStatus::OtherUrl(u) => Some(format!(
+                Holding::OtherUrl(u) => Some(format!(
                     "`{}` points at {}",
                     s.server.name,
                     u.as_deref().unwrap_or("no URL")
                 )),
-                EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
-                EntryStatus::Unreadable(e) => Some(e.clone()),
-                EntryStatus::NoEntry if managed => Some(format!(
+                Holding::Indirect(source) => Some(format!("credentials from {source}")),
+                Holding::Unreadable(e) => Some(e.clone()),
+                Holding::NoEntry if managed => Some(format!(
                     "the `{}` entry figma-auth set up is gone",
                     s.server.name
                 )),
-                EntryStatus::NoToken => Some("the entry has no Authorization header".into()),
+                Holding::NoToken => Some("the entry has no Authorization header".into()),
                 _ => None,
             });
             let (needs_action, fix) = match (state, managed) {
@@ -176,10 +175,10 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                 _ => (false, None),
             };
             out.push(ConfigReport {
-                client: target.id().to_string(),
+                client: client.id.to_string(),
                 scope: f.scope.as_str().to_string(),
                 path: f.path.display().to_string(),
-                project: f.project().map(str::to_string),
+                project: f.project.clone(),
                 state,
                 detail,
                 in_use: s.in_use,
@@ -208,9 +207,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
     }
     out.push_str("\nClient configs:\n");
     for c in &r.configs {
-        let name = crate::targets::by_id(&c.client)
-            .map(|t| t.display_name())
-            .unwrap_or(&c.client);
+        let name = crate::clients::by_id(&c.client).map_or(c.client.as_str(), |t| t.name);
         let mut state = c.state.to_string();
         if c.disabled {
             state.push_str(", disabled");

@@ -21,7 +21,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::diff::{unified_diff, Color, DiffOptions};
+use crate::apply::preview::{unified_diff, Color, DiffOptions};
 use crate::fs::FsError;
 use crate::paths::Env;
 
