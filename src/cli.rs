@@ -1,6 +1,5 @@
-//! The command line: clap types only. Global options work anywhere on the command line and from
-//! the environment; each subcommand's arguments live in its own struct so later issues can add
-//! options (`refresh --write`, `--target`, ...) without touching the others.
+//! The command line: every clap type and its value parsers. Global options work anywhere on the
+//! command line and from the environment; each subcommand's arguments are a struct of their own.
 
 use crate::oauth::{self, Url};
 use clap::builder::TypedValueParser as _;
@@ -57,6 +56,17 @@ pub struct GlobalArgs {
     pub profile: String,
 }
 
+impl Default for GlobalArgs {
+    /// The options of a command line that gives none: Figma's servers, the default profile.
+    fn default() -> Self {
+        GlobalArgs {
+            auth_server: None,
+            mcp_url: Url::parse(oauth::DEFAULT_MCP_URL).expect("valid default"),
+            profile: "default".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in if needed, then add or refresh the figma server in your MCP clients' configs
@@ -77,7 +87,7 @@ pub enum Command {
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
     /// Run `refresh --write` periodically (systemd user timer, LaunchAgent or crontab).
-    Schedule(crate::schedule::ScheduleArgs),
+    Schedule(ScheduleArgs),
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
@@ -343,6 +353,63 @@ pub struct SetupArgs {
     /// Options of the login that runs when no valid credentials are stored.
     #[command(flatten, next_help_heading = "Login options")]
     pub login: LoginArgs,
+}
+
+/// `figma-auth schedule …`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleArgs {
+    #[command(subcommand)]
+    pub command: ScheduleCommand,
+}
+
+/// The schedule subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ScheduleCommand {
+    /// Run `figma-auth refresh --write --log` periodically (systemd timer, LaunchAgent or cron).
+    /// Shows the change first; applies it with --write.
+    Install(InstallArgs),
+    /// Show where the schedule lives, its interval and command, and the last logged run.
+    Status(ScheduleStatusArgs),
+    /// Remove the schedule (only figma-auth's own timer, agent or crontab line). Shows the change
+    /// first; applies it with --write.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InstallArgs {
+    /// How often to run the refresh (1m to 24h; cron rounds down to a step it can express).
+    #[arg(long, value_name = "DURATION", default_value = crate::schedule::DEFAULT_INTERVAL,
+          value_parser = crate::schedule::parse_interval)]
+    pub every: Duration,
+    /// Apply the change (without it, only the preview is shown).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+    /// Show the change and exit without asking.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use this scheduler instead of the detected one.
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleStatusArgs {
+    /// Only look at this scheduler.
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoveArgs {
+    /// Apply the change (without it, only the preview is shown).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+    /// Show the change and exit without asking.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only remove from this scheduler (default: every scheduler holding one).
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -144,8 +144,8 @@ impl Error {
     }
 }
 
-/// The messages of `e`'s causes, outermost first (`main` prints each as a `caused by:` line).
-/// No message repeats its cause's: every error type keeps its `source` out of its `Display`.
+/// The messages of `e`'s causes, outermost first. No message repeats its cause's: every error
+/// type keeps its `source` out of its `Display`.
 pub fn causes(e: &dyn std::error::Error) -> impl Iterator<Item = String> + '_ {
     std::iter::successors(e.source(), |s| s.source()).map(|s| s.to_string())
 }
@@ -159,6 +159,29 @@ pub fn chain(e: &dyn std::error::Error) -> String {
         out.push_str(&cause);
     }
     out
+}
+
+/// An error, its causes and its hint on one line, for output read as a single log line (helpers'
+/// stderr, the proxy's answers, doctor's checks). `flags` is appended to the commands it names.
+pub fn one_line(e: &Error, flags: &str) -> String {
+    let mut text = chain(e);
+    if let Some(h) = e.hint(flags) {
+        text.push_str("; ");
+        text.push_str(&h);
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The full report of a failed command on stderr: `error: …`, one `caused by: …` line per cause,
+/// and the hint.
+pub fn report(ui: &crate::ui::Ui, e: &Error, flags: &str) {
+    ui.error(e);
+    for cause in causes(e) {
+        ui.line(format_args!("  caused by: {cause}"));
+    }
+    if let Some(h) = e.hint(flags) {
+        ui.hint(h);
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! figma-auth: OAuth for Figma's remote MCP server, and format-preserving edits of MCP client
 //! configs. The binary (`src/main.rs`) is a thin shell over this library.
 
+pub mod app;
 pub mod apply;
 pub mod cli;
 pub mod clients;
@@ -16,6 +17,8 @@ pub mod proxy;
 pub mod redact;
 pub mod schedule;
 pub mod secret;
+pub mod session;
+pub mod shell_quote;
 pub mod store;
 pub mod time;
 pub mod token_file;

@@ -21,6 +21,27 @@ pub struct Env {
     pub vars: BTreeMap<String, String>,
 }
 
+/// The operating system, deciding the default scheduler (a [`crate::app::Context`] field, so
+/// tests can pick one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    MacOs,
+    Linux,
+    Other,
+}
+
+impl Os {
+    pub fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(target_os = "linux") {
+            Os::Linux
+        } else {
+            Os::Other
+        }
+    }
+}
+
 /// The environment variables [`Env::from_process`] captures besides those that move a client's
 /// files ([`crate::clients::env_vars`]).
 pub const TRACKED_VARS: &[&str] = &["APPDATA", "XDG_CONFIG_HOME", "XDG_STATE_HOME"];

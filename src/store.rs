@@ -5,6 +5,7 @@
 //! concurrent refreshes never lose a rotated refresh token.
 
 use crate::fs::FsError;
+use crate::oauth::token::TokenResponse;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -192,6 +193,66 @@ impl Account {
 }
 
 impl TokenRecord {
+    /// The record of a token response received at `issued_at`: the tokens of a login at
+    /// `auth_server` (its issuer) and `token_endpoint`, issued to `client_id` for `resource`.
+    pub fn from_response(
+        resp: TokenResponse,
+        issued_at: Timestamp,
+        auth_server: &str,
+        token_endpoint: &str,
+        client_id: &str,
+        resource: Option<&str>,
+    ) -> Self {
+        TokenRecord {
+            access_token: resp.access_token,
+            refresh_token: resp.refresh_token,
+            token_type: resp.token_type,
+            scope: resp.scope,
+            expires_at: issued_at.plus(resp.expires_in),
+            obtained_at: issued_at,
+            expires_in_defaulted: resp.expires_in_defaulted,
+            auth_server: auth_server.to_string(),
+            token_endpoint: token_endpoint.to_string(),
+            resource: resource.map(str::to_string),
+            client_id: client_id.to_string(),
+            expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+            refresh_rotated: None,
+            account: None,
+        }
+    }
+
+    /// This login after a refresh answered with `resp` at `issued_at`: what the server did not
+    /// send again (the refresh token when it does not rotate, the scope) and the account stay.
+    pub fn refreshed(&self, resp: TokenResponse, issued_at: Timestamp) -> Self {
+        let rotated = resp.refresh_token.is_some();
+        let mut next = Self::from_response(
+            resp,
+            issued_at,
+            &self.auth_server,
+            &self.token_endpoint,
+            &self.client_id,
+            self.resource.as_deref(),
+        );
+        // No new refresh token: the old one stays valid, keep it.
+        if next.refresh_token.is_none() {
+            next.refresh_token.clone_from(&self.refresh_token);
+        }
+        if next.scope.is_none() {
+            next.scope.clone_from(&self.scope);
+        }
+        next.refresh_rotated = Some(rotated);
+        next.account.clone_from(&self.account);
+        next
+    }
+
+    /// How long the server made the access token valid for, when it said so.
+    pub fn lifetime(&self) -> Option<Duration> {
+        if self.expires_in_defaulted {
+            return None;
+        }
+        self.expires_at.0.duration_since(self.obtained_at.0).ok()
+    }
+
     /// Time left before the access token expires, `None` when it already has.
     pub fn remaining_at(&self, now: Timestamp) -> Option<Duration> {
         self.expires_at.remaining_at(now)
@@ -398,6 +459,7 @@ impl Store {
 
     /// Warnings about permissions looser than 0700 (directories) or 0600 (the profile file).
     pub fn permission_warnings(&self, profile: &str) -> Vec<String> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut out = Vec::new();
         #[cfg(unix)]
         {

@@ -21,7 +21,7 @@ pub use crate::edit::{Desired, Edit};
 pub use plan::indirect_source;
 pub use preview::Color;
 pub use records::{forget, is_record_of, record, record_mode, recorded_file, Owner, Owners};
-pub use report::{print_reload_hints, print_stdout, Action, Batch, Verdict};
+pub use report::{reload_hints, Action, Batch, Verdict};
 pub use setup::with_modes;
 pub use survey::{inspect_file, judge, Holding, LookFor, Surveyed};
 pub use write::{ApplyError, LOCK_WAIT, NEW_DIR_MODE, NEW_FILE_MODE};

@@ -254,14 +254,14 @@ impl Batch {
         let _ = out.flush();
     }
 
-    /// Every file's diff and line on stdout.
-    pub fn print_all(&self, env: &Env) {
-        self.print(env, &mut std::io::stdout().lock(), |_| true);
+    /// Every file's diff and line.
+    pub fn print_all(&self, env: &Env, out: &mut dyn Write) {
+        self.print(env, out, |_| true);
     }
 
-    /// The line of every file that failed (a quiet batch's problems), on stdout.
-    pub fn print_failures(&self, env: &Env) {
-        self.print(env, &mut std::io::stdout().lock(), Verdict::is_failed);
+    /// The line of every file that failed (a quiet batch's problems).
+    pub fn print_failures(&self, env: &Env, out: &mut dyn Write) {
+        self.print(env, out, Verdict::is_failed);
     }
 
     /// The per-file part of `--json` output: every file that was reported on.
@@ -287,20 +287,16 @@ impl Batch {
     }
 }
 
-/// Tells which clients must reload their config (after writes), on stderr.
-pub fn print_reload_hints(written: &[&'static str]) {
+/// What the clients whose files were written must do to pick up the change (for stderr; empty
+/// when nothing was written).
+pub fn reload_hints(written: &[&'static str]) -> String {
     if written.is_empty() {
-        return;
+        return String::new();
     }
-    eprintln!("Running clients keep the old token until they reload their config:");
+    let mut out =
+        "Running clients keep the old token until they reload their config:\n".to_string();
     for c in written.iter().filter_map(|id| clients::by_id(id)) {
-        eprintln!("  {}: {}", c.name, c.reload_hint);
+        out.push_str(&format!("  {}: {}\n", c.name, c.reload_hint));
     }
-}
-
-/// Text on stdout (after the diffs it belongs with).
-pub fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out
 }

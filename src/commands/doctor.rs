@@ -146,22 +146,9 @@ pub enum ScheduleState {
 /// Asks the scheduling module ([`crate::schedule::status_report`], the same check as
 /// `figma-auth schedule status`) about this profile's periodic refresh, in every backend.
 pub fn schedule_status(ctx: &Context) -> ScheduleState {
-    use crate::schedule::{status_report, ScheduleContext};
-    let mut sctx = match ScheduleContext::from_process(ctx.profile().to_string()) {
-        Ok(s) => s,
-        Err(e) => return ScheduleState::Unknown(e),
-    };
-    sctx.env = ctx.env.clone();
-    sctx.confirm = None;
-    sctx.timeout = Duration::from_secs(10);
-    sctx.auth_server = ctx
-        .global
-        .auth_server
-        .as_ref()
-        .map(crate::oauth::issuer_string)
-        .filter(|s| s != crate::oauth::DEFAULT_AUTH_SERVER);
-    let mcp = ctx.mcp_url();
-    sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
+    use crate::schedule::status_report;
+    let mut sctx = ctx.clone();
+    sctx.program_timeout = Duration::from_secs(10);
     let report = match status_report(&sctx, None) {
         Ok(r) => r,
         Err(e) => return ScheduleState::Unknown(crate::error::chain(&e)),
@@ -243,9 +230,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
         s.push('\n');
         s
     } else {
-        render_styled(&report, apply::Color::for_stdout() == apply::Color::Always)
+        render_styled(&report, ctx.ui.out_color())
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code)
 }
 
@@ -518,7 +505,10 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
     out.push(Check::new(
         AREA,
         Level::Info,
-        format!("lifetimes: {}", super::status::lifetimes(t)),
+        format!(
+            "lifetimes: {}",
+            crate::time::lifetime_text(t.expires_in, t.refresh_token.is_some(), t.refresh_rotated)
+        ),
     ));
     let masked = t.access_token.masked();
     match t.remaining_at(now) {

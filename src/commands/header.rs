@@ -1,19 +1,13 @@
-//! `figma-auth header [--json]`: the HTTP header an MCP client sends, for configs that run a
-//! helper command instead of holding a token (Claude Code's `headersHelper`, Codex's
-//! `http_headers_helper`). Prints `Authorization: Bearer …` (or, with `--json`,
-//! `{"Authorization":"Bearer …"}`) on stdout — a secret, on purpose.
-//!
-//! Made to be run by another program many times: when the token is fresh it is read without the
-//! lock and without network (a few milliseconds); when it expires within `--min-valid` it is
-//! refreshed under the store lock first (one refresh however many helpers run at once). It never
-//! prompts and never opens a browser. Every failure is one line on stderr ending with the command
-//! that fixes it; exit 3 when a login is needed, 4 when the server cannot be reached and the
-//! stored token has expired, 5 when another figma-auth holds the store for too long.
+//! `figma-auth header [--json]`: the `Authorization: Bearer …` header (or `{"Authorization": …}`)
+//! for clients that run a helper command (Claude Code's `headersHelper`, Codex's
+//! `http_headers_helper`); a secret on stdout, on purpose. Run by other programs many times:
+//! a fresh token comes from the store without lock or network, every failure is one line on
+//! stderr ending with its fix, and the exit code tells login (3), later (4) and busy (5) apart.
 
-use super::token::{obtain, write_stdout};
 use super::Context;
 use crate::cli::HeaderArgs;
 use crate::error::{exit, Error};
+use crate::session::obtain;
 use crate::time::short_duration;
 use std::time::Duration;
 
@@ -31,17 +25,20 @@ pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     let got = match obtain(&ctx, args.min_valid) {
         Ok(got) => got,
         Err(e) => {
-            eprintln!("figma-auth header: {}", one_line(&ctx, &e));
+            ctx.ui.line(format_args!(
+                "figma-auth header: {}",
+                crate::error::one_line(&e, &ctx.flags())
+            ));
             return Ok(e.exit_code());
         }
     };
     crate::fault::panic_point("header", || got.token.access_token.expose().to_string());
     if let Some(e) = &got.refresh_error {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "figma-auth header: warning: the access token expires in {} and could not be refreshed: {}",
             short_duration(got.remaining()),
-            one_line(&ctx, e)
-        );
+            crate::error::one_line(e, &ctx.flags())
+        ));
     }
     let value = format!("Bearer {}", got.token.access_token.expose());
     let text = if args.json {
@@ -53,16 +50,6 @@ pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     } else {
         format!("Authorization: {value}\n")
     };
-    write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(exit::OK)
-}
-
-/// An error and its hint on one line (helpers' stderr is often shown as a single log line).
-pub(crate) fn one_line(ctx: &Context, e: &Error) -> String {
-    let mut text = e.to_string();
-    if let Some(h) = e.hint(&ctx.flags()) {
-        text.push_str("; ");
-        text.push_str(&h);
-    }
-    text.replace(['\n', '\r'], " ")
 }

@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let lock = ctx.lock()?;
     let batch = if remove {
         let batch = remove_from_configs(ctx, args, &lock)?;
-        apply::print_reload_hints(&batch.written_clients());
+        ctx.ui.text(&apply::reload_hints(&batch.written_clients()));
         batch
     } else {
         if preview.count(Verdict::is_pending) > 0 {
@@ -129,11 +129,11 @@ fn run_removal(
             allow_tracked: true,
             report_missing: false,
             show_secrets: args.configs.show_secrets,
-            color: apply::Color::for_stdout(),
+            color: apply::Color::when(ctx.ui.out_color()),
             keep_mode: false,
         },
     );
-    batch.print_all(&ctx.env);
+    batch.print_all(&ctx.env, &mut ctx.ui.stdout());
     Ok(batch)
 }
 

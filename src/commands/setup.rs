@@ -6,7 +6,6 @@
 //! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
 //! others (when no client is named), and says which got what.
 
-use super::refresh::{ensure_fresh, Policy};
 use super::{login, Context};
 use crate::apply::{self, Batch, Desired, Job, Verdict};
 use crate::cli::SetupArgs;
@@ -14,6 +13,7 @@ use crate::clients::{self, AuthContext, Client, Mode};
 use crate::edit::SecretHeader;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::ui::Decision;
 use std::time::Duration;
 
@@ -87,10 +87,10 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
         with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
-    let preview_opts = options(args, &desired, false);
+    let preview_opts = options(ctx, args, &desired, false);
     let preview = apply::run(&configs, &jobs, &preview_opts);
     if !args.json {
-        preview.print_all(&ctx.env);
+        preview.print_all(&ctx.env, &mut ctx.ui.stdout());
     }
     let pending = preview.files(Verdict::is_pending);
     // Inline tokens (and file mode's token file) die when they expire unless refreshed.
@@ -111,23 +111,18 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     // The schedule is part of the one confirmation when the user can be asked, and of --write
     // only with --schedule.
-    let offered: Option<(
-        &crate::schedule::Prepared,
-        &crate::schedule::ScheduleContext,
-    )> = match &schedule {
-        ScheduleState::Offer(p, sctx)
-            if args.schedule || (decision == Decision::Ask && pending > 0) =>
-        {
-            Some((p, sctx))
+    let offered: Option<&crate::schedule::Prepared> = match &schedule {
+        ScheduleState::Offer(p) if args.schedule || (decision == Decision::Ask && pending > 0) => {
+            Some(p)
         }
         _ => None,
     };
-    if let (Some((prepared, sctx)), false) = (offered, args.json) {
-        apply::print_stdout(&format!(
+    if let (Some(prepared), false) = (offered, args.json) {
+        ctx.ui.print(&format!(
             "Scheduled refresh (profile {}): {}\n{}",
             ctx.profile(),
             prepared.headline(),
-            prepared.summary(sctx)
+            prepared.summary(ctx)
         ));
     }
 
@@ -136,7 +131,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             configs.record_setup(&jobs, &preview)?;
         }
         let installed = match offered {
-            Some((prepared, sctx)) => {
+            Some(prepared) => {
                 let yes = match decision {
                     Decision::Write => true,
                     Decision::Ask => ctx
@@ -146,7 +141,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                     Decision::DryRun | Decision::PreviewOnly => false,
                 };
                 if yes {
-                    crate::schedule::apply_install(prepared, sctx)?;
+                    prepared.apply(ctx)?;
                 }
                 yes
             }
@@ -158,7 +153,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
         eprintln!("Nothing to change: every config already holds the current token.");
         if installed {
-            schedule_installed(offered.map(|o| o.0));
+            schedule_installed(ctx, offered);
         } else if expiring {
             expiry_line(ctx, &preview, &schedule);
         }
@@ -194,11 +189,11 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     if decision == Decision::Write && !args.json {
         eprintln!();
     }
-    let written = apply::run(&configs, &write_jobs, &options(args, &desired, true));
+    let written = apply::run(&configs, &write_jobs, &options(ctx, args, &desired, true));
     if !args.json {
         // After a confirmation the preview already named each file: only problems are listed.
         let only_problems = decision == Decision::Ask;
-        written.print(&ctx.env, &mut std::io::stdout().lock(), |v| {
+        written.print(&ctx.env, &mut ctx.ui.stdout(), |v| {
             !only_problems || !v.holds()
         });
     }
@@ -208,8 +203,8 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     }
     configs.record_setup(&jobs, &all)?;
     let installed = match (install, offered) {
-        (true, Some((prepared, sctx))) => {
-            crate::schedule::apply_install(prepared, sctx)?;
+        (true, Some(prepared)) => {
+            prepared.apply(ctx)?;
             true
         }
         _ => false,
@@ -217,10 +212,10 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     print_json(ctx, args, &all, true, installed)?;
     let changed = all.count(Verdict::is_written);
     if changed > 0 && !args.json {
-        files_updated(&all);
+        files_updated(ctx, &all);
     }
     if installed {
-        schedule_installed(offered.map(|o| o.0));
+        schedule_installed(ctx, offered);
     } else if expiring && !args.json {
         expiry_line(ctx, &all, &schedule);
     }
@@ -244,10 +239,7 @@ enum ScheduleState {
     /// The profile already has a schedule (`schedule status` looks after it).
     Installed,
     /// It can be installed with this plan.
-    Offer(
-        Box<crate::schedule::Prepared>,
-        Box<crate::schedule::ScheduleContext>,
-    ),
+    Offer(Box<crate::schedule::Prepared>),
     /// No scheduler can run it; the text says why.
     Unavailable(String),
 }
@@ -255,18 +247,17 @@ enum ScheduleState {
 /// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
 /// cannot be installed stops setup before anything is written.
 fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
-    let sctx = super::schedule_context(ctx)?;
     if !args.schedule {
-        let installed = crate::schedule::status_report(&sctx, None)
+        let installed = crate::schedule::status_report(ctx, None)
             .map(|r| !r.installed.is_empty())
             .unwrap_or(false);
         if installed {
             return Ok(ScheduleState::Installed);
         }
     }
-    match crate::schedule::prepare_install(&sctx, args.every, None) {
+    match crate::schedule::prepare_install(ctx, args.every, None) {
         Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
-        Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
+        Ok(p) => Ok(ScheduleState::Offer(Box::new(p))),
         Err(e) if args.schedule => Err(e.into()),
         Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
     }
@@ -298,7 +289,7 @@ fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Er
 }
 
 /// `✓ N files updated`, with what running clients need to pick the token up.
-fn files_updated(batch: &Batch) {
+fn files_updated(ctx: &Context, batch: &Batch) {
     let n = batch.files(Verdict::is_written);
     let files = if n == 1 { "file" } else { "files" };
     let written = batch.written_clients();
@@ -307,18 +298,18 @@ fn files_updated(batch: &Batch) {
             let reload = clients::by_id(one)
                 .map(|t| format!(" ({}: {})", t.name, t.reload_hint))
                 .unwrap_or_default();
-            crate::ui::success(format_args!("{n} {files} updated{reload}"));
+            ctx.ui.success(format_args!("{n} {files} updated{reload}"));
         }
         _ => {
-            crate::ui::success(format_args!("{n} {files} updated"));
-            apply::print_reload_hints(&written);
+            ctx.ui.success(format_args!("{n} {files} updated"));
+            ctx.ui.text(&apply::reload_hints(&written));
         }
     }
 }
 
-fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
+fn schedule_installed(ctx: &Context, prepared: Option<&crate::schedule::Prepared>) {
     if let Some(p) = prepared {
-        crate::ui::success(format_args!(
+        ctx.ui.success(format_args!(
             "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
             p.headline()
         ));
@@ -357,20 +348,25 @@ fn expiry_line(ctx: &Context, batch: &Batch, schedule: &ScheduleState) {
             ctx.flags()
         ),
     };
-    crate::ui::note(format_args!(
+    ctx.ui.note(format_args!(
         "the token in the configs expires {when}; {keep}."
     ));
 }
 
 /// The batch options of this run: previewed, or written with `write`.
-fn options<'a>(args: &SetupArgs, desired: &'a Desired, write: bool) -> apply::Options<'a> {
+fn options<'a>(
+    ctx: &Context,
+    args: &SetupArgs,
+    desired: &'a Desired,
+    write: bool,
+) -> apply::Options<'a> {
     apply::Options {
         desired,
         write,
         allow_tracked: args.allow_tracked,
         report_missing: false,
         show_secrets: args.configs.show_secrets,
-        color: apply::Color::for_stdout(),
+        color: apply::Color::when(ctx.ui.out_color()),
         keep_mode: args.keep_mode,
     }
 }
@@ -390,11 +386,11 @@ fn check_before_login(
         with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
     let desired = Desired::header(SecretHeader::bearer(&token));
-    let check = apply::run(&ctx.configs(), &jobs, &options(args, &desired, false));
+    let check = apply::run(&ctx.configs(), &jobs, &options(ctx, args, &desired, false));
     if check.failed() == 0 {
         return Ok(());
     }
-    check.print_failures(&ctx.env);
+    check.print_failures(&ctx.env, &mut ctx.ui.stdout());
     Err(Error::Refused {
         message: format!(
             "{} of {} config files cannot be updated, so setup stopped before logging in",
@@ -422,7 +418,7 @@ fn print_json(
     v["schedule_installed"] = schedule_installed.into();
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
-    super::token::write_stdout(&text)
+    ctx.ui.out(&text)
 }
 
 /// The token file of file mode, written from the stored token.
@@ -431,8 +427,8 @@ fn create_token_file(ctx: &Context) -> Result<(), Error> {
         .store
         .load(ctx.profile())?
         .and_then(|d| d.token)
-        .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
-    super::token_file::create_token_file(ctx, &record)?;
+        .ok_or_else(|| crate::session::login_required(ctx, "no tokens are stored"))?;
+    crate::session::create_token_file(ctx, &record)?;
     Ok(())
 }
 
@@ -531,18 +527,12 @@ fn with_mode(
 /// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
 /// run it through a shell), `header --json`, and the profile when it is not the default.
 fn helper_command(ctx: &Context) -> Result<String, Error> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Io("cannot find the path of the figma-auth binary".into(), e))?;
-    let exe = exe.to_string_lossy();
-    let exe = exe.strip_suffix(" (deleted)").unwrap_or(&exe);
-    let mut cmd = format!("{} header --json", crate::schedule::quote::sh_quote(exe));
-    if ctx.profile() != "default" {
-        cmd.push_str(&format!(
-            " --profile {}",
-            crate::schedule::quote::sh_quote(ctx.profile())
-        ));
-    }
-    Ok(cmd)
+    let exe = ctx.exe()?.to_string_lossy();
+    Ok(format!(
+        "{} header --json{}",
+        crate::shell_quote::sh_quote(&exe),
+        ctx.flags()
+    ))
 }
 
 /// The stored access token when it is usable (refreshed first when it expires soon); `None` when

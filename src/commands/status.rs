@@ -392,7 +392,7 @@ pub fn render(ctx: &Context, r: &Report) -> String {
         );
         line(
             "Lifetimes:",
-            lifetime_text(
+            crate::time::lifetime_text(
                 r.token_lifetime_seconds,
                 r.has_refresh_token,
                 r.refresh_token_rotates,
@@ -416,37 +416,6 @@ pub fn render(ctx: &Context, r: &Report) -> String {
 
 use crate::redact::clean;
 
-/// What the server grants, in words: "tokens last 1 day; refresh tokens rotate".
-pub fn lifetimes(t: &crate::store::TokenRecord) -> String {
-    lifetime_text(t.expires_in, t.refresh_token.is_some(), t.refresh_rotated)
-}
-
-fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
-    let life = match expires_in {
-        Some(s) => format!("tokens last {}", human_lifetime(s)),
-        None => "token lifetime not stated by the server".to_string(),
-    };
-    let rot = match (refresh, rotates) {
-        (false, _) => "no refresh token",
-        (true, Some(true)) => "refresh tokens rotate",
-        (true, Some(false)) => "refresh tokens do not rotate",
-        (true, None) => "not refreshed yet",
-    };
-    format!("{life}; {rot}")
-}
-
-/// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
-pub fn human_lifetime(secs: u64) -> String {
-    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    match secs {
-        0 => "0 seconds".to_string(),
-        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
-        s if s % 3600 == 0 => plural(s / 3600, "hour"),
-        s if s % 60 == 0 => plural(s / 60, "minute"),
-        s => crate::time::short_duration(std::time::Duration::from_secs(s)),
-    }
-}
-
 /// `figma-auth status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
     let report = collect(ctx)?;
@@ -459,6 +428,6 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         t.push_str(&render_configs(ctx, &report));
         t
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code())
 }

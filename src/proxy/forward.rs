@@ -15,7 +15,7 @@ use super::sse::Parser;
 use super::token::{log, Bearer, Tokens};
 use super::transport::{media_type, ChunkError, Fail, Upstream, MAX_MESSAGE};
 use super::Options;
-use crate::commands::Context;
+use crate::app::Context;
 use reqwest::header::HeaderValue;
 use reqwest::Response;
 use std::sync::{Arc, Mutex};

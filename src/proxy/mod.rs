@@ -27,7 +27,7 @@ pub mod transport;
 
 pub use check::check;
 
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::oauth::Url;
 use forward::Proxy;

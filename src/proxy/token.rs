@@ -12,10 +12,10 @@
 //! request gets the same error (naming `figma-auth login`) without touching the network, and the
 //! first request after the user logged in goes through.
 
-use crate::commands::refresh::{ensure_fresh, Policy};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::store::TokenRecord;
 use crate::time::{short_duration, Timestamp};
 use reqwest::header::HeaderValue;

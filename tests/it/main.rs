@@ -11,6 +11,7 @@ mod fs_safety;
 mod helper;
 mod hostile;
 mod login;
+mod packaging;
 mod proxy;
 mod records;
 mod refresh;

@@ -19,12 +19,12 @@ pub enum Color {
 }
 
 impl Color {
-    /// Colour for output on stdout, decided as clap decides it (anstream): on a terminal that
-    /// supports it, never with `NO_COLOR` set, always with `CLICOLOR_FORCE`.
-    pub fn for_stdout() -> Color {
-        match anstream::AutoStream::choice(&std::io::stdout()) {
-            anstream::ColorChoice::Never => Color::Never,
-            _ => Color::Always,
+    /// Colours when `on` (e.g. [`crate::ui::Ui::out_color`]).
+    pub fn when(on: bool) -> Color {
+        if on {
+            Color::Always
+        } else {
+            Color::Never
         }
     }
 

@@ -4,20 +4,22 @@
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::error::{exit, Error};
+use crate::ui::Ui;
 use clap::CommandFactory;
 
 /// The program name the scripts complete.
 const BIN: &str = "figma-auth";
 
 /// `figma-auth completions SHELL`: the script on stdout.
-pub fn completions(args: &CompletionsArgs) -> Result<u8, Error> {
+pub fn completions(ui: &Ui, args: &CompletionsArgs) -> Result<u8, Error> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, BIN, &mut buf);
     if args.shell == clap_complete::Shell::Bash {
         buf = fix_bash_state_names(&buf);
     }
-    write(&buf)
+    ui.out(&String::from_utf8_lossy(&buf))?;
+    Ok(exit::OK)
 }
 
 /// clap_complete's bash script tracks the command line in a state such as
@@ -34,8 +36,11 @@ fn fix_bash_state_names(script: &[u8]) -> Vec<u8> {
 }
 
 /// `figma-auth man [COMMAND]`: the roff source of figma-auth(1), or of figma-auth-COMMAND(1).
-pub fn man(args: &ManArgs) -> Result<u8, Error> {
-    write(&man_page(args.command.as_deref())?)
+pub fn man(ui: &Ui, args: &ManArgs) -> Result<u8, Error> {
+    ui.out(&String::from_utf8_lossy(&man_page(
+        args.command.as_deref(),
+    )?))?;
+    Ok(exit::OK)
 }
 
 /// The man page of the program, or of one of its commands.
@@ -67,14 +72,4 @@ pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, Error> {
         .render(&mut buf)
         .map_err(|e| Error::Io("cannot render the man page".to_string(), e))?;
     Ok(buf)
-}
-
-fn write(bytes: &[u8]) -> Result<u8, Error> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Error::Io("cannot write to stdout".to_string(), e)),
-    }
 }
