@@ -35,7 +35,7 @@ pub struct Context {
     /// [`DEFAULT_LOCK_TIMEOUT`].
     pub lock_timeout: Duration,
     /// Wait for a client's own lock (Claude Code's `~/.claude.json.lock`);
-    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::patch::LOCK_WAIT`].
+    /// `FIGMA_AUTH_CLIENT_LOCK_TIMEOUT` overrides [`crate::apply::LOCK_WAIT`].
     pub client_lock_timeout: Duration,
     /// How long `login` waits for the browser before it prints the authorization URL and the
     /// note for SSH users anyway; `FIGMA_AUTH_SHOW_URL_AFTER` overrides [`DEFAULT_SHOW_URL_AFTER`].
@@ -66,7 +66,7 @@ impl Context {
             store: Store::from_env(&env),
             http_timeout: DEFAULT_HTTP_TIMEOUT,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            client_lock_timeout: crate::patch::LOCK_WAIT,
+            client_lock_timeout: crate::apply::LOCK_WAIT,
             show_url_after: DEFAULT_SHOW_URL_AFTER,
             ui,
             exe: current_exe(),
@@ -94,7 +94,7 @@ impl Context {
         ctx.http_timeout = duration_var("FIGMA_AUTH_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)?;
         ctx.lock_timeout = duration_var("FIGMA_AUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?;
         ctx.client_lock_timeout =
-            duration_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", crate::patch::LOCK_WAIT)?;
+            duration_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", crate::apply::LOCK_WAIT)?;
         ctx.show_url_after = duration_var("FIGMA_AUTH_SHOW_URL_AFTER", DEFAULT_SHOW_URL_AFTER)?;
         Ok(ctx)
     }
@@ -140,6 +140,24 @@ impl Context {
         for w in self.store.permission_warnings(self.profile()) {
             self.ui.warning(w);
         }
+    }
+
+    /// The client configs of this run, for the config pipeline ([`crate::apply`]).
+    pub fn configs(&self) -> crate::apply::Configs<'_> {
+        crate::apply::Configs {
+            env: &self.env,
+            store: &self.store,
+            profile: self.profile(),
+            mcp_url: self.mcp_url(),
+            lock_timeout: self.lock_timeout,
+            client_lock_timeout: self.client_lock_timeout,
+        }
+    }
+
+    /// The clients named with `--target` (or every detected client), as a usage error when a
+    /// name is unknown.
+    pub fn clients(&self, names: &[String]) -> Result<Vec<&'static crate::clients::Client>, Error> {
+        crate::clients::select(names, &self.env).map_err(|e| Error::Usage(e.to_string()))
     }
 
     /// A path for display (`~/…`).

@@ -250,7 +250,7 @@ impl TargetArgs {
     pub fn server_name(&self) -> &str {
         self.server_name
             .as_deref()
-            .unwrap_or(crate::targets::DEFAULT_NAME)
+            .unwrap_or(crate::clients::DEFAULT_NAME)
     }
 }
 
@@ -267,11 +267,11 @@ pub enum ScopeArg {
 }
 
 impl ScopeArg {
-    pub fn scope(self) -> crate::targets::Scope {
+    pub fn scope(self) -> crate::clients::Scope {
         match self {
-            ScopeArg::User => crate::targets::Scope::User,
-            ScopeArg::Project => crate::targets::Scope::Project,
-            ScopeArg::Local => crate::targets::Scope::Local,
+            ScopeArg::User => crate::clients::Scope::User,
+            ScopeArg::Project => crate::clients::Scope::Project,
+            ScopeArg::Local => crate::clients::Scope::Local,
         }
     }
 }
@@ -320,12 +320,13 @@ pub struct SetupArgs {
     /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
     /// explicitly, an entry in another mode is switched to this one. [default: inline]
     #[arg(long, value_name = "MODE", help_heading = "Config options",
-          value_parser = clap::builder::PossibleValuesParser::new(["inline", "helper", "file", "env"])
-              .map(|s: String| crate::targets::Mode::parse(&s).expect("a possible value")))]
-    pub mode: Option<crate::targets::Mode>,
+          value_parser = clap::builder::PossibleValuesParser::new(
+              crate::clients::Mode::ALL.map(crate::clients::Mode::as_str))
+              .map(|s: String| crate::clients::Mode::parse(&s).expect("a possible value")))]
+    pub mode: Option<crate::clients::Mode>,
 
     /// The environment variable of `--mode env`.
-    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR,
+    #[arg(long, value_name = "NAME", default_value = crate::clients::DEFAULT_ENV_VAR,
           help_heading = "Config options")]
     pub env_var: String,
 
@@ -455,7 +456,7 @@ impl clap::builder::TypedValueParser for TargetNames {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let names = crate::configs::target_ids().into_iter().chain(["all"]);
+        let names = crate::clients::ids().into_iter().chain(["all"]);
         Some(Box::new(names.map(clap::builder::PossibleValue::new)))
     }
 }

@@ -53,7 +53,7 @@ pub enum Error {
 
     /// A config file could not be read, edited or written.
     #[error(transparent)]
-    Patch(#[from] crate::patch::PatchError),
+    Apply(#[from] crate::apply::ApplyError),
 
     /// Some config files could not be updated; each was reported as it happened.
     #[error("{failed} of {total} config files could not be updated (see above)")]
@@ -113,8 +113,8 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::Environment(_) => exit::ERROR,
             Error::Io(..) => exit::ERROR,
-            Error::Patch(e) if e.is_busy() => exit::BUSY,
-            Error::Patch(_) => exit::ERROR,
+            Error::Apply(e) if e.is_busy() => exit::BUSY,
+            Error::Apply(_) => exit::ERROR,
             Error::ConfigsFailed { busy: true, .. } => exit::BUSY,
             Error::ConfigsFailed { .. } => exit::ERROR,
             Error::Refused { .. } => exit::ERROR,
@@ -136,10 +136,10 @@ impl Error {
             )),
             Error::Usage(_) => Some("see `figma-auth --help`".to_string()),
             Error::Io(..) | Error::Environment(_) => None,
-            Error::Patch(e) if e.is_busy() => Some(
+            Error::Apply(e) if e.is_busy() => Some(
                 "another program is writing the file; run the same command again in a moment".into(),
             ),
-            Error::Patch(_) => None,
+            Error::Apply(_) => None,
             Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Schedule(_) | Error::Cancelled(_) | Error::Reported(_) => None,
         }

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use figma_auth::clients::{self, ConfigFile};
 use figma_auth::paths::Env;
-use figma_auth::targets::{self, ConfigFile};
 
 use crate::check::{check, Op};
 
@@ -25,9 +25,9 @@ pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
     let env = env();
     let mut out = Vec::new();
     for id in ids {
-        let t = targets::by_id(id).expect("a client");
+        let t = clients::by_id(id).expect("a client");
         for s in t.scopes() {
-            if let Some(f) = t.default_file(&env, *s) {
+            if let Some(f) = t.default_file(&env, s) {
                 out.push(f);
             }
         }
@@ -43,13 +43,13 @@ pub fn run(data: &[u8], files: &[ConfigFile]) {
         return;
     };
     let file = &files[(sel as usize) % files.len()];
-    let modes = targets::by_id(file.target).unwrap().modes();
+    let modes = file.client.modes();
     let op = match (sel as usize / files.len()) % (2 + modes.len()) {
         0 => Op::Refresh,
         1 => Op::Remove,
         k => Op::Mode(modes[k - 2]),
     };
     if let Err(e) = check(file, Some(text), op, None, false) {
-        panic!("{} {op:?}: {e}", file.target);
+        panic!("{} {op:?}: {e}", file.client.id);
     }
 }

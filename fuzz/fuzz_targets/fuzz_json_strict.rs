@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use figma_auth::targets::ConfigFile;
+use figma_auth::clients::ConfigFile;
 use libfuzzer_sys::fuzz_target;
 
 static FILES: OnceLock<Vec<ConfigFile>> = OnceLock::new();

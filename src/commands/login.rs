@@ -4,7 +4,6 @@
 //! browser (or the printed URL), the loopback callback (or a pasted redirect URL), the code
 //! exchange, the result stored under the profile's lock, and the account the MCP server names.
 
-use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
@@ -499,17 +498,19 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
     }
-    let update = |write| patching::Update {
-        targets: &[],
+    let configs = ctx.configs();
+    let update = |write| crate::apply::Update {
+        clients: None,
         server_name: None,
         write,
         allow_tracked: false,
         keep_mode: false,
         show_secrets: false,
-        quiet: false,
+        color: crate::apply::Color::when(ctx.ui.out_color()),
     };
-    let preview = patching::update_managed(ctx, &update(false))?;
-    let pending = preview.files(|s| *s == Status::WouldChange);
+    let preview = configs.update_managed(&update(false))?;
+    preview.print_all(&ctx.env, &mut ctx.ui.stdout());
+    let pending = preview.files(crate::apply::Verdict::is_pending);
     if pending == 0 {
         return Ok(());
     }
@@ -535,8 +536,10 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
         return Ok(());
     }
     eprintln!();
-    let written = patching::update_managed(ctx, &update(true))?;
-    patching::print_reload_hints(&written.written_targets());
+    let written = configs.update_managed(&update(true))?;
+    written.print_all(&ctx.env, &mut ctx.ui.stdout());
+    ctx.ui
+        .text(&crate::apply::reload_hints(&written.written_clients()));
     if let Some(e) = written.error(None) {
         eprintln!(
             "warning: {e}; fix them, then run `figma-auth refresh --write{}`",

@@ -8,7 +8,6 @@ pub mod env;
 pub mod header;
 pub mod login;
 pub mod logout;
-pub mod patching;
 pub mod proxy;
 pub mod refresh;
 pub mod schedule;

@@ -8,7 +8,7 @@ use super::detect::read_crontab;
 use super::exec::Call;
 use super::{runner, ScheduleError};
 use crate::app::Context;
-use crate::diff::{unified_diff, Color, DiffOptions};
+use crate::apply::preview::{unified_diff, Color, DiffOptions};
 use crate::fs::FsError;
 use crate::ui::Decision;
 
@@ -51,11 +51,7 @@ impl Plan {
         let opts = DiffOptions {
             secrets: &[],
             show_secrets: false,
-            color: if ctx.ui.out_color() {
-                Color::Always
-            } else {
-                Color::Never
-            },
+            color: Color::when(ctx.ui.out_color()),
             context: 3,
         };
         let mut out = String::new();

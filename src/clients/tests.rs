@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::edit::{EditOutcome, SecretHeader};
+use crate::edit::{Edit, HeaderValue, SecretHeader};
 use crate::secret::AccessToken;
 
 fn env_in(root: &Path, cwd: &str, vars: &[(&str, &str)]) -> Env {
@@ -22,25 +22,64 @@ fn rel(root: &Path, files: &[ConfigFile]) -> Vec<String> {
 
 #[test]
 fn ids_are_unique_and_found() {
-    let ids: Vec<&str> = all().iter().map(|t| t.id()).collect();
+    let ids: Vec<&str> = all().iter().map(|t| t.id).collect();
     assert_eq!(
         ids,
         ["opencode", "claude", "cursor", "codex", "gemini", "vscode", "windsurf", "zed"]
     );
+    assert_eq!(ids, super::ids());
     for id in ids {
-        assert_eq!(by_id(id).unwrap().id(), id);
-        assert!(!by_id(id).unwrap().reload_hint().is_empty());
         let t = by_id(id).unwrap();
+        assert_eq!(t.id, id);
+        assert!(!t.reload_hint.is_empty() && !t.name.is_empty());
         assert_eq!(t.modes()[0], Mode::Inline);
-        // Every file of the client offers the client's modes.
+        assert!(!t.scopes().is_empty() && !t.detect.is_empty(), "{id}");
+        // Every scope has a file to create, and a strict dialect says why it is strict, naming
+        // the client.
         let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
         for scope in t.scopes() {
-            for f in t.files(&env, *scope) {
-                assert_eq!(f.shape.modes(), t.modes(), "{id}");
-            }
+            assert!(t.default_file(&env, scope).is_some(), "{id} {scope:?}");
+        }
+        let strict = matches!(t.syntax, Syntax::StrictJson | Syntax::JsoncNoTrailingCommas);
+        assert_eq!(t.strict_why.is_some(), strict, "{id}");
+        if let Some(why) = t.strict_why {
+            assert!(
+                why.contains(t.name.split(' ').next().unwrap()),
+                "{id}: {why}"
+            );
         }
     }
     assert!(by_id("nope").is_none());
+}
+
+#[test]
+fn the_variables_that_move_files_come_from_the_table() {
+    assert_eq!(
+        env_vars(),
+        ["OPENCODE_CONFIG", "CLAUDE_CONFIG_DIR", "CODEX_HOME"]
+    );
+}
+
+#[test]
+fn target_lists_are_resolved_once_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
+    let env = env_in(&root, "home", &[]);
+    let ids = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        select(&names, &env).map(|cs| cs.iter().map(|c| c.id).collect::<Vec<_>>())
+    };
+    assert_eq!(ids(&[]).unwrap(), ["cursor"]);
+    assert_eq!(
+        ids(&["zed,cursor", "all", " zed "]).unwrap(),
+        ["zed", "cursor"]
+    );
+    let e = ids(&["cursor", "nope"]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, all"
+    );
 }
 
 #[test]
@@ -98,12 +137,8 @@ fn claude_scopes_use_the_project_dir() {
     let local = t.files(&env, Scope::Local);
     assert_eq!(rel(&root, &local), ["home/.claude.json"]);
     let key = root.join("home/repo").display().to_string();
-    assert_eq!(
-        local[0].shape,
-        Shape::Claude {
-            project: Some(key.clone())
-        }
-    );
+    assert_eq!(local[0].project.as_deref(), Some(key.as_str()));
+    assert_eq!(local[0].scope, Scope::Local);
     let spec = local[0].spec(None, &Server::default()).unwrap();
     assert_eq!(spec.container, ["projects", key.as_str(), "mcpServers"]);
     assert_eq!(
@@ -188,7 +223,7 @@ fn detection_looks_for_config_dirs() {
     let detected: Vec<&str> = all()
         .iter()
         .filter(|t| t.detected(&env))
-        .map(|t| t.id())
+        .map(|t| t.id)
         .collect();
     assert_eq!(detected, ["cursor", "codex"]);
 }
@@ -210,7 +245,6 @@ fn opencode_effective_entry_follows_the_last_file() {
         SecretHeader::new("Bearer figu_FIXTURE_OLD_TOKEN")
     );
     assert_eq!(eff.enabled, Some((0, false)));
-    assert!(!eff.is_enabled());
     assert_eq!(eff.url.map(|(i, _)| i), Some(2));
 }
 
@@ -237,17 +271,17 @@ fn opencode_v2_layout_is_detected() {
         .apply(
             Some(v2),
             &server,
-            &HeaderChange::Set(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN")),
+            &Desired::header(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN")),
         )
         .unwrap();
-    assert!(matches!(out, EditOutcome::Changed(_)));
+    assert!(out.changes(), "{out:?}");
 }
 
 #[test]
 fn modes_per_client() {
     let table: Vec<(&str, Vec<&str>)> = all()
         .iter()
-        .map(|t| (t.id(), t.modes().iter().map(|m| m.as_str()).collect()))
+        .map(|t| (t.id, t.modes().iter().map(|m| m.as_str()).collect()))
         .collect();
     assert_eq!(
         table,
@@ -269,22 +303,20 @@ fn modes_per_client() {
     assert!(Mode::parse("token")
         .unwrap_err()
         .contains("inline, helper, file, env"));
-    let e = check_mode(by_id("zed").unwrap(), Mode::Env).unwrap_err();
+    let e = by_id("zed").unwrap().check_mode(Mode::Env).unwrap_err();
     assert_eq!(
         e.to_string(),
         "Zed does not support --mode env; its modes: inline"
     );
-    assert!(check_mode(by_id("claude").unwrap(), Mode::Helper).is_ok());
+    assert!(by_id("claude").unwrap().check_mode(Mode::Helper).is_ok());
 }
 
-fn shape_of(id: &str) -> Shape {
-    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
-    by_id(id).unwrap().files(&env, Scope::User)[0].shape.clone()
+fn shape_of(id: &str) -> &'static Client {
+    by_id(id).unwrap()
 }
 
 #[test]
 fn auth_per_client_and_mode() {
-    use crate::edit::{Auth, HeaderValue};
     let token = AccessToken::new("figu_FIXTURE_NEW_TOKEN");
     let ctx = AuthContext {
         token: Some(&token),
@@ -292,14 +324,8 @@ fn auth_per_client_and_mode() {
         token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
         ..AuthContext::default()
     };
-    let reference = |r: &str| Auth {
-        header: Some(HeaderValue::Reference(r.into())),
-        field: None,
-    };
-    let field = |k: &str, v: &str| Auth {
-        header: None,
-        field: Some((k.into(), v.into())),
-    };
+    let reference = |r: &str| Desired::exactly(Some(HeaderValue::Reference(r.into())), None);
+    let field = |k: &str, v: &str| Desired::exactly(None, Some((k.into(), v.into())));
     let cases = [
         (
             "opencode",
@@ -342,12 +368,12 @@ fn auth_per_client_and_mode() {
         assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
     }
     for t in all() {
-        let inline = shape_of(t.id()).auth(Mode::Inline, &ctx).unwrap();
+        let inline = shape_of(t.id).auth(Mode::Inline, &ctx).unwrap();
         assert_eq!(inline.token(), Some("figu_FIXTURE_NEW_TOKEN"));
         assert!(!format!("{inline:?}").contains("FIXTURE"));
         for m in Mode::ALL {
-            let r = shape_of(t.id()).auth(m, &ctx);
-            assert_eq!(r.is_ok(), t.modes().contains(&m), "{} {m}", t.id());
+            let r = shape_of(t.id).auth(m, &ctx);
+            assert_eq!(r.is_ok(), t.modes().contains(&m), "{} {m}", t.id);
         }
     }
     // Refusals name the problem, not the value.
@@ -457,10 +483,11 @@ fn status_can_tell_a_current_helper_file_from_a_stale_one() {
         ..AuthContext::default()
     };
     let auth = claude.auth(Mode::Helper, &ctx).unwrap();
-    let EditOutcome::Changed(c) = claude.apply_auth(None, &server, &auth).unwrap() else {
-        panic!()
-    };
-    let text = c.materialize(None);
+    let text = claude
+        .apply(None, &server, &auth)
+        .unwrap()
+        .materialize(None)
+        .unwrap();
     assert!(!text.contains("Authorization"), "{text}");
     let state = claude.inspect(Some(&text), &server).unwrap();
     assert!(state.entry().unwrap().holds(&auth));
@@ -472,9 +499,9 @@ fn status_can_tell_a_current_helper_file_from_a_stale_one() {
     let moved = claude.auth(Mode::Helper, &moved).unwrap();
     assert!(!state.entry().unwrap().holds(&moved));
     // A refresh of an inline token leaves the helper entry alone.
-    let refresh = HeaderChange::Set(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN"));
+    let refresh = Desired::header(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN"));
     assert!(matches!(
         claude.apply(Some(&text), &server, &refresh).unwrap(),
-        EditOutcome::Indirect(_)
+        Edit::Indirect(_)
     ));
 }

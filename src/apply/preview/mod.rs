@@ -7,6 +7,7 @@ mod mask;
 
 pub use mask::mask_credentials;
 
+use crate::edit::Edit;
 use crate::secret::mask;
 use similar::{DiffOp, TextDiff};
 
@@ -18,6 +19,15 @@ pub enum Color {
 }
 
 impl Color {
+    /// Colours when `on` (e.g. [`crate::ui::Ui::out_color`]).
+    pub fn when(on: bool) -> Color {
+        if on {
+            Color::Always
+        } else {
+            Color::Never
+        }
+    }
+
     fn paint(self, style: anstyle::Style, text: &str) -> String {
         match self {
             Color::Never => text.to_string(),
@@ -44,6 +54,15 @@ pub struct DiffOptions<'a> {
     pub show_secrets: bool,
     pub color: Color,
     pub context: usize,
+}
+
+/// The masked diff of an [`Edit`] of `original` (`None`: a file that does not exist yet),
+/// labelled with `label` (a display path); empty when nothing changes.
+pub fn edit_diff(label: &str, original: Option<&str>, edit: &Edit, opts: &DiffOptions) -> String {
+    match edit.materialize(original) {
+        Some(new) => unified_diff(label, original, &new, opts),
+        None => String::new(),
+    }
 }
 
 /// A unified diff of `old` → `new` labelled with `label` (a path), masked. `old` is `None` for a
@@ -347,6 +366,25 @@ mod tests {
             "{d}"
         );
         assert!(d.ends_with("\\ No newline at end of file\n"), "{d}");
+    }
+
+    #[test]
+    fn edit_previews_mask_and_materialize_splices() {
+        let old = "{\"h\": \"Bearer figu_OLD_TOKEN_VALUE_1111\"}\n";
+        let start = old.find("figu_").unwrap();
+        let edit = Edit::Splice {
+            range: start..start + "figu_OLD_TOKEN_VALUE_1111".len(),
+            replacement: "figu_NEW_TOKEN_VALUE_2222".into(),
+            notes: vec![],
+        };
+        let p = edit_diff("x.json", Some(old), &edit, &opts(&[]));
+        assert!(p.contains("-{\"h\": \"Bearer figu_…1111\"}"), "{p}");
+        assert!(p.contains("+{\"h\": \"Bearer figu_…2222\"}"), "{p}");
+        assert!(!p.contains("OLD_TOKEN") && !p.contains("NEW_TOKEN"));
+        assert_eq!(
+            edit_diff("x.json", Some(old), &Edit::Unchanged, &opts(&[])),
+            ""
+        );
     }
 
     #[test]
