@@ -5,6 +5,7 @@
 //! concurrent refreshes never lose a rotated refresh token.
 
 use crate::fs::FsError;
+use crate::oauth::token::TokenResponse;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -192,6 +193,66 @@ impl Account {
 }
 
 impl TokenRecord {
+    /// The record of a token response received at `issued_at`: the tokens of a login at
+    /// `auth_server` (its issuer) and `token_endpoint`, issued to `client_id` for `resource`.
+    pub fn from_response(
+        resp: TokenResponse,
+        issued_at: Timestamp,
+        auth_server: &str,
+        token_endpoint: &str,
+        client_id: &str,
+        resource: Option<&str>,
+    ) -> Self {
+        TokenRecord {
+            access_token: resp.access_token,
+            refresh_token: resp.refresh_token,
+            token_type: resp.token_type,
+            scope: resp.scope,
+            expires_at: issued_at.plus(resp.expires_in),
+            obtained_at: issued_at,
+            expires_in_defaulted: resp.expires_in_defaulted,
+            auth_server: auth_server.to_string(),
+            token_endpoint: token_endpoint.to_string(),
+            resource: resource.map(str::to_string),
+            client_id: client_id.to_string(),
+            expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+            refresh_rotated: None,
+            account: None,
+        }
+    }
+
+    /// This login after a refresh answered with `resp` at `issued_at`: what the server did not
+    /// send again (the refresh token when it does not rotate, the scope) and the account stay.
+    pub fn refreshed(&self, resp: TokenResponse, issued_at: Timestamp) -> Self {
+        let rotated = resp.refresh_token.is_some();
+        let mut next = Self::from_response(
+            resp,
+            issued_at,
+            &self.auth_server,
+            &self.token_endpoint,
+            &self.client_id,
+            self.resource.as_deref(),
+        );
+        // No new refresh token: the old one stays valid, keep it.
+        if next.refresh_token.is_none() {
+            next.refresh_token.clone_from(&self.refresh_token);
+        }
+        if next.scope.is_none() {
+            next.scope.clone_from(&self.scope);
+        }
+        next.refresh_rotated = Some(rotated);
+        next.account.clone_from(&self.account);
+        next
+    }
+
+    /// How long the server made the access token valid for, when it said so.
+    pub fn lifetime(&self) -> Option<Duration> {
+        if self.expires_in_defaulted {
+            return None;
+        }
+        self.expires_at.0.duration_since(self.obtained_at.0).ok()
+    }
+
     /// Time left before the access token expires, `None` when it already has.
     pub fn remaining_at(&self, now: Timestamp) -> Option<Duration> {
         self.expires_at.remaining_at(now)
@@ -237,39 +298,6 @@ pub enum StoreError {
     Busy { path: PathBuf, waited: Duration },
     #[error("invalid profile name {name:?}: {reason}")]
     BadProfile { name: String, reason: String },
-}
-
-impl StoreError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            StoreError::Corrupt { path, .. } => format!(
-                "move {} aside and run `figma-auth login{flags}`",
-                path.display()
-            ),
-            StoreError::TooNew { .. } => {
-                "upgrade figma-auth (cargo install --path . --force), or use another --profile"
-                    .to_string()
-            }
-            StoreError::Busy { .. } => {
-                "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
-                    .to_string()
-            }
-            StoreError::Write {
-                path,
-                source: FsError::Io { source, .. },
-            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
-                "free some space on the disk holding {}, then try again",
-                path.parent().unwrap_or(path).display()
-            ),
-            StoreError::Read { .. }
-            | StoreError::Write { .. }
-            | StoreError::Dir { .. }
-            | StoreError::Lock { .. } => {
-                "check the permissions of the figma-auth configuration directory".to_string()
-            }
-            StoreError::BadProfile { .. } => return None,
-        })
-    }
 }
 
 /// Checks a profile name: 1–64 characters from `A-Z a-z 0-9 . _ -`, not starting with `.` or `-`.
@@ -398,6 +426,7 @@ impl Store {
 
     /// Warnings about permissions looser than 0700 (directories) or 0600 (the profile file).
     pub fn permission_warnings(&self, profile: &str) -> Vec<String> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut out = Vec::new();
         #[cfg(unix)]
         {

@@ -2,8 +2,8 @@
 
 use std::sync::OnceLock;
 
+use figma_auth::clients::ConfigFile;
 use figma_auth::edit::oracle;
-use figma_auth::targets::ConfigFile;
 use libfuzzer_sys::fuzz_target;
 
 static FILES: OnceLock<Vec<ConfigFile>> = OnceLock::new();

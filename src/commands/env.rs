@@ -1,17 +1,12 @@
-//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that sets an environment
-//! variable to the access token, for shell start-up files (`eval "$(figma-auth env)"`) and MCP
-//! client configs that read the token from the environment (`{env:FIGMA_TOKEN}` in opencode,
-//! `${FIGMA_TOKEN}` in Claude Code, …). It prints a secret on purpose, like `token`.
-//!
-//! The token is refreshed first when it expires within `--min-valid`, exactly like `token`. The
-//! variable holds the token of the moment the line was evaluated: programs started from an old
-//! shell get an old token, so keep the access token fresh (`figma-auth refresh`) and open new
-//! shells, or prefer `header` (helper mode) where the client supports it.
+//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that sets a variable to
+//! the access token (`eval "$(figma-auth env)"`), for clients whose config reads the token from
+//! the environment; a secret on stdout, on purpose. The variable keeps the token of the moment the
+//! line was evaluated, so `header` (helper mode) is preferable where the client supports it.
 
-use super::token::{obtain, write_stdout};
 use super::Context;
 use crate::cli::{EnvArgs, EnvShell};
 use crate::error::{exit, Error};
+use crate::session::obtain;
 use crate::time::short_duration;
 
 pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
@@ -19,13 +14,13 @@ pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("env", || got.token.access_token.expose().to_string());
     if let Some(e) = &got.refresh_error {
-        crate::ui::warning(format_args!(
+        ctx.ui.warning(format_args!(
             "the access token expires in {} and could not be refreshed: {}",
             short_duration(got.remaining()),
-            super::header::one_line(ctx, e)
+            crate::error::one_line(e, &ctx.flags())
         ));
     }
-    write_stdout(&line(
+    ctx.ui.out(&line(
         args.shell,
         &args.var,
         got.token.access_token.expose(),
@@ -67,6 +62,21 @@ pub fn is_powershell_quote(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_export_line_of_the_stored_token_goes_to_stdout() {
+        let (ctx, seen, _home) = crate::app::testing::context();
+        let valid = std::time::Duration::from_secs(3600);
+        crate::app::testing::save_login(&ctx, "figu_env_command_5", valid);
+        let args = EnvArgs {
+            shell: EnvShell::Fish,
+            var: "FIGMA_TOKEN".into(),
+            min_valid: std::time::Duration::from_secs(300),
+        };
+        assert_eq!(run(&ctx, &args).unwrap(), exit::OK);
+        assert_eq!(seen.out(), "set -gx FIGMA_TOKEN 'figu_env_command_5'\n");
+        assert_eq!(seen.err(), "");
+    }
 
     #[test]
     fn each_shell_quotes_the_value() {

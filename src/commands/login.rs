@@ -4,7 +4,6 @@
 //! browser (or the printed URL), the loopback callback (or a pasted redirect URL), the code
 //! exchange, the result stored under the profile's lock, and the account the MCP server names.
 
-use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
@@ -104,23 +103,15 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         resource,
     )?;
     crate::fault::panic_point("login", || tokens.access_token.expose().to_string());
-    let obtained = Timestamp::now();
-    let mut record = TokenRecord {
-        access_token: tokens.access_token,
-        refresh_token: tokens.refresh_token,
-        token_type: tokens.token_type,
-        scope: tokens.scope,
-        expires_at: obtained.plus(tokens.expires_in),
-        obtained_at: obtained,
-        expires_in_defaulted: tokens.expires_in_defaulted,
-        auth_server: meta.issuer.clone(),
-        token_endpoint: meta.token_endpoint.to_string(),
-        resource: resource.map(str::to_string),
-        client_id: client.client_id.clone(),
-        expires_in: (!tokens.expires_in_defaulted).then_some(tokens.expires_in.as_secs()),
-        refresh_rotated: None,
-        account: None,
-    };
+    let expires_in_defaulted = tokens.expires_in_defaulted;
+    let mut record = TokenRecord::from_response(
+        tokens,
+        Timestamp::now(),
+        &meta.issuer,
+        meta.token_endpoint.as_str(),
+        &client.client_id,
+        resource,
+    );
     {
         let lock = ctx.lock()?;
         let mut data = lock.load()?.unwrap_or_default();
@@ -128,7 +119,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         data.token = Some(record.clone());
         data.login_required = None;
         lock.save(&data)?;
-        super::token_file::after_save(ctx, &record);
+        crate::session::after_save(ctx, &record);
     }
     // Which account this is (the tokens are saved already: this is only information).
     if let Some(account) = whoami(ctx, &http, &record) {
@@ -152,7 +143,8 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         Some(a) => format!("Logged in as {}", a.label()),
         None => "Logged in to Figma".to_string(),
     };
-    crate::ui::success(format_args!("{who} (profile {})", ctx.profile()));
+    ctx.ui
+        .success(format_args!("{who} (profile {})", ctx.profile()));
     if report {
         eprintln!(
             "The access token expires {} ({}){}.",
@@ -165,8 +157,8 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
             }
         );
     }
-    if tokens.expires_in_defaulted {
-        crate::ui::note(format_args!(
+    if expires_in_defaulted {
+        ctx.ui.note(format_args!(
             "the server did not say when the token expires; assuming {}.",
             short_duration(token::DEFAULT_EXPIRES_IN)
         ));
@@ -344,7 +336,7 @@ fn register_at(
         let with = with.unwrap_err();
         return match attempt(None) {
             Ok(reg) => {
-                crate::ui::warning(format_args!(
+                ctx.ui.warning(format_args!(
                     "the authorization server rejected the personal access token (HTTP {status}); figma-auth registered without it, which works."
                 ));
                 Ok(reg)
@@ -477,7 +469,7 @@ impl PatState {
         match valid_pat(v) {
             Ok(p) => Ok(Some(p)),
             Err(e) => {
-                crate::ui::warning(e);
+                ctx.ui.warning(e);
                 Ok(None)
             }
         }
@@ -506,17 +498,19 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
     }
-    let update = |write| patching::Update {
-        targets: &[],
+    let configs = ctx.configs();
+    let update = |write| crate::apply::Update {
+        clients: None,
         server_name: None,
         write,
         allow_tracked: false,
         keep_mode: false,
         show_secrets: false,
-        quiet: false,
+        color: crate::apply::Color::when(ctx.ui.out_color()),
     };
-    let preview = patching::update_managed(ctx, &update(false))?;
-    let pending = preview.files(|s| *s == Status::WouldChange);
+    let preview = configs.update_managed(&update(false))?;
+    preview.print_all(&ctx.env, &mut ctx.ui.stdout());
+    let pending = preview.files(crate::apply::Verdict::is_pending);
     if pending == 0 {
         return Ok(());
     }
@@ -542,8 +536,10 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
         return Ok(());
     }
     eprintln!();
-    let written = patching::update_managed(ctx, &update(true))?;
-    patching::print_reload_hints(&written.written_targets());
+    let written = configs.update_managed(&update(true))?;
+    written.print_all(&ctx.env, &mut ctx.ui.stdout());
+    ctx.ui
+        .text(&crate::apply::reload_hints(&written.written_clients()));
     if let Some(e) = written.error(None) {
         eprintln!(
             "warning: {e}; fix them, then run `figma-auth refresh --write{}`",

@@ -12,23 +12,22 @@
 //! scheduled `refresh --write` either finishes before (and its token is removed) or finds the
 //! tokens gone (and writes nothing).
 
-use super::patching::{self, Run, Status};
 use super::Context;
+use crate::apply::{self, Batch, Desired, Verdict};
 use crate::cli::LogoutArgs;
-use crate::edit::HeaderChange;
 use crate::error::{exit, Error};
 use crate::store::{ProfileData, StoreError, StoreLock};
 
 pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let preview = if args.write {
-        patching::Batch::default()
+        Batch::default()
     } else {
         plan(ctx, args)?
     };
     let remove = if args.write {
         true
     } else if ctx.ui.interactive() {
-        let files = preview.files(|s| *s == Status::WouldChange);
+        let files = preview.files(Verdict::is_pending);
         let question = match files {
             0 => format!("Log out of profile {}?", ctx.profile()),
             1 => format!(
@@ -55,10 +54,10 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let lock = ctx.lock()?;
     let batch = if remove {
         let batch = remove_from_configs(ctx, args, &lock)?;
-        patching::print_reload_hints(&batch.written_targets());
+        ctx.ui.text(&apply::reload_hints(&batch.written_clients()));
         batch
     } else {
-        if preview.count(|s| *s == Status::WouldChange) > 0 {
+        if preview.count(Verdict::is_pending) > 0 {
             eprintln!(
                 "The configs above still hold a token; `figma-auth logout --yes{}` removes it.",
                 ctx.flags()
@@ -78,7 +77,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
 }
 
 /// The preview: the masked diffs of the header removals, and what would be forgotten.
-fn plan(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
+fn plan(ctx: &Context, args: &LogoutArgs) -> Result<Batch, Error> {
     let (recorded, data) = match ctx.store.load(ctx.profile()) {
         Ok(d) => (d.as_ref().map(|d| d.configs.clone()).unwrap_or_default(), d),
         // A damaged store cannot say which configs this profile manages.
@@ -110,36 +109,36 @@ fn run_removal(
     args: &LogoutArgs,
     recorded: &[crate::store::ManagedConfig],
     write: bool,
-) -> Result<patching::Batch, Error> {
-    let jobs = patching::managed_jobs(
-        ctx,
-        &args.configs.targets,
+) -> Result<Batch, Error> {
+    let clients = match args.configs.targets.as_slice() {
+        [] => None,
+        names => Some(ctx.clients(names)?),
+    };
+    let configs = ctx.configs();
+    let jobs = configs.managed_jobs(
+        clients.as_deref(),
         args.configs.server_name.as_deref(),
         recorded,
-    )?;
-    let opts = patching::options(ctx, args.configs.show_secrets);
-    Ok(patching::run_batch(
-        ctx,
+    );
+    let batch = apply::run(
+        &configs,
         &jobs,
-        &Run {
-            change: &HeaderChange::Remove,
+        &apply::Options {
+            desired: &Desired::removal(),
             write,
-            carries_secret: false,
             allow_tracked: true,
             report_missing: false,
-            quiet: false,
-            opts: &opts,
-            profile: ctx.profile(),
+            show_secrets: args.configs.show_secrets,
+            color: apply::Color::when(ctx.ui.out_color()),
+            keep_mode: false,
         },
-    ))
+    );
+    batch.print_all(&ctx.env, &mut ctx.ui.stdout());
+    Ok(batch)
 }
 
 /// The removal under the lock (`lock` is held): the records of the files it emptied go too.
-fn remove_from_configs(
-    ctx: &Context,
-    args: &LogoutArgs,
-    lock: &StoreLock,
-) -> Result<patching::Batch, Error> {
+fn remove_from_configs(ctx: &Context, args: &LogoutArgs, lock: &StoreLock) -> Result<Batch, Error> {
     // A damaged store cannot say which configs this profile manages (`--all` removes it).
     let mut data = lock.load().unwrap_or_default();
     let recorded = data.as_ref().map(|d| d.configs.clone()).unwrap_or_default();
@@ -150,12 +149,12 @@ fn remove_from_configs(
     let removed: Vec<_> = batch
         .results
         .iter()
-        .filter(|(_, s)| *s == Status::Changed)
-        .map(|(f, _)| f.clone())
+        .filter(|(_, v)| v.is_written())
+        .map(|(f, _)| f)
         .collect();
     // The records go with the store on `--all`; otherwise drop those we emptied.
     if let Some(d) = data.as_mut().filter(|_| !args.all) {
-        if patching::forget(d, &removed) {
+        if apply::forget(d, &removed) {
             lock.save(d)?;
         }
     }

@@ -8,7 +8,7 @@ use super::forward::Proxy;
 use super::jsonrpc::{Kind, Message};
 use super::transport::Fail;
 use super::{runtime, Options};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -56,7 +56,7 @@ pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> 
         }
         let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
         text.push('\n');
-        crate::commands::token::write_stdout(&text)?;
+        ctx.ui.out(&text)?;
     } else {
         match &result {
             Ok(f) => {
@@ -68,13 +68,13 @@ pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> 
                     details.push(format!("protocol {p}"));
                 }
                 details.push(format!("{} ms", f.millis));
-                crate::commands::token::write_stdout(&format!(
+                ctx.ui.out(&format!(
                     "ok: the MCP server at {url} accepted the token of profile {} ({})\n",
                     ctx.profile(),
                     details.join(", ")
                 ))?;
             }
-            Err(f) => eprintln!("error: {}", f.message()),
+            Err(f) => ctx.ui.error(f.message()),
         }
     }
     Ok(code)

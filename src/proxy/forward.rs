@@ -12,10 +12,10 @@
 use super::jsonrpc::{self, error_response, server_lines, Kind, Line, Message};
 use super::session::{session_header, Session};
 use super::sse::Parser;
-use super::token::{log, Bearer, Tokens};
+use super::token::{Bearer, Tokens};
 use super::transport::{media_type, ChunkError, Fail, Upstream, MAX_MESSAGE};
 use super::Options;
-use crate::commands::Context;
+use crate::app::Context;
 use reqwest::header::HeaderValue;
 use reqwest::Response;
 use std::sync::{Arc, Mutex};
@@ -107,9 +107,9 @@ impl Proxy {
             Err(f) => {
                 let label = msg.label();
                 if f.message().contains(&label) {
-                    log(f.message());
+                    self.tokens.log(f.message());
                 } else {
-                    log(&format!("{label}: {}", f.message()));
+                    self.tokens.log(&format!("{label}: {}", f.message()));
                 }
                 if let (Some(id), false) = (&msg.id, msg.internal) {
                     self.emit(error_response(
@@ -193,7 +193,8 @@ impl Proxy {
                 "the MCP session expired (HTTP 404) and the client's initialize is not known, so it cannot be renewed; restart the figma server in the MCP client".into(),
             ));
         };
-        log("the MCP session expired; starting a new one with the client's initialize");
+        self.tokens
+            .log("the MCP session expired; starting a new one with the client's initialize");
         let mut msg = jsonrpc::parse_client(&init)
             .ok()
             .and_then(|mut m| m.pop())
@@ -357,7 +358,7 @@ impl Proxy {
                             answered |= self.on_line(msg, line, session_id).await;
                         }
                     }
-                    Err(_) => log(&format!(
+                    Err(_) => self.tokens.log(&format!(
                         "the MCP server sent an event that is not JSON-RPC in {what}; skipped"
                     )),
                 }
@@ -513,7 +514,7 @@ impl Proxy {
                 Err(f) => {
                     failures += 1;
                     if failures >= MAX_LISTEN_FAILURES {
-                        log(&format!("the server's event stream is not available: {}; server notifications outside requests are not received", f.message()));
+                        self.tokens.log(&format!("the server's event stream is not available: {}; server notifications outside requests are not received", f.message()));
                         return;
                     }
                     tokio::time::sleep(reconnect_delay(&parser, failures)).await;
@@ -541,13 +542,13 @@ impl Proxy {
                         failures = 0;
                     }
                     if failures >= MAX_LISTEN_FAILURES {
-                        log("the server's event stream keeps ending; server notifications outside requests are no longer received");
+                        self.tokens.log("the server's event stream keeps ending; server notifications outside requests are no longer received");
                         return;
                     }
                     tokio::time::sleep(reconnect_delay(&parser, failures)).await;
                 }
                 status => {
-                    log(&format!(
+                    self.tokens.log(&format!(
                         "the server's event stream is not available (HTTP {status}); server notifications outside requests are not received"
                     ));
                     return;

@@ -27,7 +27,7 @@ pub mod transport;
 
 pub use check::check;
 
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::oauth::Url;
 use forward::Proxy;
@@ -37,7 +37,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use stdio::Input;
-use token::log;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
@@ -83,13 +82,13 @@ async fn serve_async(ctx: Context, opts: Options) -> Result<u8, Error> {
     let (in_tx, mut input) = mpsc::channel(64);
     stdio::spawn_reader(std::io::stdin(), transport::MAX_MESSAGE, in_tx);
     let proxy = Arc::new(Proxy::new(ctx.clone(), &opts, out_tx)?);
-    log(&format!(
+    proxy.tokens.log(&format!(
         "forwarding to {} with the token of profile {}",
         proxy.up.shown,
         ctx.profile()
     ));
     if let Some(w) = proxy.tokens.describe() {
-        log(&w);
+        proxy.tokens.log(&w);
     }
     let mut d = Dispatcher {
         proxy: proxy.clone(),
@@ -112,11 +111,11 @@ async fn serve_async(ctx: Context, opts: Options) -> Result<u8, Error> {
             next = input.recv() => match next {
                 None | Some(Input::Eof) => break,
                 Some(Input::Failed(e)) => {
-                    log(&format!("cannot read stdin: {e}"));
+                    proxy.tokens.log(&format!("cannot read stdin: {e}"));
                     break;
                 }
                 Some(Input::TooLarge(n)) => {
-                    log(&format!("skipped a message of {} MiB (the limit is {} MiB)", n >> 20, transport::MAX_MESSAGE >> 20));
+                    proxy.tokens.log(&format!("skipped a message of {} MiB (the limit is {} MiB)", n >> 20, transport::MAX_MESSAGE >> 20));
                     proxy.emit(error_response(&Value::Null, code::INVALID_REQUEST, "message too large; skipped", None)).await;
                 }
                 Some(Input::Line(line)) => d.dispatch(line).await,
@@ -152,7 +151,7 @@ impl Dispatcher {
         let msgs = match jsonrpc::parse_client(&line) {
             Ok(m) => m,
             Err(reply) => {
-                log(
+                self.proxy.tokens.log(
                     "the client sent a line that is not a JSON-RPC message; answered with an error",
                 );
                 self.proxy.emit(reply).await;
@@ -167,7 +166,7 @@ impl Dispatcher {
     async fn one(&mut self, mut msg: Message) {
         if msg.is_initialize() {
             if let Some((body, offered)) = jsonrpc::cap_protocol_version(&msg.body, &self.ceiling) {
-                log(&format!(
+                self.proxy.tokens.log(&format!(
                     "the client offers MCP protocol {offered}; offering {} (Figma's server fails on newer versions; --protocol-version changes this)",
                     self.ceiling
                 ));

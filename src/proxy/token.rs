@@ -12,10 +12,10 @@
 //! request gets the same error (naming `figma-auth login`) without touching the network, and the
 //! first request after the user logged in goes through.
 
-use crate::commands::refresh::{ensure_fresh, Policy};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::store::TokenRecord;
 use crate::time::{short_duration, Timestamp};
 use reqwest::header::HeaderValue;
@@ -159,6 +159,13 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// One line on stderr (the client's log).
+    pub fn log(&self, message: &str) {
+        self.ctx
+            .ui
+            .line(format_args!("figma-auth proxy: {message}"));
+    }
+
     pub fn new(ctx: Context) -> Self {
         Self {
             path: ctx.store.path(ctx.profile()),
@@ -189,7 +196,7 @@ impl Tokens {
                 "the MCP server rejects the access token even after a refresh: run `figma-auth login{}` in a terminal, then retry (and check that --mcp-url is the server you logged in for)",
                 self.ctx.flags()
             ));
-            log(f.message());
+            self.log(f.message());
             return self.remember(stamp(&self.path), Err(f));
         }
         let r = self.renew(Some(used.clone())).await;
@@ -281,7 +288,7 @@ impl Tokens {
                     Err(f) => return self.remember(now, Err(f)),
                 };
                 if refreshed {
-                    log(&format!(
+                    self.log(&format!(
                         "refreshed the access token (profile {}); it expires in {}",
                         self.ctx.profile(),
                         short_duration(
@@ -302,13 +309,13 @@ impl Tokens {
                     if let Some(c) = keep.filter(|c| {
                         !c.expired() && rejected.as_ref().is_none_or(|r| r.token != c.token)
                     }) {
-                        log(&format!("{m}; using the current token until it expires"));
+                        self.log(&format!("{m}; using the current token until it expires"));
                         let mut st = self.state.lock().expect("token state");
                         st.quiet_until = Some(Instant::now() + RETRY_AFTER_FAILURE);
                         return Ok(c);
                     }
                 }
-                log(f.message());
+                self.log(f.message());
                 self.remember(now, Err(f))
             }
         }
@@ -404,9 +411,4 @@ impl Tokens {
             )),
         }
     }
-}
-
-/// One line on stderr (the client's log).
-pub fn log(message: &str) {
-    eprintln!("figma-auth proxy: {message}");
 }

@@ -5,7 +5,7 @@
 //! `case.json` (optional) holds: `scope` (`user`, `project`, `local`; default `user`), `file` (a
 //! suffix choosing among the scope's candidate files; default the first), `change` (`set` or
 //! `remove`; default `set`), `mode` (`inline`, `helper`, `file`, `env`: an explicit mode, applied
-//! with `apply_auth` instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
+//! instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
 //! `indirect`, `error`; default `changed`), `splice` (the change must be a splice), `error`
 //! (`{"kind", "line", "message"}`: `message` lists parts of the error's text). With a `mode`, the
 //! result (or an unchanged input) must also hold that mode's auth and be recognised as being in
@@ -17,10 +17,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use figma_auth::edit::{self, Auth, EditOutcome, HeaderChange, SecretHeader};
+use figma_auth::clients::{self, AuthContext, ConfigFile, Mode, Scope, Server};
+use figma_auth::edit::{self, Desired, Edit, SecretHeader};
 use figma_auth::paths::Env;
 use figma_auth::secret::AccessToken;
-use figma_auth::targets::{self, AuthContext, ConfigFile, Mode, Scope, Server};
 
 const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
 /// What `setup --mode helper` would write (a path with a space, quoted for the shell).
@@ -96,7 +96,7 @@ fn config_file(client: &str, case: &Case) -> ConfigFile {
 
 /// The file a case edits, for a client whose files are resolved in `env`.
 pub(crate) fn config_file_in(env: &Env, client: &str, case: &Case) -> ConfigFile {
-    let target = targets::by_id(client).unwrap_or_else(|| panic!("unknown client {client}"));
+    let target = clients::by_id(client).unwrap_or_else(|| panic!("unknown client {client}"));
     let scope = match case.scope.as_deref().unwrap_or("user") {
         "user" => Scope::User,
         "project" => Scope::Project,
@@ -161,8 +161,8 @@ fn every_fixture_edits_as_expected() {
             ..Server::default()
         };
         let change = match case.change.as_deref().unwrap_or("set") {
-            "set" => HeaderChange::Set(SecretHeader::new(format!("Bearer {NEW_TOKEN}"))),
-            "remove" => HeaderChange::Remove,
+            "set" => Desired::header(SecretHeader::new(format!("Bearer {NEW_TOKEN}"))),
+            "remove" => Desired::removal(),
             other => panic!("bad change {other}"),
         };
         let token = AccessToken::new(NEW_TOKEN);
@@ -172,14 +172,11 @@ fn every_fixture_edits_as_expected() {
             token_file: Some(Path::new(TOKEN_FILE)),
             ..AuthContext::default()
         };
-        let auth: Option<Auth> = case.mode.map(|m| {
+        let auth: Option<Desired> = case.mode.map(|m| {
             file.auth(m, &ctx)
                 .unwrap_or_else(|e| panic!("{label}: {e}"))
         });
-        let run = |text: Option<&str>| match &auth {
-            Some(a) => file.apply_auth(text, &server, a),
-            None => file.apply(text, &server, &change),
-        };
+        let run = |text: Option<&str>| file.apply(text, &server, auth.as_ref().unwrap_or(&change));
         // With a mode, the text holds it exactly and is recognised as being in it.
         let holds_mode = |text: &str| -> Result<(), String> {
             let (Some(a), Some(m)) = (&auth, case.mode) else {
@@ -242,7 +239,7 @@ fn every_fixture_edits_as_expected() {
                     );
                 }
             }
-            ("unchanged", Ok(EditOutcome::Unchanged)) => {
+            ("unchanged", Ok(Edit::Unchanged)) => {
                 check(
                     find(&dir, "after").is_none(),
                     "an unchanged case must not have an after file".into(),
@@ -253,21 +250,17 @@ fn every_fixture_edits_as_expected() {
                     }
                 }
             }
-            ("conflict", Ok(EditOutcome::Conflict(_)))
-            | ("indirect", Ok(EditOutcome::Indirect(_))) => {
+            ("conflict", Ok(Edit::Conflict(_))) | ("indirect", Ok(Edit::Indirect(_))) => {
                 check(
                     find(&dir, "after").is_none(),
                     "an unchanged case must not have an after file".into(),
                 );
             }
-            ("changed", Ok(EditOutcome::Changed(c))) => {
+            ("changed", Ok(c)) if c.changes() => {
                 if let Some(want) = case.splice {
-                    check(
-                        c.splice().is_some() == want,
-                        format!("splice: {:?}", c.kind),
-                    );
+                    check(c.is_splice() == want, format!("splice: {c:?}"));
                 }
-                let out = c.materialize(before.as_deref());
+                let out = c.materialize(before.as_deref()).expect("a change");
                 let ext = before_path
                     .as_ref()
                     .and_then(|p| p.extension())
@@ -284,7 +277,7 @@ fn every_fixture_edits_as_expected() {
                         let after = read(&after_path).unwrap();
                         check(out == after, format!("output differs from after:\n{out}"));
                         match run(Some(&after)) {
-                            Ok(EditOutcome::Unchanged) => {}
+                            Ok(Edit::Unchanged) => {}
                             other => check(false, format!("editing after again: {other:?}")),
                         }
                         if let Err(e) = holds_mode(&after) {
@@ -314,7 +307,7 @@ fn parsing_and_printing_returns_every_input() {
                 assert_eq!(case.expect.as_deref(), Some("error"), "{}", p.display());
                 continue;
             };
-            if let Ok(printed) = edit::round_trip(&text, file.syntax) {
+            if let Ok(printed) = edit::round_trip(&text, file.syntax()) {
                 assert_eq!(printed, text, "{}", p.display());
             } else {
                 assert_eq!(case.expect.as_deref(), Some("error"), "{}", p.display());

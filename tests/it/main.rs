@@ -17,6 +17,7 @@ mod harness;
 mod helper;
 mod hostile;
 mod login;
+mod packaging;
 mod props;
 mod proxy;
 mod records;

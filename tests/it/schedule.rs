@@ -13,10 +13,13 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::write_exec;
 use clap::Parser;
+use figma_auth::app::Context;
+use figma_auth::cli::{GlobalArgs, ScheduleArgs, ScheduleCommand};
+use figma_auth::error::Error;
+use figma_auth::oauth::Url;
 use figma_auth::paths::Env;
-use figma_auth::schedule::{
-    self, append_run_log, format_run_log_line, Os, ScheduleCommand, ScheduleContext, ScheduleError,
-};
+use figma_auth::schedule::{self, append_run_log, format_run_log_line, Os};
+use figma_auth::ui::Ui;
 
 #[derive(Parser)]
 struct Cli {
@@ -131,25 +134,51 @@ impl World {
         self.root.join("fakestate").join(name)
     }
 
-    fn ctx(&self, os: Os) -> ScheduleContext {
-        let env = Env::new(self.home.clone(), self.home.clone(), BTreeMap::new());
-        let mut ctx = ScheduleContext::new(env, "default", self.exe.clone());
+    fn ctx(&self, os: Os) -> Context {
+        self.ctx_in(
+            os,
+            Env::new(self.home.clone(), self.home.clone(), BTreeMap::new()),
+        )
+    }
+
+    fn ctx_in(&self, os: Os, env: Env) -> Context {
+        let (ui, _) = Ui::test();
+        let mut ctx = Context::new(env, GlobalArgs::default(), ui);
+        ctx.exe = Some(self.exe.clone());
         ctx.search_path = Some(self.root.join("fakebin").into_os_string());
         ctx.os = os;
         ctx
     }
 
-    fn run_with(
+    /// Runs `schedule ARGS` in-process; stdout is returned, stderr is not a terminal. A failure
+    /// is the error's message.
+    fn run_with(&self, ctx: &Context, args: &[&str]) -> Result<(u8, String), String> {
+        self.run_answering(ctx, args, None)
+            .map(|(code, out, _)| (code, out))
+    }
+
+    /// [`World::run_with`] on a terminal that answers the one question with `answer` (when
+    /// given); returns the exit code, stdout and stderr.
+    fn run_answering(
         &self,
-        ctx: &ScheduleContext,
+        ctx: &Context,
         args: &[&str],
-    ) -> Result<(u8, String), ScheduleError> {
+        answer: Option<&str>,
+    ) -> Result<(u8, String, String), String> {
         let mut argv = vec!["schedule"];
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).unwrap();
-        let mut out = Vec::new();
-        let code = schedule::run_command(&cli.cmd, ctx, &mut out)?;
-        Ok((code, String::from_utf8(out).unwrap()))
+        let mut ctx = ctx.clone();
+        let (mut ui, seen) = Ui::test();
+        if let Some(answer) = answer {
+            ui = ui.with_input(&[answer]);
+            ui.stdin_tty = true;
+            ui.stderr_tty = true;
+        }
+        ctx.ui = ui;
+        let code = figma_auth::commands::schedule::run(&ctx, &ScheduleArgs { command: cli.cmd })
+            .map_err(|e: Error| e.to_string())?;
+        Ok((code, seen.out(), seen.err()))
     }
 
     fn run(&self, os: Os, args: &[&str]) -> (u8, String) {
@@ -719,15 +748,15 @@ fn dry_run_and_the_prompt() {
     assert!(out.contains("Dry run: nothing was changed."), "{out}");
     assert!(w.crontab().is_none());
 
-    let mut ctx = w.ctx(Os::Linux);
-    ctx.confirm = Some(Box::new(|_| false));
-    let (_, out) = w.run_with(&ctx, &["install"]).unwrap();
+    let ctx = w.ctx(Os::Linux);
+    let (_, out, err) = w.run_answering(&ctx, &["install"], Some("n")).unwrap();
     assert!(out.contains("Nothing was changed."), "{out}");
+    assert_eq!(err, "Apply these changes? [y/N] ");
     assert!(w.crontab().is_none());
 
-    ctx.confirm = Some(Box::new(|q| q == "Apply these changes?"));
-    let (_, out) = w.run_with(&ctx, &["install"]).unwrap();
+    let (_, out, err) = w.run_answering(&ctx, &["install"], Some("y")).unwrap();
     assert!(out.contains("Installed."), "{out}");
+    assert_eq!(err, "Apply these changes? [y/N] ");
     assert!(w.crontab().is_some());
 }
 
@@ -771,11 +800,10 @@ fn non_default_servers_and_locations_reach_the_scheduled_command() {
         w.root.join("cfg dir").display().to_string(),
     );
     let env = Env::new(w.home.clone(), w.home.clone(), vars);
-    let mut ctx = ScheduleContext::new(env, "work", w.exe.clone());
-    ctx.search_path = Some(w.root.join("fakebin").into_os_string());
-    ctx.os = Os::Linux;
-    ctx.auth_server = Some("https://auth.example.test".into());
-    ctx.mcp_url = Some("https://mcp.example.test/mcp?x=1&y=2".into());
+    let mut ctx = w.ctx_in(Os::Linux, env);
+    ctx.global.profile = "work".into();
+    ctx.global.auth_server = Some(Url::parse("https://auth.example.test").unwrap());
+    ctx.global.mcp_url = Url::parse("https://mcp.example.test/mcp?x=1&y=2").unwrap();
     let (_, out) = w.run_with(&ctx, &["install", "--write"]).unwrap();
     assert!(
         out.contains("Re-run") || out.contains("Installed."),
@@ -891,7 +919,7 @@ fn the_clap_definitions_mount_and_validate() {
     }
     #[derive(clap::Subcommand)]
     enum Top {
-        Schedule(schedule::ScheduleArgs),
+        Schedule(ScheduleArgs),
     }
     Root::command().debug_assert();
     Cli::command().debug_assert();

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::edit::{self, Auth, EditOutcome, HeaderChange, Inspection, SecretHeader, Syntax};
+use crate::clients::{self, AuthContext, ConfigFile, Mode, Server};
+use crate::edit::{self, Desired, Edit, Inspection, SecretHeader, Syntax};
 use crate::paths::Env;
 use crate::secret::AccessToken;
-use crate::targets::{self, AuthContext, ConfigFile, Mode, Server};
 
 mod parse;
 
@@ -25,11 +25,11 @@ pub const TOKEN_FILE: &str = "/home/u/.local/state/figma-auth/default.token";
 /// What is asked of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    /// `HeaderChange::Set(Bearer NEW_TOKEN)`: the refresh.
+    /// `Desired::header(Bearer NEW_TOKEN)`: the refresh.
     Refresh,
-    /// `HeaderChange::Remove`: logout.
+    /// `Desired::removal()`: logout.
     Remove,
-    /// `apply_auth` with the mode's auth: setup with `--mode`.
+    /// The mode's `Desired`: setup with `--mode`.
     Mode(Mode),
 }
 
@@ -44,7 +44,7 @@ pub enum Kind {
     Error,
 }
 
-pub fn auth_for(file: &ConfigFile, mode: Mode) -> Auth {
+pub fn auth_for(file: &ConfigFile, mode: Mode) -> Desired {
     let token = AccessToken::new(NEW_TOKEN);
     let ctx = AuthContext {
         token: Some(&token),
@@ -59,17 +59,17 @@ fn run(
     file: &ConfigFile,
     text: Option<&str>,
     op: Op,
-    auth: Option<&Auth>,
-) -> Result<EditOutcome, edit::EditError> {
+    auth: Option<&Desired>,
+) -> Result<Edit, edit::EditError> {
     let server = Server::default();
     match op {
         Op::Refresh => file.apply(
             text,
             &server,
-            &HeaderChange::Set(SecretHeader::new(format!("Bearer {NEW_TOKEN}"))),
+            &Desired::header(SecretHeader::new(format!("Bearer {NEW_TOKEN}"))),
         ),
-        Op::Remove => file.apply(text, &server, &HeaderChange::Remove),
-        Op::Mode(_) => file.apply_auth(text, &server, auth.expect("auth")),
+        Op::Remove => file.apply(text, &server, &Desired::removal()),
+        Op::Mode(_) => file.apply(text, &server, auth.expect("auth")),
     }
 }
 
@@ -118,7 +118,7 @@ pub fn check(
     }
     // Whatever the edit accepts, the client must accept too.
     let before_value = match before {
-        Some(b) => parse_client(file.syntax, b, true)
+        Some(b) => parse_client(file.syntax(), b, true)
             .map_err(|e| format!("the edit accepted a file the client rejects: {e}"))?,
         None => Value::Object(Map::new()),
     };
@@ -126,20 +126,20 @@ pub fn check(
         .inspect(before, &server)
         .map_err(|e| format!("apply succeeded but inspect failed: {e}"))?;
     match outcome {
-        EditOutcome::Conflict(_) => {
+        Edit::Conflict(_) => {
             if !matches!(inspected, Inspection::Conflict(_)) {
                 return Err(format!("Conflict, but inspect says {inspected:?}"));
             }
             Ok(Kind::Conflict)
         }
-        EditOutcome::Indirect(_) => {
+        Edit::Indirect(_) => {
             let e = inspected.entry().ok_or("Indirect without an entry")?;
             if op != Op::Refresh || !e.is_indirect() {
                 return Err(format!("Indirect for {op:?}: {e:?}"));
             }
             Ok(Kind::Indirect)
         }
-        EditOutcome::Unchanged => {
+        Edit::Unchanged => {
             let ok = match (op, inspected.entry()) {
                 (Op::Refresh, Some(e)) => {
                     e.authorization.as_ref().map(|a| a.expose().to_string())
@@ -158,12 +158,12 @@ pub fn check(
             }
             Ok(Kind::Unchanged)
         }
-        EditOutcome::Changed(c) => {
-            let out = c.materialize(before);
-            let kind = match c.splice() {
-                Some(s) => {
+        c => {
+            let out = c.materialize(before).ok_or("a change without a text")?;
+            let kind = match &c {
+                Edit::Splice { range, .. } => {
                     let b = before.ok_or("a splice of a missing file")?;
-                    let old = b.get(s.range.clone()).ok_or("splice range")?;
+                    let old = b.get(range.clone()).ok_or("splice range")?;
                     let old: String = serde_json::from_str(&normalize_for_serde(old))
                         .map_err(|_| "the splice does not replace a string literal")?;
                     let e = inspected.entry().ok_or("splice without entry")?;
@@ -172,7 +172,7 @@ pub fn check(
                     }
                     Kind::Splice
                 }
-                None => Kind::Rewrite,
+                _ => Kind::Rewrite,
             };
             check_changed(
                 file,
@@ -193,7 +193,7 @@ pub fn check(
             }
             // Applying again changes nothing.
             match run(file, Some(&out), op, auth.as_ref()) {
-                Ok(EditOutcome::Unchanged) => {}
+                Ok(Edit::Unchanged) => {}
                 other => {
                     return Err(format!(
                         "applying again: {other:?}\n--- before\n{}\n--- after\n{out}",
@@ -228,19 +228,19 @@ fn check_changed(
     inspected: &Inspection,
     out: &str,
     op: Op,
-    auth: Option<&Auth>,
+    auth: Option<&Desired>,
 ) -> Result<(), String> {
     let server = Server::default();
     let spec = file
         .spec(before, &server)
         .map_err(|e| format!("spec: {e}"))?;
-    let after_value = parse_client(file.syntax, out, false).map_err(|e| {
+    let after_value = parse_client(file.syntax(), out, false).map_err(|e| {
         format!(
             "the client rejects the output: {e}\n--- before\n{}\n--- after\n{out}",
             before.unwrap_or("(missing)")
         )
     })?;
-    if let Some(b) = before.filter(|b| !is_blank_doc(file.syntax, b)) {
+    if let Some(b) = before.filter(|b| !is_blank_doc(file.syntax(), b)) {
         // The file keeps its BOM, its newline kind and its (lack of a) final newline.
         if b.starts_with('\u{feff}') != out.starts_with('\u{feff}') {
             return Err("the BOM was added or dropped".into());
@@ -256,10 +256,10 @@ fn check_changed(
             return Err(format!("the final newline changed\n{b:?}\n{out:?}"));
         }
     }
-    if file.syntax.is_json() {
+    if file.syntax().is_json() {
         // Nothing the client refuses was written.
         let body = out.strip_prefix('\u{feff}').unwrap_or(out);
-        if file.syntax == Syntax::StrictJson
+        if file.syntax() == Syntax::StrictJson
             && serde_json::from_str::<Value>(&normalize_for_serde(body)).is_err()
         {
             return Err("strict JSON output is not plain JSON".into());
@@ -305,7 +305,7 @@ fn check_changed(
     let (mut before_rest, before_entry) = take_entry(before_value.clone(), &spec.container, &name);
     let (mut after_rest, after_entry) = take_entry(after_value, &spec.container, &name);
     prune_created(&mut after_rest, &before_rest, &spec.container);
-    let created_doc = before.is_none_or(|b| is_blank_doc(file.syntax, b));
+    let created_doc = before.is_none_or(|b| is_blank_doc(file.syntax(), b));
     if created_doc {
         if let Value::Object(m) = &mut after_rest {
             for (k, _) in &spec.new_file_members {
@@ -365,7 +365,7 @@ fn check_changed(
                 && spec
                     .template
                     .iter()
-                    .any(|f| matches!(f, edit::Field::Value(fk, _) if fk == k)));
+                    .any(|f| matches!(f, edit::Field::Value(fk, _) if fk.as_str() == k.as_str())));
         if !allowed {
             return Err(format!("entry member `{k}` was added"));
         }
@@ -434,9 +434,9 @@ pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
     let env = env();
     let mut out = Vec::new();
     for id in ids {
-        let t = targets::by_id(id).expect("a client");
+        let t = clients::by_id(id).expect("a client");
         for s in t.scopes() {
-            if let Some(f) = t.default_file(&env, *s) {
+            if let Some(f) = t.default_file(&env, s) {
                 out.push(f);
             }
         }
@@ -457,13 +457,13 @@ pub fn fuzz_one(data: &[u8], files: &[ConfigFile]) {
         return;
     };
     let file = &files[(sel as usize) % files.len()];
-    let modes = targets::by_id(file.target).unwrap().modes();
+    let modes = file.client.modes();
     let op = match (sel as usize / files.len()) % (2 + modes.len()) {
         0 => Op::Refresh,
         1 => Op::Remove,
         k => Op::Mode(modes[k - 2]),
     };
     if let Err(e) = check(file, Some(text), op, None, false) {
-        panic!("{} {op:?}: {e}", file.target);
+        panic!("{} {op:?}: {e}", file.client.id);
     }
 }

@@ -10,14 +10,14 @@
 mod json_gen;
 mod toml_gen;
 
+use figma_auth::clients::{self, ConfigFile, Mode, Scope, Server};
 use figma_auth::edit::oracle::{self, check, env, Kind, Op};
 use figma_auth::edit::Syntax;
-use figma_auth::targets::{self, ConfigFile, Mode, Scope, Server};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 fn file(id: &str, scope: Scope) -> ConfigFile {
-    targets::by_id(id).unwrap().files(&env(), scope)[0].clone()
+    clients::by_id(id).unwrap().files(&env(), scope)[0].clone()
 }
 
 /// A JSON-dialect file and the container layout to generate (opencode twice: V1 and V2).
@@ -99,7 +99,7 @@ fn run_json(i: usize, g: &json_gen::DocGen) -> Result<(), TestCaseError> {
         required: &base.required,
         alternatives: &base.auth_alternatives,
     };
-    let r = g.render(file.syntax, &shape);
+    let r = g.render(file.syntax(), &shape);
     let text = r.text.as_str();
     let spec = file.spec(Some(text), &server).unwrap();
     let levels_complete = g.levels.min(container.len()) == container.len();
@@ -116,13 +116,14 @@ fn run_json(i: usize, g: &json_gen::DocGen) -> Result<(), TestCaseError> {
     }
     let want = expected_refresh(&g_eff, required_all, !spec.auth_alternatives.is_empty());
     let got = check(&file, Some(text), Op::Refresh, region.clone(), true)
-        .map_err(|e| TestCaseError::fail(format!("{}: refresh: {e}\n{text}", file.target)))?;
-    prop_assert_eq!(got, want, "{} refresh\n{}", file.target, text);
+        .map_err(|e| TestCaseError::fail(format!("{}: refresh: {e}\n{text}", file.client.id)))?;
+    prop_assert_eq!(got, want, "{} refresh\n{}", file.client.id, text);
     check(&file, Some(text), Op::Remove, region.clone(), true)
-        .map_err(|e| TestCaseError::fail(format!("{}: remove: {e}\n{text}", file.target)))?;
-    for m in targets::by_id(file.target).unwrap().modes() {
-        check(&file, Some(text), Op::Mode(*m), region.clone(), true)
-            .map_err(|e| TestCaseError::fail(format!("{}: mode {m}: {e}\n{text}", file.target)))?;
+        .map_err(|e| TestCaseError::fail(format!("{}: remove: {e}\n{text}", file.client.id)))?;
+    for m in file.client.modes() {
+        check(&file, Some(text), Op::Mode(m), region.clone(), true).map_err(|e| {
+            TestCaseError::fail(format!("{}: mode {m}: {e}\n{text}", file.client.id))
+        })?;
     }
     Ok(())
 }
@@ -156,21 +157,20 @@ fn run_toml(g: &toml_gen::TomlDoc) -> Result<(), TestCaseError> {
 }
 
 fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
-    use figma_auth::edit::{EditOutcome, HeaderChange, SecretHeader};
+    use figma_auth::edit::{Desired, SecretHeader};
     let server = Server::default();
     let out = match op {
         Op::Refresh => file.apply(
             Some(text),
             &server,
-            &HeaderChange::Set(SecretHeader::new(format!("Bearer {}", oracle::NEW_TOKEN))),
+            &Desired::header(SecretHeader::new(format!("Bearer {}", oracle::NEW_TOKEN))),
         ),
-        Op::Remove => file.apply(Some(text), &server, &HeaderChange::Remove),
-        Op::Mode(m) => file.apply_auth(Some(text), &server, &oracle::auth_for(file, m)),
+        Op::Remove => file.apply(Some(text), &server, &Desired::removal()),
+        Op::Mode(m) => file.apply(Some(text), &server, &oracle::auth_for(file, m)),
     };
-    match out.unwrap() {
-        EditOutcome::Changed(c) => c.materialize(Some(text)),
-        _ => text.to_string(),
-    }
+    out.unwrap()
+        .materialize(Some(text))
+        .unwrap_or_else(|| text.to_string())
 }
 
 proptest! {
@@ -216,7 +216,7 @@ proptest! {
             required: &base.required,
             alternatives: &base.auth_alternatives,
         };
-        let text = g.render(file.syntax, &shape).text;
+        let text = g.render(file.syntax(), &shape).text;
         let damaged = damage(&text, cut, nul, how);
         for op in [Op::Refresh, Op::Remove, Op::Mode(Mode::Inline)] {
             check(&file, Some(&damaged), op, None, false)
@@ -252,7 +252,7 @@ proptest! {
         for i in 0..9 {
             let (file, _) = json_file(i);
             check(&file, Some(text), Op::Refresh, None, false)
-                .map_err(|e| TestCaseError::fail(format!("{}: {e}\n{text:?}", file.target)))?;
+                .map_err(|e| TestCaseError::fail(format!("{}: {e}\n{text:?}", file.client.id)))?;
         }
         let codex = file("codex", Scope::User);
         check(&codex, Some(text), Op::Refresh, None, false)
@@ -286,14 +286,14 @@ fn damage(text: &str, cut: prop::sample::Index, nul: prop::sample::Index, how: u
 
 #[test]
 fn missing_files_are_created_in_every_mode() {
-    for id in targets::all().iter().map(|t| t.id()) {
-        let t = targets::by_id(id).unwrap();
+    for id in clients::all().iter().map(|t| t.id) {
+        let t = clients::by_id(id).unwrap();
         for scope in t.scopes() {
-            let f = t.default_file(&env(), *scope).unwrap();
+            let f = t.default_file(&env(), scope).unwrap();
             check(&f, None, Op::Refresh, None, true).unwrap();
             for m in t.modes() {
                 assert_eq!(
-                    check(&f, None, Op::Mode(*m), None, true),
+                    check(&f, None, Op::Mode(m), None, true),
                     Ok(Kind::Rewrite),
                     "{id} {m}"
                 );
