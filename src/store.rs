@@ -1,8 +1,6 @@
-//! The credential store: one JSON file per profile, `<config dir>/credentials/<profile>.json`
-//! (directory 0700, files 0600 from creation, atomic replace), holding the client registration and
-//! the tokens with an absolute `expires_at`, under a format `version`. A per-profile lock file
-//! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
-//! concurrent refreshes never lose a rotated refresh token.
+//! The credential store: one JSON file per profile (directory 0700, files 0600 from creation,
+//! atomic replace) with the registration and the tokens, and a per-profile lock around every
+//! read-modify-write.
 
 use crate::fs::FsError;
 use crate::oauth::token::TokenResponse;
@@ -318,6 +316,10 @@ pub fn validate_profile(name: &str) -> Result<(), String> {
 }
 
 /// The credential store under a configuration directory.
+///
+/// `<config dir>/credentials/<profile>.json`, under a format `version`, tokens with an absolute
+/// `expires_at`. The lock file (`<profile>.lock`, an OS file lock, never deleted) serialises every
+/// read-modify-write, so concurrent refreshes never lose a rotated refresh token.
 #[derive(Debug, Clone)]
 pub struct Store {
     base: PathBuf,

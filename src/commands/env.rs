@@ -1,7 +1,6 @@
-//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that sets a variable to
-//! the access token (`eval "$(figma-auth env)"`), for clients whose config reads the token from
-//! the environment; a secret on stdout, on purpose. The variable keeps the token of the moment the
-//! line was evaluated, so `header` (helper mode) is preferable where the client supports it.
+//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that exports the access
+//! token (`eval "$(figma-auth env)"`) for clients whose config reads it from the environment; a
+//! secret on stdout, on purpose.
 
 use super::Context;
 use crate::cli::{EnvArgs, EnvShell};
@@ -9,6 +8,8 @@ use crate::error::{exit, Error};
 use crate::session::obtain;
 use crate::time::short_duration;
 
+/// The variable keeps the token of the moment the line was evaluated, so `header` (helper mode) is
+/// preferable where the client supports it.
 pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let got = obtain(ctx, args.min_valid)?;

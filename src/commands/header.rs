@@ -1,8 +1,6 @@
-//! `figma-auth header [--json]`: the `Authorization: Bearer …` header (or `{"Authorization": …}`)
-//! for clients that run a helper command (Claude Code's `headersHelper`, Codex's
-//! `http_headers_helper`); a secret on stdout, on purpose. Run by other programs many times:
-//! a fresh token comes from the store without lock or network, every failure is one line on
-//! stderr ending with its fix, and the exit code tells login (3), later (4) and busy (5) apart.
+//! `figma-auth header [--json]`: the `Authorization: Bearer …` header for clients that run a helper
+//! command (Claude Code's `headersHelper`, Codex's `http_headers_helper`); a secret on stdout, on
+//! purpose.
 
 use super::Context;
 use crate::cli::HeaderArgs;
@@ -17,6 +15,9 @@ pub const MAX_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Longest wait for one HTTP request of a refresh.
 pub const MAX_HTTP_WAIT: Duration = Duration::from_secs(20);
 
+/// Run by other programs many times: a fresh token comes from the store without lock or network,
+/// every failure is one line on stderr ending with its fix, and the exit code tells login (3),
+/// later (4) and busy (5) apart.
 pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     let mut ctx = ctx.clone();
     ctx.lock_timeout = ctx.lock_timeout.min(MAX_LOCK_WAIT);

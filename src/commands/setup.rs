@@ -68,11 +68,11 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         None => {
             check_before_login(ctx, args, modes.as_deref(), &jobs, hint.clone())?;
             if args.dry_run {
-                eprintln!(
+                ctx.ui.line(format_args!(
                     "A login is needed first; a dry run does not log in, so the diffs show a \
                      placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
                     ctx.flags()
-                );
+                ));
                 (AccessToken::new(PLACEHOLDER_TOKEN), true)
             } else {
                 (log_in(ctx, args)?, false)
@@ -81,7 +81,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     let desired = Desired::header(SecretHeader::bearer(&token));
     if let Some(modes) = &modes {
-        say_modes(args, modes);
+        say_modes(ctx, args, modes);
         if modes.iter().any(|(_, m)| *m == Mode::File) && !args.dry_run {
             create_token_file(ctx)?;
         }
@@ -151,7 +151,9 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
-        eprintln!("Nothing to change: every config already holds the current token.");
+        ctx.ui.line(format_args!(
+            "Nothing to change: every config already holds the current token."
+        ));
         if installed {
             schedule_installed(ctx, offered);
         } else if expiring {
@@ -162,14 +164,14 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     let (write_files, install) = match decision {
         Decision::DryRun => {
-            eprintln!("Dry run: nothing was written.");
+            ctx.ui.line(format_args!("Dry run: nothing was written."));
             (false, false)
         }
         Decision::Write => (true, offered.is_some()),
         Decision::PreviewOnly => {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Nothing was written. To apply these changes, run the same command with --write."
-            );
+            ));
             (false, false)
         }
         Decision::Ask => ask(ctx, pending, offered.is_some())?,
@@ -187,7 +189,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         .collect();
     let write_jobs: Vec<Job> = to_write.iter().map(|&i| jobs[i].clone()).collect();
     if decision == Decision::Write && !args.json {
-        eprintln!();
+        ctx.ui.line("");
     }
     let written = apply::run(&configs, &write_jobs, &options(ctx, args, &desired, true));
     if !args.json {
@@ -283,7 +285,7 @@ fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Er
         _ => (false, false),
     };
     if !result.0 {
-        eprintln!("Nothing was written.");
+        ctx.ui.line(format_args!("Nothing was written."));
     }
     Ok(result)
 }
@@ -476,7 +478,7 @@ fn modes_for(
 const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
 
 /// One line saying which client got which mode, when not all got the requested one.
-fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+fn say_modes(ctx: &Context, args: &SetupArgs, modes: &[(&'static str, Mode)]) {
     let Some(asked) = args.mode else { return };
     if modes.iter().all(|(_, m)| *m == asked) {
         return;
@@ -501,7 +503,7 @@ fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
             format!("{m} for {}{why}", names.join(", "))
         })
         .collect();
-    eprintln!("Modes: {}.", parts.join("; "));
+    ctx.ui.line(format_args!("Modes: {}.", parts.join("; ")));
 }
 
 /// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
@@ -544,7 +546,11 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
     match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
         Ok(fresh) => {
             if let Some(a) = &fresh.token.account {
-                eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
+                ctx.ui.line(format_args!(
+                    "Logged in as {} (profile {}).",
+                    a.label(),
+                    ctx.profile()
+                ));
             }
             Ok(Some(fresh.token.access_token))
         }
@@ -552,9 +558,9 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
             if !args.dry_run {
                 match &e {
                     Error::LoginRequired { reason, .. } if !reason.is_empty() => {
-                        eprintln!("Logging in first: {reason}.")
+                        ctx.ui.line(format_args!("Logging in first: {reason}."))
                     }
-                    _ => eprintln!("Logging in first: {e}."),
+                    _ => ctx.ui.line(format_args!("Logging in first: {e}.")),
                 }
             }
             Ok(None)

@@ -1,13 +1,6 @@
-//! One client message's trip to the MCP server and back, and the server's own stream.
-//!
-//! A message is POSTed with the current token and the session headers. The answer is written to
-//! the client as it comes: a JSON body as one line, an event stream event by event (each
-//! event's message is written the moment its blank line arrives), 202 as nothing. A 401 makes
-//! the token be replaced and the message sent once more; a 404 on a session starts a new
-//! session (replaying the client's `initialize` and `notifications/initialized`) and sends the
-//! message once more. A stream that breaks before the answer is resumed with `Last-Event-ID`.
-//! Every failure of a request becomes a JSON-RPC error answering it, so the client never waits
-//! for an answer that will not come.
+//! One client message's trip to the MCP server and back (a JSON body as one line, an event stream
+//! event by event), and the server's own stream; every failure answers the message with a JSON-RPC
+//! error.
 
 use super::jsonrpc::{self, error_response, server_lines, Kind, Line, Message};
 use super::session::{session_header, Session};
@@ -30,6 +23,11 @@ const MAX_LISTEN_FAILURES: u32 = 5;
 /// How much of an error body is read for the message.
 const ERROR_BODY: usize = 16 * 1024;
 
+/// A message is POSTed with the current token and the session headers; 202 is answered with
+/// nothing. A 401 makes the token be replaced and the message sent once more; a 404 on a session
+/// starts a new session (replaying the client's `initialize` and `notifications/initialized`) and
+/// sends the message once more. A stream that breaks before the answer is resumed with
+/// `Last-Event-ID`. So the client never waits for an answer that will not come.
 pub struct Proxy {
     pub up: Upstream,
     pub tokens: Tokens,

@@ -1,20 +1,6 @@
 //! `figma-auth proxy`: a local MCP server on stdio that forwards every message to the remote MCP
-//! server over Streamable HTTP (MCP 2025-11-25) with the profile's current access token, so that
-//! an MCP client never holds a token, never sees one go stale and never needs a restart.
-//!
-//! Shape: one thread reads stdin ([`stdio`]), one thread writes stdout (the only writer, so
-//! every line is one whole message), and a single-threaded tokio runtime in between runs one task
-//! per message ([`forward`]) over kept-alive HTTP connections ([`transport`]). The session with
-//! the server ([`session`]) and the token ([`token`]) are shared by the tasks. `initialize` and
-//! `notifications/initialized` go through in order (everything after them needs the session);
-//! every other message is sent at once, so a slow tool call holds up nothing. A bounded number
-//! of messages is in flight at a time and every buffer has a limit, so memory stays flat however
-//! long the session runs.
-//!
-//! The runtime is async rather than a thread per request because the latency added to each
-//! request is then one hand-over between threads on each side (stdin to the runtime, the
-//! runtime to stdout) instead of four, with no thread started per request; reqwest's blocking
-//! client would itself hand every request to a runtime thread and back.
+//! server over Streamable HTTP with the profile's current token, so a client never holds a token or
+//! needs a restart.
 
 mod check;
 mod forward;
@@ -67,6 +53,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 /// Serves stdin/stdout until stdin ends (exit 0) or stdout is closed.
+///
+/// Shape: one thread reads stdin ([`stdio`]), one thread writes stdout (the only writer, so every
+/// line is one whole message), and a single-threaded tokio runtime in between runs one task per
+/// message ([`forward`]) over kept-alive HTTP connections ([`transport`]). The session with the
+/// server ([`session`]) and the token ([`token`]) are shared by the tasks. `initialize` and
+/// `notifications/initialized` go through in order (everything after them needs the session); every
+/// other message is sent at once, so a slow tool call holds up nothing. A bounded number of
+/// messages is in flight at a time and every buffer has a limit, so memory stays flat however long
+/// the session runs.
+///
+/// The runtime is async rather than a thread per request because the latency added to each request
+/// is then one hand-over between threads on each side (stdin to the runtime, the runtime to stdout)
+/// instead of four, with no thread started per request; reqwest's blocking client would itself hand
+/// every request to a runtime thread and back.
 pub fn serve(ctx: &Context, opts: &Options) -> Result<u8, Error> {
     let rt = runtime()?;
     let code = rt.block_on(serve_async(ctx.clone(), opts.clone()))?;

@@ -1,16 +1,5 @@
-//! The access token the proxy sends, kept current without ever making the client restart.
-//!
-//! The token is cached in memory and checked against the credential store's file identity
-//! (inode, size, mtime) on every request — one `stat`, so a login, a scheduled refresh or
-//! another proxy's refresh is picked up at once. A token that expires soon (within a quarter of
-//! its lifetime, at most two minutes) is refreshed before use, and a token the server rejects
-//! (401) is replaced; both go through [`ensure_fresh`] under the profile's store lock, so N
-//! proxies and a scheduled refresh make one token request between them and a rotated refresh
-//! token is never spent twice. Within one proxy, concurrent requests wait for one refresh.
-//!
-//! A refresh that fails because a login is needed is remembered until the store changes: every
-//! request gets the same error (naming `figma-auth login`) without touching the network, and the
-//! first request after the user logged in goes through.
+//! The access token the proxy sends: cached, checked against the store file on every request (one
+//! `stat`), refreshed ahead of expiry and when the server rejects it, through [`ensure_fresh`].
 
 use crate::app::Context;
 use crate::error::{exit, Error};
@@ -147,6 +136,15 @@ struct State {
     replacement: Option<AccessToken>,
 }
 
+/// A login, a scheduled refresh or another proxy's refresh is picked up at once. A token that
+/// expires soon (within a quarter of its lifetime, at most two minutes) is refreshed before use,
+/// and a token the server rejects (401) is replaced, under the profile's store lock, so N proxies
+/// and a scheduled refresh make one token request between them and a rotated refresh token is never
+/// spent twice. Within one proxy, concurrent requests wait for one refresh.
+///
+/// A refresh that fails because a login is needed is remembered until the store changes: every
+/// request gets the same error (naming `figma-auth login`) without touching the network, and the
+/// first request after the user logged in goes through.
 pub struct Tokens {
     ctx: Context,
     path: PathBuf,

@@ -251,6 +251,11 @@ impl Ui {
         let _ = self.out.write(text.as_bytes());
     }
 
+    /// One line on stdout, ignoring failures (like [`Ui::print`]).
+    pub fn println(&self, msg: impl std::fmt::Display) {
+        self.print(&format!("{msg}\n"));
+    }
+
     /// stdout as a [`Write`].
     pub fn stdout(&self) -> Writer {
         Writer(self.out.clone())
