@@ -307,13 +307,13 @@ pub fn login_required(ctx: &Context, reason: &str) -> Error {
 /// store lock held, after the token was saved.
 pub fn sync_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
     crate::token_file::sync(&ctx.store, ctx.profile(), &token.access_token, false)
-        .map_err(|e| Error::Patch(e.into()))
+        .map_err(|e| Error::Apply(e.into()))
 }
 
 /// Creates the token file (or brings it up to date): what a config in file mode points at.
 pub fn create_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
     crate::token_file::sync(&ctx.store, ctx.profile(), &token.access_token, true)
-        .map_err(|e| Error::Patch(e.into()))
+        .map_err(|e| Error::Apply(e.into()))
 }
 
 /// [`sync_token_file`] after a token was saved: the token itself is safe in the store, so a

@@ -102,6 +102,35 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// What a server grants, in words: "tokens last 1 day; refresh tokens rotate" (`expires_in`:
+/// the stated lifetime in seconds; `refresh`: a refresh token is held; `rotates`: whether the
+/// last refresh rotated it, `None` before the first).
+pub fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
+    let life = match expires_in {
+        Some(s) => format!("tokens last {}", human_lifetime(s)),
+        None => "token lifetime not stated by the server".to_string(),
+    };
+    let rot = match (refresh, rotates) {
+        (false, _) => "no refresh token",
+        (true, Some(true)) => "refresh tokens rotate",
+        (true, Some(false)) => "refresh tokens do not rotate",
+        (true, None) => "not refreshed yet",
+    };
+    format!("{life}; {rot}")
+}
+
+/// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
+pub fn human_lifetime(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        0 => "0 seconds".to_string(),
+        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s % 3600 == 0 => plural(s / 3600, "hour"),
+        s if s % 60 == 0 => plural(s / 60, "minute"),
+        s => short_duration(std::time::Duration::from_secs(s)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

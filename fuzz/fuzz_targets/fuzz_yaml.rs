@@ -1,14 +1,14 @@
 #![no_main]
 
-#[path = "../../tests/props/check.rs"]
-mod check;
-#[path = "../../tests/props/client.rs"]
-mod client;
-mod common;
+use std::sync::OnceLock;
 
-use client::Yaml;
+use figma_auth::clients::ConfigFile;
+use figma_auth::edit::oracle;
 use libfuzzer_sys::fuzz_target;
 
+static FILES: OnceLock<Vec<ConfigFile>> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
-    common::run(data, &[Yaml::Continue, Yaml::Goose]);
+    let files = FILES.get_or_init(|| oracle::user_files(&["continue", "goose"]));
+    oracle::fuzz_one(data, files);
 });

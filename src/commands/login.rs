@@ -1,10 +1,6 @@
-//! `figma-auth login`: the whole authorization-code flow with PKCE — discovery, client
-//! registration (reused when it matches; the redirect URI shape that the server accepts found by
-//! itself; a personal access token when one is given or asked for), a one-time start link for the
-//! browser (or the printed URL), the loopback callback (or a pasted redirect URL), the code
-//! exchange, the result stored under the profile's lock, and the account the MCP server names.
+//! `figma-auth login`: the authorization-code flow with PKCE in the browser (or a pasted redirect
+//! URL), the tokens stored under the profile's lock, then the configs this profile manages.
 
-use super::patching::{self, Status};
 use super::Context;
 use crate::cli::LoginArgs;
 use crate::error::{exit, Error};
@@ -31,6 +27,11 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
 
 /// The login itself, for `login` and `setup` (which updates the configs itself): ends with one
 /// `✓ Logged in` line, and with `report` also the token's expiry and the store's path.
+///
+/// Discovery, client registration (reused when it matches; the redirect URI shape the server
+/// accepts found by itself; a personal access token when one is given or asked for), a one-time
+/// start link for the browser (or the printed URL), the loopback callback, the code exchange, the
+/// result stored under the profile's lock, and the account the MCP server names.
 pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.warn_permissions();
     let mut pat = PatState::new(ctx, args)?;
@@ -147,7 +148,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
     ctx.ui
         .success(format_args!("{who} (profile {})", ctx.profile()));
     if report {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The access token expires {} ({}){}.",
             record.expires_at.rfc3339(),
             record.expires_at.relative_to(Timestamp::now()),
@@ -156,7 +157,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
             } else {
                 "; the server issued no refresh token, so log in again then"
             }
-        );
+        ));
     }
     if expires_in_defaulted {
         ctx.ui.note(format_args!(
@@ -165,10 +166,10 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         ));
     }
     if report {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Credentials: {}",
             ctx.show_path(&ctx.store.path(ctx.profile()))
-        );
+        ));
     }
     Ok(exit::OK)
 }
@@ -266,10 +267,10 @@ fn register_client(
             Err(Err(OAuthError::RegistrationRefused(r)))
                 if r.kind == RefusalKind::InvalidRedirectUri && i + 1 < paths.len() =>
             {
-                eprintln!(
+                ctx.ui.line(format_args!(
                     "The authorization server does not accept the redirect URI {uri}; registering {} instead.",
                     listener.redirect_uri_for(&paths[i + 1])
-                );
+                ));
                 refused.push(uri);
             }
             Err(Err(mut e)) => {
@@ -450,14 +451,14 @@ impl PatState {
             }
             _ => String::new(),
         };
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The authorization server refused to register the client name {client_name:?} without a personal access token (HTTP {status}{said})."
-        );
-        eprintln!(
+        ));
+        ctx.ui.line(format_args!(
             "A Figma personal access token is optional, but may get the registration accepted. It is sent once, \
              to the registration endpoint, and never stored. Create one in Figma under Settings → Security → \
              Personal access tokens."
-        );
+        ));
         let v = ctx
             .ui
             .read_hidden("Personal access token (hidden; press Enter to skip): ")
@@ -499,17 +500,19 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
     }
-    let update = |write| patching::Update {
-        targets: &[],
+    let configs = ctx.configs();
+    let update = |write| crate::apply::Update {
+        clients: None,
         server_name: None,
         write,
         allow_tracked: false,
         keep_mode: false,
         show_secrets: false,
-        quiet: false,
+        color: crate::apply::Color::when(ctx.ui.out_color()),
     };
-    let preview = patching::update_managed(ctx, &update(false))?;
-    let pending = preview.files(|s| *s == Status::WouldChange);
+    let preview = configs.update_managed(&update(false))?;
+    preview.print_all(&ctx.env, &mut ctx.ui.stdout());
+    let pending = preview.files(crate::apply::Verdict::is_pending);
     if pending == 0 {
         return Ok(());
     }
@@ -528,20 +531,22 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
                 Error::Cancelled("Cancelled; the configs were not updated.".to_string())
             })?;
     if !apply {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The {pending} config {files} above still {hold} the old token, which stops working when it expires: run `figma-auth refresh --write{}` to update them.",
             ctx.flags()
-        );
+        ));
         return Ok(());
     }
-    eprintln!();
-    let written = patching::update_managed(ctx, &update(true))?;
-    patching::print_reload_hints(&written.written_targets());
+    ctx.ui.line("");
+    let written = configs.update_managed(&update(true))?;
+    written.print_all(&ctx.env, &mut ctx.ui.stdout());
+    ctx.ui
+        .text(&crate::apply::reload_hints(&written.written_clients()));
     if let Some(e) = written.error(None) {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "warning: {e}; fix them, then run `figma-auth refresh --write{}`",
             ctx.flags()
-        );
+        ));
     }
     Ok(())
 }
@@ -585,10 +590,10 @@ fn wait_for_callback(
         shown = true;
     }
     if !ctx.ui.stderr_redraw {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Waiting for the login (up to {}; Ctrl-C to cancel)…",
             short_duration(args.timeout)
-        );
+        ));
     }
     let started = Instant::now();
     let code = listener.wait(expected, args.timeout, &mut |ev| match ev {

@@ -8,7 +8,6 @@ pub mod env;
 pub mod header;
 pub mod login;
 pub mod logout;
-pub mod patching;
 pub mod proxy;
 pub mod refresh;
 pub mod schedule;
@@ -17,3 +16,6 @@ pub mod status;
 pub mod token;
 
 pub use crate::app::Context;
+
+#[cfg(test)]
+mod tests;

@@ -2,8 +2,8 @@
 //! profile manages (the ones `setup` recorded) brought up to date with the stored token: a preview,
 //! or with `--write` a write under the profile's lock.
 
-use super::patching::{self, Status};
 use super::Context;
+use crate::apply::{self, Verdict};
 use crate::cli::RefreshArgs;
 use crate::error::{exit, Error};
 use crate::session::{ensure_fresh, Fresh, Policy};
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
         // A scheduled run: one line per config file (above), then this one summary line.
         return match result {
             Ok(code) => {
-                eprintln!("{summary}");
+                ctx.ui.line(format_args!("{summary}"));
                 Ok(code)
             }
             Err(e) => {
@@ -63,15 +63,15 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
     if args.log {
         // The summary line at the end says it.
     } else if fresh.refreshed {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Refreshed the access token (profile {}); it expires {when}.",
             ctx.profile()
-        );
+        ));
     } else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The access token is still valid (profile {}) and expires {when}; not refreshed (use --force to refresh anyway).",
             ctx.profile()
-        );
+        ));
     }
     let (code, configs) = update_configs(ctx, args, &fresh)?;
     *summary = format!(
@@ -87,23 +87,28 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
 }
 
 /// The config step of `refresh`: the entries this profile manages get the token the store holds
-/// — previewed as a diff, or written with `--write` (under the store lock, [`patching::update_managed`]).
+/// — previewed as a diff, or written with `--write` (under the store lock,
+/// [`apply::Configs::update_managed`]).
 /// Files already current are not touched (no write, no mtime change).
 fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u8, String), Error> {
-    let batch = patching::update_managed(
-        ctx,
-        &patching::Update {
-            targets: &args.configs.targets,
-            server_name: args.configs.server_name.as_deref(),
-            write: args.write,
-            allow_tracked: args.allow_tracked,
-            keep_mode: args.keep_mode,
-            show_secrets: args.configs.show_secrets,
-            quiet: args.json,
-        },
-    )?;
+    let clients = match args.configs.targets.as_slice() {
+        [] => None,
+        names => Some(ctx.clients(names)?),
+    };
+    let batch = ctx.configs().update_managed(&apply::Update {
+        clients: clients.as_deref(),
+        server_name: args.configs.server_name.as_deref(),
+        write: args.write,
+        allow_tracked: args.allow_tracked,
+        keep_mode: args.keep_mode,
+        show_secrets: args.configs.show_secrets,
+        color: apply::Color::when(ctx.ui.out_color()),
+    })?;
+    if !args.json {
+        batch.print_all(&ctx.env, &mut ctx.ui.stdout());
+    }
     if args.json {
-        let mut v = patching::batch_json(ctx, &batch);
+        let mut v = batch.json(&ctx.env);
         v["profile"] = ctx.profile().into();
         v["write"] = args.write.into();
         v["token"] = serde_json::json!({
@@ -114,7 +119,7 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
         text.push('\n');
         ctx.ui.out(&text)?;
     }
-    let pending = batch.files(|s| *s == Status::WouldChange);
+    let pending = batch.files(Verdict::is_pending);
     if !args.write && pending > 0 {
         let (files, hold) = if pending == 1 {
             ("file", "holds")
@@ -122,26 +127,26 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             ("files", "hold")
         };
         if fresh.refreshed {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "The access token was renewed, but no config was written: the {pending} {files} above still {hold} the previous token, which works until it expires. To update them, run `figma-auth refresh --write{}`.",
                 ctx.flags()
-            );
+            ));
         } else {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
                 ctx.flags()
-            );
+            ));
         }
     }
     if batch.results.is_empty() && !args.json && ctx.ui.stderr_tty {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Profile {} manages no client config: `figma-auth setup{}` configures your clients (entries set up by hand are left alone; `figma-auth status` lists them).",
             ctx.profile(),
             ctx.flags()
-        );
+        ));
     }
     if !args.log {
-        patching::print_reload_hints(&batch.written_targets());
+        ctx.ui.text(&apply::reload_hints(&batch.written_clients()));
     }
     match batch.error(Some(format!(
         "fix the files named above, then run `figma-auth refresh --write{}` again",
@@ -152,9 +157,9 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             exit::OK,
             format!(
                 "configs: {} updated, {} current, {} pending",
-                batch.count(|s| *s == Status::Changed),
-                batch.count(|s| *s == Status::Current),
-                batch.count(|s| *s == Status::WouldChange),
+                batch.count(Verdict::is_written),
+                batch.count(Verdict::is_current),
+                batch.count(Verdict::is_pending),
             ),
         )),
     }

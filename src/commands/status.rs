@@ -8,13 +8,12 @@
 //! gh: 0 all good, 1 something needs action (a managed config stale, expired, without its token
 //! or its entry; an unreadable file), 3 a login is required.
 
-use super::patching::{self, Owner};
 use super::Context;
+use crate::apply::{judge, Holding, Owner};
 use crate::cli::StatusArgs;
-use crate::configs::{judge, EntryStatus};
+use crate::clients::Mode;
 use crate::edit::{Inspection, SecretHeader};
 use crate::error::{exit, Error};
-use crate::targets::Mode;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -116,7 +115,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
     let expired = token.is_some_and(|t| t.remaining_at(now).is_none());
     let flags = ctx.flags();
     let mut out = Vec::new();
-    for (target, files) in patching::survey(ctx, data) {
+    for (client, files) in ctx.configs().survey_managed(data) {
         for s in files {
             let f = &s.file;
             let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
@@ -126,17 +125,17 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let refresh = format!("figma-auth refresh --write{flags}");
             let setup = format!(
                 "figma-auth setup --target {} --scope {}{flags}",
-                target.id(),
+                client.id,
                 f.scope.as_str()
             );
-            let unmanaged = |detail: String| (EntryStatus::Current, "unmanaged", Some(detail));
+            let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
-                    let st = match judge(s.inspection.clone(), want.as_ref(), expired) {
+                    let st = match judge(&s.inspection, want.as_ref(), expired) {
                         // Set up by figma-auth in an indirection mode: nothing to refresh in it.
-                        EntryStatus::Indirect(source) if s.mode != Mode::Inline => {
+                        Holding::Indirect(source) if s.mode != Mode::Inline => {
                             let d = format!("{} mode, via {source}", s.mode.as_str());
-                            (EntryStatus::Current, "current", Some(d))
+                            (Holding::Current, "current", Some(d))
                         }
                         st => {
                             let label = st.label();
@@ -146,7 +145,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                     st
                 }
                 (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
-                (Owner::Nobody, Ok(Inspection::Missing)) => (EntryStatus::NoEntry, "no-entry", None),
+                (Owner::Nobody, Ok(Inspection::Missing)) => (Holding::NoEntry, "no-entry", None),
                 (Owner::Nobody, _) if holds_ours => unmanaged(format!(
                     "not managed by this profile, but it holds this profile's token: `{setup}` lets refresh keep it current"
                 )),
@@ -154,18 +153,18 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             };
             let managed = s.owner == Owner::This;
             let detail = detail.or_else(|| match &status {
-                EntryStatus::OtherUrl(u) => Some(format!(
+                Holding::OtherUrl(u) => Some(format!(
                     "`{}` points at {}",
                     s.server.name,
                     u.as_deref().unwrap_or("no URL")
                 )),
-                EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
-                EntryStatus::Unreadable(e) => Some(e.clone()),
-                EntryStatus::NoEntry if managed => Some(format!(
+                Holding::Indirect(source) => Some(format!("credentials from {source}")),
+                Holding::Unreadable(e) => Some(e.clone()),
+                Holding::NoEntry if managed => Some(format!(
                     "the `{}` entry figma-auth set up is gone",
                     s.server.name
                 )),
-                EntryStatus::NoToken => Some("the entry has no Authorization header".into()),
+                Holding::NoToken => Some("the entry has no Authorization header".into()),
                 _ => None,
             });
             let (needs_action, fix) = match (state, managed) {
@@ -176,10 +175,10 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                 _ => (false, None),
             };
             out.push(ConfigReport {
-                client: target.id().to_string(),
+                client: client.id.to_string(),
                 scope: f.scope.as_str().to_string(),
                 path: f.path.display().to_string(),
-                project: f.project().map(str::to_string),
+                project: f.project.clone(),
                 state,
                 detail,
                 in_use: s.in_use,
@@ -208,9 +207,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
     }
     out.push_str("\nClient configs:\n");
     for c in &r.configs {
-        let name = crate::targets::by_id(&c.client)
-            .map(|t| t.display_name())
-            .unwrap_or(&c.client);
+        let name = crate::clients::by_id(&c.client).map_or(c.client.as_str(), |t| t.name);
         let mut state = c.state.to_string();
         if c.disabled {
             state.push_str(", disabled");
@@ -395,7 +392,7 @@ pub fn render(ctx: &Context, r: &Report) -> String {
         );
         line(
             "Lifetimes:",
-            lifetime_text(
+            crate::time::lifetime_text(
                 r.token_lifetime_seconds,
                 r.has_refresh_token,
                 r.refresh_token_rotates,
@@ -418,37 +415,6 @@ pub fn render(ctx: &Context, r: &Report) -> String {
 }
 
 use crate::redact::clean;
-
-/// What the server grants, in words: "tokens last 1 day; refresh tokens rotate".
-pub fn lifetimes(t: &crate::store::TokenRecord) -> String {
-    lifetime_text(t.expires_in, t.refresh_token.is_some(), t.refresh_rotated)
-}
-
-fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
-    let life = match expires_in {
-        Some(s) => format!("tokens last {}", human_lifetime(s)),
-        None => "token lifetime not stated by the server".to_string(),
-    };
-    let rot = match (refresh, rotates) {
-        (false, _) => "no refresh token",
-        (true, Some(true)) => "refresh tokens rotate",
-        (true, Some(false)) => "refresh tokens do not rotate",
-        (true, None) => "not refreshed yet",
-    };
-    format!("{life}; {rot}")
-}
-
-/// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
-pub fn human_lifetime(secs: u64) -> String {
-    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    match secs {
-        0 => "0 seconds".to_string(),
-        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
-        s if s % 3600 == 0 => plural(s / 3600, "hour"),
-        s if s % 60 == 0 => plural(s / 60, "minute"),
-        s => crate::time::short_duration(std::time::Duration::from_secs(s)),
-    }
-}
 
 /// `figma-auth status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {

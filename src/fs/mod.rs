@@ -27,6 +27,7 @@ pub use guard::acting_user;
 pub use guard::{check_target, Owner, WriteEffects};
 pub use lock::{lock_file, DirLock, FileLock};
 
+#[cfg(unix)]
 use guard::current_uid;
 
 /// How many symlinks we follow before calling it a loop (the kernel's own limit).
@@ -365,6 +366,7 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
         cur = p.parent();
     }
     for dir in missing.into_iter().rev() {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         {
@@ -395,6 +397,7 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg_attr(not(unix), allow(unused_imports))]
     use super::*;
 
     #[cfg(unix)]

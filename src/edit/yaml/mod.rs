@@ -53,9 +53,8 @@ use saphyr_parser::ScalarStyle;
 use self::emit::{Layout, New};
 use self::tree::{join_path, Kind, Node, Val};
 use super::{
-    is_reference, split_bom, uses_crlf, Change, ChangeKind, EditError, EditOutcome, EntrySpec,
-    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Splice, Stdio, StdioField,
-    AUTHORIZATION,
+    is_reference, split_bom, uses_crlf, Edit, EditError, EntrySpec, EntryState, Field, Inspection,
+    Note, Op, Scalar, SecretHeader, Stdio, StdioField, AUTHORIZATION,
 };
 
 /// A step from a node to one of its children.
@@ -1471,17 +1470,13 @@ fn edit_entry<'t>(
     edit_header(ed, f, spec, op.header, notes)
 }
 
-pub(super) fn apply(
-    text: Option<&str>,
-    spec: &EntrySpec,
-    op: Op<'_>,
-) -> Result<EditOutcome, EditError> {
+pub(super) fn apply(text: Option<&str>, spec: &EntrySpec, op: Op<'_>) -> Result<Edit, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let doc = tree::parse(body)?;
     let loc = locate(doc.root.as_ref(), spec)?;
     if let Some(f) = &loc.entry {
         if f.conflict && !spec.force {
-            return Ok(EditOutcome::Conflict(state(f, spec)));
+            return Ok(Edit::Conflict(state(f, spec)));
         }
         let current = f.auth.as_ref().map(|(_, _, v)| v.as_str());
         let local = !f.conflict && f.stdio.is_some() && f.url.is_none();
@@ -1490,17 +1485,17 @@ pub(super) fn apply(
                 || !f.other_auth.is_empty()
                 || current.is_some_and(|v| is_reference(v) && Some(v) != op.header))
         {
-            return Ok(EditOutcome::Indirect(state(f, spec)));
+            return Ok(Edit::Indirect(state(f, spec)));
         }
     }
     let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     if !op.create {
         let Some(f) = loc.entry.as_ref().filter(|f| !f.conflict) else {
-            return Ok(EditOutcome::Unchanged);
+            return Ok(Edit::Unchanged);
         };
         if f.auth.is_none() {
-            return Ok(EditOutcome::Unchanged);
+            return Ok(Edit::Unchanged);
         }
         edit_header(&mut ed, f, spec, None, &mut notes)?;
     } else if let Some(f) = &loc.entry {
@@ -1510,16 +1505,13 @@ pub(super) fn apply(
         return create_in_file(text, &doc, &loc, spec, members, Check::Op(op));
     }
     if notes.is_empty() {
-        return Ok(EditOutcome::Unchanged);
+        return Ok(Edit::Unchanged);
     }
     let before = doc.root.as_ref().map_or_else(Val::null, Val::of);
     let single = (ed.edits.len() == 1 && ed.removals.is_empty() && notes == [Note::ReplacedHeader])
         .then(|| ed.edits[0].clone());
     let (out, want) = ed.finish(bom, before)?;
-    let splice = single.map(|(r, t)| Splice {
-        range: bom.len() + r.start..bom.len() + r.end,
-        replacement: t,
-    });
+    let splice = single.map(|(r, t)| (bom.len() + r.start..bom.len() + r.end, t));
     finish_verified(text, out, want, spec, Check::Op(op), notes, splice)
 }
 
@@ -1532,7 +1524,7 @@ fn create_in_file(
     spec: &EntrySpec,
     members: Vec<(String, New)>,
     check: Check<'_>,
-) -> Result<EditOutcome, EditError> {
+) -> Result<Edit, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let blank = body.trim().is_empty();
     let created_doc = text.is_none() || blank;
@@ -1585,31 +1577,27 @@ fn finish_verified(
     spec: &EntrySpec,
     check: Check<'_>,
     notes: Vec<Note>,
-    splice: Option<Splice>,
-) -> Result<EditOutcome, EditError> {
-    if let Err(e) = verify(&out, &want, spec, &check) {
-        if std::env::var_os("FIGMA_AUTH_YAML_DEBUG").is_some() {
-            eprintln!("--- unverified output\n{out}\n--- want {want:?}");
-        }
-        return Err(e);
-    }
+    splice: Option<(Range<usize>, String)>,
+) -> Result<Edit, EditError> {
+    verify(&out, &want, spec, &check)?;
     if text == Some(out.as_str()) {
-        return Ok(EditOutcome::Unchanged);
+        return Ok(Edit::Unchanged);
     }
-    Ok(EditOutcome::Changed(Change {
-        kind: match splice {
-            Some(s) => ChangeKind::Splice(s),
-            None => ChangeKind::Rewrite(out),
+    Ok(match splice {
+        Some((range, replacement)) => Edit::Splice {
+            range,
+            replacement,
+            notes,
         },
-        notes,
-    }))
+        None => Edit::Rewrite { text: out, notes },
+    })
 }
 
 pub(super) fn apply_stdio(
     text: Option<&str>,
     spec: &EntrySpec,
     stdio: &Stdio,
-) -> Result<EditOutcome, EditError> {
+) -> Result<Edit, EditError> {
     let s = spec.stdio.as_ref().ok_or_else(|| internal("stdio spec"))?;
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let doc = tree::parse(body)?;
@@ -1617,7 +1605,7 @@ pub(super) fn apply_stdio(
     let mut ed = Editor::new(body, &doc);
     let mut notes = Vec::new();
     match &loc.entry {
-        Some(f) if f.conflict && !spec.force => return Ok(EditOutcome::Conflict(state(f, spec))),
+        Some(f) if f.conflict && !spec.force => return Ok(Edit::Conflict(state(f, spec))),
         Some(f) => {
             let epath = entry_path(spec, f);
             // The remote shape goes.
@@ -1707,7 +1695,7 @@ pub(super) fn apply_stdio(
         }
     }
     if notes.is_empty() {
-        return Ok(EditOutcome::Unchanged);
+        return Ok(Edit::Unchanged);
     }
     let before = doc.root.as_ref().map_or_else(Val::null, Val::of);
     let (out, want) = ed.finish(bom, before)?;

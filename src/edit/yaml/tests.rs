@@ -1,7 +1,6 @@
 use super::super::{
-    apply, apply_auth, apply_stdio, inspect, Auth, EditError, EditOutcome, EntrySpec, Field,
-    HeaderChange, HeaderValue, Inspection, Note, Scalar, SecretHeader, Stdio, StdioField,
-    StdioSpec, Syntax,
+    apply, apply_stdio, inspect, Desired, Edit, EditError, EntrySpec, Field, HeaderValue,
+    Inspection, Note, Scalar, SecretHeader, Stdio, StdioField, StdioSpec, Syntax,
 };
 
 const OLD: &str = "figu_FIXTURE_OLD_TOKEN";
@@ -72,15 +71,21 @@ fn goose_spec() -> EntrySpec {
     }
 }
 
-fn set(t: &str) -> HeaderChange {
-    HeaderChange::Set(SecretHeader::new(format!("Bearer {t}")))
+fn set(t: &str) -> Desired {
+    Desired::header(SecretHeader::new(format!("Bearer {t}")))
 }
 
-fn out(text: Option<&str>, spec: &EntrySpec, change: &HeaderChange) -> String {
-    match apply(text, Syntax::Yaml, spec, change).unwrap() {
-        EditOutcome::Changed(c) => c.materialize(text),
-        other => panic!("{other:?}"),
-    }
+fn out(text: Option<&str>, spec: &EntrySpec, desired: &Desired) -> String {
+    changed(apply(text, Syntax::Yaml, spec, desired))
+        .materialize(text)
+        .unwrap()
+}
+
+/// The edit, which must change the file.
+fn changed(r: Result<Edit, EditError>) -> Edit {
+    let e = r.unwrap();
+    assert!(e.changes(), "{e:?}");
+    e
 }
 
 fn proxy() -> Stdio {
@@ -104,12 +109,12 @@ fn continue_refresh_is_a_splice_keeping_the_quotes() {
         let text = format!(
             "mcpServers:\n  # remote\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    requestOptions:\n      headers:\n        Authorization: {before}\n  - name: other\n    command: x\n"
         );
-        let EditOutcome::Changed(c) = apply(Some(&text), Syntax::Yaml, &spec, &set(NEW)).unwrap()
-        else {
-            panic!()
-        };
-        assert!(c.splice().is_some(), "{c:?}");
-        assert_eq!(c.materialize(Some(&text)), text.replace(&before, &after));
+        let c = changed(apply(Some(&text), Syntax::Yaml, &spec, &set(NEW)));
+        assert!(c.is_splice(), "{c:?}");
+        assert_eq!(
+            c.materialize(Some(&text)).unwrap(),
+            text.replace(&before, &after)
+        );
     }
 }
 
@@ -168,15 +173,12 @@ fn crlf_bom_and_no_final_newline_are_kept() {
 fn goose_env_mode_keeps_env_keys_in_step() {
     let spec = goose_spec();
     let text = format!("extensions:\n  figma:\n    enabled: true\n    type: streamable_http\n    name: figma\n    description: ''\n    uri: https://mcp.figma.com/mcp\n    headers:\n      Authorization: Bearer {OLD}\n    timeout: 300\n");
-    let env = Auth {
-        header: Some(HeaderValue::Reference("Bearer ${FIGMA_TOKEN}".into())),
-        field: None,
-    };
-    let EditOutcome::Changed(c) = apply_auth(Some(&text), Syntax::Yaml, &spec, &env).unwrap()
-    else {
-        panic!()
-    };
-    let o = c.materialize(Some(&text));
+    let env = Desired::exactly(
+        Some(HeaderValue::Reference("Bearer ${FIGMA_TOKEN}".into())),
+        None,
+    );
+    let c = changed(apply(Some(&text), Syntax::Yaml, &spec, &env));
+    let o = c.materialize(Some(&text)).unwrap();
     assert!(o.contains("Authorization: Bearer ${FIGMA_TOKEN}\n    timeout: 300\n    env_keys:\n    - FIGMA_TOKEN\n") || o.contains("env_keys:\n      - FIGMA_TOKEN"), "{o}");
     let Inspection::Found(e) = inspect(Some(&o), Syntax::Yaml, &spec).unwrap() else {
         panic!()
@@ -185,19 +187,16 @@ fn goose_env_mode_keeps_env_keys_in_step() {
     // A refresh leaves it alone; the way back to inline removes the variable again.
     assert!(matches!(
         apply(Some(&o), Syntax::Yaml, &spec, &set(NEW)).unwrap(),
-        EditOutcome::Indirect(_)
+        Edit::Indirect(_)
     ));
-    let inline = Auth {
-        header: Some(HeaderValue::Token(SecretHeader::new(format!(
+    let inline = Desired::exactly(
+        Some(HeaderValue::Token(SecretHeader::new(format!(
             "Bearer {NEW}"
         )))),
-        field: None,
-    };
-    let EditOutcome::Changed(c) = apply_auth(Some(&o), Syntax::Yaml, &spec, &inline).unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(c.materialize(Some(&o)), text.replace(OLD, NEW));
+        None,
+    );
+    let c = changed(apply(Some(&o), Syntax::Yaml, &spec, &inline));
+    assert_eq!(c.materialize(Some(&o)).unwrap(), text.replace(OLD, NEW));
     // The variable missing from env_keys: not current.
     let bare = text.replace(&format!("Bearer {OLD}"), "Bearer ${FIGMA_TOKEN}");
     let Inspection::Found(e) = inspect(Some(&bare), Syntax::Yaml, &spec).unwrap() else {
@@ -207,12 +206,10 @@ fn goose_env_mode_keeps_env_keys_in_step() {
     assert_eq!(e.missing_required, vec!["env_keys".to_string()]);
     // A flow list gets the variable added in place.
     let flow = bare.replace("timeout: 300\n", "timeout: 300\n    env_keys: [OTHER]\n");
-    let EditOutcome::Changed(c) = apply_auth(Some(&flow), Syntax::Yaml, &spec, &env).unwrap()
-    else {
-        panic!()
-    };
+    let c = changed(apply(Some(&flow), Syntax::Yaml, &spec, &env));
     assert!(c
         .materialize(Some(&flow))
+        .unwrap()
         .contains("env_keys: [OTHER, FIGMA_TOKEN]\n"));
 }
 
@@ -221,12 +218,12 @@ fn logout_removes_the_header_and_what_only_held_it() {
     let spec = continue_spec();
     let text = format!("mcpServers:\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    requestOptions:\n      headers:\n        Authorization: Bearer {OLD}\n    other: 1\n");
     assert_eq!(
-        out(Some(&text), &spec, &HeaderChange::Remove),
+        out(Some(&text), &spec, &Desired::removal()),
         "mcpServers:\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    other: 1\n"
     );
     let text = format!("mcpServers:\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    requestOptions:\n      timeout: 5\n      headers:\n        X-A: b\n        Authorization: Bearer {OLD}\n");
     assert_eq!(
-        out(Some(&text), &spec, &HeaderChange::Remove),
+        out(Some(&text), &spec, &Desired::removal()),
         "mcpServers:\n  - name: figma\n    url: https://mcp.figma.com/mcp\n    requestOptions:\n      timeout: 5\n      headers:\n        X-A: b\n"
     );
 }
@@ -235,11 +232,8 @@ fn logout_removes_the_header_and_what_only_held_it() {
 fn stdio_entries_are_created_switched_and_switched_back() {
     let spec = goose_spec();
     let text = format!("extensions:\n  figma:\n    enabled: true\n    type: streamable_http\n    name: figma\n    description: ''\n    uri: https://mcp.figma.com/mcp\n    headers:\n      Authorization: Bearer {OLD}\n    timeout: 300\n");
-    let EditOutcome::Changed(c) = apply_stdio(Some(&text), Syntax::Yaml, &spec, &proxy()).unwrap()
-    else {
-        panic!()
-    };
-    let local = c.materialize(Some(&text));
+    let c = changed(apply_stdio(Some(&text), Syntax::Yaml, &spec, &proxy()));
+    let local = c.materialize(Some(&text)).unwrap();
     assert_eq!(local, "extensions:\n  figma:\n    enabled: true\n    type: stdio\n    name: figma\n    description: ''\n    timeout: 300\n    cmd: /usr/local/bin/figma-auth\n    args:\n      - proxy\n      - --profile\n      - default\n");
     assert!(!local.contains(OLD));
     let Inspection::Found(e) = inspect(Some(&local), Syntax::Yaml, &spec).unwrap() else {
@@ -248,23 +242,20 @@ fn stdio_entries_are_created_switched_and_switched_back() {
     assert_eq!(e.stdio, Some(proxy()));
     assert!(matches!(
         apply(Some(&local), Syntax::Yaml, &spec, &set(NEW)).unwrap(),
-        EditOutcome::Indirect(_)
+        Edit::Indirect(_)
     ));
     assert_eq!(
         apply_stdio(Some(&local), Syntax::Yaml, &spec, &proxy()).unwrap(),
-        EditOutcome::Unchanged
+        Edit::Unchanged
     );
-    let inline = Auth {
-        header: Some(HeaderValue::Token(SecretHeader::new(format!(
+    let inline = Desired::exactly(
+        Some(HeaderValue::Token(SecretHeader::new(format!(
             "Bearer {NEW}"
         )))),
-        field: None,
-    };
-    let EditOutcome::Changed(c) = apply_auth(Some(&local), Syntax::Yaml, &spec, &inline).unwrap()
-    else {
-        panic!()
-    };
-    let back = c.materialize(Some(&local));
+        None,
+    );
+    let c = changed(apply(Some(&local), Syntax::Yaml, &spec, &inline));
+    let back = c.materialize(Some(&local)).unwrap();
     assert!(
         back.contains("type: streamable_http")
             && back.contains("uri: https://mcp.figma.com/mcp")
@@ -273,11 +264,9 @@ fn stdio_entries_are_created_switched_and_switched_back() {
     );
     // Continue: a new list item.
     let c = continue_spec();
-    let EditOutcome::Changed(ch) = apply_stdio(None, Syntax::Yaml, &c, &proxy()).unwrap() else {
-        panic!()
-    };
+    let ch = changed(apply_stdio(None, Syntax::Yaml, &c, &proxy()));
     assert_eq!(
-        ch.materialize(None),
+        ch.materialize(None).unwrap(),
         "mcpServers:\n  - name: figma\n    command: /usr/local/bin/figma-auth\n    args:\n      - proxy\n      - --profile\n      - default\n"
     );
 }
@@ -323,15 +312,13 @@ fn a_forced_takeover_points_the_entry_at_our_url() {
     let text = "extensions:\n  figma:\n    enabled: true\n    type: streamable_http\n    uri: http://127.0.0.1:3845/mcp\n";
     assert!(matches!(
         apply(Some(text), Syntax::Yaml, &spec, &set(NEW)).unwrap(),
-        EditOutcome::Conflict(_)
+        Edit::Conflict(_)
     ));
     spec.force = true;
-    let EditOutcome::Changed(c) = apply(Some(text), Syntax::Yaml, &spec, &set(NEW)).unwrap() else {
-        panic!()
-    };
-    assert!(c.notes.contains(&Note::SetUrl));
+    let c = changed(apply(Some(text), Syntax::Yaml, &spec, &set(NEW)));
+    assert!(c.notes().contains(&Note::SetUrl));
     assert_eq!(
-        c.materialize(Some(text)),
+        c.materialize(Some(text)).unwrap(),
         format!("extensions:\n  figma:\n    enabled: true\n    type: streamable_http\n    uri: https://mcp.figma.com/mcp\n    headers:\n      Authorization: Bearer {NEW}\n")
     );
 }
@@ -340,10 +327,10 @@ fn a_forced_takeover_points_the_entry_at_our_url() {
 /// line, or edited and verified.
 #[test]
 fn property_test_findings() {
-    let env = Auth {
-        header: Some(HeaderValue::Reference("Bearer ${FIGMA_TOKEN}".into())),
-        field: None,
-    };
+    let env = Desired::exactly(
+        Some(HeaderValue::Reference("Bearer ${FIGMA_TOKEN}".into())),
+        None,
+    );
     let cases: &[(&str, bool, Option<&str>)] = &[
         // `: value` without a key: saphyr reads it, libyaml (Goose) refuses it.
         (":", false, Some("syntax")),
@@ -370,10 +357,10 @@ fn property_test_findings() {
         };
         for r in [
             apply(Some(text), Syntax::Yaml, &spec, &set(NEW)),
-            apply_auth(Some(text), Syntax::Yaml, &spec, &env),
+            apply(Some(text), Syntax::Yaml, &spec, &env),
         ] {
             match (&r, err) {
-                (Ok(EditOutcome::Changed(_) | EditOutcome::Indirect(_)), None) => {}
+                (Ok(Edit::Splice { .. } | Edit::Rewrite { .. } | Edit::Indirect(_)), None) => {}
                 (Err(e), Some(kind)) => assert_eq!(e.kind(), *kind, "{text:?}: {e}"),
                 other => panic!("{text:?}: {other:?}"),
             }
