@@ -12,6 +12,7 @@ mod helper;
 mod hostile;
 mod login;
 mod packaging;
+mod precedence;
 mod proxy;
 mod records;
 mod refresh;
