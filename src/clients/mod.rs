@@ -112,7 +112,7 @@ pub fn env_vars() -> Vec<&'static str> {
     let mut out = Vec::new();
     for c in all() {
         for (_, loc) in c.files.iter().chain(c.create_in) {
-            if let Some(v) = loc.var() {
+            for v in loc.vars() {
                 if !out.contains(&v) {
                     out.push(v);
                 }

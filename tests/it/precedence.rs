@@ -50,51 +50,55 @@ struct Used {
     local: bool,
 }
 
-/// What `status --json` marks in use for `client` (exactly one file).
-fn status_in_use(env: &TestEnv, cwd: &Path, client: &str) -> Used {
-    let out = env.run_in(cwd, &["status", "--json"]);
+/// The one element of the array `key` in the JSON `args` prints that matches `pred`.
+fn the_one(
+    env: &TestEnv,
+    cwd: &Path,
+    args: &[&str],
+    key: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let out = env.run_in(cwd, args);
     let v: serde_json::Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
-    let used: Vec<&serde_json::Value> = v["configs"]
+    let found: Vec<&serde_json::Value> = v[key]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["client"] == client && c["in_use"] == true)
+        .filter(|c| pred(c))
         .collect();
-    assert_eq!(used.len(), 1, "{client}: {:#}", v["configs"]);
+    assert_eq!(found.len(), 1, "{args:?}: {:#}", v[key]);
+    found[0].clone()
+}
+
+/// What `status --json` marks in use for `client` (exactly one file).
+fn status_in_use(env: &TestEnv, cwd: &Path, client: &str) -> Used {
+    let c = the_one(env, cwd, &["status", "--json"], "configs", |c| {
+        c["client"] == client && c["in_use"] == true
+    });
     Used {
-        path: PathBuf::from(used[0]["path"].as_str().unwrap()),
-        local: used[0]["scope"] == "local",
+        path: PathBuf::from(c["path"].as_str().unwrap()),
+        local: c["scope"] == "local",
     }
 }
 
 /// The file `doctor --json` says `client_name` uses (the one check that names it).
 fn doctor_in_use(env: &TestEnv, cwd: &Path, client_name: &str) -> (Used, String) {
-    let out = env.run_in(cwd, &["doctor", "--json"]);
-    let v: serde_json::Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
-    let said: Vec<&serde_json::Value> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| {
-            c["area"] == "configs"
-                && c["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with(&format!("{client_name} uses the ")))
-        })
-        .collect();
-    assert_eq!(said.len(), 1, "{client_name}: {:#}", v["checks"]);
-    let message = said[0]["message"].as_str().unwrap().to_string();
-    let named = message
+    let c = the_one(env, cwd, &["doctor", "--json"], "checks", |c| {
+        c["area"] == "configs"
+            && c["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(&format!("{client_name} uses the ")))
+    });
+    let message = c["message"].as_str().unwrap().to_string();
+    let local = message
         .split(" (")
         .nth(1)
-        .map(|scope| scope.contains("local scope"))
-        .unwrap_or(false);
+        .is_some_and(|scope| scope.contains("local scope"));
     (
         Used {
-            path: PathBuf::from(said[0]["path"].as_str().unwrap()),
-            local: named,
+            path: PathBuf::from(c["path"].as_str().unwrap()),
+            local,
         },
         message,
     )

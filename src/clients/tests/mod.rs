@@ -315,3 +315,121 @@ fn precedence_per_client() {
 }
 
 mod modes;
+
+/// Locations the clients to come need: a variable with a fallback location, and "the first of
+/// these files that exists" (Copilot CLI reads `.github/mcp.json` only without a `.mcp.json`).
+#[test]
+fn locations_resolve_variables_and_first_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    const WORKSPACE: Loc =
+        Loc::FirstExisting(&[Loc::Project(".mcp.json"), Loc::Project(".github/mcp.json")]);
+    const USER: Loc = Loc::Var {
+        var: "COPILOT_HOME",
+        rel: "mcp-config.json",
+        otherwise: &Loc::Home(".copilot/mcp-config.json"),
+    };
+    let env = env_in(&root, "home/repo", &[]);
+    let paths = |loc: &Loc, env: &Env| {
+        loc.paths(env)
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.mcp.json"]);
+    std::fs::create_dir_all(root.join("home/repo/.github")).unwrap();
+    std::fs::write(root.join("home/repo/.github/mcp.json"), "{}").unwrap();
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.github/mcp.json"]);
+    std::fs::write(root.join("home/repo/.mcp.json"), "{}").unwrap();
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.mcp.json"]);
+    assert_eq!(paths(&USER, &env), ["home/.copilot/mcp-config.json"]);
+    let moved = env_in(
+        &root,
+        "home/repo",
+        &[("COPILOT_HOME", root.join("cp").to_str().unwrap())],
+    );
+    assert_eq!(paths(&USER, &moved), ["cp/mcp-config.json"]);
+    assert_eq!(USER.vars(), ["COPILOT_HOME"]);
+}
+
+/// The table's vocabulary expresses the entries of the clients to come: a list of items keyed
+/// by `name` with the headers under `requestOptions` (Continue), `uri` and an `env_keys` list
+/// (Goose), `serverUrl` (Antigravity), a `${{ secrets.VAR }}` reference, a `$(command)` helper
+/// in the header (Crush), a lock directory (Cline).
+#[test]
+fn the_vocabulary_expresses_the_clients_to_come() {
+    static CONTINUE: Client = Client {
+        id: "continue",
+        name: "Continue",
+        reload_hint: "run cn again",
+        detect: &[Detect::Dir(Loc::Home(".continue"))],
+        files: &[(Scope::User, Loc::Home(".continue/config.yaml"))],
+        entry: EntryShape {
+            list_key: Some("name"),
+            headers_parent: &["requestOptions"],
+            template: &[
+                Member::Fixed("type", Value::Str("streamable-http")),
+                Member::Url,
+                Member::Headers,
+            ],
+            ..EntryShape::MCP_SERVERS
+        },
+        auth: AuthSyntax {
+            env: Some(Ref::Header {
+                before: "${{ secrets.",
+                after: " }}",
+            }),
+            ..AuthSyntax::INLINE
+        },
+        ..table::CURSOR
+    };
+    static GOOSE_ENTRY: EntryShape = EntryShape {
+        container: &["extensions"],
+        url_keys: &["uri"],
+        header_vars: Some("env_keys"),
+        ..EntryShape::MCP_SERVERS
+    };
+    static CRUSH: Client = Client {
+        id: "crush",
+        name: "Crush",
+        auth: AuthSyntax {
+            helper: Some(Ref::Header {
+                before: "$(",
+                after: ")",
+            }),
+            ..AuthSyntax::INLINE
+        },
+        lock: ClientLock::LockDir,
+        ..table::CURSOR
+    };
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let server = Server::default();
+    let file = CONTINUE.default_file(&env, Scope::User).unwrap();
+    assert_eq!(file.path, Path::new("/h/.continue/config.yaml"));
+    let spec = file.spec(None, &server).unwrap();
+    assert_eq!(spec.list_key.as_deref(), Some("name"));
+    assert_eq!(spec.headers_parent, ["requestOptions"]);
+    let ctx = AuthContext {
+        helper_command: Some("figma-auth token"),
+        ..AuthContext::default()
+    };
+    assert_eq!(
+        CONTINUE.auth(Mode::Env, &ctx).unwrap().header,
+        Some(HeaderValue::Reference(
+            "Bearer ${{ secrets.FIGMA_TOKEN }}".into()
+        ))
+    );
+    let goose = GOOSE_ENTRY.spec(&server, &AuthSyntax::INLINE, None);
+    assert_eq!(
+        (goose.url_key(), goose.header_vars.as_deref()),
+        ("uri", Some("env_keys"))
+    );
+    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper]);
+    assert_eq!(
+        CRUSH.auth(Mode::Helper, &ctx).unwrap().header,
+        Some(HeaderValue::Reference("Bearer $(figma-auth token)".into()))
+    );
+    let crush = CRUSH.default_file(&env, Scope::User).unwrap();
+    assert_eq!(crush.lock(&env), ClientLock::LockDir);
+}

@@ -3,6 +3,7 @@
 //! and the credentials of indirect entries in [`super::credentials`].
 
 use super::credentials::reference_text;
+use super::precedence::Files;
 use super::{shell_path, Check, Context, Level};
 use crate::apply::{self, Owner};
 use crate::clients::{self, Client, ConfigFile, Mode};
@@ -110,14 +111,13 @@ pub(super) fn check(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> 
             }
             inline += holds_token;
         }
-        match target.precedence {
-            clients::Precedence::DeepMerge => {
-                ctx_t.merged(&files, &inspections, &held, &managed, out)
-            }
-            clients::Precedence::LastWins(_) => {
-                ctx_t.precedence(&files, &inspections, &held, &managed, out)
-            }
-        }
+        let files = Files {
+            files: &files,
+            states: inspections.iter().map(|i| i.as_ref().ok()).collect(),
+            held: &held,
+            managed: &managed,
+        };
+        ctx_t.entry_in_use(&files, out);
     }
     if out.len() == before {
         out.push(
