@@ -242,3 +242,73 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<u8, Error> {
         Command::Man(a) => commands::completions::man(&ctx.ui, &a),
     }
 }
+
+/// Contexts for in-process command tests: a temp HOME, a [`Ui::test`] terminal, logins saved
+/// straight into the store.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Context;
+    use crate::cli::GlobalArgs;
+    use crate::oauth::token::TokenResponse;
+    use crate::paths::Env;
+    use crate::secret::{AccessToken, RefreshToken};
+    use crate::store::{ClientRecord, ProfileData, TokenRecord};
+    use crate::time::Timestamp;
+    use crate::ui::{Captured, Ui};
+    use std::time::Duration;
+
+    /// A context for the default profile on a fresh HOME (removed when the returned directory
+    /// is dropped), and what its commands print.
+    pub(crate) fn context() -> (Context, Captured, tempfile::TempDir) {
+        let home = tempfile::tempdir().expect("a temp HOME");
+        let env = Env::new(
+            home.path().to_path_buf(),
+            home.path().to_path_buf(),
+            Default::default(),
+        );
+        let (ui, seen) = Ui::test();
+        let mut ctx = Context::new(env, GlobalArgs::default(), ui);
+        ctx.search_path = None;
+        ctx.http_timeout = Duration::from_secs(5);
+        (ctx, seen, home)
+    }
+
+    /// Saves a login for `ctx`'s profile whose access token `access` expires in `valid`, issued
+    /// by a token endpoint on a closed loopback port (a refresh fails at once, as "temporary").
+    pub(crate) fn save_login(ctx: &Context, access: &str, valid: Duration) {
+        let issued = Timestamp::now();
+        let token = TokenRecord::from_response(
+            TokenResponse {
+                access_token: AccessToken::new(access),
+                refresh_token: Some(RefreshToken::new("figr_test_refresh_token")),
+                token_type: "bearer".into(),
+                expires_in: valid,
+                expires_in_defaulted: false,
+                scope: None,
+            },
+            issued,
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/token",
+            "client-1",
+            None,
+        );
+        let client = ClientRecord {
+            auth_server: "http://127.0.0.1:9".into(),
+            registration_endpoint: "http://127.0.0.1:9/register".into(),
+            client_id: "client-1".into(),
+            client_secret: None,
+            client_name: "Claude Code (figma)".into(),
+            redirect_uri: "http://127.0.0.1:19876/callback".into(),
+            registered_at: issued,
+            client_id_issued_at: None,
+            client_secret_expires_at: None,
+            token_endpoint_auth_method: None,
+        };
+        let data = ProfileData {
+            client: Some(client),
+            token: Some(token),
+            ..ProfileData::default()
+        };
+        ctx.lock().unwrap().save(&data).unwrap();
+    }
+}

@@ -21,14 +21,16 @@ pub fn count_key_comparisons(n: usize) {
 
 /// With `FIGMA_AUTH_COUNTERS=1` in a debug build, prints `figma-auth counters:
 /// key-comparisons=<n>` on stderr (called by `main` before it exits).
-pub fn print_counters() {
+pub fn print_counters(ui: &crate::ui::Ui) {
     #[cfg(debug_assertions)]
     if std::env::var_os("FIGMA_AUTH_COUNTERS").is_some_and(|v| v == "1") {
-        eprintln!(
+        ui.line(format_args!(
             "figma-auth counters: key-comparisons={}",
             KEY_COMPARISONS.load(std::sync::atomic::Ordering::Relaxed)
-        );
+        ));
     }
+    #[cfg(not(debug_assertions))]
+    let _ = ui;
 }
 
 /// The environment variable that makes the panic hook print the panic's message.

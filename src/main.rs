@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     let flags = figma_auth::app::profile_flags(&cli.global.profile);
     let ui = Ui::from_process();
     let result = figma_auth::app::run(cli, &ui);
-    figma_auth::fault::print_counters();
+    figma_auth::fault::print_counters(&ui);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Error::Cancelled(what)) => {

@@ -1,14 +1,6 @@
-//! The one place where untrusted text is made safe to show: control characters (and the
-//! bidirectional overrides that reorder what a terminal shows) escaped, every known secret
-//! redacted in every encoding a server could echo it in, and server error bodies reduced to a
-//! short excerpt.
-//!
-//! A server may quote what it received: verbatim, percent-encoded (a form body or a query string,
-//! upper- or lower-case hex, `+` or `%20` for a space), JSON-escaped (`\/`), or inside the HTTP
-//! Basic header (`base64(urlencode(id) ":" urlencode(secret))`). [`Redactor`] knows all of them;
-//! [`sanitize`] uses it. Text that is not an OAuth error is quoted only through [`excerpt`]: its
-//! first line, tags stripped, long opaque runs (anything token-shaped) elided, at most
-//! [`EXCERPT_MAX`] characters.
+//! The one place untrusted text is made safe to show: control characters and bidirectional
+//! overrides escaped, every known secret redacted in every encoding, server bodies cut to a short
+//! excerpt.
 
 use base64::Engine;
 
@@ -20,6 +12,13 @@ pub const EXCERPT_MAX: usize = 80;
 const OPAQUE_RUN: usize = 24;
 
 /// Every form of a set of secrets that a server could echo back.
+///
+/// A server may quote what it received: verbatim, percent-encoded (a form body or a query string,
+/// upper- or lower-case hex, `+` or `%20` for a space), JSON-escaped (`\/`), or inside the HTTP
+/// Basic header (`base64(urlencode(id) ":" urlencode(secret))`). [`Redactor`] knows all of them;
+/// [`sanitize`] uses it. Text that is not an OAuth error is quoted only through [`excerpt`]: its
+/// first line, tags stripped, long opaque runs (anything token-shaped) elided, at most
+/// [`EXCERPT_MAX`] characters.
 #[derive(Default)]
 pub struct Redactor {
     needles: Vec<String>,

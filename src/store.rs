@@ -1,8 +1,6 @@
-//! The credential store: one JSON file per profile, `<config dir>/credentials/<profile>.json`
-//! (directory 0700, files 0600 from creation, atomic replace), holding the client registration and
-//! the tokens with an absolute `expires_at`, under a format `version`. A per-profile lock file
-//! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
-//! concurrent refreshes never lose a rotated refresh token.
+//! The credential store: one JSON file per profile (directory 0700, files 0600 from creation,
+//! atomic replace) with the registration and the tokens, and a per-profile lock around every
+//! read-modify-write.
 
 use crate::fs::FsError;
 use crate::oauth::token::TokenResponse;
@@ -300,39 +298,6 @@ pub enum StoreError {
     BadProfile { name: String, reason: String },
 }
 
-impl StoreError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            StoreError::Corrupt { path, .. } => format!(
-                "move {} aside and run `figma-auth login{flags}`",
-                path.display()
-            ),
-            StoreError::TooNew { .. } => {
-                "upgrade figma-auth (cargo install --path . --force), or use another --profile"
-                    .to_string()
-            }
-            StoreError::Busy { .. } => {
-                "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
-                    .to_string()
-            }
-            StoreError::Write {
-                path,
-                source: FsError::Io { source, .. },
-            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
-                "free some space on the disk holding {}, then try again",
-                path.parent().unwrap_or(path).display()
-            ),
-            StoreError::Read { .. }
-            | StoreError::Write { .. }
-            | StoreError::Dir { .. }
-            | StoreError::Lock { .. } => {
-                "check the permissions of the figma-auth configuration directory".to_string()
-            }
-            StoreError::BadProfile { .. } => return None,
-        })
-    }
-}
-
 /// Checks a profile name: 1–64 characters from `A-Z a-z 0-9 . _ -`, not starting with `.` or `-`.
 pub fn validate_profile(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
@@ -351,6 +316,10 @@ pub fn validate_profile(name: &str) -> Result<(), String> {
 }
 
 /// The credential store under a configuration directory.
+///
+/// `<config dir>/credentials/<profile>.json`, under a format `version`, tokens with an absolute
+/// `expires_at`. The lock file (`<profile>.lock`, an OS file lock, never deleted) serialises every
+/// read-modify-write, so concurrent refreshes never lose a rotated refresh token.
 #[derive(Debug, Clone)]
 pub struct Store {
     base: PathBuf,

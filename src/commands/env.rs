@@ -1,7 +1,6 @@
-//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that sets a variable to
-//! the access token (`eval "$(figma-auth env)"`), for clients whose config reads the token from
-//! the environment; a secret on stdout, on purpose. The variable keeps the token of the moment the
-//! line was evaluated, so `header` (helper mode) is preferable where the client supports it.
+//! `figma-auth env [--shell sh|fish|powershell] [--var NAME]`: one line that exports the access
+//! token (`eval "$(figma-auth env)"`) for clients whose config reads it from the environment; a
+//! secret on stdout, on purpose.
 
 use super::Context;
 use crate::cli::{EnvArgs, EnvShell};
@@ -9,6 +8,8 @@ use crate::error::{exit, Error};
 use crate::session::obtain;
 use crate::time::short_duration;
 
+/// The variable keeps the token of the moment the line was evaluated, so `header` (helper mode) is
+/// preferable where the client supports it.
 pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let got = obtain(ctx, args.min_valid)?;
@@ -62,6 +63,21 @@ pub fn is_powershell_quote(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_export_line_of_the_stored_token_goes_to_stdout() {
+        let (ctx, seen, _home) = crate::app::testing::context();
+        let valid = std::time::Duration::from_secs(3600);
+        crate::app::testing::save_login(&ctx, "figu_env_command_5", valid);
+        let args = EnvArgs {
+            shell: EnvShell::Fish,
+            var: "FIGMA_TOKEN".into(),
+            min_valid: std::time::Duration::from_secs(300),
+        };
+        assert_eq!(run(&ctx, &args).unwrap(), exit::OK);
+        assert_eq!(seen.out(), "set -gx FIGMA_TOKEN 'figu_env_command_5'\n");
+        assert_eq!(seen.err(), "");
+    }
 
     #[test]
     fn each_shell_quotes_the_value() {

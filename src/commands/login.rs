@@ -1,8 +1,5 @@
-//! `figma-auth login`: the whole authorization-code flow with PKCE — discovery, client
-//! registration (reused when it matches; the redirect URI shape that the server accepts found by
-//! itself; a personal access token when one is given or asked for), a one-time start link for the
-//! browser (or the printed URL), the loopback callback (or a pasted redirect URL), the code
-//! exchange, the result stored under the profile's lock, and the account the MCP server names.
+//! `figma-auth login`: the authorization-code flow with PKCE in the browser (or a pasted redirect
+//! URL), the tokens stored under the profile's lock, then the configs this profile manages.
 
 use super::Context;
 use crate::cli::LoginArgs;
@@ -30,6 +27,11 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
 
 /// The login itself, for `login` and `setup` (which updates the configs itself): ends with one
 /// `✓ Logged in` line, and with `report` also the token's expiry and the store's path.
+///
+/// Discovery, client registration (reused when it matches; the redirect URI shape the server
+/// accepts found by itself; a personal access token when one is given or asked for), a one-time
+/// start link for the browser (or the printed URL), the loopback callback, the code exchange, the
+/// result stored under the profile's lock, and the account the MCP server names.
 pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.warn_permissions();
     let mut pat = PatState::new(ctx, args)?;
@@ -146,7 +148,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
     ctx.ui
         .success(format_args!("{who} (profile {})", ctx.profile()));
     if report {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The access token expires {} ({}){}.",
             record.expires_at.rfc3339(),
             record.expires_at.relative_to(Timestamp::now()),
@@ -155,7 +157,7 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
             } else {
                 "; the server issued no refresh token, so log in again then"
             }
-        );
+        ));
     }
     if expires_in_defaulted {
         ctx.ui.note(format_args!(
@@ -164,10 +166,10 @@ pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Erro
         ));
     }
     if report {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Credentials: {}",
             ctx.show_path(&ctx.store.path(ctx.profile()))
-        );
+        ));
     }
     Ok(exit::OK)
 }
@@ -265,10 +267,10 @@ fn register_client(
             Err(Err(OAuthError::RegistrationRefused(r)))
                 if r.kind == RefusalKind::InvalidRedirectUri && i + 1 < paths.len() =>
             {
-                eprintln!(
+                ctx.ui.line(format_args!(
                     "The authorization server does not accept the redirect URI {uri}; registering {} instead.",
                     listener.redirect_uri_for(&paths[i + 1])
-                );
+                ));
                 refused.push(uri);
             }
             Err(Err(mut e)) => {
@@ -449,14 +451,14 @@ impl PatState {
             }
             _ => String::new(),
         };
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The authorization server refused to register the client name {client_name:?} without a personal access token (HTTP {status}{said})."
-        );
-        eprintln!(
+        ));
+        ctx.ui.line(format_args!(
             "A Figma personal access token is optional, but may get the registration accepted. It is sent once, \
              to the registration endpoint, and never stored. Create one in Figma under Settings → Security → \
              Personal access tokens."
-        );
+        ));
         let v = ctx
             .ui
             .read_hidden("Personal access token (hidden; press Enter to skip): ")
@@ -529,22 +531,22 @@ fn update_configs(ctx: &Context) -> Result<(), Error> {
                 Error::Cancelled("Cancelled; the configs were not updated.".to_string())
             })?;
     if !apply {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The {pending} config {files} above still {hold} the old token, which stops working when it expires: run `figma-auth refresh --write{}` to update them.",
             ctx.flags()
-        );
+        ));
         return Ok(());
     }
-    eprintln!();
+    ctx.ui.line("");
     let written = configs.update_managed(&update(true))?;
     written.print_all(&ctx.env, &mut ctx.ui.stdout());
     ctx.ui
         .text(&crate::apply::reload_hints(&written.written_clients()));
     if let Some(e) = written.error(None) {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "warning: {e}; fix them, then run `figma-auth refresh --write{}`",
             ctx.flags()
-        );
+        ));
     }
     Ok(())
 }
@@ -588,10 +590,10 @@ fn wait_for_callback(
         shown = true;
     }
     if !ctx.ui.stderr_redraw {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Waiting for the login (up to {}; Ctrl-C to cancel)…",
             short_duration(args.timeout)
-        );
+        ));
     }
     let started = Instant::now();
     let code = listener.wait(expected, args.timeout, &mut |ev| match ev {

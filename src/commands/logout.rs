@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
             .confirm(&question)
             .map_err(|_| Error::Cancelled("Cancelled; nothing was changed.".to_string()))?;
         if !yes {
-            eprintln!("Nothing was changed.");
+            ctx.ui.line(format_args!("Nothing was changed."));
             return Ok(exit::OK);
         }
         true
@@ -58,10 +58,10 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
         batch
     } else {
         if preview.count(Verdict::is_pending) > 0 {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "The configs above still hold a token; `figma-auth logout --yes{}` removes it.",
                 ctx.flags()
-            );
+            ));
         }
         preview
     };
@@ -97,7 +97,8 @@ fn plan(ctx: &Context, args: &LogoutArgs) -> Result<Batch, Error> {
         _ => String::new(),
     };
     if !forget.is_empty() {
-        println!("{:<13}{forget}", "would forget");
+        ctx.ui
+            .println(format_args!("{:<13}{forget}", "would forget"));
     }
     Ok(batch)
 }
@@ -143,7 +144,7 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs, lock: &StoreLock) -> Re
     let mut data = lock.load().unwrap_or_default();
     let recorded = data.as_ref().map(|d| d.configs.clone()).unwrap_or_default();
     if !args.write {
-        eprintln!();
+        ctx.ui.line("");
     }
     let batch = run_removal(ctx, args, &recorded, true)?;
     let removed: Vec<_> = batch
@@ -173,46 +174,48 @@ fn forget_tokens(
         // `--all` forgets everything, including a store figma-auth can no longer read.
         Err(StoreError::Corrupt { .. }) if args.all => {
             lock.remove()?;
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Removed the damaged credential store of profile {} ({shown}).",
                 ctx.profile()
-            );
+            ));
             return Ok(exit::OK);
         }
         other => other?,
     };
     let Some(mut data): Option<ProfileData> = loaded else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Not logged in (profile {}); nothing to forget.",
             ctx.profile()
-        );
+        ));
         return Ok(exit::OK);
     };
     let had_token = data.token.is_some();
     if args.all || data.client.is_none() {
         lock.remove()?;
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Forgot {}the client registration of profile {} (removed {shown}).",
             if had_token { "the tokens and " } else { "" },
             ctx.profile()
-        );
+        ));
     } else if had_token {
         data.token = None;
         data.login_required = None;
         lock.save(&data)?;
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Forgot the tokens of profile {} (the client registration is kept for the next login; `logout --all` forgets it too).",
             ctx.profile()
-        );
+        ));
     } else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Profile {} holds no tokens; nothing to forget (`logout --all` also forgets the client registration).",
             ctx.profile()
-        );
+        ));
         return Ok(exit::OK);
     }
     if had_token && !removed {
-        eprintln!("Tokens already copied into MCP client configs stay valid until they expire.");
+        ctx.ui.line(format_args!(
+            "Tokens already copied into MCP client configs stay valid until they expire."
+        ));
     }
     Ok(exit::OK)
 }
@@ -222,7 +225,10 @@ fn remove_token_file(ctx: &Context) -> Result<(), Error> {
     let path = ctx.store.token_file_path(ctx.profile());
     match std::fs::remove_file(&path) {
         Ok(()) => {
-            eprintln!("Removed the token file {}.", ctx.show_path(&path));
+            ctx.ui.line(format_args!(
+                "Removed the token file {}.",
+                ctx.show_path(&path)
+            ));
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

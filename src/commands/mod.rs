@@ -16,3 +16,6 @@ pub mod status;
 pub mod token;
 
 pub use crate::app::Context;
+
+#[cfg(test)]
+mod tests;

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
         // A scheduled run: one line per config file (above), then this one summary line.
         return match result {
             Ok(code) => {
-                eprintln!("{summary}");
+                ctx.ui.line(format_args!("{summary}"));
                 Ok(code)
             }
             Err(e) => {
@@ -63,15 +63,15 @@ fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result
     if args.log {
         // The summary line at the end says it.
     } else if fresh.refreshed {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Refreshed the access token (profile {}); it expires {when}.",
             ctx.profile()
-        );
+        ));
     } else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "The access token is still valid (profile {}) and expires {when}; not refreshed (use --force to refresh anyway).",
             ctx.profile()
-        );
+        ));
     }
     let (code, configs) = update_configs(ctx, args, &fresh)?;
     *summary = format!(
@@ -127,23 +127,23 @@ fn update_configs(ctx: &Context, args: &RefreshArgs, fresh: &Fresh) -> Result<(u
             ("files", "hold")
         };
         if fresh.refreshed {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "The access token was renewed, but no config was written: the {pending} {files} above still {hold} the previous token, which works until it expires. To update them, run `figma-auth refresh --write{}`.",
                 ctx.flags()
-            );
+            ));
         } else {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Nothing was written. To apply, run `figma-auth refresh --write{}`.",
                 ctx.flags()
-            );
+            ));
         }
     }
     if batch.results.is_empty() && !args.json && ctx.ui.stderr_tty {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Profile {} manages no client config: `figma-auth setup{}` configures your clients (entries set up by hand are left alone; `figma-auth status` lists them).",
             ctx.profile(),
             ctx.flags()
-        );
+        ));
     }
     if !args.log {
         ctx.ui.text(&apply::reload_hints(&batch.written_clients()));

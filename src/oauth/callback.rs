@@ -1,24 +1,6 @@
-//! The loopback listener that receives the authorization response. It binds 127.0.0.1 only,
-//! serves only the callback path and the one-time start link (404 elsewhere), rejects requests
-//! whose `Host` is not the loopback address, ignores callbacks with a missing or wrong `state`
-//! (400, keeps waiting), ends on the first callback with the right `state` (code, or `error=` with
-//! its escaped description), checks `iss` when the server sends one, and stops at the timeout.
-//! Pages carry `Cache-Control: no-store`, `Referrer-Policy: no-referrer` and no script. The final
-//! redirect URL can also be pasted (SSH sessions; the caller reads the terminal); such lines go
+//! The loopback listener that receives the authorization response (127.0.0.1 only, the callback
+//! path and a one-time start link, `state` and `iss` checked), or takes a pasted redirect URL
 //! through the same checks.
-//!
-//! **The start link.** The browser is not given the authorization URL (its `state` and PKCE
-//! challenge would sit in the browser's command line, which every local user can read in
-//! `/proc/<pid>/cmdline`) but `http://127.0.0.1:PORT/start/<random>`, answered once with a 302
-//! to the authorization URL. A second fetch of it means someone else read the link: the login is
-//! aborted loudly rather than raced.
-//!
-//! **Hostile clients.** Connections are served by short-lived workers with a total deadline for
-//! the request head, a size limit on it, write timeouts and `Connection: close`; at most
-//! [`MAX_CONNECTIONS`] are open at once (the oldest is dropped for a new one, so idle connections
-//! cannot exhaust file descriptors or lock the browser out); accept errors are transient. The
-//! waiting loop itself never performs network I/O, so nothing a client does holds it past the
-//! timeout.
 
 use super::{constant_time_eq, sanitize, CallbackError};
 use crate::secret::{AuthCode, State};
@@ -76,6 +58,25 @@ pub enum Reply {
 }
 
 /// A bound callback listener.
+///
+/// It rejects requests whose `Host` is not the loopback address, ignores callbacks with a missing
+/// or wrong `state` (400, keeps waiting), ends on the first callback with the right `state` (code,
+/// or `error=` with its escaped description), checks `iss` when the server sends one, and stops at
+/// the timeout. Pages carry `Cache-Control: no-store`, `Referrer-Policy: no-referrer` and no
+/// script.
+///
+/// **The start link.** The browser is not given the authorization URL (its `state` and PKCE
+/// challenge would sit in the browser's command line, which every local user can read in
+/// `/proc/<pid>/cmdline`) but `http://127.0.0.1:PORT/start/<random>`, answered once with a 302 to
+/// the authorization URL. A second fetch of it means someone else read the link: the login is
+/// aborted loudly rather than raced.
+///
+/// **Hostile clients.** Connections are served by short-lived workers with a total deadline for the
+/// request head, a size limit on it, write timeouts and `Connection: close`; at most
+/// [`MAX_CONNECTIONS`] are open at once (the oldest is dropped for a new one, so idle connections
+/// cannot exhaust file descriptors or lock the browser out); accept errors are transient. The
+/// waiting loop itself never performs network I/O, so nothing a client does holds it past the
+/// timeout.
 pub struct Listener {
     tcp: TcpListener,
     port: u16,

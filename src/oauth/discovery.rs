@@ -1,7 +1,6 @@
-//! Authorization-server metadata (RFC 8414) from `BASE/.well-known/oauth-authorization-server`,
-//! with the checks the original script lacked: the issuer must equal the base URL asked for,
-//! every endpoint must use https (http only on loopback) and live on the issuer's site, and PKCE
-//! S256 must be offered.
+//! Authorization-server metadata (RFC 8414), checked: the issuer equals the base URL asked for,
+//! every endpoint uses https (http only on loopback) on the issuer's site, and PKCE S256 is
+//! offered.
 
 use super::http::{send, Http, Reply};
 use super::{check_transport, display_url, is_loopback_host, issuer_string, OAuthError, Url};

@@ -221,7 +221,14 @@ fn registration_message(r: &Refusal) -> String {
     format!("the authorization server refused to register figma-auth as a client at {url}: {what} (HTTP {status}{detail})")
 }
 
-/// True when a refusal proves the personal access token was rejected.
+impl Refusal {
+    /// Where the rejected personal access token came from, when the refusal proves it was
+    /// rejected.
+    pub fn pat_rejected(&self) -> Option<PatSource> {
+        pat_rejected(&self.kind, &self.pat)
+    }
+}
+
 fn pat_rejected(kind: &RefusalKind, pat: &PatTrial) -> Option<PatSource> {
     match pat {
         PatTrial::Sent(s) if *kind == RefusalKind::Unauthorized => Some(*s),
@@ -249,55 +256,6 @@ impl OAuthError {
             }
             _ => ErrorClass::Failure,
         }
-    }
-
-    /// One actionable next step, when there is one. `flags` is appended to suggested commands
-    /// (e.g. ` --profile work`).
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            OAuthError::Network { .. } => "check the network connection (and the --auth-server URL), then run the command again".to_string(),
-            OAuthError::Unavailable { status: 429, .. } => "the server is rate limiting requests (a quota, not a problem with the token); wait a little and run the command again".to_string(),
-            OAuthError::Unavailable { .. } => "this is a server-side problem, usually temporary: run the command again later".to_string(),
-            OAuthError::IssuerMismatch { .. } | OAuthError::UnsafeEndpoint { .. } => {
-                "check --auth-server (FIGMA_AUTH_SERVER); the default is https://api.figma.com".to_string()
-            }
-            OAuthError::RegistrationRefused(r) => {
-                let Refusal {
-                    kind,
-                    pat,
-                    explicit_path,
-                    client_name,
-                    ..
-                } = &**r;
-                let other = other_client_name(client_name);
-                let another = format!("try another client name: figma-auth login{flags} --client-name {other:?}");
-                match kind {
-                    RefusalKind::InvalidRedirectUri if explicit_path.is_some() => format!("omit --callback-path: figma-auth then tries {} and {} by itself and keeps the one the server accepts", super::KNOWN_CALLBACK_PATHS[0], super::KNOWN_CALLBACK_PATHS[1]),
-                    RefusalKind::InvalidRedirectUri => another,
-                    RefusalKind::Forbidden | RefusalKind::Unauthorized => match (pat_rejected(kind, pat), pat) {
-                        (Some(source), _) => {
-                            let which = match source {
-                                PatSource::Env => "check FIGMA_PERSONAL_ACCESS_TOKEN",
-                                PatSource::Stdin => "check the token given on stdin (--pat-stdin)",
-                                PatSource::Prompt => "check the personal access token you typed",
-                            };
-                            format!("{which}; create a new one in Figma under Settings → Security → Personal access tokens")
-                        }
-                        (None, PatTrial::None { asked: false }) => format!("give a Figma personal access token (Settings → Security → Personal access tokens) in FIGMA_PERSONAL_ACCESS_TOKEN, or on stdin with `figma-auth login{flags} --pat-stdin`; or {another}"),
-                        (None, PatTrial::None { asked: true }) => format!("run `figma-auth login{flags}` again and give a personal access token at the prompt, or {another}"),
-                        (None, _) => another,
-                    },
-                    RefusalKind::Other(_) => another,
-                }
-            }
-            OAuthError::InvalidGrant { grant: "refresh token", .. } => format!("the login has expired or was revoked: run `figma-auth setup{flags}` (it logs in again and updates the configs holding the old token)"),
-            OAuthError::InvalidGrant { .. } => format!("the authorization code was not accepted: run `figma-auth login{flags}` again"),
-            OAuthError::TokenRefused { error, .. } if matches!(error.as_deref(), Some("invalid_client" | "unauthorized_client")) => format!("the client registration is no longer accepted: run `figma-auth login{flags} --reregister`"),
-            OAuthError::TokenRefused { .. } => format!("run `figma-auth login{flags} --reregister`; if it keeps failing, try --no-resource"),
-            OAuthError::BadTokenResponse { .. } => format!("the authorization server sent a malformed token; run the command again later, and if it keeps happening log in again (`figma-auth login{flags}`)"),
-            OAuthError::Callback(c) => return c.hint(flags),
-            _ => return None,
-        })
     }
 }
 
@@ -345,17 +303,4 @@ pub enum CallbackError {
 
     #[error("the login was cancelled")]
     Cancelled,
-}
-
-impl CallbackError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            CallbackError::PortInUse { .. } => format!("stop the program using that port, or choose another with --port (e.g. `figma-auth login{flags} --port 0` for any free port; Figma may only accept the registered redirect URI)"),
-            CallbackError::Timeout { .. } => format!("run `figma-auth login{flags}` again and finish the login in the browser; on a remote machine use --no-browser and paste the final address from the browser's address bar; --timeout gives more time"),
-            CallbackError::Denied { error, .. } if error == "access_denied" => format!("the consent was declined in the browser; run `figma-auth login{flags}` again and choose Allow"),
-            CallbackError::Denied { .. } => format!("run `figma-auth login{flags}` again; if it keeps failing, try --reregister or --no-resource"),
-            CallbackError::StartUrlReused { .. } => format!("run `figma-auth login{flags}` again; if this happens again, another user or program on this machine can see the commands you run (the browser's command line): log in with --no-browser and open the printed address yourself"),
-            _ => return None,
-        })
-    }
 }

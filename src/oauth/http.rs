@@ -1,8 +1,6 @@
-//! HTTP plumbing shared by discovery, registration, the token endpoint and the MCP probe: a client
-//! that never follows redirects, a **total deadline per request** (connection, headers and body
-//! together: a server that trickles its answer a byte at a time cannot keep figma-auth — and the
-//! store lock it may hold — waiting past it), bounded response bodies, and the mapping of
-//! transport failures, redirects, 5xx and 429 to [`OAuthError`].
+//! HTTP for discovery, registration, the token endpoint and the MCP probe: no redirects followed, a
+//! total deadline per request (body included), bounded bodies, and failures mapped to
+//! [`OAuthError`].
 
 use super::{display_url, OAuthError, Url};
 use crate::redact::{self, Redactor};
@@ -43,6 +41,10 @@ impl Http {
 }
 
 /// The HTTP client for every request: no redirects followed, `timeout` in total per request.
+///
+/// The deadline covers connection, headers and body together: a server that trickles its answer a
+/// byte at a time cannot keep figma-auth (and the store lock it may hold) waiting past it.
+/// Transport failures, redirects, 5xx and 429 are mapped to [`OAuthError`].
 pub fn client(timeout: Duration) -> Result<Http, OAuthError> {
     let timeout = timeout.max(Duration::from_millis(1));
     let mut builder = Client::builder();

@@ -1,7 +1,6 @@
-//! The OAuth 2.1 client: authorization-server discovery (RFC 8414), dynamic client registration
-//! (RFC 7591, with Figma's PAT header), PKCE (RFC 7636, S256 only), the loopback callback listener,
-//! the browser launcher and the token endpoint (code exchange and refresh). Nothing here touches
-//! the credential store; `commands/` combines the two.
+//! The OAuth 2.1 client: discovery (RFC 8414), dynamic registration (RFC 7591, with Figma's PAT
+//! header), PKCE (S256 only), the loopback callback, the browser and the token endpoint. Nothing
+//! here touches the credential store.
 
 pub mod browser;
 pub mod callback;
@@ -24,7 +23,7 @@ pub const SCOPE: &str = "mcp:connect";
 
 /// The redirect URI paths Figma is known to accept, in the order a login tries them: a mid-2026
 /// report says Figma accepts only `http://127.0.0.1:<port>/callback`, and every approved client
-/// seen in 2026 registers that shape; the original script (and opencode 1.x) registered
+/// seen in 2026 registers that shape; opencode 1.x and hand-written login scripts registered
 /// `/mcp/oauth/callback`, which may still be the rule for some names. When registration answers
 /// `invalid_redirect_uri` for the first, the second is registered; the shape that worked is
 /// stored with the registration and tried first next time.

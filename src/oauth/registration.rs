@@ -1,6 +1,6 @@
-//! Dynamic client registration (RFC 7591) the way Figma wants it: the original script's JSON body,
-//! the personal access token as `X-Figma-Token` when the user gave one, and refusals (a 403 with a
-//! plain-text body, `invalid_redirect_uri`, ...) turned into messages instead of parse errors.
+//! Dynamic client registration (RFC 7591) as Figma accepts it: the JSON body of its approved
+//! clients, the personal access token as `X-Figma-Token` when given, and refusals (a plain-text
+//! 403, `invalid_redirect_uri`, …) turned into messages.
 
 use super::http::{send, Http};
 use super::{display_url, OAuthError, PatSource, PatTrial, RefusalKind, Url};
@@ -29,7 +29,7 @@ pub struct Registered {
     pub token_endpoint_auth_method: Option<String>,
 }
 
-/// The JSON body of the original script.
+/// The registration body Figma accepts (what its approved clients send).
 pub fn body(req: &Request<'_>) -> serde_json::Value {
     serde_json::json!({
         "client_name": req.client_name,

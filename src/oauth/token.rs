@@ -1,8 +1,5 @@
-//! The token endpoint: authorization-code exchange and refresh, form-encoded, with `client_secret`
-//! when registration returned one (as a form field — Figma's way — or HTTP Basic when the
-//! registration response says `client_secret_basic`) and `resource` (RFC 8707) unless disabled. Responses are
-//! validated: an `access_token`, `token_type` Bearer (assumed when absent), and `expires_in` > 0
-//! (default [`DEFAULT_EXPIRES_IN`] when absent).
+//! The token endpoint: code exchange and refresh, form-encoded, with the client secret (a form
+//! field, or HTTP Basic for `client_secret_basic`) and `resource` (RFC 8707); responses validated.
 
 use super::http::{send, Http};
 use super::{display_url, OAuthError, Url};
@@ -41,6 +38,9 @@ pub struct TokenResponse {
 }
 
 /// Exchanges an authorization code.
+///
+/// A response must hold an `access_token`, `token_type` Bearer (assumed when absent) and
+/// `expires_in` > 0 (default [`DEFAULT_EXPIRES_IN`] when absent).
 pub fn exchange_code(
     http: &Http,
     endpoint: &Url,

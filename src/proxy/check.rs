@@ -1,8 +1,6 @@
-//! `figma-auth proxy --check`: the proxy's own path, once, without a client. One `initialize`
-//! round trip to the MCP server with the profile's token (refreshed first when it expires soon,
-//! as the proxy would), through the same code the proxy runs, then the session is closed again.
-//! Exit 0 when the server accepted the token, 3 when a login is needed, 4 when the server or the
-//! network failed for now, 1 otherwise; `--json` prints the result as one object.
+//! `figma-auth proxy --check`: one `initialize` round trip through the proxy's own code with the
+//! profile's token, then the session is closed; exit 0 accepted, 3 log in, 4 try later, 1
+//! otherwise.
 
 use super::forward::Proxy;
 use super::jsonrpc::{Kind, Message};
@@ -24,6 +22,8 @@ struct Found {
     millis: u128,
 }
 
+/// The token is refreshed first when it expires soon, as the proxy would; `--json` prints the
+/// result as one object.
 pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> {
     let rt = runtime()?;
     let result = rt.block_on(run(ctx.clone(), opts.clone()))?;

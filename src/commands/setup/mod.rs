@@ -74,11 +74,11 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         None => {
             check_before_login(ctx, args, modes.as_deref(), &jobs, hint.clone())?;
             if args.dry_run {
-                eprintln!(
+                ctx.ui.line(format_args!(
                     "A login is needed first; a dry run does not log in, so the diffs show a \
                      placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
                     ctx.flags()
-                );
+                ));
                 (AccessToken::new(PLACEHOLDER_TOKEN), true)
             } else {
                 (log_in(ctx, args)?, false)
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     let desired = Desired::header(SecretHeader::bearer(&token));
     if let Some(modes) = &modes {
-        say_modes(args, modes);
+        say_modes(ctx, args, modes);
         if modes.iter().any(|(_, m)| *m == Mode::File) && !args.dry_run {
             create_token_file(ctx)?;
         }
@@ -157,7 +157,9 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
-        eprintln!("Nothing to change: every config already holds the current token.");
+        ctx.ui.line(format_args!(
+            "Nothing to change: every config already holds the current token."
+        ));
         if installed {
             schedule_installed(ctx, offered);
         } else if expiring {
@@ -168,14 +170,14 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     let (write_files, install) = match decision {
         Decision::DryRun => {
-            eprintln!("Dry run: nothing was written.");
+            ctx.ui.line(format_args!("Dry run: nothing was written."));
             (false, false)
         }
         Decision::Write => (true, offered.is_some()),
         Decision::PreviewOnly => {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Nothing was written. To apply these changes, run the same command with --write."
-            );
+            ));
             (false, false)
         }
         Decision::Ask => ask(ctx, pending, offered.is_some())?,
@@ -193,7 +195,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         .collect();
     let write_jobs: Vec<Job> = to_write.iter().map(|&i| jobs[i].clone()).collect();
     if decision == Decision::Write && !args.json {
-        eprintln!();
+        ctx.ui.line("");
     }
     let written = apply::run(&configs, &write_jobs, &options(ctx, args, &desired, true));
     if !args.json {
@@ -334,7 +336,11 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
     match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
         Ok(fresh) => {
             if let Some(a) = &fresh.token.account {
-                eprintln!("Logged in as {} (profile {}).", a.label(), ctx.profile());
+                ctx.ui.line(format_args!(
+                    "Logged in as {} (profile {}).",
+                    a.label(),
+                    ctx.profile()
+                ));
             }
             Ok(Some(fresh.token.access_token))
         }
@@ -342,9 +348,9 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
             if !args.dry_run {
                 match &e {
                     Error::LoginRequired { reason, .. } if !reason.is_empty() => {
-                        eprintln!("Logging in first: {reason}.")
+                        ctx.ui.line(format_args!("Logging in first: {reason}."))
                     }
-                    _ => eprintln!("Logging in first: {e}."),
+                    _ => ctx.ui.line(format_args!("Logging in first: {e}.")),
                 }
             }
             Ok(None)

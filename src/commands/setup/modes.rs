@@ -62,7 +62,7 @@ pub(super) fn modes_for(
 const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
 
 /// One line saying which client got which mode, when not all got the requested one.
-pub(super) fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+pub(super) fn say_modes(ctx: &Context, args: &SetupArgs, modes: &[(&'static str, Mode)]) {
     let Some(asked) = args.mode else { return };
     if modes.iter().all(|(_, m)| *m == asked) {
         return;
@@ -87,7 +87,7 @@ pub(super) fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
             format!("{m} for {}{why}", names.join(", "))
         })
         .collect();
-    eprintln!("Modes: {}.", parts.join("; "));
+    ctx.ui.line(format_args!("Modes: {}.", parts.join("; ")));
 }
 
 /// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:

@@ -57,7 +57,7 @@ pub(super) fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool
         _ => (false, false),
     };
     if !result.0 {
-        eprintln!("Nothing was written.");
+        ctx.ui.line(format_args!("Nothing was written."));
     }
     Ok(result)
 }
