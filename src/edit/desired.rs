@@ -73,11 +73,11 @@ impl fmt::Debug for HeaderValue {
 }
 
 /// What to do with an entry whose credentials come from elsewhere (an
-/// [`EntrySpec::auth_alternatives`] key, or an Authorization value that is a reference such as
+/// [`super::EntrySpec::auth_alternatives`] key, or an Authorization value that is a reference such as
 /// `Bearer ${FIGMA_TOKEN}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnIndirect {
-    /// Leave it alone ([`Edit::Indirect`]): a refresh never undoes an indirection.
+    /// Leave it alone ([`super::Edit::Indirect`]): a refresh never undoes an indirection.
     Leave,
     /// Make it hold exactly what is desired, removing every other mechanism (an explicit mode).
     Replace,
@@ -92,7 +92,7 @@ pub struct Desired {
     pub header: Option<HeaderValue>,
     /// A string member of the entry that supplies the credentials (`headersHelper`,
     /// `http_headers_helper`, `bearer_token_env_var`); must be one of
-    /// [`EntrySpec::auth_alternatives`]. Not a secret.
+    /// [`super::EntrySpec::auth_alternatives`]. Not a secret.
     pub field: Option<(String, String)>,
     pub indirect: OnIndirect,
     /// Create what is missing (container, entry, required fields); false for a removal, which

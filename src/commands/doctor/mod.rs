@@ -1,10 +1,6 @@
-//! `figma-auth doctor [--online] [--json]`: checks everything figma-auth depends on and says what
-//! is wrong, each problem with the command that fixes it, one module per area: the credential
-//! store, the login, the token file, every MCP client config (and which file each client
-//! actually uses), the refresh schedule, and with `--online` whether the MCP server accepts the
-//! token. Reads only: no lock, no write, no refresh; never prints a secret. Exit 0 when no
-//! problem is found (warnings allowed), 1 with a problem, 4 with `--online` when nothing is wrong
-//! locally but the server could not tell (try again later).
+//! `figma-auth doctor [--online] [--json]`: checks everything figma-auth depends on, one module
+//! per area, each problem with the command that fixes it. Reads only; never prints a secret;
+//! exit 0 no problem, 1 a problem, 4 (`--online`) the server could not tell, try again later.
 
 mod configs;
 mod credentials;

@@ -1,11 +1,6 @@
-//! `figma-auth setup`: log in when no valid credentials are stored, then plan the figma server
-//! entry for every selected client (updating every file that already holds it, creating it in the
-//! chosen scope otherwise), show the masked diffs, and apply them — with `--write`, or after one
-//! confirmation on a terminal; never without either. An existing entry nobody manages is adopted
-//! explicitly (the preview says so); one another profile manages is left alone unless `--force`
-//! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
-//! others (when no client is named), and says which got what ([`modes`]); the scheduled refresh
-//! is offered in the same confirmation ([`schedule`]).
+//! `figma-auth setup`: log in when needed, plan the figma entry for every selected client, show
+//! the masked diffs and apply them (`--write`, or one confirmation on a terminal); `--mode` in
+//! `modes`, the scheduled refresh offered with the same question in `schedule`.
 
 mod modes;
 mod schedule;
@@ -26,6 +21,11 @@ use std::time::Duration;
 /// A token that expires sooner than this is refreshed before it is written into configs.
 const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 
+/// `figma-auth setup`: updates every file that already holds the entry and creates it in the
+/// chosen scope otherwise; never writes without `--write` or a confirmation. An existing entry
+/// nobody manages is adopted explicitly (the preview says so); one another profile manages is
+/// left alone unless `--force` moves it. `--mode` applies to the clients that have the mode and
+/// the best available mode to the others (when no client is named), and says which got what.
 pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let targets = ctx.clients(&args.configs.targets)?;
     if targets.is_empty() {
