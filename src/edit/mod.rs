@@ -5,6 +5,9 @@
 mod desired;
 mod error;
 mod json;
+/// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
+#[cfg(feature = "testing")]
+pub mod oracle;
 mod scan;
 mod surrogates;
 mod token;
