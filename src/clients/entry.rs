@@ -49,10 +49,19 @@ pub struct EntryShape {
     /// For a local scope: the keys before the project key (`projects` in Claude's
     /// `projects["<dir>"].mcpServers`).
     pub local_prefix: &'static [&'static str],
-    /// Keys that may hold the URL; the first is the one written (`url`, `httpUrl`, `serverUrl`).
+    /// The container is a list whose items are identified by this member (Continue's
+    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the entry name.
+    pub list_key: Option<&'static str>,
+    /// Keys that may hold the URL; the first is the one written (`url`, `httpUrl`, `serverUrl`,
+    /// `uri`).
     pub url_keys: &'static [&'static str],
+    /// Keys from the entry to the object holding the headers (Continue's `requestOptions`);
+    /// empty: the headers object is a member of the entry.
+    pub headers_parent: &'static [&'static str],
     /// The key of the headers object (`headers`, Codex `http_headers`).
     pub headers_key: &'static str,
+    /// A list member that must name every variable the header refers to (Goose's `env_keys`).
+    pub header_vars: Option<&'static str>,
     /// Members of a new entry, in order.
     pub template: &'static [Member],
     /// Members an existing entry must have (added when missing, never changed).
@@ -62,15 +71,6 @@ pub struct EntryShape {
     /// Keys besides the modes' own that give the client its credentials instead of our header
     /// (Continue's `apiKey`): an entry holding one is left alone by a refresh.
     pub credential_keys: &'static [&'static str],
-    /// YAML: the container is a list whose items are named by this member (Continue's
-    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the name.
-    pub list_key: Option<&'static str>,
-    /// YAML: keys from the entry to the object holding the headers (Continue's
-    /// `requestOptions`); empty: the headers object is a member of the entry.
-    pub headers_parent: &'static [&'static str],
-    /// YAML: a list member that must name every variable the Authorization value refers to
-    /// (Goose's `env_keys`), kept in step with the header.
-    pub header_vars: Option<&'static str>,
     /// YAML: how the client writes a local (stdio) server entry (the proxy's).
     pub stdio: Option<StdioShape>,
 }
@@ -99,15 +99,15 @@ impl EntryShape {
     pub const MCP_SERVERS: EntryShape = EntryShape {
         container: &["mcpServers"],
         local_prefix: &[],
+        list_key: None,
         url_keys: &["url"],
+        headers_parent: &[],
         headers_key: "headers",
+        header_vars: None,
         template: &[Member::Url, Member::Headers],
         required: &[],
         new_file: &[],
         credential_keys: &[],
-        list_key: None,
-        headers_parent: &[],
-        header_vars: None,
         stdio: None,
     };
 

@@ -115,10 +115,10 @@ pub static OPENCODE: Client = Client {
     ..COMMON
 };
 
-const CLAUDE_JSON: Loc = Loc::VarDir {
+const CLAUDE_JSON: Loc = Loc::Var {
     var: "CLAUDE_CONFIG_DIR",
-    default: "",
     rel: ".claude.json",
+    otherwise: &Loc::Home(".claude.json"),
 };
 
 pub static CLAUDE: Client = Client {
@@ -173,10 +173,10 @@ pub static CURSOR: Client = Client {
     ..COMMON
 };
 
-const CODEX_HOME: Loc = Loc::VarDir {
+const CODEX_HOME: Loc = Loc::Var {
     var: "CODEX_HOME",
-    default: ".codex",
     rel: "",
+    otherwise: &Loc::Home(".codex"),
 };
 
 pub static CODEX: Client = Client {
@@ -188,10 +188,10 @@ pub static CODEX: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CODEX_HOME",
-                default: ".codex",
                 rel: "config.toml",
+                otherwise: &Loc::Home(".codex/config.toml"),
             },
         ),
         (Scope::Project, Loc::EachDir(&[".codex/config.toml"])),
@@ -308,10 +308,10 @@ pub static ZED: Client = Client {
     ..COMMON
 };
 
-const CONTINUE_DIR: Loc = Loc::VarDir {
+const CONTINUE_DIR: Loc = Loc::Var {
     var: "CONTINUE_GLOBAL_DIR",
-    default: ".continue",
     rel: "",
+    otherwise: &Loc::Home(".continue"),
 };
 
 pub static CONTINUE: Client = Client {
@@ -325,10 +325,10 @@ pub static CONTINUE: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CONTINUE_GLOBAL_DIR",
-                default: ".continue",
                 rel: "config.yaml",
+                otherwise: &Loc::Home(".continue/config.yaml"),
             },
         ),
         (
@@ -376,8 +376,20 @@ pub static GOOSE: Client = Client {
     id: "goose",
     name: "Goose",
     reload_hint: "start a new Goose session (Goose reads its extensions when a session starts)",
-    detect: &[Detect::Dir(Loc::XdgConfig("goose"))],
-    files: &[(Scope::User, Loc::XdgConfig("goose/config.yaml"))],
+    // `$GOOSE_PATH_ROOT/config/`, else the XDG config directory (on macOS too).
+    detect: &[Detect::Dir(Loc::Var {
+        var: "GOOSE_PATH_ROOT",
+        rel: "config",
+        otherwise: &Loc::XdgConfig("goose"),
+    })],
+    files: &[(
+        Scope::User,
+        Loc::Var {
+            var: "GOOSE_PATH_ROOT",
+            rel: "config/config.yaml",
+            otherwise: &Loc::XdgConfig("goose/config.yaml"),
+        },
+    )],
     syntax: Syntax::Yaml,
     // `extensions.<key>`: `enabled`, `type` and `name` are required by Goose's types, and
     // `description` has no default for a remote extension.
