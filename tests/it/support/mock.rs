@@ -246,7 +246,7 @@ pub struct McpRequest {
 impl State {
     fn next(&mut self, prefix: &str) -> String {
         self.counter += 1;
-        let rand: u64 = rand::random();
+        let rand: u64 = getrandom::u64().expect("random");
         let v = format!("{prefix}{}_{rand:016x}", self.counter);
         self.secrets.push(v.clone());
         v
