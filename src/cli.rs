@@ -1,5 +1,7 @@
 //! The command line: every clap type and its value parsers. Global options work anywhere on the
 //! command line and from the environment; each subcommand's arguments are a struct of their own.
+//! One file on purpose, though longer than the others: the command line is the public interface,
+//! and here it reads top to bottom in one place, every flag with its help text and variable.
 
 use crate::oauth::{self, Url};
 use clap::builder::TypedValueParser as _;
