@@ -22,6 +22,13 @@ pub enum Loc {
     },
     /// The file `$VAR` names, when the variable is set (`OPENCODE_CONFIG`).
     VarFile(&'static str),
+    /// `$VAR/<rel>` when the variable is set, else the location `or` (Crush's
+    /// `$CRUSH_GLOBAL_CONFIG/crush.json`, else `$XDG_CONFIG_HOME/crush/crush.json`).
+    VarOr {
+        var: &'static str,
+        rel: &'static str,
+        or: &'static Loc,
+    },
     /// `<project dir>/<rel>`: the git root when the cwd is in a repository, else the cwd.
     Project(&'static str),
     /// `<cwd>/<rel>` only (a client that does not look above the working directory).
@@ -50,6 +57,10 @@ impl Loc {
                 vec![join(&dir, rel)]
             }
             Loc::VarFile(var) => env.var(var).map(PathBuf::from).into_iter().collect(),
+            Loc::VarOr { var, rel, or } => match env.var(var) {
+                Some(d) => vec![join(Path::new(d), rel)],
+                None => or.paths(env),
+            },
             Loc::Project(rel) => vec![join(&env.project_dir(), rel)],
             Loc::Cwd(rel) => vec![join(&real_cwd(env), rel)],
             Loc::EachDir(names) => dirs_root_to_cwd(env)
@@ -67,11 +78,12 @@ impl Loc {
         }
     }
 
-    /// The environment variable this location reads, if any.
-    pub fn var(&self) -> Option<&'static str> {
+    /// The environment variables this location reads.
+    pub fn vars(&self) -> Vec<&'static str> {
         match *self {
-            Loc::VarDir { var, .. } | Loc::VarFile(var) => Some(var),
-            _ => None,
+            Loc::VarDir { var, .. } | Loc::VarFile(var) => vec![var],
+            Loc::VarOr { var, or, .. } => std::iter::once(var).chain(or.vars()).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -85,6 +97,8 @@ pub enum Detect {
     Exists(Loc),
     /// Any candidate file of the scope exists (opencode's project files).
     AnyFile(Scope),
+    /// A program of this name on the `PATH` (`copilot`, `qwen`): installed, never run yet.
+    Binary(&'static str),
 }
 
 impl Detect {
@@ -93,7 +107,40 @@ impl Detect {
             Detect::Dir(loc) => loc.paths(env).iter().any(|p| p.is_dir()),
             Detect::Exists(loc) => loc.paths(env).iter().any(|p| p.exists()),
             Detect::AnyFile(scope) => client.files(env, *scope).iter().any(|f| f.exists()),
+            Detect::Binary(name) => env.search_path.as_ref().is_some_and(|p| on_path(name, p)),
         }
+    }
+}
+
+/// An executable file `name` in one of the absolute directories of `path` (a relative entry
+/// would depend on the working directory; it is skipped). On Windows, `name.exe` or `name.cmd`
+/// (npm's launchers) as well.
+fn on_path(name: &str, path: &std::ffi::OsStr) -> bool {
+    let names: Vec<String> = if cfg!(windows) {
+        ["", ".exe", ".cmd"]
+            .iter()
+            .map(|ext| format!("{name}{ext}"))
+            .collect()
+    } else {
+        vec![name.to_string()]
+    };
+    std::env::split_paths(path)
+        .filter(|d| d.is_absolute())
+        .any(|d| names.iter().any(|n| is_executable(&d.join(n))))
+}
+
+fn is_executable(p: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(p) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
     }
 }
 
