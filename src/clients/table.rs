@@ -128,10 +128,10 @@ pub static OPENCODE: Client = Client {
     ..COMMON
 };
 
-const CLAUDE_JSON: Loc = Loc::VarDir {
+const CLAUDE_JSON: Loc = Loc::Var {
     var: "CLAUDE_CONFIG_DIR",
-    default: "",
     rel: ".claude.json",
+    otherwise: &Loc::Home(".claude.json"),
 };
 
 pub static CLAUDE: Client = Client {
@@ -187,10 +187,10 @@ pub static CURSOR: Client = Client {
     ..COMMON
 };
 
-const CODEX_HOME: Loc = Loc::VarDir {
+const CODEX_HOME: Loc = Loc::Var {
     var: "CODEX_HOME",
-    default: ".codex",
     rel: "",
+    otherwise: &Loc::Home(".codex"),
 };
 
 pub static CODEX: Client = Client {
@@ -202,10 +202,10 @@ pub static CODEX: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CODEX_HOME",
-                default: ".codex",
                 rel: "config.toml",
+                otherwise: &Loc::Home(".codex/config.toml"),
             },
         ),
         (Scope::Project, Loc::EachDir(&[".codex/config.toml"])),
@@ -331,10 +331,10 @@ pub static ZED: Client = Client {
     ..COMMON
 };
 
-const COPILOT_HOME: Loc = Loc::VarDir {
+const COPILOT_HOME: Loc = Loc::Var {
     var: "COPILOT_HOME",
-    default: ".copilot",
     rel: "",
+    otherwise: &Loc::Home(".copilot"),
 };
 
 pub static COPILOT: Client = Client {
@@ -344,19 +344,20 @@ pub static COPILOT: Client = Client {
                   trusted folders)",
     detect: &[Detect::Dir(COPILOT_HOME), Detect::Binary("copilot")],
     // `$COPILOT_HOME/mcp-config.json` (not `$COPILOT_HOME/.copilot/`). In the project, a
-    // `.mcp.json` hides `.github/mcp.json` entirely: listed last, it is the one that wins, and
-    // the one a new entry goes into when both exist.
+    // `.mcp.json` hides `.github/mcp.json` entirely: only the first that exists is read.
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "COPILOT_HOME",
-                default: ".copilot",
                 rel: "mcp-config.json",
+                otherwise: &Loc::Home(".copilot/mcp-config.json"),
             },
         ),
-        (Scope::Project, Loc::Project(".github/mcp.json")),
-        (Scope::Project, Loc::Project(".mcp.json")),
+        (
+            Scope::Project,
+            Loc::FirstExisting(&[Loc::Project(".mcp.json"), Loc::Project(".github/mcp.json")]),
+        ),
     ],
     // Comments and trailing commas are read (`copilot mcp add` rewrites the file as plain JSON).
     syntax: Syntax::Jsonc,
@@ -373,10 +374,10 @@ pub static COPILOT: Client = Client {
     ..COMMON
 };
 
-const QWEN_HOME: Loc = Loc::VarDir {
+const QWEN_HOME: Loc = Loc::Var {
     var: "QWEN_HOME",
-    default: ".qwen",
     rel: "",
+    otherwise: &Loc::Home(".qwen"),
 };
 
 pub static QWEN: Client = Client {
@@ -389,10 +390,10 @@ pub static QWEN: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "QWEN_HOME",
-                default: ".qwen",
                 rel: "settings.json",
+                otherwise: &Loc::Home(".qwen/settings.json"),
             },
         ),
         (Scope::Project, Loc::Cwd(".qwen/settings.json")),
@@ -414,29 +415,29 @@ pub static QWEN: Client = Client {
 };
 
 /// `$CRUSH_GLOBAL_CONFIG`, else `$XDG_CONFIG_HOME/crush` (also on macOS).
-const CRUSH_CONFIG_DIR: Loc = Loc::VarOr {
+const CRUSH_CONFIG_DIR: Loc = Loc::Var {
     var: "CRUSH_GLOBAL_CONFIG",
     rel: "",
-    or: &Loc::XdgConfig("crush"),
+    otherwise: &Loc::XdgConfig("crush"),
 };
 /// `$CRUSH_GLOBAL_DATA`, else `$XDG_DATA_HOME/crush` (default `~/.local/share/crush`).
-const CRUSH_DATA_DIR: Loc = Loc::VarOr {
+const CRUSH_DATA_DIR: Loc = Loc::Var {
     var: "CRUSH_GLOBAL_DATA",
     rel: "",
-    or: &Loc::VarDir {
+    otherwise: &Loc::Var {
         var: "XDG_DATA_HOME",
-        default: ".local/share",
         rel: "crush",
+        otherwise: &Loc::Home(".local/share/crush"),
     },
 };
 /// The `crush.json` Crush writes itself (its own state, read after the user's file).
-const CRUSH_DATA: Loc = Loc::VarOr {
+const CRUSH_DATA: Loc = Loc::Var {
     var: "CRUSH_GLOBAL_DATA",
     rel: "crush.json",
-    or: &Loc::VarDir {
+    otherwise: &Loc::Var {
         var: "XDG_DATA_HOME",
-        default: ".local/share",
         rel: "crush/crush.json",
+        otherwise: &Loc::Home(".local/share/crush/crush.json"),
     },
 };
 /// The workspace's data file (`options.data_directory`, default `.crush`), read last.
@@ -457,10 +458,10 @@ pub static CRUSH: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarOr {
+            Loc::Var {
                 var: "CRUSH_GLOBAL_CONFIG",
                 rel: "crush.json",
-                or: &Loc::XdgConfig("crush/crush.json"),
+                otherwise: &Loc::XdgConfig("crush/crush.json"),
             },
         ),
         (Scope::User, CRUSH_DATA),
