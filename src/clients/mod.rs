@@ -11,10 +11,12 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
-use crate::edit::{self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Syntax};
+use crate::edit::{
+    self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Stdio, Syntax,
+};
 use crate::paths::Env;
 
-pub use entry::{EntryShape, Layout, Member, Server, Value, DEFAULT_NAME};
+pub use entry::{EntryShape, Layout, Member, Server, StdioMember, StdioShape, Value, DEFAULT_NAME};
 pub use loc::{Detect, Loc};
 pub use mode::{AuthContext, AuthSyntax, Mode, ModeError, Ref, DEFAULT_ENV_VAR};
 pub use precedence::Precedence;
@@ -337,6 +339,17 @@ impl ConfigFile {
         desired: &Desired,
     ) -> Result<Edit, EditError> {
         edit::apply(text, self.syntax(), &self.spec(text, server)?, desired)
+    }
+
+    /// The edit that makes our entry the local server `stdio` (the proxy's): created, or our
+    /// remote entry switched over. Only for clients whose [`EntryShape::stdio`] says how.
+    pub fn apply_stdio(
+        &self,
+        text: Option<&str>,
+        server: &Server,
+        stdio: &Stdio,
+    ) -> Result<Edit, EditError> {
+        edit::apply_stdio(text, self.syntax(), &self.spec(text, server)?, stdio)
     }
 
     /// What our entry must carry in `mode` here ([`Client::auth`]).

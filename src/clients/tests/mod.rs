@@ -34,6 +34,8 @@ fn ids_are_unique_and_found() {
             "vscode",
             "windsurf",
             "zed",
+            "continue",
+            "goose",
             "copilot",
             "qwen",
             "crush",
@@ -73,6 +75,8 @@ fn the_variables_that_move_files_come_from_the_table() {
             "OPENCODE_CONFIG",
             "CLAUDE_CONFIG_DIR",
             "CODEX_HOME",
+            "CONTINUE_GLOBAL_DIR",
+            "GOOSE_PATH_ROOT",
             "COPILOT_HOME",
             "QWEN_HOME",
             "CRUSH_GLOBAL_CONFIG",
@@ -100,7 +104,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, copilot, qwen, crush, antigravity, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, all"
     );
 }
 

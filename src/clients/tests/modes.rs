@@ -19,6 +19,8 @@ fn modes_per_client() {
             ("vscode", vec!["inline", "env"]),
             ("windsurf", vec!["inline", "env"]),
             ("zed", vec!["inline"]),
+            ("continue", vec!["inline", "env"]),
+            ("goose", vec!["inline", "env"]),
             ("copilot", vec!["inline", "env"]),
             ("qwen", vec!["inline", "env"]),
             ("crush", vec!["inline", "helper", "env"]),
