@@ -73,6 +73,16 @@ fn claude_helper_spec() -> EntrySpec {
     }
 }
 
+/// Codex's entry: `[mcp_servers.figma]` with `url` and `http_headers`.
+fn codex_spec() -> EntrySpec {
+    let mut spec = claude_spec();
+    spec.container = vec!["mcp_servers".into()];
+    spec.headers_key = "http_headers".into();
+    spec.template = vec![Field::Url, Field::Headers];
+    spec.required = vec![];
+    spec
+}
+
 fn set(t: &str) -> Desired {
     Desired::header(SecretHeader::new(format!("Bearer {t}")))
 }

@@ -135,11 +135,7 @@ fn the_untouched_check_lets_only_a_switch_touch_credentials_fields() {
 
 #[test]
 fn toml_switch_removes_an_emptied_headers_table_only() {
-    let mut spec = claude_spec();
-    spec.container = vec!["mcp_servers".into()];
-    spec.headers_key = "http_headers".into();
-    spec.template = vec![Field::Url, Field::Headers];
-    spec.required = vec![];
+    let mut spec = codex_spec();
     spec.auth_alternatives = vec!["bearer_token_env_var".into(), "http_headers_helper".into()];
     let env = Desired::exactly(
         None,

@@ -4,11 +4,7 @@ use super::*;
 
 #[test]
 fn toml_keeps_comments_crlf_and_bom() {
-    let mut spec = claude_spec();
-    spec.container = vec!["mcp_servers".into()];
-    spec.headers_key = "http_headers".into();
-    spec.template = vec![Field::Url, Field::Headers];
-    spec.required = vec![];
+    let spec = codex_spec();
     let text = format!(
         "\u{feff}# top\r\n[mcp_servers.figma] # entry\r\nurl = \"https://mcp.figma.com/mcp\"\r\n# headers\r\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" }} # token\r\n"
     );
