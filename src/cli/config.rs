@@ -163,10 +163,9 @@ pub struct DoctorArgs {
 /// Which client configs to touch, and how changes are shown.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
-    /// or `all` (every detected client). Repeatable, or comma-separated.
-    /// [default: every client that has config files]
-    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
+    // The help names the clients of the table ([`target_help`]).
+    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true,
+          help = target_help())]
     pub targets: Vec<String>,
 
     /// Name of the server entry in the client configs [default: figma]: letters, digits, '-'
@@ -216,6 +215,15 @@ impl ScopeArg {
 /// clients are selected), with the client names as its possible values for shell completions.
 #[derive(Debug, Clone, Copy)]
 struct TargetNames;
+
+/// `--target`'s help: the client names of the table, in its order.
+fn target_help() -> String {
+    format!(
+        "MCP client to configure: {}, or `all` (every detected client). Repeatable, or \
+         comma-separated. [default: every client that has config files]",
+        crate::clients::ids().join(", ")
+    )
+}
 
 impl clap::builder::TypedValueParser for TargetNames {
     type Value = String;
