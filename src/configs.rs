@@ -369,7 +369,7 @@ fn creates(note: &Note) -> bool {
 /// all? It must mention the server name or URL, and for Claude's local scope the project key.
 /// Saves parsing a large `~/.claude.json` that has no entry for us.
 fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
-    let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    let has = |needle: &str| contains(text.as_bytes(), needle.as_bytes());
     if let targets::Shape::Claude { project: Some(key) } = &file.shape {
         let quoted = serde_json::to_string(key).unwrap_or_default();
         if !has(&quoted) {
@@ -378,6 +378,15 @@ fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
     }
     let url = server.url.trim_end_matches('/');
     has(&server.name) || (!url.is_empty() && has(url))
+}
+
+/// Whether `hay` contains `needle`, looking at its last MiB first: in a heavy `~/.claude.json`
+/// our entry comes after the large `projects` map or before it, so a match is found at once
+/// either way; only a miss reads everything.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let tail = hay.len().saturating_sub(1 << 20);
+    memchr::memmem::find(&hay[tail..], needle).is_some()
+        || memchr::memmem::find(hay, needle).is_some()
 }
 
 /// A file's planned change with its preview.
@@ -532,7 +541,12 @@ pub fn write(env: &Env, group: &[Member], opts: &Options) -> Result<Vec<WriteRes
             crate::fs::create_dirs(parent, NEW_DIR_MODE)?;
         }
     }
-    let applied = patch::apply(path, &apply_opts, |text| {
+    // A splice is likely when every member writes a token and one of them is not there yet.
+    let splice_likely = |bytes: &[u8]| {
+        let tokens: Option<Vec<&str>> = group.iter().map(|m| m.want.token()).collect();
+        tokens.is_some_and(|t| t.iter().any(|t| !contains(bytes, t.as_bytes())))
+    };
+    let applied = patch::apply(path, &apply_opts, splice_likely, |text| {
         let mut plans = Vec::with_capacity(group.len());
         // The text after the changes planned so far; materialised only when a second member
         // changes the file too (a refresh of a 50 MB file stays one splice of the original).

@@ -4,6 +4,7 @@
 
 mod json;
 mod scan;
+mod strict;
 mod surrogates;
 mod token;
 mod toml;

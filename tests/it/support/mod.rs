@@ -558,6 +558,18 @@ pub fn with_umask0(c: &mut Command) -> &mut Command {
     }
 }
 
+/// A work counter a debug build printed with `FIGMA_AUTH_COUNTERS=1`
+/// (`figma-auth counters: <name>=<n>`).
+pub fn counter(out: &Out, name: &str) -> u64 {
+    let prefix = format!("figma-auth counters: {name}=");
+    out.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no counter {name}: {out:?}"))
+        .parse()
+        .unwrap()
+}
+
 pub fn file_mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
