@@ -1,6 +1,5 @@
-//! The command line: clap types only. Global options work anywhere on the command line and from
-//! the environment; each subcommand's arguments live in its own struct so later issues can add
-//! options (`refresh --write`, `--target`, ...) without touching the others.
+//! The command line: every clap type and its value parsers. Global options work anywhere on the
+//! command line and from the environment; each subcommand's arguments are a struct of their own.
 
 use crate::oauth::{self, Url};
 use clap::builder::TypedValueParser as _;
@@ -57,6 +56,17 @@ pub struct GlobalArgs {
     pub profile: String,
 }
 
+impl Default for GlobalArgs {
+    /// The options of a command line that gives none: Figma's servers, the default profile.
+    fn default() -> Self {
+        GlobalArgs {
+            auth_server: None,
+            mcp_url: Url::parse(oauth::DEFAULT_MCP_URL).expect("valid default"),
+            profile: "default".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in if needed, then add or refresh the figma server in your MCP clients' configs
@@ -77,7 +87,7 @@ pub enum Command {
     /// Print the access token, and only it, on stdout (refreshing it first if it expires soon).
     Token(TokenArgs),
     /// Run `refresh --write` periodically (systemd user timer, LaunchAgent or crontab).
-    Schedule(crate::schedule::ScheduleArgs),
+    Schedule(ScheduleArgs),
     /// Forget the stored tokens (with --all also the client registration); with --write also
     /// remove the Authorization header figma-auth wrote into client configs.
     Logout(LogoutArgs),
@@ -128,14 +138,16 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
-    /// Port of the local callback listener on 127.0.0.1; 0 picks any free port (the redirect URI
-    /// then uses it; Figma may accept only the port it registered).
+    /// Port of the local callback listener on 127.0.0.1; 0 picks a free port (the stored
+    /// registration's port when it is free, so that it can be reused).
     #[arg(long, value_name = "N", default_value_t = 19876)]
     pub port: u16,
 
-    /// Path of the redirect URI on the callback listener.
-    #[arg(long, value_name = "P", default_value = "/mcp/oauth/callback", value_parser = parse_callback_path)]
-    pub callback_path: String,
+    /// Register and listen on exactly this redirect URI path, with no fallback. Without it,
+    /// figma-auth registers /callback and, when the server refuses that shape, /mcp/oauth/callback
+    /// (and remembers the one that worked).
+    #[arg(long, value_name = "P", value_parser = parse_callback_path)]
+    pub callback_path: Option<String>,
 
     /// Client name to register; Figma admits only names on its allow-list (others reported to
     /// work: "Claude Code", "Codex").
@@ -154,6 +166,12 @@ pub struct LoginArgs {
     /// Register a new OAuth client even if a stored registration matches.
     #[arg(long)]
     pub reregister: bool,
+
+    /// Read a Figma personal access token from the first line of stdin (for scripts; the
+    /// FIGMA_PERSONAL_ACCESS_TOKEN variable works too). Optional: it is sent once, as
+    /// X-Figma-Token, to the registration endpoint, and never stored.
+    #[arg(long)]
+    pub pat_stdin: bool,
 
     /// Omit the RFC 8707 `resource` parameter from authorization, token and refresh requests.
     #[arg(long)]
@@ -232,7 +250,7 @@ impl TargetArgs {
     pub fn server_name(&self) -> &str {
         self.server_name
             .as_deref()
-            .unwrap_or(crate::targets::DEFAULT_NAME)
+            .unwrap_or(crate::clients::DEFAULT_NAME)
     }
 }
 
@@ -249,11 +267,11 @@ pub enum ScopeArg {
 }
 
 impl ScopeArg {
-    pub fn scope(self) -> crate::targets::Scope {
+    pub fn scope(self) -> crate::clients::Scope {
         match self {
-            ScopeArg::User => crate::targets::Scope::User,
-            ScopeArg::Project => crate::targets::Scope::Project,
-            ScopeArg::Local => crate::targets::Scope::Local,
+            ScopeArg::User => crate::clients::Scope::User,
+            ScopeArg::Project => crate::clients::Scope::Project,
+            ScopeArg::Local => crate::clients::Scope::Local,
         }
     }
 }
@@ -302,12 +320,13 @@ pub struct SetupArgs {
     /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
     /// explicitly, an entry in another mode is switched to this one. [default: inline]
     #[arg(long, value_name = "MODE", help_heading = "Config options",
-          value_parser = clap::builder::PossibleValuesParser::new(["inline", "helper", "file", "env"])
-              .map(|s: String| crate::targets::Mode::parse(&s).expect("a possible value")))]
-    pub mode: Option<crate::targets::Mode>,
+          value_parser = clap::builder::PossibleValuesParser::new(
+              crate::clients::Mode::ALL.map(crate::clients::Mode::as_str))
+              .map(|s: String| crate::clients::Mode::parse(&s).expect("a possible value")))]
+    pub mode: Option<crate::clients::Mode>,
 
     /// The environment variable of `--mode env`.
-    #[arg(long, value_name = "NAME", default_value = crate::targets::DEFAULT_ENV_VAR,
+    #[arg(long, value_name = "NAME", default_value = crate::clients::DEFAULT_ENV_VAR,
           help_heading = "Config options")]
     pub env_var: String,
 
@@ -334,6 +353,63 @@ pub struct SetupArgs {
     /// Options of the login that runs when no valid credentials are stored.
     #[command(flatten, next_help_heading = "Login options")]
     pub login: LoginArgs,
+}
+
+/// `figma-auth schedule …`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleArgs {
+    #[command(subcommand)]
+    pub command: ScheduleCommand,
+}
+
+/// The schedule subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ScheduleCommand {
+    /// Run `figma-auth refresh --write --log` periodically (systemd timer, LaunchAgent or cron).
+    /// Shows the change first; applies it with --write.
+    Install(InstallArgs),
+    /// Show where the schedule lives, its interval and command, and the last logged run.
+    Status(ScheduleStatusArgs),
+    /// Remove the schedule (only figma-auth's own timer, agent or crontab line). Shows the change
+    /// first; applies it with --write.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InstallArgs {
+    /// How often to run the refresh (1m to 24h; cron rounds down to a step it can express).
+    #[arg(long, value_name = "DURATION", default_value = crate::schedule::DEFAULT_INTERVAL,
+          value_parser = crate::schedule::parse_interval)]
+    pub every: Duration,
+    /// Apply the change (without it, only the preview is shown).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+    /// Show the change and exit without asking.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use this scheduler instead of the detected one.
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleStatusArgs {
+    /// Only look at this scheduler.
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoveArgs {
+    /// Apply the change (without it, only the preview is shown).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub write: bool,
+    /// Show the change and exit without asking.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only remove from this scheduler (default: every scheduler holding one).
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::schedule::Backend>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -380,7 +456,7 @@ impl clap::builder::TypedValueParser for TargetNames {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let names = crate::configs::target_ids().into_iter().chain(["all"]);
+        let names = crate::clients::ids().into_iter().chain(["all"]);
         Some(Box::new(names.map(clap::builder::PossibleValue::new)))
     }
 }

@@ -2,7 +2,9 @@
 //! exit code and at most one actionable hint. `main` prints the message, the `caused by:` chain
 //! and the hint.
 
-use crate::oauth::{ErrorClass, OAuthError};
+use crate::fs::FsError;
+use crate::oauth::error::{PatSource, PatTrial, Refusal, RefusalKind};
+use crate::oauth::{CallbackError, ErrorClass, OAuthError};
 use crate::store::StoreError;
 
 /// Process exit codes (documented in the README).
@@ -51,7 +53,7 @@ pub enum Error {
 
     /// A config file could not be read, edited or written.
     #[error(transparent)]
-    Patch(#[from] crate::patch::PatchError),
+    Apply(#[from] crate::apply::ApplyError),
 
     /// Some config files could not be updated; each was reported as it happened.
     #[error("{failed} of {total} config files could not be updated (see above)")]
@@ -111,8 +113,8 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::Environment(_) => exit::ERROR,
             Error::Io(..) => exit::ERROR,
-            Error::Patch(e) if e.is_busy() => exit::BUSY,
-            Error::Patch(_) => exit::ERROR,
+            Error::Apply(e) if e.is_busy() => exit::BUSY,
+            Error::Apply(_) => exit::ERROR,
             Error::ConfigsFailed { busy: true, .. } => exit::BUSY,
             Error::ConfigsFailed { .. } => exit::ERROR,
             Error::Refused { .. } => exit::ERROR,
@@ -126,26 +128,121 @@ impl Error {
     /// commands it names.
     pub fn hint(&self, flags: &str) -> Option<String> {
         match self {
-            Error::OAuth(e) => e.hint(flags),
-            Error::Store(e) => e.hint(flags),
+            Error::OAuth(e) => oauth_hint(e, flags),
+            Error::Store(e) => store_hint(e, flags),
             Error::LoginRequired { .. } => Some(format!("run `figma-auth login{flags}`")),
             Error::RefreshNotSaved(_) => Some(format!(
                 "fix the problem above, then run `figma-auth login{flags}` (the old refresh token may no longer work)"
             )),
             Error::Usage(_) => Some("see `figma-auth --help`".to_string()),
             Error::Io(..) | Error::Environment(_) => None,
-            Error::Patch(e) if e.is_busy() => Some(
+            Error::Apply(e) if e.is_busy() => Some(
                 "another program is writing the file; run the same command again in a moment".into(),
             ),
-            Error::Patch(_) => None,
+            Error::Apply(_) => None,
             Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Schedule(_) | Error::Cancelled(_) | Error::Reported(_) => None,
         }
     }
 }
 
-/// The messages of `e`'s causes, outermost first (`main` prints each as a `caused by:` line).
-/// No message repeats its cause's: every error type keeps its `source` out of its `Display`.
+// The hints: what the lower layers' error kinds mean for the user, and the command that fixes
+// them (`flags` is appended to the commands named).
+
+/// The next step after an OAuth failure.
+fn oauth_hint(e: &OAuthError, flags: &str) -> Option<String> {
+    Some(match e {
+            OAuthError::Network { .. } => "check the network connection (and the --auth-server URL), then run the command again".to_string(),
+            OAuthError::Unavailable { status: 429, .. } => "the server is rate limiting requests (a quota, not a problem with the token); wait a little and run the command again".to_string(),
+            OAuthError::Unavailable { .. } => "this is a server-side problem, usually temporary: run the command again later".to_string(),
+            OAuthError::IssuerMismatch { .. } | OAuthError::UnsafeEndpoint { .. } => {
+                "check --auth-server (FIGMA_AUTH_SERVER); the default is https://api.figma.com".to_string()
+            }
+            OAuthError::RegistrationRefused(r) => {
+                let Refusal {
+                    kind,
+                    pat,
+                    explicit_path,
+                    client_name,
+                    ..
+                } = &**r;
+                let other = crate::oauth::error::other_client_name(client_name);
+                let another = format!("try another client name: figma-auth login{flags} --client-name {other:?}");
+                match kind {
+                    RefusalKind::InvalidRedirectUri if explicit_path.is_some() => format!("omit --callback-path: figma-auth then tries {} and {} by itself and keeps the one the server accepts", crate::oauth::KNOWN_CALLBACK_PATHS[0], crate::oauth::KNOWN_CALLBACK_PATHS[1]),
+                    RefusalKind::InvalidRedirectUri => another,
+                    RefusalKind::Forbidden | RefusalKind::Unauthorized => match (r.pat_rejected(), pat) {
+                        (Some(source), _) => {
+                            let which = match source {
+                                PatSource::Env => "check FIGMA_PERSONAL_ACCESS_TOKEN",
+                                PatSource::Stdin => "check the token given on stdin (--pat-stdin)",
+                                PatSource::Prompt => "check the personal access token you typed",
+                            };
+                            format!("{which}; create a new one in Figma under Settings → Security → Personal access tokens")
+                        }
+                        (None, PatTrial::None { asked: false }) => format!("give a Figma personal access token (Settings → Security → Personal access tokens) in FIGMA_PERSONAL_ACCESS_TOKEN, or on stdin with `figma-auth login{flags} --pat-stdin`; or {another}"),
+                        (None, PatTrial::None { asked: true }) => format!("run `figma-auth login{flags}` again and give a personal access token at the prompt, or {another}"),
+                        (None, _) => another,
+                    },
+                    RefusalKind::Other(_) => another,
+                }
+            }
+            OAuthError::InvalidGrant { grant: "refresh token", .. } => format!("the login has expired or was revoked: run `figma-auth setup{flags}` (it logs in again and updates the configs holding the old token)"),
+            OAuthError::InvalidGrant { .. } => format!("the authorization code was not accepted: run `figma-auth login{flags}` again"),
+            OAuthError::TokenRefused { error, .. } if matches!(error.as_deref(), Some("invalid_client" | "unauthorized_client")) => format!("the client registration is no longer accepted: run `figma-auth login{flags} --reregister`"),
+            OAuthError::TokenRefused { .. } => format!("run `figma-auth login{flags} --reregister`; if it keeps failing, try --no-resource"),
+            OAuthError::BadTokenResponse { .. } => format!("the authorization server sent a malformed token; run the command again later, and if it keeps happening log in again (`figma-auth login{flags}`)"),
+            OAuthError::Callback(c) => return callback_hint(c, flags),
+            _ => return None,
+        })
+}
+
+/// The next step after a failure of the login's callback.
+fn callback_hint(e: &CallbackError, flags: &str) -> Option<String> {
+    Some(match e {
+            CallbackError::PortInUse { .. } => format!("stop the program using that port, or choose another with --port (e.g. `figma-auth login{flags} --port 0` for any free port; Figma may only accept the registered redirect URI)"),
+            CallbackError::Timeout { .. } => format!("run `figma-auth login{flags}` again and finish the login in the browser; on a remote machine use --no-browser and paste the final address from the browser's address bar; --timeout gives more time"),
+            CallbackError::Denied { error, .. } if error == "access_denied" => format!("the consent was declined in the browser; run `figma-auth login{flags}` again and choose Allow"),
+            CallbackError::Denied { .. } => format!("run `figma-auth login{flags}` again; if it keeps failing, try --reregister or --no-resource"),
+            CallbackError::StartUrlReused { .. } => format!("run `figma-auth login{flags}` again; if this happens again, another user or program on this machine can see the commands you run (the browser's command line): log in with --no-browser and open the printed address yourself"),
+            _ => return None,
+        })
+}
+
+/// The next step after a failure of the credential store.
+fn store_hint(e: &StoreError, flags: &str) -> Option<String> {
+    Some(match e {
+        StoreError::Corrupt { path, .. } => format!(
+            "move {} aside and run `figma-auth login{flags}`",
+            path.display()
+        ),
+        StoreError::TooNew { .. } => {
+            "upgrade figma-auth (cargo install --path . --force), or use another --profile"
+                .to_string()
+        }
+        StoreError::Busy { .. } => {
+            "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
+                .to_string()
+        }
+        StoreError::Write {
+            path,
+            source: FsError::Io { source, .. },
+        } if source.kind() == std::io::ErrorKind::StorageFull => format!(
+            "free some space on the disk holding {}, then try again",
+            path.parent().unwrap_or(path).display()
+        ),
+        StoreError::Read { .. }
+        | StoreError::Write { .. }
+        | StoreError::Dir { .. }
+        | StoreError::Lock { .. } => {
+            "check the permissions of the figma-auth configuration directory".to_string()
+        }
+        StoreError::BadProfile { .. } => return None,
+    })
+}
+
+/// The messages of `e`'s causes, outermost first. No message repeats its cause's: every error
+/// type keeps its `source` out of its `Display`.
 pub fn causes(e: &dyn std::error::Error) -> impl Iterator<Item = String> + '_ {
     std::iter::successors(e.source(), |s| s.source()).map(|s| s.to_string())
 }
@@ -161,10 +258,32 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// An error, its causes and its hint on one line, for output read as a single log line (helpers'
+/// stderr, the proxy's answers, doctor's checks). `flags` is appended to the commands it names.
+pub fn one_line(e: &Error, flags: &str) -> String {
+    let mut text = chain(e);
+    if let Some(h) = e.hint(flags) {
+        text.push_str("; ");
+        text.push_str(&h);
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The full report of a failed command on stderr: `error: …`, one `caused by: …` line per cause,
+/// and the hint.
+pub fn report(ui: &crate::ui::Ui, e: &Error, flags: &str) {
+    ui.error(e);
+    for cause in causes(e) {
+        ui.line(format_args!("  caused by: {cause}"));
+    }
+    if let Some(h) = e.hint(flags) {
+        ui.hint(h);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::CallbackError;
     use std::time::Duration;
 
     #[test]

@@ -34,19 +34,21 @@ pub fn count_prefetched_splice() {
 /// With `FIGMA_AUTH_COUNTERS=1` in a debug build, prints `figma-auth counters:
 /// key-comparisons=<n>` and `figma-auth counters: prefetched-splices=<n>` on stderr (called by
 /// `main` before it exits).
-pub fn print_counters() {
+pub fn print_counters(ui: &crate::ui::Ui) {
     #[cfg(debug_assertions)]
     if std::env::var_os("FIGMA_AUTH_COUNTERS").is_some_and(|v| v == "1") {
         use std::sync::atomic::Ordering::Relaxed;
-        eprintln!(
+        ui.line(format_args!(
             "figma-auth counters: key-comparisons={}",
             KEY_COMPARISONS.load(Relaxed)
-        );
-        eprintln!(
+        ));
+        ui.line(format_args!(
             "figma-auth counters: prefetched-splices={}",
             PREFETCHED_SPLICES.load(Relaxed)
-        );
+        ));
     }
+    #[cfg(not(debug_assertions))]
+    let _ = ui;
 }
 
 /// The environment variable that makes the panic hook print the panic's message.

@@ -1,18 +1,17 @@
-//! The `figma-auth` binary: parse the command line, run the command, print the error chain and
+//! The `figma-auth` binary: parse the command line, run the command, report the error chain and
 //! one hint, exit with the documented code.
 
 use clap::Parser;
 use figma_auth::cli::Cli;
-use figma_auth::commands;
 use figma_auth::error::Error;
-use figma_auth::ui;
+use figma_auth::ui::{self, Ui};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     figma_auth::fault::install_panic_hook();
     // Before any thread starts: no child process may inherit the personal access token.
     figma_auth::secret::capture_env_secrets();
-    figma_auth::ui::install_signal_handlers();
+    ui::install_signal_handlers();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -20,24 +19,19 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
-    let flags = commands::profile_flags(&cli.global.profile);
-    let result = commands::run(cli);
-    figma_auth::fault::print_counters();
+    let flags = figma_auth::app::profile_flags(&cli.global.profile);
+    let ui = Ui::from_process();
+    let result = figma_auth::app::run(cli, &ui);
+    figma_auth::fault::print_counters(&ui);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Error::Cancelled(what)) => {
-            eprintln!("{what}");
+            ui.line(what);
             ui::die_of_interrupt()
         }
         Err(Error::Reported(code)) => ExitCode::from(code),
         Err(e) => {
-            ui::error(&e);
-            for cause in figma_auth::error::causes(&e) {
-                eprintln!("  caused by: {cause}");
-            }
-            if let Some(h) = e.hint(&flags) {
-                ui::hint(h);
-            }
+            figma_auth::error::report(&ui, &e, &flags);
             ExitCode::from(e.exit_code())
         }
     }

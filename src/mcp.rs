@@ -1,17 +1,23 @@
-//! The one MCP request figma-auth makes itself: an `initialize` JSON-RPC POST (Streamable HTTP)
-//! to the MCP server with the access token, used by `doctor --online` to tell whether the server
-//! accepts the token. No redirect is followed (the token must not travel to another URL); the
-//! session the server may open is closed again with a DELETE. Every answer is classified, and
-//! server text is sanitised (the token redacted) before it can reach a message.
+//! What figma-auth asks the MCP server itself (Streamable HTTP, JSON-RPC over POST): an
+//! `initialize` with the access token, to tell whether the server accepts it (`doctor --online`),
+//! and then — when it does — one `tools/call` of `whoami`, to learn the Figma account the token
+//! belongs to (`login`, `setup`, `doctor --online`). Everything offers protocol
+//! [`PROTOCOL_VERSION`] `2025-11-25`: Figma's server accepts `2026-07-28` in `initialize` and then
+//! fails that version's new methods (`-32601`). A `GET` (the optional server-to-client stream)
+//! answering 405 is normal and never an error. No redirect is followed (the token must not travel
+//! to another URL); every request has a total deadline; the session the server may open is closed
+//! with a DELETE. Every answer is classified, and server text is sanitised (the token redacted in
+//! every encoding) before it can reach a message.
 
-use crate::oauth::{display_url, sanitize, Url};
+use crate::oauth::http::{execute, Http, Raw};
+use crate::oauth::{display_url, Url};
+use crate::redact::{self, Redactor};
 use crate::secret::AccessToken;
-use reqwest::blocking::Client;
-use std::io::Read;
+use crate::store::Account;
 use std::time::Duration;
 
-/// The protocol version sent in `initialize`.
-pub const PROTOCOL_VERSION: &str = "2025-06-18";
+/// The protocol version offered in `initialize` and sent in `MCP-Protocol-Version`.
+pub const PROTOCOL_VERSION: &str = "2025-11-25";
 
 /// Bodies larger than this are cut (an `initialize` result is a few hundred bytes).
 const MAX_BODY: u64 = 64 * 1024;
@@ -26,6 +32,9 @@ pub enum Probe {
         server: Option<String>,
         /// The protocol version the server chose.
         protocol: Option<String>,
+        /// The account `whoami` named (`None` when the call was not possible: quota, older
+        /// server, an answer figma-auth cannot read).
+        account: Option<Account>,
     },
     /// 401: the token is not accepted (expired, revoked, issued for another resource).
     Unauthorized {
@@ -70,47 +79,101 @@ pub fn initialize_body() -> serde_json::Value {
     })
 }
 
-/// POSTs `initialize` to `url` with `token`, and closes the session the server opened.
-pub fn probe(http: &Client, url: &Url, token: &AccessToken) -> Probe {
-    let secrets = [token.expose()];
-    let clean = |s: &str| sanitize(s, &secrets, 200);
-    let resp = http
-        .post(url.clone())
-        .bearer_auth(token.expose())
-        .header(
-            reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
-        )
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("MCP-Protocol-Version", PROTOCOL_VERSION)
-        .body(initialize_body().to_string())
-        .send();
-    let resp = match resp {
+/// One Streamable HTTP conversation with the MCP server.
+struct Conversation<'a> {
+    http: &'a Http,
+    url: &'a Url,
+    token: &'a AccessToken,
+    session: Option<String>,
+    /// The version agreed in `initialize` (sent in `MCP-Protocol-Version` afterwards).
+    protocol: String,
+}
+
+impl Conversation<'_> {
+    fn post(&self, body: &serde_json::Value) -> Result<Raw, crate::oauth::http::TransportError> {
+        let mut rb = self
+            .http
+            .post(self.url.clone())
+            .bearer_auth(self.token.expose())
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, text/event-stream",
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("MCP-Protocol-Version", self.protocol.as_str())
+            .body(body.to_string());
+        if let Some(id) = &self.session {
+            rb = rb.header("Mcp-Session-Id", id.as_str());
+        }
+        execute(self.http, rb, MAX_BODY)
+    }
+
+    /// `notifications/initialized`, then one `tools/call` of `whoami`; `None` on any failure.
+    fn whoami(&self) -> Option<Account> {
+        let _ = self.post(&serde_json::json!({
+            "jsonrpc": "2.0", "method": "notifications/initialized"
+        }));
+        let raw = self
+            .post(&serde_json::json!({
+                "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "whoami", "arguments": {}}
+            }))
+            .ok()?;
+        if !(200..300).contains(&raw.status) {
+            return None;
+        }
+        let result = result_of(&String::from_utf8_lossy(&raw.body))?;
+        if result.get("isError").and_then(|v| v.as_bool()) == Some(true) {
+            return None;
+        }
+        account_of(&result, &Redactor::new(&[self.token.expose()]))
+    }
+
+    /// Closes the session the server opened (best effort).
+    fn close(&self) {
+        if let Some(id) = &self.session {
+            let rb = self
+                .http
+                .delete(self.url.clone())
+                .bearer_auth(self.token.expose())
+                .header("Mcp-Session-Id", id.as_str())
+                .header("MCP-Protocol-Version", self.protocol.as_str());
+            let _ = execute(&self.http.at_most(Duration::from_secs(5)), rb, 1024);
+        }
+    }
+}
+
+/// POSTs `initialize` to `url` with `token`; when the token is accepted, asks `whoami` once;
+/// closes the session the server opened.
+pub fn probe(http: &Http, url: &Url, token: &AccessToken) -> Probe {
+    let redactor = Redactor::new(&[token.expose()]);
+    let clean = |s: &str| redact::sanitize_with(s, &redactor, 200);
+    let mut conv = Conversation {
+        http,
+        url,
+        token,
+        session: None,
+        protocol: PROTOCOL_VERSION.to_string(),
+    };
+    let raw = match conv.post(&initialize_body()) {
         Ok(r) => r,
         Err(e) => {
             return Probe::Network {
                 timed_out: e.is_timeout(),
-                reason: clean(&crate::error::chain(&e.without_url())),
+                reason: clean(&crate::error::chain(&e)),
             }
         }
     };
-    let status = resp.status().as_u16();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let session = header("mcp-session-id");
-    let location = header("location");
-    let www_authenticate = header("www-authenticate");
-    let retry_after = header("retry-after")
+    let status = raw.status;
+    conv.session = raw.header("mcp-session-id").map(|s| clean(&s));
+    let location = raw.header("location");
+    let www_authenticate = raw.header("www-authenticate");
+    let retry_after = raw
+        .header("retry-after")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let mut bytes = Vec::new();
-    let _ = resp.take(MAX_BODY).read_to_end(&mut bytes);
-    let body = String::from_utf8_lossy(&bytes).into_owned();
-    let first_line = clean(body.trim().lines().next().unwrap_or(""));
+    let body = String::from_utf8_lossy(&raw.body).into_owned();
+    let excerpt = redact::excerpt(&body, &redactor);
     let probe = match status {
         200..=299 => {
             let result = result_of(&body);
@@ -125,10 +188,16 @@ pub fn probe(http: &Client, url: &Url, token: &AccessToken) -> Probe {
             let protocol = result
                 .as_ref()
                 .and_then(|r| r.get("protocolVersion")?.as_str().map(clean));
+            // Later requests carry the agreed version; an unreadable answer keeps ours.
+            if let Some(p) = protocol.as_deref().filter(|p| p.len() <= 20) {
+                conv.protocol = p.to_string();
+            }
+            let account = conv.whoami();
             Probe::Accepted {
                 status,
                 server,
                 protocol,
+                account,
             }
         }
         401 => Probe::Unauthorized {
@@ -137,7 +206,7 @@ pub fn probe(http: &Client, url: &Url, token: &AccessToken) -> Probe {
                 .and_then(bearer_error)
                 .map(|d| clean(&d)),
         },
-        403 => Probe::Forbidden { detail: first_line },
+        403 => Probe::Forbidden { detail: excerpt },
         429 => Probe::RateLimited { retry_after },
         300..=399 => Probe::Redirected {
             status,
@@ -147,24 +216,65 @@ pub fn probe(http: &Client, url: &Url, token: &AccessToken) -> Probe {
         },
         500..=599 => Probe::ServerError {
             status,
-            detail: first_line,
+            detail: excerpt,
         },
         _ => Probe::Unexpected {
             status,
-            detail: first_line,
+            detail: excerpt,
         },
     };
-    if let Some(id) = session {
-        // Best effort: a server that keeps sessions gets this one back.
-        let _ = http
-            .delete(url.clone())
-            .bearer_auth(token.expose())
-            .header("Mcp-Session-Id", id)
-            .header("MCP-Protocol-Version", PROTOCOL_VERSION)
-            .timeout(Duration::from_secs(5))
-            .send();
-    }
+    conv.close();
     probe
+}
+
+/// The account of the token, when the MCP server accepts it and `whoami` answers; `None` in every
+/// other case (offline, quota, an older server): a login never fails because of it.
+pub fn whoami(http: &Http, url: &Url, token: &AccessToken) -> Option<Account> {
+    match probe(http, url, token) {
+        Probe::Accepted { account, .. } => account,
+        _ => None,
+    }
+}
+
+/// The account in a `whoami` result: `structuredContent`, or the first text content as JSON
+/// (`handle`/`name`, `email`, `id`), or as plain text.
+fn account_of(result: &serde_json::Value, redactor: &Redactor) -> Option<Account> {
+    let clean = |s: &str| Some(redact::sanitize_with(s, redactor, 120)).filter(|s| !s.is_empty());
+    let from_json = |v: &serde_json::Value| -> Option<Account> {
+        let v = v.get("user").unwrap_or(v);
+        let field = |names: &[&str]| {
+            names.iter().find_map(|n| match v.get(*n)? {
+                serde_json::Value::String(s) => clean(s),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let a = Account {
+            name: field(&["handle", "name", "display_name", "displayName"]),
+            email: field(&["email"]),
+            id: field(&["id", "user_id", "userId"]),
+        };
+        (a.name.is_some() || a.email.is_some()).then_some(a)
+    };
+    if let Some(a) = result.get("structuredContent").and_then(from_json) {
+        return Some(a);
+    }
+    let text = result
+        .get("content")?
+        .as_array()?
+        .iter()
+        .find_map(|c| c.get("text")?.as_str())?;
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Some(a) = from_json(&v) {
+            return Some(a);
+        }
+    }
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    Some(Account {
+        name: clean(line),
+        email: None,
+        id: None,
+    })
 }
 
 /// `url` for messages (no query or credentials).
@@ -207,10 +317,10 @@ mod tests {
 
     #[test]
     fn results_are_read_from_json_and_sse() {
-        let json = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18"}}"#;
-        assert_eq!(result_of(json).unwrap()["protocolVersion"], "2025-06-18");
+        let json = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25"}}"#;
+        assert_eq!(result_of(json).unwrap()["protocolVersion"], "2025-11-25");
         let sse = format!("event: message\ndata: {json}\n\n");
-        assert_eq!(result_of(&sse).unwrap()["protocolVersion"], "2025-06-18");
+        assert_eq!(result_of(&sse).unwrap()["protocolVersion"], "2025-11-25");
         assert!(result_of("nonsense").is_none());
     }
 
@@ -222,6 +332,30 @@ mod tests {
             Some("invalid_token: expired")
         );
         assert_eq!(bearer_error("Bearer realm=\"x\""), None);
+    }
+
+    #[test]
+    fn accounts_are_read_from_every_shape() {
+        let r = Redactor::default();
+        let text = |t: &str| serde_json::json!({"content": [{"type": "text", "text": t}]});
+        let a = account_of(
+            &text(r#"{"handle":"Ann","email":"ann@example.com","id":7}"#),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(a.label(), "Ann (ann@example.com)");
+        assert_eq!(a.id.as_deref(), Some("7"));
+        let a = account_of(&text("Logged in as ann@example.com\nmore"), &r).unwrap();
+        assert_eq!(a.label(), "Logged in as ann@example.com");
+        let a = account_of(
+            &serde_json::json!({"structuredContent": {"email": "b@example.com"}}),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(a.label(), "b@example.com");
+        let a = account_of(&text("evil\u{1b}[2J"), &r).unwrap();
+        assert_eq!(a.label(), "evil\\u{1b}[2J");
+        assert!(account_of(&serde_json::json!({}), &r).is_none());
     }
 
     #[test]

@@ -17,19 +17,34 @@ pub struct Env {
     pub xdg_state_home: PathBuf,
     /// Environment variables that change where clients keep their files (`OPENCODE_CONFIG`,
     /// `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `APPDATA`, ...). Only the names listed in
-    /// [`TRACKED_VARS`] are captured.
+    /// [`TRACKED_VARS`] and [`crate::clients::env_vars`] are captured.
     pub vars: BTreeMap<String, String>,
 }
 
-/// The environment variables [`Env::from_process`] captures.
-pub const TRACKED_VARS: &[&str] = &[
-    "OPENCODE_CONFIG",
-    "CLAUDE_CONFIG_DIR",
-    "CODEX_HOME",
-    "APPDATA",
-    "XDG_CONFIG_HOME",
-    "XDG_STATE_HOME",
-];
+/// The operating system, deciding the default scheduler (a [`crate::app::Context`] field, so
+/// tests can pick one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    MacOs,
+    Linux,
+    Other,
+}
+
+impl Os {
+    pub fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(target_os = "linux") {
+            Os::Linux
+        } else {
+            Os::Other
+        }
+    }
+}
+
+/// The environment variables [`Env::from_process`] captures besides those that move a client's
+/// files ([`crate::clients::env_vars`]).
+pub const TRACKED_VARS: &[&str] = &["APPDATA", "XDG_CONFIG_HOME", "XDG_STATE_HOME"];
 
 impl Env {
     /// Reads HOME, the XDG variables and the tracked client variables from the process.
@@ -42,10 +57,14 @@ impl Env {
         let cwd = std::env::current_dir()
             .map_err(|e| format!("cannot read the current directory: {e}"))?;
         let mut vars = BTreeMap::new();
-        for name in TRACKED_VARS {
+        for name in TRACKED_VARS
+            .iter()
+            .copied()
+            .chain(crate::clients::env_vars())
+        {
             if let Some(v) = std::env::var_os(name) {
                 if !v.is_empty() {
-                    vars.insert((*name).to_string(), v.to_string_lossy().into_owned());
+                    vars.insert(name.to_string(), v.to_string_lossy().into_owned());
                 }
             }
         }

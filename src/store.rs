@@ -1,10 +1,9 @@
-//! The credential store: one JSON file per profile, `<config dir>/credentials/<profile>.json`
-//! (directory 0700, files 0600 from creation, atomic replace), holding the client registration and
-//! the tokens with an absolute `expires_at`, under a format `version`. A per-profile lock file
-//! (`<profile>.lock`, an OS file lock, never deleted) serialises every read-modify-write, so
-//! concurrent refreshes never lose a rotated refresh token.
+//! The credential store: one JSON file per profile (directory 0700, files 0600 from creation,
+//! atomic replace) with the registration and the tokens, and a per-profile lock around every
+//! read-modify-write.
 
 use crate::fs::FsError;
+use crate::oauth::token::TokenResponse;
 use crate::paths::Env;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::time::Timestamp;
@@ -155,9 +154,103 @@ pub struct TokenRecord {
     pub resource: Option<String>,
     /// The client the tokens were issued to (equals the stored registration's `client_id`).
     pub client_id: String,
+    /// The `expires_in` of the last token response, as the server sent it (`None`: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// Whether the last refresh returned a new refresh token (`None`: not refreshed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_rotated: Option<bool>,
+    /// The Figma account the tokens belong to, as the MCP server's `whoami` tool told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// The Figma account of a login (not a secret). Every field is server text, stored sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The handle or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Account {
+    /// `Name (email)`, `email` or `Name`; control characters escaped.
+    pub fn label(&self) -> String {
+        let clean = |s: &str| crate::redact::clean(s);
+        match (&self.name, &self.email) {
+            (Some(n), Some(e)) if n != e => format!("{} ({})", clean(n), clean(e)),
+            (_, Some(e)) => clean(e),
+            (Some(n), None) => clean(n),
+            (None, None) => self.id.as_deref().map(clean).unwrap_or_else(|| "?".into()),
+        }
+    }
 }
 
 impl TokenRecord {
+    /// The record of a token response received at `issued_at`: the tokens of a login at
+    /// `auth_server` (its issuer) and `token_endpoint`, issued to `client_id` for `resource`.
+    pub fn from_response(
+        resp: TokenResponse,
+        issued_at: Timestamp,
+        auth_server: &str,
+        token_endpoint: &str,
+        client_id: &str,
+        resource: Option<&str>,
+    ) -> Self {
+        TokenRecord {
+            access_token: resp.access_token,
+            refresh_token: resp.refresh_token,
+            token_type: resp.token_type,
+            scope: resp.scope,
+            expires_at: issued_at.plus(resp.expires_in),
+            obtained_at: issued_at,
+            expires_in_defaulted: resp.expires_in_defaulted,
+            auth_server: auth_server.to_string(),
+            token_endpoint: token_endpoint.to_string(),
+            resource: resource.map(str::to_string),
+            client_id: client_id.to_string(),
+            expires_in: (!resp.expires_in_defaulted).then_some(resp.expires_in.as_secs()),
+            refresh_rotated: None,
+            account: None,
+        }
+    }
+
+    /// This login after a refresh answered with `resp` at `issued_at`: what the server did not
+    /// send again (the refresh token when it does not rotate, the scope) and the account stay.
+    pub fn refreshed(&self, resp: TokenResponse, issued_at: Timestamp) -> Self {
+        let rotated = resp.refresh_token.is_some();
+        let mut next = Self::from_response(
+            resp,
+            issued_at,
+            &self.auth_server,
+            &self.token_endpoint,
+            &self.client_id,
+            self.resource.as_deref(),
+        );
+        // No new refresh token: the old one stays valid, keep it.
+        if next.refresh_token.is_none() {
+            next.refresh_token.clone_from(&self.refresh_token);
+        }
+        if next.scope.is_none() {
+            next.scope.clone_from(&self.scope);
+        }
+        next.refresh_rotated = Some(rotated);
+        next.account.clone_from(&self.account);
+        next
+    }
+
+    /// How long the server made the access token valid for, when it said so.
+    pub fn lifetime(&self) -> Option<Duration> {
+        if self.expires_in_defaulted {
+            return None;
+        }
+        self.expires_at.0.duration_since(self.obtained_at.0).ok()
+    }
+
     /// Time left before the access token expires, `None` when it already has.
     pub fn remaining_at(&self, now: Timestamp) -> Option<Duration> {
         self.expires_at.remaining_at(now)
@@ -205,39 +298,6 @@ pub enum StoreError {
     BadProfile { name: String, reason: String },
 }
 
-impl StoreError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            StoreError::Corrupt { path, .. } => format!(
-                "move {} aside and run `figma-auth login{flags}`",
-                path.display()
-            ),
-            StoreError::TooNew { .. } => {
-                "upgrade figma-auth (cargo install --path . --force), or use another --profile"
-                    .to_string()
-            }
-            StoreError::Busy { .. } => {
-                "another figma-auth (a scheduled refresh?) is still running; try again in a minute"
-                    .to_string()
-            }
-            StoreError::Write {
-                path,
-                source: FsError::Io { source, .. },
-            } if source.kind() == std::io::ErrorKind::StorageFull => format!(
-                "free some space on the disk holding {}, then try again",
-                path.parent().unwrap_or(path).display()
-            ),
-            StoreError::Read { .. }
-            | StoreError::Write { .. }
-            | StoreError::Dir { .. }
-            | StoreError::Lock { .. } => {
-                "check the permissions of the figma-auth configuration directory".to_string()
-            }
-            StoreError::BadProfile { .. } => return None,
-        })
-    }
-}
-
 /// Checks a profile name: 1–64 characters from `A-Z a-z 0-9 . _ -`, not starting with `.` or `-`.
 pub fn validate_profile(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
@@ -256,6 +316,10 @@ pub fn validate_profile(name: &str) -> Result<(), String> {
 }
 
 /// The credential store under a configuration directory.
+///
+/// `<config dir>/credentials/<profile>.json`, under a format `version`, tokens with an absolute
+/// `expires_at`. The lock file (`<profile>.lock`, an OS file lock, never deleted) serialises every
+/// read-modify-write, so concurrent refreshes never lose a rotated refresh token.
 #[derive(Debug, Clone)]
 pub struct Store {
     base: PathBuf,
@@ -364,6 +428,7 @@ impl Store {
 
     /// Warnings about permissions looser than 0700 (directories) or 0600 (the profile file).
     pub fn permission_warnings(&self, profile: &str) -> Vec<String> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut out = Vec::new();
         #[cfg(unix)]
         {
@@ -544,6 +609,9 @@ mod tests {
             token_endpoint: "https://api.figma.com/v1/oauth/token".into(),
             resource: Some("https://mcp.figma.com/mcp".into()),
             client_id: "cid".into(),
+            expires_in: Some(3600),
+            refresh_rotated: None,
+            account: None,
         }
     }
 

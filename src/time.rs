@@ -83,9 +83,52 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-/// Parses a duration such as `5m`, `90s`, `1h 30m` (humantime syntax); for clap value parsers.
+/// The longest duration any option or variable accepts. Larger values are refused when they are
+/// parsed, so no deadline computed from one can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
+
+/// Parses a duration such as `5m`, `90s`, `1h 30m` (humantime syntax), at most
+/// [`MAX_DURATION`]; for clap value parsers and the environment.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 90s, 5m, 1h 30m)"))
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e} (examples: 90s, 5m, 1h 30m)"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{} is too long (at most {})",
+            s.trim(),
+            short_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
+
+/// What a server grants, in words: "tokens last 1 day; refresh tokens rotate" (`expires_in`:
+/// the stated lifetime in seconds; `refresh`: a refresh token is held; `rotates`: whether the
+/// last refresh rotated it, `None` before the first).
+pub fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
+    let life = match expires_in {
+        Some(s) => format!("tokens last {}", human_lifetime(s)),
+        None => "token lifetime not stated by the server".to_string(),
+    };
+    let rot = match (refresh, rotates) {
+        (false, _) => "no refresh token",
+        (true, Some(true)) => "refresh tokens rotate",
+        (true, Some(false)) => "refresh tokens do not rotate",
+        (true, None) => "not refreshed yet",
+    };
+    format!("{life}; {rot}")
+}
+
+/// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
+pub fn human_lifetime(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        0 => "0 seconds".to_string(),
+        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s % 3600 == 0 => plural(s / 3600, "hour"),
+        s if s % 60 == 0 => plural(s / 60, "minute"),
+        s => short_duration(std::time::Duration::from_secs(s)),
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +165,8 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("18446744073709551615s").is_err());
+        assert!(parse_duration("367d").is_err());
+        assert_eq!(parse_duration("366d").unwrap(), MAX_DURATION);
     }
 }

@@ -1,8 +1,5 @@
-//! The token file: the bare access token of a profile in `<config dir>/tokens/<profile>.token`
-//! (directory 0700, file 0600 from creation, no newline), for MCP clients that read a header
-//! value from a file (opencode's `"Authorization": "Bearer {file:…}"`): the config is written once
-//! and only this file changes. It is created only on request ([`sync`] with `create`); every
-//! later refresh rewrites it atomically, and only when its content differs.
+//! The token file: a profile's bare access token in `<config dir>/tokens/<profile>.token` (0600, no
+//! newline), for clients that read a header value from a file (opencode's `{file:…}`).
 
 use crate::fs::FsError;
 use crate::secret::AccessToken;
@@ -26,6 +23,9 @@ pub enum Synced {
 /// created (with its private directory) only when `create` is set. A mode looser than 0600 is
 /// tightened. Under the profile's store lock when called from a refresh or a login, so writers
 /// never race.
+///
+/// The config is written once and only this file changes. It is created only on request (`create`);
+/// every later refresh rewrites it atomically, and only when its content differs.
 pub fn sync(
     store: &Store,
     profile: &str,

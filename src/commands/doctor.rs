@@ -10,15 +10,14 @@
 //! 4 with `--online` when nothing is wrong locally but the server could not tell (network, 429,
 //! 5xx: try again later).
 
-use super::patching::{self, Owner};
 use super::Context;
+use crate::apply::{self, Owner};
 use crate::cli::DoctorArgs;
-use crate::configs;
+use crate::clients::{self, Client, ConfigFile, Mode};
 use crate::edit::{EntryState, Inspection, SecretHeader};
 use crate::error::{exit, Error};
 use crate::mcp::{self, Probe};
 use crate::store::{ProfileData, StoreError, TokenRecord};
-use crate::targets::{self, ConfigFile, Mode, Target};
 use crate::time::{short_duration, Timestamp};
 use serde::Serialize;
 use std::path::Path;
@@ -147,22 +146,9 @@ pub enum ScheduleState {
 /// Asks the scheduling module ([`crate::schedule::status_report`], the same check as
 /// `figma-auth schedule status`) about this profile's periodic refresh, in every backend.
 pub fn schedule_status(ctx: &Context) -> ScheduleState {
-    use crate::schedule::{status_report, ScheduleContext};
-    let mut sctx = match ScheduleContext::from_process(ctx.profile().to_string()) {
-        Ok(s) => s,
-        Err(e) => return ScheduleState::Unknown(e),
-    };
-    sctx.env = ctx.env.clone();
-    sctx.confirm = None;
-    sctx.timeout = Duration::from_secs(10);
-    sctx.auth_server = ctx
-        .global
-        .auth_server
-        .as_ref()
-        .map(crate::oauth::issuer_string)
-        .filter(|s| s != crate::oauth::DEFAULT_AUTH_SERVER);
-    let mcp = ctx.mcp_url();
-    sctx.mcp_url = (mcp != crate::oauth::DEFAULT_MCP_URL).then_some(mcp);
+    use crate::schedule::status_report;
+    let mut sctx = ctx.clone();
+    sctx.program_timeout = Duration::from_secs(10);
     let report = match status_report(&sctx, None) {
         Ok(r) => r,
         Err(e) => return ScheduleState::Unknown(crate::error::chain(&e)),
@@ -244,12 +230,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
         s.push('\n');
         s
     } else {
-        render_styled(
-            &report,
-            super::patching::stdout_color() == crate::diff::Color::Always,
-        )
+        render_styled(&report, ctx.ui.out_color())
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code)
 }
 
@@ -445,8 +428,8 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             format!(
                 "client registration {:?} (client id {}) at {}, registered {}",
                 c.client_name,
-                c.client_id,
-                c.auth_server,
+                crate::redact::clean(&c.client_id),
+                crate::redact::clean(&c.auth_server),
                 c.registered_at.rfc3339()
             ),
         ));
@@ -477,7 +460,7 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
                 Level::Problem,
                 format!(
                     "the tokens were issued to client {}, whose registration is no longer stored; they cannot be refreshed",
-                    t.client_id
+                    crate::redact::clean(&t.client_id)
                 ),
             )
             .run(login.clone()),
@@ -512,6 +495,21 @@ fn check_login(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) {
             .run(login.clone()),
         );
     }
+    if let Some(a) = &t.account {
+        out.push(Check::new(
+            AREA,
+            Level::Ok,
+            format!("logged in as {}", a.label()),
+        ));
+    }
+    out.push(Check::new(
+        AREA,
+        Level::Info,
+        format!(
+            "lifetimes: {}",
+            crate::time::lifetime_text(t.expires_in, t.refresh_token.is_some(), t.refresh_rotated)
+        ),
+    ));
     let masked = t.access_token.masked();
     match t.remaining_at(now) {
         Some(left) => {
@@ -736,13 +734,13 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
         .token
         .as_ref()
         .map(|t: &TokenRecord| SecretHeader::bearer(&t.access_token));
-    for (target, surveyed) in patching::survey(ctx, data) {
+    for (target, surveyed) in ctx.configs().survey_managed(data) {
         // The entry this profile manages in this client (else the default name).
         let name = surveyed
             .iter()
             .find(|s| s.owner == Owner::This)
             .map(|s| s.server.name.clone())
-            .unwrap_or_else(|| targets::DEFAULT_NAME.to_string());
+            .unwrap_or_else(|| clients::DEFAULT_NAME.to_string());
         let url = ctx.mcp_url();
         let files: Vec<ConfigFile> = surveyed.iter().map(|s| s.file.clone()).collect();
         let inspections: Vec<Result<Inspection, String>> =
@@ -770,15 +768,18 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
                 let keep_mode = data
                     .configs
                     .iter()
-                    .any(|r| r.keep_mode && patching::is_record_of(r, &s.file));
+                    .any(|r| r.keep_mode && apply::is_record_of(r, &s.file));
                 ctx_t.permission_checks(&s.file, keep_mode, out);
             }
             inline += holds_token;
         }
-        if target.id() == "opencode" {
-            ctx_t.opencode_merge(&files, &inspections, &held, &managed, out);
-        } else {
-            ctx_t.precedence(&files, &inspections, &held, &managed, out);
+        match target.precedence {
+            clients::Precedence::DeepMerge => {
+                ctx_t.merged(&files, &inspections, &held, &managed, out)
+            }
+            clients::Precedence::LastWins(_) => {
+                ctx_t.precedence(&files, &inspections, &held, &managed, out)
+            }
         }
     }
     if out.len() == before {
@@ -797,7 +798,7 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
 /// What the config checks of one client share.
 struct TargetCtx<'a> {
     ctx: &'a Context,
-    target: &'static dyn Target,
+    target: &'static Client,
     name: &'a str,
     url: &'a str,
     want: Option<&'a SecretHeader>,
@@ -809,7 +810,7 @@ impl TargetCtx<'_> {
     fn refresh_cmd(&self) -> String {
         format!(
             "figma-auth refresh --write --target {}{}",
-            self.target.id(),
+            self.target.id,
             self.ctx.flags()
         )
     }
@@ -817,7 +818,7 @@ impl TargetCtx<'_> {
     fn setup_cmd(&self, f: &ConfigFile, force: bool) -> String {
         format!(
             "figma-auth setup --target {} --scope {}{}{} --write",
-            self.target.id(),
+            self.target.id,
             f.scope.as_str(),
             if force { " --force" } else { "" },
             self.ctx.flags()
@@ -833,7 +834,7 @@ impl TargetCtx<'_> {
         mode: Mode,
         out: &mut Vec<Check>,
     ) -> usize {
-        let what = configs::describe(&self.ctx.env, f);
+        let what = f.describe(&self.ctx.env);
         let name = self.name;
         let managed = *owner == Owner::This;
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
@@ -974,7 +975,7 @@ impl TargetCtx<'_> {
     /// exactly what a refresh would refuse or change).
     fn permission_checks(&self, f: &ConfigFile, keep_mode: bool, out: &mut Vec<Check>) {
         use crate::fs::{FsError, ModeRule, WriteOptions};
-        let what = configs::describe(&self.ctx.env, f);
+        let what = f.describe(&self.ctx.env);
         let Ok(real) = crate::fs::resolve_symlinks(&f.path) else {
             return;
         };
@@ -986,7 +987,7 @@ impl TargetCtx<'_> {
         } else {
             ModeRule::Private
         };
-        let opts = WriteOptions::new(configs::NEW_FILE_MODE)
+        let opts = WriteOptions::new(apply::NEW_FILE_MODE)
             .guarded()
             .with_mode_rule(rule);
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
@@ -1069,7 +1070,7 @@ impl TargetCtx<'_> {
                             )
                             .run(format!(
                                 "figma-auth setup --target {} --scope {} --mode helper{flags} --write",
-                                self.target.id(),
+                                self.target.id,
                                 f.scope.as_str()
                             )),
                         ),
@@ -1106,7 +1107,7 @@ impl TargetCtx<'_> {
                 .then_run(
                     &format!(
                         "set it where {} starts, e.g. `eval \"$(figma-auth env --var {var}{flags})\"` in your shell start-up file",
-                        self.target.display_name()
+                        self.target.name
                     ),
                     format!("figma-auth env --var {var}{flags}"),
                 ),
@@ -1133,7 +1134,7 @@ impl TargetCtx<'_> {
                     )
                     .run(format!(
                         "figma-auth setup --target {} --mode file{flags} --write",
-                        self.target.id()
+                        self.target.id
                     )),
                 );
             }
@@ -1146,8 +1147,8 @@ impl TargetCtx<'_> {
     }
 
     /// Clients that take one entry by precedence (local > project > user; within a scope, the
-    /// last file; [`configs::winner`], which `status` uses too): the entry in use must be a good
-    /// one.
+    /// last file; the client's [`clients::Precedence`], which `status` uses too): the entry in
+    /// use must be a good one.
     fn precedence(
         &self,
         files: &[ConfigFile],
@@ -1156,7 +1157,9 @@ impl TargetCtx<'_> {
         managed: &[bool],
         out: &mut Vec<Check>,
     ) {
-        let Some(w) = configs::winner(self.target.id(), files, inspections, self.name) else {
+        let states: Vec<Option<&Inspection>> =
+            inspections.iter().map(|i| i.as_ref().ok()).collect();
+        let Some(w) = self.target.precedence.winner(files, &states, self.name) else {
             return;
         };
         let named = |i: usize| {
@@ -1172,8 +1175,8 @@ impl TargetCtx<'_> {
                         Level::Info,
                         format!(
                             "{} uses the entry of {}",
-                            self.target.display_name(),
-                            configs::describe(&self.ctx.env, &files[w])
+                            self.target.name,
+                            files[w].describe(&self.ctx.env)
                         ),
                     )
                     .at(&files[w].path),
@@ -1186,9 +1189,9 @@ impl TargetCtx<'_> {
         self.override_problem(files, held, managed, w, shadowed, out);
     }
 
-    /// opencode deep-merges every file: the last file setting `url`, the Authorization header or
-    /// `enabled` wins, field by field.
-    fn opencode_merge(
+    /// A client that deep-merges every file (opencode): the last file setting `url`, the
+    /// Authorization header or `enabled` wins, field by field.
+    fn merged(
         &self,
         files: &[ConfigFile],
         inspections: &[Result<Inspection, String>],
@@ -1198,8 +1201,8 @@ impl TargetCtx<'_> {
     ) {
         let states: Vec<Option<&Inspection>> =
             inspections.iter().map(|i| i.as_ref().ok()).collect();
-        let eff = targets::opencode::effective(&states, self.name);
-        let describe = |i: usize| configs::describe(&self.ctx.env, &files[i]);
+        let eff = clients::opencode::effective(&states, self.name);
+        let describe = |i: usize| files[i].describe(&self.ctx.env);
         if let Some((i, url)) = &eff.url {
             if url.trim_end_matches('/') != self.url.trim_end_matches('/') {
                 out.push(
@@ -1207,7 +1210,8 @@ impl TargetCtx<'_> {
                         Self::AREA,
                         Level::Problem,
                         format!(
-                            "opencode connects `{}` to {url}, set in {}, which overrides the other files",
+                            "{} connects `{}` to {url}, set in {}, which overrides the other files",
+                            self.target.name,
                             self.name,
                             describe(*i)
                         ),
@@ -1227,7 +1231,8 @@ impl TargetCtx<'_> {
                         Self::AREA,
                         Level::Problem,
                         format!(
-                            "opencode disables `{}`: {} sets it disabled, which overrides the other files",
+                            "{} disables `{}`: {} sets it disabled, which overrides the other files",
+                            self.target.name,
                             self.name,
                             describe(i)
                         ),
@@ -1258,7 +1263,11 @@ impl TargetCtx<'_> {
                     Check::new(
                         Self::AREA,
                         Level::Info,
-                        format!("opencode uses the Authorization header of {}", describe(w)),
+                        format!(
+                            "{} uses the Authorization header of {}",
+                            self.target.name,
+                            describe(w)
+                        ),
                     )
                     .at(&files[w].path),
                 );
@@ -1286,10 +1295,10 @@ impl TargetCtx<'_> {
         let Some(s) = shadowed else { return };
         let msg = format!(
             "{} uses the `{}` entry of {}, which overrides {}",
-            self.target.display_name(),
+            self.target.name,
             self.name,
-            configs::describe(&self.ctx.env, &files[w]),
-            configs::describe(&self.ctx.env, &files[s])
+            files[w].describe(&self.ctx.env),
+            files[s].describe(&self.ctx.env)
         );
         let check = Check::new(Self::AREA, Level::Problem, msg).at(&files[w].path);
         out.push(match &held[w] {
@@ -1439,6 +1448,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
         );
         return;
     }
+    // Each request of the probe has this total deadline, body included.
     let http = match crate::oauth::http::client(ctx.http_timeout.min(Duration::from_secs(20))) {
         Ok(h) => h,
         Err(e) => {
@@ -1452,6 +1462,7 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             status,
             server,
             protocol,
+            account,
         } => {
             let mut details = vec![format!("HTTP {status}")];
             details.extend(server);
@@ -1459,7 +1470,13 @@ fn check_online(ctx: &Context, data: Option<&ProfileData>, out: &mut Vec<Check>)
             Check::new(
                 AREA,
                 Level::Ok,
-                format!("{shown} accepts the token (initialize: {})", details.join(", ")),
+                format!(
+                    "{shown} accepts the token (initialize: {}){}",
+                    details.join(", "),
+                    account
+                        .map(|a| format!("; logged in as {}", a.label()))
+                        .unwrap_or_default()
+                ),
             )
         }
         Probe::Unauthorized { detail } => Check::new(

@@ -1,19 +1,11 @@
-//! `figma-auth header [--json]`: the HTTP header an MCP client sends, for configs that run a
-//! helper command instead of holding a token (Claude Code's `headersHelper`, Codex's
-//! `http_headers_helper`). Prints `Authorization: Bearer …` (or, with `--json`,
-//! `{"Authorization":"Bearer …"}`) on stdout — a secret, on purpose.
-//!
-//! Made to be run by another program many times: when the token is fresh it is read without the
-//! lock and without network (a few milliseconds); when it expires within `--min-valid` it is
-//! refreshed under the store lock first (one refresh however many helpers run at once). It never
-//! prompts and never opens a browser. Every failure is one line on stderr ending with the command
-//! that fixes it; exit 3 when a login is needed, 4 when the server cannot be reached and the
-//! stored token has expired, 5 when another figma-auth holds the store for too long.
+//! `figma-auth header [--json]`: the `Authorization: Bearer …` header for clients that run a helper
+//! command (Claude Code's `headersHelper`, Codex's `http_headers_helper`); a secret on stdout, on
+//! purpose.
 
-use super::token::{obtain, write_stdout};
 use super::Context;
 use crate::cli::HeaderArgs;
 use crate::error::{exit, Error};
+use crate::session::obtain;
 use crate::time::short_duration;
 use std::time::Duration;
 
@@ -23,6 +15,9 @@ pub const MAX_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Longest wait for one HTTP request of a refresh.
 pub const MAX_HTTP_WAIT: Duration = Duration::from_secs(20);
 
+/// Run by other programs many times: a fresh token comes from the store without lock or network,
+/// every failure is one line on stderr ending with its fix, and the exit code tells login (3),
+/// later (4) and busy (5) apart.
 pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     let mut ctx = ctx.clone();
     ctx.lock_timeout = ctx.lock_timeout.min(MAX_LOCK_WAIT);
@@ -31,17 +26,20 @@ pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     let got = match obtain(&ctx, args.min_valid) {
         Ok(got) => got,
         Err(e) => {
-            eprintln!("figma-auth header: {}", one_line(&ctx, &e));
+            ctx.ui.line(format_args!(
+                "figma-auth header: {}",
+                crate::error::one_line(&e, &ctx.flags())
+            ));
             return Ok(e.exit_code());
         }
     };
     crate::fault::panic_point("header", || got.token.access_token.expose().to_string());
     if let Some(e) = &got.refresh_error {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "figma-auth header: warning: the access token expires in {} and could not be refreshed: {}",
             short_duration(got.remaining()),
-            one_line(&ctx, e)
-        );
+            crate::error::one_line(e, &ctx.flags())
+        ));
     }
     let value = format!("Bearer {}", got.token.access_token.expose());
     let text = if args.json {
@@ -53,16 +51,72 @@ pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     } else {
         format!("Authorization: {value}\n")
     };
-    write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(exit::OK)
 }
 
-/// An error and its hint on one line (helpers' stderr is often shown as a single log line).
-pub(crate) fn one_line(ctx: &Context, e: &Error) -> String {
-    let mut text = e.to_string();
-    if let Some(h) = e.hint(&ctx.flags()) {
-        text.push_str("; ");
-        text.push_str(&h);
+/// `header` run in-process: what a client's helper call gets on stdout and stderr.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::{context, save_login};
+
+    fn args(json: bool) -> HeaderArgs {
+        HeaderArgs {
+            json,
+            min_valid: Duration::from_secs(300),
+        }
     }
-    text.replace(['\n', '\r'], " ")
+
+    #[test]
+    fn a_fresh_token_is_the_header_and_nothing_else() {
+        let (ctx, seen, _home) = context();
+        save_login(&ctx, "figu_fresh_token_1234", Duration::from_secs(3600));
+        assert_eq!(run(&ctx, &args(false)).unwrap(), exit::OK);
+        assert_eq!(seen.out(), "Authorization: Bearer figu_fresh_token_1234\n");
+        assert_eq!(seen.err(), "");
+
+        let (ctx, seen, _home) = context();
+        save_login(&ctx, "figu_fresh_token_1234", Duration::from_secs(3600));
+        assert_eq!(run(&ctx, &args(true)).unwrap(), exit::OK);
+        assert_eq!(
+            seen.out(),
+            "{\"Authorization\":\"Bearer figu_fresh_token_1234\"}\n"
+        );
+        assert_eq!(seen.err(), "");
+    }
+
+    #[test]
+    fn without_a_login_one_line_names_the_fix_for_the_profile() {
+        let (mut ctx, seen, _home) = context();
+        ctx.global.profile = "work".into();
+        assert_eq!(run(&ctx, &args(true)).unwrap(), exit::LOGIN_REQUIRED);
+        assert_eq!(seen.out(), "");
+        assert_eq!(
+            seen.err(),
+            "figma-auth header: not logged in (profile \"work\"): no credentials are stored; \
+             run `figma-auth login --profile work`\n"
+        );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_refreshed_is_served_while_it_lasts_with_one_warning() {
+        let (ctx, seen, _home) = context();
+        save_login(&ctx, "figu_expiring_token_99", Duration::from_secs(120));
+        assert_eq!(run(&ctx, &args(false)).unwrap(), exit::OK);
+        assert_eq!(seen.out(), "Authorization: Bearer figu_expiring_token_99\n");
+        let err = seen.err();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("figma-auth header: warning: the access token expires in 1m"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "could not be refreshed: could not reach the token endpoint at http://127.0.0.1:9/token"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("figu_"), "{err}");
+    }
 }

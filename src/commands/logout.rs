@@ -12,23 +12,22 @@
 //! scheduled `refresh --write` either finishes before (and its token is removed) or finds the
 //! tokens gone (and writes nothing).
 
-use super::patching::{self, Run, Status};
 use super::Context;
+use crate::apply::{self, Batch, Desired, Verdict};
 use crate::cli::LogoutArgs;
-use crate::edit::HeaderChange;
 use crate::error::{exit, Error};
 use crate::store::{ProfileData, StoreError, StoreLock};
 
 pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let preview = if args.write {
-        patching::Batch::default()
+        Batch::default()
     } else {
         plan(ctx, args)?
     };
     let remove = if args.write {
         true
     } else if ctx.ui.interactive() {
-        let files = preview.files(|s| *s == Status::WouldChange);
+        let files = preview.files(Verdict::is_pending);
         let question = match files {
             0 => format!("Log out of profile {}?", ctx.profile()),
             1 => format!(
@@ -45,7 +44,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
             .confirm(&question)
             .map_err(|_| Error::Cancelled("Cancelled; nothing was changed.".to_string()))?;
         if !yes {
-            eprintln!("Nothing was changed.");
+            ctx.ui.line(format_args!("Nothing was changed."));
             return Ok(exit::OK);
         }
         true
@@ -55,14 +54,14 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let lock = ctx.lock()?;
     let batch = if remove {
         let batch = remove_from_configs(ctx, args, &lock)?;
-        patching::print_reload_hints(&batch.written_targets());
+        ctx.ui.text(&apply::reload_hints(&batch.written_clients()));
         batch
     } else {
-        if preview.count(|s| *s == Status::WouldChange) > 0 {
-            eprintln!(
+        if preview.count(Verdict::is_pending) > 0 {
+            ctx.ui.line(format_args!(
                 "The configs above still hold a token; `figma-auth logout --yes{}` removes it.",
                 ctx.flags()
-            );
+            ));
         }
         preview
     };
@@ -78,7 +77,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
 }
 
 /// The preview: the masked diffs of the header removals, and what would be forgotten.
-fn plan(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
+fn plan(ctx: &Context, args: &LogoutArgs) -> Result<Batch, Error> {
     let (recorded, data) = match ctx.store.load(ctx.profile()) {
         Ok(d) => (d.as_ref().map(|d| d.configs.clone()).unwrap_or_default(), d),
         // A damaged store cannot say which configs this profile manages.
@@ -98,7 +97,8 @@ fn plan(ctx: &Context, args: &LogoutArgs) -> Result<patching::Batch, Error> {
         _ => String::new(),
     };
     if !forget.is_empty() {
-        println!("{:<13}{forget}", "would forget");
+        ctx.ui
+            .println(format_args!("{:<13}{forget}", "would forget"));
     }
     Ok(batch)
 }
@@ -110,52 +110,52 @@ fn run_removal(
     args: &LogoutArgs,
     recorded: &[crate::store::ManagedConfig],
     write: bool,
-) -> Result<patching::Batch, Error> {
-    let jobs = patching::managed_jobs(
-        ctx,
-        &args.configs.targets,
+) -> Result<Batch, Error> {
+    let clients = match args.configs.targets.as_slice() {
+        [] => None,
+        names => Some(ctx.clients(names)?),
+    };
+    let configs = ctx.configs();
+    let jobs = configs.managed_jobs(
+        clients.as_deref(),
         args.configs.server_name.as_deref(),
         recorded,
-    )?;
-    let opts = patching::options(ctx, args.configs.show_secrets);
-    Ok(patching::run_batch(
-        ctx,
+    );
+    let batch = apply::run(
+        &configs,
         &jobs,
-        &Run {
-            change: &HeaderChange::Remove,
+        &apply::Options {
+            desired: &Desired::removal(),
             write,
-            carries_secret: false,
             allow_tracked: true,
             report_missing: false,
-            quiet: false,
-            opts: &opts,
-            profile: ctx.profile(),
+            show_secrets: args.configs.show_secrets,
+            color: apply::Color::when(ctx.ui.out_color()),
+            keep_mode: false,
         },
-    ))
+    );
+    batch.print_all(&ctx.env, &mut ctx.ui.stdout());
+    Ok(batch)
 }
 
 /// The removal under the lock (`lock` is held): the records of the files it emptied go too.
-fn remove_from_configs(
-    ctx: &Context,
-    args: &LogoutArgs,
-    lock: &StoreLock,
-) -> Result<patching::Batch, Error> {
+fn remove_from_configs(ctx: &Context, args: &LogoutArgs, lock: &StoreLock) -> Result<Batch, Error> {
     // A damaged store cannot say which configs this profile manages (`--all` removes it).
     let mut data = lock.load().unwrap_or_default();
     let recorded = data.as_ref().map(|d| d.configs.clone()).unwrap_or_default();
     if !args.write {
-        eprintln!();
+        ctx.ui.line("");
     }
     let batch = run_removal(ctx, args, &recorded, true)?;
     let removed: Vec<_> = batch
         .results
         .iter()
-        .filter(|(_, s)| *s == Status::Changed)
-        .map(|(f, _)| f.clone())
+        .filter(|(_, v)| v.is_written())
+        .map(|(f, _)| f)
         .collect();
     // The records go with the store on `--all`; otherwise drop those we emptied.
     if let Some(d) = data.as_mut().filter(|_| !args.all) {
-        if patching::forget(d, &removed) {
+        if apply::forget(d, &removed) {
             lock.save(d)?;
         }
     }
@@ -174,46 +174,48 @@ fn forget_tokens(
         // `--all` forgets everything, including a store figma-auth can no longer read.
         Err(StoreError::Corrupt { .. }) if args.all => {
             lock.remove()?;
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Removed the damaged credential store of profile {} ({shown}).",
                 ctx.profile()
-            );
+            ));
             return Ok(exit::OK);
         }
         other => other?,
     };
     let Some(mut data): Option<ProfileData> = loaded else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Not logged in (profile {}); nothing to forget.",
             ctx.profile()
-        );
+        ));
         return Ok(exit::OK);
     };
     let had_token = data.token.is_some();
     if args.all || data.client.is_none() {
         lock.remove()?;
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Forgot {}the client registration of profile {} (removed {shown}).",
             if had_token { "the tokens and " } else { "" },
             ctx.profile()
-        );
+        ));
     } else if had_token {
         data.token = None;
         data.login_required = None;
         lock.save(&data)?;
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Forgot the tokens of profile {} (the client registration is kept for the next login; `logout --all` forgets it too).",
             ctx.profile()
-        );
+        ));
     } else {
-        eprintln!(
+        ctx.ui.line(format_args!(
             "Profile {} holds no tokens; nothing to forget (`logout --all` also forgets the client registration).",
             ctx.profile()
-        );
+        ));
         return Ok(exit::OK);
     }
     if had_token && !removed {
-        eprintln!("Tokens already copied into MCP client configs stay valid until they expire.");
+        ctx.ui.line(format_args!(
+            "Tokens already copied into MCP client configs stay valid until they expire."
+        ));
     }
     Ok(exit::OK)
 }
@@ -223,7 +225,10 @@ fn remove_token_file(ctx: &Context) -> Result<(), Error> {
     let path = ctx.store.token_file_path(ctx.profile());
     match std::fs::remove_file(&path) {
         Ok(()) => {
-            eprintln!("Removed the token file {}.", ctx.show_path(&path));
+            ctx.ui.line(format_args!(
+                "Removed the token file {}.",
+                ctx.show_path(&path)
+            ));
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

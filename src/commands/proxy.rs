@@ -18,10 +18,10 @@ pub fn run(ctx: &Context, args: &ProxyArgs) -> Result<u8, Error> {
     } else {
         ctx.warn_permissions();
         if ctx.ui.stdin_tty {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "figma-auth proxy: reading MCP messages from this terminal; an MCP client is meant to start this command (to test the connection, run `figma-auth proxy --check{}`; end with Ctrl-D)",
                 ctx.flags()
-            );
+            ));
         }
         proxy::serve(ctx, &opts)
     }

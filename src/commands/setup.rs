@@ -6,16 +6,14 @@
 //! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
 //! others (when no client is named), and says which got what.
 
-use super::patching::{self, Claim, Job, Owner, Owners, Run, Status};
-use super::refresh::{ensure_fresh, Policy};
 use super::{login, Context};
+use crate::apply::{self, Batch, Desired, Job, Verdict};
 use crate::cli::SetupArgs;
-use crate::configs;
-use crate::edit::Inspection;
-use crate::edit::{HeaderChange, SecretHeader};
+use crate::clients::{self, AuthContext, Client, Mode};
+use crate::edit::SecretHeader;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
-use crate::targets::{AuthContext, Mode, Scope, Server, Target};
+use crate::session::{ensure_fresh, Policy};
 use crate::ui::Decision;
 use std::time::Duration;
 
@@ -23,13 +21,13 @@ use std::time::Duration;
 const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 
 pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
-    let targets = patching::select(ctx, &args.configs.targets)?;
+    let targets = ctx.clients(&args.configs.targets)?;
     if targets.is_empty() {
         return Err(Error::Refused {
             message: "no MCP client config was found on this machine".into(),
             hint: Some(format!(
                 "name the client to configure, e.g. `figma-auth setup --target opencode` (clients: {})",
-                configs::target_ids().join(", ")
+                clients::ids().join(", ")
             )),
         });
     }
@@ -39,7 +37,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             let scopes: Vec<&str> = t.scopes().iter().map(|s| s.as_str()).collect();
             return Err(Error::Usage(format!(
                 "{} has no {} scope; use --scope {}",
-                t.display_name(),
+                t.name,
                 scope.as_str(),
                 scopes.join(" or --scope ")
             )));
@@ -51,14 +49,13 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         None => None,
     };
 
-    let server = patching::server(ctx, args.configs.server_name(), args.force);
-    let mut jobs = plan_jobs(ctx, &targets, scope, &server);
+    let configs = ctx.configs();
+    let server = configs.server(args.configs.server_name(), args.force);
+    let mut jobs = configs.setup_jobs(&targets, scope, &server);
     // `--keep-mode` applies to this run, and is recorded for the later refreshes of each file.
     for job in &mut jobs {
         job.keep_mode = args.keep_mode;
     }
-    let mut opts = patching::options(ctx, args.configs.show_secrets);
-    opts.keep_mode = args.keep_mode;
     let hint = Some(format!(
         "fix the files named above, then run `figma-auth setup{}` again",
         ctx.flags()
@@ -69,39 +66,33 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let (token, placeholder) = match stored_token(ctx, args)? {
         Some(t) => (t, false),
         None => {
-            check_before_login(ctx, args, modes.as_deref(), &jobs, &opts, hint.clone())?;
+            check_before_login(ctx, args, modes.as_deref(), &jobs, hint.clone())?;
             if args.dry_run {
-                eprintln!(
+                ctx.ui.line(format_args!(
                     "A login is needed first; a dry run does not log in, so the diffs show a \
                      placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
                     ctx.flags()
-                );
+                ));
                 (AccessToken::new(PLACEHOLDER_TOKEN), true)
             } else {
                 (log_in(ctx, args)?, false)
             }
         }
     };
-    let change = HeaderChange::Set(SecretHeader::bearer(&token));
+    let desired = Desired::header(SecretHeader::bearer(&token));
     if let Some(modes) = &modes {
-        say_modes(args, modes);
+        say_modes(ctx, args, modes);
         if modes.iter().any(|(_, m)| *m == Mode::File) && !args.dry_run {
             create_token_file(ctx)?;
         }
         with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
-    let preview_run = Run {
-        profile: ctx.profile(),
-        change: &change,
-        write: false,
-        carries_secret: true,
-        allow_tracked: args.allow_tracked,
-        report_missing: false,
-        quiet: args.json,
-        opts: &opts,
-    };
-    let preview = patching::run_batch(ctx, &jobs, &preview_run);
-    let pending = preview.files(|s| *s == Status::WouldChange);
+    let preview_opts = options(ctx, args, &desired, false);
+    let preview = apply::run(&configs, &jobs, &preview_opts);
+    if !args.json {
+        preview.print_all(&ctx.env, &mut ctx.ui.stdout());
+    }
+    let pending = preview.files(Verdict::is_pending);
     // Inline tokens (and file mode's token file) die when they expire unless refreshed.
     let expiring = !placeholder
         && modes.as_ref().is_none_or(|ms| {
@@ -120,32 +111,27 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     };
     // The schedule is part of the one confirmation when the user can be asked, and of --write
     // only with --schedule.
-    let offered: Option<(
-        &crate::schedule::Prepared,
-        &crate::schedule::ScheduleContext,
-    )> = match &schedule {
-        ScheduleState::Offer(p, sctx)
-            if args.schedule || (decision == Decision::Ask && pending > 0) =>
-        {
-            Some((p, sctx))
+    let offered: Option<&crate::schedule::Prepared> = match &schedule {
+        ScheduleState::Offer(p) if args.schedule || (decision == Decision::Ask && pending > 0) => {
+            Some(p)
         }
         _ => None,
     };
-    if let (Some((prepared, sctx)), false) = (offered, args.json) {
-        patching::print_stdout(&format!(
+    if let (Some(prepared), false) = (offered, args.json) {
+        ctx.ui.print(&format!(
             "Scheduled refresh (profile {}): {}\n{}",
             ctx.profile(),
             prepared.headline(),
-            prepared.summary(sctx)
+            prepared.summary(ctx)
         ));
     }
 
     if pending == 0 {
         if !placeholder {
-            record(ctx, &jobs, &preview)?;
+            configs.record_setup(&jobs, &preview)?;
         }
         let installed = match offered {
-            Some((prepared, sctx)) => {
+            Some(prepared) => {
                 let yes = match decision {
                     Decision::Write => true,
                     Decision::Ask => ctx
@@ -155,7 +141,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                     Decision::DryRun | Decision::PreviewOnly => false,
                 };
                 if yes {
-                    crate::schedule::apply_install(prepared, sctx)?;
+                    prepared.apply(ctx)?;
                 }
                 yes
             }
@@ -165,9 +151,11 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         if let Some(e) = preview.error(hint) {
             return Err(e);
         }
-        eprintln!("Nothing to change: every config already holds the current token.");
+        ctx.ui.line(format_args!(
+            "Nothing to change: every config already holds the current token."
+        ));
         if installed {
-            schedule_installed(offered.map(|o| o.0));
+            schedule_installed(ctx, offered);
         } else if expiring {
             expiry_line(ctx, &preview, &schedule);
         }
@@ -176,14 +164,14 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 
     let (write_files, install) = match decision {
         Decision::DryRun => {
-            eprintln!("Dry run: nothing was written.");
+            ctx.ui.line(format_args!("Dry run: nothing was written."));
             (false, false)
         }
         Decision::Write => (true, offered.is_some()),
         Decision::PreviewOnly => {
-            eprintln!(
+            ctx.ui.line(format_args!(
                 "Nothing was written. To apply these changes, run the same command with --write."
-            );
+            ));
             (false, false)
         }
         Decision::Ask => ask(ctx, pending, offered.is_some())?,
@@ -196,45 +184,40 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         };
     }
 
-    let to_write: Vec<Job> = jobs
-        .iter()
-        .zip(&preview.results)
-        .filter(|(_, (_, s))| *s == Status::WouldChange)
-        .map(|(j, _)| j.clone())
+    let to_write: Vec<usize> = (0..jobs.len())
+        .filter(|&i| preview.results[i].1.is_pending())
         .collect();
-    let write_run = Run {
-        write: true,
-        // After a confirmation the preview already named each file: only failures are listed.
-        quiet: args.json,
-        ..preview_run
-    };
+    let write_jobs: Vec<Job> = to_write.iter().map(|&i| jobs[i].clone()).collect();
     if decision == Decision::Write && !args.json {
-        eprintln!();
+        ctx.ui.line("");
     }
-    let written =
-        patching::run_batch_reporting(ctx, &to_write, &write_run, decision == Decision::Ask);
+    let written = apply::run(&configs, &write_jobs, &options(ctx, args, &desired, true));
+    if !args.json {
+        // After a confirmation the preview already named each file: only problems are listed.
+        let only_problems = decision == Decision::Ask;
+        written.print(&ctx.env, &mut ctx.ui.stdout(), |v| {
+            !only_problems || !v.holds()
+        });
+    }
     let mut all = preview;
-    for ((f, s), rec) in written.results.into_iter().zip(written.records) {
-        if let Some(i) = all.results.iter().position(|(g, _)| *g == f) {
-            all.results[i].1 = s;
-            all.records[i] = rec;
-        }
+    for (&i, (_, v)) in to_write.iter().zip(written.results) {
+        all.results[i].1 = v;
     }
-    record(ctx, &jobs, &all)?;
+    configs.record_setup(&jobs, &all)?;
     let installed = match (install, offered) {
-        (true, Some((prepared, sctx))) => {
-            crate::schedule::apply_install(prepared, sctx)?;
+        (true, Some(prepared)) => {
+            prepared.apply(ctx)?;
             true
         }
         _ => false,
     };
     print_json(ctx, args, &all, true, installed)?;
-    let changed = all.count(|s| *s == Status::Changed);
+    let changed = all.count(Verdict::is_written);
     if changed > 0 && !args.json {
-        files_updated(&all);
+        files_updated(ctx, &all);
     }
     if installed {
-        schedule_installed(offered.map(|o| o.0));
+        schedule_installed(ctx, offered);
     } else if expiring && !args.json {
         expiry_line(ctx, &all, &schedule);
     }
@@ -258,10 +241,7 @@ enum ScheduleState {
     /// The profile already has a schedule (`schedule status` looks after it).
     Installed,
     /// It can be installed with this plan.
-    Offer(
-        Box<crate::schedule::Prepared>,
-        Box<crate::schedule::ScheduleContext>,
-    ),
+    Offer(Box<crate::schedule::Prepared>),
     /// No scheduler can run it; the text says why.
     Unavailable(String),
 }
@@ -269,18 +249,17 @@ enum ScheduleState {
 /// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
 /// cannot be installed stops setup before anything is written.
 fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
-    let sctx = super::schedule_context(ctx)?;
     if !args.schedule {
-        let installed = crate::schedule::status_report(&sctx, None)
+        let installed = crate::schedule::status_report(ctx, None)
             .map(|r| !r.installed.is_empty())
             .unwrap_or(false);
         if installed {
             return Ok(ScheduleState::Installed);
         }
     }
-    match crate::schedule::prepare_install(&sctx, args.every, None) {
+    match crate::schedule::prepare_install(ctx, args.every, None) {
         Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
-        Ok(p) => Ok(ScheduleState::Offer(Box::new(p), Box::new(sctx))),
+        Ok(p) => Ok(ScheduleState::Offer(Box::new(p))),
         Err(e) if args.schedule => Err(e.into()),
         Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
     }
@@ -306,40 +285,33 @@ fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Er
         _ => (false, false),
     };
     if !result.0 {
-        eprintln!("Nothing was written.");
+        ctx.ui.line(format_args!("Nothing was written."));
     }
     Ok(result)
 }
 
 /// `✓ N files updated`, with what running clients need to pick the token up.
-fn files_updated(batch: &patching::Batch) {
-    let mut paths: Vec<&std::path::Path> = batch
-        .results
-        .iter()
-        .filter(|(_, s)| *s == Status::Changed)
-        .map(|(f, _)| f.path.as_path())
-        .collect();
-    paths.dedup();
-    let n = paths.len();
+fn files_updated(ctx: &Context, batch: &Batch) {
+    let n = batch.files(Verdict::is_written);
     let files = if n == 1 { "file" } else { "files" };
-    let written = batch.written_targets();
+    let written = batch.written_clients();
     match written.as_slice() {
         [one] => {
-            let reload = crate::targets::by_id(one)
-                .map(|t| format!(" ({}: {})", t.display_name(), t.reload_hint()))
+            let reload = clients::by_id(one)
+                .map(|t| format!(" ({}: {})", t.name, t.reload_hint))
                 .unwrap_or_default();
-            crate::ui::success(format_args!("{n} {files} updated{reload}"));
+            ctx.ui.success(format_args!("{n} {files} updated{reload}"));
         }
         _ => {
-            crate::ui::success(format_args!("{n} {files} updated"));
-            patching::print_reload_hints(&written);
+            ctx.ui.success(format_args!("{n} {files} updated"));
+            ctx.ui.text(&apply::reload_hints(&written));
         }
     }
 }
 
-fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
+fn schedule_installed(ctx: &Context, prepared: Option<&crate::schedule::Prepared>) {
     if let Some(p) = prepared {
-        crate::ui::success(format_args!(
+        ctx.ui.success(format_args!(
             "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
             p.headline()
         ));
@@ -348,11 +320,8 @@ fn schedule_installed(prepared: Option<&crate::schedule::Prepared>) {
 
 /// The last line of a setup that leaves inline tokens without a schedule: when they expire and
 /// the command that keeps them fresh.
-fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState) {
-    let holds = batch
-        .results
-        .iter()
-        .any(|(_, s)| matches!(s, Status::Changed | Status::Current));
+fn expiry_line(ctx: &Context, batch: &Batch, schedule: &ScheduleState) {
+    let holds = batch.results.iter().any(|(_, v)| v.holds());
     if !holds || matches!(schedule, ScheduleState::Installed) {
         return;
     }
@@ -381,9 +350,27 @@ fn expiry_line(ctx: &Context, batch: &patching::Batch, schedule: &ScheduleState)
             ctx.flags()
         ),
     };
-    crate::ui::note(format_args!(
+    ctx.ui.note(format_args!(
         "the token in the configs expires {when}; {keep}."
     ));
+}
+
+/// The batch options of this run: previewed, or written with `write`.
+fn options<'a>(
+    ctx: &Context,
+    args: &SetupArgs,
+    desired: &'a Desired,
+    write: bool,
+) -> apply::Options<'a> {
+    apply::Options {
+        desired,
+        write,
+        allow_tracked: args.allow_tracked,
+        report_missing: false,
+        show_secrets: args.configs.show_secrets,
+        color: apply::Color::when(ctx.ui.out_color()),
+        keep_mode: args.keep_mode,
+    }
 }
 
 /// Parses and plans every file with a placeholder token before a login: a file that cannot be
@@ -393,7 +380,6 @@ fn check_before_login(
     args: &SetupArgs,
     modes: Option<&[(&'static str, Mode)]>,
     jobs: &[Job],
-    opts: &configs::Options,
     hint: Option<String>,
 ) -> Result<(), Error> {
     let token = AccessToken::new(PLACEHOLDER_TOKEN);
@@ -401,29 +387,16 @@ fn check_before_login(
     if let Some(modes) = modes {
         with_mode(ctx, args, modes, &token, &mut jobs)?;
     }
-    let change = HeaderChange::Set(SecretHeader::bearer(&token));
-    let check = patching::run_batch(
-        ctx,
-        &jobs,
-        &Run {
-            profile: ctx.profile(),
-            change: &change,
-            write: false,
-            carries_secret: true,
-            allow_tracked: args.allow_tracked,
-            report_missing: false,
-            quiet: true,
-            opts,
-        },
-    );
+    let desired = Desired::header(SecretHeader::bearer(&token));
+    let check = apply::run(&ctx.configs(), &jobs, &options(ctx, args, &desired, false));
     if check.failed() == 0 {
         return Ok(());
     }
-    patching::print_failures(ctx, &check);
+    check.print_failures(&ctx.env, &mut ctx.ui.stdout());
     Err(Error::Refused {
         message: format!(
             "{} of {} config files cannot be updated, so setup stopped before logging in",
-            check.files(|s| matches!(s, Status::Failed { .. })),
+            check.files(Verdict::is_failed),
             check.files(|_| true)
         ),
         hint,
@@ -434,20 +407,20 @@ fn check_before_login(
 fn print_json(
     ctx: &Context,
     args: &SetupArgs,
-    batch: &patching::Batch,
+    batch: &Batch,
     written: bool,
     schedule_installed: bool,
 ) -> Result<(), Error> {
     if !args.json {
         return Ok(());
     }
-    let mut v = patching::batch_json(ctx, batch);
+    let mut v = batch.json(&ctx.env);
     v["profile"] = ctx.profile().into();
     v["write"] = written.into();
     v["schedule_installed"] = schedule_installed.into();
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
-    super::token::write_stdout(&text)
+    ctx.ui.out(&text)
 }
 
 /// The token file of file mode, written from the stored token.
@@ -456,8 +429,8 @@ fn create_token_file(ctx: &Context) -> Result<(), Error> {
         .store
         .load(ctx.profile())?
         .and_then(|d| d.token)
-        .ok_or_else(|| super::refresh::login_required(ctx, "no tokens are stored"))?;
-    super::token_file::create_token_file(ctx, &record)?;
+        .ok_or_else(|| crate::session::login_required(ctx, "no tokens are stored"))?;
+    crate::session::create_token_file(ctx, &record)?;
     Ok(())
 }
 
@@ -467,7 +440,7 @@ fn create_token_file(ctx: &Context) -> Result<(), Error> {
 fn modes_for(
     args: &SetupArgs,
     mode: Mode,
-    targets: &[&'static dyn Target],
+    targets: &[&'static Client],
 ) -> Result<Vec<(&'static str, Mode)>, Error> {
     let named = |id: &str| {
         args.configs
@@ -480,9 +453,9 @@ fn modes_for(
     for t in targets {
         let m = if t.modes().contains(&mode) {
             mode
-        } else if named(t.id()) {
+        } else if named(t.id) {
             return Err(Error::Usage(
-                crate::targets::check_mode(*t, mode)
+                t.check_mode(mode)
                     .expect_err("the mode is missing")
                     .to_string(),
             ));
@@ -493,7 +466,7 @@ fn modes_for(
                 .find(|m| t.modes().contains(m))
                 .unwrap_or(Mode::Inline)
         };
-        out.push((t.id(), m));
+        out.push((t.id, m));
     }
     Ok(out)
 }
@@ -505,16 +478,12 @@ fn modes_for(
 const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
 
 /// One line saying which client got which mode, when not all got the requested one.
-fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+fn say_modes(ctx: &Context, args: &SetupArgs, modes: &[(&'static str, Mode)]) {
     let Some(asked) = args.mode else { return };
     if modes.iter().all(|(_, m)| *m == asked) {
         return;
     }
-    let name = |id: &str| {
-        crate::targets::by_id(id)
-            .map(|t| t.display_name())
-            .unwrap_or("?")
-    };
+    let name = |id: &str| clients::by_id(id).map_or("?", |t| t.name);
     let mut groups: Vec<(Mode, Vec<&str>)> = Vec::new();
     for (id, m) in modes {
         match groups.iter_mut().find(|(g, _)| g == m) {
@@ -534,7 +503,7 @@ fn say_modes(args: &SetupArgs, modes: &[(&'static str, Mode)]) {
             format!("{m} for {}{why}", names.join(", "))
         })
         .collect();
-    eprintln!("Modes: {}.", parts.join("; "));
+    ctx.ui.line(format_args!("Modes: {}.", parts.join("; ")));
 }
 
 /// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
@@ -548,46 +517,24 @@ fn with_mode(
 ) -> Result<(), Error> {
     let helper_command = helper_command(ctx)?;
     let token_file = ctx.store.token_file_path(ctx.profile());
-    let mode_of = |id: &str| {
-        modes
-            .iter()
-            .find(|(t, _)| *t == id)
-            .map(|(_, m)| *m)
-            .unwrap_or(Mode::Inline)
-    };
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
         token_file: Some(&token_file),
         env_var: &args.env_var,
     };
-    for job in jobs.iter_mut() {
-        let mode = mode_of(job.file.target);
-        job.auth = Some(
-            job.file
-                .auth(mode, &actx)
-                .map_err(|e| Error::Usage(e.to_string()))?,
-        );
-        job.mode = mode;
-    }
-    Ok(())
+    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
 /// run it through a shell), `header --json`, and the profile when it is not the default.
 fn helper_command(ctx: &Context) -> Result<String, Error> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Io("cannot find the path of the figma-auth binary".into(), e))?;
-    let exe = exe.to_string_lossy();
-    let exe = exe.strip_suffix(" (deleted)").unwrap_or(&exe);
-    let mut cmd = format!("{} header --json", crate::schedule::quote::sh_quote(exe));
-    if ctx.profile() != "default" {
-        cmd.push_str(&format!(
-            " --profile {}",
-            crate::schedule::quote::sh_quote(ctx.profile())
-        ));
-    }
-    Ok(cmd)
+    let exe = ctx.exe()?.to_string_lossy();
+    Ok(format!(
+        "{} header --json{}",
+        crate::shell_quote::sh_quote(&exe),
+        ctx.flags()
+    ))
 }
 
 /// The stored access token when it is usable (refreshed first when it expires soon); `None` when
@@ -597,14 +544,23 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
         return Ok(None);
     }
     match ensure_fresh(ctx, Policy::IfExpiringWithin(MIN_VALID_FOR_SETUP)) {
-        Ok(fresh) => Ok(Some(fresh.token.access_token)),
+        Ok(fresh) => {
+            if let Some(a) = &fresh.token.account {
+                ctx.ui.line(format_args!(
+                    "Logged in as {} (profile {}).",
+                    a.label(),
+                    ctx.profile()
+                ));
+            }
+            Ok(Some(fresh.token.access_token))
+        }
         Err(e) if e.exit_code() == exit::LOGIN_REQUIRED => {
             if !args.dry_run {
                 match &e {
                     Error::LoginRequired { reason, .. } if !reason.is_empty() => {
-                        eprintln!("Logging in first: {reason}.")
+                        ctx.ui.line(format_args!("Logging in first: {reason}."))
                     }
-                    _ => eprintln!("Logging in first: {e}."),
+                    _ => ctx.ui.line(format_args!("Logging in first: {e}.")),
                 }
             }
             Ok(None)
@@ -625,114 +581,4 @@ fn log_in(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
     Ok(ensure_fresh(ctx, Policy::IfExpiringWithin(Duration::ZERO))?
         .token
         .access_token)
-}
-
-/// Every existing file of each client that holds our entry (so none keeps a stale token), and,
-/// for a client none of whose `scope` files holds it, the file to create it in: the last
-/// existing file of that scope (the one the client reads last), else the client's default. Who
-/// manages each existing entry decides the job's [`Claim`]: this profile's own, adopted when
-/// nobody manages it, left alone (or with `--force` taken over) when another profile does.
-fn plan_jobs(
-    ctx: &Context,
-    targets: &[&'static dyn Target],
-    scope: Scope,
-    server: &Server,
-) -> Vec<Job> {
-    let env = &ctx.env;
-    let records = ctx
-        .store
-        .load(ctx.profile())
-        .ok()
-        .flatten()
-        .map(|d| d.configs)
-        .unwrap_or_default();
-    let owners = Owners::load(ctx, &records);
-    let mut jobs: Vec<Job> = Vec::new();
-    for t in targets {
-        let mut holds_in_scope = false;
-        for f in configs::existing_files(env, &[*t]) {
-            let inspection = configs::inspect_file(&f, server);
-            let entry = match &inspection {
-                Ok(Inspection::Missing) => continue,
-                Ok(i) => i.entry().map(|e| e.name.clone()),
-                Err(_) => None,
-            };
-            let owner = entry.as_ref().map(|name| owners.of(&f, name));
-            if matches!((&owner, &entry), (Some(Owner::Other(_)), Some(n)) if *n != server.name) {
-                // Another profile's entry, found by its URL under another name: a different
-                // server of the client. This profile gets its own entry beside it.
-                continue;
-            }
-            if f.scope == scope && inspection.is_ok() {
-                holds_in_scope = true;
-            }
-            let mut job = Job::new(f, server.clone());
-            if let (Some(name), Some(owner)) = (entry, owner) {
-                job.claim = match owner {
-                    Owner::This => Claim::Own,
-                    Owner::Nobody => Claim::Adopt,
-                    Owner::Other(p) if server.force => Claim::TakeOver(p),
-                    Owner::Other(p) => Claim::Foreign(p),
-                };
-                // The existing entry itself, by its name (an adopted entry may have another).
-                job.server = Server {
-                    name,
-                    ..server.clone()
-                };
-            }
-            push(&mut jobs, job);
-        }
-        if holds_in_scope {
-            continue;
-        }
-        let in_scope = t.files(env, scope);
-        let target_file = in_scope
-            .iter()
-            .rev()
-            .find(|f| f.exists())
-            .cloned()
-            .or_else(|| t.default_file(env, scope));
-        if let Some(f) = target_file {
-            // A new entry of our name: found by that name only, never another profile's entry
-            // that shares the URL.
-            let mut job = Job::new(
-                f,
-                Server {
-                    recorded: true,
-                    ..server.clone()
-                },
-            );
-            job.create = true;
-            push(&mut jobs, job);
-        }
-    }
-    jobs
-}
-
-/// Adds a job, once per file (a file reached as two scopes is one file).
-fn push(jobs: &mut Vec<Job>, job: Job) {
-    let key = job.file.key();
-    match jobs.iter_mut().find(|j| j.file.key() == key) {
-        Some(j) => j.create |= job.create,
-        None => jobs.push(job),
-    }
-}
-
-/// Records every entry that now holds our configuration (for later unattended refreshes), and
-/// releases the entries taken over from another profile.
-fn record(ctx: &Context, jobs: &[Job], batch: &patching::Batch) -> Result<(), Error> {
-    let mut records = Vec::new();
-    for (job, (f, s)) in jobs.iter().zip(&batch.results) {
-        if !matches!(s, Status::Changed | Status::Current) {
-            continue;
-        }
-        if let Claim::TakeOver(p) = &job.claim {
-            patching::release(ctx, p, f, &job.server.name)?;
-        }
-        records.push(crate::store::ManagedConfig {
-            keep_mode: job.keep_mode,
-            ..patching::managed(f, &job.server.name, job.mode.as_str())
-        });
-    }
-    patching::remember(ctx, &records)
 }

@@ -8,13 +8,12 @@
 //! gh: 0 all good, 1 something needs action (a managed config stale, expired, without its token
 //! or its entry; an unreadable file), 3 a login is required.
 
-use super::patching::{self, Owner};
 use super::Context;
+use crate::apply::{judge, Holding, Owner};
 use crate::cli::StatusArgs;
-use crate::configs::{judge, EntryStatus};
+use crate::clients::Mode;
 use crate::edit::{Inspection, SecretHeader};
 use crate::error::{exit, Error};
-use crate::targets::Mode;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -46,6 +45,12 @@ pub struct Report {
     pub client_name: Option<String>,
     pub client_id: Option<String>,
     pub client_registered_at: Option<String>,
+    /// The Figma account of the login, as the MCP server's `whoami` named it.
+    pub account: Option<crate::store::Account>,
+    /// The `expires_in` of the last token response (what the server really grants).
+    pub token_lifetime_seconds: Option<u64>,
+    /// Whether the last refresh rotated the refresh token (`null`: not refreshed yet).
+    pub refresh_token_rotates: Option<bool>,
     pub store_path: String,
     pub warnings: Vec<String>,
     /// The command that fixes the situation, when something is wrong.
@@ -110,7 +115,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
     let expired = token.is_some_and(|t| t.remaining_at(now).is_none());
     let flags = ctx.flags();
     let mut out = Vec::new();
-    for (target, files) in patching::survey(ctx, data) {
+    for (client, files) in ctx.configs().survey_managed(data) {
         for s in files {
             let f = &s.file;
             let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
@@ -120,17 +125,17 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let refresh = format!("figma-auth refresh --write{flags}");
             let setup = format!(
                 "figma-auth setup --target {} --scope {}{flags}",
-                target.id(),
+                client.id,
                 f.scope.as_str()
             );
-            let unmanaged = |detail: String| (EntryStatus::Current, "unmanaged", Some(detail));
+            let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
-                    let st = match judge(s.inspection.clone(), want.as_ref(), expired) {
+                    let st = match judge(&s.inspection, want.as_ref(), expired) {
                         // Set up by figma-auth in an indirection mode: nothing to refresh in it.
-                        EntryStatus::Indirect(source) if s.mode != Mode::Inline => {
+                        Holding::Indirect(source) if s.mode != Mode::Inline => {
                             let d = format!("{} mode, via {source}", s.mode.as_str());
-                            (EntryStatus::Current, "current", Some(d))
+                            (Holding::Current, "current", Some(d))
                         }
                         st => {
                             let label = st.label();
@@ -140,7 +145,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                     st
                 }
                 (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
-                (Owner::Nobody, Ok(Inspection::Missing)) => (EntryStatus::NoEntry, "no-entry", None),
+                (Owner::Nobody, Ok(Inspection::Missing)) => (Holding::NoEntry, "no-entry", None),
                 (Owner::Nobody, _) if holds_ours => unmanaged(format!(
                     "not managed by this profile, but it holds this profile's token: `{setup}` lets refresh keep it current"
                 )),
@@ -148,18 +153,18 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             };
             let managed = s.owner == Owner::This;
             let detail = detail.or_else(|| match &status {
-                EntryStatus::OtherUrl(u) => Some(format!(
+                Holding::OtherUrl(u) => Some(format!(
                     "`{}` points at {}",
                     s.server.name,
                     u.as_deref().unwrap_or("no URL")
                 )),
-                EntryStatus::Indirect(source) => Some(format!("credentials from {source}")),
-                EntryStatus::Unreadable(e) => Some(e.clone()),
-                EntryStatus::NoEntry if managed => Some(format!(
+                Holding::Indirect(source) => Some(format!("credentials from {source}")),
+                Holding::Unreadable(e) => Some(e.clone()),
+                Holding::NoEntry if managed => Some(format!(
                     "the `{}` entry figma-auth set up is gone",
                     s.server.name
                 )),
-                EntryStatus::NoToken => Some("the entry has no Authorization header".into()),
+                Holding::NoToken => Some("the entry has no Authorization header".into()),
                 _ => None,
             });
             let (needs_action, fix) = match (state, managed) {
@@ -170,10 +175,10 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                 _ => (false, None),
             };
             out.push(ConfigReport {
-                client: target.id().to_string(),
+                client: client.id.to_string(),
                 scope: f.scope.as_str().to_string(),
                 path: f.path.display().to_string(),
-                project: f.project().map(str::to_string),
+                project: f.project.clone(),
                 state,
                 detail,
                 in_use: s.in_use,
@@ -202,9 +207,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
     }
     out.push_str("\nClient configs:\n");
     for c in &r.configs {
-        let name = crate::targets::by_id(&c.client)
-            .map(|t| t.display_name())
-            .unwrap_or(&c.client);
+        let name = crate::clients::by_id(&c.client).map_or(c.client.as_str(), |t| t.name);
         let mut state = c.state.to_string();
         if c.disabled {
             state.push_str(", disabled");
@@ -306,6 +309,9 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
         client_name: client.map(|c| c.client_name.clone()),
         client_id: client.map(|c| c.client_id.clone()),
         client_registered_at: client.map(|c| c.registered_at.rfc3339()),
+        account: token.and_then(|t| t.account.clone()),
+        token_lifetime_seconds: token.and_then(|t| t.expires_in),
+        refresh_token_rotates: token.and_then(|t| t.refresh_rotated),
         store_path: path.display().to_string(),
         warnings: ctx.store.permission_warnings(ctx.profile()),
         next_step,
@@ -340,20 +346,24 @@ pub fn render(ctx: &Context, r: &Report) -> String {
             (None, false) => "no".to_string(),
         },
     );
+    if let Some(a) = &r.account {
+        line("Logged in as:", a.label());
+    }
     if let Some(s) = &r.auth_server {
-        line("Auth server:", s.clone());
+        line("Auth server:", clean(s));
     }
     if let Some(id) = &r.client_id {
         line(
             "Client:",
             format!(
-                "{} (client id {id})",
-                r.client_name.as_deref().unwrap_or("?")
+                "{} (client id {})",
+                clean(r.client_name.as_deref().unwrap_or("?")),
+                clean(id)
             ),
         );
     }
     if let Some(s) = &r.scope {
-        line("Scope:", s.clone());
+        line("Scope:", clean(s));
     }
     if let Some(res) = &r.resource {
         line("Resource:", res.clone());
@@ -380,6 +390,14 @@ pub fn render(ctx: &Context, r: &Report) -> String {
             "Refresh token:",
             if r.has_refresh_token { "held" } else { "none" }.to_string(),
         );
+        line(
+            "Lifetimes:",
+            crate::time::lifetime_text(
+                r.token_lifetime_seconds,
+                r.has_refresh_token,
+                r.refresh_token_rotates,
+            ),
+        );
     }
     line("Store:", ctx.show_path(std::path::Path::new(&r.store_path)));
     for w in &r.warnings {
@@ -396,6 +414,8 @@ pub fn render(ctx: &Context, r: &Report) -> String {
     out
 }
 
+use crate::redact::clean;
+
 /// `figma-auth status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
     let report = collect(ctx)?;
@@ -408,6 +428,6 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
         t.push_str(&render_configs(ctx, &report));
         t
     };
-    super::token::write_stdout(&text)?;
+    ctx.ui.out(&text)?;
     Ok(report.exit_code())
 }

@@ -9,9 +9,8 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 use super::scan::{self, Kind, Member, Obj, Root, Scanner};
 use super::surrogates::Masked;
 use super::{
-    display_path, is_reference, line_col, split_bom, uses_crlf, Change, ChangeKind, EditError,
-    EditOutcome, EntrySpec, EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Splice,
-    Syntax, AUTHORIZATION,
+    display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
+    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Syntax, AUTHORIZATION,
 };
 
 /// jsonc-parser options for a syntax: every JSON5 extension off; comments and trailing commas
@@ -60,18 +59,6 @@ fn jsonc_error(e: &ParseError) -> EditError {
     }
 }
 
-fn strictness_why(syntax: Syntax) -> &'static str {
-    match syntax {
-        Syntax::JsoncNoTrailingCommas => {
-            "Gemini CLI fails to load settings with a trailing comma; remove it and retry"
-        }
-        _ => {
-            "this file must be plain JSON (Claude Code discards a ~/.claude.json that has a \
-             comment and skips such a .mcp.json; Cursor and Windsurf reject it); remove it and retry"
-        }
-    }
-}
-
 /// Scans and validates `body` (BOM already stripped) with the syntax's strictness.
 fn analyse(
     body: &str,
@@ -114,7 +101,7 @@ fn analyse(
             line,
             column,
             what,
-            why: strictness_why(syntax),
+            why: spec.map_or(super::STRICT_WHY, |s| s.strict_why),
         });
     }
     validate(body, syntax)?;
@@ -588,7 +575,7 @@ pub(super) fn apply(
     syntax: Syntax,
     spec: &EntrySpec,
     op: Op<'_>,
-) -> Result<EditOutcome, EditError> {
+) -> Result<Edit, EditError> {
     apply_with(text, syntax, spec, op, true)
 }
 
@@ -600,7 +587,7 @@ pub(super) fn apply_with(
     spec: &EntrySpec,
     op: Op<'_>,
     fast: bool,
-) -> Result<EditOutcome, EditError> {
+) -> Result<Edit, EditError> {
     let (bom, original) = text.map(split_bom).unwrap_or(("", ""));
     // Everything below reads the masked text (same offsets); the output is restored.
     let (masked, root) = masked_analysis(original, syntax, Some(spec), &[]);
@@ -612,14 +599,14 @@ pub(super) fn apply_with(
         p => p,
     };
     match plan {
-        Plan::Unchanged => Ok(EditOutcome::Unchanged),
+        Plan::Unchanged => Ok(Edit::Unchanged),
         Plan::Conflict => {
             let e = loc.entry.as_ref().expect("a conflict has an entry");
-            Ok(EditOutcome::Conflict(state(body, e, spec)))
+            Ok(Edit::Conflict(state(body, e, spec)))
         }
         Plan::Indirect => {
             let e = loc.entry.as_ref().expect("an indirect entry exists");
-            Ok(EditOutcome::Indirect(state(body, e, spec)))
+            Ok(Edit::Indirect(state(body, e, spec)))
         }
         Plan::Splice => {
             let desired = op.header.ok_or_else(|| internal("splice"))?;
@@ -628,15 +615,14 @@ pub(super) fn apply_with(
                 .as_ref()
                 .and_then(|e| e.auth.as_ref())
                 .ok_or_else(|| internal("splice"))?;
-            let splice = Splice {
-                range: bom.len() + m.value.start..bom.len() + m.value.end,
-                replacement: literal(desired),
-            };
-            verify_splice(body, bom.len(), &splice, desired)?;
-            Ok(EditOutcome::Changed(Change {
-                kind: ChangeKind::Splice(splice),
+            let range = bom.len() + m.value.start..bom.len() + m.value.end;
+            let replacement = literal(desired);
+            verify_splice(body, bom.len(), &range, &replacement, desired)?;
+            Ok(Edit::Splice {
+                range,
+                replacement,
                 notes: vec![Note::ReplacedHeader],
-            }))
+            })
         }
         Plan::Cst => {
             let entry_name = loc
@@ -710,12 +696,9 @@ pub(super) fn apply_with(
                 .map_err(|pos| lone_surrogate_error(original, pos))?;
             let out = format!("{bom}{out}");
             if text == Some(out.as_str()) {
-                return Ok(EditOutcome::Unchanged);
+                return Ok(Edit::Unchanged);
             }
-            Ok(EditOutcome::Changed(Change {
-                kind: ChangeKind::Rewrite(out),
-                notes,
-            }))
+            Ok(Edit::Rewrite { text: out, notes })
         }
     }
 }
@@ -875,16 +858,22 @@ fn plan(loc: &Located<'_>, spec: &EntrySpec, op: Op<'_>) -> Plan {
 /// A splice replaces one string literal the scanner delimited in a validated document with
 /// another string literal, so the document's structure cannot change: checking the two literals
 /// proves the result (without re-reading a file of tens of MB).
-fn verify_splice(body: &str, bom: usize, s: &Splice, desired: &str) -> Result<(), EditError> {
+fn verify_splice(
+    body: &str,
+    bom: usize,
+    range: &std::ops::Range<usize>,
+    replacement: &str,
+    desired: &str,
+) -> Result<(), EditError> {
     let old = body
         .as_bytes()
-        .get(s.range.start - bom..s.range.end - bom)
+        .get(range.start - bom..range.end - bom)
         .unwrap_or_default();
     let old_ok = old.len() >= 2
         && old[0] == b'"'
         && old[old.len() - 1] == b'"'
         && scan::decode_string(old).is_some();
-    let new_ok = serde_json::from_str::<String>(&s.replacement).is_ok_and(|v| v == desired);
+    let new_ok = serde_json::from_str::<String>(replacement).is_ok_and(|v| v == desired);
     if old_ok && new_ok {
         Ok(())
     } else {

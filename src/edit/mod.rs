@@ -3,6 +3,9 @@
 //! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
 
 mod json;
+/// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
+#[cfg(feature = "testing")]
+pub mod oracle;
 mod scan;
 mod strict;
 mod surrogates;
@@ -83,14 +86,20 @@ pub struct EntrySpec {
     pub new_file_members: Vec<(String, Scalar)>,
     /// Keys that make the client take its credentials from elsewhere (Codex
     /// `bearer_token_env_var`, Claude `headersHelper`): a header we write there would be ignored
-    /// or overridden, so [`apply`] leaves such an entry alone ([`EditOutcome::Indirect`]).
+    /// or overridden, so [`apply`] leaves such an entry alone ([`Edit::Indirect`]).
     pub auth_alternatives: Vec<String>,
     /// Take over an entry named [`EntrySpec::name`] whose URL points elsewhere.
     pub force: bool,
     /// Also find an entry under another name by its URL. Off for an entry a profile recorded:
     /// only the entry of that name is ever touched.
     pub by_url: bool,
+    /// Why a comment or trailing comma is refused in a strict syntax: the client's reason, as
+    /// the refusal says it ([`STRICT_WHY`] when the client's table entry gives none).
+    pub strict_why: &'static str,
 }
+
+/// The reason of a strictness refusal when no client gives its own.
+pub const STRICT_WHY: &str = "the client does not accept it in this file; remove it and retry";
 
 impl EntrySpec {
     /// The key under which a new entry gets its URL.
@@ -149,20 +158,7 @@ impl fmt::Debug for SecretHeader {
     }
 }
 
-/// What to do with our `Authorization` header: the refresh and logout edits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderChange {
-    /// Set it (creating the entry, headers object and container as needed). An entry whose
-    /// credentials come from elsewhere — an [`EntrySpec::auth_alternatives`] key, or an
-    /// Authorization value that is a reference such as `Bearer ${FIGMA_TOKEN}` — is left alone
-    /// ([`EditOutcome::Indirect`]): a refresh never undoes an indirection. Use [`apply_auth`]
-    /// to switch an entry between mechanisms.
-    Set(SecretHeader),
-    /// Remove only the `Authorization` key of our entry (`logout --write`); nothing is created.
-    Remove,
-}
-
-/// The Authorization value of an [`Auth`].
+/// The Authorization value our entry should hold.
 #[derive(Clone, PartialEq, Eq)]
 pub enum HeaderValue {
     /// `Bearer <token>`: a secret (redacted `Debug`).
@@ -191,11 +187,21 @@ impl fmt::Debug for HeaderValue {
     }
 }
 
-/// The complete credentials our entry should carry after an explicit choice of mode: exactly
-/// this header (or none) and this field (or none), every other
-/// [`EntrySpec::auth_alternatives`] key removed. Built by [`crate::targets::Shape::auth`].
+/// What to do with an entry whose credentials come from elsewhere (an
+/// [`EntrySpec::auth_alternatives`] key, or an Authorization value that is a reference such as
+/// `Bearer ${FIGMA_TOKEN}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnIndirect {
+    /// Leave it alone ([`Edit::Indirect`]): a refresh never undoes an indirection.
+    Leave,
+    /// Make it hold exactly what is desired, removing every other mechanism (an explicit mode).
+    Replace,
+}
+
+/// What our entry should hold: the one description of a wanted change — a refresh (set the
+/// token), a logout (remove our header) or an explicit mode (exactly this header and field).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Auth {
+pub struct Desired {
     /// The Authorization value; `None`: no Authorization header (ours is removed, and the
     /// headers object with it when nothing else is left in it).
     pub header: Option<HeaderValue>,
@@ -203,10 +209,52 @@ pub struct Auth {
     /// `http_headers_helper`, `bearer_token_env_var`); must be one of
     /// [`EntrySpec::auth_alternatives`]. Not a secret.
     pub field: Option<(String, String)>,
+    pub indirect: OnIndirect,
+    /// Create what is missing (container, entry, required fields); false for a removal, which
+    /// creates nothing.
+    pub create: bool,
 }
 
-impl Auth {
-    /// The bearer token this auth writes into a file, if any (for masking previews).
+impl Desired {
+    /// A refresh: our header holds `header` (the entry is created when missing); an entry whose
+    /// credentials come from elsewhere is left alone.
+    pub fn header(header: SecretHeader) -> Self {
+        Desired {
+            header: Some(HeaderValue::Token(header)),
+            field: None,
+            indirect: OnIndirect::Leave,
+            create: true,
+        }
+    }
+
+    /// A logout: only the `Authorization` key of our entry goes; nothing is created.
+    pub fn removal() -> Self {
+        Desired {
+            header: None,
+            field: None,
+            indirect: OnIndirect::Leave,
+            create: false,
+        }
+    }
+
+    /// An explicit mode: exactly this header (or none) and this field (or none), every other
+    /// credentials key removed.
+    pub fn exactly(header: Option<HeaderValue>, field: Option<(String, String)>) -> Self {
+        Desired {
+            header,
+            field,
+            indirect: OnIndirect::Replace,
+            create: true,
+        }
+    }
+
+    /// Nothing is created, only our header removed.
+    pub fn is_removal(&self) -> bool {
+        !self.create
+    }
+
+    /// The bearer token this puts into a file, if any (masked in previews; refused for tracked
+    /// files).
     pub fn token(&self) -> Option<&str> {
         match &self.header {
             Some(HeaderValue::Token(h)) => h.bearer_token(),
@@ -215,7 +263,7 @@ impl Auth {
     }
 }
 
-/// An edit of our entry: the common form of [`HeaderChange`] and [`Auth`].
+/// The editor's view of a [`Desired`].
 #[derive(Clone, Copy)]
 pub(crate) struct Op<'a> {
     /// The Authorization value wanted; `None`: no Authorization header.
@@ -231,32 +279,13 @@ pub(crate) struct Op<'a> {
 }
 
 impl<'a> Op<'a> {
-    pub(crate) fn of_change(change: &'a HeaderChange) -> Self {
-        match change {
-            HeaderChange::Set(h) => Op {
-                header: Some(h.expose()),
-                field: None,
-                create: true,
-                refresh: true,
-                switch: false,
-            },
-            HeaderChange::Remove => Op {
-                header: None,
-                field: None,
-                create: false,
-                refresh: false,
-                switch: false,
-            },
-        }
-    }
-
-    pub(crate) fn of_auth(auth: &'a Auth) -> Self {
+    pub(crate) fn of(d: &'a Desired) -> Self {
         Op {
-            header: auth.header.as_ref().map(HeaderValue::expose),
-            field: auth.field.as_ref().map(|(k, v)| (k.as_str(), v.as_str())),
-            create: true,
-            refresh: false,
-            switch: true,
+            header: d.header.as_ref().map(HeaderValue::expose),
+            field: d.field.as_ref().map(|(k, v)| (k.as_str(), v.as_str())),
+            create: d.create,
+            refresh: d.create && d.indirect == OnIndirect::Leave,
+            switch: d.indirect == OnIndirect::Replace,
         }
     }
 
@@ -394,8 +423,8 @@ impl EntryState {
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
-    /// calls current, and what [`apply_auth`] leaves [`EditOutcome::Unchanged`].
-    pub fn holds(&self, auth: &Auth) -> bool {
+    /// calls current, and what an explicit mode leaves [`Edit::Unchanged`].
+    pub fn holds(&self, auth: &Desired) -> bool {
         let header = match (&auth.header, &self.authorization) {
             (Some(want), Some(have)) => want.expose() == have.expose(),
             (None, None) => true,
@@ -413,9 +442,9 @@ impl EntryState {
     }
 }
 
-/// The result of [`apply`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditOutcome {
+/// What the editor produced for one file's text.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Edit {
     /// The file already says what we want (or there is nothing to remove).
     Unchanged,
     /// Not changed: an entry named [`EntrySpec::name`] points at another URL; use `force`.
@@ -423,86 +452,73 @@ pub enum EditOutcome {
     /// Not changed: the entry takes its credentials from elsewhere
     /// ([`EntryState::other_auth`]); a static header would not be used.
     Indirect(EntryState),
+    /// Replace `range` of the original bytes (BOM included) with `replacement`, the new literal
+    /// already escaped (secret); every other byte is untouched.
+    Splice {
+        range: Range<usize>,
+        replacement: String,
+        notes: Vec<Note>,
+    },
+    /// The whole new text (secret): the file is created, or members were inserted or removed.
+    Rewrite { text: String, notes: Vec<Note> },
+}
+
+impl Edit {
     /// The file must change.
-    Changed(Change),
-}
+    pub fn changes(&self) -> bool {
+        matches!(self, Edit::Splice { .. } | Edit::Rewrite { .. })
+    }
 
-/// A change to a file.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Change {
-    pub kind: ChangeKind,
+    pub fn is_splice(&self) -> bool {
+        matches!(self, Edit::Splice { .. })
+    }
+
     /// What was done, in order, for messages and previews.
-    pub notes: Vec<Note>,
-}
-
-impl Change {
-    /// The full new text (contains the secret), given the original text (`None` for a missing file).
-    pub fn materialize(&self, original: Option<&str>) -> String {
-        match &self.kind {
-            ChangeKind::Splice(s) => s.apply_to(original.unwrap_or("")),
-            ChangeKind::Rewrite(t) => t.clone(),
+    pub fn notes(&self) -> &[Note] {
+        match self {
+            Edit::Splice { notes, .. } | Edit::Rewrite { notes, .. } => notes,
+            _ => &[],
         }
     }
 
-    pub fn splice(&self) -> Option<&Splice> {
-        match &self.kind {
-            ChangeKind::Splice(s) => Some(s),
-            ChangeKind::Rewrite(_) => None,
+    /// The full new text (contains the secret), given the original text (`None` for a missing
+    /// file); `None` when nothing changes.
+    pub fn materialize(&self, original: Option<&str>) -> Option<String> {
+        match self {
+            Edit::Splice {
+                range, replacement, ..
+            } => {
+                let original = original.unwrap_or("");
+                let mut out = String::with_capacity(original.len() + replacement.len());
+                out.push_str(&original[..range.start]);
+                out.push_str(replacement);
+                out.push_str(&original[range.end..]);
+                Some(out)
+            }
+            Edit::Rewrite { text, .. } => Some(text.clone()),
+            _ => None,
         }
     }
 }
 
-impl fmt::Debug for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Change")
-            .field("kind", &self.kind)
-            .field("notes", &self.notes)
-            .finish()
-    }
-}
-
-/// How the new text is made.
-#[derive(Clone, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// Replace `range` of the original bytes with `replacement`; everything else is untouched.
-    Splice(Splice),
-    /// The whole new text (the file is created, or members were inserted or removed).
-    Rewrite(String),
-}
-
-impl fmt::Debug for ChangeKind {
+impl fmt::Debug for Edit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ChangeKind::Splice(s) => f.debug_tuple("Splice").field(s).finish(),
-            ChangeKind::Rewrite(t) => write!(f, "Rewrite([{} bytes, redacted])", t.len()),
+            Edit::Unchanged => f.write_str("Unchanged"),
+            Edit::Conflict(e) => f.debug_tuple("Conflict").field(e).finish(),
+            Edit::Indirect(e) => f.debug_tuple("Indirect").field(e).finish(),
+            Edit::Splice { range, notes, .. } => f
+                .debug_struct("Splice")
+                .field("range", range)
+                .field("replacement", &"[redacted]")
+                .field("notes", notes)
+                .finish(),
+            Edit::Rewrite { text, notes } => f
+                .debug_struct("Rewrite")
+                .field("text", &format_args!("[{} bytes, redacted]", text.len()))
+                .field("notes", notes)
+                .finish(),
         }
-    }
-}
-
-/// A byte range of the original text (BOM included) and the literal that replaces it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Splice {
-    pub range: Range<usize>,
-    /// The new literal, already escaped (e.g. `"Bearer abc"` with its quotes). Secret.
-    pub replacement: String,
-}
-
-impl Splice {
-    pub fn apply_to(&self, original: &str) -> String {
-        let mut out = String::with_capacity(original.len() + self.replacement.len());
-        out.push_str(&original[..self.range.start]);
-        out.push_str(&self.replacement);
-        out.push_str(&original[self.range.end..]);
-        out
-    }
-}
-
-impl fmt::Debug for Splice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Splice")
-            .field("range", &self.range)
-            .field("replacement", &"[redacted]")
-            .finish()
     }
 }
 
@@ -637,32 +653,19 @@ pub fn inspect(
     }
 }
 
-/// Computes the edit that makes `text` hold `change` for our entry. The result is verified by
-/// re-parsing it with the syntax's strictness and reading the header back.
+/// Computes the edit that makes our entry hold `desired`: a refresh sets the header (creating
+/// the entry, headers object and container as needed) and leaves an entry whose credentials
+/// come from elsewhere alone; a removal takes our header away and creates nothing; an explicit
+/// mode sets the header and/or the field and removes every other
+/// [`EntrySpec::auth_alternatives`] key. The result is verified by re-parsing it with the
+/// syntax's strictness and reading the entry back.
 pub fn apply(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
-    change: &HeaderChange,
-) -> Result<EditOutcome, EditError> {
-    match syntax {
-        Syntax::Toml => toml::apply(text, spec, Op::of_change(change)),
-        _ => json::apply(text, syntax, spec, Op::of_change(change)),
-    }
-}
-
-/// Computes the edit that makes our entry carry exactly `auth` (an explicit mode: setup with
-/// `--mode`, or a switch between modes): sets the header and/or the field, removes the
-/// Authorization header when `auth.header` is `None`, and removes every other
-/// [`EntrySpec::auth_alternatives`] key. Creates the entry like [`apply`]; never
-/// [`EditOutcome::Indirect`]. Verified the same way.
-pub fn apply_auth(
-    text: Option<&str>,
-    syntax: Syntax,
-    spec: &EntrySpec,
-    auth: &Auth,
-) -> Result<EditOutcome, EditError> {
-    if let Some((k, _)) = &auth.field {
+    desired: &Desired,
+) -> Result<Edit, EditError> {
+    if let Some((k, _)) = &desired.field {
         if !spec.auth_alternatives.iter().any(|a| a == k) {
             return Err(EditError::Internal(format!(
                 "`{k}` is not a credentials field of this client"
@@ -670,8 +673,8 @@ pub fn apply_auth(
         }
     }
     match syntax {
-        Syntax::Toml => toml::apply(text, spec, Op::of_auth(auth)),
-        _ => json::apply(text, syntax, spec, Op::of_auth(auth)),
+        Syntax::Toml => toml::apply(text, spec, Op::of(desired)),
+        _ => json::apply(text, syntax, spec, Op::of(desired)),
     }
 }
 

@@ -20,17 +20,35 @@ fn claude_spec() -> EntrySpec {
         auth_alternatives: vec![],
         force: false,
         by_url: true,
+        strict_why: crate::clients::table::CLAUDE.strict_why.unwrap(),
     }
 }
 
-fn set(t: &str) -> HeaderChange {
-    HeaderChange::Set(SecretHeader::new(format!("Bearer {t}")))
+fn set(t: &str) -> Desired {
+    Desired::header(SecretHeader::new(format!("Bearer {t}")))
 }
 
-fn changed(outcome: EditOutcome) -> Change {
-    match outcome {
-        EditOutcome::Changed(c) => c,
-        other => panic!("expected a change, got {other:?}"),
+/// A change, as the tests read it.
+struct Changed {
+    edit: Edit,
+    notes: Vec<Note>,
+}
+
+impl Changed {
+    fn materialize(&self, original: Option<&str>) -> String {
+        self.edit.materialize(original).expect("a change")
+    }
+
+    fn is_splice(&self) -> bool {
+        self.edit.is_splice()
+    }
+}
+
+fn changed(edit: Edit) -> Changed {
+    assert!(edit.changes(), "expected a change, got {edit:?}");
+    Changed {
+        notes: edit.notes().to_vec(),
+        edit,
     }
 }
 
@@ -61,11 +79,11 @@ fn splice_and_cst_paths_give_identical_output() {
         };
         let spec = claude_spec();
         let fast = changed(apply(Some(input), syntax, &spec, &set(NEW)).unwrap());
-        assert!(fast.splice().is_some(), "input {i} should splice");
+        assert!(fast.is_splice(), "input {i} should splice");
         let slow = changed(
-            json::apply_with(Some(input), syntax, &spec, Op::of_change(&set(NEW)), false).unwrap(),
+            json::apply_with(Some(input), syntax, &spec, Op::of(&set(NEW)), false).unwrap(),
         );
-        assert!(slow.splice().is_none());
+        assert!(!slow.is_splice());
         let fast_text = fast.materialize(Some(input));
         assert_eq!(fast_text, slow.materialize(Some(input)), "input {i}");
         assert_eq!(
@@ -96,17 +114,17 @@ fn skeleton_and_full_cst_give_identical_output() {
         "/home/user/new".into(),
         "mcpServers".into(),
     ];
-    let cases: Vec<(&str, &String, EntrySpec, HeaderChange)> = vec![
+    let cases: Vec<(&str, &String, EntrySpec, Desired)> = vec![
         ("append mcpServers", &no_servers, claude_spec(), set(NEW)),
         ("append entry", &other_server, claude_spec(), set(NEW)),
         ("add type", &missing_type, claude_spec(), set(NEW)),
-        ("remove header", &big, claude_spec(), HeaderChange::Remove),
+        ("remove header", &big, claude_spec(), Desired::removal()),
         ("local scope", &big, local, set(NEW)),
         ("new project key", &big, new_project, set(NEW)),
     ];
     for (what, text, spec, change) in cases {
         assert!(
-            json::skeleton_applies(text, &spec, Op::of_change(&change)),
+            json::skeleton_applies(text, &spec, Op::of(&change)),
             "{what}"
         );
         let fast = changed(apply(Some(text), Syntax::StrictJson, &spec, &change).unwrap());
@@ -115,7 +133,7 @@ fn skeleton_and_full_cst_give_identical_output() {
                 Some(text),
                 Syntax::StrictJson,
                 &spec,
-                Op::of_change(&change),
+                Op::of(&change),
                 false,
             )
             .unwrap(),
@@ -133,9 +151,14 @@ fn skeleton_and_full_cst_give_identical_output() {
 fn splice_covers_exactly_the_old_literal_with_bom_offset() {
     let input = format!("\u{feff}{}", entry_json("  ", "\n", OLD));
     let c = changed(apply(Some(&input), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap());
-    let s = c.splice().unwrap();
-    assert_eq!(&input[s.range.clone()], format!("\"Bearer {OLD}\""));
-    assert_eq!(s.replacement, format!("\"Bearer {NEW}\""));
+    let Edit::Splice {
+        range, replacement, ..
+    } = &c.edit
+    else {
+        panic!("{:?}", c.edit)
+    };
+    assert_eq!(&input[range.clone()], format!("\"Bearer {OLD}\""));
+    assert_eq!(*replacement, format!("\"Bearer {NEW}\""));
 }
 
 #[test]
@@ -214,10 +237,14 @@ fn strictness_errors_say_why() {
         }
     ));
     assert!(e.to_string().contains("Claude Code discards"), "{e}");
+    let gemini = EntrySpec {
+        strict_why: crate::clients::table::GEMINI.strict_why.unwrap(),
+        ..claude_spec()
+    };
     let e = apply(
         Some("{\"a\": [1,]}"),
         Syntax::JsoncNoTrailingCommas,
-        &claude_spec(),
+        &gemini,
         &set(NEW),
     )
     .unwrap_err();
@@ -306,10 +333,7 @@ fn without_by_url_only_the_named_entry_is_found_and_touched() {
     );
     // An edit would create an entry of our name beside it (the command layer refuses to create
     // one in an update), never rewrite the other entry's token.
-    let EditOutcome::Changed(c) = apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap()
-    else {
-        panic!()
-    };
+    let c = changed(apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap());
     assert!(
         c.notes.contains(&Note::CreatedEntry("figma".into())),
         "{:?}",
@@ -428,7 +452,7 @@ fn timing_50mb_splice() {
     let t = std::time::Instant::now();
     let r = apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap();
     let el = t.elapsed();
-    assert!(matches!(&r, EditOutcome::Changed(c) if c.splice().is_some()));
+    assert!(r.is_splice(), "{r:?}");
     println!("{} MB: find + splice {el:?}", text.len() / 1_000_000);
 }
 
@@ -506,7 +530,7 @@ fn timing_50mb_create_entry() {
         );
     let t = std::time::Instant::now();
     let r = apply(Some(&text), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap();
-    assert!(matches!(&r, EditOutcome::Changed(c) if c.splice().is_none()));
+    assert!(r.changes() && !r.is_splice(), "{r:?}");
     println!(
         "{} MB: create via CST {:?}",
         text.len() / 1_000_000,
@@ -534,11 +558,8 @@ fn toml_errors_never_show_values() {
     }
 }
 
-fn helper_auth(cmd: &str) -> Auth {
-    Auth {
-        header: None,
-        field: Some(("headersHelper".into(), cmd.into())),
-    }
+fn helper_auth(cmd: &str) -> Desired {
+    Desired::exactly(None, Some(("headersHelper".into(), cmd.into())))
 }
 
 fn claude_helper_spec() -> EntrySpec {
@@ -567,7 +588,7 @@ fn switching_modes_in_compact_and_commented_entries() {
     ];
     for (syntax, text) in cases {
         let auth = helper_auth("fa header --json");
-        let c = changed(apply_auth(Some(&text), syntax, &spec, &auth).unwrap());
+        let c = changed(apply(Some(&text), syntax, &spec, &auth).unwrap());
         assert!(c.notes.contains(&Note::RemovedHeader), "{:?}", c.notes);
         assert!(c.notes.contains(&Note::SetField("headersHelper".into())));
         let out = c.materialize(Some(&text));
@@ -576,24 +597,24 @@ fn switching_modes_in_compact_and_commented_entries() {
         let i = inspect(Some(&out), syntax, &spec).unwrap();
         assert!(i.entry().unwrap().holds(&auth), "{out}");
         assert_eq!(
-            apply_auth(Some(&out), syntax, &spec, &auth).unwrap(),
-            EditOutcome::Unchanged
+            apply(Some(&out), syntax, &spec, &auth).unwrap(),
+            Edit::Unchanged
         );
         // Back to inline: the helper goes, the header comes back.
-        let inline = Auth {
-            header: Some(HeaderValue::Token(SecretHeader::new(format!(
+        let inline = Desired::exactly(
+            Some(HeaderValue::Token(SecretHeader::new(format!(
                 "Bearer {NEW}"
             )))),
-            field: None,
-        };
-        let back = changed(apply_auth(Some(&out), syntax, &spec, &inline).unwrap());
+            None,
+        );
+        let back = changed(apply(Some(&out), syntax, &spec, &inline).unwrap());
         let back = back.materialize(Some(&out));
         assert!(!back.contains("headersHelper"), "{back}");
         let i = inspect(Some(&back), syntax, &spec).unwrap();
         assert!(i.entry().unwrap().holds(&inline), "{back}");
         // A refresh of the inline file is a splice again.
         let r = changed(apply(Some(&back), syntax, &spec, &set(OLD)).unwrap());
-        assert!(r.splice().is_some());
+        assert!(r.is_splice());
     }
 }
 
@@ -602,7 +623,7 @@ fn switching_keeps_other_headers_and_members() {
     let spec = claude_helper_spec();
     let text = format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {{\"X-Team\": \"d\", \"authorization\": \"Bearer {OLD}\"}}}}}}}}");
     let auth = helper_auth("h");
-    let out = changed(apply_auth(Some(&text), Syntax::StrictJson, &spec, &auth).unwrap())
+    let out = changed(apply(Some(&text), Syntax::StrictJson, &spec, &auth).unwrap())
         .materialize(Some(&text));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
@@ -628,7 +649,7 @@ fn refresh_leaves_references_and_helpers_alone() {
         assert!(
             matches!(
                 apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap(),
-                EditOutcome::Indirect(_)
+                Edit::Indirect(_)
             ),
             "{value}"
         );
@@ -642,7 +663,7 @@ fn refresh_leaves_references_and_helpers_alone() {
 
 #[test]
 fn apply_auth_refuses_a_field_the_client_does_not_have() {
-    let e = apply_auth(None, Syntax::StrictJson, &claude_spec(), &helper_auth("x")).unwrap_err();
+    let e = apply(None, Syntax::StrictJson, &claude_spec(), &helper_auth("x")).unwrap_err();
     assert_eq!(e.kind(), "internal");
 }
 
@@ -686,12 +707,12 @@ fn toml_switch_removes_an_emptied_headers_table_only() {
     spec.template = vec![Field::Url, Field::Headers];
     spec.required = vec![];
     spec.auth_alternatives = vec!["bearer_token_env_var".into(), "http_headers_helper".into()];
-    let env = Auth {
-        header: None,
-        field: Some(("bearer_token_env_var".into(), "FIGMA_TOKEN".into())),
-    };
+    let env = Desired::exactly(
+        None,
+        Some(("bearer_token_env_var".into(), "FIGMA_TOKEN".into())),
+    );
     let text = format!("[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nhttp_headers_helper = \"x\"\n\n[mcp_servers.figma.http_headers]\nAuthorization = \"Bearer {OLD}\"\n");
-    let c = changed(apply_auth(Some(&text), Syntax::Toml, &spec, &env).unwrap());
+    let c = changed(apply(Some(&text), Syntax::Toml, &spec, &env).unwrap());
     assert_eq!(
         c.notes,
         vec![
@@ -709,7 +730,7 @@ fn toml_switch_removes_an_emptied_headers_table_only() {
     let text =
         "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nbearer_token_env_var = 3\n";
     let out =
-        changed(apply_auth(Some(text), Syntax::Toml, &spec, &env).unwrap()).materialize(Some(text));
+        changed(apply(Some(text), Syntax::Toml, &spec, &env).unwrap()).materialize(Some(text));
     assert!(
         out.contains("bearer_token_env_var = \"FIGMA_TOKEN\""),
         "{out}"
@@ -791,7 +812,7 @@ fn lone_surrogate_escapes_survive_every_edit() {
         for kept in ["\"half \\ud83d\"", "\"x\\ude00\"", "\"\\ud83d\\ude00\""] {
             assert!(out.contains(kept), "{syntax:?}: {out}");
         }
-        let out2 = changed(apply_auth(Some(&out), syntax, &spec, &helper_auth("h")).unwrap())
+        let out2 = changed(apply(Some(&out), syntax, &spec, &helper_auth("h")).unwrap())
             .materialize(Some(&out));
         assert!(out2.contains("\"x\\ude00\""), "{out2}");
         assert_eq!(round_trip(text, syntax).unwrap(), text);

@@ -5,8 +5,8 @@
 use toml_edit::{Document, DocumentMut, InlineTable, Item, Key, Table, TableLike, Value};
 
 use super::{
-    display_path, is_reference, line_col, split_bom, uses_crlf, Change, ChangeKind, EditError,
-    EditOutcome, EntrySpec, EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
+    display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
+    EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
 };
 
 fn parse(body: &str) -> Result<Document<String>, EditError> {
@@ -387,11 +387,7 @@ fn new_entry(spec: &EntrySpec, op: Op<'_>, inline: bool) -> Item {
     }
 }
 
-pub(super) fn apply(
-    text: Option<&str>,
-    spec: &EntrySpec,
-    op: Op<'_>,
-) -> Result<EditOutcome, EditError> {
+pub(super) fn apply(text: Option<&str>, spec: &EntrySpec, op: Op<'_>) -> Result<Edit, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let parsed = parse(body)?;
     let loc = locate(body, &parsed, spec)?;
@@ -399,23 +395,23 @@ pub(super) fn apply(
     let mut notes = Vec::new();
     if let Some(f) = &loc.entry {
         if f.conflict && !spec.force {
-            return Ok(EditOutcome::Conflict(state(f, spec)));
+            return Ok(Edit::Conflict(state(f, spec)));
         }
         let current = f.auth.as_ref().map(|(_, v)| v.as_str());
         if op.refresh
             && (!f.other_auth.is_empty()
                 || current.is_some_and(|v| is_reference(v) && Some(v) != op.header))
         {
-            return Ok(EditOutcome::Indirect(state(f, spec)));
+            return Ok(Edit::Indirect(state(f, spec)));
         }
     }
     let container_path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
     if !op.create {
         let Some(f) = loc.entry.as_ref().filter(|f| !f.conflict) else {
-            return Ok(EditOutcome::Unchanged);
+            return Ok(Edit::Unchanged);
         };
         let Some((key, _)) = &f.auth else {
-            return Ok(EditOutcome::Unchanged);
+            return Ok(Edit::Unchanged);
         };
         let mut p = container_path.clone();
         p.extend([f.name.as_str(), spec.headers_key.as_str()]);
@@ -453,17 +449,14 @@ pub(super) fn apply(
         notes.push(Note::CreatedEntry(spec.name.clone()));
     }
     if notes.is_empty() {
-        return Ok(EditOutcome::Unchanged);
+        return Ok(Edit::Unchanged);
     }
     let out = print(bom, body, &doc);
     verify(&out, spec, op)?;
     if text == Some(out.as_str()) {
-        return Ok(EditOutcome::Unchanged);
+        return Ok(Edit::Unchanged);
     }
-    Ok(EditOutcome::Changed(Change {
-        kind: ChangeKind::Rewrite(out),
-        notes,
-    }))
+    Ok(Edit::Rewrite { text: out, notes })
 }
 
 /// Makes an existing entry say what `op` asks (not a removal).

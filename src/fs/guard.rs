@@ -8,8 +8,12 @@ use std::path::Path;
 #[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use super::atomic::{ModeRule, WriteOptions};
-use super::{file_kind, parent_dir, FsError};
+#[cfg(unix)]
+use super::atomic::ModeRule;
+use super::atomic::WriteOptions;
+use super::FsError;
+#[cfg(unix)]
+use super::{file_kind, parent_dir};
 
 /// What a write does besides replacing the content, worth telling the user (in the preview and
 /// after the write).
@@ -116,6 +120,7 @@ pub fn check_target(
     existing: Option<&fs::Metadata>,
     opts: &WriteOptions,
 ) -> Result<WriteEffects, FsError> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut effects = WriteEffects::default();
     #[cfg(unix)]
     {

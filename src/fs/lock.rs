@@ -72,6 +72,7 @@ impl DirLock {
         let path = Self::path_for(file);
         let start = Instant::now();
         loop {
+            #[cfg_attr(not(unix), allow(unused_mut))]
             let mut builder = fs::DirBuilder::new();
             #[cfg(unix)]
             {

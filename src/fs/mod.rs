@@ -29,6 +29,7 @@ pub use guard::{check_target, Owner, WriteEffects};
 pub use lock::{lock_file, DirLock, FileLock};
 pub use splice::{prefetch, Prefetch};
 
+#[cfg(unix)]
 use guard::current_uid;
 
 /// How many symlinks we follow before calling it a loop (the kernel's own limit).
@@ -419,6 +420,7 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
         cur = p.parent();
     }
     for dir in missing.into_iter().rev() {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         {
@@ -449,6 +451,7 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg_attr(not(unix), allow(unused_imports))]
     use super::*;
 
     #[cfg(unix)]

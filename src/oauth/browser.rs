@@ -1,7 +1,5 @@
-//! Opening the authorization URL: `$BROWSER` (a `:`-separated list of commands, each split on
-//! whitespace, `%s` replaced by the URL or the URL appended) or the platform opener, always run as
-//! an argument vector — never through a shell — with the personal access token removed from its
-//! environment. When nothing can be started the caller prints the URL.
+//! Opening the authorization URL: `$BROWSER` or the platform opener, always as an argument vector
+//! (never through a shell), with the personal access token removed from its environment.
 
 use std::process::{Command, Stdio};
 
@@ -62,6 +60,9 @@ pub fn candidates(url: &str, browser_var: Option<&str>, graphical: bool) -> Vec<
 
 /// Tries to open `url` in a browser. Never blocks on the browser: the child is reaped by a
 /// background thread.
+///
+/// `$BROWSER` is a `:`-separated list of commands, each split on whitespace, with `%s` replaced by
+/// the URL or the URL appended. When nothing can be started the caller prints the URL.
 pub fn open(url: &str) -> Opened {
     let browser = std::env::var("BROWSER").ok();
     let graphical = std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())

@@ -1,11 +1,10 @@
-//! Authorization-server metadata (RFC 8414) from `BASE/.well-known/oauth-authorization-server`,
-//! with the checks the original script lacked: the issuer must equal the base URL asked for,
-//! every endpoint must use https (http only on loopback) and live on the issuer's site, and PKCE
-//! S256 must be offered.
+//! Authorization-server metadata (RFC 8414), checked: the issuer equals the base URL asked for,
+//! every endpoint uses https (http only on loopback) on the issuer's site, and PKCE S256 is
+//! offered.
 
-use super::http::{send, Reply};
+use super::http::{send, Http, Reply};
 use super::{check_transport, display_url, is_loopback_host, issuer_string, OAuthError, Url};
-use reqwest::blocking::Client;
+use crate::redact::Redactor;
 
 const WHAT: &str = "authorization server metadata";
 
@@ -18,7 +17,8 @@ pub struct Metadata {
     pub token_endpoint: Url,
     /// From the metadata, or `ISSUER/v1/oauth/mcp/register` (Figma's) when it names none.
     pub registration_endpoint: Url,
-    /// RFC 9207: the server promises `iss` on every authorization response.
+    /// RFC 9207: the server says it sends `iss` on authorization responses. Not relied on:
+    /// Figma advertises it and never sends it (see [`super::callback::Expected::issuer`]).
     pub iss_parameter_supported: bool,
 }
 
@@ -32,14 +32,15 @@ pub fn metadata_url(base: &Url) -> Url {
 }
 
 /// Fetches and validates the metadata of the authorization server at `base`.
-pub fn discover(http: &Client, base: &Url) -> Result<Metadata, OAuthError> {
+pub fn discover(http: &Http, base: &Url) -> Result<Metadata, OAuthError> {
     let url = metadata_url(base);
     let reply = send(
+        http,
         http.get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json"),
         WHAT,
         &url,
-        &[],
+        &Redactor::default(),
     )?;
     parse_metadata(base, &url, &reply)
 }
@@ -55,7 +56,7 @@ pub fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, 
         return Err(bad(format!(
             "HTTP {} ({}); is {} an OAuth authorization server?",
             reply.status,
-            reply.summary(&[]),
+            reply.summary(&Redactor::default()),
             issuer_string(base)
         )));
     }
@@ -134,9 +135,10 @@ pub fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, 
 }
 
 /// An endpoint must use https (http only on loopback), carry no credentials or fragment, and be on
-/// the issuer's host or a sibling under the same parent domain (Figma's authorization endpoint is
-/// `www.figma.com` for the issuer `api.figma.com`). A loopback issuer's endpoints must be on the
-/// same loopback host.
+/// the issuer's host or on another host of the same registrable domain (Figma's authorization
+/// endpoint is `www.figma.com` for the issuer `api.figma.com`), as the Public Suffix List defines
+/// it: `evil.co.uk` is not on the site of `api.example.co.uk`, nor `other.github.io` on that of
+/// `me.github.io`. A loopback issuer's endpoints must be on the same loopback host.
 pub fn check_endpoint(issuer: &Url, endpoint: &Url) -> Result<(), String> {
     check_transport(endpoint)?;
     if !endpoint.username().is_empty() || endpoint.password().is_some() {
@@ -148,30 +150,32 @@ pub fn check_endpoint(issuer: &Url, endpoint: &Url) -> Result<(), String> {
     let (Some(ih), Some(eh)) = (issuer.host_str(), endpoint.host_str()) else {
         return Err("it has no host".to_string());
     };
-    let (ih, eh) = (ih.to_ascii_lowercase(), eh.to_ascii_lowercase());
+    let (ih, eh) = (
+        ih.trim_end_matches('.').to_ascii_lowercase(),
+        eh.trim_end_matches('.').to_ascii_lowercase(),
+    );
     if ih == eh {
         return Ok(());
     }
     if is_loopback_host(issuer) || is_loopback_host(endpoint) {
         return Err(format!("it is on {eh}, not on the issuer's host {ih}"));
     }
-    if site(&ih).is_some() && site(&ih) == site(&eh) {
-        return Ok(());
+    match (site(&ih), site(&eh)) {
+        (Some(a), Some(b)) if a == b => Ok(()),
+        _ => Err(format!("it is on {eh}, outside the issuer's site {ih}")),
     }
-    Err(format!("it is on {eh}, outside the issuer's site {ih}"))
 }
 
-/// The last two labels of a domain name (`api.figma.com` → `figma.com`); `None` for IP addresses
-/// and single-label names.
-fn site(host: &str) -> Option<String> {
+/// The registrable domain of a host name by the Public Suffix List (`api.figma.com` →
+/// `figma.com`, `api.example.co.uk` → `example.co.uk`); `None` for IP addresses, public
+/// suffixes themselves and names the list cannot place.
+pub fn site(host: &str) -> Option<String> {
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
     }
-    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
-    if labels.len() < 2 {
-        return None;
-    }
-    Some(labels[labels.len() - 2..].join("."))
+    let domain = psl::domain_str(host)?;
+    // A name under no listed suffix gets the list's default rule `*`; still require two labels.
+    domain.contains('.').then(|| domain.to_string())
 }
 
 #[cfg(test)]
@@ -257,6 +261,30 @@ mod tests {
                 "{field} {value}"
             );
         }
+    }
+
+    #[test]
+    fn sites_follow_the_public_suffix_list() {
+        let ok = |i: &str, e: &str| {
+            check_endpoint(&Url::parse(i).unwrap(), &Url::parse(e).unwrap()).is_ok()
+        };
+        assert!(ok(
+            "https://api.figma.com",
+            "https://www.figma.com/oauth/mcp"
+        ));
+        assert!(ok(
+            "https://api.example.co.uk",
+            "https://login.example.co.uk/a"
+        ));
+        assert!(!ok("https://api.example.co.uk", "https://evil.co.uk/token"));
+        assert!(!ok("https://me.github.io", "https://other.github.io/token"));
+        assert!(!ok(
+            "https://api.figma.com",
+            "https://figma.com.evil.example/t"
+        ));
+        assert!(!ok("https://a.example.com", "https://93.184.216.34/t"));
+        assert_eq!(site("api.example.co.uk").as_deref(), Some("example.co.uk"));
+        assert_eq!(site("co.uk"), None);
     }
 
     #[test]

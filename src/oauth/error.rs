@@ -38,7 +38,7 @@ pub enum OAuthError {
         url: String,
         timed_out: bool,
         #[source]
-        source: reqwest::Error,
+        source: super::http::TransportError,
     },
 
     #[error("the {what} at {url} is unavailable (HTTP {status}{}){}", if detail.is_empty() { String::new() } else { format!(": {detail}") }, retry_after.map(|d| format!("; retry after {}s", d.as_secs())).unwrap_or_default())]
@@ -65,6 +65,15 @@ pub enum OAuthError {
         reason: String,
     },
 
+    #[error("the token endpoint at {url} sent a token response figma-auth refuses: {reason}{}", if refresh_token.is_some() { "; the new refresh token it carried was kept" } else { "" })]
+    BadTokenResponse {
+        url: String,
+        reason: String,
+        /// A well-formed refresh token the refused response carried (kept: the old one may be
+        /// spent). A secret: never part of the message.
+        refresh_token: Option<crate::secret::RefreshToken>,
+    },
+
     #[error("the authorization server metadata at {url} names the issuer {found:?}, but figma-auth asked {expected:?}; refusing to continue")]
     IssuerMismatch {
         url: String,
@@ -82,16 +91,8 @@ pub enum OAuthError {
     #[error("the authorization server does not offer PKCE with S256 (code_challenge_methods_supported: {methods}); figma-auth refuses to log in without it")]
     NoS256 { methods: String },
 
-    #[error("{}", registration_message(.url, .status, .client_name, .redirect_uri, .kind, .detail, *.pat_sent))]
-    RegistrationRefused {
-        url: String,
-        status: u16,
-        client_name: String,
-        redirect_uri: String,
-        kind: RefusalKind,
-        detail: String,
-        pat_sent: bool,
-    },
+    #[error("{}", registration_message(.0))]
+    RegistrationRefused(Box<Refusal>),
 
     #[error("the token endpoint {url} rejected the {grant} (invalid_grant{})", description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
     InvalidGrant {
@@ -113,29 +114,103 @@ pub enum OAuthError {
     Callback(#[from] CallbackError),
 }
 
-fn registration_message(
-    url: &str,
-    status: &u16,
-    client_name: &str,
-    redirect_uri: &str,
-    kind: &RefusalKind,
-    detail: &str,
-    pat_sent: bool,
-) -> String {
+/// A registration the server refused, with what was tried.
+#[derive(Debug)]
+pub struct Refusal {
+    pub url: String,
+    pub status: u16,
+    pub client_name: String,
+    pub redirect_uri: String,
+    pub kind: RefusalKind,
+    pub detail: String,
+    /// What was tried with a personal access token.
+    pub pat: PatTrial,
+    /// `--callback-path` was given: exactly this path was asked for, with no fallback.
+    pub explicit_path: Option<String>,
+    /// Redirect URIs refused (`invalid_redirect_uri`) before this one.
+    pub refused_uris: Vec<String>,
+}
+
+/// Where the personal access token of a login came from (hints name that place, never another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatSource {
+    /// `FIGMA_PERSONAL_ACCESS_TOKEN`.
+    Env,
+    /// `--pat-stdin`.
+    Stdin,
+    /// Typed at the hidden prompt.
+    Prompt,
+}
+
+/// What a registration tried with a personal access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatTrial {
+    /// None was sent; `asked`: the user was asked for one and skipped.
+    None { asked: bool },
+    /// One was sent, and this is the answer.
+    Sent(PatSource),
+    /// One was sent and refused; the registration was then tried without it and refused again
+    /// with HTTP `without` (the answer reported).
+    SentAndWithout { source: PatSource, without: u16 },
+}
+
+/// Another client name to suggest than the one the server refused.
+pub fn other_client_name(refused: &str) -> &'static str {
+    ["Claude Code", "Codex", "Claude Code (figma)"]
+        .into_iter()
+        .find(|n| !n.eq_ignore_ascii_case(refused.trim()))
+        .expect("three distinct names")
+}
+
+fn registration_message(r: &Refusal) -> String {
+    let Refusal {
+        url,
+        status,
+        client_name,
+        redirect_uri,
+        kind,
+        detail,
+        pat,
+        explicit_path,
+        refused_uris,
+    } = r;
     let what = match kind {
-        RefusalKind::Forbidden if pat_sent => format!(
-            "the client name {client_name:?} is not on its allow-list, or the personal access token was not accepted"
-        ),
-        RefusalKind::Forbidden => format!(
-            "the client name {client_name:?} is not on its allow-list, or it requires a personal access token"
-        ),
-        RefusalKind::Unauthorized if pat_sent => {
-            "the personal access token was not accepted".to_string()
+        RefusalKind::InvalidRedirectUri if !refused_uris.is_empty() => {
+            let mut all = refused_uris.clone();
+            all.push(redirect_uri.clone());
+            format!(
+                "none of the redirect URIs {} is accepted for the client name {client_name:?}",
+                all.join(", ")
+            )
         }
-        RefusalKind::Unauthorized => "it requires a personal access token".to_string(),
-        RefusalKind::InvalidRedirectUri => format!(
-            "the redirect URI {redirect_uri} is not accepted for the client name {client_name:?}"
-        ),
+        RefusalKind::InvalidRedirectUri => match explicit_path {
+            Some(p) => format!(
+                "the redirect URI {redirect_uri} is not accepted for the client name {client_name:?} (--callback-path {p} asks for exactly that path)"
+            ),
+            None => format!(
+                "the redirect URI {redirect_uri} is not accepted for the client name {client_name:?}"
+            ),
+        },
+        RefusalKind::Forbidden | RefusalKind::Unauthorized => match pat {
+            PatTrial::None { .. } => format!(
+                "the client name {client_name:?} was refused without a personal access token"
+            ),
+            PatTrial::Sent(_) if *kind == RefusalKind::Unauthorized => {
+                "the personal access token was rejected".to_string()
+            }
+            PatTrial::Sent(_) => format!(
+                "the client name {client_name:?} was refused with the personal access token"
+            ),
+            PatTrial::SentAndWithout { without: 401, .. } => {
+                "the personal access token was rejected, and registering without one is refused too".to_string()
+            }
+            PatTrial::SentAndWithout { without, .. } if *kind == RefusalKind::Unauthorized => format!(
+                "the personal access token was rejected, and without it the client name {client_name:?} was refused (HTTP {without})"
+            ),
+            PatTrial::SentAndWithout { .. } => format!(
+                "the client name {client_name:?} was refused, with and without the personal access token"
+            ),
+        },
         RefusalKind::Other(code) => code.clone(),
     };
     let detail = if detail.is_empty() {
@@ -144,6 +219,28 @@ fn registration_message(
         format!(", server said: {detail}")
     };
     format!("the authorization server refused to register figma-auth as a client at {url}: {what} (HTTP {status}{detail})")
+}
+
+impl Refusal {
+    /// Where the rejected personal access token came from, when the refusal proves it was
+    /// rejected.
+    pub fn pat_rejected(&self) -> Option<PatSource> {
+        pat_rejected(&self.kind, &self.pat)
+    }
+}
+
+fn pat_rejected(kind: &RefusalKind, pat: &PatTrial) -> Option<PatSource> {
+    match pat {
+        PatTrial::Sent(s) if *kind == RefusalKind::Unauthorized => Some(*s),
+        PatTrial::SentAndWithout {
+            source,
+            without: 401,
+        } => Some(*source),
+        PatTrial::SentAndWithout { source, .. } if *kind == RefusalKind::Unauthorized => {
+            Some(*source)
+        }
+        _ => None,
+    }
 }
 
 impl OAuthError {
@@ -159,31 +256,6 @@ impl OAuthError {
             }
             _ => ErrorClass::Failure,
         }
-    }
-
-    /// One actionable next step, when there is one. `flags` is appended to suggested commands
-    /// (e.g. ` --profile work`).
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            OAuthError::Network { .. } => "check the network connection (and the --auth-server URL), then run the command again".to_string(),
-            OAuthError::Unavailable { status: 429, .. } => "the server is rate limiting requests (a quota, not a problem with the token); wait a little and run the command again".to_string(),
-            OAuthError::Unavailable { .. } => "this is a server-side problem, usually temporary: run the command again later".to_string(),
-            OAuthError::IssuerMismatch { .. } | OAuthError::UnsafeEndpoint { .. } => {
-                "check --auth-server (FIGMA_AUTH_SERVER); the default is https://api.figma.com".to_string()
-            }
-            OAuthError::RegistrationRefused { kind, pat_sent, .. } => match kind {
-                RefusalKind::InvalidRedirectUri => format!("use the default redirect URI (--port 19876 --callback-path /mcp/oauth/callback), or try another --client-name such as \"Claude Code\" or \"Codex\": figma-auth login{flags} --client-name \"Claude Code\""),
-                RefusalKind::Forbidden | RefusalKind::Unauthorized if *pat_sent => format!("check FIGMA_PERSONAL_ACCESS_TOKEN (create one in Figma under Settings → Security → Personal access tokens), or try another client name: figma-auth login{flags} --client-name \"Claude Code\""),
-                RefusalKind::Forbidden | RefusalKind::Unauthorized => format!("provide a Figma personal access token (FIGMA_PERSONAL_ACCESS_TOKEN=… figma-auth login{flags}), or try another client name: figma-auth login{flags} --client-name \"Claude Code\""),
-                RefusalKind::Other(_) => format!("try another client name (figma-auth login{flags} --client-name \"Claude Code\") or a personal access token (FIGMA_PERSONAL_ACCESS_TOKEN)"),
-            },
-            OAuthError::InvalidGrant { grant: "refresh token", .. } => format!("the login has expired or was revoked: run `figma-auth setup{flags}` (it logs in again and updates the configs holding the old token)"),
-            OAuthError::InvalidGrant { .. } => format!("the authorization code was not accepted: run `figma-auth login{flags}` again"),
-            OAuthError::TokenRefused { error, .. } if matches!(error.as_deref(), Some("invalid_client" | "unauthorized_client")) => format!("the client registration is no longer accepted: run `figma-auth login{flags} --reregister`"),
-            OAuthError::TokenRefused { .. } => format!("run `figma-auth login{flags} --reregister`; if it keeps failing, try --no-resource"),
-            OAuthError::Callback(c) => return c.hint(flags),
-            _ => return None,
-        })
     }
 }
 
@@ -223,24 +295,12 @@ pub enum CallbackError {
     #[error("the login callback names the issuer {found:?} but the authorization server is {expected:?} (RFC 9207 mix-up protection); login refused")]
     IssuerMismatch { expected: String, found: String },
 
-    #[error("the login callback carries no `iss` parameter although the authorization server promises one (RFC 9207); login refused")]
-    MissingIss,
+    #[error("the one-time login link {url} was opened a second time; another program on this machine may have read it and tried to take over the login, so the login was stopped")]
+    StartUrlReused { url: String },
 
     #[error("the login callback carried neither a code nor an error")]
     MissingCode,
 
     #[error("the login was cancelled")]
     Cancelled,
-}
-
-impl CallbackError {
-    pub fn hint(&self, flags: &str) -> Option<String> {
-        Some(match self {
-            CallbackError::PortInUse { .. } => format!("stop the program using that port, or choose another with --port (e.g. `figma-auth login{flags} --port 0` for any free port; Figma may only accept the registered redirect URI)"),
-            CallbackError::Timeout { .. } => format!("run `figma-auth login{flags}` again and finish the login in the browser; on a remote machine use --no-browser and paste the final address from the browser's address bar; --timeout gives more time"),
-            CallbackError::Denied { error, .. } if error == "access_denied" => format!("the consent was declined in the browser; run `figma-auth login{flags}` again and choose Allow"),
-            CallbackError::Denied { .. } => format!("run `figma-auth login{flags}` again; if it keeps failing, try --reregister or --no-resource"),
-            _ => return None,
-        })
-    }
 }

@@ -1,12 +1,12 @@
-//! Dynamic client registration (RFC 7591) the way Figma wants it: the original script's JSON body,
-//! the personal access token as `X-Figma-Token` when the user gave one, and refusals (a 403 with a
-//! plain-text body, `invalid_redirect_uri`, ...) turned into messages instead of parse errors.
+//! Dynamic client registration (RFC 7591) as Figma accepts it: the JSON body of its approved
+//! clients, the personal access token as `X-Figma-Token` when given, and refusals (a plain-text
+//! 403, `invalid_redirect_uri`, …) turned into messages.
 
-use super::http::send;
-use super::{display_url, OAuthError, RefusalKind, Url};
+use super::http::{send, Http};
+use super::{display_url, OAuthError, PatSource, PatTrial, RefusalKind, Url};
+use crate::redact::Redactor;
 use crate::secret::{ClientSecret, Pat};
 use crate::time::Timestamp;
-use reqwest::blocking::Client;
 
 const WHAT: &str = "client registration endpoint";
 
@@ -14,7 +14,7 @@ const WHAT: &str = "client registration endpoint";
 pub struct Request<'a> {
     pub client_name: &'a str,
     pub redirect_uri: &'a str,
-    pub pat: Option<&'a Pat>,
+    pub pat: Option<(&'a Pat, PatSource)>,
 }
 
 /// What the server registered.
@@ -29,7 +29,7 @@ pub struct Registered {
     pub token_endpoint_auth_method: Option<String>,
 }
 
-/// The JSON body of the original script.
+/// The registration body Figma accepts (what its approved clients send).
 pub fn body(req: &Request<'_>) -> serde_json::Value {
     serde_json::json!({
         "client_name": req.client_name,
@@ -41,16 +41,12 @@ pub fn body(req: &Request<'_>) -> serde_json::Value {
 }
 
 /// Registers a client at `endpoint`.
-pub fn register(
-    http: &Client,
-    endpoint: &Url,
-    req: &Request<'_>,
-) -> Result<Registered, OAuthError> {
+pub fn register(http: &Http, endpoint: &Url, req: &Request<'_>) -> Result<Registered, OAuthError> {
     let mut rb = http
         .post(endpoint.clone())
         .header(reqwest::header::ACCEPT, "application/json")
         .json(&body(req));
-    if let Some(pat) = req.pat {
+    if let Some((pat, _)) = req.pat {
         let mut value = reqwest::header::HeaderValue::from_str(pat.expose()).map_err(|_| {
             OAuthError::BadResponse {
                 what: WHAT,
@@ -63,8 +59,9 @@ pub fn register(
         value.set_sensitive(true);
         rb = rb.header("X-Figma-Token", value);
     }
-    let secrets: Vec<&str> = req.pat.map(|p| p.expose()).into_iter().collect();
-    let reply = send(rb, WHAT, endpoint, &secrets)?;
+    let secrets: Vec<&str> = req.pat.map(|(p, _)| p.expose()).into_iter().collect();
+    let redactor = Redactor::new(&secrets);
+    let reply = send(http, rb, WHAT, endpoint, &redactor)?;
     let url = display_url(endpoint);
     if !reply.is_success() {
         let kind = match (reply.status, reply.oauth_error()) {
@@ -74,15 +71,22 @@ pub fn register(
             (_, Some((e, _))) => RefusalKind::Other(super::sanitize(&e, &secrets, 80)),
             (s, None) => RefusalKind::Other(format!("HTTP {s}")),
         };
-        return Err(OAuthError::RegistrationRefused {
-            url,
-            status: reply.status,
-            client_name: req.client_name.to_string(),
-            redirect_uri: req.redirect_uri.to_string(),
-            kind,
-            detail: reply.summary(&secrets),
-            pat_sent: req.pat.is_some(),
-        });
+        return Err(OAuthError::RegistrationRefused(Box::new(
+            super::error::Refusal {
+                url,
+                status: reply.status,
+                client_name: req.client_name.to_string(),
+                redirect_uri: req.redirect_uri.to_string(),
+                kind,
+                detail: reply.summary(&redactor),
+                pat: match req.pat {
+                    Some((_, source)) => PatTrial::Sent(source),
+                    None => PatTrial::None { asked: false },
+                },
+                explicit_path: None,
+                refused_uris: Vec::new(),
+            },
+        )));
     }
     let bad = |reason: &str| OAuthError::BadResponse {
         what: WHAT,
@@ -98,11 +102,25 @@ pub fn register(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| bad("no \"client_id\""))?
         .to_string();
+    // The client id is printed by `status` and `doctor` and sent in URLs: printable ASCII only.
+    if client_id.len() > 256 || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(
+            "the client_id is not 1 to 256 printable ASCII characters without spaces",
+        ));
+    }
     let client_secret = m
         .get("client_secret")
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
         .map(ClientSecret::new);
+    if client_secret
+        .as_ref()
+        .is_some_and(|s| s.expose().len() > 4096 || s.expose().chars().any(char::is_control))
+    {
+        return Err(bad(
+            "the client_secret is longer than 4096 characters or has control characters",
+        ));
+    }
     let time = |field: &str| {
         m.get(field)
             .and_then(|v| v.as_u64())

@@ -1,14 +1,12 @@
-//! `figma-auth proxy --check`: the proxy's own path, once, without a client. One `initialize`
-//! round trip to the MCP server with the profile's token (refreshed first when it expires soon,
-//! as the proxy would), through the same code the proxy runs, then the session is closed again.
-//! Exit 0 when the server accepted the token, 3 when a login is needed, 4 when the server or the
-//! network failed for now, 1 otherwise; `--json` prints the result as one object.
+//! `figma-auth proxy --check`: one `initialize` round trip through the proxy's own code with the
+//! profile's token, then the session is closed; exit 0 accepted, 3 log in, 4 try later, 1
+//! otherwise.
 
 use super::forward::Proxy;
 use super::jsonrpc::{Kind, Message};
 use super::transport::Fail;
 use super::{runtime, Options};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -24,6 +22,8 @@ struct Found {
     millis: u128,
 }
 
+/// The token is refreshed first when it expires soon, as the proxy would; `--json` prints the
+/// result as one object.
 pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> {
     let rt = runtime()?;
     let result = rt.block_on(run(ctx.clone(), opts.clone()))?;
@@ -56,7 +56,7 @@ pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> 
         }
         let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
         text.push('\n');
-        crate::commands::token::write_stdout(&text)?;
+        ctx.ui.out(&text)?;
     } else {
         match &result {
             Ok(f) => {
@@ -68,13 +68,13 @@ pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> 
                     details.push(format!("protocol {p}"));
                 }
                 details.push(format!("{} ms", f.millis));
-                crate::commands::token::write_stdout(&format!(
+                ctx.ui.out(&format!(
                     "ok: the MCP server at {url} accepted the token of profile {} ({})\n",
                     ctx.profile(),
                     details.join(", ")
                 ))?;
             }
-            Err(f) => eprintln!("error: {}", f.message()),
+            Err(f) => ctx.ui.error(f.message()),
         }
     }
     Ok(code)

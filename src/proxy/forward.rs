@@ -1,21 +1,14 @@
-//! One client message's trip to the MCP server and back, and the server's own stream.
-//!
-//! A message is POSTed with the current token and the session headers. The answer is written to
-//! the client as it comes: a JSON body as one line, an event stream event by event (each
-//! event's message is written the moment its blank line arrives), 202 as nothing. A 401 makes
-//! the token be replaced and the message sent once more; a 404 on a session starts a new
-//! session (replaying the client's `initialize` and `notifications/initialized`) and sends the
-//! message once more. A stream that breaks before the answer is resumed with `Last-Event-ID`.
-//! Every failure of a request becomes a JSON-RPC error answering it, so the client never waits
-//! for an answer that will not come.
+//! One client message's trip to the MCP server and back (a JSON body as one line, an event stream
+//! event by event), and the server's own stream; every failure answers the message with a JSON-RPC
+//! error.
 
 use super::jsonrpc::{self, error_response, server_lines, Kind, Line, Message};
 use super::session::{session_header, Session};
 use super::sse::Parser;
-use super::token::{log, Bearer, Tokens};
+use super::token::{Bearer, Tokens};
 use super::transport::{media_type, ChunkError, Fail, Upstream, MAX_MESSAGE};
 use super::Options;
-use crate::commands::Context;
+use crate::app::Context;
 use reqwest::header::HeaderValue;
 use reqwest::Response;
 use std::sync::{Arc, Mutex};
@@ -30,6 +23,11 @@ const MAX_LISTEN_FAILURES: u32 = 5;
 /// How much of an error body is read for the message.
 const ERROR_BODY: usize = 16 * 1024;
 
+/// A message is POSTed with the current token and the session headers; 202 is answered with
+/// nothing. A 401 makes the token be replaced and the message sent once more; a 404 on a session
+/// starts a new session (replaying the client's `initialize` and `notifications/initialized`) and
+/// sends the message once more. A stream that breaks before the answer is resumed with
+/// `Last-Event-ID`. So the client never waits for an answer that will not come.
 pub struct Proxy {
     pub up: Upstream,
     pub tokens: Tokens,
@@ -107,9 +105,9 @@ impl Proxy {
             Err(f) => {
                 let label = msg.label();
                 if f.message().contains(&label) {
-                    log(f.message());
+                    self.tokens.log(f.message());
                 } else {
-                    log(&format!("{label}: {}", f.message()));
+                    self.tokens.log(&format!("{label}: {}", f.message()));
                 }
                 if let (Some(id), false) = (&msg.id, msg.internal) {
                     self.emit(error_response(
@@ -193,7 +191,8 @@ impl Proxy {
                 "the MCP session expired (HTTP 404) and the client's initialize is not known, so it cannot be renewed; restart the figma server in the MCP client".into(),
             ));
         };
-        log("the MCP session expired; starting a new one with the client's initialize");
+        self.tokens
+            .log("the MCP session expired; starting a new one with the client's initialize");
         let mut msg = jsonrpc::parse_client(&init)
             .ok()
             .and_then(|mut m| m.pop())
@@ -357,7 +356,7 @@ impl Proxy {
                             answered |= self.on_line(msg, line, session_id).await;
                         }
                     }
-                    Err(_) => log(&format!(
+                    Err(_) => self.tokens.log(&format!(
                         "the MCP server sent an event that is not JSON-RPC in {what}; skipped"
                     )),
                 }
@@ -513,7 +512,7 @@ impl Proxy {
                 Err(f) => {
                     failures += 1;
                     if failures >= MAX_LISTEN_FAILURES {
-                        log(&format!("the server's event stream is not available: {}; server notifications outside requests are not received", f.message()));
+                        self.tokens.log(&format!("the server's event stream is not available: {}; server notifications outside requests are not received", f.message()));
                         return;
                     }
                     tokio::time::sleep(reconnect_delay(&parser, failures)).await;
@@ -541,13 +540,13 @@ impl Proxy {
                         failures = 0;
                     }
                     if failures >= MAX_LISTEN_FAILURES {
-                        log("the server's event stream keeps ending; server notifications outside requests are no longer received");
+                        self.tokens.log("the server's event stream keeps ending; server notifications outside requests are no longer received");
                         return;
                     }
                     tokio::time::sleep(reconnect_delay(&parser, failures)).await;
                 }
                 status => {
-                    log(&format!(
+                    self.tokens.log(&format!(
                         "the server's event stream is not available (HTTP {status}); server notifications outside requests are not received"
                     ));
                     return;

@@ -1,10 +1,6 @@
-//! JSON-RPC 2.0 as the proxy needs it: what kind of message a client line is (request,
-//! notification, response), which request a server message answers, server messages turned into
-//! stdio lines (one complete message per line, never a token in it), the errors the proxy answers
-//! itself, and the protocol-version cap of `initialize`.
-//!
-//! Messages are passed through as bytes: a line is parsed only far enough to classify it (the
-//! rest is skipped, not built), and a server message is re-encoded only when it spans lines.
+//! JSON-RPC 2.0 as the proxy needs it: the kind of a client line, which request a server message
+//! answers, server messages as stdio lines (never a token in them), the proxy's own errors and the
+//! protocol-version cap of `initialize`.
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -167,6 +163,9 @@ pub struct NotJson;
 
 /// Turns a server message (a JSON body or an event's data) into stdout lines: checked to be
 /// JSON, one line each (a batch is split), and `secret` replaced if the server quoted it.
+///
+/// Messages are passed through as bytes: a line is parsed only far enough to classify it (the rest
+/// is skipped, not built), and a server message is re-encoded only when it spans lines.
 pub fn server_lines(body: &[u8], secret: &str) -> Result<Vec<Line>, NotJson> {
     let body = body.trim_ascii();
     if body.first() == Some(&b'[') {

@@ -1,20 +1,6 @@
 //! `figma-auth proxy`: a local MCP server on stdio that forwards every message to the remote MCP
-//! server over Streamable HTTP (MCP 2025-11-25) with the profile's current access token, so that
-//! an MCP client never holds a token, never sees one go stale and never needs a restart.
-//!
-//! Shape: one thread reads stdin ([`stdio`]), one thread writes stdout (the only writer, so
-//! every line is one whole message), and a single-threaded tokio runtime in between runs one task
-//! per message ([`forward`]) over kept-alive HTTP connections ([`transport`]). The session with
-//! the server ([`session`]) and the token ([`token`]) are shared by the tasks. `initialize` and
-//! `notifications/initialized` go through in order (everything after them needs the session);
-//! every other message is sent at once, so a slow tool call holds up nothing. A bounded number
-//! of messages is in flight at a time and every buffer has a limit, so memory stays flat however
-//! long the session runs.
-//!
-//! The runtime is async rather than a thread per request because the latency added to each
-//! request is then one hand-over between threads on each side (stdin to the runtime, the
-//! runtime to stdout) instead of four, with no thread started per request; reqwest's blocking
-//! client would itself hand every request to a runtime thread and back.
+//! server over Streamable HTTP with the profile's current token, so a client never holds a token or
+//! needs a restart.
 
 mod check;
 mod forward;
@@ -27,7 +13,7 @@ pub mod transport;
 
 pub use check::check;
 
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::oauth::Url;
 use forward::Proxy;
@@ -37,7 +23,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use stdio::Input;
-use token::log;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
@@ -68,6 +53,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 /// Serves stdin/stdout until stdin ends (exit 0) or stdout is closed.
+///
+/// Shape: one thread reads stdin ([`stdio`]), one thread writes stdout (the only writer, so every
+/// line is one whole message), and a single-threaded tokio runtime in between runs one task per
+/// message ([`forward`]) over kept-alive HTTP connections ([`transport`]). The session with the
+/// server ([`session`]) and the token ([`token`]) are shared by the tasks. `initialize` and
+/// `notifications/initialized` go through in order (everything after them needs the session); every
+/// other message is sent at once, so a slow tool call holds up nothing. A bounded number of
+/// messages is in flight at a time and every buffer has a limit, so memory stays flat however long
+/// the session runs.
+///
+/// The runtime is async rather than a thread per request because the latency added to each request
+/// is then one hand-over between threads on each side (stdin to the runtime, the runtime to stdout)
+/// instead of four, with no thread started per request; reqwest's blocking client would itself hand
+/// every request to a runtime thread and back.
 pub fn serve(ctx: &Context, opts: &Options) -> Result<u8, Error> {
     let rt = runtime()?;
     let code = rt.block_on(serve_async(ctx.clone(), opts.clone()))?;
@@ -83,13 +82,13 @@ async fn serve_async(ctx: Context, opts: Options) -> Result<u8, Error> {
     let (in_tx, mut input) = mpsc::channel(64);
     stdio::spawn_reader(std::io::stdin(), transport::MAX_MESSAGE, in_tx);
     let proxy = Arc::new(Proxy::new(ctx.clone(), &opts, out_tx)?);
-    log(&format!(
+    proxy.tokens.log(&format!(
         "forwarding to {} with the token of profile {}",
         proxy.up.shown,
         ctx.profile()
     ));
     if let Some(w) = proxy.tokens.describe() {
-        log(&w);
+        proxy.tokens.log(&w);
     }
     let mut d = Dispatcher {
         proxy: proxy.clone(),
@@ -112,11 +111,11 @@ async fn serve_async(ctx: Context, opts: Options) -> Result<u8, Error> {
             next = input.recv() => match next {
                 None | Some(Input::Eof) => break,
                 Some(Input::Failed(e)) => {
-                    log(&format!("cannot read stdin: {e}"));
+                    proxy.tokens.log(&format!("cannot read stdin: {e}"));
                     break;
                 }
                 Some(Input::TooLarge(n)) => {
-                    log(&format!("skipped a message of {} MiB (the limit is {} MiB)", n >> 20, transport::MAX_MESSAGE >> 20));
+                    proxy.tokens.log(&format!("skipped a message of {} MiB (the limit is {} MiB)", n >> 20, transport::MAX_MESSAGE >> 20));
                     proxy.emit(error_response(&Value::Null, code::INVALID_REQUEST, "message too large; skipped", None)).await;
                 }
                 Some(Input::Line(line)) => d.dispatch(line).await,
@@ -152,7 +151,7 @@ impl Dispatcher {
         let msgs = match jsonrpc::parse_client(&line) {
             Ok(m) => m,
             Err(reply) => {
-                log(
+                self.proxy.tokens.log(
                     "the client sent a line that is not a JSON-RPC message; answered with an error",
                 );
                 self.proxy.emit(reply).await;
@@ -167,7 +166,7 @@ impl Dispatcher {
     async fn one(&mut self, mut msg: Message) {
         if msg.is_initialize() {
             if let Some((body, offered)) = jsonrpc::cap_protocol_version(&msg.body, &self.ceiling) {
-                log(&format!(
+                self.proxy.tokens.log(&format!(
                     "the client offers MCP protocol {offered}; offering {} (Figma's server fails on newer versions; --protocol-version changes this)",
                     self.ceiling
                 ));

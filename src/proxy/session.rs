@@ -1,9 +1,6 @@
-//! The MCP session the proxy holds with the server on the client's behalf: the `Mcp-Session-Id`
-//! the server assigned in its `initialize` response, the protocol version it chose (sent as
-//! `MCP-Protocol-Version` on every later request), and the client's own `initialize` and
-//! `notifications/initialized`, kept so that an expired session (404) can be re-established
-//! without the client noticing. Each new session gets a new generation number, so concurrent
-//! requests that all saw the same 404 start one new session between them.
+//! The MCP session the proxy holds on the client's behalf: the server's `Mcp-Session-Id`, the
+//! protocol version it chose, and the client's `initialize` kept to re-establish an expired session
+//! unnoticed.
 
 use reqwest::header::HeaderValue;
 use std::sync::Mutex;
@@ -23,6 +20,10 @@ struct State {
     initialized: Option<Vec<u8>>,
 }
 
+/// The protocol version is sent as `MCP-Protocol-Version` on every later request; the client's
+/// `initialize` and `notifications/initialized` are replayed after a 404. Each new session gets a
+/// new generation number, so concurrent requests that all saw the same 404 start one new session
+/// between them.
 #[derive(Default)]
 pub struct Session {
     state: Mutex<State>,

@@ -1,9 +1,5 @@
-//! An incremental parser of `text/event-stream` (the WHATWG "event stream interpretation"): fed
-//! chunks as they arrive from the network, it hands out each event as soon as its blank line is
-//! seen, so a streamed MCP reply reaches the client event by event. Lines end with LF, CRLF or
-//! CR (also split across chunks); `:` lines are comments; `data` lines are joined with `\n`;
-//! `id` and `retry` are remembered for resuming the stream. Memory is bounded: an event larger
-//! than the limit is an error, not an allocation.
+//! An incremental `text/event-stream` parser: fed network chunks, it hands out each event as soon
+//! as its blank line is seen, with bounded memory (an event over the limit is an error).
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +23,9 @@ pub struct TooLarge {
     pub limit: usize,
 }
 
+/// The WHATWG event stream interpretation: lines end with LF, CRLF or CR (also split across
+/// chunks); `:` lines are comments; `data` lines are joined with `\n`; `id` and `retry` are
+/// remembered for resuming the stream.
 #[derive(Debug)]
 pub struct Parser {
     limit: usize,

@@ -1,8 +1,5 @@
-//! The stdio side: one thread reads newline-delimited messages from stdin (bounded: a line
-//! longer than the limit is skipped and reported, never buffered whole), and one thread is the
-//! only writer of stdout, so every line it writes is one complete message however many requests
-//! are answered at once. (A proxy process asks no questions, so `ui`'s line reader, which
-//! starts only when a prompt needs it, never competes with this one.)
+//! The stdio side: one thread reads newline-delimited messages from stdin (a line over the limit is
+//! skipped and reported), and one thread is the only writer of stdout, one whole message per line.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::Arc;
@@ -21,6 +18,9 @@ pub enum Input {
 
 /// Reads lines from `input` on a thread of its own and sends them to `tx`; blank lines are
 /// skipped and a trailing CR is removed.
+///
+/// A proxy process asks no questions, so the ui's line reader, which starts only when a prompt
+/// needs it, never competes with this one.
 pub fn spawn_reader<R: Read + Send + 'static>(
     input: R,
     limit: usize,

@@ -1,21 +1,10 @@
-//! The access token the proxy sends, kept current without ever making the client restart.
-//!
-//! The token is cached in memory and checked against the credential store's file identity
-//! (inode, size, mtime) on every request — one `stat`, so a login, a scheduled refresh or
-//! another proxy's refresh is picked up at once. A token that expires soon (within a quarter of
-//! its lifetime, at most two minutes) is refreshed before use, and a token the server rejects
-//! (401) is replaced; both go through [`ensure_fresh`] under the profile's store lock, so N
-//! proxies and a scheduled refresh make one token request between them and a rotated refresh
-//! token is never spent twice. Within one proxy, concurrent requests wait for one refresh.
-//!
-//! A refresh that fails because a login is needed is remembered until the store changes: every
-//! request gets the same error (naming `figma-auth login`) without touching the network, and the
-//! first request after the user logged in goes through.
+//! The access token the proxy sends: cached, checked against the store file on every request (one
+//! `stat`), refreshed ahead of expiry and when the server rejects it, through [`ensure_fresh`].
 
-use crate::commands::refresh::{ensure_fresh, Policy};
-use crate::commands::Context;
+use crate::app::Context;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
+use crate::session::{ensure_fresh, Policy};
 use crate::store::TokenRecord;
 use crate::time::{short_duration, Timestamp};
 use reqwest::header::HeaderValue;
@@ -147,6 +136,15 @@ struct State {
     replacement: Option<AccessToken>,
 }
 
+/// A login, a scheduled refresh or another proxy's refresh is picked up at once. A token that
+/// expires soon (within a quarter of its lifetime, at most two minutes) is refreshed before use,
+/// and a token the server rejects (401) is replaced, under the profile's store lock, so N proxies
+/// and a scheduled refresh make one token request between them and a rotated refresh token is never
+/// spent twice. Within one proxy, concurrent requests wait for one refresh.
+///
+/// A refresh that fails because a login is needed is remembered until the store changes: every
+/// request gets the same error (naming `figma-auth login`) without touching the network, and the
+/// first request after the user logged in goes through.
 pub struct Tokens {
     ctx: Context,
     path: PathBuf,
@@ -159,6 +157,13 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// One line on stderr (the client's log).
+    pub fn log(&self, message: &str) {
+        self.ctx
+            .ui
+            .line(format_args!("figma-auth proxy: {message}"));
+    }
+
     pub fn new(ctx: Context) -> Self {
         Self {
             path: ctx.store.path(ctx.profile()),
@@ -189,7 +194,7 @@ impl Tokens {
                 "the MCP server rejects the access token even after a refresh: run `figma-auth login{}` in a terminal, then retry (and check that --mcp-url is the server you logged in for)",
                 self.ctx.flags()
             ));
-            log(f.message());
+            self.log(f.message());
             return self.remember(stamp(&self.path), Err(f));
         }
         let r = self.renew(Some(used.clone())).await;
@@ -281,7 +286,7 @@ impl Tokens {
                     Err(f) => return self.remember(now, Err(f)),
                 };
                 if refreshed {
-                    log(&format!(
+                    self.log(&format!(
                         "refreshed the access token (profile {}); it expires in {}",
                         self.ctx.profile(),
                         short_duration(
@@ -302,13 +307,13 @@ impl Tokens {
                     if let Some(c) = keep.filter(|c| {
                         !c.expired() && rejected.as_ref().is_none_or(|r| r.token != c.token)
                     }) {
-                        log(&format!("{m}; using the current token until it expires"));
+                        self.log(&format!("{m}; using the current token until it expires"));
                         let mut st = self.state.lock().expect("token state");
                         st.quiet_until = Some(Instant::now() + RETRY_AFTER_FAILURE);
                         return Ok(c);
                     }
                 }
-                log(f.message());
+                self.log(f.message());
                 self.remember(now, Err(f))
             }
         }
@@ -404,9 +409,4 @@ impl Tokens {
             )),
         }
     }
-}
-
-/// One line on stderr (the client's log).
-pub fn log(message: &str) {
-    eprintln!("figma-auth proxy: {message}");
 }

@@ -1,9 +1,5 @@
-//! Streamable HTTP towards the MCP server: the HTTP client (connections kept alive, redirects
-//! never followed, no proxy-wide timeout that would cut a long stream), the three requests
-//! (POST a message, GET the server's stream, DELETE the session) with the headers the
-//! specification asks for, bounded reading of bodies and stream chunks under timeouts that say
-//! what was waited for, and [`Fail`], every way a request can fail, worded for the user and
-//! classified the way figma-auth's exit codes are (log in again, try later, fix something).
+//! Streamable HTTP towards the MCP server: the kept-alive client (no redirects, no overall timeout
+//! that would cut a stream), the three requests, bounded reads under timeouts, and [`Fail`].
 
 use super::jsonrpc::code;
 use super::session::Snapshot;
@@ -103,6 +99,9 @@ impl From<super::token::TokenFailure> for Fail {
 }
 
 /// The MCP server's endpoint and the client that talks to it.
+///
+/// The requests POST a message, GET the server's stream and DELETE the session, with the headers
+/// the specification asks for; each timeout says what was waited for.
 pub struct Upstream {
     http: Client,
     pub url: Url,

@@ -39,7 +39,7 @@ pub fn append_run_log(state_dir: &Path, line: &str) -> io::Result<()> {
         .chars()
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
         .collect();
-    text = crate::diff::mask_bearer_values(&text);
+    text = crate::apply::preview::mask_bearer_values(&text);
     text.push('\n');
     match fs::metadata(&path) {
         Ok(meta) if meta.len() > 0 && meta.len() + text.len() as u64 > ROTATE_BYTES => {

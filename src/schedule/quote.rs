@@ -1,86 +1,8 @@
-//! Quoting for the three places a command line is written: POSIX `sh` (crontab lines, previews),
-//! systemd unit files (`ExecStart=`, `Environment=`, per systemd.syntax(7) and the `%`/`$`
-//! rules of systemd.service(5)), and the inverse splitters used by `schedule status` to read
-//! back what `install` wrote. The splitters handle what the quoters produce, not every input.
+//! Quoting for the scheduler files: crontab lines (`%`), systemd unit files (`ExecStart=`,
+//! `Environment=`, per systemd.syntax(7) and systemd.service(5)) and launchd plists (XML), with
+//! the splitters `schedule status` reads them back with (for what the quoters produce).
 
-/// Quotes `s` for a POSIX shell: unchanged when it only holds safe characters, else in single
-/// quotes (a `'` inside becomes `'\''`).
-pub fn sh_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b'+' | b',' | b'%'
-                )
-        });
-    if safe {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// Splits a shell command line into words: unquoted words, single quotes, double quotes (with
-/// `\"`, `\\`, `\$`, `` \` `` escapes) and backslash escapes outside quotes. Stops at an
-/// unquoted `>`, `<`, `|`, `;`, `&` or `#` that starts a word (redirections and comments).
-/// `None` for an unterminated quote.
-pub fn sh_split(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '>' | '<' | '|' | ';' | '&' | '#' if !in_word => break,
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        ch => cur.push(ch),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.peek() {
-                            Some(&n @ ('"' | '\\' | '$' | '`')) => {
-                                cur.push(n);
-                                chars.next();
-                            }
-                            _ => cur.push('\\'),
-                        },
-                        ch => cur.push(ch),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            ch => {
-                in_word = true;
-                cur.push(ch);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
-}
+pub use crate::shell_quote::{sh_quote, sh_split};
 
 /// Escapes a command for a crontab line: cron turns an unescaped `%` into a newline (and feeds
 /// the rest as stdin), and turns `\%` back into `%` before the shell sees it (Vixie cron,
@@ -233,35 +155,7 @@ pub fn xml_unescape(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const AWKWARD: &[&str] = &[
-        "/usr/local/bin/figma-auth",
-        "/Users/J Doe/My Tools/figma-auth",
-        "it's",
-        "50%off",
-        "$HOME",
-        "back\\slash",
-        "quo\"te",
-        "tab\there",
-        "",
-        "a;b",
-    ];
-
-    #[test]
-    fn sh_quote_round_trips() {
-        let line: Vec<String> = AWKWARD.iter().map(|a| sh_quote(a)).collect();
-        let line = line.join(" ");
-        assert_eq!(sh_split(&line).unwrap(), AWKWARD);
-        assert_eq!(sh_quote("plain/path-1.0"), "plain/path-1.0");
-        assert_eq!(sh_quote("a b"), "'a b'");
-    }
-
-    #[test]
-    fn sh_split_stops_at_redirections_and_comments() {
-        assert_eq!(
-            sh_split("HOME=/h '/a b/x' refresh >/dev/null 2>&1 # marker").unwrap(),
-            ["HOME=/h", "/a b/x", "refresh"]
-        );
-    }
+    use crate::shell_quote::tests::AWKWARD;
 
     #[test]
     fn systemd_quote_round_trips_and_escapes_specifiers() {

@@ -1,6 +1,7 @@
 //! `figma-auth login`: the happy path, registration reuse, the paths for SSH users, and every
 //! refusal Figma is known for.
 
+use crate::support::mock::{MockConfig, PatRule};
 use crate::support::*;
 
 #[test]
@@ -105,8 +106,14 @@ fn registration_is_reused_when_server_and_redirect_uri_match() {
     env.login_with(&["login", "--port", &port, "--timeout", "90s", "--reregister"]);
     assert_eq!(env.server.hits("register"), 2);
     // Another port: another redirect URI, another registration.
+    let other = free_port().to_string();
+    env.login_with(&["login", "--port", &other, "--timeout", "90s"]);
+    assert_eq!(env.server.hits("register"), 3);
+    // --port 0 takes the stored registration's port when it is free: no registration.
     env.login();
     assert_eq!(env.server.hits("register"), 3);
+    let uri = env.store("default").unwrap()["client"]["redirect_uri"].clone();
+    assert_eq!(uri, format!("http://127.0.0.1:{other}/callback"));
     // Each attempt used a fresh state and verifier.
     env.server.with_state(|s| {
         let states: std::collections::HashSet<_> = s
@@ -119,8 +126,8 @@ fn registration_is_reused_when_server_and_redirect_uri_match() {
             .iter()
             .map(|q| q["code_challenge"].clone())
             .collect();
-        assert_eq!(states.len(), 4);
-        assert_eq!(challenges.len(), 4);
+        assert_eq!(states.len(), 5);
+        assert_eq!(challenges.len(), 5);
     });
 }
 
@@ -160,26 +167,82 @@ fn no_browser_prints_the_url_and_accepts_a_pasted_redirect() {
     assert!(env.server.access_token_works(&env.stored_access_token()));
 }
 
+fn pat_required() -> TestEnv {
+    TestEnv::with_config(MockConfig {
+        pat_rule: PatRule::Required,
+        ..MockConfig::default()
+    })
+}
+
 #[test]
-fn without_a_pat_no_header_is_sent_and_the_refusal_says_a_pat_may_help() {
-    let mut env = TestEnv::new();
+fn without_a_pat_no_header_is_sent_and_the_refusal_says_how_to_pass_one() {
+    let mut env = pat_required();
     env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
     let out = env.run(&["login", "--port", "0"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("refused to register"), "{out:?}");
-    assert!(out.stderr.contains("personal access token"), "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "the client name \"Claude Code (figma)\" was refused without a personal access token (HTTP 401"
+        ),
+        "{out:?}"
+    );
+    // A script is told both ways to pass one.
     assert!(
         out.stderr.contains("FIGMA_PERSONAL_ACCESS_TOKEN"),
         "{out:?}"
     );
+    assert!(out.stderr.contains("--pat-stdin"), "{out:?}");
     env.server
         .with_state(|s| assert_eq!(s.registration_pats, vec![None]));
     assert_eq!(env.server.hits("token"), 0);
 }
 
 #[test]
+fn a_pat_on_stdin_is_sent_and_a_rejected_one_is_named_as_such() {
+    let mut env = pat_required();
+    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
+    env.following_browser();
+    let mut c = env.command(&["login", "--port", "0", "--pat-stdin", "--timeout", "90s"]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{PAT}").unwrap();
+    }
+    let out: Out = child.wait_with_output().unwrap().into();
+    env.assert_no_leak(&out, false);
+    assert_eq!(out.code, 0, "{out:?}");
+    env.server
+        .with_state(|s| assert_eq!(s.registration_pats, vec![Some(PAT.to_string())]));
+
+    // A wrong one: the server refuses it (403) and refuses registering without one (401).
+    let env = pat_required();
+    let out = env.run_with_stdin(
+        &["login", "--port", "0", "--pat-stdin"],
+        "figd_WRONG_PAT_0000000000000\n",
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "the personal access token was rejected, and registering without one is refused too"
+        ),
+        "{out:?}"
+    );
+    let hint = out.stderr.lines().find(|l| l.starts_with("hint:")).unwrap();
+    assert!(hint.contains("--pat-stdin"), "{hint}");
+    assert!(
+        !hint.contains("FIGMA_PERSONAL_ACCESS_TOKEN"),
+        "the token came from stdin, not the environment: {hint}"
+    );
+    assert!(!out.stderr.contains("figd_WRONG_PAT"), "{out:?}");
+}
+
+#[test]
 fn a_wrong_pat_is_reported() {
-    let mut env = TestEnv::new();
+    let mut env = pat_required();
     env.set_var(
         "FIGMA_PERSONAL_ACCESS_TOKEN",
         Some("figd_WRONG_PAT_0000000000000"),
@@ -188,14 +251,43 @@ fn a_wrong_pat_is_reported() {
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stderr
-            .contains("personal access token was not accepted"),
+            .contains("the personal access token was rejected"),
         "{out:?}"
     );
-    assert!(out.stderr.contains("HTTP 403"), "{out:?}");
+    assert!(
+        !out.stderr.contains("allow-list"),
+        "the server refused the token, not the name: {out:?}"
+    );
+    let hint = out.stderr.lines().find(|l| l.starts_with("hint:")).unwrap();
+    assert!(hint.contains("check FIGMA_PERSONAL_ACCESS_TOKEN"), "{hint}");
     assert!(!out.stderr.contains("figd_WRONG_PAT"), "{out:?}");
     assert!(
         !out.stderr.to_lowercase().contains("json"),
         "no parse error: {out:?}"
+    );
+    // The registration was tried once more without the token to tell which was refused.
+    env.server.with_state(|s| {
+        assert_eq!(
+            s.registration_pats,
+            vec![Some("figd_WRONG_PAT_0000000000000".to_string()), None]
+        )
+    });
+
+    // Where a PAT is optional, a rejected one is dropped and the registration made without it.
+    let mut env = TestEnv::with_config(MockConfig {
+        pat_rule: PatRule::Optional,
+        ..MockConfig::default()
+    });
+    env.set_var(
+        "FIGMA_PERSONAL_ACCESS_TOKEN",
+        Some("figd_WRONG_PAT_0000000000000"),
+    );
+    let out = env.login();
+    assert!(
+        out.stderr.contains(
+            "warning: the authorization server rejected the personal access token (HTTP 403); figma-auth registered without it"
+        ),
+        "{out:?}"
     );
 }
 
@@ -205,13 +297,23 @@ fn a_refused_client_name_is_reported() {
     let out = env.run(&["login", "--port", "0", "--client-name", "opencode"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stderr
-            .contains("client name \"opencode\" is not on its allow-list"),
+        out.stderr.contains(
+            "the client name \"opencode\" was refused, with and without the personal access token"
+        ),
         "{out:?}"
     );
     assert!(out.stderr.contains("Forbidden"), "{out:?}");
-    assert!(out.stderr.contains("--client-name"), "{out:?}");
+    assert!(
+        out.stderr.contains("--client-name \"Claude Code\""),
+        "{out:?}"
+    );
     assert_eq!(env.server.hits("token"), 0);
+    // The hint never suggests the name that was just refused.
+    let out = env.run(&["login", "--port", "0", "--client-name", "Claude Code"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let hint = out.stderr.lines().find(|l| l.starts_with("hint:")).unwrap();
+    assert!(!hint.contains("\"Claude Code\""), "{hint}");
+    assert!(hint.contains("--client-name \"Codex\""), "{hint}");
     // Another allowed name works.
     env.login_with(&["login", "--port", "0", "--client-name", "Codex"]);
 }
@@ -230,7 +332,7 @@ fn plain_text_403_is_a_message_not_a_parse_error() {
 }
 
 #[test]
-fn invalid_redirect_uri_is_explained() {
+fn an_explicit_callback_path_means_exactly_that_path() {
     let env = TestEnv::new();
     let out = env.run(&["login", "--port", "0", "--callback-path", "/other"]);
     assert_eq!(out.code, 1, "{out:?}");
@@ -238,9 +340,29 @@ fn invalid_redirect_uri_is_explained() {
         out.stderr.contains("redirect URI http://127.0.0.1:"),
         "{out:?}"
     );
-    assert!(out.stderr.contains("/other is not accepted"), "{out:?}");
-    assert!(out.stderr.contains("--callback-path"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("/other is not accepted for the client name \"Claude Code (figma)\" (--callback-path /other asks for exactly that path)"),
+        "{out:?}"
+    );
+    let hint = out.stderr.lines().find(|l| l.starts_with("hint:")).unwrap();
+    assert!(hint.contains("omit --callback-path"), "{hint}");
+    // No fallback: one registration request, no token request.
+    assert_eq!(env.server.hits("register"), 1);
     assert_eq!(env.server.hits("token"), 0);
+    // Even a known shape is not swapped for the other one when asked for explicitly.
+    let out = env.run(&[
+        "login",
+        "--port",
+        "0",
+        "--callback-path",
+        "/mcp/oauth/callback",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stderr.contains("registering"), "{out:?}");
+    assert_eq!(env.server.hits("register"), 2);
+    // The accepted shape works.
+    env.login_with(&["login", "--port", "0", "--callback-path", "/callback"]);
 }
 
 #[test]

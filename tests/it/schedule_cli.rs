@@ -111,3 +111,46 @@ fn install_falls_back_to_cron_and_the_entry_runs_under_a_minimal_environment() {
         "# user's own line\n0 5 * * * /usr/bin/true\n"
     );
 }
+
+/// A profile name that can log in can be scheduled: `_work` (the store's rule allows a leading
+/// `_`) logs in, is installed in the crontab under its own marker, and `schedule status` and
+/// `remove` find it.
+#[cfg(unix)]
+#[test]
+fn a_profile_that_logs_in_can_be_scheduled_alike() {
+    let mut env = TestEnv::new();
+    env.login_with(&[
+        "--profile",
+        "_work",
+        "login",
+        "--port",
+        "0",
+        "--timeout",
+        "90s",
+    ]);
+    assert!(env.store("_work").unwrap()["token"].is_object());
+    env.use_fake_crontab();
+    let o = env.run(&["--profile", "_work", "schedule", "install", "--write"]);
+    env.assert_no_leak(&o, false);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout
+            .contains("check it with `figma-auth schedule status --profile _work`"),
+        "{o:?}"
+    );
+    let table = env.crontab().unwrap();
+    let ours: Vec<&str> = table.lines().filter(|l| l.contains("figma-auth")).collect();
+    assert_eq!(ours.len(), 1, "{table}");
+    assert!(
+        ours[0].ends_with("# figma-auth schedule profile=_work"),
+        "{table}"
+    );
+    assert!(ours[0].contains(" --profile _work "), "{table}");
+
+    let o = env.run(&["--profile", "_work", "schedule", "status"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("Profile: _work"), "{o:?}");
+    let o = env.run(&["--profile", "_work", "schedule", "remove", "--write"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(!env.crontab().unwrap().contains("figma-auth"));
+}

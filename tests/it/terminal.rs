@@ -122,18 +122,34 @@ fn files_only_writes_the_file_and_says_when_the_token_expires() {
     no_leak(&env, &mut term);
 }
 
+/// A server that refuses registrations without a personal access token.
+fn pat_required() -> TestEnv {
+    let mut env = TestEnv::with_config(crate::support::mock::MockConfig {
+        pat_rule: crate::support::mock::PatRule::Required,
+        ..Default::default()
+    });
+    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
+    env
+}
+
 #[test]
 fn the_personal_access_token_prompt_hides_what_is_typed() {
-    let mut env = TestEnv::new();
-    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
+    // Registration without a token is refused: a terminal user is asked once, told that the token
+    // is optional and why one might give it, and the registration is tried again with it.
+    let env = pat_required();
     let mut term = env.pty(&["login", "--port", "0"]);
-    term.expect("Personal access token (hidden; press Enter to skip): ");
+    let text = term.expect("Personal access token (hidden; press Enter to skip): ");
+    assert!(
+        text.contains("refused to register the client name \"Claude Code (figma)\" without a personal access token")
+            && text.contains("optional"),
+        "{text}"
+    );
     term.send(&format!("{PAT}\r"));
     finish_browser_login(&env);
     let status = term.wait_exit();
     assert!(status.success(), "{status:?}\n{}", term.screen());
     env.server
-        .with_state(|s| assert_eq!(s.registration_pats, vec![Some(PAT.to_string())]));
+        .with_state(|s| assert_eq!(s.registration_pats, vec![None, Some(PAT.to_string())]));
     let raw = String::from_utf8_lossy(&term.raw()).into_owned();
     assert!(!raw.contains(PAT), "the PAT was echoed:\n{raw}");
     term.assert_terminal_restored();
@@ -142,8 +158,7 @@ fn the_personal_access_token_prompt_hides_what_is_typed() {
 
 #[test]
 fn ctrl_c_at_the_hidden_prompt_puts_echo_back() {
-    let mut env = TestEnv::new();
-    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
+    let env = pat_required();
     let mut term = env.pty(&["login", "--port", "0"]);
     term.expect("Personal access token (hidden; press Enter to skip): ");
     term.send("figd_half");
@@ -152,7 +167,40 @@ fn ctrl_c_at_the_hidden_prompt_puts_echo_back() {
     assert!(!status.success(), "{status:?}");
     assert!(term.text().contains("Login cancelled"), "{}", term.text());
     term.assert_terminal_restored();
-    assert_eq!(env.server.hits("register"), 0);
+    assert_eq!(env.server.hits("register"), 1, "only the refused one");
+}
+
+#[test]
+fn without_a_token_on_a_terminal_the_prompt_comes_only_after_a_refusal_and_enter_skips() {
+    // Figma as seen in 2026 registers without a token: no prompt at all.
+    let mut env = TestEnv::new();
+    env.set_var("FIGMA_PERSONAL_ACCESS_TOKEN", None);
+    let mut term = env.pty(&["login", "--port", "0"]);
+    finish_browser_login(&env);
+    assert!(term.wait_exit().success(), "{}", term.screen());
+    assert!(
+        !term.text().contains("Personal access token"),
+        "{}",
+        term.text()
+    );
+    // Refused: asked once; Enter skips, and the hint does not call it an environment variable.
+    let env = pat_required();
+    let mut term = env.pty(&["login", "--port", "0"]);
+    term.expect("Personal access token (hidden; press Enter to skip): ");
+    term.send("\r");
+    let status = term.wait_exit();
+    assert!(!status.success(), "{}", term.screen());
+    let text = term.text();
+    assert!(
+        text.contains("again and give a personal access token at the prompt"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("Personal access token (hidden").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(env.server.hits("register"), 1);
 }
 
 #[test]
@@ -246,7 +294,8 @@ fn the_url_is_printed_only_when_the_browser_does_not_come_back() {
     // The browser opened but nothing came back within the delay: the URL and the note follow.
     env.set_var("FIGMA_AUTH_SHOW_URL_AFTER", Some("1s"));
     let mut term = env.pty(&["login", "--port", "0"]);
-    let url = env.browser_url();
+    // The browser got the one-time link; the terminal shows the authorization URL behind it.
+    let url = resolve_start(&env.browser_url());
     let text = term.expect("Paste the address here: ");
     assert!(
         text.contains("The browser has not come back yet."),

@@ -1,14 +1,22 @@
-//! A mock of Figma's OAuth authorization server on 127.0.0.1 (port 0): RFC 8414 metadata,
-//! PAT-gated dynamic registration with an allow-list of client names and a client secret that is
-//! always issued and then required, an authorization endpoint that redirects to the callback (the
-//! test plays the user), a token endpoint checking PKCE, redirect URI and `resource`, refresh with
-//! rotation and reuse detection (reuse revokes the whole grant), a protected `/mcp` resource, and
-//! switchable failure modes. Every endpoint counts its hits.
+//! A mock of Figma's OAuth authorization server on 127.0.0.1 (port 0), with Figma's quirks on by
+//! default: RFC 8414 metadata that advertises `authorization_response_iss_parameter_supported`
+//! while the redirect carries no `iss`; dynamic registration with an allow-list of client names
+//! (a plain-text 403 `Forbidden` for others), a switchable redirect URI rule (only
+//! `http://127.0.0.1:<port>/callback`, or only the original script's `/mcp/oauth/callback`) and a client secret that is always issued and then required; an authorization endpoint
+//! that redirects to the callback (the test plays the user), a token endpoint checking PKCE,
+//! redirect URI and `resource`, refresh with rotation and reuse detection (reuse revokes the whole
+//! grant); and a protected `/mcp` resource that behaves like Figma's MCP server (405 on GET,
+//! `-32601` for the 2026-07-28 methods, a `whoami` tool). Failure modes are switchable; every
+//! endpoint counts its hits. When the server is dropped at the end of a test that has not
+//! failed otherwise, it fails the test if a handler panicked, if a request reached a path it does
+//! not serve, or if an endpoint's hits differ from those the test declared
+//! ([`MockServer::expect_hits`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -16,22 +24,61 @@ use std::time::{Duration, Instant};
 /// Fixed at start.
 #[derive(Clone, Debug)]
 pub struct MockConfig {
-    /// The PAT registration requires in `X-Figma-Token`; `None`: no PAT needed.
+    /// The personal access token the server knows (`X-Figma-Token`), checked by `pat_rule`.
     pub pat: Option<String>,
+    pub pat_rule: PatRule,
     pub allowed_client_names: Vec<String>,
-    /// The only callback path registration accepts.
-    pub callback_path: String,
+    /// Which redirect URIs registration accepts.
+    pub redirect_rule: RedirectRule,
+}
+
+/// What registration does with `X-Figma-Token`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatRule {
+    /// Figma as seen in 2026: the header changes nothing.
+    Ignored,
+    /// Without one is fine; a wrong one is a plain-text 403.
+    Optional,
+    /// Without one: 401; a wrong one: a plain-text 403.
+    Required,
+}
+
+/// Which redirect URIs registration accepts (`invalid_redirect_uri` otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectRule {
+    /// Only `http://127.0.0.1:<port>/callback` (the mid-2026 report).
+    Callback,
+    /// Only `http://127.0.0.1:<port>/mcp/oauth/callback` (the original script's).
+    McpOauthCallback,
 }
 
 impl Default for MockConfig {
     fn default() -> Self {
         Self {
             pat: Some(crate::support::PAT.to_string()),
+            pat_rule: PatRule::Ignored,
             allowed_client_names: vec!["Claude Code (figma)".into(), "Codex".into()],
-            callback_path: "/mcp/oauth/callback".into(),
+            redirect_rule: RedirectRule::Callback,
         }
     }
 }
+
+/// What the mock MCP server's `whoami` tool does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Whoami {
+    /// Answers [`MOCK_ACCOUNT`] as JSON text.
+    Answer,
+    /// Answers this text content.
+    Text(String),
+    /// An older server: `-32601` (no such tool).
+    Missing,
+    /// The call is rate limited (HTTP 429).
+    RateLimited,
+}
+
+/// The account the mock `whoami` names.
+pub const MOCK_ACCOUNT_NAME: &str = "Mock User";
+pub const MOCK_ACCOUNT_EMAIL: &str = "mock.user@example.com";
 
 /// What an `iss` parameter on the authorization response looks like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +100,8 @@ pub struct Behavior {
     /// The user declines consent: the authorization endpoint redirects with `error=access_denied`.
     pub deny_consent: bool,
     pub iss: Iss,
-    /// Metadata advertises `authorization_response_iss_parameter_supported`.
+    /// Metadata advertises `authorization_response_iss_parameter_supported` (Figma does, and
+    /// then omits `iss`).
     pub advertise_iss: bool,
     /// Metadata lists only `plain`.
     pub no_s256: bool,
@@ -79,6 +127,25 @@ pub struct Behavior {
     /// token errors the refresh token, code and client secret, registration errors the PAT, MCP
     /// 401s the bearer token. figma-auth must redact them.
     pub echo_secrets: bool,
+    /// Error answers are plain-text pages quoting the raw request: the form body (secrets
+    /// form-encoded), the `Authorization` header (Basic or Bearer) and `X-Figma-Token`, and the
+    /// form body again with lower-case percent-encoding.
+    pub echo_encoded: bool,
+    pub whoami: Whoami,
+    /// Successful token responses carry this access token instead of the issued one (a hostile
+    /// server; the issued token stays valid at the server).
+    pub access_token_override: Option<String>,
+    /// Registration answers this client id.
+    pub client_id_override: Option<String>,
+    /// Error answers of the token endpoint carry this `error_description`.
+    pub error_description: Option<String>,
+    /// Token responses send their body one byte per 200 ms (a trickling server).
+    pub trickle: bool,
+    /// The metadata names the issuer (and its endpoints) on this host instead of 127.0.0.1
+    /// (resolved to 127.0.0.1 through `FIGMA_AUTH_TEST_HOSTS`).
+    pub issuer_host: Option<String>,
+    /// The metadata's token endpoint is on this host.
+    pub token_endpoint_host: Option<String>,
 }
 
 impl Default for Behavior {
@@ -89,8 +156,8 @@ impl Default for Behavior {
             register_forbidden: false,
             invalid_redirect_uri: false,
             deny_consent: false,
-            iss: Iss::Correct,
-            advertise_iss: false,
+            iss: Iss::Omit,
+            advertise_iss: true,
             no_s256: false,
             wrong_issuer: false,
             foreign_token_endpoint: false,
@@ -101,6 +168,14 @@ impl Default for Behavior {
             basic_auth: false,
             mcp_status: None,
             echo_secrets: false,
+            echo_encoded: false,
+            whoami: Whoami::Answer,
+            access_token_override: None,
+            client_id_override: None,
+            error_description: None,
+            trickle: false,
+            issuer_host: None,
+            token_endpoint_host: None,
         }
     }
 }
@@ -134,6 +209,8 @@ pub type RefreshHook = Box<dyn FnMut(&mut State, &str) -> bool + Send>;
 /// The mock's state, visible to hooks.
 #[derive(Default)]
 pub struct State {
+    /// The paths of requests for no endpoint the server serves.
+    other_paths: Vec<String>,
     clients: HashMap<String, Client>,
     codes: HashMap<String, Code>,
     grants: Vec<Grant>,
@@ -153,6 +230,8 @@ pub struct State {
     pub authorize_requests: Vec<HashMap<String, String>>,
     /// Requests to `/mcp`, in order (no token in them).
     pub mcp_requests: Vec<McpRequest>,
+    /// MCP session id → the protocol version agreed in its `initialize`.
+    sessions: HashMap<String, String>,
     refresh_hook: Option<RefreshHook>,
 }
 
@@ -225,6 +304,10 @@ struct Shared {
     behavior: Mutex<Behavior>,
     state: Mutex<State>,
     base: String,
+    /// What the handlers that panicked said.
+    panics: Mutex<Vec<String>>,
+    /// Declared hits: endpoint → the number expected at the end.
+    expected: Mutex<Vec<(String, usize)>>,
 }
 
 pub struct MockServer {
@@ -242,12 +325,22 @@ impl MockServer {
             behavior: Mutex::new(Behavior::default()),
             state: Mutex::new(State::default()),
             base: format!("http://127.0.0.1:{port}"),
+            panics: Mutex::default(),
+            expected: Mutex::default(),
         });
         let (s2, srv) = (shared.clone(), server.clone());
         let thread = std::thread::spawn(move || {
             while let Ok(req) = srv.recv() {
                 let s3 = s2.clone();
-                std::thread::spawn(move || handle(&s3, req));
+                // A panicking handler drops the request (tiny_http answers 500) and is reported
+                // when the server is dropped.
+                std::thread::spawn(move || {
+                    let r =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&s3, req)));
+                    if let Err(p) = r {
+                        lock(&s3.panics).push(panic_text(&*p));
+                    }
+                });
             }
         });
         Self {
@@ -263,11 +356,17 @@ impl MockServer {
     }
 
     pub fn set(&self, f: impl FnOnce(&mut Behavior)) {
-        f(&mut self.shared.behavior.lock().unwrap());
+        f(&mut lock(&self.shared.behavior));
     }
 
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.shared.state.lock().unwrap())
+        f(&mut lock(&self.shared.state))
+    }
+
+    /// Declares that `endpoint` (as [`MockServer::hits`] names them) is hit exactly `n` times
+    /// by the end of the test; checked when the server is dropped.
+    pub fn expect_hits(&self, endpoint: &str, n: usize) {
+        lock(&self.shared.expected).push((endpoint.to_string(), n));
     }
 
     pub fn set_refresh_hook(&self, hook: RefreshHook) {
@@ -334,7 +433,7 @@ impl MockServer {
     pub fn token_check(&self) -> Arc<dyn Fn(&str) -> bool + Send + Sync> {
         let shared = self.shared.clone();
         Arc::new(move |t| {
-            let s = shared.state.lock().unwrap();
+            let s = lock(&shared.state);
             match s.access_tokens.get(t) {
                 Some((g, exp)) => !s.grants[*g].revoked && *exp > Instant::now(),
                 None => false,
@@ -346,10 +445,73 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let joined = self.thread.take().map(|t| t.join());
+        if !handlers_did_not_panic("the mock authorization server", joined, &self.shared.panics) {
+            return;
         }
+        let (hits, other_paths) = {
+            let st = lock(&self.shared.state);
+            (st.hits.clone(), st.other_paths.clone())
+        };
+        let got = |e: &str| hits.get(e).copied().unwrap_or(0);
+        let mut wrong: Vec<String> = lock(&self.shared.expected)
+            .iter()
+            .filter(|(e, n)| got(e) != *n)
+            .map(|(e, n)| format!("{e}: {} hits, {n} expected", got(e)))
+            .collect();
+        if got("other") > 0
+            && !lock(&self.shared.expected)
+                .iter()
+                .any(|(e, _)| e == "other")
+        {
+            wrong.push(format!(
+                "requests for paths it does not serve: {other_paths:?}"
+            ));
+        }
+        assert!(
+            wrong.is_empty(),
+            "the mock authorization server: {}",
+            wrong.join("; ")
+        );
     }
+}
+
+/// On a server's drop: fails the test if its accept loop (`joined`) or a handler (`panics`)
+/// panicked. When the test is failing already, only shows what the handlers said and returns
+/// false (nothing more to check).
+pub(crate) fn handlers_did_not_panic(
+    server: &str,
+    joined: Option<std::thread::Result<()>>,
+    panics: &Mutex<Vec<String>>,
+) -> bool {
+    let panics = lock(panics).clone();
+    if std::thread::panicking() {
+        for p in &panics {
+            eprintln!("{server}'s handler panicked: {p}");
+        }
+        return false;
+    }
+    if let Some(r) = joined {
+        r.unwrap_or_else(|_| panic!("{server}'s accept loop panicked"));
+    }
+    assert!(
+        panics.is_empty(),
+        "{server}'s handler panicked: {panics:#?}"
+    );
+    true
+}
+
+/// The mutex's content, also after a panic while it was held (the panic is reported anyway).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".into())
 }
 
 struct Reply {
@@ -388,7 +550,7 @@ fn oauth_error(status: u16, error: &str, desc: &str) -> Reply {
 }
 
 fn handle(shared: &Shared, mut req: tiny_http::Request) {
-    let behavior = shared.behavior.lock().unwrap().clone();
+    let behavior = lock(&shared.behavior).clone();
     if !behavior.delay.is_zero() {
         std::thread::sleep(behavior.delay);
     }
@@ -430,7 +592,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             .collect()
     };
     let mut reply = {
-        let mut st = shared.state.lock().unwrap();
+        let mut st = lock(&shared.state);
         let key = match path {
             "/.well-known/oauth-authorization-server" => "metadata",
             "/v1/oauth/mcp/register" => "register",
@@ -440,6 +602,9 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             _ => "other",
         };
         *st.hits.entry(key.to_string()).or_default() += 1;
+        if key == "other" {
+            st.other_paths.push(path.to_string());
+        }
         match (key, &method) {
             ("metadata", tiny_http::Method::Get) => metadata(shared, &behavior),
             ("register", tiny_http::Method::Post) => {
@@ -501,6 +666,45 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             }
         }
     }
+    if behavior.echo_encoded && reply.status >= 400 {
+        let lower = lower_hex;
+        reply.content_type = "text/html";
+        reply.body = format!(
+            "<html><body><p>Error {}: you sent {body} with {} and {}; also {}</p></body></html>",
+            reply.status,
+            header("Authorization").unwrap_or_default(),
+            header("X-Figma-Token").unwrap_or_default(),
+            lower(&body)
+        );
+        reply.headers.clear();
+    }
+    if behavior.trickle && (path == "/v1/oauth/token" || path == "/mcp") {
+        // The status line and headers at once, then the body one byte per 200 ms.
+        let mut head = format!(
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+            reply.status,
+            reply.content_type,
+            reply.body.len()
+        );
+        for (k, v) in &reply.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut w = req.into_writer();
+        if w.write_all(head.as_bytes())
+            .and_then(|_| w.flush())
+            .is_err()
+        {
+            return;
+        }
+        for b in reply.body.bytes() {
+            std::thread::sleep(Duration::from_millis(200));
+            if w.write_all(&[b]).and_then(|_| w.flush()).is_err() {
+                return;
+            }
+        }
+        return;
+    }
     let mut resp = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     resp.add_header(tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap());
     for (k, v) in &reply.headers {
@@ -512,9 +716,11 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
     let _ = req.respond(resp);
 }
 
-/// The MCP endpoint (Streamable HTTP): `initialize` with the current access token answers a
-/// JSON-RPC result and opens a session; DELETE closes it; everything else is refused the way a
-/// real server would.
+/// The MCP endpoint (Streamable HTTP), like Figma's: `initialize` with the current access token
+/// answers a JSON-RPC result (the offered version when it knows it, `2026-07-28` included) and
+/// opens a session; later requests need the session and its version in `MCP-Protocol-Version`;
+/// the 2026-07-28 methods (`server/discover`, `subscriptions/listen`) answer `-32601`; `whoami`
+/// names [`MOCK_ACCOUNT_NAME`]; GET answers 405; DELETE closes the session.
 fn mcp(b: &Behavior, st: &mut State, r: &McpRequest) -> Reply {
     if let Some(status) = b.mcp_status {
         let mut reply = text(status, "mock MCP failure mode");
@@ -533,10 +739,16 @@ fn mcp(b: &Behavior, st: &mut State, r: &McpRequest) -> Reply {
         let mut reply = text(401, "Unauthorized");
         reply.headers.push((
             "WWW-Authenticate",
-            "Bearer error=\"invalid_token\"".to_string(),
+            "Bearer resource_metadata=\"https://mcp.figma.com/.well-known/oauth-protected-resource\", scope=\"mcp:connect\", error=\"invalid_token\"".to_string(),
         ));
         return reply;
     }
+    let rpc_error = |id: &serde_json::Value, code: i64, message: &str| {
+        json(
+            200,
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+        )
+    };
     match r.method.as_str() {
         "POST" => {
             let accept = r.accept.clone().unwrap_or_default();
@@ -550,27 +762,96 @@ fn mcp(b: &Behavior, st: &mut State, r: &McpRequest) -> Reply {
                 Ok(v) => v,
                 Err(_) => return text(400, "Parse error"),
             };
-            if v["jsonrpc"] != "2.0" || v["method"] != "initialize" {
-                return text(400, "expected initialize");
+            if v["jsonrpc"] != "2.0" {
+                return text(400, "not JSON-RPC 2.0");
             }
-            let session = st.next_plain("session_");
-            let mut reply = json(
-                200,
-                serde_json::json!({"jsonrpc": "2.0", "id": v["id"], "result": {
-                    "protocolVersion": v["params"]["protocolVersion"],
-                    "capabilities": {"tools": {}},
-                    "serverInfo": {"name": "mock-figma-mcp", "version": "1.0.0"}}}),
-            );
-            reply.headers.push(("Mcp-Session-Id", session));
-            reply
+            let id = v["id"].clone();
+            let method = v["method"].as_str().unwrap_or("");
+            if method == "initialize" {
+                let offered = v["params"]["protocolVersion"].as_str().unwrap_or("");
+                let chosen = if ["2025-06-18", "2025-11-25", "2026-07-28"].contains(&offered) {
+                    offered.to_string()
+                } else {
+                    "2025-11-25".to_string()
+                };
+                let session = st.next_plain("session_");
+                st.sessions.insert(session.clone(), chosen.clone());
+                let mut reply = json(
+                    200,
+                    serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {
+                        "protocolVersion": chosen,
+                        "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "mock-figma-mcp", "version": "1.0.0"}}}),
+                );
+                reply.headers.push(("Mcp-Session-Id", session));
+                return reply;
+            }
+            let Some(version) = r.session_id.as_ref().and_then(|s| st.sessions.get(s)) else {
+                return text(400, "Bad Request: no valid session ID provided");
+            };
+            if r.protocol_version.as_deref() != Some(version.as_str()) {
+                return text(400, "Bad Request: unsupported MCP-Protocol-Version");
+            }
+            match method {
+                "notifications/initialized" => Reply {
+                    status: 202,
+                    content_type: "text/plain",
+                    body: String::new(),
+                    location: None,
+                    headers: Vec::new(),
+                },
+                "server/discover" | "subscriptions/listen" => {
+                    rpc_error(&id, -32601, "Method not found")
+                }
+                "tools/list" => json(
+                    200,
+                    serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {"tools": [
+                        {"name": "whoami", "description": "Returns the authenticated user",
+                         "inputSchema": {"type": "object"}}]}}),
+                ),
+                "tools/call" if v["params"]["name"] == "whoami" => match &b.whoami {
+                    Whoami::Answer => {
+                        let t = serde_json::json!({"handle": MOCK_ACCOUNT_NAME,
+                            "email": MOCK_ACCOUNT_EMAIL, "id": "1234567890"})
+                        .to_string();
+                        tool_text(&id, &t)
+                    }
+                    Whoami::Text(t) => tool_text(&id, t),
+                    Whoami::Missing => rpc_error(&id, -32601, "Tool not found: whoami"),
+                    Whoami::RateLimited => {
+                        let mut reply = text(429, "Too Many Requests");
+                        reply.headers.push(("Retry-After", "60".to_string()));
+                        reply
+                    }
+                },
+                _ => rpc_error(&id, -32601, "Method not found"),
+            }
         }
-        "DELETE" if r.session_id.is_some() => text(200, ""),
+        "DELETE" if r.session_id.is_some() => {
+            if let Some(s) = &r.session_id {
+                st.sessions.remove(s);
+            }
+            text(200, "")
+        }
+        // Figma's server offers no server-to-client stream: GET answers 405.
         _ => text(405, "Method Not Allowed"),
     }
 }
 
+fn tool_text(id: &serde_json::Value, t: &str) -> Reply {
+    json(
+        200,
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {
+            "content": [{"type": "text", "text": t}], "isError": false}}),
+    )
+}
+
 fn metadata(shared: &Shared, b: &Behavior) -> Reply {
-    let base = &shared.base;
+    let on = |host: &Option<String>| match host {
+        Some(h) => shared.base.replace("127.0.0.1", h),
+        None => shared.base.clone(),
+    };
+    let base = &on(&b.issuer_host);
     let issuer = if b.wrong_issuer {
         "https://evil.example".to_string()
     } else {
@@ -579,7 +860,10 @@ fn metadata(shared: &Shared, b: &Behavior) -> Reply {
     let token_endpoint = if b.foreign_token_endpoint {
         "http://localhost:1/v1/oauth/token".to_string()
     } else {
-        format!("{base}/v1/oauth/token")
+        format!(
+            "{}/v1/oauth/token",
+            on(&b.token_endpoint_host.clone().or(b.issuer_host.clone()))
+        )
     };
     json(
         200,
@@ -612,10 +896,13 @@ fn register(
     if b.register_forbidden {
         return text(403, "Forbidden");
     }
-    if let Some(required) = &shared.config.pat {
-        if pat.as_deref() != Some(required) {
-            return text(403, "Forbidden");
-        }
+    let known = shared.config.pat.as_deref();
+    match (shared.config.pat_rule, pat.as_deref()) {
+        (PatRule::Ignored, _) => {}
+        (PatRule::Required, None) => return text(401, "Unauthorized"),
+        (PatRule::Optional, None) => {}
+        (_, Some(p)) if Some(p) != known => return text(403, "Forbidden"),
+        (_, Some(_)) => {}
     }
     let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
         return oauth_error(400, "invalid_client_metadata", "body is not JSON");
@@ -636,7 +923,12 @@ fn register(
         u.strip_prefix("http://127.0.0.1:")
             .and_then(|rest| rest.split_once('/'))
             .is_some_and(|(port, p)| {
-                port.parse::<u16>().is_ok() && format!("/{p}") == shared.config.callback_path
+                let path = format!("/{p}");
+                port.parse::<u16>().is_ok()
+                    && match shared.config.redirect_rule {
+                        RedirectRule::Callback => path == "/callback",
+                        RedirectRule::McpOauthCallback => path == "/mcp/oauth/callback",
+                    }
             })
     };
     if b.invalid_redirect_uri || uris.is_empty() || !uris.iter().all(|u| uri_ok(u)) {
@@ -650,6 +942,7 @@ fn register(
     }
     let id = st.next("client_");
     st.secrets.pop(); // the client id is not a secret
+    let id = b.client_id_override.clone().unwrap_or(id);
     let secret = st.next("mock_cs_");
     st.clients.insert(
         id.clone(),
@@ -732,6 +1025,23 @@ fn authorize(shared: &Shared, b: &Behavior, st: &mut State, query: &str) -> Repl
 }
 
 fn token(
+    b: &Behavior,
+    st: &mut State,
+    form: &HashMap<String, String>,
+    basic: Option<(String, String)>,
+) -> Reply {
+    let reply = token_reply(b, st, form, basic);
+    match &b.error_description {
+        Some(d) if reply.status >= 400 && reply.content_type == "application/json" => {
+            let mut v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            v["error_description"] = d.as_str().into();
+            json(reply.status, v)
+        }
+        _ => reply,
+    }
+}
+
+fn token_reply(
     b: &Behavior,
     st: &mut State,
     form: &HashMap<String, String>,
@@ -828,8 +1138,12 @@ fn token(
     let lifetime = Duration::from_secs(b.expires_in.unwrap_or(3600));
     st.access_tokens
         .insert(at.clone(), (grant, Instant::now() + lifetime));
+    if let Some(o) = &b.access_token_override {
+        st.secrets.push(o.clone());
+    }
+    let shown = b.access_token_override.clone().unwrap_or(at);
     let mut body =
-        serde_json::json!({"access_token": at, "token_type": "Bearer", "scope": "mcp:connect"});
+        serde_json::json!({"access_token": shown, "token_type": "Bearer", "scope": "mcp:connect"});
     if let Some(e) = b.expires_in {
         body["expires_in"] = e.into();
     }
@@ -841,6 +1155,24 @@ fn token(
         body["refresh_token"] = rt.into();
     }
     json(200, body)
+}
+
+/// `t` with the two hex digits after every `%` lower-cased (how some servers percent-encode).
+pub fn lower_hex(t: &str) -> String {
+    let mut out = String::new();
+    let mut hex = 0;
+    for c in t.chars() {
+        if c == '%' {
+            hex = 2;
+            out.push(c);
+        } else if hex > 0 {
+            hex -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn parse_form(s: &str) -> HashMap<String, String> {

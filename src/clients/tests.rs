@@ -1,0 +1,507 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+use crate::edit::{Edit, HeaderValue, SecretHeader};
+use crate::secret::AccessToken;
+
+fn env_in(root: &Path, cwd: &str, vars: &[(&str, &str)]) -> Env {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Env::new(root.join("home"), root.join(cwd), vars)
+}
+
+fn rel(root: &Path, files: &[ConfigFile]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn ids_are_unique_and_found() {
+    let ids: Vec<&str> = all().iter().map(|t| t.id).collect();
+    assert_eq!(
+        ids,
+        ["opencode", "claude", "cursor", "codex", "gemini", "vscode", "windsurf", "zed"]
+    );
+    assert_eq!(ids, super::ids());
+    for id in ids {
+        let t = by_id(id).unwrap();
+        assert_eq!(t.id, id);
+        assert!(!t.reload_hint.is_empty() && !t.name.is_empty());
+        assert_eq!(t.modes()[0], Mode::Inline);
+        assert!(!t.scopes().is_empty() && !t.detect.is_empty(), "{id}");
+        // Every scope has a file to create, and a strict dialect says why it is strict, naming
+        // the client.
+        let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+        for scope in t.scopes() {
+            assert!(t.default_file(&env, scope).is_some(), "{id} {scope:?}");
+        }
+        let strict = matches!(t.syntax, Syntax::StrictJson | Syntax::JsoncNoTrailingCommas);
+        assert_eq!(t.strict_why.is_some(), strict, "{id}");
+        if let Some(why) = t.strict_why {
+            assert!(
+                why.contains(t.name.split(' ').next().unwrap()),
+                "{id}: {why}"
+            );
+        }
+    }
+    assert!(by_id("nope").is_none());
+}
+
+#[test]
+fn the_variables_that_move_files_come_from_the_table() {
+    assert_eq!(
+        env_vars(),
+        ["OPENCODE_CONFIG", "CLAUDE_CONFIG_DIR", "CODEX_HOME"]
+    );
+}
+
+#[test]
+fn target_lists_are_resolved_once_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
+    let env = env_in(&root, "home", &[]);
+    let ids = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        select(&names, &env).map(|cs| cs.iter().map(|c| c.id).collect::<Vec<_>>())
+    };
+    assert_eq!(ids(&[]).unwrap(), ["cursor"]);
+    assert_eq!(
+        ids(&["zed,cursor", "all", " zed "]).unwrap(),
+        ["zed", "cursor"]
+    );
+    let e = ids(&["cursor", "nope"]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, all"
+    );
+}
+
+#[test]
+fn opencode_files_follow_the_merge_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/sub")).unwrap();
+    let env = env_in(
+        &root,
+        "home/repo/sub",
+        &[(
+            "OPENCODE_CONFIG",
+            root.join("custom.json").to_str().unwrap(),
+        )],
+    );
+    let t = by_id("opencode").unwrap();
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::User)),
+        [
+            "home/.config/opencode/config.json",
+            "home/.config/opencode/opencode.json",
+            "home/.config/opencode/opencode.jsonc",
+            "custom.json",
+        ]
+    );
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::Project)),
+        [
+            "home/repo/opencode.json",
+            "home/repo/sub/opencode.json",
+            "home/repo/opencode.jsonc",
+            "home/repo/sub/opencode.jsonc",
+            "home/repo/.opencode/opencode.json",
+            "home/repo/.opencode/opencode.jsonc",
+            "home/repo/sub/.opencode/opencode.json",
+            "home/repo/sub/.opencode/opencode.jsonc",
+        ]
+    );
+    assert_eq!(
+        rel(&root, &[t.default_file(&env, Scope::Project).unwrap()]),
+        ["home/repo/opencode.json"]
+    );
+    assert!(t.files(&env, Scope::Local).is_empty());
+}
+
+#[test]
+fn claude_scopes_use_the_project_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/a")).unwrap();
+    let env = env_in(&root, "home/repo/a", &[]);
+    let t = by_id("claude").unwrap();
+    let local = t.files(&env, Scope::Local);
+    assert_eq!(rel(&root, &local), ["home/.claude.json"]);
+    let key = root.join("home/repo").display().to_string();
+    assert_eq!(local[0].project.as_deref(), Some(key.as_str()));
+    assert_eq!(local[0].scope, Scope::Local);
+    let spec = local[0].spec(None, &Server::default()).unwrap();
+    assert_eq!(spec.container, ["projects", key.as_str(), "mcpServers"]);
+    assert_eq!(
+        rel(&root, &t.files(&env, Scope::Project)),
+        ["home/repo/.mcp.json"]
+    );
+    let moved = env_in(
+        &root,
+        "home/repo/a",
+        &[("CLAUDE_CONFIG_DIR", root.join("cfg").to_str().unwrap())],
+    );
+    assert_eq!(
+        rel(&root, &t.files(&moved, Scope::User)),
+        ["cfg/.claude.json"]
+    );
+}
+
+#[test]
+fn other_clients_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/a")).unwrap();
+    let env = env_in(&root, "home/repo/a", &[]);
+    let one = |id: &str, scope| rel(&root, &by_id(id).unwrap().files(&env, scope));
+    assert_eq!(one("cursor", Scope::User), ["home/.cursor/mcp.json"]);
+    assert_eq!(
+        one("cursor", Scope::Project),
+        ["home/repo/.cursor/mcp.json"]
+    );
+    assert_eq!(one("codex", Scope::User), ["home/.codex/config.toml"]);
+    assert_eq!(
+        one("codex", Scope::Project),
+        [
+            "home/repo/.codex/config.toml",
+            "home/repo/a/.codex/config.toml"
+        ]
+    );
+    assert_eq!(one("gemini", Scope::User), ["home/.gemini/settings.json"]);
+    assert_eq!(
+        one("gemini", Scope::Project),
+        ["home/repo/a/.gemini/settings.json"]
+    );
+    assert_eq!(
+        one("vscode", Scope::Project),
+        ["home/repo/.vscode/mcp.json"]
+    );
+    assert_eq!(
+        one("windsurf", Scope::User),
+        ["home/.codeium/windsurf/mcp_config.json"]
+    );
+    assert!(one("windsurf", Scope::Project).is_empty());
+    assert_eq!(one("zed", Scope::Project), ["home/repo/.zed/settings.json"]);
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            one("vscode", Scope::User),
+            ["home/.config/Code/User/mcp.json"]
+        );
+        assert_eq!(one("zed", Scope::User), ["home/.config/zed/settings.json"]);
+    }
+    let codex_home = env_in(
+        &root,
+        "home",
+        &[("CODEX_HOME", root.join("cx").to_str().unwrap())],
+    );
+    assert_eq!(
+        rel(
+            &root,
+            &by_id("codex").unwrap().files(&codex_home, Scope::User)
+        ),
+        ["cx/config.toml"]
+    );
+}
+
+#[test]
+fn detection_looks_for_config_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
+    std::fs::create_dir_all(root.join("home/.codex")).unwrap();
+    let env = env_in(&root, "home", &[]);
+    let detected: Vec<&str> = all()
+        .iter()
+        .filter(|t| t.detected(&env))
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(detected, ["cursor", "codex"]);
+}
+
+#[test]
+fn opencode_effective_entry_follows_the_last_file() {
+    let t = by_id("opencode").unwrap();
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let file = &t.files(&env, Scope::User)[0];
+    let server = Server::default();
+    let global = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"enabled\": false, \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_NEW_TOKEN\"}}}}";
+    let project = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_OLD_TOKEN\"}}}}";
+    let a = file.inspect(Some(global), &server).unwrap();
+    let b = file.inspect(Some(project), &server).unwrap();
+    let eff = opencode::effective(&[Some(&a), None, Some(&b)], "figma");
+    assert_eq!(eff.authorization.as_ref().map(|(i, _)| *i), Some(2));
+    assert_eq!(
+        eff.authorization.as_ref().unwrap().1,
+        SecretHeader::new("Bearer figu_FIXTURE_OLD_TOKEN")
+    );
+    assert_eq!(eff.enabled, Some((0, false)));
+    assert_eq!(eff.url.map(|(i, _)| i), Some(2));
+}
+
+#[test]
+fn opencode_v2_layout_is_detected() {
+    let t = by_id("opencode").unwrap();
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let file = &t.files(&env, Scope::User)[0];
+    let server = Server::default();
+    let v2 = "{\"mcp\": {\"servers\": {}}}";
+    assert_eq!(
+        file.spec(Some(v2), &server).unwrap().container,
+        ["mcp", "servers"]
+    );
+    assert_eq!(file.spec(None, &server).unwrap().container, ["mcp"]);
+    let v1_named_servers = "{\"mcp\": {\"servers\": {\"type\": \"remote\", \"url\": \"x\"}}}";
+    assert_eq!(
+        file.spec(Some(v1_named_servers), &server)
+            .unwrap()
+            .container,
+        ["mcp"]
+    );
+    let out = file
+        .apply(
+            Some(v2),
+            &server,
+            &Desired::header(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN")),
+        )
+        .unwrap();
+    assert!(out.changes(), "{out:?}");
+}
+
+#[test]
+fn modes_per_client() {
+    let table: Vec<(&str, Vec<&str>)> = all()
+        .iter()
+        .map(|t| (t.id, t.modes().iter().map(|m| m.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            ("opencode", vec!["inline", "file", "env"]),
+            ("claude", vec!["inline", "helper", "env"]),
+            ("cursor", vec!["inline", "env"]),
+            ("codex", vec!["inline", "helper", "env"]),
+            ("gemini", vec!["inline", "env"]),
+            ("vscode", vec!["inline", "env"]),
+            ("windsurf", vec!["inline", "env"]),
+            ("zed", vec!["inline"]),
+        ]
+    );
+    for m in Mode::ALL {
+        assert_eq!(Mode::parse(m.as_str()), Ok(m));
+        assert_eq!(m.as_str().parse::<Mode>(), Ok(m));
+    }
+    assert!(Mode::parse("token")
+        .unwrap_err()
+        .contains("inline, helper, file, env"));
+    let e = by_id("zed").unwrap().check_mode(Mode::Env).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Zed does not support --mode env; its modes: inline"
+    );
+    assert!(by_id("claude").unwrap().check_mode(Mode::Helper).is_ok());
+}
+
+fn shape_of(id: &str) -> &'static Client {
+    by_id(id).unwrap()
+}
+
+#[test]
+fn auth_per_client_and_mode() {
+    let token = AccessToken::new("figu_FIXTURE_NEW_TOKEN");
+    let ctx = AuthContext {
+        token: Some(&token),
+        helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
+        token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
+        ..AuthContext::default()
+    };
+    let reference = |r: &str| Desired::exactly(Some(HeaderValue::Reference(r.into())), None);
+    let field = |k: &str, v: &str| Desired::exactly(None, Some((k.into(), v.into())));
+    let cases = [
+        (
+            "opencode",
+            Mode::File,
+            reference("Bearer {file:/home/u/.local/state/figma-auth/default.token}"),
+        ),
+        ("opencode", Mode::Env, reference("Bearer {env:FIGMA_TOKEN}")),
+        ("claude", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        (
+            "claude",
+            Mode::Helper,
+            field(
+                "headersHelper",
+                "'/opt/fa/figma-auth' header --json --profile default",
+            ),
+        ),
+        ("cursor", Mode::Env, reference("Bearer ${env:FIGMA_TOKEN}")),
+        ("vscode", Mode::Env, reference("Bearer ${env:FIGMA_TOKEN}")),
+        (
+            "windsurf",
+            Mode::Env,
+            reference("Bearer ${env:FIGMA_TOKEN}"),
+        ),
+        ("gemini", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        (
+            "codex",
+            Mode::Env,
+            field("bearer_token_env_var", "FIGMA_TOKEN"),
+        ),
+        (
+            "codex",
+            Mode::Helper,
+            field(
+                "http_headers_helper",
+                "'/opt/fa/figma-auth' header --json --profile default",
+            ),
+        ),
+    ];
+    for (id, mode, want) in cases {
+        assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
+    }
+    for t in all() {
+        let inline = shape_of(t.id).auth(Mode::Inline, &ctx).unwrap();
+        assert_eq!(inline.token(), Some("figu_FIXTURE_NEW_TOKEN"));
+        assert!(!format!("{inline:?}").contains("FIXTURE"));
+        for m in Mode::ALL {
+            let r = shape_of(t.id).auth(m, &ctx);
+            assert_eq!(r.is_ok(), t.modes().contains(&m), "{} {m}", t.id);
+        }
+    }
+    // Refusals name the problem, not the value.
+    let claude = shape_of("claude");
+    let opencode = shape_of("opencode");
+    let bad_var = AuthContext {
+        env_var: "1X",
+        ..ctx
+    };
+    assert!(matches!(
+        claude.auth(Mode::Env, &bad_var),
+        Err(ModeError::Invalid { .. })
+    ));
+    let rel = AuthContext {
+        token_file: Some(Path::new("tok")),
+        ..ctx
+    };
+    assert!(matches!(
+        opencode.auth(Mode::File, &rel),
+        Err(ModeError::Invalid { .. })
+    ));
+    let brace = AuthContext {
+        token_file: Some(Path::new("/a}b")),
+        ..ctx
+    };
+    assert!(opencode.auth(Mode::File, &brace).is_err());
+    let nl = AuthContext {
+        helper_command: Some(r"a\nb"),
+        ..ctx
+    };
+    assert!(claude.auth(Mode::Helper, &nl).is_ok());
+    let nl = AuthContext {
+        helper_command: Some("a\nb"),
+        ..ctx
+    };
+    assert!(claude.auth(Mode::Helper, &nl).is_err());
+    assert!(matches!(
+        claude.auth(Mode::Inline, &AuthContext::default()),
+        Err(ModeError::Missing { .. })
+    ));
+}
+
+#[test]
+fn mode_of_reads_what_a_file_holds() {
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let server = Server::default();
+    let claude = &by_id("claude").unwrap().files(&env, Scope::User)[0];
+    let codex = &by_id("codex").unwrap().files(&env, Scope::User)[0];
+    let opencode = &by_id("opencode").unwrap().files(&env, Scope::User)[0];
+    let mode = |f: &ConfigFile, text: &str| {
+        let i = f.inspect(Some(text), &server).unwrap();
+        f.mode_of(i.entry().unwrap())
+    };
+    let entry = |extra: &str| {
+        format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\"{extra}}}}}}}")
+    };
+    assert_eq!(mode(claude, &entry("")), None);
+    assert_eq!(
+        mode(
+            claude,
+            &entry(", \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_OLD\"}")
+        ),
+        Some(Mode::Inline)
+    );
+    assert_eq!(
+        mode(
+            claude,
+            &entry(", \"headers\": {\"Authorization\": \"Bearer ${FIGMA_TOKEN}\"}")
+        ),
+        Some(Mode::Env)
+    );
+    assert_eq!(
+        mode(
+            claude,
+            &entry(", \"headersHelper\": \"x\", \"headers\": {\"Authorization\": \"Bearer t\"}")
+        ),
+        Some(Mode::Helper)
+    );
+    let oc = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {\"Authorization\": \"Bearer {file:/t}\"}}}}";
+    assert_eq!(mode(opencode, oc), Some(Mode::File));
+    assert_eq!(
+        mode(opencode, &oc.replace("{file:/t}", "{env:FIGMA_TOKEN}")),
+        Some(Mode::Env)
+    );
+    let cx = "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\n";
+    assert_eq!(mode(codex, cx), None);
+    assert_eq!(
+        mode(
+            codex,
+            &format!("{cx}bearer_token_env_var = \"FIGMA_TOKEN\"\n")
+        ),
+        Some(Mode::Env)
+    );
+    assert_eq!(
+        mode(codex, &format!("{cx}http_headers_helper = \"x\"\n")),
+        Some(Mode::Helper)
+    );
+}
+
+#[test]
+fn status_can_tell_a_current_helper_file_from_a_stale_one() {
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let server = Server::default();
+    let claude = &by_id("claude").unwrap().files(&env, Scope::User)[0];
+    let ctx = AuthContext {
+        helper_command: Some("/bin/figma-auth header --json"),
+        ..AuthContext::default()
+    };
+    let auth = claude.auth(Mode::Helper, &ctx).unwrap();
+    let text = claude
+        .apply(None, &server, &auth)
+        .unwrap()
+        .materialize(None)
+        .unwrap();
+    assert!(!text.contains("Authorization"), "{text}");
+    let state = claude.inspect(Some(&text), &server).unwrap();
+    assert!(state.entry().unwrap().holds(&auth));
+    assert_eq!(claude.mode_of(state.entry().unwrap()), Some(Mode::Helper));
+    let moved = AuthContext {
+        helper_command: Some("/usr/local/bin/figma-auth header --json"),
+        ..AuthContext::default()
+    };
+    let moved = claude.auth(Mode::Helper, &moved).unwrap();
+    assert!(!state.entry().unwrap().holds(&moved));
+    // A refresh of an inline token leaves the helper entry alone.
+    let refresh = Desired::header(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN"));
+    assert!(matches!(
+        claude.apply(Some(&text), &server, &refresh).unwrap(),
+        Edit::Indirect(_)
+    ));
+}
