@@ -9,10 +9,12 @@
 #   - `jq` doing the same edit (not atomic, reformats), with BENCH_JQ=1 (about 3 s a run).
 # The commands run interleaved, in a rotating order, ROUNDS times: each round runs every command
 # once, so a change in the machine's load hits every column alike. Before every run (untimed) the
-# stale file is restored and `sync` flushes it. Reports the median wall time of each command, the
-# median over the rounds of figma-auth's time divided by the other commands' times in the same
-# round, the peak RSS (GNU time's %M, in separate untimed runs) and the load average before and
-# after. The numbers mean little on a busy machine: look at the load.
+# stale file is restored and flushed to disk (`sync FILE DIR`). Reports the median wall time of
+# each command, the median over the rounds of figma-auth's time divided by the other commands'
+# times in the same round, the median CPU time (user + system, all threads, from bash's `time`),
+# the peak RSS (GNU time's %M, in separate untimed runs) and the load average before and after.
+# On a machine whose cores are busy with other work, a command's wall time follows its CPU time
+# (the other processes get the cores meanwhile): compare the CPU column too.
 #
 # Usage: bench/claude-json.sh [SIZE_MB=50] [ROUNDS=21]
 # Needs: cargo, GNU time (/usr/bin/time), jq with BENCH_JQ=1. Installs time and jq with apt-get
@@ -89,7 +91,7 @@ prepare() {
   rm -f "$CLAUDE.cp" "$WORK/jq.json"
   cp "$WORK/master.json" "$CLAUDE"
   chmod 600 "$CLAUDE"
-  sync
+  sync "$CLAUDE" "$HOME"
 }
 
 # The first figma-auth run backs the original up (once per file, as for a user); it is a warm-up.
@@ -98,17 +100,18 @@ $BIN refresh --write --target claude >/dev/null 2>&1
 grep -q "Bearer $NEW" "$CLAUDE" || { echo "figma-auth did not write the new token"; exit 1; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A TIMES
+declare -A TIMES CPU
+TIMEFORMAT='%3R %3U %3S'
 for round in $(seq "$ROUNDS"); do
   n=${#LABELS[@]}
   for k in $(seq 0 $((n - 1))); do
     label=${LABELS[$(((k + round) % n))]}
     prepare
     read -ra cmd <<<"$(command_of "$label")"
-    t0=$EPOCHREALTIME
-    "${cmd[@]}" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
-    t1=$EPOCHREALTIME
-    TIMES[$label]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) * 1000 }') "
+    { time "${cmd[@]}" >/dev/null 2>"$WORK/err"; } 2>"$WORK/time" || { cat "$WORK/err"; exit 1; }
+    read -r real user sys <"$WORK/time"
+    TIMES[$label]+="$(awk -v r="$real" 'BEGIN { printf "%.1f", r * 1000 }') "
+    CPU[$label]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", (u + s) * 1000 }') "
     if [ "$label" = figma-auth ]; then
       grep -q "Bearer $NEW" "$CLAUDE" || { echo "figma-auth did not write the new token"; exit 1; }
     fi
@@ -142,13 +145,14 @@ ratios() {
 
 printf '\nfile: %s MB (%d bytes), %d interleaved rounds; load average before %s, after %s\n\n' \
   "$SIZE_MB" "$SIZE" "$ROUNDS" "$LOAD_BEFORE" "$LOAD_AFTER"
-printf '| command | median ms | min–max ms | figma-auth ÷ this (median of rounds) | peak RSS MB | RSS / file size |\n'
-printf '|---|---:|---:|---:|---:|---:|\n'
+printf '| command | median ms | min–max ms | figma-auth ÷ this (median of rounds) | median CPU ms | peak RSS MB | RSS / file size |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|\n'
 for label in "${LABELS[@]}"; do
   med=$(median <<<"${TIMES[$label]}")
+  cpu=$(median <<<"${CPU[$label]}")
   range=$(tr ' ' '\n' <<<"${TIMES[$label]}" | grep . | sort -n | sed -n '1p;$p' | paste -sd' ')
   ratio=$(ratios figma-auth "$label")
-  awk -v l="$label" -v ms="$med" -v r="$range" -v q="$ratio" -v rss="${RSS[$label]}" -v size="$SIZE" \
+  awk -v l="$label" -v ms="$med" -v r="$range" -v q="$ratio" -v cpu="$cpu" -v rss="${RSS[$label]}" -v size="$SIZE" \
     'BEGIN { split(r, m, " "); q = (l == "figma-auth") ? "—" : sprintf("%.2f", q)
-      printf "| %s | %.1f | %.1f–%.1f | %s | %.1f | %.2f |\n", l, ms, m[1], m[2], q, rss / 1024, rss * 1024 / size }'
+      printf "| %s | %.1f | %.1f–%.1f | %s | %.1f | %.1f | %.2f |\n", l, ms, m[1], m[2], q, cpu, rss / 1024, rss * 1024 / size }'
 done

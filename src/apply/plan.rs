@@ -114,6 +114,15 @@ pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
         || memchr::memmem::find(hay, needle).is_some()
 }
 
+/// Whether `hay` holds `needle` in its first or last MiB: a cheap guess, never a full scan (a
+/// heavy `~/.claude.json` keeps its `mcpServers` before or after the large `projects` map).
+pub(super) fn near_the_ends(hay: &[u8], needle: &[u8]) -> bool {
+    const END: usize = 1 << 20;
+    let head = &hay[..hay.len().min(END + needle.len())];
+    let tail = &hay[hay.len().saturating_sub(END + needle.len())..];
+    memchr::memmem::find(head, needle).is_some() || memchr::memmem::find(tail, needle).is_some()
+}
+
 /// The rules that settle a job before any file is read: another profile's entry is left alone,
 /// and a token is not written into a project file git tracks (or may track: git could not be
 /// asked) unless `--allow-tracked`.

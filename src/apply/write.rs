@@ -308,12 +308,13 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
         }
     }
     // A splice through a copy made while the file is planned is likely when every job writes a
-    // token and one of them is not there yet.
+    // token and one of them is not there yet (looked for where the entries are, not in the whole
+    // file: a wrong guess costs a copy that is then stopped, never a wrong write).
     let tokens: Option<Vec<&str>> = group.iter().map(|j| j.desired(opts).token()).collect();
     let splice_likely = |bytes: &[u8]| {
         tokens
             .as_ref()
-            .is_some_and(|t| t.iter().any(|t| !plan::contains(bytes, t.as_bytes())))
+            .is_some_and(|t| t.iter().any(|t| !plan::near_the_ends(bytes, t.as_bytes())))
     };
     let written = write_locked(&first.file.real, &guard, splice_likely, |text| {
         let mut steps = Vec::with_capacity(group.len());
