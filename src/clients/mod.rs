@@ -1,7 +1,6 @@
-//! Everything figma-auth knows about each MCP client, as data: one [`Client`] entry per client in
-//! [`table`], resolved against an [`Env`] by one function ([`Client::files`]). Code only where
-//! data cannot say it: opencode's two layouts and its merge ([`opencode`]). Adding a client is
-//! adding an entry to [`table::CLIENTS`] plus its fixtures.
+//! Everything figma-auth knows about each MCP client, as data ([`Client`], one entry per client
+//! in [`table`]) resolved against an [`Env`] by one function; code only where data cannot say it
+//! ([`opencode`]). Adding a client is an entry in [`table::CLIENTS`] plus its fixtures.
 
 mod entry;
 mod loc;
@@ -12,10 +11,12 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
-use crate::edit::{self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Syntax};
+use crate::edit::{
+    self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Stdio, Syntax,
+};
 use crate::paths::Env;
 
-pub use entry::{EntryShape, Layout, Member, Server, Value, DEFAULT_NAME};
+pub use entry::{EntryShape, Layout, Member, Server, StdioMember, StdioShape, Value, DEFAULT_NAME};
 pub use loc::{Detect, Loc};
 pub use mode::{AuthContext, AuthSyntax, Mode, ModeError, Ref, DEFAULT_ENV_VAR};
 pub use precedence::Precedence;
@@ -112,7 +113,7 @@ pub fn env_vars() -> Vec<&'static str> {
     let mut out = Vec::new();
     for c in all() {
         for (_, loc) in c.files.iter().chain(c.create_in) {
-            if let Some(v) = loc.var() {
+            for v in loc.vars() {
                 if !out.contains(&v) {
                     out.push(v);
                 }
@@ -327,6 +328,17 @@ impl ConfigFile {
         desired: &Desired,
     ) -> Result<Edit, EditError> {
         edit::apply(text, self.syntax(), &self.spec(text, server)?, desired)
+    }
+
+    /// The edit that makes our entry the local server `stdio` (the proxy's): created, or our
+    /// remote entry switched over. Only for clients whose [`EntryShape::stdio`] says how.
+    pub fn apply_stdio(
+        &self,
+        text: Option<&str>,
+        server: &Server,
+        stdio: &Stdio,
+    ) -> Result<Edit, EditError> {
+        edit::apply_stdio(text, self.syntax(), &self.spec(text, server)?, stdio)
     }
 
     /// What our entry must carry in `mode` here ([`Client::auth`]).

@@ -3,13 +3,13 @@
 
 use super::{
     opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Precedence,
-    Ref, Scope, Value,
+    Ref, Scope, StdioMember, StdioShape, Value,
 };
 use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
 pub static CLIENTS: &[&Client] = &[
-    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED,
+    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED, &CONTINUE, &GOOSE,
 ];
 
 /// `${VAR}`.
@@ -115,10 +115,10 @@ pub static OPENCODE: Client = Client {
     ..COMMON
 };
 
-const CLAUDE_JSON: Loc = Loc::VarDir {
+const CLAUDE_JSON: Loc = Loc::Var {
     var: "CLAUDE_CONFIG_DIR",
-    default: "",
     rel: ".claude.json",
+    otherwise: &Loc::Home(".claude.json"),
 };
 
 pub static CLAUDE: Client = Client {
@@ -173,10 +173,10 @@ pub static CURSOR: Client = Client {
     ..COMMON
 };
 
-const CODEX_HOME: Loc = Loc::VarDir {
+const CODEX_HOME: Loc = Loc::Var {
     var: "CODEX_HOME",
-    default: ".codex",
     rel: "",
+    otherwise: &Loc::Home(".codex"),
 };
 
 pub static CODEX: Client = Client {
@@ -188,10 +188,10 @@ pub static CODEX: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CODEX_HOME",
-                default: ".codex",
                 rel: "config.toml",
+                otherwise: &Loc::Home(".codex/config.toml"),
             },
         ),
         (Scope::Project, Loc::EachDir(&[".codex/config.toml"])),
@@ -305,5 +305,133 @@ pub static ZED: Client = Client {
     },
     // Zed documents no substitution.
     auth: AuthSyntax::INLINE,
+    ..COMMON
+};
+
+const CONTINUE_DIR: Loc = Loc::Var {
+    var: "CONTINUE_GLOBAL_DIR",
+    rel: "",
+    otherwise: &Loc::Home(".continue"),
+};
+
+pub static CONTINUE: Client = Client {
+    id: "continue",
+    name: "Continue",
+    reload_hint: "cn reads config.yaml at start (start a new session); the Continue IDE extension \
+                  reloads it when the file changes",
+    detect: &[Detect::Dir(CONTINUE_DIR)],
+    // `cn` reads only the user file; the IDE extension also reads the workspace's block files
+    // (`.continue/mcpServers/*.yaml`, each a document with its own `mcpServers` list).
+    files: &[
+        (
+            Scope::User,
+            Loc::Var {
+                var: "CONTINUE_GLOBAL_DIR",
+                rel: "config.yaml",
+                otherwise: &Loc::Home(".continue/config.yaml"),
+            },
+        ),
+        (
+            Scope::Project,
+            Loc::Project(".continue/mcpServers/figma.yaml"),
+        ),
+    ],
+    syntax: Syntax::Yaml,
+    // A list item named `name`; without `type` Continue tries Streamable HTTP, then SSE.
+    entry: EntryShape {
+        template: &[
+            Member::Fixed("type", Value::Str("streamable-http")),
+            Member::Url,
+            Member::Headers,
+        ],
+        // What Continue requires of a config or block file.
+        new_file: &[
+            ("name", Value::Str("figma-auth")),
+            ("version", Value::Str("0.0.1")),
+            ("schema", Value::Str("v1")),
+        ],
+        // `apiKey: <token>` is sent as `Authorization: Bearer <token>` and overrides the header.
+        credential_keys: &["apiKey"],
+        list_key: Some("name"),
+        headers_parent: &["requestOptions"],
+        stdio: Some(StdioShape {
+            command_key: "command",
+            args_key: "args",
+            template: &[StdioMember::Command, StdioMember::Args],
+        }),
+        ..EntryShape::MCP_SERVERS
+    },
+    // `${{ secrets.NAME }}`: from the environment or `~/.continue/.env`.
+    auth: AuthSyntax {
+        env: Some(Ref::Header {
+            before: "${{ secrets.",
+            after: " }}",
+        }),
+        ..AuthSyntax::INLINE
+    },
+    ..COMMON
+};
+
+pub static GOOSE: Client = Client {
+    id: "goose",
+    name: "Goose",
+    reload_hint: "start a new Goose session (Goose reads its extensions when a session starts)",
+    // `$GOOSE_PATH_ROOT/config/`, else the XDG config directory (on macOS too).
+    detect: &[Detect::Dir(Loc::Var {
+        var: "GOOSE_PATH_ROOT",
+        rel: "config",
+        otherwise: &Loc::XdgConfig("goose"),
+    })],
+    files: &[(
+        Scope::User,
+        Loc::Var {
+            var: "GOOSE_PATH_ROOT",
+            rel: "config/config.yaml",
+            otherwise: &Loc::XdgConfig("goose/config.yaml"),
+        },
+    )],
+    syntax: Syntax::Yaml,
+    // `extensions.<key>`: `enabled`, `type` and `name` are required by Goose's types, and
+    // `description` has no default for a remote extension.
+    entry: EntryShape {
+        container: &["extensions"],
+        url_keys: &["uri"],
+        template: &[
+            Member::Fixed("enabled", Value::Bool(true)),
+            Member::Fixed("type", Value::Str("streamable_http")),
+            Member::Fixed("name", Value::Name),
+            Member::Fixed("description", Value::Str("")),
+            Member::Url,
+            Member::Headers,
+            Member::Fixed("timeout", Value::Int(300)),
+        ],
+        required: &[
+            ("enabled", Value::Bool(true)),
+            ("type", Value::Str("streamable_http")),
+            ("name", Value::Name),
+            ("description", Value::Str("")),
+        ],
+        // Goose substitutes only the variables listed in `env_keys`.
+        header_vars: Some("env_keys"),
+        stdio: Some(StdioShape {
+            command_key: "cmd",
+            args_key: "args",
+            template: &[
+                StdioMember::Fixed("enabled", Value::Bool(true)),
+                StdioMember::Fixed("type", Value::Str("stdio")),
+                StdioMember::Fixed("name", Value::Name),
+                StdioMember::Fixed("description", Value::Str("")),
+                StdioMember::Command,
+                StdioMember::Args,
+                StdioMember::Fixed("timeout", Value::Int(300)),
+            ],
+        }),
+        ..EntryShape::MCP_SERVERS
+    },
+    // `${VAR}` in a header, resolved from the variables named in `env_keys`.
+    auth: AuthSyntax {
+        env: Some(DOLLAR_BRACE),
+        ..AuthSyntax::INLINE
+    },
     ..COMMON
 };

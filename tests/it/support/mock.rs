@@ -12,11 +12,13 @@
 //! not serve, or if an endpoint's hits differ from those the test declared
 //! ([`MockServer::expect_hits`]).
 
+use super::Out;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -251,7 +253,7 @@ pub struct McpRequest {
 impl State {
     fn next(&mut self, prefix: &str) -> String {
         self.counter += 1;
-        let rand: u64 = rand::random();
+        let rand: u64 = getrandom::u64().expect("random");
         let v = format!("{prefix}{}_{rand:016x}", self.counter);
         self.secrets.push(v.clone());
         v
@@ -308,6 +310,8 @@ struct Shared {
     panics: Mutex<Vec<String>>,
     /// Declared hits: endpoint → the number expected at the end.
     expected: Mutex<Vec<(String, usize)>>,
+    /// Handlers still running (a panic is recorded before its handler counts as done).
+    running: std::sync::atomic::AtomicUsize,
 }
 
 pub struct MockServer {
@@ -327,19 +331,22 @@ impl MockServer {
             base: format!("http://127.0.0.1:{port}"),
             panics: Mutex::default(),
             expected: Mutex::default(),
+            running: Default::default(),
         });
         let (s2, srv) = (shared.clone(), server.clone());
         let thread = std::thread::spawn(move || {
             while let Ok(req) = srv.recv() {
                 let s3 = s2.clone();
                 // A panicking handler drops the request (tiny_http answers 500) and is reported
-                // when the server is dropped.
+                // when the server is dropped, which waits for the handlers still running.
+                s3.running.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || {
                     let r =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&s3, req)));
                     if let Err(p) = r {
                         lock(&s3.panics).push(panic_text(&*p));
                     }
+                    s3.running.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -419,13 +426,14 @@ impl MockServer {
         })
     }
 
-    /// True when the server issued (or adopted) `token` as an access token.
-    pub fn is_access_token(&self, token: &str) -> bool {
-        self.with_state(|s| s.access_tokens.contains_key(token))
-    }
-
     pub fn revoked_grants(&self) -> usize {
         self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
+    }
+
+    /// The check that no secret this server issued or saw (nor the PAT) is in a run's output,
+    /// usable after the borrow of the server ends (a spawned run keeps one).
+    pub fn leak_check(&self) -> LeakCheck {
+        LeakCheck(self.shared.clone())
     }
 
     /// [`MockServer::access_token_works`] for another server standing in for the MCP server
@@ -442,10 +450,51 @@ impl MockServer {
     }
 }
 
+/// See [`MockServer::leak_check`].
+pub struct LeakCheck(Arc<Shared>);
+
+impl LeakCheck {
+    /// No secret on stderr, none on stdout; with `token_on_stdout` (a command that prints it on
+    /// purpose), stdout may hold one access token, once, on one line, when the run succeeded.
+    pub fn assert_clean(&self, out: &Out, token_on_stdout: bool) {
+        let (mut secrets, access): (Vec<String>, Vec<String>) = {
+            let st = lock(&self.0.state);
+            (
+                st.secrets.clone(),
+                st.access_tokens.keys().cloned().collect(),
+            )
+        };
+        secrets.push(crate::support::PAT.to_string());
+        for s in &secrets {
+            assert!(
+                !out.stderr.contains(s.as_str()),
+                "secret {s} on stderr: {out:?}"
+            );
+            let n = out.stdout.matches(s.as_str()).count();
+            let allowed = token_on_stdout && out.code == 0 && access.contains(s);
+            assert!(
+                n == 0 || (allowed && n == 1),
+                "secret {s} on stdout: {out:?}"
+            );
+        }
+        if token_on_stdout && out.code == 0 {
+            assert!(
+                out.stdout.ends_with('\n') && out.stdout.lines().count() == 1,
+                "{out:?}"
+            );
+        }
+    }
+}
+
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.server.unblock();
         let joined = self.thread.take().map(|t| t.join());
+        // The client may have its 500 before the handler's panic is recorded.
+        let until = Instant::now() + Duration::from_secs(10);
+        while self.shared.running.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         if !handlers_did_not_panic("the mock authorization server", joined, &self.shared.panics) {
             return;
         }
