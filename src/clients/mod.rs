@@ -75,6 +75,9 @@ pub struct Client {
     /// Where `setup` creates a file of a scope when none exists; a scope not listed: its first
     /// candidate in [`Client::files`].
     pub create_in: &'static [(Scope, Loc)],
+    /// Files among [`Client::files`] where the client keeps its own state (Crush's data
+    /// `crush.json`): kept current when they hold our entry, never chosen for a new one.
+    pub state_files: &'static [Loc],
     /// The dialect, with the strictness the client enforces.
     pub syntax: Syntax,
     /// Why a comment or trailing comma is refused in a strict file (the refusal's reason);
@@ -194,6 +197,14 @@ impl Client {
             None => self.files(env, scope).into_iter().next().map(|f| f.path),
         }?;
         Some(ConfigFile::new(self, scope, path, project_of(env, scope)))
+    }
+
+    /// One of [`Client::state_files`].
+    pub fn is_state_file(&self, env: &Env, file: &ConfigFile) -> bool {
+        self.state_files
+            .iter()
+            .flat_map(|l| l.paths(env))
+            .any(|p| p == file.path)
     }
 
     /// Every existing config file in any scope, in load order, each real file once (a file

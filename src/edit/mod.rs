@@ -229,14 +229,15 @@ fn normalize_url(url: &str) -> &str {
 pub const AUTHORIZATION: &str = "Authorization";
 
 /// An Authorization value that refers to something the client resolves instead of holding a
-/// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`. (A `$` or a
-/// `{` can never be part of a bearer token.)
+/// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`, a command
+/// substitution `$(command)`. (A `$` or a `{` can never be part of a bearer token.)
 pub fn is_reference(value: &str) -> bool {
     let b = value.as_bytes();
     value.contains("{env:")
         || value.contains("{file:")
-        || b.windows(2)
-            .any(|w| w[0] == b'$' && (w[1] == b'{' || w[1] == b'_' || w[1].is_ascii_alphabetic()))
+        || b.windows(2).any(|w| {
+            w[0] == b'$' && (matches!(w[1], b'{' | b'(' | b'_') || w[1].is_ascii_alphabetic())
+        })
 }
 
 /// What a file says about our server.

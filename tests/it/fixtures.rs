@@ -27,6 +27,8 @@ use figma_auth::secret::AccessToken;
 const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
 /// What `setup --mode helper` would write (a path with a space, quoted for the shell).
 const HELPER: &str = "'/home/user/My Tools/figma-auth' header --json --profile default";
+/// What `setup --mode helper` embeds in a header (Crush's `Bearer $(…)`).
+const TOKEN_COMMAND: &str = "'/home/user/My Tools/figma-auth' token --profile default";
 const TOKEN_FILE: &str = "/home/user/.local/state/figma-auth/default.token";
 
 #[derive(Debug, Default)]
@@ -175,6 +177,7 @@ fn every_fixture_edits_as_expected() {
         let ctx = AuthContext {
             token: Some(&token),
             helper_command: Some(HELPER),
+            token_command: Some(TOKEN_COMMAND),
             token_file: Some(Path::new(TOKEN_FILE)),
             ..AuthContext::default()
         };

@@ -20,6 +20,8 @@ pub use parse::{parse_client, strip_comments};
 
 pub const NEW_TOKEN: &str = "figu_PROP_NEW_TOKEN";
 pub const HELPER: &str = "'/opt/My Tools/figma-auth' header --json --profile \"p 1\"";
+/// The token command of a helper the header embeds (Crush's `$(…)`).
+pub const TOKEN_COMMAND: &str = "'/opt/My Tools/figma-auth' token --profile \"p 1\"";
 pub const TOKEN_FILE: &str = "/home/u/.local/state/figma-auth/default.token";
 
 /// What is asked of the file.
@@ -59,6 +61,7 @@ pub fn auth_for(file: &ConfigFile, mode: Mode) -> Desired {
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some(HELPER),
+        token_command: Some(TOKEN_COMMAND),
         token_file: Some(Path::new(TOKEN_FILE)),
         ..AuthContext::default()
     };
