@@ -396,6 +396,8 @@ fn fuzz_findings() {
         ("a:\n  b: x\n  &a b: y\n", 3),
         ("args: [proxy, |x]\n", 1),
         ("env_keys: [extensions:]\n", 1),
+        ("env_keys: [!]\n", 1),
+        ("a: {b: !}\n", 1),
         ("\n... \n", 2),
         ("mcpServers:\r  - name: figma\r\n", 1),
         ("a: b\u{2028}c\n", 1),

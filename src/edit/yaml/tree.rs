@@ -646,10 +646,13 @@ fn check_anchor_names(text: &str, start: usize, line: usize, col: usize) -> Resu
         }
         let name = &b[s..i];
         let ok = if sigil == b'!' {
-            // A tag: `!`, `!name`, `!!name`, `!<uri>`-free (libyaml is strict about the rest).
+            // A tag: `!`, `!name`, `!!name`, `!<uri>`-free (libyaml is strict about the rest),
+            // and libyaml wants white space or a `,` after it, not a bracket.
             name.iter().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'!' | b':' | b'/' | b'.')
-            })
+            }) && b
+                .get(i)
+                .is_none_or(|&c| c.is_ascii_whitespace() || c == b',')
         } else {
             !name.is_empty()
                 && name
