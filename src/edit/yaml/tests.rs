@@ -397,6 +397,8 @@ fn fuzz_findings() {
         ("args: [proxy, |x]\n", 1),
         ("env_keys: [extensions:]\n", 1),
         ("env_keys: [!]\n", 1),
+        ("&aa{}:\n", 1),
+        ("a: [*x[]]\n", 1),
         ("a: {b: !}\n", 1),
         ("\n... \n", 2),
         ("mcpServers:\r  - name: figma\r\n", 1),

@@ -654,10 +654,15 @@ fn check_anchor_names(text: &str, start: usize, line: usize, col: usize) -> Resu
                 .get(i)
                 .is_none_or(|&c| c.is_ascii_whitespace() || c == b',')
         } else {
+            // libyaml ends a name only at white space or one of `?:,]}%@` and a backquote.
             !name.is_empty()
                 && name
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+                && b.get(i).is_none_or(|&c| {
+                    c.is_ascii_whitespace()
+                        || matches!(c, b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`')
+                })
         };
         if !ok {
             return Err(EditError::Syntax {
