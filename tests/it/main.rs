@@ -20,6 +20,7 @@ mod security;
 mod security_cases;
 mod setup;
 mod shell;
+mod store_dirs;
 mod stress;
 mod support;
 mod terminal;
