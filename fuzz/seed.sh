@@ -1,6 +1,6 @@
 #!/bin/sh
 # Seeds each target's corpus with the edit fixtures of its dialect: one input per fixture file
-# and selector byte (the first byte picks the client file and the edit; see fuzz_targets/common.rs).
+# and selector byte (the first byte picks the client file and the edit; see `fuzz_one` in src/edit/oracle/mod.rs).
 set -eu
 cd "$(dirname "$0")"
 seed() { # target, fixture files...

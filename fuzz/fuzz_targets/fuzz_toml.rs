@@ -1,17 +1,14 @@
 #![no_main]
 
-#[path = "../../tests/props/check.rs"]
-mod check;
-mod common;
-
 use std::sync::OnceLock;
 
 use figma_auth::clients::ConfigFile;
+use figma_auth::edit::oracle;
 use libfuzzer_sys::fuzz_target;
 
 static FILES: OnceLock<Vec<ConfigFile>> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let files = FILES.get_or_init(|| common::files(&["codex"]));
-    common::run(data, files);
+    let files = FILES.get_or_init(|| oracle::files(&["codex"]));
+    oracle::fuzz_one(data, files);
 });

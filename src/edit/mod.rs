@@ -3,6 +3,9 @@
 //! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
 
 mod json;
+/// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
+#[cfg(feature = "testing")]
+pub mod oracle;
 mod scan;
 mod surrogates;
 mod token;

@@ -25,7 +25,7 @@ pub const CANARY_OLD: &str = "figu_CANARY_OLD_1e6b9d3a7c2f";
 /// A stand-in for a program figma-auth may run (crontab, systemctl, launchctl, git): records
 /// its argv and environment beside the temp HOME, then fails like a missing crontab.
 const FAKE_CHILD: &str = r#"#!/bin/sh
-D="$(dirname "$0")/../children"
+D="$(dirname "$0")/../fakestate"
 mkdir -p "$D"
 printf '%s\n' "$0 $*" >> "$D/argv"
 env >> "$D/env"
@@ -299,12 +299,8 @@ impl Canary {
         env.set_var("FIGMA_MCP_URL", Some(&mcp));
         // Fake schedulers on PATH record their argv and environment (scanned like every file).
         let bin = env.path("fakebin");
-        std::fs::create_dir_all(&bin).unwrap();
         for name in ["crontab", "systemctl", "launchctl", "git"] {
-            let p = bin.join(name);
-            std::fs::write(&p, FAKE_CHILD).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            write_exec(&bin.join(name), FAKE_CHILD);
         }
         env.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
         let out = env.login();
@@ -326,11 +322,11 @@ impl Canary {
                 "{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"{mcp}\", \"headers\": {{\"Authorization\": \"Bearer {token}\"}}}}}}}}\n"
             )
         };
-        write(&cursor, entry(CANARY_AT).as_bytes());
-        write(&claude, entry(CANARY_OLD).as_bytes());
+        write_private(&cursor, entry(CANARY_AT).as_bytes());
+        write_private(&claude, entry(CANARY_OLD).as_bytes());
         let cut = entry(CANARY_AT);
         let cut = &cut[..cut.find(CANARY_AT).unwrap() + 12];
-        write(&windsurf, cut.as_bytes());
+        write_private(&windsurf, cut.as_bytes());
         // All three set up for this profile earlier, so that refresh and logout work on them.
         template["configs"] = serde_json::json!([
             {"target": "cursor", "scope": "user", "path": cursor, "server_name": "figma"},
@@ -391,12 +387,12 @@ impl Canary {
             }
             Corrupt => {
                 let cut = text.find(CANARY_AT).unwrap() + 10;
-                write(&store, &text.as_bytes()[..cut]);
+                write_private(&store, &text.as_bytes()[..cut]);
             }
-            _ => write(&store, text.as_bytes()),
+            _ => write_private(&store, text.as_bytes()),
         }
         let token_file = env.path("config/figma-auth/tokens/default.token");
-        write(&token_file, CANARY_AT.as_bytes());
+        write_private(&token_file, CANARY_AT.as_bytes());
         env.server.set(|b| {
             b.echo_secrets = true;
             match prep {
@@ -482,11 +478,9 @@ impl Canary {
     }
 }
 
-fn write(p: &Path, bytes: &[u8]) {
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+fn write_private(p: &Path, bytes: &[u8]) {
+    write(p, bytes);
+    chmod(p, 0o600);
 }
 
 /// No canary in stderr; on stdout only the access token, once, when the command prints it on
@@ -523,7 +517,7 @@ fn no_canary_leaks_from_any_command() {
         }
     }
     // Child processes ran (schedulers asked by doctor and schedule), and were scanned.
-    let argv = std::fs::read_to_string(c.env.path("children/argv")).unwrap();
+    let argv = std::fs::read_to_string(c.env.path("fakestate/argv")).unwrap();
     assert!(argv.contains("crontab"), "{argv}");
     // The check above is not vacuous: the commands that print the token did print the canary.
     assert!(printed_canary >= 5, "{printed_canary}");

@@ -148,18 +148,14 @@ fn umask_does_not_loosen_or_break_the_store() {
     let mut env = TestEnv::new();
     let xdg = env.path("fresh/a/b");
     env.set_var("XDG_CONFIG_HOME", Some(xdg.to_str().unwrap()));
-    let run = {
-        let mut c = env.command(&["login", "--port", "0", "--timeout", "90s"]);
-        c.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        with_umask0(&mut c);
-        c.spawn().unwrap()
-    };
-    let page = follow(&env.browser_url()).unwrap();
-    assert_eq!(page.status, 200);
-    let out = run.wait_with_output().unwrap();
-    assert!(out.status.success());
+    let out = env
+        .cmd(&["login", "--port", "0", "--timeout", "90s"])
+        .umask0()
+        .run_with(|| {
+            let page = follow(&env.browser_url()).unwrap();
+            assert_eq!(page.status, 200);
+        });
+    out.success();
     let store = xdg.join("figma-auth/credentials/default.json");
     assert_eq!(file_mode(&store), 0o600);
     for d in [

@@ -1,54 +1,19 @@
 //! Config patching end to end: `setup`, `refresh [--write]`, `logout --write` and `status`
 //! against the mock server, with client config files in the temp HOME.
 
-use crate::support::{file_mode, Out, TestEnv};
+use crate::support::*;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-const OLD: &str = "figu_FIXTURE_OLD_TOKEN";
-
-/// Runs the binary with `cwd` as the working directory, checking that no secret leaked.
-fn run_in(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    env.run_in(cwd, args)
-}
-
-/// A logged-in environment with a project directory (a git repository) as the cwd.
-fn logged_in() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let project = env.path("home/project");
-    fs::create_dir_all(project.join(".git")).unwrap();
-    env.login();
-    (env, project)
-}
-
-fn write(path: &Path, content: impl AsRef<[u8]>) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
-
-fn fixture(rel: &str) -> Vec<u8> {
-    fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(rel),
-    )
-    .unwrap()
-}
-
-fn mtime(p: &Path) -> std::time::SystemTime {
-    fs::metadata(p).unwrap().modified().unwrap()
-}
-
-fn bearer(env: &TestEnv) -> String {
-    format!("Bearer {}", env.stored_access_token())
-}
-
-/// The lines of `before` that do not mention the old token all appear, in order, in `after`.
+/// The lines of `before` that do not mention an old token all appear, in order, in `after`.
 fn keeps_every_other_line(before: &str, after: &str) {
     let mut rest = after.lines();
-    for line in before.lines().filter(|l| !l.contains(OLD)) {
+    for line in before
+        .lines()
+        .filter(|l| !l.contains("figu_FIXTURE_OLD_TOKEN"))
+    {
         assert!(
             rest.any(|l| l == line),
             "line {line:?} was lost or moved:\n{after}"
@@ -58,16 +23,12 @@ fn keeps_every_other_line(before: &str, after: &str) {
 
 #[test]
 fn setup_opencode_keeps_comments_and_refresh_then_changes_nothing() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("config/opencode/opencode.jsonc");
     let before = fixture("opencode/real-06-commented/before.jsonc");
     write(&cfg, &before);
 
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--target", "opencode", "--write"],
-    );
+    let out = env.run_in(&project, &["setup", "--target", "opencode", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     // The existing entry was not figma-auth's: adopted, explicitly.
     assert!(out.stdout.contains("adopted"), "{out:?}");
@@ -83,7 +44,7 @@ fn setup_opencode_keeps_comments_and_refresh_then_changes_nothing() {
     assert!(
         after.contains(&format!(
             "\"Authorization\": \"{}\", // old token",
-            bearer(&env)
+            env.bearer()
         )),
         "{after}"
     );
@@ -92,7 +53,7 @@ fn setup_opencode_keeps_comments_and_refresh_then_changes_nothing() {
     let t0 = mtime(&cfg);
     let token_hits = env.server.hits("token");
     std::thread::sleep(Duration::from_millis(20));
-    let out = run_in(&env, &project, &["refresh", "--write"]);
+    let out = env.run_in(&project, &["refresh", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("current"), "{out:?}");
     assert_eq!(mtime(&cfg), t0);
@@ -105,8 +66,8 @@ fn setup_logs_in_first_when_nothing_is_stored() {
     let env = TestEnv::new();
     let project = env.path("home/project");
     fs::create_dir_all(&project).unwrap();
-    let run = env
-        .command(&[
+    let out = env
+        .cmd(&[
             "setup",
             "--target",
             "opencode",
@@ -116,16 +77,10 @@ fn setup_logs_in_first_when_nothing_is_stored() {
             "--timeout",
             "90s",
         ])
-        .current_dir(&project)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let url = env.browser_url();
-    crate::support::follow(&url).expect("the redirect reaches the listener");
-    let out: Out = run.wait_with_output().unwrap().into();
-    env.assert_no_leak(&out, false);
+        .cwd(&project)
+        .run_with(|| {
+            follow(&env.browser_url()).expect("the redirect reaches the listener");
+        });
     assert_eq!(out.code, 0, "{out:?}");
     let cfg = env.path("config/opencode/opencode.jsonc");
     let text = fs::read_to_string(&cfg).unwrap();
@@ -135,50 +90,32 @@ fn setup_logs_in_first_when_nothing_is_stored() {
     );
     assert!(text.contains("\"type\": \"remote\""), "{text}");
     assert!(text.contains("\"oauth\": false"), "{text}");
-    assert!(text.contains(&bearer(&env)), "{text}");
+    assert!(text.contains(&env.bearer()), "{text}");
     assert_eq!(file_mode(&cfg), 0o600);
-}
-
-fn claude_json_with_projects(n: usize, token: &str) -> String {
-    let mut s = String::from("{\n  \"numStartups\": 3,\n  \"projects\": {\n");
-    for i in 0..n {
-        s.push_str(&format!(
-            "    \"/home/user/p{i}\": {{\n      \"allowedTools\": [],\n      \"history\": [\n        {{\n          \"display\": \"step \\\"{i}\\\" ünï\",\n          \"pastedContents\": {{}}\n        }}\n      ],\n      \"lastCost\": 0.10{i}\n    }}{}\n",
-            if i + 1 < n { "," } else { "" }
-        ));
-    }
-    s.push_str(&format!(
-        "  }},\n  \"mcpServers\": {{\n    \"figma\": {{\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\n        \"Authorization\": \"Bearer {token}\"\n      }}\n    }}\n  }}\n}}"
-    ));
-    s
 }
 
 #[cfg(unix)]
 #[test]
 fn claude_json_refresh_force_rotates_in_place_and_preview_masks() {
     use std::os::unix::fs::PermissionsExt;
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
-    let before = claude_json_with_projects(300, OLD);
+    let before = claude_json_with_history(300, OLD);
     write(&cfg, &before);
     fs::set_permissions(&cfg, fs::Permissions::from_mode(0o600)).unwrap();
 
-    let out = run_in(&env, &project, &["setup", "--target", "claude", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "claude", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let first = bearer(&env);
+    let first = env.bearer();
     let after = fs::read_to_string(&cfg).unwrap();
     assert_eq!(after, before.replace(&format!("Bearer {OLD}"), &first));
     assert_eq!(file_mode(&cfg), 0o600);
     serde_json::from_str::<serde_json::Value>(&after).unwrap();
 
     // Preview: a masked diff naming the file; nothing written.
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--force", "--target", "claude"],
-    );
+    let out = env.run_in(&project, &["refresh", "--force", "--target", "claude"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let second = bearer(&env);
+    let second = env.bearer();
     assert_ne!(first, second);
     assert!(out.stdout.contains("--- a/~/.claude.json"), "{out:?}");
     assert!(
@@ -196,9 +133,9 @@ fn claude_json_refresh_force_rotates_in_place_and_preview_masks() {
     assert_eq!(fs::read_to_string(&cfg).unwrap(), after);
 
     // --write --force: rotated in the file, every other byte kept.
-    let out = run_in(&env, &project, &["refresh", "--write", "--force"]);
+    let out = env.run_in(&project, &["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let third = bearer(&env);
+    let third = env.bearer();
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
         before.replace(&format!("Bearer {OLD}"), &third)
@@ -217,24 +154,24 @@ fn claude_json_refresh_force_rotates_in_place_and_preview_masks() {
 
 #[test]
 fn cursor_tabs_are_kept() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     let before = format!(
         "{{\n\t\"mcpServers\": {{\n\t\t\"other\": {{\n\t\t\t\"url\": \"https://example.com/mcp\"\n\t\t}},\n\t\t\"figma\": {{\n\t\t\t\"url\": \"https://mcp.figma.com/mcp\",\n\t\t\t\"headers\": {{\n\t\t\t\t\"Authorization\": \"Bearer {OLD}\"\n\t\t\t}}\n\t\t}}\n\t}}\n}}\n"
     );
     write(&cfg, &before);
-    let out = run_in(&env, &project, &["setup", "--target", "cursor", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "cursor", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
-        before.replace(&format!("Bearer {OLD}"), &bearer(&env))
+        before.replace(&format!("Bearer {OLD}"), &env.bearer())
     );
     assert!(out.stderr.contains("Reload Window"), "{out:?}");
 }
 
 #[test]
 fn bad_files_are_refused_with_file_and_line_and_left_identical() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cases: Vec<(&str, &str, String, &str)> = vec![
         (
             "opencode",
@@ -259,12 +196,12 @@ fn bad_files_are_refused_with_file_and_line_and_left_identical() {
         let p = env.path(rel);
         write(&p, content);
         env.manage(target, "user", &p);
-        let out = run_in(&env, &project, &["setup", "--target", target, "--write"]);
+        let out = env.run_in(&project, &["setup", "--target", target, "--write"]);
         assert_eq!(out.code, 1, "{target}: {out:?}");
         assert!(out.stdout.contains(expect), "{target}: {out:?}");
         assert!(out.stdout.contains("error"), "{target}: {out:?}");
         assert_eq!(&fs::read_to_string(&p).unwrap(), content, "{target}");
-        let out = run_in(&env, &project, &["refresh", "--write", "--target", target]);
+        let out = env.run_in(&project, &["refresh", "--write", "--target", target]);
         assert_eq!(out.code, 1, "{target}: {out:?}");
         assert_eq!(&fs::read_to_string(&p).unwrap(), content, "{target}");
     }
@@ -272,11 +209,7 @@ fn bad_files_are_refused_with_file_and_line_and_left_identical() {
     let p = env.path("home/.claude.json");
     let dup = format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\"}},\n    \"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}\n  }}\n}}\n");
     write(&p, &dup);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "claude"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "claude"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout.contains("line 4") && out.stdout.contains("line 3"),
@@ -287,62 +220,40 @@ fn bad_files_are_refused_with_file_and_line_and_left_identical() {
 
 #[test]
 fn setup_without_write_or_tty_only_previews() {
-    let (env, project) = logged_in();
-    let cfg = env.path("home/.cursor/mcp.json");
+    const CURSOR: &str = "home/.cursor/mcp.json";
     let before = "{\n  \"mcpServers\": {}\n}\n";
-    write(&cfg, before);
-    let out = run_in(&env, &project, &["setup", "--target", "cursor"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("+++ b/~/.cursor/mcp.json"), "{out:?}");
-    assert!(out.stdout.contains("would update"), "{out:?}");
-    assert!(out.stderr.contains("--write"), "{out:?}");
-    assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
-
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--target", "cursor", "--dry-run"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("Dry run"), "{out:?}");
-    assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
-
+    let t = Test::new().logged_in().project().file(CURSOR, before);
+    t.run(&["setup", "--target", "cursor"])
+        .success()
+        .stdout_has("+++ b/~/.cursor/mcp.json")
+        .stdout_has("would update")
+        .stderr_has("--write")
+        .file_is(CURSOR, before);
+    t.run(&["setup", "--target", "cursor", "--dry-run"])
+        .success()
+        .stderr_has("Dry run")
+        .file_is(CURSOR, before);
     // --show-secrets unmasks the preview.
-    let out = env
-        .command(&["setup", "--target", "cursor", "--show-secrets"])
-        .current_dir(&project)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&bearer(&env)), "{stdout}");
+    t.cmd(&["setup", "--target", "cursor", "--show-secrets"])
+        .shows_secrets()
+        .run()
+        .stdout_has(&t.bearer())
+        .file_is(CURSOR, before);
 }
 
 #[test]
 fn a_tracked_project_file_is_refused_unless_allowed() {
-    let (env, _) = logged_in();
+    let (env, _) = TestEnv::logged_in();
     let repo = env.path("home/repo");
     fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let st = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .env("HOME", env.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("git is installed");
-        assert!(st.success(), "git {args:?}");
-    };
+    let git = |args: &[&str]| env.git(&repo, args);
     git(&["init", "-q"]);
     let mcp = repo.join(".mcp.json");
     let before = "{\n  \"mcpServers\": {}\n}\n";
     write(&mcp, before);
     git(&["add", ".mcp.json"]);
 
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &repo,
         &[
             "setup", "--target", "claude", "--scope", "project", "--write",
@@ -355,8 +266,7 @@ fn a_tracked_project_file_is_refused_unless_allowed() {
     );
     assert_eq!(fs::read_to_string(&mcp).unwrap(), before);
 
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &repo,
         &[
             "setup",
@@ -369,23 +279,22 @@ fn a_tracked_project_file_is_refused_unless_allowed() {
         ],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&mcp).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&mcp).unwrap().contains(&env.bearer()));
 }
 
 #[test]
 fn other_url_entry_is_left_alone_unless_forced() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     let before = "{\n  \"mcpServers\": {\n    \"figma\": {\n      \"url\": \"http://127.0.0.1:3845/mcp\"\n    }\n  }\n}\n";
     write(&cfg, before);
-    let out = run_in(&env, &project, &["setup", "--target", "cursor", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "cursor", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("127.0.0.1:3845"), "{out:?}");
     assert!(out.stdout.contains("--force"), "{out:?}");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
 
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "cursor", "--write", "--force"],
     );
@@ -395,28 +304,29 @@ fn other_url_entry_is_left_alone_unless_forced() {
         text.contains("\"url\": \"https://mcp.figma.com/mcp\""),
         "{text}"
     );
-    assert!(text.contains(&bearer(&env)), "{text}");
+    assert!(text.contains(&env.bearer()), "{text}");
 }
 
 #[test]
 fn logout_write_removes_only_our_header() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, "{\n  \"mcpServers\": {}\n}\n");
     assert_eq!(
-        run_in(&env, &project, &["setup", "--target", "cursor", "--write"]).code,
+        env.run_in(&project, &["setup", "--target", "cursor", "--write"])
+            .code,
         0
     );
     let configured = fs::read_to_string(&cfg).unwrap();
     assert!(configured.contains("Authorization"));
 
     // Without --write: previewed, not written (the tokens are forgotten all the same).
-    let out = run_in(&env, &project, &["logout"]);
+    let out = env.run_in(&project, &["logout"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("would remove"), "{out:?}");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), configured);
 
-    let out = run_in(&env, &project, &["logout", "--write"]);
+    let out = env.run_in(&project, &["logout", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("removed"), "{out:?}");
     let text = fs::read_to_string(&cfg).unwrap();
@@ -429,16 +339,12 @@ fn logout_write_removes_only_our_header() {
 
 #[test]
 fn status_lists_configs_and_which_one_is_used() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     // opencode: a global entry with the current token, a project file with a stale one that wins.
     write(&env.path("config/opencode/opencode.json"), "{}\n");
     assert_eq!(
-        run_in(
-            &env,
-            &project,
-            &["setup", "--target", "opencode", "--write"]
-        )
-        .code,
+        env.run_in(&project, &["setup", "--target", "opencode", "--write"])
+            .code,
         0
     );
     write(
@@ -448,7 +354,7 @@ fn status_lists_configs_and_which_one_is_used() {
     write(&env.path("home/.claude.json"), "{\n  \"x\": 1,\n  \"mcpServers\": {\n    \"figma\": {\"type\": \"http\", \"url\": \"http://127.0.0.1:3845/mcp\"}\n  }\n}");
     write(&env.path("home/.cursor/mcp.json"), "{ broken");
 
-    let out = run_in(&env, &project, &["status", "--json"]);
+    let out = env.run_in(&project, &["status", "--json"]);
     // The unreadable Cursor file needs action.
     assert_eq!(out.code, 1, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -481,7 +387,7 @@ fn status_lists_configs_and_which_one_is_used() {
         );
     }
 
-    let out = run_in(&env, &project, &["status"]);
+    let out = env.run_in(&project, &["status"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("Client configs:"), "{out:?}");
     assert!(out.stdout.contains("unmanaged, in use"), "{out:?}");
@@ -492,7 +398,7 @@ fn status_lists_configs_and_which_one_is_used() {
 
     // refresh --write updates only what this profile set up: the unmanaged project entry keeps
     // its token, and a broken file is not ours to judge or touch.
-    let out = run_in(&env, &project, &["refresh", "--write", "--force"]);
+    let out = env.run_in(&project, &["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(fs::read_to_string(project.join("opencode.json"))
         .unwrap()
@@ -500,7 +406,7 @@ fn status_lists_configs_and_which_one_is_used() {
     assert!(
         fs::read_to_string(env.path("config/opencode/opencode.json"))
             .unwrap()
-            .contains(&bearer(&env))
+            .contains(&env.bearer())
     );
     assert_eq!(
         fs::read_to_string(env.path("home/.cursor/mcp.json")).unwrap(),
@@ -512,65 +418,57 @@ fn status_lists_configs_and_which_one_is_used() {
 
 #[test]
 fn recorded_local_scope_is_refreshed_from_any_directory() {
-    let (env, project) = logged_in();
-    let cfg = env.path("home/.claude.json");
-    write(&cfg, "{\n  \"projects\": {}\n}");
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--target", "claude", "--scope", "local", "--write"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    let key = fs::canonicalize(&project).unwrap().display().to_string();
-    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
-    assert_eq!(
-        v["projects"][&key]["mcpServers"]["figma"]["headers"]["Authorization"],
-        bearer(&env)
-    );
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.claude.json", "{\n  \"projects\": {}\n}");
+    t.run(&["setup", "--target", "claude", "--scope", "local", "--write"])
+        .success();
+    let key = fs::canonicalize(t.path("home/project"))
+        .unwrap()
+        .display()
+        .to_string();
+    let header = |v: &serde_json::Value| {
+        v["projects"][&key]["mcpServers"]["figma"]["headers"]["Authorization"].clone()
+    };
+    assert_eq!(header(&json_of(&t.path("home/.claude.json"))), t.bearer());
     // From the home directory (as cron runs it), the recorded project entry is still refreshed.
-    let out = run_in(&env, &env.path("home"), &["refresh", "--write", "--force"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
-    assert_eq!(
-        v["projects"][&key]["mcpServers"]["figma"]["headers"]["Authorization"],
-        bearer(&env)
-    );
+    let t = t.cwd("home");
+    t.run(&["refresh", "--write", "--force"]).success();
+    let v = json_of(&t.path("home/.claude.json"));
+    assert_eq!(header(&v), t.bearer());
     assert!(v.get("mcpServers").is_none(), "user scope untouched: {v}");
 }
 
 #[cfg(unix)]
 #[test]
 fn symlinked_config_is_written_through_the_link() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let real = env.path("home/dotfiles/mcp.json");
     write(&real, "{\n  \"mcpServers\": {}\n}\n");
     fs::create_dir_all(env.path("home/.cursor")).unwrap();
     std::os::unix::fs::symlink("../dotfiles/mcp.json", env.path("home/.cursor/mcp.json")).unwrap();
-    let out = run_in(&env, &project, &["setup", "--target", "cursor", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "cursor", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(fs::symlink_metadata(env.path("home/.cursor/mcp.json"))
         .unwrap()
         .file_type()
         .is_symlink());
-    assert!(fs::read_to_string(&real).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&real).unwrap().contains(&env.bearer()));
 }
 
 #[test]
 fn a_held_claude_lock_means_busy_and_no_write() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
-    let before = claude_json_with_projects(2, OLD);
+    let before = claude_json_with_history(2, OLD);
     write(&cfg, &before);
     env.manage("claude", "user", &cfg);
     fs::create_dir(env.path("home/.claude.json.lock")).unwrap();
     // The lock is fresh (Claude Code takes over locks older than 10 s); wait 1 s for it.
     let mut env = env;
     env.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("1s"));
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "claude"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "claude"]);
     assert_eq!(out.code, 5, "{out:?}");
     assert!(out.stdout.contains("locked by another process"), "{out:?}");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
@@ -580,18 +478,17 @@ fn a_held_claude_lock_means_busy_and_no_write() {
 /// directory) runs alongside repeated `refresh --write --force`: neither loses an update.
 #[test]
 fn claude_writer_and_refresh_lose_no_update() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
     write(
         &cfg,
-        claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
+        claude_json_with_history(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
     env.manage("claude", "user", &cfg);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 20);
+    let writer = claude_writer(&env, &cfg, &stop, 20);
     for _ in 0..6 {
-        let out = run_in(
-            &env,
+        let out = env.run_in(
             &project,
             &["refresh", "--write", "--force", "--target", "claude"],
         );
@@ -600,7 +497,7 @@ fn claude_writer_and_refresh_lose_no_update() {
             serde_json::from_str(&fs::read_to_string(&cfg).unwrap()).unwrap();
         assert_eq!(
             v["mcpServers"]["figma"]["headers"]["Authorization"],
-            bearer(&env),
+            env.bearer(),
             "our update survived"
         );
     }
@@ -614,16 +511,16 @@ fn claude_writer_and_refresh_lose_no_update() {
     );
     assert_eq!(
         v["mcpServers"]["figma"]["headers"]["Authorization"],
-        bearer(&env)
+        env.bearer()
     );
 }
 
 #[test]
 fn json_output_of_setup_and_refresh_says_what_changed_per_file() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, "{\n  \"mcpServers\": {}\n}\n");
-    let out = run_in(&env, &project, &["setup", "--target", "cursor", "--json"]);
+    let out = env.run_in(&project, &["setup", "--target", "cursor", "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["write"], false);
@@ -641,8 +538,7 @@ fn json_output_of_setup_and_refresh_says_what_changed_per_file() {
         "{\n  \"mcpServers\": {}\n}\n"
     );
 
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "cursor", "--json", "--write"],
     );
@@ -652,23 +548,22 @@ fn json_output_of_setup_and_refresh_says_what_changed_per_file() {
     assert_eq!(v["files"][0]["result"], "updated");
     assert_eq!(v["reload"][0], "cursor");
 
-    let out = run_in(&env, &project, &["refresh", "--write", "--force", "--json"]);
+    let out = env.run_in(&project, &["refresh", "--write", "--force", "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["token"]["refreshed"], true);
     assert!(v["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(v["files"][0]["path"], cfg.display().to_string());
     assert_eq!(v["files"][0]["result"], "updated");
-    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
 }
 
 #[test]
 fn helper_mode_keeps_the_token_out_of_claude_json() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
     write(&cfg, format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\n        \"Authorization\": \"Bearer {OLD}\"\n      }}\n    }}\n  }}\n}}"));
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "claude", "--mode", "helper", "--write"],
     );
@@ -683,7 +578,7 @@ fn helper_mode_keeps_the_token_out_of_claude_json() {
     assert!(helper.ends_with(" header --json"), "{helper}");
 
     // The helper command, run through a shell as Claude Code does, prints the header.
-    let hermetic = env.command(&[]);
+    let hermetic = env.command::<&str>(&[]);
     let o = std::process::Command::new("sh")
         .args(["-c", &helper])
         .env_clear()
@@ -698,24 +593,23 @@ fn helper_mode_keeps_the_token_out_of_claude_json() {
         .unwrap();
     assert!(o.status.success(), "{o:?}");
     let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(printed["Authorization"], bearer(&env));
+    assert_eq!(printed["Authorization"], env.bearer());
 
     // A refresh never touches the file; status calls it current.
     let t0 = mtime(&cfg);
-    let out = run_in(&env, &project, &["refresh", "--write", "--force"]);
+    let out = env.run_in(&project, &["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout.contains("current") && out.stdout.contains("helper mode"),
         "{out:?}"
     );
     assert_eq!(mtime(&cfg), t0);
-    let out = run_in(&env, &project, &["status", "--json"]);
+    let out = env.run_in(&project, &["status", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["configs"][0]["state"], "current", "{v}");
 
     // Switching back to inline puts the token in and removes the helper.
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "claude", "--mode", "inline", "--write"],
     );
@@ -727,16 +621,15 @@ fn helper_mode_keeps_the_token_out_of_claude_json() {
     );
     assert_eq!(
         v["mcpServers"]["figma"]["headers"]["Authorization"],
-        bearer(&env)
+        env.bearer()
     );
 }
 
 #[cfg(unix)]
 #[test]
 fn file_mode_points_opencode_at_a_private_token_file_kept_current() {
-    let (env, project) = logged_in();
-    let out = run_in(
-        &env,
+    let (env, project) = TestEnv::logged_in();
+    let out = env.run_in(
         &project,
         &["setup", "--target", "opencode", "--mode", "file", "--write"],
     );
@@ -759,7 +652,7 @@ fn file_mode_points_opencode_at_a_private_token_file_kept_current() {
     assert_eq!(file_mode(&token_file), 0o600);
 
     let t0 = mtime(&cfg);
-    let out = run_in(&env, &project, &["refresh", "--write", "--force"]);
+    let out = env.run_in(&project, &["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(mtime(&cfg), t0, "the config is written once");
     assert_eq!(
@@ -770,11 +663,10 @@ fn file_mode_points_opencode_at_a_private_token_file_kept_current() {
 
 #[test]
 fn env_mode_writes_the_clients_variable_syntax_and_unsupported_modes_are_refused() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, "{\n  \"mcpServers\": {}\n}\n");
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "cursor", "--mode", "env", "--write"],
     );
@@ -784,8 +676,7 @@ fn env_mode_writes_the_clients_variable_syntax_and_unsupported_modes_are_refused
         v["mcpServers"]["figma"]["headers"]["Authorization"],
         "Bearer ${env:FIGMA_TOKEN}"
     );
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--target", "zed", "--mode", "env", "--write"],
     );
@@ -801,7 +692,7 @@ fn env_mode_writes_the_clients_variable_syntax_and_unsupported_modes_are_refused
 /// files in their own shapes, TOML and JSONC comments kept, no trailing comma in Gemini's file.
 #[test]
 fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let codex = env.path("home/.codex/config.toml");
     write(&codex, fixture("codex/real-03-commented/before.toml"));
     let gemini = env.path("home/.gemini/settings.json");
@@ -816,8 +707,7 @@ fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
         &zed,
         "// Zed settings\n{\n  \"theme\": \"One Dark\",\n  \"vim_mode\": true, // yes\n}\n",
     );
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &[
             "setup", "--target", "codex", "--target", "gemini", "--target", "vscode", "--target",
@@ -825,7 +715,7 @@ fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
         ],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    let b = bearer(&env);
+    let b = env.bearer();
 
     let text = fs::read_to_string(&codex).unwrap();
     assert!(
@@ -911,10 +801,9 @@ fn json5_like(text: &str) -> serde_json::Value {
 
 #[test]
 fn logout_removes_the_token_file_of_file_mode() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     assert_eq!(
-        run_in(
-            &env,
+        env.run_in(
             &project,
             &["setup", "--target", "opencode", "--mode", "file", "--write"]
         )
@@ -923,7 +812,7 @@ fn logout_removes_the_token_file_of_file_mode() {
     );
     let token_file = env.path("config/figma-auth/tokens/default.token");
     assert!(token_file.exists());
-    let out = run_in(&env, &project, &["logout"]);
+    let out = env.run_in(&project, &["logout"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!token_file.exists(), "{out:?}");
     assert!(out.stderr.contains("Removed the token file"), "{out:?}");
@@ -933,10 +822,10 @@ fn logout_removes_the_token_file_of_file_mode() {
 /// its path and position, never filled in; a missing one is created.
 #[test]
 fn an_empty_json_config_is_refused_not_filled_in() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
     write(&cfg, "  \n");
-    let out = run_in(&env, &project, &["setup", "--target", "claude", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "claude", "--write"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout
@@ -945,9 +834,9 @@ fn an_empty_json_config_is_refused_not_filled_in() {
     );
     assert_eq!(fs::read_to_string(&cfg).unwrap(), "  \n");
     fs::remove_file(&cfg).unwrap();
-    let out = run_in(&env, &project, &["setup", "--target", "claude", "--write"]);
+    let out = env.run_in(&project, &["setup", "--target", "claude", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
 }
 
 /// Issue 5, concurrency: N processes run `refresh --write --force` against the rotating mock
@@ -956,16 +845,16 @@ fn an_empty_json_config_is_refused_not_filled_in() {
 /// with the token the store holds, and the store is valid.
 #[test]
 fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
-    let (mut env, project) = logged_in();
+    let (mut env, project) = TestEnv::logged_in();
     env.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("60s"));
     let cfg = env.path("home/.claude.json");
     write(
         &cfg,
-        claude_json_with_projects(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
+        claude_json_with_history(50, OLD).replacen("\"numStartups\": 3", "\"numStartups\": 0", 1),
     );
     env.manage("claude", "user", &cfg);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = claude_writer(&cfg, &env.path("home/.claude.json.lock"), &stop, 10);
+    let writer = claude_writer(&env, &cfg, &stop, 10);
     for _round in 0..2 {
         let children: Vec<_> = (0..4)
             .map(|_| {
@@ -997,7 +886,7 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
     );
     assert_eq!(
         v["mcpServers"]["figma"]["headers"]["Authorization"],
-        bearer(&env),
+        env.bearer(),
         "the config holds the token the store holds"
     );
     assert!(env.server.access_token_works(&env.stored_access_token()));
@@ -1009,15 +898,19 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
 
 /// A writer imitating Claude Code: under the `~/.claude.json.lock` directory it reads the file,
 /// increments `numStartups` and replaces the file, until `stop` is set and it has written at
-/// least `min` times. The thread returns how many updates it made.
+/// least `min` times. The thread returns how many updates it made. While it runs, the runs of
+/// the binary do not check what they created (the writer creates files too).
 fn claude_writer(
+    env: &TestEnv,
     cfg: &Path,
-    lock: &Path,
     stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
     min: u64,
 ) -> std::thread::JoinHandle<u64> {
-    let (cfg, lock, stop) = (cfg.to_path_buf(), lock.to_path_buf(), stop.clone());
+    let lock = env.path("home/.claude.json.lock");
+    let (cfg, stop) = (cfg.to_path_buf(), stop.clone());
+    let other = env.another_program();
     std::thread::spawn(move || {
+        let _other = other;
         let mut done = 0u64;
         while !stop.load(std::sync::atomic::Ordering::SeqCst) || done < min {
             if fs::create_dir(&lock).is_err() {

@@ -4,24 +4,13 @@
 
 use crate::support::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-const OLD: &str = "figu_DOCTOR_OLD_TOKEN_0000000000";
-
-fn write(path: &Path, content: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
+use std::path::PathBuf;
 
 /// A project directory (a git repository) to run in.
 fn project(env: &TestEnv) -> PathBuf {
     let p = env.path("home/project");
     fs::create_dir_all(p.join(".git")).unwrap();
     p
-}
-
-fn json(out: &Out) -> serde_json::Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
 
 /// Every PROBLEM and warning line ends with a command in backticks.
@@ -36,25 +25,15 @@ fn assert_fixes(out: &Out) {
     }
 }
 
-fn line_with<'a>(out: &'a Out, parts: &[&str]) -> &'a str {
-    out.stdout
-        .lines()
-        .find(|l| parts.iter().all(|p| l.contains(p)))
-        .unwrap_or_else(|| panic!("no line with {parts:?}:\n{}", out.stdout))
-}
-
 #[test]
 fn doctor_without_a_login_says_log_in() {
     let env = TestEnv::new();
     let out = env.run(&["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &["PROBLEM", "not logged in", "run `figma-auth login`"],
-    );
+    out.line_with(&["PROBLEM", "not logged in", "run `figma-auth login`"]);
     assert!(out.stdout.ends_with("1 problem found.\n"), "{out:?}");
-    let v = json(&env.run(&["doctor", "--json"]));
+    let v = env.run(&["doctor", "--json"]).json();
     assert_eq!(v["healthy"], false);
     assert_eq!(v["exit_code"], 1);
     assert_eq!(v["problems"], 1);
@@ -80,24 +59,18 @@ fn doctor_is_healthy_after_setup() {
     assert_eq!(out.code, 0, "{out:?}");
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &["ok", "opencode.jsonc (opencode, user scope): current token"],
-    );
-    line_with(&out, &["ok", "access token mock_", "valid until"]);
-    line_with(
-        &out,
-        &[
-            "warning",
-            "no scheduled refresh, and 1 config file holds the token inline",
-            "run `figma-auth schedule install --write`",
-        ],
-    );
+    out.line_with(&["ok", "opencode.jsonc (opencode, user scope): current token"]);
+    out.line_with(&["ok", "access token mock_", "valid until"]);
+    out.line_with(&[
+        "warning",
+        "no scheduled refresh, and 1 config file holds the token inline",
+        "run `figma-auth schedule install --write`",
+    ]);
     assert!(
         out.stdout.ends_with("No problem found; 1 warning.\n"),
         "{out:?}"
     );
-    let v = json(&env.run_in(&project, &["doctor", "--json"]));
+    let v = env.run_in(&project, &["doctor", "--json"]).json();
     assert_eq!(v["healthy"], true);
     assert_eq!(v["exit_code"], 0);
     assert!(v["checks"]
@@ -119,7 +92,7 @@ fn doctor_names_every_planted_problem_with_its_fix() {
     // A stale token in Cursor's config (set up earlier).
     write(
         &env.path("home/.cursor/mcp.json"),
-        &format!(
+        format!(
             "{{\"mcpServers\": {{\"figma\": {{\"url\": \"{url}\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}\n"
         ),
     );
@@ -127,7 +100,7 @@ fn doctor_names_every_planted_problem_with_its_fix() {
     // A project opencode.json (nobody's) whose figma entry overrides the managed global one.
     write(
         &project.join("opencode.json"),
-        &format!(
+        format!(
             "{{\"mcp\": {{\"figma\": {{\"type\": \"remote\", \"url\": \"{url}\", \"oauth\": false, \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}\n"
         ),
     );
@@ -146,58 +119,40 @@ fn doctor_names_every_planted_problem_with_its_fix() {
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "default.json is accessible by other users (mode 0644)",
-            "run `chmod 600 ",
-        ],
-    );
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "access token mock_",
-            "expired 2000-01-01T00:00:00Z",
-            "run `figma-auth refresh --write`",
-        ],
-    );
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            ".cursor/mcp.json (Cursor, user scope): holds an old token",
-            "run `figma-auth refresh --write --target cursor`",
-        ],
-    );
-    line_with(
-        &out,
-        &[
+    out.line_with(&[
+        "PROBLEM",
+        "default.json is accessible by other users (mode 0644)",
+        "run `chmod 600 ",
+    ]);
+    out.line_with(&[
+        "PROBLEM",
+        "access token mock_",
+        "expired 2000-01-01T00:00:00Z",
+        "run `figma-auth refresh --write`",
+    ]);
+    out.line_with(&[
+        "PROBLEM",
+        ".cursor/mcp.json (Cursor, user scope): holds an old token",
+        "run `figma-auth refresh --write --target cursor`",
+    ]);
+    out.line_with(&[
             "PROBLEM",
             "opencode uses the `figma` entry of ",
             "project/opencode.json (opencode, project scope), which overrides ",
             "config/opencode/opencode.jsonc (opencode, user scope)",
             "remove that entry, or adopt it, then run `figma-auth setup --target opencode --scope project --write`",
-        ],
-    );
-    line_with(
-        &out,
-        &[
+        ]);
+    out.line_with(&[
             "info",
             "project/opencode.json (opencode, project scope): the `figma` entry is not managed by this profile",
-        ],
-    );
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "mcp_config.json (Windsurf, user scope) cannot be read",
-            "line",
-            "then run `figma-auth doctor`",
-        ],
-    );
-    let v = json(&env.run_in(&project, &["doctor", "--json"]));
+        ]);
+    out.line_with(&[
+        "PROBLEM",
+        "mcp_config.json (Windsurf, user scope) cannot be read",
+        "line",
+        "then run `figma-auth doctor`",
+    ]);
+    let v = env.run_in(&project, &["doctor", "--json"]).json();
     assert_eq!(v["exit_code"], 1);
     assert!(v["problems"].as_u64().unwrap() >= 5, "{v:#}");
     for c in v["checks"].as_array().unwrap() {
@@ -248,15 +203,12 @@ fn claude_precedence_and_indirect_entries() {
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "Claude Code uses the `figma` entry of ",
-            ".mcp.json (Claude Code, project scope), which overrides ~/.claude.json",
-            "--scope project --force --write`",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "Claude Code uses the `figma` entry of ",
+        ".mcp.json (Claude Code, project scope), which overrides ~/.claude.json",
+        "--scope project --force --write`",
+    ]);
     // A helper entry in the project scope: credentials come from `figma-auth header`.
     write(
         &project.join(".mcp.json"),
@@ -264,18 +216,12 @@ fn claude_precedence_and_indirect_entries() {
     );
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &[
-            "ok",
-            ".mcp.json",
-            "credentials from the `headersHelper` command",
-        ],
-    );
-    line_with(
-        &out,
-        &["info", "Claude Code uses the entry of", ".mcp.json"],
-    );
+    out.line_with(&[
+        "ok",
+        ".mcp.json",
+        "credentials from the `headersHelper` command",
+    ]);
+    out.line_with(&["info", "Claude Code uses the entry of", ".mcp.json"]);
 }
 
 #[test]
@@ -291,29 +237,26 @@ fn references_and_the_token_file_are_checked() {
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
-            "warning",
-            "reads the token from {env:FIGMA_TOKEN}, but FIGMA_TOKEN is not set",
-            "run `figma-auth env --var FIGMA_TOKEN`",
-        ],
-    );
+    out.line_with(&[
+        "warning",
+        "reads the token from {env:FIGMA_TOKEN}, but FIGMA_TOKEN is not set",
+        "run `figma-auth env --var FIGMA_TOKEN`",
+    ]);
     env.set_var("FIGMA_TOKEN", Some("whatever"));
     let out = env.run_in(&project, &["doctor"]);
-    line_with(&out, &["ok", "reads the token from {env:FIGMA_TOKEN}"]);
+    out.line_with(&["ok", "reads the token from {env:FIGMA_TOKEN}"]);
 
     let token_file = env.path("config/figma-auth/tokens/default.token");
     write(
         &cfg,
-        &format!(
+        format!(
             "{{\"mcp\": {{\"figma\": {{\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"oauth\": false, \"headers\": {{\"Authorization\": \"Bearer {{file:{}}}\"}}}}}}}}\n",
             token_file.display()
         ),
     );
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(&out, &["PROBLEM", "default.token}, which does not exist"]);
+    out.line_with(&["PROBLEM", "default.token}, which does not exist"]);
     // A token file holding an old token.
     write(&token_file, OLD);
     use std::os::unix::fs::PermissionsExt;
@@ -321,33 +264,24 @@ fn references_and_the_token_file_are_checked() {
     let tokens_dir = token_file.parent().unwrap();
     fs::set_permissions(tokens_dir, fs::Permissions::from_mode(0o755)).unwrap();
     let out = env.run_in(&project, &["doctor"]);
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "tokens is accessible by other users (mode 0755)",
-            "run `chmod 700 ",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "tokens is accessible by other users (mode 0755)",
+        "run `chmod 700 ",
+    ]);
     fs::set_permissions(tokens_dir, fs::Permissions::from_mode(0o700)).unwrap();
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "default.token holds another token",
-            "run `figma-auth refresh --force`",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "default.token holds another token",
+        "run `figma-auth refresh --force`",
+    ]);
     let out = env.run_in(&project, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &["ok", "default.token holds the current access token"],
-    );
+    out.line_with(&["ok", "default.token holds the current access token"]);
 }
 
 /// A logged-in environment whose MCP URL is the mock's `/mcp` (or `path`).
@@ -366,14 +300,11 @@ fn online_check_accepts_the_current_token() {
     let before = env.server.mcp_requests().len();
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &[
+    out.line_with(&[
             "ok",
             "/mcp accepts the token (initialize: HTTP 200, mock-figma-mcp 1.0.0, protocol 2025-11-25); logged in as Mock User (mock.user@example.com)",
-        ],
-    );
-    line_with(&out, &["lifetimes: tokens last 1 hour; not refreshed yet"]);
+        ]);
+    out.line_with(&["lifetimes: tokens last 1 hour; not refreshed yet"]);
     let reqs: Vec<_> = env.server.mcp_requests().split_off(before);
     let methods: Vec<String> = reqs
         .iter()
@@ -422,7 +353,7 @@ fn online_check_reports_the_token_accepted_when_whoami_is_not_possible() {
         env.server.set(|b| b.whoami = mode.clone());
         let out = env.run(&["doctor", "--online"]);
         assert_eq!(out.code, 0, "{mode:?}: {out:?}");
-        let l = line_with(&out, &["ok", "/mcp accepts the token"]);
+        let l = out.line_with(&["ok", "/mcp accepts the token"]);
         assert!(!l.contains("logged in as"), "{l}");
     }
 }
@@ -434,15 +365,12 @@ fn online_check_explains_401_403_429_and_5xx() {
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
+    out.line_with(&[
             "PROBLEM",
             "rejected the token (HTTP 401: invalid_token: The access token expired)",
             "run `figma-auth refresh --force`; if the server still rejects it, log in again, then run `figma-auth login`",
-        ],
-    );
-    let v = json(&env.run(&["doctor", "--online", "--json"]));
+        ]);
+    let v = env.run(&["doctor", "--online", "--json"]).json();
     let c = v["checks"]
         .as_array()
         .unwrap()
@@ -456,25 +384,25 @@ fn online_check_explains_401_403_429_and_5xx() {
     env.server.set(|b| b.mcp_status = Some(403));
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(&out, &["PROBLEM", "refused access (HTTP 403", "seat"]);
+    out.line_with(&["PROBLEM", "refused access (HTTP 403", "seat"]);
 
     env.server.set(|b| b.mcp_status = Some(429));
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 4, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &["warning", "rate limiting (HTTP 429): a Figma quota, not a problem with the token; retry after 30s"],
-    );
+    out.line_with(&[
+        "warning",
+        "rate limiting (HTTP 429): a Figma quota, not a problem with the token; retry after 30s",
+    ]);
     assert!(out.stdout.contains("could not be checked"), "{out:?}");
-    let v = json(&env.run(&["doctor", "--online", "--json"]));
+    let v = env.run(&["doctor", "--online", "--json"]).json();
     assert_eq!(v["exit_code"], 4);
     assert_eq!(v["healthy"], true);
 
     env.server.set(|b| b.mcp_status = Some(503));
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 4, "{out:?}");
-    line_with(&out, &["warning", "server-side problem (HTTP 503"]);
+    out.line_with(&["warning", "server-side problem (HTTP 503"]);
     // The token was never the issue: nothing was refreshed.
     assert_eq!(env.server.hits("token:refresh_token"), 0);
 }
@@ -488,22 +416,18 @@ fn online_check_network_errors_are_temporary_and_wrong_urls_are_named() {
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 4, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
-            "warning",
-            "could not reach http://127.0.0.1:",
-            "check the network connection",
-        ],
-    );
+    out.line_with(&[
+        "warning",
+        "could not reach http://127.0.0.1:",
+        "check the network connection",
+    ]);
 
     let env = online_env("/not-mcp");
+    // The login's `whoami` and doctor's check: both reach a path the server does not serve.
+    env.server.expect_hits("other", 2);
     let out = env.run(&["doctor", "--online"]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(
-        &out,
-        &["PROBLEM", "answered HTTP 404", "is it an MCP server URL?"],
-    );
+    out.line_with(&["PROBLEM", "answered HTTP 404", "is it an MCP server URL?"]);
 }
 
 #[test]
@@ -512,14 +436,11 @@ fn online_check_sends_the_token_only_where_it_belongs() {
     let elsewhere = format!("{}/elsewhere", env.server.url());
     let out = env.run(&["doctor", "--online", "--mcp-url", &elsewhere]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "not checked: the token was issued for",
-            "is not sent elsewhere",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "not checked: the token was issued for",
+        "is not sent elsewhere",
+    ]);
     assert_eq!(env.server.hits("other"), 0);
     // The login itself talked to /mcp (whoami); doctor did not.
     let after_login = env.server.hits("mcp");
@@ -527,7 +448,7 @@ fn online_check_sends_the_token_only_where_it_belongs() {
     // An expired token is not sent either.
     env.set_expires_at("2000-01-01T00:00:00Z");
     let out = env.run(&["doctor", "--online"]);
-    line_with(&out, &["info", "not checked: the access token has expired"]);
+    out.line_with(&["info", "not checked: the access token has expired"]);
     assert_eq!(env.server.hits("mcp"), after_login);
 }
 
@@ -546,14 +467,11 @@ fn the_schedule_is_checked_through_the_schedule_module() {
 
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &[
-            "warning",
-            "no scheduled refresh",
-            "run `figma-auth schedule install --write`",
-        ],
-    );
+    out.line_with(&[
+        "warning",
+        "no scheduled refresh",
+        "run `figma-auth schedule install --write`",
+    ]);
 
     assert_eq!(
         env.run_in(&project, &["schedule", "install", "--write"])
@@ -562,10 +480,7 @@ fn the_schedule_is_checked_through_the_schedule_module() {
     );
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &["ok", "`figma-auth refresh --write` is scheduled: crontab at crontab, every 30m, no run logged yet"],
-    );
+    out.line_with(&["ok", "`figma-auth refresh --write` is scheduled: crontab at crontab, every 30m, no run logged yet"]);
     assert!(out.stdout.ends_with("No problem found.\n"), "{out:?}");
 
     // A scheduled run that failed is a problem.
@@ -575,14 +490,11 @@ fn the_schedule_is_checked_through_the_schedule_module() {
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_fixes(&out);
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "the last scheduled run failed (exit 3)",
-            "run `figma-auth refresh --write`",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "the last scheduled run failed (exit 3)",
+        "run `figma-auth refresh --write`",
+    ]);
 }
 
 #[test]
@@ -602,29 +514,17 @@ fn helper_and_file_modes_set_up_by_setup_are_checked() {
     assert_eq!(out.code, 0, "{out:?}");
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    line_with(
-        &out,
-        &["ok", ".claude.json (Claude Code, user scope): credentials from the `headersHelper` command (helper mode)"],
-    );
-    line_with(
-        &out,
-        &[
-            "ok",
-            "opencode.jsonc (opencode, user scope): reads the token from {file:",
-        ],
-    );
-    line_with(
-        &out,
-        &["ok", "default.token holds the current access token"],
-    );
+    out.line_with(&["ok", ".claude.json (Claude Code, user scope): credentials from the `headersHelper` command (helper mode)"]);
+    out.line_with(&[
+        "ok",
+        "opencode.jsonc (opencode, user scope): reads the token from {file:",
+    ]);
+    out.line_with(&["ok", "default.token holds the current access token"]);
     // No config holds the token inline: no schedule is needed.
-    line_with(
-        &out,
-        &[
-            "info",
-            "no scheduled refresh (no config holds the token inline)",
-        ],
-    );
+    out.line_with(&[
+        "info",
+        "no scheduled refresh (no config holds the token inline)",
+    ]);
 
     // The helper binary disappeared (an upgrade moved it).
     let claude = env.path("home/.claude.json");
@@ -632,12 +532,9 @@ fn helper_and_file_modes_set_up_by_setup_are_checked() {
     fs::write(&claude, text.replace(BIN, "/nonexistent/figma-auth")).unwrap();
     let out = env.run_in(&project, &["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
-    line_with(
-        &out,
-        &[
-            "PROBLEM",
-            "the `headersHelper` command runs /nonexistent/figma-auth, which does not exist",
-            "run `figma-auth setup --target claude --scope user --mode helper --write`",
-        ],
-    );
+    out.line_with(&[
+        "PROBLEM",
+        "the `headersHelper` command runs /nonexistent/figma-auth, which does not exist",
+        "run `figma-auth setup --target claude --scope user --mode helper --write`",
+    ]);
 }

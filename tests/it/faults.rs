@@ -5,7 +5,6 @@
 //! content, the process failed (or was killed by SIGABRT), the error names the path, and the
 //! next run without the fault removes any leftover temp file and succeeds.
 
-use crate::security_cases::*;
 use crate::support::*;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,16 +19,12 @@ const ERRORS: [(&str, &str); 3] = [
 /// A logged-in environment with a Cursor config whose figma entry holds an old token, already
 /// written once by figma-auth (so its backup exists and only the config write is under test).
 fn cursor_env() -> (TestEnv, PathBuf, PathBuf) {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
     fs::set_permissions(&cfg, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), cursor_json(&token(&env)));
     (env, project, cfg)
@@ -43,7 +38,7 @@ const REFRESH_CURSOR: [&str; 5] = ["refresh", "--write", "--force", "--target", 
 
 /// The next run without a fault succeeds, writes the current token and leaves no temp file.
 fn next_run_recovers(env: &TestEnv, project: &Path, cfg: &Path) {
-    let out = run_in(env, project, &REFRESH_CURSOR);
+    let out = env.run_in(project, &REFRESH_CURSOR);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("updated"), "{out:?}");
     assert_eq!(fs::read_to_string(cfg).unwrap(), cursor_json(&token(env)));
@@ -58,13 +53,8 @@ fn config_error_at(step: &str) {
     for (action, text) in ERRORS {
         let before = fs::read(&cfg).unwrap();
         let fault = format!("{step}:{action}@mcp.json");
-        let r = run_env(
-            &env,
-            &project,
-            &REFRESH_CURSOR,
-            &[("FIGMA_AUTH_FAULT", &fault)],
-        );
-        let out = &r.out;
+        let r = env.cmd(&REFRESH_CURSOR).cwd(&project).fault(&fault).run();
+        let out = &r;
         assert_eq!(out.code, 1, "{fault}: {r:?}");
         let line = out
             .stdout
@@ -101,12 +91,7 @@ fn config_abort_at(step: &str, renamed: bool) {
     let (env, project, cfg) = cursor_env();
     let before = fs::read(&cfg).unwrap();
     let fault = format!("{step}:abort@mcp.json");
-    let r = run_env(
-        &env,
-        &project,
-        &REFRESH_CURSOR,
-        &[("FIGMA_AUTH_FAULT", &fault)],
-    );
+    let r = env.cmd(&REFRESH_CURSOR).cwd(&project).fault(&fault).run();
     assert_eq!(r.signal, Some(SIGABRT), "{fault}: {r:?}");
     // The store was updated before the config write began.
     let new = cursor_json(&token(&env));
@@ -159,13 +144,8 @@ fn config_write_fault_at_dirsync() {
     let (env, project, cfg) = cursor_env();
     for (action, _) in ERRORS {
         let fault = format!("dirsync:{action}@mcp.json");
-        let r = run_env(
-            &env,
-            &project,
-            &REFRESH_CURSOR,
-            &[("FIGMA_AUTH_FAULT", &fault)],
-        );
-        assert_eq!(r.out.code, 0, "{fault}: {r:?}");
+        let r = env.cmd(&REFRESH_CURSOR).cwd(&project).fault(&fault).run();
+        assert_eq!(r.code, 0, "{fault}: {r:?}");
         assert_eq!(fs::read_to_string(&cfg).unwrap(), cursor_json(&token(&env)));
     }
     config_abort_at("dirsync", true);
@@ -176,7 +156,7 @@ fn config_write_fault_at_dirsync() {
 /// original bytes) and then writes.
 #[test]
 fn config_write_fault_at_backup() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     let original = cursor_json(OLD);
     write(&cfg, &original);
@@ -202,22 +182,12 @@ fn config_write_fault_at_backup() {
         )
         .collect();
     for fault in &faults {
-        let r = run_env(
-            &env,
-            &project,
-            &REFRESH_CURSOR,
-            &[("FIGMA_AUTH_FAULT", fault)],
-        );
+        let r = env.cmd(&REFRESH_CURSOR).cwd(&project).fault(fault).run();
         if fault.contains("abort") {
             assert_eq!(r.signal, Some(SIGABRT), "{fault}: {r:?}");
         } else {
-            assert_eq!(r.out.code, 1, "{fault}: {r:?}");
-            let line = r
-                .out
-                .stdout
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap();
+            assert_eq!(r.code, 1, "{fault}: {r:?}");
+            let line = r.stdout.lines().find(|l| l.starts_with("error")).unwrap();
             if fault.starts_with("backup") {
                 assert!(
                     line.contains(&format!("cannot back up {}", cfg.display())),
@@ -231,7 +201,7 @@ fn config_write_fault_at_backup() {
         assert_eq!(backup_of(&backups), Vec::<PathBuf>::new(), "{fault}");
 
         // The next run cleans up, keeps the original as the backup, then writes.
-        let out = run_in(&env, &project, &REFRESH_CURSOR);
+        let out = env.run_in(&project, &REFRESH_CURSOR);
         assert_eq!(out.code, 0, "{fault}: {out:?}");
         assert!(out.stdout.contains("original saved as"), "{fault}: {out:?}");
         let b = backup_of(&backups);
@@ -258,9 +228,9 @@ fn store_env() -> (TestEnv, PathBuf) {
 /// byte-identical, and the refresh token that was used is spent (the mock rotates and revokes
 /// reused tokens, as OAuth 2.1 asks): the next refresh reports "log in again" without deleting
 /// anything, and a login repairs it.
-fn not_saved(env: &TestEnv, home: &Path, r: &Ran, before: &[u8], fault: &str, cause: Option<&str>) {
+fn not_saved(env: &TestEnv, home: &Path, r: &Out, before: &[u8], fault: &str, cause: Option<&str>) {
     let store = env.store_path("default");
-    let out = &r.out;
+    let out = &r;
     if let Some(cause) = cause {
         assert_eq!(out.code, 3, "{fault}: {r:?}");
         assert!(
@@ -290,7 +260,7 @@ fn not_saved(env: &TestEnv, home: &Path, r: &Ran, before: &[u8], fault: &str, ca
     );
     // The refresh request was made: its new refresh token is lost.
     let refreshes = env.server.hits("token:refresh_token");
-    let out = run_in(env, home, &["refresh", "--force"]);
+    let out = env.run_in(home, &["refresh", "--force"]);
     assert_eq!(out.code, 3, "{fault}: {out:?}");
     assert!(out.stderr.contains("invalid_grant"), "{fault}: {out:?}");
     assert!(
@@ -311,7 +281,7 @@ fn not_saved(env: &TestEnv, home: &Path, r: &Ran, before: &[u8], fault: &str, ca
         "{fault}: temp left"
     );
     env.login();
-    let out = run_in(env, home, &["refresh", "--force"]);
+    let out = env.run_in(home, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{fault}: {out:?}");
     assert!(env.server.access_token_works(&env.stored_access_token()));
 }
@@ -327,12 +297,11 @@ fn store_fault_at(step: &str) {
         let before = fs::read(&store).unwrap();
         let fault = format!("{step}:{action}@default.json");
         let refreshes = env.server.hits("token:refresh_token");
-        let r = run_env(
-            &env,
-            &home,
-            &["refresh", "--force"],
-            &[("FIGMA_AUTH_FAULT", &fault)],
-        );
+        let r = env
+            .cmd(&["refresh", "--force"])
+            .cwd(&home)
+            .fault(&fault)
+            .run();
         assert_eq!(env.server.hits("token:refresh_token"), refreshes + 1);
         if action == "abort" {
             // The kill leaves a private temp file; for fsync and rename it holds the new tokens.
@@ -363,17 +332,16 @@ fn store_update_fault_at_rename() {
 #[test]
 fn store_update_fault_at_dirsync() {
     let (env, home) = store_env();
-    let r = run_env(
-        &env,
-        &home,
-        &["refresh", "--force"],
-        &[("FIGMA_AUTH_FAULT", "dirsync:abort@default.json")],
-    );
+    let r = env
+        .cmd(&["refresh", "--force"])
+        .cwd(&home)
+        .fault("dirsync:abort@default.json")
+        .run();
     assert_eq!(r.signal, Some(SIGABRT), "{r:?}");
     let rt = env.stored_refresh_token();
     assert!(env.server.refresh_token_is_current(&rt));
     assert!(env.server.access_token_works(&env.stored_access_token()));
-    let out = run_in(&env, &home, &["refresh", "--force"]);
+    let out = env.run_in(&home, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_ne!(env.stored_refresh_token(), rt);
     assert_eq!(temps_of(&env.store_path("default")), Vec::<PathBuf>::new());
@@ -385,15 +353,14 @@ fn store_update_fault_at_dirsync() {
 fn store_update_fault_without_rotation_recovers_on_the_next_run() {
     let (env, home) = store_env();
     env.server.set(|b| b.rotate_refresh_tokens = false);
-    let r = run_env(
-        &env,
-        &home,
-        &["refresh", "--force"],
-        &[("FIGMA_AUTH_FAULT", "rename:abort@default.json")],
-    );
+    let r = env
+        .cmd(&["refresh", "--force"])
+        .cwd(&home)
+        .fault("rename:abort@default.json")
+        .run();
     assert_eq!(r.signal, Some(SIGABRT), "{r:?}");
     assert_eq!(temps_of(&env.store_path("default")).len(), 1);
-    let out = run_in(&env, &home, &["refresh", "--force"]);
+    let out = env.run_in(&home, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(temps_of(&env.store_path("default")), Vec::<PathBuf>::new());
     assert!(env.server.access_token_works(&env.stored_access_token()));
@@ -406,7 +373,7 @@ fn config_write_on_a_full_file_system() {
         eprintln!("config_write_on_a_full_file_system: needs root for a tmpfs mount; the ENOSPC hook tests cover the rest");
         return;
     }
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let dir = env.path("home/.cursor");
     let _mount = Mount::tmpfs(&dir, "64k").expect("mount a tmpfs as root");
     let cfg = dir.join("mcp.json");
@@ -419,18 +386,14 @@ fn config_write_on_a_full_file_system() {
     write(&cfg, &old);
     env.manage("cursor", "user", &cfg);
     // The backup lives elsewhere; make it now, so that only the config write hits the full disk.
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let written = bearer(&env);
+    let written = env.bearer();
     let before = fs::read(&cfg).unwrap();
     assert!(String::from_utf8_lossy(&before).contains(&written));
     let filler = fill_up(&dir);
 
-    let out = run_in(&env, &project, &REFRESH_CURSOR);
+    let out = env.run_in(&project, &REFRESH_CURSOR);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout.contains(&format!(
@@ -443,13 +406,13 @@ fn config_write_on_a_full_file_system() {
     assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new());
 
     fs::remove_file(filler).unwrap();
-    let out = run_in(&env, &project, &REFRESH_CURSOR);
+    let out = env.run_in(&project, &REFRESH_CURSOR);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
         String::from_utf8(before)
             .unwrap()
-            .replace(&written, &bearer(&env))
+            .replace(&written, &env.bearer())
     );
     assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new());
 }
@@ -458,14 +421,14 @@ fn config_write_on_a_full_file_system() {
 /// request, the store and its refresh token intact, the path named.
 fn refused_before_refreshing(
     env: &TestEnv,
-    r: &Ran,
+    r: &Out,
     before: &[u8],
     cause: &str,
     hint: &str,
     refreshes: usize,
 ) {
     let store = env.store_path("default");
-    let out = &r.out;
+    let out = &r;
     assert_eq!(out.code, 1, "{r:?}");
     assert!(out.stderr.contains(cause), "{r:?}");
     assert!(
@@ -511,7 +474,11 @@ fn store_update_on_a_full_file_system() {
     let before = fs::read(env.store_path("default")).unwrap();
     let filler = fill_up(&dir);
     let refreshes = env.server.hits("token:refresh_token");
-    let r = run_env(&env, &home, &["refresh", "--force"], &[]);
+    let r = env
+        .cmd(&["refresh", "--force"])
+        .cwd(&home)
+        .signal_ok()
+        .run();
     refused_before_refreshing(
         &env,
         &r,
@@ -523,7 +490,7 @@ fn store_update_on_a_full_file_system() {
     assert_eq!(temps_of(&env.store_path("default")), Vec::<PathBuf>::new());
 
     fs::remove_file(filler).unwrap();
-    let out = run_in(&env, &home, &["refresh", "--force"]);
+    let out = env.run_in(&home, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(env.server.access_token_works(&env.stored_access_token()));
 }
@@ -550,7 +517,11 @@ fn store_update_in_a_read_only_directory() {
             "could not make {} read-only",
             dir.display()
         );
-        let r = run_env(&env, &home, &["refresh", "--force"], &[]);
+        let r = env
+            .cmd(&["refresh", "--force"])
+            .cwd(&home)
+            .signal_ok()
+            .run();
         // Root meets the read-only mount already at the lock file; a user at the save check.
         let cause = if is_root() {
             "Read-only file system"
@@ -566,7 +537,7 @@ fn store_update_in_a_read_only_directory() {
             refreshes,
         );
     }
-    let out = run_in(&env, &home, &["refresh", "--force"]);
+    let out = env.run_in(&home, &["refresh", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(env.server.access_token_works(&env.stored_access_token()));
 }

@@ -13,15 +13,36 @@ use std::time::{Duration, Instant};
 /// Flag-free logins listen on the default port 19876: one at a time.
 static DEFAULT_PORT: Mutex<()> = Mutex::new(());
 
-fn figma(rule: RedirectRule) -> TestEnv {
-    let mut env = TestEnv::with_config(MockConfig {
+/// The default port, for one test: one at a time in this process, and among the test runs on
+/// this machine (other checkouts run the same tests) through a lock file in the temp dir.
+struct DefaultPort {
+    _here: std::sync::MutexGuard<'static, ()>,
+    _machine: std::fs::File,
+}
+
+fn default_port() -> DefaultPort {
+    let here = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let machine = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("figma-auth-tests-port-19876.lock"))
+        .unwrap();
+    machine.lock().unwrap();
+    DefaultPort {
+        _here: here,
+        _machine: machine,
+    }
+}
+
+fn figma(rule: RedirectRule) -> Test {
+    let mut t = Test::with_config(MockConfig {
         redirect_rule: rule,
         ..MockConfig::default()
     });
-    env.following_browser();
-    let mcp = format!("{}/mcp", env.server.url());
-    env.set_var("FIGMA_MCP_URL", Some(&mcp));
-    env
+    t.following_browser();
+    let mcp = format!("{}/mcp", t.server.url());
+    t.env("FIGMA_MCP_URL", Some(&mcp))
 }
 
 /// Waits until 19876 can be bound (another test binary may hold it for a moment).
@@ -65,7 +86,7 @@ fn assert_logged_in(env: &TestEnv, out: &Out) {
 
 #[test]
 fn flag_free_login_under_the_callback_rule_and_a_second_one_registers_nothing() {
-    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let _port = default_port();
     let mut env = figma(RedirectRule::Callback);
     let out = flag_free_login(&mut env);
     assert_logged_in(&env, &out);
@@ -94,7 +115,7 @@ fn flag_free_login_under_the_callback_rule_and_a_second_one_registers_nothing() 
 
 #[test]
 fn flag_free_login_under_the_original_scripts_rule_and_a_second_one_registers_nothing() {
-    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let _port = default_port();
     let mut env = figma(RedirectRule::McpOauthCallback);
     let out = flag_free_login(&mut env);
     assert_logged_in(&env, &out);

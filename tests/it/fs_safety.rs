@@ -7,13 +7,9 @@
 //! Cases that need another user run as root (CI does) with uid 65534 (`nobody`), through
 //! `chown` and `setpriv`; run as a normal user they print why they skip and return.
 
-use crate::security_cases::{
-    bearer, cursor_json, error_line, git, is_root, logged_in, run_in, snapshot_tree, write, Ran,
-    OLD,
-};
 use crate::support::*;
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -50,98 +46,6 @@ fn lchown(p: &Path, uid: u32) {
     std::os::unix::fs::lchown(p, Some(uid), Some(uid)).unwrap();
 }
 
-fn mode(p: &Path) -> u32 {
-    fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
-}
-
-fn chmod(p: &Path, m: u32) {
-    fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
-}
-
-/// How a run is started.
-#[derive(Default)]
-struct How<'a> {
-    vars: Vec<(&'a str, String)>,
-    umask0: bool,
-    /// Run as this uid (and gid) with setpriv.
-    uid: Option<u32>,
-}
-
-/// Runs the binary in `cwd`, stdin closed, killed (and the test failed) if it has not finished
-/// after [`WAIT`] — a hang guard, not a timing assertion. Leak-checked.
-fn run_how(env: &TestEnv, cwd: &Path, args: &[&str], how: &How) -> Ran {
-    use std::os::unix::process::ExitStatusExt;
-    let base = env.command(args);
-    let mut c = match how.uid {
-        None => env.command(args),
-        Some(uid) => {
-            let mut c = Command::new("setpriv");
-            c.args([
-                format!("--reuid={uid}"),
-                format!("--regid={uid}"),
-                "--clear-groups".into(),
-                BIN.into(),
-            ])
-            .args(args)
-            .env_clear();
-            for (k, v) in base.get_envs() {
-                if let Some(v) = v {
-                    c.env(k, v);
-                }
-            }
-            c
-        }
-    };
-    c.current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &how.vars {
-        c.env(k, v);
-    }
-    if how.umask0 {
-        with_umask0(&mut c);
-    }
-    let child = c.spawn().expect("run figma-auth");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let o = match rx.recv_timeout(WAIT) {
-        Ok(o) => o.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("figma-auth {args:?} hung (killed after {WAIT:?})");
-        }
-    };
-    let out: Out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    env.assert_no_leak(&out, prints_token(args));
-    Ran {
-        signal: o.status.signal(),
-        out,
-    }
-}
-
-fn run_vars(env: &TestEnv, cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Out {
-    let how = How {
-        vars: vars.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        ..How::default()
-    };
-    let r = run_how(env, cwd, args, &how);
-    assert_eq!(r.signal, None, "{r:?}");
-    r.out
-}
-
-fn script(path: &Path, body: &str) {
-    write(path, body);
-    chmod(path, 0o755);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Case 35: git that cannot answer fails closed
 // ---------------------------------------------------------------------------------------------
@@ -153,10 +57,10 @@ fn script(path: &Path, body: &str) {
 /// repository, are written as before.
 #[test]
 fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
-    let (env, _) = logged_in();
+    let (env, _) = TestEnv::logged_in();
     let repo = env.path("home/repo");
     fs::create_dir_all(&repo).unwrap();
-    git(&env, &repo, &["init", "-q"]);
+    env.git(&repo, &["init", "-q"]);
     let cfg = repo.join(".cursor/mcp.json");
     let before = cursor_json(OLD);
     write(&cfg, &before);
@@ -164,14 +68,18 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
     let refresh = ["refresh", "--write", "--target", "cursor"];
 
     // git answers "untracked": written.
-    let out = run_vars(&env, &repo, &refresh, &[("GIT_CONFIG_NOSYSTEM", "1")]);
+    let out = env
+        .cmd(&refresh)
+        .cwd(&repo)
+        .envs(&[("GIT_CONFIG_NOSYSTEM", "1")])
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
     write(&cfg, &before);
 
     let refused = |out: &Out, reason: &str| {
         assert_eq!(out.code, 1, "{out:?}");
-        let line = error_line(out);
+        let line = out.error_line();
         assert!(line.starts_with("refused"), "{line}");
         assert!(line.contains("repo/.cursor/mcp.json"), "{line}");
         assert!(
@@ -198,38 +106,34 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
             "setup", "--target", "cursor", "--scope", "project", "--write",
         ][..],
     ] {
-        let out = run_vars(&env, &repo, args, &no_git);
+        let out = env.cmd(args).cwd(&repo).envs(&no_git).run();
         refused(&out, "(git is not installed or not on PATH)");
     }
 
     // The macOS stub: /usr/bin/git exists, but only tells to install the developer tools.
     let stub = env.path("stubbin");
-    script(
-        &stub.join("git"),
-        "#!/bin/sh\necho 'xcrun: error: invalid active developer path (/Library/Developer/CommandLineTools), missing xcrun at: /Library/Developer/CommandLineTools/usr/bin/xcrun' >&2\nexit 1\n",
-    );
+    write_exec(&stub.join("git"), "#!/bin/sh\necho 'xcrun: error: invalid active developer path (/Library/Developer/CommandLineTools), missing xcrun at: /Library/Developer/CommandLineTools/usr/bin/xcrun' >&2\nexit 1\n");
     let path = format!("{}:/usr/bin:/bin", stub.display());
-    let out = run_vars(&env, &repo, &refresh, &[("PATH", &path)]);
+    let out = env.cmd(&refresh).cwd(&repo).envs(&[("PATH", &path)]).run();
     refused(
         &out,
         "(git: xcrun: error: invalid active developer path (/Library/Developer/CommandLineTools)",
     );
 
     // The explicit opt-in writes anyway.
-    let out = run_vars(
-        &env,
-        &repo,
-        &[
+    let out = env
+        .cmd(&[
             "refresh",
             "--write",
             "--target",
             "cursor",
             "--allow-tracked",
-        ],
-        &no_git,
-    );
+        ])
+        .cwd(&repo)
+        .envs(&no_git)
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
     write(&cfg, &before);
 
     // A `.git` directory that is no repository (no HEAD) is no work tree: written.
@@ -239,7 +143,7 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
     write(&plain_cfg, &before);
     env.manage("cursor", "project", &plain_cfg);
     // (The repository's file, managed too, is still refused.)
-    let out = run_vars(&env, &plain, &refresh, &no_git);
+    let out = env.cmd(&refresh).cwd(&plain).envs(&no_git).run();
     assert!(
         out.stdout
             .contains("\nupdated      ~/plain/.cursor/mcp.json (Cursor, project scope)"),
@@ -247,7 +151,7 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
     );
     assert!(fs::read_to_string(&plain_cfg)
         .unwrap()
-        .contains(&bearer(&env)));
+        .contains(&env.bearer()));
 
     // "Dubious ownership": the repository belongs to another user, so git refuses to read it.
     if let Some(why) = lacks_second_user() {
@@ -266,13 +170,18 @@ fn case_35_git_that_cannot_answer_is_treated_as_tracking_the_file() {
         assert!(st.success());
     };
     chown_r(NOBODY);
-    let out = run_vars(&env, &repo, &refresh, &[("GIT_CONFIG_NOSYSTEM", "1")]);
+    let out = env
+        .cmd(&refresh)
+        .cwd(&repo)
+        .envs(&[("GIT_CONFIG_NOSYSTEM", "1")])
+        .run();
     refused(
         &out,
         "git: fatal: detected dubious ownership in repository at",
     );
     assert!(
-        error_line(&out).contains("git config --global --add safe.directory"),
+        out.error_line()
+            .contains("git config --global --add safe.directory"),
         "{out:?}"
     );
     chown_r(0);
@@ -289,16 +198,12 @@ const FAKE_SYSTEMCTL: &str = "#!/bin/sh\ncase \"$*\" in\n  *is-enabled*) echo di
 /// directory, and the systemd user unit directory are 0700, never 0777.
 #[test]
 fn case_36_directories_are_created_with_explicit_modes_under_umask_000() {
-    let (env, project) = logged_in();
-    let umask0 = How {
-        umask0: true,
-        ..How::default()
-    };
+    let (env, project) = TestEnv::logged_in();
     let run0 = |args: &[&str]| {
-        let r = run_how(&env, &project, args, &umask0);
+        let r = env.cmd(args).cwd(&project).umask0().signal_ok().run();
         assert_eq!(r.signal, None, "{r:?}");
-        assert_eq!(r.out.code, 0, "{args:?}: {:?}", r.out);
-        r.out
+        assert_eq!(r.code, 0, "{args:?}: {:?}", r);
+        r
     };
 
     // Client config directories that setup creates.
@@ -324,40 +229,30 @@ fn case_36_directories_are_created_with_explicit_modes_under_umask_000() {
     assert_eq!(mode(&env.path("state/figma-auth/backups")), 0o700);
 
     // Claude Code's lock directory (left behind by a run killed while holding it).
-    write(
-        &env.path("home/.claude.json"),
-        crate::security_cases::claude_json(1, OLD),
-    );
+    write(&env.path("home/.claude.json"), claude_json(1, OLD));
     env.manage("claude", "user", &env.path("home/.claude.json"));
-    let r = run_how(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "claude"],
-        &How {
-            umask0: true,
-            vars: vec![("FIGMA_AUTH_FAULT", "rename:abort@.claude.json".into())],
-            ..How::default()
-        },
-    );
-    assert_eq!(r.signal, Some(crate::security_cases::SIGABRT), "{r:?}");
+    let r = env
+        .cmd(&["refresh", "--write", "--target", "claude"])
+        .cwd(&project)
+        .umask0()
+        .fault("rename:abort@.claude.json")
+        .run();
+    assert_eq!(r.signal, Some(SIGABRT), "{r:?}");
     assert_eq!(mode(&env.path("home/.claude.json.lock")), 0o700);
     fs::remove_dir(env.path("home/.claude.json.lock")).unwrap();
 
     // The systemd user unit directory (and ~/.config/systemd above it).
     let bin = env.path("fakebin");
-    script(&bin.join("systemctl"), FAKE_SYSTEMCTL);
+    write_exec(&bin.join("systemctl"), FAKE_SYSTEMCTL);
     let path = format!("{}:/usr/bin:/bin", bin.display());
-    let r = run_how(
-        &env,
-        &project,
-        &["schedule", "install", "--write", "--backend", "systemd"],
-        &How {
-            umask0: true,
-            vars: vec![("PATH", path)],
-            ..How::default()
-        },
-    );
-    assert_eq!(r.out.code, 0, "{r:?}");
+    let r = env
+        .cmd(&["schedule", "install", "--write", "--backend", "systemd"])
+        .cwd(&project)
+        .umask0()
+        .env("PATH", path)
+        .signal_ok()
+        .run();
+    assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(mode(&env.path("config/systemd")), 0o700);
     assert_eq!(mode(&env.path("config/systemd/user")), 0o700);
     for e in fs::read_dir(env.path("config/systemd/user")).unwrap() {
@@ -375,14 +270,14 @@ fn case_36_directories_are_created_with_explicit_modes_under_umask_000() {
 /// `setup --keep-mode` is remembered by later unattended refreshes.
 #[test]
 fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
     chmod(&cfg, 0o644);
 
     // doctor reports it.
-    let out = run_in(&env, &project, &["doctor"]);
+    let out = env.run_in(&project, &["doctor"]);
     assert!(
         out.stdout.contains(
             "~/.cursor/mcp.json (Cursor, user scope): holds your token and other users can read it (mode 0644); fix: run `chmod 600 ~/.cursor/mcp.json`"
@@ -391,7 +286,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
     );
 
     // The preview says what will happen.
-    let out = run_in(&env, &project, &["refresh", "--target", "cursor"]);
+    let out = env.run_in(&project, &["refresh", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout.contains(
@@ -400,7 +295,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
         "{out:?}"
     );
     assert_eq!(mode(&cfg), 0o644);
-    let out = run_in(&env, &project, &["refresh", "--target", "cursor", "--json"]);
+    let out = env.run_in(&project, &["refresh", "--target", "cursor", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         v["files"][0]["notes"][0],
@@ -408,11 +303,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
     );
 
     // The write tightens it and says so.
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout
@@ -424,7 +315,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
         fs::read_to_string(&cfg).unwrap(),
         cursor_json(&env.stored_access_token())
     );
-    let out = run_in(&env, &project, &["doctor"]);
+    let out = env.run_in(&project, &["doctor"]);
     assert!(!out.stdout.contains("other users can read it"), "{out:?}");
 
     // --keep-mode: kept, with a warning; setup remembers it for the scheduled refreshes.
@@ -434,8 +325,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
         format!("{{\n  \"mcp\": {{\n    \"figma\": {{\n      \"type\": \"remote\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}\n    }}\n  }}\n}}\n"),
     );
     chmod(&oc, 0o640);
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["setup", "--write", "--target", "opencode", "--keep-mode"],
     );
@@ -447,35 +337,29 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
         "{out:?}"
     );
     assert_eq!(mode(&oc), 0o640);
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &env.path("home"),
         &[
             "refresh", "--write", "--force", "--target", "opencode", "--log",
         ],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&oc).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&oc).unwrap().contains(&env.bearer()));
     assert_eq!(
         mode(&oc),
         0o640,
         "the recorded --keep-mode was not honoured"
     );
-    let out = run_in(&env, &project, &["doctor"]);
+    let out = env.run_in(&project, &["doctor"]);
     assert!(
         out.stdout
             .contains("other users can read it (mode 0640, kept as `setup --keep-mode` asked)"),
         "{out:?}"
     );
     // Without the record, a refresh tightens it.
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--write", "--target", "opencode"],
-    );
+    let out = env.run_in(&project, &["setup", "--write", "--target", "opencode"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["refresh", "--write", "--force", "--target", "opencode"],
     );
@@ -488,7 +372,7 @@ fn case_37_a_readable_file_is_made_private_when_it_receives_a_token() {
 #[test]
 fn case_37_files_and_directories_of_another_user_are_refused() {
     needs_second_user!();
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let dir = env.path("home/.cursor");
     let cfg = dir.join("mcp.json");
     let before = cursor_json(OLD);
@@ -501,9 +385,9 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
         &["refresh", "--write", "--target", "cursor"][..],
         &["setup", "--write", "--target", "cursor"][..],
     ] {
-        let out = run_in(&env, &project, args);
+        let out = env.run_in(&project, args);
         assert_eq!(out.code, 1, "{args:?}: {out:?}");
-        let line = error_line(&out);
+        let line = out.error_line();
         assert!(
             line.contains(&format!(
                 "{} belongs to nobody (uid 65534), not to you (root (uid 0)): figma-auth does not write into a file another user owns",
@@ -517,21 +401,17 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
     // The directory of another user.
     chown(&cfg, 0);
     chown(&dir, NOBODY);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        error_line(&out).contains(&format!(
+        out.error_line().contains(&format!(
             "{} belongs to nobody (uid 65534), not to you (root (uid 0)): figma-auth does not write into a directory another user owns",
             dir.display()
         )),
         "{out:?}"
     );
     assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
-    let out = run_in(&env, &project, &["doctor"]);
+    let out = env.run_in(&project, &["doctor"]);
     assert!(
         out.stdout.contains("figma-auth cannot update it:") && out.stdout.contains("sudo chown"),
         "{out:?}"
@@ -548,18 +428,15 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
     chmod(env.dir.path(), 0o755);
     chown(&cfg, 0);
     chmod(&cfg, 0o666);
-    let r = run_how(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-        &How {
-            uid: Some(NOBODY),
-            ..How::default()
-        },
-    );
-    assert_eq!(r.out.code, 1, "{r:?}");
+    let r = env
+        .cmd(&["refresh", "--write", "--target", "cursor"])
+        .cwd(&project)
+        .run_as(NOBODY)
+        .signal_ok()
+        .run();
+    assert_eq!(r.code, 1, "{r:?}");
     assert!(
-        error_line(&r.out).contains(&format!(
+        r.error_line().contains(&format!(
             "{} belongs to root (uid 0), not to you (nobody (uid 65534))",
             cfg.display()
         )),
@@ -569,19 +446,13 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
     assert_eq!(fs::metadata(&cfg).unwrap().uid(), 0);
 
     // Removing our header is a write too (last: logout forgets the tokens).
-    let r = run_how(
-        &env,
-        &project,
-        &["logout", "--write", "--target", "cursor"],
-        &How {
-            uid: Some(NOBODY),
-            ..How::default()
-        },
-    );
-    assert!(
-        error_line(&r.out).contains("belongs to root (uid 0)"),
-        "{r:?}"
-    );
+    let r = env
+        .cmd(&["logout", "--write", "--target", "cursor"])
+        .cwd(&project)
+        .run_as(NOBODY)
+        .signal_ok()
+        .run();
+    assert!(r.error_line().contains("belongs to root (uid 0)"), "{r:?}");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), before);
 }
 
@@ -591,13 +462,12 @@ fn case_37_files_and_directories_of_another_user_are_refused() {
 /// refused; nothing is written.
 #[test]
 fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
-    let (env, _) = logged_in();
+    let (env, _) = TestEnv::logged_in();
     let shared = env.path("shared-checkout");
     fs::create_dir_all(&shared).unwrap();
     let cfg = shared.join(".cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &shared,
         &[
             "setup", "--write", "--target", "cursor", "--scope", "project",
@@ -607,17 +477,17 @@ fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
     let home = env.path("home");
     // The scheduled run: from HOME, through the record only.
     let scheduled = ["refresh", "--write", "--force", "--log"];
-    let out = run_in(&env, &home, &scheduled);
+    let out = env.run_in(&home, &scheduled);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&cfg).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
 
     for m in [0o1777, 0o777] {
         chmod(cfg.parent().unwrap(), m);
         let before = fs::read(&cfg).unwrap();
-        let out = run_in(&env, &home, &scheduled);
+        let out = env.run_in(&home, &scheduled);
         assert_eq!(out.code, 1, "{out:?}");
         assert!(
-            error_line(&out).contains(&format!(
+            out.error_line().contains(&format!(
                 "{} is writable by other users (mode {m:04o}): a file in it could be replaced or read by them",
                 cfg.parent().unwrap().display()
             )),
@@ -626,7 +496,7 @@ fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
         assert_eq!(fs::read(&cfg).unwrap(), before);
     }
     chmod(cfg.parent().unwrap(), 0o700);
-    let out = run_in(&env, &home, &scheduled);
+    let out = env.run_in(&home, &scheduled);
     assert_eq!(out.code, 0, "{out:?}");
 
     if let Some(why) = lacks_second_user() {
@@ -636,15 +506,16 @@ fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
     // Writable by another group.
     std::os::unix::fs::chown(cfg.parent().unwrap(), None, Some(NOBODY)).unwrap();
     chmod(cfg.parent().unwrap(), 0o770);
-    let out = run_in(&env, &home, &scheduled);
+    let out = env.run_in(&home, &scheduled);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        error_line(&out).contains("is writable by other users (mode 0770)"),
+        out.error_line()
+            .contains("is writable by other users (mode 0770)"),
         "{out:?}"
     );
     std::os::unix::fs::chown(cfg.parent().unwrap(), None, Some(0)).unwrap();
     // Writable by the user's own group: fine.
-    let out = run_in(&env, &home, &scheduled);
+    let out = env.run_in(&home, &scheduled);
     assert_eq!(out.code, 0, "{out:?}");
     chmod(cfg.parent().unwrap(), 0o700);
 
@@ -653,10 +524,10 @@ fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
     fs::remove_file(&cfg).unwrap();
     write(&cfg, &theirs);
     chown(&cfg, NOBODY);
-    let out = run_in(&env, &home, &scheduled);
+    let out = env.run_in(&home, &scheduled);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        error_line(&out).contains("belongs to nobody (uid 65534)"),
+        out.error_line().contains("belongs to nobody (uid 65534)"),
         "{out:?}"
     );
     assert_eq!(fs::read_to_string(&cfg).unwrap(), theirs);
@@ -673,7 +544,7 @@ fn case_37_recorded_paths_are_revalidated_before_every_scheduled_write() {
 #[test]
 fn case_45_root_over_another_users_home_does_not_follow_their_links() {
     needs_second_user!();
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let home = env.path("home");
     chown(&home, NOBODY);
     chown(&project, NOBODY);
@@ -698,7 +569,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
             &["refresh", "--target", "cursor"][..],
             &["refresh", "--write", "--target", "cursor"][..],
         ] {
-            let out = run_in(&env, &project, args);
+            let out = env.run_in(&project, args);
             assert_eq!(out.code, 1, "{args:?}: {out:?}");
             let who = if owner == 0 {
                 "root (uid 0)".to_string()
@@ -706,7 +577,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
                 format!("uid {owner}")
             };
             assert!(
-                error_line(&out).contains(&format!(
+                out.error_line().contains(&format!(
                     "{} belongs to {who}, not to nobody (uid 65534), the owner of HOME whom figma-auth runs for as root",
                     victim.display()
                 )),
@@ -725,11 +596,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
     write(&cfg, cursor_json(OLD));
     chown(&cfg, NOBODY);
     chmod(&cfg, 0o644);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
@@ -740,7 +607,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
 
     // What setup creates for them is theirs.
     fs::remove_dir_all(&dir).unwrap();
-    let out = run_in(&env, &project, &["setup", "--write", "--target", "cursor"]);
+    let out = env.run_in(&project, &["setup", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     for (p, want) in [(&dir, 0o700), (&cfg, 0o600)] {
         let m = fs::metadata(p).unwrap();
@@ -763,7 +630,7 @@ fn case_45_root_over_another_users_home_does_not_follow_their_links() {
 /// message says what the file is. A regression hangs: the run is killed and the test fails.
 #[test]
 fn case_41_special_files_at_config_paths_are_refused_without_blocking() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let fifo = env.path("home/.cursor/mcp.json");
     fs::create_dir_all(fifo.parent().unwrap()).unwrap();
     let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
@@ -802,9 +669,9 @@ fn case_41_special_files_at_config_paths_are_refused_without_blocking() {
         &["refresh", "--write", "--force"][..],
         &["setup", "--write", "--target", "cursor"][..],
     ] {
-        let r = run_how(&env, &project, args, &How::default());
+        let r = env.cmd(args).cwd(&project).signal_ok().run();
         assert_eq!(r.signal, None, "{args:?}: {r:?}");
-        let all = format!("{}{}", r.out.stdout, r.out.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
         for (p, kind) in &kinds {
             if args[0] == "setup" && !p.ends_with(".cursor/mcp.json") {
                 continue;
@@ -830,7 +697,7 @@ fn case_41_special_files_at_config_paths_are_refused_without_blocking() {
         }
     }
     // The store lock was released by every run: a token can be read right away.
-    let out = run_in(&env, &project, &["token"]);
+    let out = env.run_in(&project, &["token"]);
     assert_eq!(out.code, 0, "{out:?}");
 }
 
@@ -856,7 +723,7 @@ fn key_comparisons(out: &Out) -> u64 {
 /// crash or a huge allocation.
 #[test]
 fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     const N: usize = 20_000;
     let members: String = (0..N).map(|i| format!("      \"k{i}\": {i},\n")).collect();
     let headers: String = (0..N / 4)
@@ -878,7 +745,7 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
     env.manage("opencode", "user", &oc);
     env.manage("cursor", "user", &env.path("home/.cursor/mcp.json"));
     let counters = [("FIGMA_AUTH_COUNTERS", "1")];
-    let out = run_vars(&env, &project, &["status"], &counters);
+    let out = env.cmd(&["status"]).cwd(&project).envs(&counters).run();
     assert!(
         out.stdout.contains("/config/opencode/opencode.json"),
         "{out:?}"
@@ -886,15 +753,14 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
     assert!(out.stdout.contains("stale"), "{out:?}");
     let n = key_comparisons(&out);
     assert!(n <= 4 * total, "{n} key comparisons for {total} members");
-    let out = run_vars(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "opencode"],
-        &counters,
-    );
+    let out = env
+        .cmd(&["refresh", "--write", "--target", "opencode"])
+        .cwd(&project)
+        .envs(&counters)
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
     assert!(key_comparisons(&out) <= 8 * total, "{out:?}");
-    assert!(fs::read_to_string(&oc).unwrap().contains(&bearer(&env)));
+    assert!(fs::read_to_string(&oc).unwrap().contains(&env.bearer()));
 
     // A duplicate member of the entry, far apart: still found, both lines named.
     let dup = text.replace(
@@ -902,12 +768,11 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
         "\"k19999\": 19999,\n      \"k7\": 0,\n",
     );
     write(&oc, &dup);
-    let out = run_vars(
-        &env,
-        &project,
-        &["refresh", "--write", "--force", "--target", "opencode"],
-        &counters,
-    );
+    let out = env
+        .cmd(&["refresh", "--write", "--force", "--target", "opencode"])
+        .cwd(&project)
+        .envs(&counters)
+        .run();
     assert_eq!(out.code, 1, "{out:?}");
     let (first, second) = (N + 4 + 7, N + 4 + N);
     assert!(
@@ -925,11 +790,7 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
         &oc,
         format!("{{\"mcp\": {{\"figma\": {{{wide}\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}\n"),
     );
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "opencode"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "opencode"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout.contains("line 1, column 19: `mcp.figma` is written on one line with 3003 members; figma-auth reformats a one-line object only up to 2000 members"),
@@ -948,41 +809,37 @@ fn case_42_duplicate_key_checks_are_linear_and_inputs_are_bounded() {
         &env.path("home/.codex/config.toml"),
         format!("[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nx = {deep}\n"),
     );
-    let r = run_how(&env, &project, &["status"], &How::default());
+    let r = env.cmd(&["status"]).cwd(&project).signal_ok().run();
     assert_eq!(r.signal, None, "{r:?}");
     assert!(
-        r.out
-            .stdout
+        r.stdout
             .contains("opencode.json: line 1, column 528: maximum nesting depth exceeded"),
         "{r:?}"
     );
     assert!(
-        r.out
-            .stdout
+        r.stdout
             .contains("config.toml: line 3, column 85: cannot recurse further"),
         "{r:?}"
     );
     assert!(
-        r.out
-            .stdout
+        r.stdout
             .lines()
             .any(|l| l.contains("~/.cursor/mcp.json") && l.contains("stale")),
         "{r:?}"
     );
-    let r = run_how(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-        &How::default(),
-    );
-    assert_eq!((r.signal, r.out.code), (None, 0), "{r:?}");
+    let r = env
+        .cmd(&["refresh", "--write", "--target", "cursor"])
+        .cwd(&project)
+        .signal_ok()
+        .run();
+    assert_eq!((r.signal, r.code), (None, 0), "{r:?}");
 
     // Size: a (sparse) file over 1 GiB is not read.
     let big = env.path("home/.cursor/mcp.json");
     let f = fs::File::create(&big).unwrap();
     f.set_len((1 << 30) + 1).unwrap();
     drop(f);
-    let out = run_in(&env, &project, &["status"]);
+    let out = env.run_in(&project, &["status"]);
     assert!(
         out.stdout.contains(
             "is too large (1073741825 bytes; figma-auth reads files up to 1073741824 bytes)"
@@ -1012,7 +869,7 @@ const NEIGHBOURS: [&str; 7] = [
 /// `refresh` and `logout`, for JSON, JSONC and TOML. `--show-secrets` shows them.
 #[test]
 fn case_43_previews_mask_neighbouring_secrets() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let [pat, ghp, basic, tenant, sk, plain, random] = NEIGHBOURS;
     write(
         &env.path("home/.cursor/mcp.json"),
@@ -1053,7 +910,7 @@ fn case_43_previews_mask_neighbouring_secrets() {
         &["setup", "--target", "cursor,opencode,codex", "--dry-run"][..],
         &["setup", "--target", "cursor,opencode,codex", "--json"][..],
     ] {
-        let out = run_in(&env, &project, args);
+        let out = env.run_in(&project, args);
         assert!(out.code == 0, "{args:?}: {out:?}");
         assert!(
             out.stdout.contains("Bearer figu_…"),
@@ -1086,11 +943,7 @@ fn case_43_previews_mask_neighbouring_secrets() {
             "{{\n  \"mcpServers\": {{\n    \"github\": {{\n      \"headers\": {{\"Authorization\": \"token {ghp}\"}}\n    }},\n    \"search\": {{\"command\": \"npx\", \"env\": {{\"OPENAI_API_KEY\": \"{sk}\"}}}}\n  }}\n}}\n"
         ),
     );
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--target", "cursor", "--dry-run"],
-    );
+    let out = env.run_in(&project, &["setup", "--target", "cursor", "--dry-run"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout
@@ -1114,7 +967,7 @@ fn case_43_previews_mask_neighbouring_secrets() {
     assert!(text.contains(ghp) && text.contains(sk), "{text}");
 
     // logout's preview (last: it forgets the tokens).
-    let out = run_in(&env, &project, &["logout"]);
+    let out = env.run_in(&project, &["logout"]);
     assert!(
         out.stdout.contains("X-Figma-Token = \"figd_…6789\""),
         "{out:?}"
@@ -1132,7 +985,7 @@ fn case_43_previews_mask_neighbouring_secrets() {
 /// `--server-name` is a usage error.
 #[test]
 fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
@@ -1140,16 +993,12 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
     let other = env.path("home/mcp-link.json");
     fs::hard_link(&cfg, &other).unwrap();
     let note = "note: the file has 2 hard links; the write replaces this name only, the other 1 keeps the old content";
-    let out = run_in(&env, &project, &["refresh", "--target", "cursor"]);
+    let out = env.run_in(&project, &["refresh", "--target", "cursor"]);
     assert!(
         out.stdout.contains(&format!("             {note}\n")),
         "{out:?}"
     );
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains(note), "{out:?}");
     assert_eq!(
@@ -1168,10 +1017,10 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
         &["refresh", "--write", "--target", "cursor"][..],
         &["setup", "--write", "--target", "cursor"][..],
     ] {
-        let out = run_in(&env, &project, args);
+        let out = env.run_in(&project, args);
         assert_eq!(out.code, 1, "{args:?}: {out:?}");
         assert!(
-            error_line(&out).contains(&format!(
+            out.error_line().contains(&format!(
                 "{} is read-only (mode 0444); figma-auth does not replace a read-only file — make it writable (`chmod u+w`) to let figma-auth update it",
                 cfg.display()
             )),
@@ -1180,7 +1029,7 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
         assert_eq!(fs::read_to_string(&cfg).unwrap(), cursor_json(OLD));
         assert_eq!(mode(&cfg), 0o444);
     }
-    let out = run_in(&env, &project, &["doctor"]);
+    let out = env.run_in(&project, &["doctor"]);
     assert!(
         out.stdout.contains("run `chmod u+w ~/.cursor/mcp.json`"),
         "{out:?}"
@@ -1197,8 +1046,7 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
         (&"f".repeat(65), "use at most 64"),
     ] {
         for cmd in ["setup", "refresh", "logout"] {
-            let out = run_in(
-                &env,
+            let out = env.run_in(
                 &project,
                 &[cmd, "--target", "cursor", "--server-name", name],
             );
@@ -1207,8 +1055,7 @@ fn case_46_hard_links_read_only_configs_and_unusable_server_names() {
         }
     }
     chmod(&cfg, 0o600);
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &[
             "setup",

@@ -158,7 +158,7 @@ fn env_prints_an_export_line_per_shell() {
 
     // `eval "$(figma-auth env)"` in a real shell sets the variable.
     let mut sh = std::process::Command::new("sh");
-    let c = env.command(&[]);
+    let c = env.command::<&str>(&[]);
     sh.env_clear();
     for (k, v) in c.get_envs() {
         if let Some(v) = v {

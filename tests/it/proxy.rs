@@ -20,7 +20,7 @@ fn stand_in() -> (TestEnv, McpServer) {
     (env, mcp)
 }
 
-fn logged_in() -> (TestEnv, McpServer) {
+fn logged_in_with_stand_in() -> (TestEnv, McpServer) {
     let (env, mcp) = stand_in();
     env.login();
     // The login asked the stand-in which account this is; the tests count the proxy's requests.
@@ -205,11 +205,11 @@ impl Proxy {
         while Arc::strong_count(&self.stderr) > 1 && t0.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        let out = Out {
-            code: status.code().unwrap_or(-1),
-            stdout: self.lines.iter().map(|l| format!("{l}\n")).collect(),
-            stderr: self.stderr(),
-        };
+        let out = Out::new(
+            status,
+            self.lines.iter().map(|l| format!("{l}\n")).collect(),
+            self.stderr(),
+        );
         env.assert_no_leak(&out, false);
         (out, std::mem::take(&mut self.buffered))
     }
@@ -248,7 +248,7 @@ fn eventually(what: &str, cond: impl Fn() -> bool) {
 
 #[test]
 fn initialize_list_and_call_with_json_and_sse_replies_then_eof_closes_the_session() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     let init = p.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], "stand-in Figma MCP");
@@ -310,7 +310,7 @@ fn initialize_list_and_call_with_json_and_sse_replies_then_eof_closes_the_sessio
 #[test]
 fn a_slow_call_holds_up_nothing_and_every_line_is_one_message() {
     for sse in [false, true] {
-        let (env, mcp) = logged_in();
+        let (env, mcp) = logged_in_with_stand_in();
         mcp.set(|b| b.sse = sse);
         let mut p = Proxy::start(&env, &mcp, &[]);
         p.initialize();
@@ -347,7 +347,7 @@ fn a_slow_call_holds_up_nothing_and_every_line_is_one_message() {
 
 #[test]
 fn a_streamed_reply_is_passed_on_event_by_event() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
     let id = p.send_request(
@@ -398,7 +398,11 @@ fn a_token_expiring_mid_session_is_refreshed_once_and_the_client_never_notices()
 
 #[test]
 fn a_token_the_server_rejects_is_replaced_and_the_request_sent_again() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
+    // The call refused with the old token and the same call sent again with the new one; the
+    // session stays.
+    mcp.expect_posts("tools/call", 2);
+    mcp.expect_posts("initialize", 1);
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
     // The MCP server stops accepting the token although the store says it is valid.
@@ -416,7 +420,7 @@ fn a_token_the_server_rejects_is_replaced_and_the_request_sent_again() {
 
 #[test]
 fn an_expired_session_is_renewed_with_the_clients_own_initialize() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
     assert!(p.request("tools/list", json!({}))["result"].is_object());
@@ -444,7 +448,7 @@ fn an_expired_session_is_renewed_with_the_clients_own_initialize() {
 
 #[test]
 fn login_required_answers_every_request_and_the_proxy_recovers_after_login() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
     // The token expires and the refresh token is refused: only a login helps.
@@ -527,7 +531,7 @@ fn without_a_login_the_message_names_the_profile_and_a_login_is_picked_up() {
 
 #[test]
 fn figmas_protocol_trap_offers_the_version_that_works() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     let init = p.initialize_with("2026-07-28");
     // The server's answer, unchanged.
@@ -560,7 +564,7 @@ fn figmas_protocol_trap_offers_the_version_that_works() {
 
 #[test]
 fn eight_proxies_on_one_profile_make_one_token_request_per_expiry() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut proxies: Vec<Proxy> = (0..8).map(|_| Proxy::start(&env, &mcp, &[])).collect();
     for p in &mut proxies {
         p.initialize();
@@ -604,7 +608,7 @@ fn eight_proxies_on_one_profile_make_one_token_request_per_expiry() {
 
 #[test]
 fn the_server_stream_is_resumed_with_last_event_id() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     mcp.set(|b| b.get_stream = true);
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
@@ -636,7 +640,7 @@ fn the_server_stream_is_resumed_with_last_event_id() {
 
 #[test]
 fn server_failures_become_json_rpc_errors_that_say_what_happened() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
 
@@ -697,7 +701,7 @@ fn server_failures_become_json_rpc_errors_that_say_what_happened() {
 
 #[test]
 fn check_makes_one_initialize_round_trip_and_exits_like_the_other_commands() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let out = env.run(&["proxy", "--check"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
@@ -746,7 +750,7 @@ fn check_makes_one_initialize_round_trip_and_exits_like_the_other_commands() {
 
 #[test]
 fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &["--timeout", "1s"]);
     p.initialize();
     // Cancelled by the client: the server is told, and its late answer is not passed on.
@@ -800,7 +804,7 @@ fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
 
 #[test]
 fn a_server_that_rejects_every_token_costs_one_refresh_not_one_per_request() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
     mcp.set(|b| b.reject_all = true);
@@ -829,7 +833,7 @@ fn a_server_that_rejects_every_token_costs_one_refresh_not_one_per_request() {
 
 #[test]
 fn on_a_terminal_the_proxy_says_what_it_is_for_and_works_line_by_line() {
-    let (env, mcp) = logged_in();
+    let (env, mcp) = logged_in_with_stand_in();
     let url = mcp.url();
     let mut t = env.pty(&["proxy", "--mcp-url", &url]);
     t.expect("reading MCP messages from this terminal");

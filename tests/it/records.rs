@@ -7,17 +7,7 @@
 use crate::support::mock::{MockConfig, MockServer};
 use crate::support::*;
 use std::fs;
-use std::path::Path;
 use std::process::Stdio;
-
-fn write(path: &Path, content: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
-
-fn json_of(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn token_of(env: &TestEnv, profile: &str) -> String {
     env.store(profile).unwrap()["token"]["access_token"]

@@ -63,11 +63,7 @@ fn eight_parallel_forced_refreshes_all_succeed() {
         .collect();
     for c in children {
         let o = c.wait_with_output().unwrap();
-        let out = Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
+        let out = Out::from(o);
         env.assert_no_leak(&out, false);
         assert_eq!(out.code, 0, "{out:?}");
     }

@@ -3,338 +3,14 @@
 //! `docs/security-cases.md` maps each case to its tests (here, in `faults.rs`, and elsewhere),
 //! and records which protections were removed on purpose to see these tests fail.
 //!
-//! The helpers at the top are shared with `faults.rs`.
+//! Cases 14–19 (bad input) are in `bad_input.rs`, driven by fixtures.
 
 use crate::support::*;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime};
-
-/// The token an existing config holds before figma-auth touches it.
-pub(crate) const OLD: &str = "figu_FIXTURE_OLD_TOKEN_0000";
-
-/// One run of the binary: its output (leak-checked) and the signal that killed it, if any.
-pub(crate) struct Ran {
-    pub out: Out,
-    pub signal: Option<i32>,
-}
-
-impl std::fmt::Debug for Ran {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "signal {:?}, {:?}", self.signal, self.out)
-    }
-}
-
-/// SIGABRT.
-pub(crate) const SIGABRT: i32 = 6;
-
-/// Runs the binary in `cwd` with extra environment variables, stdin closed; checks that no
-/// secret the mock issued appears in its output.
-pub(crate) fn run_env(env: &TestEnv, cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Ran {
-    use std::os::unix::process::ExitStatusExt;
-    let mut c = env.command(args);
-    c.current_dir(cwd).stdin(Stdio::null());
-    for (k, v) in vars {
-        c.env(k, v);
-    }
-    let o = c.output().expect("run figma-auth");
-    let out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    env.assert_no_leak(&out, prints_token(args));
-    Ran {
-        out,
-        signal: o.status.signal(),
-    }
-}
-
-/// Runs the binary in `cwd` (never the repository), stdin closed, leak-checked.
-pub(crate) fn run_in(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    let r = run_env(env, cwd, args, &[]);
-    assert_eq!(r.signal, None, "{r:?}");
-    r.out
-}
-
-/// A logged-in environment and a project directory (a git work tree marker) to run in.
-pub(crate) fn logged_in() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let project = env.path("home/project");
-    fs::create_dir_all(project.join(".git")).unwrap();
-    env.login();
-    (env, project)
-}
-
-pub(crate) fn write(path: &Path, content: impl AsRef<[u8]>) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
-
-pub(crate) fn bearer(env: &TestEnv) -> String {
-    format!("Bearer {}", env.stored_access_token())
-}
-
-/// Names of the temp files figma-auth writes beside `target` (`.<name>.figma-auth-tmp.*`).
-pub(crate) fn temps_of(target: &Path) -> Vec<PathBuf> {
-    let prefix = format!(
-        ".{}.figma-auth-tmp.",
-        target.file_name().unwrap().to_string_lossy()
-    );
-    let mut out: Vec<PathBuf> = fs::read_dir(target.parent().unwrap())
-        .map(|rd| {
-            rd.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
-/// Every temp file of figma-auth under `dir`, recursively.
-pub(crate) fn all_temps(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
-            let ft = e.file_type().unwrap();
-            if ft.is_dir() {
-                stack.push(e.path());
-            } else if e.file_name().to_string_lossy().contains(".figma-auth-tmp.") {
-                out.push(e.path());
-            }
-        }
-    }
-    out
-}
-
-/// A Cursor user config (strict JSON) whose figma entry holds `token`.
-pub(crate) fn cursor_json(token: &str) -> String {
-    format!(
-        "{{\n  \"mcpServers\": {{\n    \"other\": {{\n      \"url\": \"https://example.com/mcp\"\n    }},\n    \"figma\": {{\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\n        \"Authorization\": \"Bearer {token}\"\n      }}\n    }}\n  }}\n}}\n"
-    )
-}
-
-/// `~/.claude.json` with `n` projects and a user-scope figma entry holding `token`.
-pub(crate) fn claude_json(n: usize, token: &str) -> String {
-    let mut s = String::from("{\n  \"numStartups\": 3,\n  \"projects\": {\n");
-    for i in 0..n {
-        s.push_str(&format!(
-            "    \"/home/user/p{i}\": {{\n      \"allowedTools\": [],\n      \"lastCost\": 0.10{i}\n    }}{}\n",
-            if i + 1 < n { "," } else { "" }
-        ));
-    }
-    s.push_str(&format!(
-        "  }},\n  \"mcpServers\": {{\n    \"figma\": {{\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\n        \"Authorization\": \"Bearer {token}\"\n      }}\n    }}\n  }}\n}}\n"
-    ));
-    s
-}
-
-/// True when the tests run as root (CI does): permissions do not stop root, mounts do.
-pub(crate) fn is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) == 0
-}
-
-/// A mount made by a test, unmounted on drop (also when the test fails).
-pub(crate) struct Mount {
-    target: PathBuf,
-}
-
-impl Mount {
-    fn run(args: &[&str]) -> Result<(), String> {
-        let o = Command::new("mount")
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if o.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "mount {args:?} failed: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            ))
-        }
-    }
-
-    /// A tmpfs of `size` (e.g. `64k`) on `dir`, writable.
-    pub fn tmpfs(dir: &Path, size: &str) -> Result<Mount, String> {
-        fs::create_dir_all(dir).unwrap();
-        let d = dir.to_str().unwrap();
-        Self::run(&[
-            "-t",
-            "tmpfs",
-            "-o",
-            &format!("size={size},mode=0755"),
-            "tmpfs",
-            d,
-        ])?;
-        Ok(Mount {
-            target: dir.to_path_buf(),
-        })
-    }
-
-    /// `src` bind-mounted on `dst` (an existing file or directory).
-    pub fn bind(src: &Path, dst: &Path) -> Result<Mount, String> {
-        Self::run(&["--bind", src.to_str().unwrap(), dst.to_str().unwrap()])?;
-        Ok(Mount {
-            target: dst.to_path_buf(),
-        })
-    }
-
-    /// Makes the mount read-only.
-    pub fn read_only(&self) -> Result<(), String> {
-        Self::run(&["-o", "remount,ro", self.target.to_str().unwrap()])
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let t = self.target.to_str().unwrap();
-        let ok = Command::new("umount")
-            .arg(t)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            let _ = Command::new("umount").args(["-l", t]).status();
-        }
-    }
-}
-
-/// Fills the file system holding `dir` with a file until it is full; returns the file.
-pub(crate) fn fill_up(dir: &Path) -> PathBuf {
-    use std::io::Write;
-    let p = dir.join("zz-filler");
-    let mut f = fs::File::create(&p).unwrap();
-    let chunk = vec![0u8; 1024];
-    loop {
-        match f.write(&chunk) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.raw_os_error() == Some(28) => break,
-            Err(e) => panic!("filling {}: {e}", p.display()),
-        }
-    }
-    // A write of a few more bytes must fail now.
-    let err = f.write_all(&chunk).and_then(|()| f.sync_all()).unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(28), "{err}");
-    p
-}
-
-/// Makes `dir` not writable for figma-auth while the file `file` in it stays writable (so a
-/// write in place would succeed): as root, a read-only tmpfs on `dir` with the file bind-mounted
-/// from a writable place; otherwise mode 0555. Panics with a clear message when neither works.
-pub(crate) struct ReadOnlyDir {
-    _mounts: Vec<Mount>,
-    dir: PathBuf,
-    chmodded: bool,
-}
-
-impl ReadOnlyDir {
-    pub fn with_file(dir: &Path, file_name: &str, content: &[u8], outside: &Path) -> ReadOnlyDir {
-        let file = dir.join(file_name);
-        let made = if is_root() {
-            let setup = || -> Result<Vec<Mount>, String> {
-                let fs_mount = Mount::tmpfs(dir, "64k")?;
-                fs::write(&file, b"placeholder").map_err(|e| e.to_string())?;
-                write(outside, content);
-                let file_mount = Mount::bind(outside, &file)?;
-                fs_mount.read_only()?;
-                // Unmount the file first, then the directory.
-                Ok(vec![file_mount, fs_mount])
-            };
-            match setup() {
-                Ok(m) => ReadOnlyDir {
-                    _mounts: m,
-                    dir: dir.to_path_buf(),
-                    chmodded: false,
-                },
-                Err(e) => panic!(
-                    "running as root, but cannot make {} read-only with a tmpfs mount ({e}); \
-                     this test needs either a non-root user (chmod 0555) or CAP_SYS_ADMIN",
-                    dir.display()
-                ),
-            }
-        } else {
-            write(&file, content);
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
-            ReadOnlyDir {
-                _mounts: Vec::new(),
-                dir: dir.to_path_buf(),
-                chmodded: true,
-            }
-        };
-        // The directory really refuses new files, and the file itself is writable.
-        let probe = dir.join(".probe");
-        if fs::write(&probe, b"x").is_ok() {
-            let _ = fs::remove_file(&probe);
-            panic!(
-                "could not make {} non-writable (neither a read-only mount nor mode 0555 stops this user)",
-                dir.display()
-            );
-        }
-        fs::OpenOptions::new()
-            .append(true)
-            .open(&file)
-            .unwrap_or_else(|e| panic!("{} should stay writable in place: {e}", file.display()));
-        made
-    }
-}
-
-impl Drop for ReadOnlyDir {
-    fn drop(&mut self) {
-        if self.chmodded {
-            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o755));
-        }
-    }
-}
-
-/// Runs the binary with umask 0 (the most permissive), in `cwd`.
-pub(crate) fn run_umask0(env: &TestEnv, cwd: &Path, args: &[&str]) -> Out {
-    let mut c = env.command(args);
-    c.current_dir(cwd).stdin(Stdio::null());
-    with_umask0(&mut c);
-    let o = c.output().unwrap();
-    let out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    env.assert_no_leak(&out, false);
-    out
-}
-
-/// The `error` line figma-auth printed for a file.
-pub(crate) fn error_line(out: &Out) -> &str {
-    out.stdout
-        .lines()
-        .find(|l| l.starts_with("error") || l.starts_with("refused"))
-        .unwrap_or_else(|| panic!("no error line: {out:?}"))
-}
-
-/// Every file under `dir` with its bytes (to prove nothing was written anywhere).
-pub(crate) fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
-            let ft = e.file_type().unwrap();
-            if ft.is_dir() {
-                stack.push(e.path());
-            } else if ft.is_file() {
-                out.push((e.path(), fs::read(e.path()).unwrap()));
-            } else {
-                out.push((e.path(), Vec::new()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 // ---------------------------------------------------------------------------------------------
 // File writes (1–8)
@@ -344,7 +20,7 @@ pub(crate) fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// even though it could be written in place.
 #[test]
 fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let dir = env.path("home/.cursor");
     let before = cursor_json(OLD);
     let ro = ReadOnlyDir::with_file(
@@ -364,9 +40,9 @@ fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
         &["refresh", "--write", "--target", "cursor"][..],
         &["setup", "--write", "--target", "cursor"][..],
     ] {
-        let out = run_in(&env, &project, args);
+        let out = env.run_in(&project, args);
         assert_eq!(out.code, 1, "{args:?}: {out:?}");
-        let line = error_line(&out);
+        let line = out.error_line();
         assert!(
             line.contains("~/.cursor/mcp.json (Cursor, user scope)"),
             "{line}"
@@ -393,7 +69,7 @@ fn case_02_unwritable_directory_is_an_error_never_an_in_place_write() {
 /// creates is 0600 even under umask 0.
 #[test]
 fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
@@ -409,11 +85,11 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
         let m = fs::metadata(&cfg).unwrap();
         (m.uid(), m.gid())
     };
-    let out = run_umask0(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor", "--keep-mode"],
-    );
+    let out = env
+        .cmd(&["refresh", "--write", "--target", "cursor", "--keep-mode"])
+        .cwd(&project)
+        .umask0()
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
@@ -431,15 +107,15 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
     // A new file (opencode's global config) holding a token: 0600, whatever the umask.
     fs::create_dir_all(env.path("config/opencode")).unwrap();
     let created = env.path("config/opencode/opencode.jsonc");
-    let out = run_umask0(
-        &env,
-        &project,
-        &["setup", "--write", "--target", "opencode"],
-    );
+    let out = env
+        .cmd(&["setup", "--write", "--target", "opencode"])
+        .cwd(&project)
+        .umask0()
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
     assert!(fs::read_to_string(&created)
         .unwrap()
-        .contains(&bearer(&env)));
+        .contains(&env.bearer()));
     assert_eq!(file_mode(&created), 0o600);
     // Its backup-less creation left no temp file.
     assert_eq!(all_temps(&env.path("")), Vec::<PathBuf>::new());
@@ -451,7 +127,7 @@ fn case_03_mode_and_owner_are_kept_and_new_files_are_0600() {
 #[test]
 fn case_04_symlinks_are_followed_and_kept_loops_and_dangling_links_refused() {
     use std::os::unix::fs::symlink;
-    let (env, _) = logged_in();
+    let (env, _) = TestEnv::logged_in();
     let home = env.path("home");
     let real = home.join("real/cursor-mcp.json");
     write(&real, cursor_json(OLD));
@@ -467,7 +143,7 @@ fn case_04_symlinks_are_followed_and_kept_loops_and_dangling_links_refused() {
     write(&decoy, cursor_json(OLD));
     fs::create_dir_all(&cwd).unwrap();
 
-    let out = run_in(&env, &cwd, &["refresh", "--write", "--target", "cursor"]);
+    let out = env.run_in(&cwd, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&real).unwrap(),
@@ -506,7 +182,7 @@ fn case_04_symlinks_are_followed_and_kept_loops_and_dangling_links_refused() {
             &["setup", "--write", "--target", "cursor"][..],
             &["refresh", "--write", "--target", "cursor"][..],
         ] {
-            let out = run_in(&env, &cwd, args);
+            let out = env.run_in(&cwd, args);
             assert_eq!(snapshot_tree(&home), before, "{name}: {args:?}: {out:?}");
             if args[0] == "setup" {
                 assert_eq!(out.code, 1, "{name}: {out:?}");
@@ -521,10 +197,10 @@ fn case_04_symlinks_are_followed_and_kept_loops_and_dangling_links_refused() {
 /// inode, same mtime, no backup, no store write, no token request.
 #[test]
 fn case_05_nothing_changed_nothing_written() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
-    let out = run_in(&env, &project, &["setup", "--write", "--target", "cursor"]);
+    let out = env.run_in(&project, &["setup", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     let stamp = |p: &Path| {
         let m = fs::metadata(p).unwrap();
@@ -542,14 +218,14 @@ fn case_05_nothing_changed_nothing_written() {
     let hits = env.server.hits("token");
     std::thread::sleep(Duration::from_millis(30));
 
-    let out = run_in(&env, &project, &["setup", "--write", "--target", "cursor"]);
+    let out = env.run_in(&project, &["setup", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stderr
             .contains("Nothing to change: every config already holds the current token."),
         "{out:?}"
     );
-    let out = run_in(&env, &project, &["refresh", "--write"]);
+    let out = env.run_in(&project, &["refresh", "--write"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("current"), "{out:?}");
     assert!(!out.stdout.contains("updated"), "{out:?}");
@@ -568,7 +244,7 @@ fn case_05_nothing_changed_nothing_written() {
 /// Code, Cursor), JSONC (opencode, from a file with comments and trailing commas), TOML (Codex).
 #[test]
 fn case_06_written_files_parse_with_the_clients_strictness() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     write(
         &env.path("home/.claude.json"),
         "{\n  \"numStartups\": 1,\n  \"mcpServers\": {}\n}\n",
@@ -582,8 +258,7 @@ fn case_06_written_files_parse_with_the_clients_strictness() {
         &env.path("home/.codex/config.toml"),
         "# codex\nmodel = \"o3\"\n\n[mcp_servers.other]\nurl = \"https://example.com/mcp\"\n",
     );
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &[
             "setup",
@@ -593,7 +268,7 @@ fn case_06_written_files_parse_with_the_clients_strictness() {
         ],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    let want = bearer(&env);
+    let want = env.bearer();
     for strict in ["home/.claude.json", "home/.cursor/mcp.json"] {
         let text = fs::read_to_string(env.path(strict)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text)
@@ -638,7 +313,7 @@ fn age(p: &Path, ago: Duration) {
 /// keeps changing ends in "busy" with the other program's writes intact.
 #[test]
 fn case_07_claude_json_lock_recheck_replan_and_busy() {
-    let (mut env, project) = logged_in();
+    let (mut env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.claude.json");
     let lock = env.path("home/.claude.json.lock");
     let old = claude_json(3, OLD);
@@ -649,19 +324,18 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
 
     // Killed just before the rename: the lock directory is still there, so it was held during
     // the write; the file is untouched.
-    let r = run_env(
-        &env,
-        &project,
-        &refresh,
-        &[("FIGMA_AUTH_FAULT", "rename:abort@.claude.json")],
-    );
+    let r = env
+        .cmd(&refresh)
+        .cwd(&project)
+        .fault("rename:abort@.claude.json")
+        .run();
     assert_eq!(r.signal, Some(SIGABRT), "{r:?}");
     assert!(lock.is_dir(), "the lock was not held during the write");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), old);
 
     // A fresh lock (another program holds it): busy, exit 5, nothing written.
     env.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("1s"));
-    let out = run_in(&env, &project, &refresh);
+    let out = env.run_in(&project, &refresh);
     assert_eq!(out.code, 5, "{out:?}");
     assert!(
         out.stdout.contains(&format!(
@@ -681,7 +355,7 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
     // The holder died: once the lock is older than Claude Code's 10 s it is taken over (and
     // the dead run's temp file removed).
     age(&lock, Duration::from_secs(20));
-    let out = run_in(&env, &project, &refresh);
+    let out = env.run_in(&project, &refresh);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         fs::read_to_string(&cfg).unwrap(),
@@ -693,13 +367,11 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
     // Another program writes the file once between our read and our rename: the edit is
     // re-planned on its content, which is kept.
     let theirs = format!("{}\n", fs::read_to_string(&cfg).unwrap());
-    let out = run_env(
-        &env,
-        &project,
-        &forced,
-        &[("FIGMA_AUTH_FAULT", "rename:touch@.claude.json#1")],
-    )
-    .out;
+    let out = env
+        .cmd(&forced)
+        .cwd(&project)
+        .fault("rename:touch@.claude.json#1")
+        .run();
     assert_eq!(out.code, 0, "{out:?}");
     let mine = claude_json(3, &env.stored_access_token());
     assert_eq!(fs::read_to_string(&cfg).unwrap(), format!("{mine}\n"));
@@ -707,13 +379,11 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
 
     // It keeps writing: after the bounded attempts, busy; every one of its writes survives.
     let before = fs::read_to_string(&cfg).unwrap();
-    let out = run_env(
-        &env,
-        &project,
-        &forced,
-        &[("FIGMA_AUTH_FAULT", "rename:touch@.claude.json")],
-    )
-    .out;
+    let out = env
+        .cmd(&forced)
+        .cwd(&project)
+        .fault("rename:touch@.claude.json")
+        .run();
     assert_eq!(out.code, 5, "{out:?}");
     assert!(
         out.stdout.contains(
@@ -733,16 +403,12 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
 /// later writes keep that first copy; a file figma-auth creates has none.
 #[test]
 fn case_08_the_original_is_backed_up_before_the_first_write() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     let original = cursor_json(OLD).replace("\n", "\r\n");
     write(&cfg, &original);
     env.manage("cursor", "user", &cfg);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
+    let out = env.run_in(&project, &["refresh", "--write", "--target", "cursor"]);
     assert_eq!(out.code, 0, "{out:?}");
     let backups = env.path("state/figma-auth/backups");
     let list = || -> Vec<PathBuf> {
@@ -772,8 +438,7 @@ fn case_08_the_original_is_backed_up_before_the_first_write() {
     );
 
     // A second write keeps the first copy.
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["refresh", "--write", "--force", "--target", "cursor"],
     );
@@ -787,11 +452,7 @@ fn case_08_the_original_is_backed_up_before_the_first_write() {
 
     // A file figma-auth creates has no original to keep.
     fs::create_dir_all(env.path("config/opencode")).unwrap();
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--write", "--target", "opencode"],
-    );
+    let out = env.run_in(&project, &["setup", "--write", "--target", "opencode"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(env.path("config/opencode/opencode.jsonc").exists());
     assert_eq!(list(), saved);
@@ -845,11 +506,7 @@ fn case_10_a_waiting_refresh_rereads_the_store_and_makes_no_request() {
     drop(held);
 
     let o = child.wait_with_output().unwrap();
-    let out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
+    let out = Out::from(o);
     env.assert_no_leak(&out, false);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
@@ -866,27 +523,24 @@ fn case_10_a_waiting_refresh_rereads_the_store_and_makes_no_request() {
 /// save fails, no config receives the new access token and `token` prints nothing.
 #[test]
 fn case_12_the_new_access_token_is_used_only_after_it_is_saved() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);
-    let fault = [("FIGMA_AUTH_FAULT", "rename:fail@default.json")];
-    let r = run_env(
-        &env,
-        &project,
-        &["refresh", "--write", "--force", "--target", "cursor"],
-        &fault,
-    );
-    assert_eq!(r.out.code, 3, "{r:?}");
+    let r = env
+        .cmd(&["refresh", "--write", "--force", "--target", "cursor"])
+        .cwd(&project)
+        .fault("rename:fail@default.json")
+        .run();
+    assert_eq!(r.code, 3, "{r:?}");
     assert!(
-        r.out
-            .stderr
+        r.stderr
             .contains("the token was refreshed but could not be saved, so it was not used"),
         "{r:?}"
     );
     assert_eq!(env.server.hits("token:refresh_token"), 1);
     assert_eq!(fs::read_to_string(&cfg).unwrap(), cursor_json(OLD));
-    assert!(!r.out.stdout.contains("updated"), "{r:?}");
+    assert!(!r.stdout.contains("updated"), "{r:?}");
     // Every access token the server issued but figma-auth did not save stays unused.
     let issued: Vec<String> = env
         .server
@@ -901,14 +555,17 @@ fn case_12_the_new_access_token_is_used_only_after_it_is_saved() {
     // `token` with an expired token: the refresh is not saved, so nothing is printed.
     env.login();
     env.set_expires_at("2000-01-01T00:00:00Z");
-    let r = run_env(&env, &project, &["token"], &fault);
-    assert_eq!(r.out.code, 3, "{r:?}");
-    assert_eq!(r.out.stdout, "", "{r:?}");
+    let r = env
+        .cmd(&["token"])
+        .cwd(&project)
+        .fault("rename:fail@default.json")
+        .run();
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
 
     // On success the config holds exactly the saved token.
     env.login();
-    let out = run_in(
-        &env,
+    let out = env.run_in(
         &project,
         &["refresh", "--write", "--force", "--target", "cursor"],
     );
@@ -939,26 +596,21 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
     v["configs"] = serde_json::json!([{"target": "cursor", "scope": "user", "path": cfg, "server_name": "figma"}]);
     fs::write(&store, v.to_string()).unwrap();
     let server = env.server.url().to_string();
+    // Each run ends on its own (no prompt, no wait for a browser): one still going after a
+    // minute is killed and fails the test.
     let cron = |args: &[&str]| -> Out {
-        let o = Command::new(BIN)
-            .args(args)
-            .args(["--auth-server", &server])
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", "/usr/bin:/bin")
-            .env("SHELL", "/bin/sh")
-            .env("LOGNAME", "nobody")
-            .current_dir(&home)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let out = Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
-        env.assert_no_leak(&out, prints_token(args));
-        out
+        let mut all = args.to_vec();
+        all.extend(["--auth-server", &server]);
+        let home = home.display().to_string();
+        env.cmd(&all)
+            .env_only(&[
+                ("HOME", &home),
+                ("PATH", "/usr/bin:/bin"),
+                ("SHELL", "/bin/sh"),
+                ("LOGNAME", "nobody"),
+            ])
+            .limit(Duration::from_secs(60))
+            .run()
     };
     let out = cron(&["refresh", "--write", "--force"]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -969,7 +621,6 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
 
     // The grant is gone: "log in again" is exit 3, with no prompt and no browser.
     env.server.set(|b| b.refresh_invalid_grant = true);
-    let started = std::time::Instant::now();
     let out = cron(&["refresh", "--write", "--force"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("run `figma-auth setup`"), "{out:?}");
@@ -978,377 +629,12 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
     let out = cron(&["--profile", "other", "token"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stdout.is_empty());
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "something waited"
-    );
     assert!(!env.path("browser/url").exists(), "a browser was started");
     assert_eq!(
         env.server.hits("authorize"),
         1,
         "only the interactive login"
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bad input (14–19)
-// ---------------------------------------------------------------------------------------------
-
-/// Runs `setup --write` and `refresh --write` for `target` on a bad file: both exit 1, name the
-/// file and `expect` (line and column), and leave every file byte-identical. (`refresh` updates
-/// only files that mention our server: one that does not is left alone without a word.)
-fn refused(
-    env: &TestEnv,
-    project: &Path,
-    target: &str,
-    rel: &str,
-    content: &[u8],
-    expect: &[&str],
-) {
-    let p = env.path(rel);
-    write(&p, content);
-    let ours = content.windows(5).any(|w| w == b"figma");
-    if ours {
-        // Set up earlier (and damaged since): refresh reads it.
-        env.manage(target, "user", &p);
-    }
-    let tree = snapshot_tree(&env.path("home"));
-    for cmd in ["setup", "refresh"] {
-        let out = run_in(env, project, &[cmd, "--write", "--target", target]);
-        assert_eq!(fs::read(&p).unwrap(), content, "{target} {cmd}");
-        assert_eq!(snapshot_tree(&env.path("home")), tree, "{target} {cmd}");
-        if cmd == "refresh" && !ours {
-            assert_eq!(out.code, 0, "{target} {cmd} {expect:?}: {out:?}");
-            assert_eq!(out.stdout, "", "{target} {cmd}: {out:?}");
-            continue;
-        }
-        assert_eq!(out.code, 1, "{target} {cmd} {expect:?}: {out:?}");
-        let line = error_line(&out);
-        let name = p.file_name().unwrap().to_string_lossy();
-        assert!(line.contains(&*name), "{target} {cmd}: {line}");
-        for e in expect {
-            assert!(line.contains(e), "{target} {cmd}: want {e:?} in {line}");
-        }
-        assert_eq!(fs::read(&p).unwrap(), content, "{target} {cmd}");
-        assert_eq!(snapshot_tree(&env.path("home")), tree, "{target} {cmd}");
-        assert_eq!(all_temps(&env.path("")), Vec::<PathBuf>::new());
-    }
-    fs::remove_file(&p).unwrap();
-}
-
-/// Case 14: Malformed, truncated, empty-ish and NUL-filled JSON, JSONC and TOML: an error with the
-/// file, line and column, and nothing written.
-#[test]
-fn case_14_malformed_files_are_refused_with_file_line_and_column() {
-    let (env, project) = logged_in();
-    let full = cursor_json(OLD);
-    let cases: Vec<(&str, &str, Vec<u8>, Vec<&str>)> = vec![
-        (
-            "cursor",
-            "home/.cursor/mcp.json",
-            b"{\n  \"mcpServers\": {\n    \"figma\": ,\n  }\n}\n".to_vec(),
-            vec!["line 3, column"],
-        ),
-        (
-            "cursor",
-            "home/.cursor/mcp.json",
-            full.as_bytes()[..full.find("Bearer").unwrap() + 8].to_vec(),
-            vec!["line 9, column", "unterminated string"],
-        ),
-        (
-            "claude",
-            "home/.claude.json",
-            vec![0u8; 64],
-            vec!["line 1, column 1"],
-        ),
-        (
-            "claude",
-            "home/.claude.json",
-            b"{\"mcpServers\": {\"figma\": {\"url\": \"https://mcp.figma.com/mcp\"}}}\n\0\0\0\0".to_vec(),
-            vec!["line 2, column 1"],
-        ),
-        (
-            "opencode",
-            "config/opencode/opencode.jsonc",
-            b"// figma\n{\n  \"mcp\": {\n    \"figma\": {\"url\": \"https://mcp.figma.com/mcp\"\n  }\n".to_vec(),
-            vec!["line"],
-        ),
-        (
-            "codex",
-            "home/.codex/config.toml",
-            b"[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nhttp_headers = { Authorization = \n".to_vec(),
-            vec!["line 3, column"],
-        ),
-        (
-            "codex",
-            "home/.codex/config.toml",
-            b"[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\n\0\0\0\0\n".to_vec(),
-            vec!["line 3, column"],
-        ),
-    ];
-    for (target, rel, content, expect) in &cases {
-        refused(&env, &project, target, rel, content, expect);
-    }
-}
-
-/// Case 15: Duplicate keys on the edited path (clients take the last one) are an error naming both
-/// lines; nothing is written.
-#[test]
-fn case_15_duplicate_keys_are_refused_naming_both_lines() {
-    let (env, project) = logged_in();
-    let entry = format!(
-        "{{\"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}"
-    );
-    refused(
-        &env,
-        &project,
-        "claude",
-        "home/.claude.json",
-        format!("{{\n  \"mcpServers\": {{}},\n  \"x\": 1,\n  \"mcpServers\": {{\"figma\": {entry}}}\n}}\n").as_bytes(),
-        &["line 4", "duplicate key `mcpServers` (also on line 2)"],
-    );
-    refused(
-        &env,
-        &project,
-        "cursor",
-        "home/.cursor/mcp.json",
-        format!(
-            "{{\n  \"mcpServers\": {{\n    \"figma\": {entry},\n    \"figma\": {entry}\n  }}\n}}\n"
-        )
-        .as_bytes(),
-        &[
-            "line 4",
-            "duplicate key `mcpServers.figma` (also on line 3)",
-        ],
-    );
-    refused(
-        &env,
-        &project,
-        "opencode",
-        "config/opencode/opencode.jsonc",
-        format!("{{\n  // first\n  \"mcp\": {{\"figma\": {entry}}},\n  \"mcp\": {{\"figma\": {entry}}}\n}}\n").as_bytes(),
-        &["line 4", "duplicate key `mcp` (also on line 3)"],
-    );
-    refused(
-        &env,
-        &project,
-        "cursor",
-        "home/.cursor/mcp.json",
-        format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\n      \"Authorization\": \"Bearer {OLD}\",\n      \"Authorization\": \"Bearer {OLD}\"}}}}\n  }}\n}}\n").as_bytes(),
-        &["line 5", "(also on line 4)"],
-    );
-}
-
-/// Case 16: Strict-JSON files (`~/.claude.json`, Cursor's `mcp.json`): a comment or trailing comma
-/// already there is refused with the reason, and figma-auth never writes one.
-#[test]
-fn case_16_comments_and_trailing_commas_in_strict_json_are_refused_never_written() {
-    let (env, project) = logged_in();
-    let entry = format!(
-        "{{\"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}"
-    );
-    for (target, rel) in [
-        ("claude", "home/.claude.json"),
-        ("cursor", "home/.cursor/mcp.json"),
-    ] {
-        refused(
-            &env,
-            &project,
-            target,
-            rel,
-            format!("{{\n  // my servers\n  \"mcpServers\": {{\"figma\": {entry}}}\n}}\n")
-                .as_bytes(),
-            &["line 2, column 3: a comment is not allowed here: this file must be plain JSON"],
-        );
-        refused(
-            &env,
-            &project,
-            target,
-            rel,
-            format!("{{\n  \"mcpServers\": {{\"figma\": {entry}}},\n}}\n").as_bytes(),
-            &["line 2", "a trailing comma is not allowed here"],
-        );
-        refused(
-            &env,
-            &project,
-            target,
-            rel,
-            format!("{{\n  \"mcpServers\": {{\"figma\": {entry}}} /* c */\n}}\n").as_bytes(),
-            &["line 2", "a comment is not allowed here"],
-        );
-    }
-    // The same file is fine for a JSONC client, and its comment is kept.
-    let cfg = env.path("config/opencode/opencode.json");
-    write(
-        &cfg,
-        format!("{{\n  // my servers\n  \"mcp\": {{\"figma\": {entry},}},\n}}\n"),
-    );
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "opencode"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(fs::read_to_string(&cfg).unwrap().contains("// my servers"));
-
-    // Created and edited strict files contain no comment or trailing comma.
-    write(
-        &env.path("home/.claude.json"),
-        "{\n  \"numStartups\": 1\n}\n",
-    );
-    let out = run_in(
-        &env,
-        &project,
-        &["setup", "--write", "--target", "claude,cursor"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    for rel in ["home/.claude.json", "home/.cursor/mcp.json"] {
-        let text = fs::read_to_string(env.path(rel)).unwrap();
-        serde_json::from_str::<serde_json::Value>(&text)
-            .unwrap_or_else(|e| panic!("{rel}: {e}\n{text}"));
-        assert!(!text.contains("//") || text.contains("https://"), "{text}");
-        assert!(!text.contains("/*"), "{text}");
-    }
-}
-
-/// Case 17: A BOM, CRLF line ends, tabs and a missing final newline are kept; a file that is not
-/// UTF-8 is refused with the position of the first bad byte.
-#[test]
-fn case_17_bom_crlf_tabs_and_no_final_newline_are_kept_non_utf8_refused() {
-    let (env, project) = logged_in();
-    let cfg = env.path("home/.cursor/mcp.json");
-    let before = format!(
-        "\u{feff}{{\r\n\t\"mcpServers\": {{\r\n\t\t\"figma\": {{\r\n\t\t\t\"url\": \"https://mcp.figma.com/mcp\",\r\n\t\t\t\"headers\": {{\r\n\t\t\t\t\"Authorization\": \"Bearer {OLD}\"\r\n\t\t\t}}\r\n\t\t}}\r\n\t}}\r\n}}"
-    );
-    write(&cfg, &before);
-    env.manage("cursor", "user", &cfg);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "cursor"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        fs::read_to_string(&cfg).unwrap(),
-        before.replace(&format!("Bearer {OLD}"), &bearer(&env))
-    );
-
-    // An entry created in such a file follows its style.
-    let claude = env.path("home/.claude.json");
-    write(&claude, "\u{feff}{\r\n\t\"numStartups\": 1\r\n}");
-    let out = run_in(&env, &project, &["setup", "--write", "--target", "claude"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let text = fs::read_to_string(&claude).unwrap();
-    assert!(
-        text.starts_with("\u{feff}{\r\n\t\"numStartups\": 1,\r\n\t\""),
-        "{text:?}"
-    );
-    assert!(
-        !text.replace("\r\n", "").contains('\n'),
-        "a bare LF: {text:?}"
-    );
-    assert!(text.ends_with("\r\n}"), "{text:?}");
-    assert!(!text.contains("  \""), "spaces instead of tabs: {text:?}");
-    assert!(text.contains(&bearer(&env)), "{text:?}");
-
-    // Not UTF-8 (Latin-1 é on line 3): refused with line, column and byte offset.
-    let latin1 = b"{\n  \"mcpServers\": {\n    \"caf\xe9\": {\"url\": \"https://mcp.figma.com/mcp\"}\n  }\n}\n".to_vec();
-    refused(
-        &env,
-        &project,
-        "cursor",
-        "home/.cursor/mcp.json",
-        &latin1,
-        &["not valid UTF-8", "offset 28"],
-    );
-}
-
-/// Case 18: Wrong types on the edited path (`mcpServers` an array, `headers` null, the entry a
-/// string): an error naming the key path and the types, nothing written.
-#[test]
-fn case_18_wrong_types_are_refused() {
-    let (env, project) = logged_in();
-    refused(
-        &env,
-        &project,
-        "cursor",
-        "home/.cursor/mcp.json",
-        b"{\n  \"mcpServers\": [\n    {\"url\": \"https://mcp.figma.com/mcp\"}\n  ]\n}\n",
-        &["line 2", "`mcpServers` is an array, expected an object"],
-    );
-    refused(
-        &env,
-        &project,
-        "claude",
-        "home/.claude.json",
-        b"{\n  \"mcpServers\": {\n    \"figma\": {\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": null\n    }\n  }\n}\n",
-        &["line 5", "`mcpServers.figma.headers` is null, expected an object"],
-    );
-    refused(
-        &env,
-        &project,
-        "claude",
-        "home/.claude.json",
-        b"{\n  \"mcpServers\": {\n    \"figma\": \"https://mcp.figma.com/mcp\"\n  }\n}\n",
-        &[
-            "line 3",
-            "`mcpServers.figma` is a string, expected an object",
-        ],
-    );
-    refused(
-        &env,
-        &project,
-        "codex",
-        "home/.codex/config.toml",
-        b"mcp_servers = \"figma https://mcp.figma.com/mcp\"\n",
-        &["line 1", "`mcp_servers` is a string, expected a table"],
-    );
-}
-
-/// Case 19: Bytes outside the edited span stay identical: number spellings, escapes, key order,
-/// blank lines, odd spacing — on a token replacement (a splice) and on an entry creation.
-#[test]
-fn case_19_bytes_outside_the_edit_are_identical() {
-    let (env, project) = logged_in();
-    let cfg = env.path("home/.claude.json");
-    let odd = "{\n\n  \"z\":1.0e+10 ,\"a\" : -0.50,\n  \"esc\": \"\\u00e9\\/\\\"\\t\",\n\n\n  \"big\": 12345678901234567890123,\n  \"mcpServers\" :{ \"figma\":{\"url\":\"https://mcp.figma.com/mcp\",\"headers\":{\"Authorization\":\"Bearer OLDTOKEN\"},\"type\":\"http\"} } ,\n  \"\u{1F600}\": [ 1,2 ,3 ]\n}   \n";
-    let before = odd.replace("OLDTOKEN", OLD);
-    write(&cfg, &before);
-    env.manage("claude", "user", &cfg);
-    let out = run_in(
-        &env,
-        &project,
-        &["refresh", "--write", "--target", "claude"],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        fs::read_to_string(&cfg).unwrap(),
-        before.replace(&format!("Bearer {OLD}"), &bearer(&env))
-    );
-
-    // Creating the entry: the new text is the old with one insertion, nothing else changed.
-    let cursor = env.path("home/.cursor/mcp.json");
-    let before = "{\n\n  \"z\":1.0e+10 ,\"esc\": \"\\u00e9\\/\",\n  \"mcpServers\": {\n    \"other\" : {\"url\":\"https://example.com/mcp\"}\n  }\n}\n";
-    write(&cursor, before);
-    let out = run_in(&env, &project, &["setup", "--write", "--target", "cursor"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let after = fs::read_to_string(&cursor).unwrap();
-    let prefix = before
-        .bytes()
-        .zip(after.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let suffix = before
-        .bytes()
-        .rev()
-        .zip(after.bytes().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    assert!(
-        prefix + suffix >= before.len(),
-        "more than one insertion:\n{before}\n---\n{after}"
-    );
-    assert!(after.contains(&bearer(&env)), "{after}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1420,7 +706,7 @@ fn case_24_denied_consent_fails_cleanly_and_closes_the_listener() {
 /// JSON output and errors show tokens only masked (`figu_…6789`), and no temp file stays.
 #[test]
 fn case_28_diffs_and_dry_runs_show_tokens_masked() {
-    let (env, project) = logged_in();
+    let (env, project) = TestEnv::logged_in();
     const CANARY: &str = "figu_CANARY_ACCESS_0123456789";
     let mut v = env.store("default").unwrap();
     v["token"]["access_token"] = CANARY.into();
@@ -1446,7 +732,7 @@ fn case_28_diffs_and_dry_runs_show_tokens_masked() {
     ];
     let mut masked_seen = 0;
     for args in &runs {
-        let out = run_in(&env, &project, args);
+        let out = env.run_in(&project, args);
         for secret in [CANARY, "CANARY_ACCESS", OLD, "FIXTURE_OLD"] {
             assert!(
                 !out.stdout.contains(secret) && !out.stderr.contains(secret),
@@ -1482,29 +768,15 @@ fn case_28_diffs_and_dry_runs_show_tokens_masked() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(OLD));
 }
 
-/// Runs git in `repo` with a hermetic configuration.
-pub(crate) fn git(env: &TestEnv, repo: &Path, args: &[&str]) {
-    let st = Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("git is installed");
-    assert!(st.success(), "git {args:?}");
-}
-
 /// Case 29: A project config that git tracks (`.mcp.json`, `.cursor/mcp.json`, `opencode.json`) is
 /// not given a token — neither by `setup` nor by a later `refresh --write` — unless the user
 /// passes `--allow-tracked`; the refusal suggests the client's indirection mode.
 #[test]
 fn case_29_tracked_project_configs_are_refused_without_opt_in() {
-    let (env, _) = logged_in();
+    let (env, _) = TestEnv::logged_in();
     let repo = env.path("home/repo");
     fs::create_dir_all(&repo).unwrap();
-    git(&env, &repo, &["init", "-q"]);
+    env.git(&repo, &["init", "-q"]);
     let entry = |key: &str| {
         format!(
             "{{\n  \"{key}\": {{\n    \"figma\": {{\n      \"type\": \"{}\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}\n    }}\n  }}\n}}\n",
@@ -1523,7 +795,7 @@ fn case_29_tracked_project_configs_are_refused_without_opt_in() {
     ];
     for (target, rel, content, _) in &files {
         write(&repo.join(rel), content);
-        git(&env, &repo, &["add", rel]);
+        env.git(&repo, &["add", rel]);
         env.manage(target, "project", &repo.join(rel));
     }
     for (target, rel, content, mode) in &files {
@@ -1531,9 +803,9 @@ fn case_29_tracked_project_configs_are_refused_without_opt_in() {
             vec!["setup", "--target", target, "--scope", "project", "--write"],
             vec!["refresh", "--target", target, "--write"],
         ] {
-            let out = run_in(&env, &repo, &args);
+            let out = env.run_in(&repo, &args);
             assert_eq!(out.code, 1, "{args:?}: {out:?}");
-            let line = error_line(&out);
+            let line = out.error_line();
             assert!(line.starts_with("refused"), "{line}");
             assert!(line.contains(rel), "{line}");
             assert!(
@@ -1547,14 +819,13 @@ fn case_29_tracked_project_configs_are_refused_without_opt_in() {
             assert!(line.contains("--allow-tracked"), "{line}");
             assert_eq!(&fs::read_to_string(repo.join(rel)).unwrap(), content);
         }
-        let out = run_in(
-            &env,
+        let out = env.run_in(
             &repo,
             &["refresh", "--target", target, "--write", "--allow-tracked"],
         );
         assert_eq!(out.code, 0, "{out:?}");
         assert!(fs::read_to_string(repo.join(rel))
             .unwrap()
-            .contains(&bearer(&env)));
+            .contains(&env.bearer()));
     }
 }

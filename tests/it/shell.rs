@@ -2,7 +2,7 @@
 //! command, and usable without a HOME.
 
 use crate::support::*;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The commands a user should find in every script and in the man page.
 const COMMANDS: &[&str] = &[
@@ -18,21 +18,6 @@ const COMMANDS: &[&str] = &[
     "completions",
     "man",
 ];
-
-/// Runs the binary with an empty environment (no HOME): these commands need none.
-fn bare(args: &[&str]) -> Out {
-    let o = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
 
 #[test]
 fn completions_for_each_shell_name_every_command() {

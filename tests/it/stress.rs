@@ -40,11 +40,7 @@ fn race(env: &TestEnv, args: &[&str], n: usize) -> Vec<Out> {
         .into_iter()
         .map(|c| {
             let o = c.wait_with_output().unwrap();
-            let out = Out {
-                code: o.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            };
+            let out = Out::from(o);
             env.assert_no_leak(&out, prints_token(args));
             out
         })

@@ -15,7 +15,9 @@
 //!   `drop` (the stream closes before the answer; resuming delivers it) and `echo_token` (a
 //!   careless server quoting the bearer token back).
 //!
-//! Every request is recorded (without its token).
+//! Every request is recorded (without its token). When the stand-in is dropped at the end of a
+//! test that has not failed otherwise, it fails the test if a connection's handler panicked or
+//! if the POSTs differ from those the test declared ([`McpServer::expect_posts`]).
 
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -25,6 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use super::mock::{handlers_did_not_panic, lock, panic_text};
 
 pub type TokenCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
@@ -79,8 +83,14 @@ struct State {
     counter: u64,
 }
 
+/// A declared count, checked on drop: POSTs of this JSON-RPC method.
+struct Expect(String, usize);
+
 struct Shared {
     check: TokenCheck,
+    /// What the handlers that panicked said.
+    panics: Mutex<Vec<String>>,
+    expected: Mutex<Vec<Expect>>,
     behavior: Mutex<Behavior>,
     state: Mutex<State>,
     changed: Condvar,
@@ -101,6 +111,8 @@ impl McpServer {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             check,
+            panics: Mutex::default(),
+            expected: Mutex::default(),
             behavior: Mutex::new(Behavior::default()),
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -115,7 +127,15 @@ impl McpServer {
                 }
                 if let Ok(c) = conn {
                     let s3 = s2.clone();
-                    std::thread::spawn(move || serve_connection(&s3, c));
+                    std::thread::spawn(move || {
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            serve_connection(&s3, c)
+                        }));
+                        if let Err(p) = r {
+                            lock(&s3.panics).push(panic_text(&*p));
+                            s3.changed.notify_all();
+                        }
+                    });
                 }
             }
         });
@@ -132,13 +152,19 @@ impl McpServer {
     }
 
     pub fn set(&self, f: impl FnOnce(&mut Behavior)) {
-        f(&mut self.shared.behavior.lock().unwrap());
+        f(&mut lock(&self.shared.behavior));
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let r = f(&mut self.shared.state.lock().unwrap());
+        let r = f(&mut lock(&self.shared.state));
         self.shared.changed.notify_all();
         r
+    }
+
+    /// Declares that `rpc` is POSTed exactly `n` times (after the last
+    /// [`McpServer::forget_requests`]) by the end of the test; checked on drop.
+    pub fn expect_posts(&self, rpc: &str, n: usize) {
+        lock(&self.shared.expected).push(Expect(rpc.to_string(), n));
     }
 
     /// Forgets the requests seen so far (a login's `whoami` conversation, before the test's own).
@@ -171,7 +197,7 @@ impl McpServer {
     /// Waits (generously) until `pred` holds for the requests seen.
     pub fn wait_for(&self, what: &str, pred: impl Fn(&[Seen]) -> bool) {
         let deadline = Instant::now() + super::WAIT;
-        let mut st = self.shared.state.lock().unwrap();
+        let mut st = lock(&self.shared.state);
         while !pred(&st.seen) {
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(
@@ -222,9 +248,26 @@ impl Drop for McpServer {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.changed.notify_all();
         let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let joined = self.thread.take().map(|t| t.join());
+        if !handlers_did_not_panic("the stand-in MCP server", joined, &self.shared.panics) {
+            return;
         }
+        let seen = lock(&self.shared.state).seen.clone();
+        let wrong: Vec<String> = lock(&self.shared.expected)
+            .iter()
+            .filter_map(|Expect(rpc, n)| {
+                let got = seen
+                    .iter()
+                    .filter(|r| r.http == "POST" && r.rpc.as_deref() == Some(rpc))
+                    .count();
+                (got != *n).then(|| format!("POST {rpc}: {got} seen, {n} expected"))
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "the stand-in MCP server: {}",
+            wrong.join("; ")
+        );
     }
 }
 
@@ -375,13 +418,13 @@ fn result(id: &Value, r: Value) -> Value {
 
 /// Handles one request; false when the connection must end.
 fn handle(shared: &Shared, req: &Request, out: &mut TcpStream) -> bool {
-    let behavior = shared.behavior.lock().unwrap().clone();
+    let behavior = lock(&shared.behavior).clone();
     let bearer = req
         .header("authorization")
         .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     let answer = {
-        let mut st = shared.state.lock().unwrap();
+        let mut st = lock(&shared.state);
         let token_ok = !behavior.reject_all
             && bearer
                 .as_deref()
@@ -689,7 +732,7 @@ fn event(message: &Value) -> String {
 /// Waits until `gate` is released (or the server stops).
 fn wait_gate(shared: &Shared, gate: &str) {
     let deadline = Instant::now() + GATE_WAIT;
-    let mut st = shared.state.lock().unwrap();
+    let mut st = lock(&shared.state);
     while !st.released.contains(gate) && Instant::now() < deadline {
         if shared.stop.load(Ordering::SeqCst) {
             return;
@@ -703,7 +746,7 @@ fn wait_gate(shared: &Shared, gate: &str) {
 }
 
 fn stream(shared: &Shared, out: &mut TcpStream, plan: StreamPlan, request: &Value) -> bool {
-    let sse = shared.behavior.lock().unwrap().sse;
+    let sse = lock(&shared.behavior).sse;
     let r = (|| -> std::io::Result<bool> {
         match plan {
             StreamPlan::Answer(a) => {
@@ -760,7 +803,7 @@ fn stream(shared: &Shared, out: &mut TcpStream, plan: StreamPlan, request: &Valu
 fn listen(shared: &Shared, out: &mut TcpStream, resume: Option<String>) -> bool {
     let replay = resume
         .as_ref()
-        .and_then(|id| shared.state.lock().unwrap().resumable.remove(id));
+        .and_then(|id| lock(&shared.state).resumable.remove(id));
     let r = (|| -> std::io::Result<bool> {
         sse_head(out)?;
         if let Some(e) = replay {
@@ -768,10 +811,10 @@ fn listen(shared: &Shared, out: &mut TcpStream, resume: Option<String>) -> bool 
             end_chunks(out)?;
             return Ok(true);
         }
-        let generation = shared.state.lock().unwrap().close_streams;
+        let generation = lock(&shared.state).close_streams;
         loop {
             let next = {
-                let mut st = shared.state.lock().unwrap();
+                let mut st = lock(&shared.state);
                 loop {
                     if shared.stop.load(Ordering::SeqCst) || st.close_streams != generation {
                         break None;

@@ -7,7 +7,10 @@
 //! redirect URI and `resource`, refresh with rotation and reuse detection (reuse revokes the whole
 //! grant); and a protected `/mcp` resource that behaves like Figma's MCP server (405 on GET,
 //! `-32601` for the 2026-07-28 methods, a `whoami` tool). Failure modes are switchable; every
-//! endpoint counts its hits.
+//! endpoint counts its hits. When the server is dropped at the end of a test that has not
+//! failed otherwise, it fails the test if a handler panicked, if a request reached a path it does
+//! not serve, or if an endpoint's hits differ from those the test declared
+//! ([`MockServer::expect_hits`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -206,6 +209,8 @@ pub type RefreshHook = Box<dyn FnMut(&mut State, &str) -> bool + Send>;
 /// The mock's state, visible to hooks.
 #[derive(Default)]
 pub struct State {
+    /// The paths of requests for no endpoint the server serves.
+    other_paths: Vec<String>,
     clients: HashMap<String, Client>,
     codes: HashMap<String, Code>,
     grants: Vec<Grant>,
@@ -299,6 +304,10 @@ struct Shared {
     behavior: Mutex<Behavior>,
     state: Mutex<State>,
     base: String,
+    /// What the handlers that panicked said.
+    panics: Mutex<Vec<String>>,
+    /// Declared hits: endpoint → the number expected at the end.
+    expected: Mutex<Vec<(String, usize)>>,
 }
 
 pub struct MockServer {
@@ -316,12 +325,22 @@ impl MockServer {
             behavior: Mutex::new(Behavior::default()),
             state: Mutex::new(State::default()),
             base: format!("http://127.0.0.1:{port}"),
+            panics: Mutex::default(),
+            expected: Mutex::default(),
         });
         let (s2, srv) = (shared.clone(), server.clone());
         let thread = std::thread::spawn(move || {
             while let Ok(req) = srv.recv() {
                 let s3 = s2.clone();
-                std::thread::spawn(move || handle(&s3, req));
+                // A panicking handler drops the request (tiny_http answers 500) and is reported
+                // when the server is dropped.
+                std::thread::spawn(move || {
+                    let r =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&s3, req)));
+                    if let Err(p) = r {
+                        lock(&s3.panics).push(panic_text(&*p));
+                    }
+                });
             }
         });
         Self {
@@ -337,11 +356,17 @@ impl MockServer {
     }
 
     pub fn set(&self, f: impl FnOnce(&mut Behavior)) {
-        f(&mut self.shared.behavior.lock().unwrap());
+        f(&mut lock(&self.shared.behavior));
     }
 
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.shared.state.lock().unwrap())
+        f(&mut lock(&self.shared.state))
+    }
+
+    /// Declares that `endpoint` (as [`MockServer::hits`] names them) is hit exactly `n` times
+    /// by the end of the test; checked when the server is dropped.
+    pub fn expect_hits(&self, endpoint: &str, n: usize) {
+        lock(&self.shared.expected).push((endpoint.to_string(), n));
     }
 
     pub fn set_refresh_hook(&self, hook: RefreshHook) {
@@ -408,7 +433,7 @@ impl MockServer {
     pub fn token_check(&self) -> Arc<dyn Fn(&str) -> bool + Send + Sync> {
         let shared = self.shared.clone();
         Arc::new(move |t| {
-            let s = shared.state.lock().unwrap();
+            let s = lock(&shared.state);
             match s.access_tokens.get(t) {
                 Some((g, exp)) => !s.grants[*g].revoked && *exp > Instant::now(),
                 None => false,
@@ -420,10 +445,73 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let joined = self.thread.take().map(|t| t.join());
+        if !handlers_did_not_panic("the mock authorization server", joined, &self.shared.panics) {
+            return;
         }
+        let (hits, other_paths) = {
+            let st = lock(&self.shared.state);
+            (st.hits.clone(), st.other_paths.clone())
+        };
+        let got = |e: &str| hits.get(e).copied().unwrap_or(0);
+        let mut wrong: Vec<String> = lock(&self.shared.expected)
+            .iter()
+            .filter(|(e, n)| got(e) != *n)
+            .map(|(e, n)| format!("{e}: {} hits, {n} expected", got(e)))
+            .collect();
+        if got("other") > 0
+            && !lock(&self.shared.expected)
+                .iter()
+                .any(|(e, _)| e == "other")
+        {
+            wrong.push(format!(
+                "requests for paths it does not serve: {other_paths:?}"
+            ));
+        }
+        assert!(
+            wrong.is_empty(),
+            "the mock authorization server: {}",
+            wrong.join("; ")
+        );
     }
+}
+
+/// On a server's drop: fails the test if its accept loop (`joined`) or a handler (`panics`)
+/// panicked. When the test is failing already, only shows what the handlers said and returns
+/// false (nothing more to check).
+pub(crate) fn handlers_did_not_panic(
+    server: &str,
+    joined: Option<std::thread::Result<()>>,
+    panics: &Mutex<Vec<String>>,
+) -> bool {
+    let panics = lock(panics).clone();
+    if std::thread::panicking() {
+        for p in &panics {
+            eprintln!("{server}'s handler panicked: {p}");
+        }
+        return false;
+    }
+    if let Some(r) = joined {
+        r.unwrap_or_else(|_| panic!("{server}'s accept loop panicked"));
+    }
+    assert!(
+        panics.is_empty(),
+        "{server}'s handler panicked: {panics:#?}"
+    );
+    true
+}
+
+/// The mutex's content, also after a panic while it was held (the panic is reported anyway).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".into())
 }
 
 struct Reply {
@@ -462,7 +550,7 @@ fn oauth_error(status: u16, error: &str, desc: &str) -> Reply {
 }
 
 fn handle(shared: &Shared, mut req: tiny_http::Request) {
-    let behavior = shared.behavior.lock().unwrap().clone();
+    let behavior = lock(&shared.behavior).clone();
     if !behavior.delay.is_zero() {
         std::thread::sleep(behavior.delay);
     }
@@ -504,7 +592,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             .collect()
     };
     let mut reply = {
-        let mut st = shared.state.lock().unwrap();
+        let mut st = lock(&shared.state);
         let key = match path {
             "/.well-known/oauth-authorization-server" => "metadata",
             "/v1/oauth/mcp/register" => "register",
@@ -514,6 +602,9 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             _ => "other",
         };
         *st.hits.entry(key.to_string()).or_default() += 1;
+        if key == "other" {
+            st.other_paths.push(path.to_string());
+        }
         match (key, &method) {
             ("metadata", tiny_http::Method::Get) => metadata(shared, &behavior),
             ("register", tiny_http::Method::Post) => {

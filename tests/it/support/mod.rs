@@ -1,18 +1,32 @@
 //! Test harness: every [`TestEnv`] has its own HOME and XDG directories in a temp dir, a mock
 //! authorization server on 127.0.0.1, and a fake `$BROWSER` (a shell script that only records the
-//! URL it was given; the test then plays the browser with [`follow`]). Every command run through
-//! [`TestEnv::run`] is checked for leaked secrets.
+//! URL it was given; the test then plays the browser with [`follow`]). Every run of the binary
+//! ([`TestEnv::cmd`], [`TestEnv::run`], [`Test`]) is checked for leaked secrets, leftover temp
+//! files and the modes of what it created (`run.rs`); the mock servers check on drop that no
+//! handler panicked and that the hits a test declared happened.
 
+pub mod files;
 pub mod mcp_server;
 pub mod mock;
+pub mod mounts;
 pub mod pty;
+mod run;
+mod test;
+
+pub use files::*;
+pub use mounts::*;
+pub use run::Run;
+pub use test::Test;
 
 use mock::{MockConfig, MockServer};
+use run::Watch;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const PAT: &str = "figd_TEST_PAT_CANARY_0123456789";
@@ -20,30 +34,190 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_figma-auth");
 /// Generous: the machine running the tests may be loaded.
 pub const WAIT: Duration = Duration::from_secs(90);
 
+/// What a run printed and how it ended, with chainable checks.
 pub struct Out {
+    /// The exit code (-1 when a signal ended the process).
     pub code: i32,
+    /// The signal that ended the process.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// The test's root, for [`Out::file_is`] and friends (empty when not a test's run).
+    root: PathBuf,
 }
 
 impl From<std::process::Output> for Out {
     fn from(o: std::process::Output) -> Self {
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        Out::new(
+            o.status,
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     }
 }
 
 impl std::fmt::Debug for Out {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.signal {
+            Some(sig) => write!(f, "killed by signal {sig}")?,
+            None => write!(f, "exit {}", self.code)?,
+        }
         write!(
             f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
+            "\n--- stdout\n{}--- stderr\n{}",
+            self.stdout, self.stderr
         )
     }
+}
+
+impl Out {
+    pub fn new(status: std::process::ExitStatus, stdout: String, stderr: String) -> Out {
+        use std::os::unix::process::ExitStatusExt;
+        Out {
+            code: status.code().unwrap_or(-1),
+            signal: status.signal(),
+            stdout,
+            stderr,
+            root: PathBuf::new(),
+        }
+    }
+
+    /// Output that was read some other way (a terminal), all of it on stdout.
+    pub fn printed(code: i32, stdout: String) -> Out {
+        Out {
+            code,
+            signal: None,
+            stdout,
+            stderr: String::new(),
+            root: PathBuf::new(),
+        }
+    }
+
+    /// A copy of `other`'s stderr on this output.
+    pub(crate) fn with_stderr(mut self, other: &Out) -> Out {
+        self.stderr = other.stderr.clone();
+        self
+    }
+
+    pub(crate) fn at(mut self, root: PathBuf) -> Out {
+        self.root = root;
+        self
+    }
+
+    /// Exit code 0.
+    pub fn success(&self) -> &Self {
+        self.status(0)
+    }
+
+    /// Exit code `code`.
+    pub fn status(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code: {self:?}");
+        self
+    }
+
+    pub fn stdout_has(&self, part: &str) -> &Self {
+        assert!(
+            self.stdout.contains(part),
+            "stdout lacks {part:?}: {self:?}"
+        );
+        self
+    }
+
+    pub fn stderr_has(&self, part: &str) -> &Self {
+        assert!(
+            self.stderr.contains(part),
+            "stderr lacks {part:?}: {self:?}"
+        );
+        self
+    }
+
+    pub fn stdout_lacks(&self, part: &str) -> &Self {
+        assert!(!self.stdout.contains(part), "stdout has {part:?}: {self:?}");
+        self
+    }
+
+    pub fn stderr_lacks(&self, part: &str) -> &Self {
+        assert!(!self.stderr.contains(part), "stderr has {part:?}: {self:?}");
+        self
+    }
+
+    pub fn stdout_is(&self, text: &str) -> &Self {
+        assert_eq!(self.stdout, text, "stdout: {self:?}");
+        self
+    }
+
+    /// The file at `rel` (relative to the test's root) holds exactly `content`.
+    pub fn file_is(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        let p = self.root.join(rel);
+        let got = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}\n{self:?}", p.display()));
+        assert!(
+            got == content.as_ref(),
+            "{rel}:\n{}\n--- expected\n{}\n{self:?}",
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(content.as_ref())
+        );
+        self
+    }
+
+    /// The file at `rel` holds `part`.
+    pub fn file_has(&self, rel: &str, part: &str) -> &Self {
+        let text = read(&self.root.join(rel));
+        assert!(
+            text.contains(part),
+            "{rel} lacks {part:?}:\n{text}\n{self:?}"
+        );
+        self
+    }
+
+    /// Nothing exists at `rel`.
+    pub fn no_file(&self, rel: &str) -> &Self {
+        let p = self.root.join(rel);
+        assert!(
+            std::fs::symlink_metadata(&p).is_err(),
+            "{} exists\n{self:?}",
+            p.display()
+        );
+        self
+    }
+
+    /// Stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+
+    /// The `error` (or `refused`) line printed for a file.
+    pub fn error_line(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with("error") || l.starts_with("refused"))
+            .unwrap_or_else(|| panic!("no error line: {self:?}"))
+    }
+
+    /// The first stdout line that holds every one of `parts`.
+    pub fn line_with(&self, parts: &[&str]) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| parts.iter().all(|p| l.contains(p)))
+            .unwrap_or_else(|| panic!("no line with {parts:?}: {self:?}"))
+    }
+}
+
+/// See [`TestEnv::another_program`].
+pub struct AnotherProgram(Arc<Runs>);
+
+impl Drop for AnotherProgram {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How many runs of the binary a test has started and has under way, to tell whether a run was
+/// alone (only then can the files it created be told apart), and whether a signal ended one.
+#[derive(Default)]
+pub(crate) struct Runs {
+    started: AtomicUsize,
+    active: AtomicUsize,
+    signalled: AtomicBool,
 }
 
 pub struct TestEnv {
@@ -51,6 +225,7 @@ pub struct TestEnv {
     pub server: MockServer,
     /// Extra environment for every command (`None` removes a variable).
     pub vars: HashMap<String, Option<String>>,
+    runs: Arc<Runs>,
 }
 
 impl TestEnv {
@@ -63,45 +238,62 @@ impl TestEnv {
         for d in ["home", "config", "state", "browser"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
-        let script = dir.path().join("fake-browser");
-        std::fs::write(
-            &script,
+        write_exec(
+            &dir.path().join("fake-browser"),
             "#!/bin/sh\n\
              d=\"$FAKE_BROWSER_DIR\"\n\
              printf '%s' \"$#\" > \"$d/argc\"\n\
              env > \"$d/env\"\n\
              printf '%s' \"$1\" > \"$d/url.tmp\"\n\
              mv \"$d/url.tmp\" \"$d/url\"\n",
-        )
-        .unwrap();
+        );
         // A browser that follows the URL it is given, redirects included, as a real one does.
-        let following = dir.path().join("following-browser");
-        std::fs::write(
-            &following,
+        write_exec(
+            &dir.path().join("following-browser"),
             "#!/bin/sh\n\
              d=\"$FAKE_BROWSER_DIR\"\n\
              printf '%s' \"$#\" > \"$d/argc\"\n\
              printf '%s' \"$1\" > \"$d/followed\"\n\
              exec curl -s -S -L --noproxy '*' --max-redirs 5 --max-time 90 \
                -o \"$d/page\" -w '%{http_code}' \"$1\" > \"$d/status\" 2> \"$d/curl-err\"\n",
-        )
-        .unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            for s in [&script, &following] {
-                std::fs::set_permissions(s, std::fs::Permissions::from_mode(0o755)).unwrap();
-            }
-        }
+        );
         Self {
             dir,
             server: MockServer::start(config),
             vars: HashMap::new(),
+            runs: Arc::default(),
         }
+    }
+
+    /// A logged-in environment and a project directory (`home/project`, a git work tree
+    /// marker) to run in.
+    pub fn logged_in() -> (TestEnv, PathBuf) {
+        let env = TestEnv::new();
+        let project = env.path("home/project");
+        std::fs::create_dir_all(project.join(".git")).unwrap();
+        env.login();
+        (env, project)
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// `p` itself when absolute, else relative to the test's root.
+    pub fn path_of(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.path().join(p)
+        }
+    }
+
+    /// Marks another program writing under the test's root until the guard is dropped: runs
+    /// meanwhile do not check what they created, as for runs that overlap.
+    pub fn another_program(&self) -> AnotherProgram {
+        self.runs.started.fetch_add(1, Ordering::SeqCst);
+        self.runs.active.fetch_add(1, Ordering::SeqCst);
+        AnotherProgram(self.runs.clone())
     }
 
     pub fn set_var(&mut self, k: &str, v: Option<&str>) {
@@ -115,8 +307,8 @@ impl TestEnv {
         self.set_var("BROWSER", Some(&b.display().to_string()));
     }
 
-    /// The binary with a hermetic environment.
-    pub fn command(&self, args: &[&str]) -> Command {
+    /// The binary with a hermetic environment (nothing checked: prefer [`TestEnv::cmd`]).
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut c = Command::new(BIN);
         // Never the repository: project-scope lookups start from the working directory.
         c.args(args)
@@ -145,45 +337,53 @@ impl TestEnv {
         c
     }
 
-    /// Runs a command to completion with stdin closed, and checks it leaked no secret.
+    /// A run of the binary in HOME, stdin at EOF, to adjust and then [`Run::run`].
+    pub fn cmd<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Run<'_> {
+        Run::new(self, args)
+    }
+
+    /// Runs a command to completion in HOME with stdin closed; every invariant checked.
     pub fn run(&self, args: &[&str]) -> Out {
-        self.finish(self.command(args), args)
+        self.cmd(args).run()
     }
 
     /// [`TestEnv::run`] with `input` on stdin (then EOF).
     pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Out {
-        use std::io::Write;
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run figma-auth");
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(input.as_bytes());
-        drop(stdin);
-        let out: Out = child.wait_with_output().expect("run figma-auth").into();
-        self.assert_no_leak(&out, prints_token(args));
-        out
+        self.cmd(args).stdin(input).run()
     }
 
     /// [`TestEnv::run`] with `cwd` as the working directory.
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
-        let mut c = self.command(args);
-        c.current_dir(cwd);
-        self.finish(c, args)
+        self.cmd(args).cwd(cwd).run()
     }
 
-    /// Runs `c` to completion with stdin closed and checks the output leaked no secret.
-    fn finish(&self, mut c: Command, args: &[&str]) -> Out {
-        let out: Out = c
-            .stdin(Stdio::null())
-            .output()
-            .expect("run figma-auth")
-            .into();
-        self.assert_no_leak(&out, prints_token(args));
-        out
+    /// Runs git in `repo` with a hermetic configuration (HOME, no system config).
+    pub fn git(&self, repo: &Path, args: &[&str]) {
+        let st = Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .env("HOME", self.path("home"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("git is installed");
+        assert!(st.success(), "git {args:?}");
+    }
+
+    /// `Bearer <the stored access token>`.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.stored_access_token())
+    }
+
+    /// No secret the server issued or saw, nor the PAT, is in the file at `p`.
+    pub fn assert_no_secret_in_file(&self, p: &Path) {
+        let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+        let mut secrets = self.server.secrets();
+        secrets.push(PAT.to_string());
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "secret {s} in {}", p.display());
+        }
     }
 
     /// No secret the server issued or saw, nor the PAT, appears in the output. With
@@ -218,6 +418,7 @@ impl TestEnv {
 
     /// Starts `c` (a figma-auth command line), stdin at EOF, stderr captured line by line.
     pub fn spawn_command(&self, mut c: Command) -> Running {
+        let watch = Watch::start(self);
         let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -242,6 +443,7 @@ impl TestEnv {
             child,
             lines: rx,
             seen: Vec::new(),
+            watch: Some((watch, self.runs.clone(), self.path(""))),
         }
     }
 
@@ -342,33 +544,49 @@ impl TestEnv {
         project: Option<&str>,
         name: &str,
     ) {
-        let mut v = self.store(profile).expect("logged in");
         let mut record = serde_json::json!({
             "target": target, "scope": scope, "path": path, "server_name": name, "mode": "inline",
         });
         if let Some(p) = project {
             record["project"] = p.into();
         }
-        match v["configs"].as_array_mut() {
+        self.edit_store_of(profile, |v| match v["configs"].as_array_mut() {
             Some(a) => a.push(record),
             None => v["configs"] = serde_json::json!([record]),
-        }
+        });
+    }
+
+    /// Rewrites the stored token's `expires_at` (to make it due for a refresh).
+    pub fn set_expires_at(&self, rfc3339: &str) {
+        self.edit_store(|v| v["token"]["expires_at"] = rfc3339.into());
+    }
+
+    /// Edits the default profile's store file as JSON (as another program, or a hand, would).
+    pub fn edit_store(&self, f: impl FnOnce(&mut serde_json::Value)) {
+        self.edit_store_of("default", f);
+    }
+
+    /// [`TestEnv::edit_store`] for `profile`.
+    pub fn edit_store_of(&self, profile: &str, f: impl FnOnce(&mut serde_json::Value)) {
+        let mut v = self.store(profile).expect("logged in");
+        f(&mut v);
         std::fs::write(
             self.store_path(profile),
             serde_json::to_string_pretty(&v).unwrap(),
         )
         .unwrap();
     }
+}
 
-    /// Rewrites the stored token's `expires_at` (to make it due for a refresh).
-    pub fn set_expires_at(&self, rfc3339: &str) {
-        let mut v = self.store("default").unwrap();
-        v["token"]["expires_at"] = rfc3339.into();
-        std::fs::write(
-            self.store_path("default"),
-            serde_json::to_string_pretty(&v).unwrap(),
-        )
-        .unwrap();
+impl Drop for TestEnv {
+    /// At the end of a test that passed, no temp file of figma-auth is left anywhere under its
+    /// root, unless a signal ended one of its runs.
+    fn drop(&mut self) {
+        if std::thread::panicking() || self.runs.signalled.load(Ordering::SeqCst) {
+            return;
+        }
+        let temps = all_temps(self.dir.path());
+        assert!(temps.is_empty(), "temp files left at the end: {temps:#?}");
     }
 }
 
@@ -401,11 +619,25 @@ pub fn prints_token(args: &[&str]) -> bool {
             .any(|a| matches!(*a, "--help" | "-h" | "--version" | "-V"))
 }
 
+/// Runs the binary with an empty environment (no HOME, no PATH) and stdin at EOF, for what needs
+/// none (help, completions, the man page); the leak check is moot: there is no secret.
+pub fn bare(args: &[&str]) -> Out {
+    let o = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .expect("run figma-auth");
+    Out::from(o)
+}
+
 /// A running `figma-auth` process.
 pub struct Running {
     pub child: Child,
     lines: Receiver<String>,
     pub seen: Vec<String>,
+    /// What was there before it started (the invariants are checked by [`Running::finish`]).
+    watch: Option<(Watch, Arc<Runs>, PathBuf)>,
 }
 
 impl Running {
@@ -454,10 +686,19 @@ impl Running {
         while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(10)) {
             self.seen.push(l);
         }
-        Out {
-            code: status.code().unwrap_or(-1),
-            stdout,
-            stderr: self.seen.iter().map(|l| format!("{l}\n")).collect(),
+        let stderr = self.seen.iter().map(|l| format!("{l}\n")).collect();
+        let out = Out::new(status, stdout, stderr);
+        if let Some((watch, runs, root)) = self.watch.take() {
+            watch.finish(&runs, &root, None, "a spawned run", &out);
+        }
+        out
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some((watch, runs, _)) = self.watch.take() {
+            watch.abandon(&runs);
         }
     }
 }
@@ -582,16 +823,11 @@ const NO_SYSTEMD: &str =
 impl TestEnv {
     /// Puts a fake `crontab` (its table in [`TestEnv::crontab`]) and a `systemctl` without a
     /// user manager first on PATH, so schedules go to the crontab and nothing real is touched.
-    #[cfg(unix)]
     pub fn use_fake_crontab(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
         let bin = self.path("fakebin");
-        std::fs::create_dir_all(&bin).unwrap();
         std::fs::create_dir_all(self.path("cronstate")).unwrap();
         for (name, text) in [("crontab", FAKE_CRONTAB), ("systemctl", NO_SYSTEMD)] {
-            std::fs::write(bin.join(name), text).unwrap();
-            std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755))
-                .unwrap();
+            write_exec(&bin.join(name), text);
         }
         self.set_var("PATH", Some(&format!("{}:/usr/bin:/bin", bin.display())));
     }
@@ -604,7 +840,7 @@ impl TestEnv {
 
 /// Makes `c` run with umask 000 (the most permissive): what figma-auth creates must then carry
 /// its own explicit modes.
-pub fn with_umask0(c: &mut Command) -> &mut Command {
+pub fn umask0(c: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
@@ -616,9 +852,4 @@ pub fn with_umask0(c: &mut Command) -> &mut Command {
             Ok(())
         })
     }
-}
-
-pub fn file_mode(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }

@@ -224,11 +224,7 @@ impl Term {
     /// The output as an [`Out`] (all on stdout) for the leak check.
     pub fn out(&mut self) -> Out {
         let code = self.wait_exit().exit_code() as i32;
-        Out {
-            code,
-            stdout: self.text(),
-            stderr: String::new(),
-        }
+        Out::printed(code, self.text())
     }
 }
 
