@@ -228,7 +228,7 @@ pub struct RefreshArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
-    /// or `all` (every detected client). Repeatable, or comma-separated.
+    /// claude-desktop, or `all` (every detected client). Repeatable, or comma-separated.
     /// [default: every client that has config files]
     #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
     pub targets: Vec<String>,
@@ -316,9 +316,12 @@ pub struct SetupArgs {
 
     /// How the token reaches the client: inline (the token in the config; refreshed by
     /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
-    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
-    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
-    /// explicitly, an entry in another mode is switched to this one. [default: inline]
+    /// file (the config points at a token file figma-auth keeps current; opencode), env (the
+    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`), or proxy (the
+    /// client starts `figma-auth proxy`, which holds the token and keeps it fresh: no token in
+    /// the config, no restart; every client, and the only mode of Claude Desktop). Given
+    /// explicitly, an entry in another mode is switched to this one. [default: inline; proxy
+    /// for Claude Desktop]
     #[arg(long, value_name = "MODE", help_heading = "Config options",
           value_parser = clap::builder::PossibleValuesParser::new(
               crate::clients::Mode::ALL.map(crate::clients::Mode::as_str))

@@ -24,7 +24,7 @@ pub(super) enum Step {
     /// `setup` does).
     NoHeader,
     /// The file must change.
-    Change(Edit),
+    Change(Box<Edit>),
 }
 
 /// The pure decision for one file's text: edit when the entry is ours, or create it when
@@ -66,13 +66,19 @@ pub(super) fn plan_text(
         e if update_only && server.recorded && e.notes().contains(&Note::AddedHeader) => {
             Step::NoHeader
         }
-        e => Step::Change(e),
+        e => Step::Change(Box::new(e)),
     })
 }
 
 /// Where an entry left alone takes its credentials from, for messages (never a secret: a key
 /// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
 pub fn indirect_source(e: &EntryState) -> String {
+    if let (true, Some(argv)) = (e.is_stdio(), &e.command) {
+        return format!(
+            "the proxy it starts (`{}`)",
+            crate::shell_quote::sh_join(argv)
+        );
+    }
     if !e.other_auth.is_empty() {
         format!("`{}`", e.other_auth.join("`, `"))
     } else {
@@ -102,7 +108,8 @@ fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
         }
     }
     let url = server.url.trim_end_matches('/');
-    has(&server.name) || (!url.is_empty() && has(url))
+    // A proxy entry under another name names the binary instead of the URL.
+    has(&server.name) || (!url.is_empty() && has(url)) || has("figma-auth")
 }
 
 /// The rules that settle a job before any file is read: another profile's entry is left alone,

@@ -2,7 +2,7 @@
 //! from it for one server ([`EntryShape::spec`]).
 
 use super::mode::AuthSyntax;
-use crate::edit::{EditError, EntrySpec, Field, Scalar, Syntax};
+use crate::edit::{EditError, EntrySpec, Field, Scalar, StdioField, StdioSpec, Syntax};
 
 /// The entry name figma-auth writes unless told otherwise.
 pub const DEFAULT_NAME: &str = "figma";
@@ -53,6 +53,51 @@ pub struct EntryShape {
     pub required: &'static [(&'static str, Value)],
     /// Top-level members of a document created from nothing (opencode's `$schema`).
     pub new_file: &'static [(&'static str, Value)],
+    /// How the client writes a local (stdio) server, when it can start one (proxy mode).
+    pub stdio: Option<StdioShape>,
+}
+
+/// One member of a new stdio entry, in the order it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdioMember {
+    /// The program (the whole command line when [`StdioShape::args`] is `None`).
+    Command,
+    /// The arguments.
+    Args,
+    /// A fixed member (`"type": "stdio"`).
+    Fixed(&'static str, Value),
+}
+
+/// What a client's local (stdio) entry looks like: `command` holds the program and `args` the
+/// arguments, or (`args: None`) `command` holds the whole command line as one array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdioShape {
+    pub template: &'static [StdioMember],
+    pub args: Option<&'static str>,
+}
+
+impl StdioShape {
+    /// `command` and `args`, nothing else (Cursor, Codex, Gemini CLI, Windsurf, Zed, ...).
+    pub const COMMAND_ARGS: StdioShape = StdioShape {
+        template: &[StdioMember::Command, StdioMember::Args],
+        args: Some("args"),
+    };
+
+    fn spec(&self) -> StdioSpec {
+        StdioSpec {
+            template: self
+                .template
+                .iter()
+                .map(|m| match m {
+                    StdioMember::Command => StdioField::Command,
+                    StdioMember::Args => StdioField::Args,
+                    StdioMember::Fixed(k, v) => StdioField::Value(k.to_string(), v.scalar()),
+                })
+                .collect(),
+            command_key: "command".into(),
+            args_key: self.args.map(String::from),
+        }
+    }
 }
 
 impl EntryShape {
@@ -65,6 +110,7 @@ impl EntryShape {
         template: &[Member::Url, Member::Headers],
         required: &[],
         new_file: &[],
+        stdio: None,
     };
 
     /// The edit spec of this shape for `server` (`project`: the local scope's project key).
@@ -105,6 +151,7 @@ impl EntryShape {
             force: server.force,
             by_url: !server.recorded,
             strict_why: crate::edit::STRICT_WHY,
+            stdio: self.stdio.map(|s| s.spec()),
         }
     }
 }

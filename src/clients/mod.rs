@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::edit::{self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Syntax};
 use crate::paths::Env;
 
-pub use entry::{EntryShape, Layout, Member, Server, Value, DEFAULT_NAME};
+pub use entry::{EntryShape, Layout, Member, Server, StdioMember, StdioShape, Value, DEFAULT_NAME};
 pub use loc::{Detect, Loc};
 pub use mode::{AuthContext, AuthSyntax, Mode, ModeError, Ref, DEFAULT_ENV_VAR};
 pub use precedence::Precedence;
@@ -62,6 +62,8 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
+    /// Other names `--target` takes for it (`claudedesktop`).
+    pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
     /// What the user must do for a running client to pick up a change.
@@ -99,7 +101,10 @@ pub fn all() -> &'static [&'static Client] {
 
 /// The client with this id.
 pub fn by_id(id: &str) -> Option<&'static Client> {
-    all().iter().copied().find(|c| c.id == id)
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.id == id || c.aliases.contains(&id))
 }
 
 /// The ids of every supported client.

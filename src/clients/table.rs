@@ -3,13 +3,21 @@
 
 use super::{
     opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Precedence,
-    Ref, Scope, Value,
+    Ref, Scope, StdioMember, StdioShape, Value,
 };
 use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
 pub static CLIENTS: &[&Client] = &[
-    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED,
+    &OPENCODE,
+    &CLAUDE,
+    &CURSOR,
+    &CODEX,
+    &GEMINI,
+    &VSCODE,
+    &WINDSURF,
+    &ZED,
+    &CLAUDE_DESKTOP,
 ];
 
 /// `${VAR}`.
@@ -23,12 +31,30 @@ const DOLLAR_ENV: Ref = Ref::Header {
     after: "}",
 };
 const HTTP: Member = Member::Fixed("type", Value::Str("http"));
+/// `"type": "stdio"`, `command`, `args` (Claude Code, VS Code).
+const TYPED_STDIO: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("stdio")),
+        StdioMember::Command,
+        StdioMember::Args,
+    ],
+    args: Some("args"),
+};
+/// opencode: `"type": "local"` and the whole command line in one `command` array.
+const OPENCODE_LOCAL: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("local")),
+        StdioMember::Command,
+    ],
+    args: None,
+};
 
 /// What an entry does not say: no file to create besides the first candidate, no second layout,
 /// inline only, no lock of the client's own, the highest scope wins. (`id`, `name`,
 /// `reload_hint`, `detect` and `files` are always given: a test checks them.)
 const COMMON: Client = Client {
     id: "",
+    aliases: &[],
     name: "",
     reload_hint: "",
     detect: &[],
@@ -87,6 +113,7 @@ pub static OPENCODE: Client = Client {
             ("oauth", Value::Bool(false)),
         ],
         new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
+        stdio: Some(OPENCODE_LOCAL),
         ..EntryShape::MCP_SERVERS
     },
     // V2: `mcp.servers.<name>`.
@@ -96,6 +123,7 @@ pub static OPENCODE: Client = Client {
             template: &[REMOTE, Member::Url, Member::Headers],
             required: &[("type", Value::Str("remote"))],
             new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
+            stdio: Some(OPENCODE_LOCAL),
             ..EntryShape::MCP_SERVERS
         },
         applies: opencode::is_v2,
@@ -144,6 +172,7 @@ pub static CLAUDE: Client = Client {
         local_prefix: &["projects"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -166,6 +195,10 @@ pub static CURSOR: Client = Client {
     ],
     syntax: Syntax::StrictJson,
     strict_why: Some("this file must be plain JSON (Cursor rejects it); remove it and retry"),
+    entry: EntryShape {
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
     auth: AuthSyntax {
         env: Some(DOLLAR_ENV),
         ..AuthSyntax::INLINE
@@ -201,6 +234,7 @@ pub static CODEX: Client = Client {
     entry: EntryShape {
         container: &["mcp_servers"],
         headers_key: "http_headers",
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -228,6 +262,7 @@ pub static GEMINI: Client = Client {
     // `gemini mcp add -t http` writes `url` + `type: "http"`; both forms are ours.
     entry: EntryShape {
         url_keys: &["httpUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -251,6 +286,7 @@ pub static VSCODE: Client = Client {
         container: &["servers"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -275,6 +311,7 @@ pub static WINDSURF: Client = Client {
     ),
     entry: EntryShape {
         url_keys: &["serverUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -301,9 +338,38 @@ pub static ZED: Client = Client {
     syntax: Syntax::Jsonc,
     entry: EntryShape {
         container: &["context_servers"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // Zed documents no substitution.
     auth: AuthSyntax::INLINE,
+    ..COMMON
+};
+
+/// Claude Desktop starts only local (stdio) servers from its file (remote ones are added in its
+/// Settings → Connectors, which Figma's registration refuses): proxy mode only.
+pub static CLAUDE_DESKTOP: Client = Client {
+    id: "claude-desktop",
+    aliases: &["claudedesktop"],
+    name: "Claude Desktop",
+    reload_hint: "quit Claude Desktop and start it again",
+    detect: &[Detect::Dir(Loc::AppDir("Claude"))],
+    // macOS ~/Library/Application Support/Claude, Windows %APPDATA%\Claude, Linux
+    // ~/.config/Claude.
+    files: &[(
+        Scope::User,
+        Loc::AppDir("Claude/claude_desktop_config.json"),
+    )],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Claude Desktop disables every server of a file it cannot \
+         parse); remove it and retry",
+    ),
+    entry: EntryShape {
+        url_keys: &[],
+        template: &[],
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
     ..COMMON
 };

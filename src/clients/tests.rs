@@ -25,14 +25,32 @@ fn ids_are_unique_and_found() {
     let ids: Vec<&str> = all().iter().map(|t| t.id).collect();
     assert_eq!(
         ids,
-        ["opencode", "claude", "cursor", "codex", "gemini", "vscode", "windsurf", "zed"]
+        [
+            "opencode",
+            "claude",
+            "cursor",
+            "codex",
+            "gemini",
+            "vscode",
+            "windsurf",
+            "zed",
+            "claude-desktop"
+        ]
     );
     assert_eq!(ids, super::ids());
+    assert_eq!(by_id("claudedesktop").unwrap().id, "claude-desktop");
     for id in ids {
         let t = by_id(id).unwrap();
         assert_eq!(t.id, id);
         assert!(!t.reload_hint.is_empty() && !t.name.is_empty());
-        assert_eq!(t.modes()[0], Mode::Inline);
+        // Inline first for a client that takes a URL; proxy alone for one that does not.
+        let first = if t.remote() {
+            Mode::Inline
+        } else {
+            Mode::Proxy
+        };
+        assert_eq!(t.modes()[0], first, "{id}");
+        assert_eq!(t.default_mode(), first, "{id}");
         assert!(!t.scopes().is_empty() && !t.detect.is_empty(), "{id}");
         // Every scope has a file to create, and a strict dialect says why it is strict, naming
         // the client.
@@ -78,7 +96,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, claude-desktop, all"
     );
 }
 
@@ -286,14 +304,15 @@ fn modes_per_client() {
     assert_eq!(
         table,
         [
-            ("opencode", vec!["inline", "file", "env"]),
-            ("claude", vec!["inline", "helper", "env"]),
-            ("cursor", vec!["inline", "env"]),
-            ("codex", vec!["inline", "helper", "env"]),
-            ("gemini", vec!["inline", "env"]),
-            ("vscode", vec!["inline", "env"]),
-            ("windsurf", vec!["inline", "env"]),
-            ("zed", vec!["inline"]),
+            ("opencode", vec!["inline", "file", "env", "proxy"]),
+            ("claude", vec!["inline", "helper", "env", "proxy"]),
+            ("cursor", vec!["inline", "env", "proxy"]),
+            ("codex", vec!["inline", "helper", "env", "proxy"]),
+            ("gemini", vec!["inline", "env", "proxy"]),
+            ("vscode", vec!["inline", "env", "proxy"]),
+            ("windsurf", vec!["inline", "env", "proxy"]),
+            ("zed", vec!["inline", "proxy"]),
+            ("claude-desktop", vec!["proxy"]),
         ]
     );
     for m in Mode::ALL {
@@ -302,11 +321,20 @@ fn modes_per_client() {
     }
     assert!(Mode::parse("token")
         .unwrap_err()
-        .contains("inline, helper, file, env"));
+        .contains("inline, helper, file, env, proxy"));
     let e = by_id("zed").unwrap().check_mode(Mode::Env).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Zed does not support --mode env; its modes: inline"
+        "Zed does not support --mode env; its modes: inline, proxy"
+    );
+    let e = by_id("claude-desktop")
+        .unwrap()
+        .check_mode(Mode::Inline)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Claude Desktop starts only local (stdio) servers, so figma-auth serves it through its \
+         proxy: use --mode proxy (not --mode inline)"
     );
     assert!(by_id("claude").unwrap().check_mode(Mode::Helper).is_ok());
 }
@@ -318,10 +346,14 @@ fn shape_of(id: &str) -> &'static Client {
 #[test]
 fn auth_per_client_and_mode() {
     let token = AccessToken::new("figu_FIXTURE_NEW_TOKEN");
+    let proxy: Vec<String> = ["/opt/fa/figma-auth", "proxy", "--profile", "default"]
+        .map(String::from)
+        .to_vec();
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
         token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
+        proxy_command: Some(&proxy),
         ..AuthContext::default()
     };
     let reference = |r: &str| Desired::exactly(Some(HeaderValue::Reference(r.into())), None);
@@ -368,6 +400,15 @@ fn auth_per_client_and_mode() {
         assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
     }
     for t in all() {
+        assert_eq!(
+            t.auth(Mode::Proxy, &ctx).unwrap(),
+            Desired::stdio(proxy.clone()),
+            "{}",
+            t.id
+        );
+        if !t.remote() {
+            continue;
+        }
         let inline = shape_of(t.id).auth(Mode::Inline, &ctx).unwrap();
         assert_eq!(inline.token(), Some("figu_FIXTURE_NEW_TOKEN"));
         assert!(!format!("{inline:?}").contains("FIXTURE"));
@@ -413,6 +454,15 @@ fn auth_per_client_and_mode() {
     assert!(matches!(
         claude.auth(Mode::Inline, &AuthContext::default()),
         Err(ModeError::Missing { .. })
+    ));
+    let relative = ["figma-auth".to_string(), "proxy".to_string()];
+    let relative = AuthContext {
+        proxy_command: Some(&relative),
+        ..ctx
+    };
+    assert!(matches!(
+        claude.auth(Mode::Proxy, &relative),
+        Err(ModeError::Invalid { .. })
     ));
 }
 

@@ -17,6 +17,7 @@ use crate::clients::{self, Client, ConfigFile, Mode};
 use crate::edit::{EntryState, Inspection, SecretHeader};
 use crate::error::{exit, Error};
 use crate::mcp::{self, Probe};
+use crate::proxy::entry::{self as proxy_entry, probe, program_problem};
 use crate::store::{ProfileData, StoreError, TokenRecord};
 use crate::time::{short_duration, Timestamp};
 use serde::Serialize;
@@ -197,6 +198,7 @@ pub fn collect(ctx: &Context, online: bool) -> Report {
     let inline = check_configs(
         ctx,
         data.as_ref().unwrap_or(&ProfileData::default()),
+        online,
         &mut checks,
     );
     check_schedule(ctx, inline, &mut checks);
@@ -671,9 +673,14 @@ enum Auth {
     Indirect(Vec<String>),
     /// `{file:…}`, `${VAR}`, `{env:VAR}`, …: the reference text.
     Reference(String),
+    /// Proxy mode: the client starts this command line, which holds the token.
+    Proxy(Vec<String>),
 }
 
 fn auth_of(e: &EntryState, want: Option<&SecretHeader>) -> Auth {
+    if let (true, Some(argv)) = (e.is_stdio(), &e.command) {
+        return Auth::Proxy(argv.clone());
+    }
     if !e.other_auth.is_empty() {
         return Auth::Indirect(e.other_auth.clone());
     }
@@ -719,7 +726,7 @@ fn is_good(h: &Held, want: Option<&SecretHeader>) -> bool {
             !e.is_disabled()
                 && matches!(
                     auth_of(e, want),
-                    Auth::Current | Auth::Indirect(_) | Auth::Reference(_)
+                    Auth::Current | Auth::Indirect(_) | Auth::Reference(_) | Auth::Proxy(_)
                 )
         }
         _ => false,
@@ -727,7 +734,8 @@ fn is_good(h: &Held, want: Option<&SecretHeader>) -> bool {
 }
 
 /// Checks every config file; returns how many hold the token inline (they need a schedule).
-fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usize {
+/// `online`: a proxy-mode entry's command line is also run with `--check`.
+fn check_configs(ctx: &Context, data: &ProfileData, online: bool, out: &mut Vec<Check>) -> usize {
     const AREA: &str = "configs";
     let before = out.len();
     let mut inline = 0;
@@ -735,6 +743,7 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
         .token
         .as_ref()
         .map(|t: &TokenRecord| SecretHeader::bearer(&t.access_token));
+    let probes = std::cell::RefCell::new(Vec::new());
     for (target, surveyed) in ctx.configs().survey_managed(data) {
         // The entry this profile manages in this client (else the default name).
         let name = surveyed
@@ -762,6 +771,8 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
             name: &name,
             url: &url,
             want: want.as_ref(),
+            online,
+            probes: &probes,
         };
         for (i, s) in surveyed.iter().enumerate() {
             let holds_token = ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
@@ -796,6 +807,9 @@ fn check_configs(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usi
     inline
 }
 
+/// The `--check` result of each proxy command line run so far.
+type Probes = std::cell::RefCell<Vec<(Vec<String>, Result<proxy_entry::Probe, String>)>>;
+
 /// What the config checks of one client share.
 struct TargetCtx<'a> {
     ctx: &'a Context,
@@ -803,6 +817,10 @@ struct TargetCtx<'a> {
     name: &'a str,
     url: &'a str,
     want: Option<&'a SecretHeader>,
+    /// Run proxy-mode command lines with `--check`.
+    online: bool,
+    /// Each command line is run once per doctor run (several files may name it).
+    probes: &'a Probes,
 }
 
 impl TargetCtx<'_> {
@@ -869,6 +887,7 @@ impl TargetCtx<'_> {
             match auth_of(e, self.want) {
                 Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
                 Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 _ => {}
             }
             return 0;
@@ -965,10 +984,98 @@ impl TargetCtx<'_> {
                     ),
                     Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
                     Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                    Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 }
             }
         }
         0
+    }
+
+    /// Proxy mode: the program the client starts must exist and be executable; with
+    /// `--online`, the command line must complete one `initialize` round trip (`--check`).
+    fn proxy_checks(&self, what: &str, f: &ConfigFile, argv: &[String], out: &mut Vec<Check>) {
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let shown = crate::shell_quote::sh_join(argv);
+        let setup = format!(
+            "figma-auth setup --target {} --scope {} --mode proxy{} --write",
+            self.target.id,
+            f.scope.as_str(),
+            self.ctx.flags()
+        );
+        if let Some(problem) = program_problem(argv) {
+            out.push(c(Level::Problem, format!("{what}: proxy mode, but {problem}")).run(setup));
+            return;
+        }
+        let on_path = !std::path::Path::new(&argv[0]).is_absolute();
+        if !self.online {
+            out.push(c(
+                Level::Ok,
+                if on_path {
+                    format!(
+                        "{what}: proxy mode, the client starts `{shown}` (found on its own PATH)"
+                    )
+                } else {
+                    format!("{what}: proxy mode, the client starts `{shown}`")
+                },
+            ));
+            return;
+        }
+        let cached = self
+            .probes
+            .borrow()
+            .iter()
+            .find(|(a, _)| a == argv)
+            .map(|(_, r)| r.clone());
+        let result = cached.unwrap_or_else(|| {
+            let r = probe(argv, PROBE_TIMEOUT);
+            self.probes.borrow_mut().push((argv.to_vec(), r.clone()));
+            r
+        });
+        let again = format!("{shown} --check");
+        match result {
+            Ok(proxy_entry::Probe {
+                code: Some(0),
+                line,
+            }) => out.push(c(
+                Level::Ok,
+                format!("{what}: proxy mode, `{again}` answered: {line}"),
+            )),
+            Ok(proxy_entry::Probe {
+                code: Some(3),
+                line,
+            }) => out.push(
+                c(
+                    Level::Problem,
+                    format!("{what}: proxy mode, but the proxy needs a login: {line}"),
+                )
+                .run(format!(
+                    "figma-auth login --profile {}",
+                    proxy_profile(argv)
+                )),
+            ),
+            Ok(proxy_entry::Probe {
+                code: Some(4),
+                line,
+            }) => out.push(
+                c(
+                    Level::Warning,
+                    format!("{what}: proxy mode, `{again}` failed for now: {line}"),
+                )
+                .then_run("try again later", again.clone())
+                .temporary(),
+            ),
+            Ok(proxy_entry::Probe { code, line }) => out.push(
+                c(
+                    Level::Problem,
+                    format!(
+                        "{what}: proxy mode, `{again}` failed ({}): {line}",
+                        code.map_or("no exit code".to_string(), |c| format!("exit {c}"))
+                    ),
+                )
+                .then_run("see what it says", again.clone()),
+            ),
+            Err(e) => out.push(c(Level::Problem, format!("{what}: proxy mode: {e}")).run(setup)),
+        }
     }
 
     /// A file holding the token inline: other users must not be able to read it, and
@@ -1326,6 +1433,18 @@ impl TargetCtx<'_> {
 }
 
 /// The program a helper command runs: its first shell word (single quotes understood).
+/// How long `doctor --online` waits for a proxy's `--check`.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The `--profile` a proxy command line names (`default` when none).
+fn proxy_profile(argv: &[String]) -> String {
+    argv.iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| argv.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "default".to_string())
+}
+
 fn helper_program(cmd: &str) -> Option<std::path::PathBuf> {
     let cmd = cmd.trim_start();
     let word = if let Some(rest) = cmd.strip_prefix('\'') {

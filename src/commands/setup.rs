@@ -44,8 +44,16 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         }
     }
 
+    // A client without inline mode (Claude Desktop: proxy only) gets its own mode even when
+    // none is asked for.
     let modes = match args.mode {
         Some(mode) => Some(modes_for(args, mode, &targets)?),
+        None if targets.iter().any(|t| t.default_mode() != Mode::Inline) => Some(
+            targets
+                .iter()
+                .map(|t| (t.id, t.default_mode()))
+                .collect::<Vec<_>>(),
+        ),
         None => None,
     };
 
@@ -464,7 +472,7 @@ fn modes_for(
                 .iter()
                 .copied()
                 .find(|m| t.modes().contains(m))
-                .unwrap_or(Mode::Inline)
+                .unwrap_or(t.default_mode())
         };
         out.push((t.id, m));
     }
@@ -516,14 +524,31 @@ fn with_mode(
     jobs: &mut [Job],
 ) -> Result<(), Error> {
     let helper_command = helper_command(ctx)?;
+    let proxy_command = proxy_command(ctx)?;
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
         token_file: Some(&token_file),
         env_var: &args.env_var,
+        proxy_command: Some(&proxy_command),
     };
-    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
+    let usage = |e: clients::ModeError| Error::Usage(e.to_string());
+    if args.mode.is_some() {
+        return apply::with_modes(jobs, modes, &actx).map_err(usage);
+    }
+    // No mode asked for: only the clients without inline mode get theirs; the others keep the
+    // default update.
+    for job in jobs.iter_mut() {
+        let own = modes
+            .iter()
+            .find(|(id, m)| *id == job.file.client.id && *m != Mode::Inline);
+        if let Some((_, m)) = own {
+            job.desired = Some(job.file.auth(*m, &actx).map_err(usage)?);
+            job.mode = *m;
+        }
+    }
+    Ok(())
 }
 
 /// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
@@ -535,6 +560,25 @@ fn helper_command(ctx: &Context) -> Result<String, Error> {
         crate::shell_quote::sh_quote(&exe),
         ctx.flags()
     ))
+}
+
+/// The command line a client starts in proxy mode: this binary's absolute path, `proxy`, the
+/// profile, and the authorization server and MCP URL when they are not Figma's (the client
+/// starts it with its own environment, which may lack this shell's variables).
+pub fn proxy_command(ctx: &Context) -> Result<Vec<String>, Error> {
+    let mut argv = vec![
+        ctx.exe()?.to_string_lossy().into_owned(),
+        "proxy".to_string(),
+        "--profile".to_string(),
+        ctx.profile().to_string(),
+    ];
+    if let Some(url) = ctx.explicit_auth_server() {
+        argv.extend(["--auth-server".to_string(), url]);
+    }
+    if let Some(url) = ctx.explicit_mcp_url() {
+        argv.extend(["--mcp-url".to_string(), url]);
+    }
+    Ok(argv)
 }
 
 /// The stored access token when it is usable (refreshed first when it expires soon); `None` when

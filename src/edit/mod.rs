@@ -3,10 +3,12 @@
 //! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
 
 mod json;
+mod json_stdio;
 /// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
 #[cfg(feature = "testing")]
 pub mod oracle;
 mod scan;
+mod stdio;
 mod surrogates;
 mod token;
 mod toml;
@@ -14,6 +16,7 @@ mod toml;
 use std::fmt;
 use std::ops::Range;
 
+pub use stdio::{is_our_proxy, Lit, StdioField, StdioSpec};
 pub use token::{validate_token, TokenError};
 
 /// The dialect a config file is written in, with the strictness its client enforces.
@@ -95,6 +98,10 @@ pub struct EntrySpec {
     /// Why a comment or trailing comma is refused in a strict syntax: the client's reason, as
     /// the refusal says it ([`STRICT_WHY`] when the client's table entry gives none).
     pub strict_why: &'static str,
+    /// How the client writes a local (stdio) server, when it can start one: the shape of a
+    /// proxy entry ([`Desired::stdio`]). An entry running our proxy for [`EntrySpec::url`] is
+    /// ours like one holding the URL.
+    pub stdio: Option<StdioSpec>,
 }
 
 /// The reason of a strictness refusal when no client gives its own.
@@ -212,6 +219,9 @@ pub struct Desired {
     /// Create what is missing (container, entry, required fields); false for a removal, which
     /// creates nothing.
     pub create: bool,
+    /// A local (stdio) entry running this command line (the program first) instead of a URL:
+    /// the entry's URL, headers and credentials fields go ([`EntrySpec::stdio`]). Not a secret.
+    pub stdio: Option<Vec<String>>,
 }
 
 impl Desired {
@@ -223,6 +233,7 @@ impl Desired {
             field: None,
             indirect: OnIndirect::Leave,
             create: true,
+            stdio: None,
         }
     }
 
@@ -233,6 +244,7 @@ impl Desired {
             field: None,
             indirect: OnIndirect::Leave,
             create: false,
+            stdio: None,
         }
     }
 
@@ -244,6 +256,15 @@ impl Desired {
             field,
             indirect: OnIndirect::Replace,
             create: true,
+            stdio: None,
+        }
+    }
+
+    /// Proxy mode: a local (stdio) entry running `argv`, no URL, header or credentials field.
+    pub fn stdio(argv: Vec<String>) -> Self {
+        Desired {
+            stdio: Some(argv),
+            ..Desired::exactly(None, None)
         }
     }
 
@@ -275,6 +296,8 @@ pub(crate) struct Op<'a> {
     pub refresh: bool,
     /// Remove every other credentials mechanism (an explicit mode).
     pub switch: bool,
+    /// A local (stdio) entry running this command line ([`Desired::stdio`]).
+    pub stdio: Option<&'a [String]>,
 }
 
 impl<'a> Op<'a> {
@@ -285,6 +308,7 @@ impl<'a> Op<'a> {
             create: d.create,
             refresh: d.create && d.indirect == OnIndirect::Leave,
             switch: d.indirect == OnIndirect::Replace,
+            stdio: d.stdio.as_deref(),
         }
     }
 
@@ -385,6 +409,11 @@ pub struct EntryState {
     /// The same keys with their values (`None` when not a string): a helper command, a
     /// variable name. Not secrets.
     pub auth_fields: Vec<(String, Option<String>)>,
+    /// The command line of a local (stdio) entry, the program first (`command` and `args`, or
+    /// opencode's one `command` array); `None` when the entry has no command of strings.
+    pub command: Option<Vec<String>>,
+    /// Members of the stdio template ([`StdioSpec::template`]) missing or holding another value.
+    pub stdio_mismatch: Vec<String>,
 }
 
 impl EntryState {
@@ -418,12 +447,27 @@ impl EntryState {
     /// The credentials come from elsewhere than a static token we could refresh: an
     /// alternative key, or a reference value.
     pub fn is_indirect(&self) -> bool {
-        !self.other_auth.is_empty() || self.authorization_is_reference()
+        !self.other_auth.is_empty() || self.authorization_is_reference() || self.is_stdio()
+    }
+
+    /// A local (stdio) entry: a command and no URL (proxy mode).
+    pub fn is_stdio(&self) -> bool {
+        self.url.is_none() && self.command.is_some()
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
     /// calls current, and what an explicit mode leaves [`Edit::Unchanged`].
     pub fn holds(&self, auth: &Desired) -> bool {
+        if let Some(argv) = &auth.stdio {
+            return self.is_stdio()
+                && self.command.as_ref() == Some(argv)
+                && self.authorization.is_none()
+                && self.other_auth.is_empty()
+                && self.stdio_mismatch.is_empty();
+        }
+        if self.is_stdio() {
+            return false;
+        }
         let header = match (&auth.header, &self.authorization) {
             (Some(want), Some(have)) => want.expose() == have.expose(),
             (None, None) => true,

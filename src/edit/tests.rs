@@ -21,6 +21,7 @@ fn claude_spec() -> EntrySpec {
         force: false,
         by_url: true,
         strict_why: crate::clients::table::CLAUDE.strict_why.unwrap(),
+        stdio: None,
     }
 }
 
@@ -239,6 +240,7 @@ fn strictness_errors_say_why() {
     assert!(e.to_string().contains("Claude Code discards"), "{e}");
     let gemini = EntrySpec {
         strict_why: crate::clients::table::GEMINI.strict_why.unwrap(),
+        stdio: None,
         ..claude_spec()
     };
     let e = apply(

@@ -20,6 +20,7 @@ mod login;
 mod packaging;
 mod props;
 mod proxy;
+mod proxy_mode;
 mod records;
 mod refresh;
 #[cfg(unix)]

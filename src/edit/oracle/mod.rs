@@ -21,6 +21,8 @@ pub use parse::{parse_client, strip_comments};
 pub const NEW_TOKEN: &str = "figu_PROP_NEW_TOKEN";
 pub const HELPER: &str = "'/opt/My Tools/figma-auth' header --json --profile \"p 1\"";
 pub const TOKEN_FILE: &str = "/home/u/.local/state/figma-auth/default.token";
+/// The command line of proxy mode (a path with a space: it is never run through a shell).
+pub const PROXY: [&str; 4] = ["/opt/My Tools/figma-auth", "proxy", "--profile", "p 1"];
 
 /// What is asked of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +48,12 @@ pub enum Kind {
 
 pub fn auth_for(file: &ConfigFile, mode: Mode) -> Desired {
     let token = AccessToken::new(NEW_TOKEN);
+    let proxy = PROXY.map(String::from);
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some(HELPER),
         token_file: Some(Path::new(TOKEN_FILE)),
+        proxy_command: Some(&proxy),
         ..AuthContext::default()
     };
     file.auth(mode, &ctx).expect("a supported mode")
@@ -343,11 +347,25 @@ fn check_changed(
             Some(_) => Err("headers not an object".into()),
         }
     };
-    if headers_without_auth(before_entry)? != headers_without_auth(after_entry)? {
+    // A switch between a URL entry and a stdio entry (proxy mode) exchanges the members of
+    // the two forms; nothing else.
+    let transport = switch
+        && (auth.is_some_and(|a| a.stdio.is_some())
+            || spec
+                .stdio
+                .as_ref()
+                .is_some_and(|s| before_entry.contains_key(&s.command_key)));
+    let free = if transport {
+        spec.switch_keys()
+    } else {
+        Vec::new()
+    };
+    let is_free = |k: &str| free.iter().any(|f| f == k);
+    if !transport && headers_without_auth(before_entry)? != headers_without_auth(after_entry)? {
         return Err("another header changed".into());
     }
     for (k, v) in before_entry {
-        if *k == spec.headers_key || (switch && is_alt(k)) {
+        if *k == spec.headers_key || (switch && is_alt(k)) || is_free(k) {
             continue;
         }
         if after_entry.get(k) != Some(v) {
@@ -360,6 +378,7 @@ fn check_changed(
         }
         let allowed = spec.required.iter().any(|(r, _)| r == k)
             || (switch && is_alt(k))
+            || is_free(k)
             || (before_entry.is_empty() && spec.url_keys.first() == Some(k))
             || (before_entry.is_empty()
                 && spec
