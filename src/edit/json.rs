@@ -610,12 +610,13 @@ pub(super) fn apply_with(
         return Ok(Edit::Unchanged);
     }
     if let Some(step) = super::json_stdio::step(&loc, spec, op) {
-        let Some((out, mut notes)) = super::json_stdio::apply(body, syntax, spec, op, &loc, step)?
+        let Some((out, mut notes, dropped)) =
+            super::json_stdio::apply(body, syntax, spec, op, &loc, step)?
         else {
             return Ok(Edit::Unchanged);
         };
         let out = masked
-            .restore(out)
+            .restore_dropping(out, &dropped)
             .map_err(|pos| lone_surrogate_error(original, pos))?;
         let out = format!("{bom}{out}");
         let out = match step {

@@ -44,7 +44,11 @@ fn input(v: &Lit) -> CstInputValue {
     }
 }
 
-/// The new text (the masked body's) and what was done; `None`: the entry is already so.
+/// What a switch gave: the new text (the masked body's), what was done, and the byte ranges of
+/// the body whose members were removed or replaced.
+type Switched = (String, Vec<Note>, Vec<std::ops::Range<usize>>);
+
+/// The new text and what was done; `None`: the entry is already so.
 pub(super) fn apply(
     body: &str,
     syntax: Syntax,
@@ -52,7 +56,7 @@ pub(super) fn apply(
     op: Op<'_>,
     loc: &Located<'_>,
     step: Step,
-) -> Result<Option<(String, Vec<super::Note>)>, EditError> {
+) -> Result<Option<Switched>, EditError> {
     let switch = match (step, op.stdio) {
         (Step::ToStdio, Some(argv)) => spec
             .to_stdio(argv)
@@ -115,6 +119,7 @@ pub(super) fn apply(
             }
         }
     }
+    let mut dropped = Vec::new();
     let (entry_name, forced) = match &loc.entry {
         None => {
             let members = switch
@@ -142,6 +147,19 @@ pub(super) fn apply(
                     .and_then(|m| read_lit(body, m))
             };
             edit_members(&eobj, &switch, current, &mut notes)?;
+            dropped = e
+                .obj
+                .members
+                .iter()
+                .filter(|m| {
+                    switch.remove.contains(&m.key)
+                        || switch
+                            .set
+                            .iter()
+                            .any(|(k, v)| *k == m.key && read_lit(body, m).as_ref() != Some(v))
+                })
+                .map(|m| m.key_pos..m.value.end)
+                .collect();
             (e.member.key.clone(), e.conflict)
         }
     };
@@ -159,7 +177,7 @@ pub(super) fn apply(
         .collect();
     verify(&out, syntax, spec, op, step)?;
     check_untouched_but(body, &out, syntax, spec, &entry_name, forced, true, &free)?;
-    Ok(Some((out, notes)))
+    Ok(Some((out, notes, dropped)))
 }
 
 /// Removes the other form's members and sets ours: a member we set keeps its place, a new one

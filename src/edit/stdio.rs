@@ -152,7 +152,8 @@ impl EntrySpec {
         out
     }
 
-    /// Every member a switch between the two forms may add, change or remove.
+    /// Every member a switch between the two forms may add, change or remove (the oracle).
+    #[cfg(feature = "testing")]
     pub(crate) fn switch_keys(&self) -> Vec<String> {
         let mut out = self.url_form_keys();
         out.extend(self.stdio_form_keys());
