@@ -73,10 +73,10 @@ pub(super) fn plan_text(
 /// Where an entry left alone takes its credentials from, for messages (never a secret: a key
 /// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
 pub fn indirect_source(e: &EntryState) -> String {
-    if let (true, Some(argv)) = (e.is_stdio(), &e.command) {
+    if let (true, Some(s)) = (e.is_stdio(), &e.stdio) {
         return format!(
             "the proxy it starts (`{}`)",
-            crate::shell_quote::sh_join(argv)
+            crate::shell_quote::sh_join(&s.argv())
         );
     }
     if !e.other_auth.is_empty() {

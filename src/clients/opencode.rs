@@ -50,7 +50,7 @@ pub fn effective(states: &[Option<&Inspection>], name: &str) -> Effective {
         if let Some(a) = &e.authorization {
             out.authorization = Some((i, a.clone()));
         }
-        if e.command.is_some() {
+        if e.stdio.is_some() {
             out.command = Some(i);
         }
         if let Some(en) = e.enabled {

@@ -129,14 +129,16 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             );
             let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
             let proxy = match (&s.inspection, entry) {
-                (Ok(Inspection::Found(_)), Some(e)) if e.is_stdio() => e.command.as_deref(),
+                (Ok(Inspection::Found(_)), Some(e)) if e.is_stdio() => {
+                    e.stdio.as_ref().map(|s| s.argv())
+                }
                 _ => None,
             };
             if let Some(argv) = proxy {
                 // The client starts the proxy, which holds the token: nothing in the file to
                 // refresh, whoever set it up; only its program can be wrong.
-                let problem = crate::proxy::entry::program_problem(argv);
-                let shown = crate::shell_quote::sh_join(argv);
+                let problem = crate::proxy::entry::program_problem(&argv);
+                let shown = crate::shell_quote::sh_join(&argv);
                 let detail = match &problem {
                     Some(p) => format!("proxy mode: {p}"),
                     None => format!("proxy mode: the client starts `{shown}`"),

@@ -101,7 +101,7 @@ pub struct Desired {
     /// A local (stdio) entry running this command line (the program first) instead of a URL:
     /// the entry's URL, headers and credentials fields go ([`super::EntrySpec::stdio`]). Not a
     /// secret.
-    pub stdio: Option<Vec<String>>,
+    pub stdio: Option<super::Stdio>,
 }
 
 impl Desired {
@@ -141,9 +141,9 @@ impl Desired {
     }
 
     /// Proxy mode: a local (stdio) entry running `argv`, no URL, header or credentials field.
-    pub fn stdio(argv: Vec<String>) -> Self {
+    pub fn stdio(stdio: super::Stdio) -> Self {
         Desired {
-            stdio: Some(argv),
+            stdio: Some(stdio),
             ..Desired::exactly(None, None)
         }
     }
@@ -177,7 +177,7 @@ pub(crate) struct Op<'a> {
     /// Remove every other credentials mechanism (an explicit mode).
     pub switch: bool,
     /// A local (stdio) entry running this command line ([`Desired::stdio`]).
-    pub stdio: Option<&'a [String]>,
+    pub stdio: Option<&'a super::Stdio>,
 }
 
 impl<'a> Op<'a> {
@@ -188,7 +188,7 @@ impl<'a> Op<'a> {
             create: d.create,
             refresh: d.create && d.indirect == OnIndirect::Leave,
             switch: d.indirect == OnIndirect::Replace,
-            stdio: d.stdio.as_deref(),
+            stdio: d.stdio.as_ref(),
         }
     }
 

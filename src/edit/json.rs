@@ -7,11 +7,11 @@ use jsonc_parser::errors::{ParseError, ParseErrorKind};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 use super::scan::{self, Kind, Member, Obj, Root, Scanner};
-use super::stdio::{is_our_proxy, Lit};
+use super::stdio::Lit;
 use super::surrogates::Masked;
 use super::{
     display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
-    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Syntax, AUTHORIZATION,
+    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Stdio, Syntax, AUTHORIZATION,
 };
 
 /// jsonc-parser options for a syntax: every JSON5 extension off; comments and trailing commas
@@ -199,14 +199,14 @@ pub(super) struct EntryLoc<'r> {
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
     auth_fields: Vec<(String, Option<String>)>,
-    pub command: Option<Vec<String>>,
+    pub stdio: Option<Stdio>,
     pub stdio_mismatch: Vec<String>,
 }
 
 impl EntryLoc<'_> {
     /// A local (stdio) entry: a command and no URL.
     pub fn is_stdio(&self) -> bool {
-        self.url.is_none() && self.command.is_some()
+        self.url.is_none() && self.stdio.is_some()
     }
 }
 
@@ -291,28 +291,28 @@ pub(super) fn read_lit(body: &str, m: &Member) -> Option<Lit> {
                 .collect::<Option<Vec<_>>>()
                 .map(Lit::List)
         }
+        Kind::Number => body[m.value.clone()].parse().ok().map(Lit::Int),
         _ => read_bool(body, m).map(Lit::Bool),
     }
 }
 
 /// The command line of a stdio entry (`None`: no stdio shape, or no command of strings).
-fn entry_argv(body: &str, obj: &Obj, spec: &EntrySpec) -> Option<Vec<String>> {
+fn entry_stdio(body: &str, obj: &Obj, spec: &EntrySpec) -> Option<Stdio> {
     let s = spec.stdio.as_ref()?;
     let get = |k: &str| obj.members.iter().rev().find(|m| m.key == k);
     let command = get(&s.command_key).and_then(|m| read_lit(body, m));
-    let args = s
-        .args_key
-        .as_ref()
-        .and_then(|a| get(a))
+    let args = (!s.whole_line())
+        .then(|| get(&s.args_key))
+        .flatten()
         .map(|m| read_lit(body, m));
-    s.argv(command, args)
+    s.stdio_of(command, args)
 }
 
 /// The entry is ours: it holds our URL, or (without a URL) runs our proxy for it.
 fn is_ours(body: &str, obj: &Obj, spec: &EntrySpec) -> bool {
     match entry_url(body, obj, spec) {
         Some((_, u)) => spec.url_matches(&u),
-        None => entry_argv(body, obj, spec).is_some_and(|a| is_our_proxy(&a, &spec.url)),
+        None => entry_stdio(body, obj, spec).is_some_and(|s| s.is_proxy_for(&spec.url)),
     }
 }
 
@@ -476,7 +476,7 @@ pub(super) fn locate<'r>(
                     Some((k.clone(), read_string(body, m)))
                 })
                 .collect(),
-            command: entry_argv(body, obj, spec),
+            stdio: entry_stdio(body, obj, spec),
             stdio_mismatch: spec.stdio_mismatch(|k| {
                 let m = obj.members.iter().rev().find(|m| m.key == k)?;
                 read_lit(body, m)
@@ -501,7 +501,7 @@ pub(super) fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryStat
             .collect(),
         other_auth: e.other_auth.clone(),
         auth_fields: e.auth_fields.clone(),
-        command: e.command.clone(),
+        stdio: e.stdio.clone(),
         stdio_mismatch: e.stdio_mismatch.clone(),
     }
 }
@@ -939,6 +939,7 @@ fn scalar_input(s: &Scalar) -> CstInputValue {
     match s {
         Scalar::Str(v) => CstInputValue::String(v.clone()),
         Scalar::Bool(b) => CstInputValue::Bool(*b),
+        Scalar::Int(i) => CstInputValue::Number(i.to_string()),
     }
 }
 

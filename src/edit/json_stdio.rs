@@ -38,6 +38,7 @@ fn input(v: &Lit) -> CstInputValue {
     match v {
         Lit::Str(s) => CstInputValue::String(s.clone()),
         Lit::Bool(b) => CstInputValue::Bool(*b),
+        Lit::Int(i) => CstInputValue::Number(i.to_string()),
         Lit::List(l) => {
             CstInputValue::Array(l.iter().map(|s| CstInputValue::String(s.clone())).collect())
         }
@@ -68,7 +69,7 @@ pub(super) fn apply(
         let stray = e.obj.members.iter().any(|m| switch.remove.contains(&m.key));
         if !e.conflict
             && e.is_stdio()
-            && e.command.as_deref() == Some(argv)
+            && e.stdio.as_ref() == Some(argv)
             && e.stdio_mismatch.is_empty()
             && !stray
         {
@@ -248,7 +249,7 @@ fn verify(
     let state = super::json::state(out, e, spec);
     match step {
         Step::ToStdio => {
-            if state.command.as_deref() != op.stdio || !state.is_stdio() {
+            if state.stdio.as_ref() != op.stdio || !state.is_stdio() {
                 return Err(fail("the command line is not the new one"));
             }
             if state.authorization.is_some() || !state.other_auth.is_empty() {
@@ -259,7 +260,7 @@ fn verify(
             }
         }
         Step::ToUrl => {
-            if state.url.is_none() || state.command.is_some() {
+            if state.url.is_none() || state.stdio.is_some() {
                 return Err(fail("the entry still has a command"));
             }
         }

@@ -1,14 +1,16 @@
-//! Local (stdio) entries, proxy mode's shape: what a client's stdio entry looks like
-//! ([`StdioSpec`]), which command line is our proxy ([`is_our_proxy`]), and which members a
-//! switch between a URL entry and a stdio entry removes and sets ([`Switch`]).
+//! Local (stdio) entries, proxy mode's shape: which command line is our proxy
+//! ([`Stdio::is_proxy_for`]), the members a client's stdio entry holds ([`StdioSpec::members`]),
+//! and which members a switch between a URL entry and a stdio entry removes and sets
+//! ([`Switch`]).
 
-use super::{EntrySpec, Scalar};
+use super::{EntrySpec, Scalar, Stdio, StdioField, StdioSpec};
 
 /// A value of a stdio entry member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lit {
     Str(String),
     Bool(bool),
+    Int(i64),
     List(Vec<String>),
 }
 
@@ -17,106 +19,101 @@ impl From<&Scalar> for Lit {
         match s {
             Scalar::Str(v) => Lit::Str(v.clone()),
             Scalar::Bool(b) => Lit::Bool(*b),
+            Scalar::Int(i) => Lit::Int(*i),
         }
     }
-}
-
-/// One member of a new stdio entry, in the order a new entry lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StdioField {
-    /// A fixed member (`"type": "stdio"`, opencode's `"type": "local"`).
-    Value(String, Scalar),
-    /// The program ([`StdioSpec::command_key`]); the whole command line when the client has no
-    /// args key.
-    Command,
-    /// The arguments ([`StdioSpec::args_key`]).
-    Args,
-}
-
-/// How a client writes a local (stdio) server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StdioSpec {
-    /// Members of a new entry, in order.
-    pub template: Vec<StdioField>,
-    /// The key of the program (`command`).
-    pub command_key: String,
-    /// The key of the arguments (`args`); `None`: the command key holds the whole command line
-    /// as one array (opencode).
-    pub args_key: Option<String>,
 }
 
 /// Members only a stdio entry has: they go when it becomes a URL entry.
 const STDIO_ONLY: &[&str] = &["env", "environment", "cwd"];
 
+impl Stdio {
+    /// `command` then `args`.
+    pub fn argv(&self) -> Vec<String> {
+        std::iter::once(self.command.clone())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+
+    /// The program first, then its arguments; `None` for an empty command line.
+    pub fn from_argv(argv: &[String]) -> Option<Stdio> {
+        let (command, args) = argv.split_first()?;
+        Some(Stdio {
+            command: command.clone(),
+            args: args.to_vec(),
+        })
+    }
+
+    /// It runs figma-auth's proxy for `url`: the program is `figma-auth` (any directory,
+    /// `.exe` allowed), `proxy` is one of its arguments, and its `--mcp-url` (default
+    /// [`crate::oauth::DEFAULT_MCP_URL`]) is `url`.
+    pub fn is_proxy_for(&self, url: &str) -> bool {
+        let base = self
+            .command
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let base = base.strip_suffix(".exe").unwrap_or(&base);
+        if base != "figma-auth" || !self.args.iter().any(|a| a == "proxy") {
+            return false;
+        }
+        let mut proxied = crate::oauth::DEFAULT_MCP_URL.to_string();
+        let mut it = self.args.iter();
+        while let Some(a) = it.next() {
+            if a == "--mcp-url" {
+                if let Some(v) = it.next() {
+                    proxied = v.clone();
+                }
+            } else if let Some(v) = a.strip_prefix("--mcp-url=") {
+                proxied = v.to_string();
+            }
+        }
+        let norm = |u: &str| u.trim().trim_end_matches('/').to_string();
+        norm(&proxied) == norm(url)
+    }
+}
+
 impl StdioSpec {
-    /// The members a stdio entry running `argv` must hold, in template order.
-    pub fn members(&self, argv: &[String]) -> Vec<(String, Lit)> {
+    /// The command key holds the whole command line as one array (opencode).
+    pub fn whole_line(&self) -> bool {
+        self.args_key.is_empty()
+    }
+
+    /// The members a stdio entry running `stdio` must hold, in template order.
+    pub fn members(&self, stdio: &Stdio) -> Vec<(String, Lit)> {
         self.template
             .iter()
-            .filter_map(|f| match (f, &self.args_key) {
-                (StdioField::Value(k, v), _) => Some((k.clone(), Lit::from(v))),
-                (StdioField::Command, None) => {
-                    Some((self.command_key.clone(), Lit::List(argv.to_vec())))
+            .filter_map(|f| match f {
+                StdioField::Value(k, v) => Some((k.clone(), Lit::from(v))),
+                StdioField::Command if self.whole_line() => {
+                    Some((self.command_key.clone(), Lit::List(stdio.argv())))
                 }
-                (StdioField::Command, Some(_)) => Some((
-                    self.command_key.clone(),
-                    Lit::Str(argv.first().cloned().unwrap_or_default()),
-                )),
-                (StdioField::Args, Some(a)) => {
-                    Some((a.clone(), Lit::List(argv.iter().skip(1).cloned().collect())))
+                StdioField::Command => {
+                    Some((self.command_key.clone(), Lit::Str(stdio.command.clone())))
                 }
-                (StdioField::Args, None) => None,
+                StdioField::Args if self.whole_line() => None,
+                StdioField::Args => Some((self.args_key.clone(), Lit::List(stdio.args.clone()))),
             })
             .collect()
     }
 
-    /// The command line an entry's command and args members say, when they are strings.
-    pub fn argv(&self, command: Option<Lit>, args: Option<Option<Lit>>) -> Option<Vec<String>> {
-        match (command?, &self.args_key) {
-            (Lit::List(v), None) if !v.is_empty() => Some(v),
-            (Lit::Str(c), Some(_)) => {
-                let mut out = vec![c];
-                match args {
-                    None => {}
-                    Some(Some(Lit::List(a))) => out.extend(a),
+    /// The command line an entry's command and args members say, when they are strings
+    /// (`args`: `None` absent, `Some(None)` not a list of strings).
+    pub fn stdio_of(&self, command: Option<Lit>, args: Option<Option<Lit>>) -> Option<Stdio> {
+        match command? {
+            Lit::List(v) if self.whole_line() => Stdio::from_argv(&v),
+            Lit::Str(c) if !self.whole_line() => {
+                let args = match args {
+                    None => Vec::new(),
+                    Some(Some(Lit::List(a))) => a,
                     Some(_) => return None,
-                }
-                Some(out)
+                };
+                Some(Stdio { command: c, args })
             }
             _ => None,
         }
     }
-}
-
-/// The command line runs figma-auth's proxy for `url`: the program is `figma-auth` (any
-/// directory, `.exe` allowed), `proxy` is one of its arguments, and its `--mcp-url` (default
-/// [`crate::oauth::DEFAULT_MCP_URL`]) is `url`.
-pub fn is_our_proxy(argv: &[String], url: &str) -> bool {
-    let Some(program) = argv.first() else {
-        return false;
-    };
-    let base = program
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(program)
-        .to_ascii_lowercase();
-    let base = base.strip_suffix(".exe").unwrap_or(&base);
-    if base != "figma-auth" || !argv.iter().skip(1).any(|a| a == "proxy") {
-        return false;
-    }
-    let mut proxied = crate::oauth::DEFAULT_MCP_URL.to_string();
-    let mut it = argv.iter().skip(1);
-    while let Some(a) = it.next() {
-        if a == "--mcp-url" {
-            if let Some(v) = it.next() {
-                proxied = v.clone();
-            }
-        } else if let Some(v) = a.strip_prefix("--mcp-url=") {
-            proxied = v.to_string();
-        }
-    }
-    let norm = |u: &str| u.trim().trim_end_matches('/').to_string();
-    norm(&proxied) == norm(url)
 }
 
 /// What a switch between a URL entry and a stdio entry does to our entry: the members to
@@ -143,7 +140,9 @@ impl EntrySpec {
         out.push("type".into());
         if let Some(s) = &self.stdio {
             out.push(s.command_key.clone());
-            out.extend(s.args_key.iter().cloned());
+            if !s.whole_line() {
+                out.push(s.args_key.clone());
+            }
             out.extend(s.template.iter().filter_map(|f| match f {
                 StdioField::Value(k, _) => Some(k.clone()),
                 _ => None,
@@ -152,19 +151,10 @@ impl EntrySpec {
         out
     }
 
-    /// Every member a switch between the two forms may add, change or remove (the oracle).
-    #[cfg(feature = "testing")]
-    pub(crate) fn switch_keys(&self) -> Vec<String> {
-        let mut out = self.url_form_keys();
-        out.extend(self.stdio_form_keys());
-        dedup(&mut out);
-        out
-    }
-
-    /// The switch of an entry to a stdio entry running `argv`. `None`: no stdio shape.
-    pub(crate) fn to_stdio(&self, argv: &[String]) -> Option<Switch> {
+    /// The switch of an entry to a stdio entry running `stdio`. `None`: no stdio shape.
+    pub(crate) fn to_stdio(&self, stdio: &Stdio) -> Option<Switch> {
         let s = self.stdio.as_ref()?;
-        let set = s.members(argv);
+        let set = s.members(stdio);
         let mut remove = self.url_form_keys();
         remove.retain(|k| !set.iter().any(|(s, _)| s == k));
         dedup(&mut remove);
@@ -209,62 +199,65 @@ fn dedup(v: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    fn argv(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
+    fn line(s: &[&str]) -> Stdio {
+        Stdio::from_argv(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>()).unwrap()
     }
 
     #[test]
     fn our_proxy_is_figma_auth_running_proxy_for_the_url() {
         let url = crate::oauth::DEFAULT_MCP_URL;
-        assert!(is_our_proxy(
-            &argv(&["/usr/local/bin/figma-auth", "proxy", "--profile", "default"]),
+        let yes = |s: &[&str], u: &str| line(s).is_proxy_for(u);
+        assert!(yes(
+            &["/usr/local/bin/figma-auth", "proxy", "--profile", "default"],
             url
         ));
-        assert!(is_our_proxy(
-            &argv(&[r"C:\bin\figma-auth.exe", "proxy"]),
-            url
-        ));
-        assert!(is_our_proxy(
-            &argv(&["figma-auth", "--profile", "w", "proxy"]),
+        assert!(yes(&[r"C:\bin\figma-auth.exe", "proxy"], url));
+        assert!(yes(
+            &["figma-auth", "--profile", "w", "proxy"],
             &format!("{url}/")
         ));
-        assert!(!is_our_proxy(&argv(&["/bin/figma-auth", "header"]), url));
-        assert!(!is_our_proxy(&argv(&["npx", "mcp-remote", "proxy"]), url));
-        assert!(!is_our_proxy(
-            &argv(&["figma-auth", "proxy", "--mcp-url", "http://127.0.0.1:9/mcp"]),
+        assert!(!yes(&["/bin/figma-auth", "header"], url));
+        assert!(!yes(&["npx", "mcp-remote", "proxy"], url));
+        assert!(!yes(
+            &["figma-auth", "proxy", "--mcp-url", "http://127.0.0.1:9/mcp"],
             url
         ));
-        assert!(is_our_proxy(
-            &argv(&["figma-auth", "proxy", "--mcp-url=http://127.0.0.1:9/mcp"]),
+        assert!(yes(
+            &["figma-auth", "proxy", "--mcp-url=http://127.0.0.1:9/mcp"],
             "http://127.0.0.1:9/mcp"
         ));
-        assert!(!is_our_proxy(&[], url));
+        assert_eq!(Stdio::from_argv(&[]), None);
     }
 
     #[test]
-    fn argv_from_command_and_args() {
+    fn the_command_line_from_command_and_args() {
         let split = StdioSpec {
             template: vec![StdioField::Command, StdioField::Args],
             command_key: "command".into(),
-            args_key: Some("args".into()),
+            args_key: "args".into(),
         };
         let one = StdioSpec {
-            args_key: None,
+            args_key: String::new(),
             ..split.clone()
         };
-        let line = argv(&["/b/figma-auth", "proxy"]);
+        let want = line(&["/b/figma-auth", "proxy"]);
+        let args = |a: &[&str]| Some(Some(Lit::List(a.iter().map(|x| x.to_string()).collect())));
         assert_eq!(
-            split.argv(
-                Some(Lit::Str("/b/figma-auth".into())),
-                Some(Some(Lit::List(argv(&["proxy"]))))
-            ),
-            Some(line.clone())
+            split.stdio_of(Some(Lit::Str("/b/figma-auth".into())), args(&["proxy"])),
+            Some(want.clone())
         );
         assert_eq!(
-            split.argv(Some(Lit::Str("/b/figma-auth".into())), Some(None)),
+            split.stdio_of(Some(Lit::Str("/b/figma-auth".into())), Some(None)),
             None
         );
-        assert_eq!(one.argv(Some(Lit::List(line.clone())), None), Some(line));
-        assert_eq!(one.argv(Some(Lit::Str("x".into())), None), None);
+        assert_eq!(
+            one.stdio_of(Some(Lit::List(want.argv())), None),
+            Some(want.clone())
+        );
+        assert_eq!(one.stdio_of(Some(Lit::Str("x".into())), None), None);
+        assert_eq!(
+            one.members(&want),
+            [("command".to_string(), Lit::List(want.argv()))]
+        );
     }
 }

@@ -4,10 +4,10 @@
 
 use toml_edit::{Document, DocumentMut, InlineTable, Item, Key, Table, TableLike, Value};
 
-use super::stdio::{is_our_proxy, Lit};
+use super::stdio::Lit;
 use super::{
     display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
-    EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
+    EntryState, Inspection, Note, Op, Scalar, SecretHeader, Stdio, AUTHORIZATION,
 };
 
 fn parse(body: &str) -> Result<Document<String>, EditError> {
@@ -92,6 +92,9 @@ fn lit_of(item: &Item) -> Option<Lit> {
     if let Some(b) = item.as_bool() {
         return Some(Lit::Bool(b));
     }
+    if let Some(i) = item.as_integer() {
+        return Some(Lit::Int(i));
+    }
     item.as_array()?
         .iter()
         .map(|v| v.as_str().map(str::to_string))
@@ -103,23 +106,27 @@ fn lit_value(v: &Lit) -> Value {
     match v {
         Lit::Str(s) => Value::from(s.as_str()),
         Lit::Bool(b) => Value::from(*b),
+        Lit::Int(i) => Value::from(*i),
         Lit::List(l) => Value::Array(l.iter().map(|s| s.as_str()).collect()),
     }
 }
 
 /// The command line of a stdio entry (`None`: no stdio shape, or no command of strings).
-fn argv_of(entry: &dyn TableLike, spec: &EntrySpec) -> Option<Vec<String>> {
+fn stdio_of(entry: &dyn TableLike, spec: &EntrySpec) -> Option<Stdio> {
     let s = spec.stdio.as_ref()?;
     let command = entry.get(&s.command_key).and_then(lit_of);
-    let args = s.args_key.as_ref().and_then(|a| entry.get(a)).map(lit_of);
-    s.argv(command, args)
+    let args = (!s.whole_line())
+        .then(|| entry.get(&s.args_key))
+        .flatten()
+        .map(lit_of);
+    s.stdio_of(command, args)
 }
 
 /// The entry is ours: it holds our URL, or (without a URL) runs our proxy for it.
 fn is_ours(entry: &dyn TableLike, spec: &EntrySpec) -> bool {
     match url_of(entry, spec) {
         Some((_, u)) => spec.url_matches(&u),
-        None => argv_of(entry, spec).is_some_and(|a| is_our_proxy(&a, &spec.url)),
+        None => stdio_of(entry, spec).is_some_and(|s| s.is_proxy_for(&spec.url)),
     }
 }
 
@@ -147,13 +154,13 @@ struct Found {
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
     auth_fields: Vec<(String, Option<String>)>,
-    command: Option<Vec<String>>,
+    stdio: Option<Stdio>,
     stdio_mismatch: Vec<String>,
 }
 
 impl Found {
     fn is_stdio(&self) -> bool {
-        self.url.is_none() && self.command.is_some()
+        self.url.is_none() && self.stdio.is_some()
     }
 }
 
@@ -274,7 +281,7 @@ fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Locate
                     Some((k.clone(), item.as_str().map(str::to_string)))
                 })
                 .collect(),
-            command: argv_of(entry, spec),
+            stdio: stdio_of(entry, spec),
             stdio_mismatch: spec.stdio_mismatch(|k| entry.get(k).and_then(lit_of)),
         }),
     })
@@ -296,7 +303,7 @@ fn state(f: &Found, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
-        command: f.command.clone(),
+        stdio: f.stdio.clone(),
         stdio_mismatch: f.stdio_mismatch.clone(),
     }
 }
@@ -356,6 +363,7 @@ fn scalar_value(s: &Scalar) -> Value {
     match s {
         Scalar::Str(v) => Value::from(v.as_str()),
         Scalar::Bool(b) => Value::from(*b),
+        Scalar::Int(i) => Value::from(*i),
     }
 }
 
@@ -502,7 +510,7 @@ fn switch(
 }
 
 /// The edited text holds our stdio entry running exactly `argv`, with no URL or credentials.
-fn verify_stdio(out: &str, spec: &EntrySpec, argv: &[String]) -> Result<(), EditError> {
+fn verify_stdio(out: &str, spec: &EntrySpec, argv: &Stdio) -> Result<(), EditError> {
     let fail =
         |why: &str| EditError::Internal(format!("the edited text failed verification: {why}"));
     let (_, body) = split_bom(out);
@@ -511,7 +519,7 @@ fn verify_stdio(out: &str, spec: &EntrySpec, argv: &[String]) -> Result<(), Edit
     let Some(f) = loc.entry.filter(|f| !f.conflict) else {
         return Err(fail("the entry is missing"));
     };
-    if !f.is_stdio() || f.command.as_deref() != Some(argv) {
+    if !f.is_stdio() || f.stdio.as_ref() != Some(argv) {
         return Err(fail("the command line is not the new one"));
     }
     if f.headers || f.auth.is_some() || !f.other_auth.is_empty() || !f.stdio_mismatch.is_empty() {

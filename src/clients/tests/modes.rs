@@ -19,6 +19,12 @@ fn modes_per_client() {
             ("vscode", vec!["inline", "env", "proxy"]),
             ("windsurf", vec!["inline", "env", "proxy"]),
             ("zed", vec!["inline", "proxy"]),
+            ("continue", vec!["inline", "env", "proxy"]),
+            ("goose", vec!["inline", "env", "proxy"]),
+            ("copilot", vec!["inline", "env"]),
+            ("qwen", vec!["inline", "env"]),
+            ("crush", vec!["inline", "helper", "env"]),
+            ("antigravity", vec!["inline"]),
             ("claude-desktop", vec!["proxy"]),
         ]
     );
@@ -59,6 +65,7 @@ fn auth_per_client_and_mode() {
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
+        token_command: Some("'/opt/fa/figma-auth' token --profile default"),
         token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
         proxy_command: Some(&proxy),
         ..AuthContext::default()
@@ -102,17 +109,28 @@ fn auth_per_client_and_mode() {
                 "'/opt/fa/figma-auth' header --json --profile default",
             ),
         ),
+        ("copilot", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        ("qwen", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        ("crush", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        // Crush embeds the command's output: the command prints the token, not the header.
+        (
+            "crush",
+            Mode::Helper,
+            reference("Bearer $('/opt/fa/figma-auth' token --profile default)"),
+        ),
     ];
     for (id, mode, want) in cases {
         assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
     }
     for t in all() {
-        assert_eq!(
-            t.auth(Mode::Proxy, &ctx).unwrap(),
-            Desired::stdio(proxy.clone()),
-            "{}",
-            t.id
-        );
+        if t.modes().contains(&Mode::Proxy) {
+            assert_eq!(
+                t.auth(Mode::Proxy, &ctx).unwrap(),
+                Desired::stdio(crate::edit::Stdio::from_argv(&proxy).unwrap()),
+                "{}",
+                t.id
+            );
+        }
         if !t.remote() {
             continue;
         }

@@ -38,8 +38,8 @@ pub(super) enum Auth {
 }
 
 pub(super) fn auth_of(e: &EntryState, want: Option<&SecretHeader>) -> Auth {
-    if let (true, Some(argv)) = (e.is_stdio(), &e.command) {
-        return Auth::Proxy(argv.clone());
+    if let (true, Some(s)) = (e.is_stdio(), &e.stdio) {
+        return Auth::Proxy(s.argv());
     }
     if !e.other_auth.is_empty() {
         return Auth::Indirect(e.other_auth.clone());
