@@ -274,6 +274,23 @@ impl Client {
         })
     }
 
+    /// The program an entry's helper command runs (`headersHelper`'s first word, as an absolute
+    /// path), when the entry has one; `None` for a client without helper mode.
+    pub fn helper_program(&self, entry: &EntryState) -> Option<std::path::PathBuf> {
+        let Some(Ref::Key(key)) = self.auth.helper else {
+            return None;
+        };
+        crate::binary::helper_program(entry.auth_field(key)?).filter(|p| p.is_absolute())
+    }
+
+    /// An entry whose helper command runs a program that cannot run (figma-auth moved or was
+    /// uninstalled): that program and why. `setup` rewrites such an entry to this binary.
+    pub fn broken_helper(&self, entry: &EntryState) -> Option<(std::path::PathBuf, &'static str)> {
+        let p = self.helper_program(entry)?;
+        let why = crate::binary::unusable(&p)?;
+        Some((p, why))
+    }
+
     /// The mode an entry is in now, judged from what it holds: a credentials key first (it
     /// overrides a static header), then the header — a reference in one of the client's
     /// syntaxes, any other reference (a variable), or a token. `None`: no credentials at all.

@@ -56,6 +56,9 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     for job in &mut jobs {
         job.keep_mode = args.keep_mode;
     }
+    if modes.is_none() {
+        repair_helpers(ctx, &mut jobs)?;
+    }
     let hint = Some(format!(
         "fix the files named above, then run `figma-auth setup{}` again",
         ctx.flags()
@@ -86,6 +89,14 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             create_token_file(ctx)?;
         }
         with_mode(ctx, args, modes, &token, &mut jobs)?;
+    }
+    let names_binary = jobs
+        .iter()
+        .any(|j| j.mode == Mode::Helper && j.desired.is_some());
+    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe()) {
+        if let Some(note) = crate::binary::note(&exe) {
+            ctx.ui.line(format_args!("note: {note}."));
+        }
     }
     let preview_opts = options(ctx, args, &desired, false);
     let preview = apply::run(&configs, &jobs, &preview_opts);
@@ -515,24 +526,59 @@ fn with_mode(
     token: &AccessToken,
     jobs: &mut [Job],
 ) -> Result<(), Error> {
-    let helper_command = helper_command(ctx)?;
+    // Only helper mode names this binary (and refuses one run from an `npx` cache).
+    let helper_command = match modes.iter().any(|(_, m)| *m == Mode::Helper) {
+        true => Some(helper_command(ctx)?),
+        false => None,
+    };
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
-        helper_command: Some(&helper_command),
+        helper_command: helper_command.as_deref(),
         token_file: Some(&token_file),
         env_var: &args.env_var,
     };
     apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
 }
 
+/// Without `--mode`: an entry in helper mode whose command runs a binary that is gone (moved,
+/// uninstalled, an upgrade elsewhere) is rewritten to run this one, its mode kept; every other
+/// entry keeps its mechanism.
+fn repair_helpers(ctx: &Context, jobs: &mut [Job]) -> Result<(), Error> {
+    let mut command: Option<String> = None;
+    for job in jobs.iter_mut().filter(|j| j.desired.is_none()) {
+        let Ok(crate::edit::Inspection::Found(entry)) = apply::inspect_file(&job.file, &job.server)
+        else {
+            continue;
+        };
+        if job.file.client.broken_helper(&entry).is_none() {
+            continue;
+        }
+        let cmd = match &command {
+            Some(c) => c,
+            None => command.insert(helper_command(ctx)?),
+        };
+        let actx = AuthContext {
+            helper_command: Some(cmd),
+            ..AuthContext::default()
+        };
+        job.desired = Some(
+            job.file
+                .auth(Mode::Helper, &actx)
+                .map_err(|e| Error::Usage(e.to_string()))?,
+        );
+        job.mode = Mode::Helper;
+    }
+    Ok(())
+}
+
 /// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
 /// run it through a shell), `header --json`, and the profile when it is not the default.
 fn helper_command(ctx: &Context) -> Result<String, Error> {
-    let exe = ctx.exe()?.to_string_lossy();
+    let exe = ctx.exe()?;
     Ok(format!(
         "{} header --json{}",
-        crate::shell_quote::sh_quote(&exe),
+        crate::shell_quote::sh_quote(&exe.to_string_lossy()),
         ctx.flags()
     ))
 }
