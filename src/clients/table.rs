@@ -115,10 +115,10 @@ pub static OPENCODE: Client = Client {
     ..COMMON
 };
 
-const CLAUDE_JSON: Loc = Loc::VarDir {
+const CLAUDE_JSON: Loc = Loc::Var {
     var: "CLAUDE_CONFIG_DIR",
-    default: "",
     rel: ".claude.json",
+    otherwise: &Loc::Home(".claude.json"),
 };
 
 pub static CLAUDE: Client = Client {
@@ -173,10 +173,10 @@ pub static CURSOR: Client = Client {
     ..COMMON
 };
 
-const CODEX_HOME: Loc = Loc::VarDir {
+const CODEX_HOME: Loc = Loc::Var {
     var: "CODEX_HOME",
-    default: ".codex",
     rel: "",
+    otherwise: &Loc::Home(".codex"),
 };
 
 pub static CODEX: Client = Client {
@@ -188,10 +188,10 @@ pub static CODEX: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CODEX_HOME",
-                default: ".codex",
                 rel: "config.toml",
+                otherwise: &Loc::Home(".codex/config.toml"),
             },
         ),
         (Scope::Project, Loc::EachDir(&[".codex/config.toml"])),

@@ -19,6 +19,7 @@ mod hostile;
 mod installed_binary;
 mod login;
 mod packaging;
+mod precedence;
 mod props;
 mod proxy;
 mod records;
