@@ -173,30 +173,19 @@ pub fn runner_cache(path: &Path) -> Option<&'static str> {
     None
 }
 
-/// A note for a binary that works now but may not stay: inside an npm package (an upgrade or a
-/// pnpm prune moves it), in a build directory or a temporary directory.
+/// A note for a binary that works now but may move: the native binary inside an npm package
+/// (an upgrade under pnpm, whose paths carry the version, or a reinstall elsewhere moves it).
 pub fn note(path: &Path) -> Option<String> {
-    let s = path.to_string_lossy();
-    let has = |part: &str| path.components().any(|c| c.as_os_str() == part);
-    if has("node_modules") {
-        Some(format!(
-            "{s} is the native binary inside the npm package; if an upgrade moves it, \
-             `figma-auth doctor` names what still points here and `figma-auth setup` (or \
-             `figma-auth schedule install`) rewrites it"
-        ))
-    } else if s.contains("/target/debug/") || s.contains("/target/release/") {
-        Some(format!(
-            "{s} is a build directory; this stops working when it is cleaned. Install figma-auth \
-             (e.g. `cargo install --path .`) and run this again from there"
-        ))
-    } else if path.starts_with(std::env::temp_dir()) || s.starts_with("/tmp/") {
-        Some(format!(
-            "{s} is in a temporary directory; this stops working when it is removed. Install \
-             figma-auth and run this again from there"
-        ))
-    } else {
-        None
-    }
+    path.components()
+        .any(|c| c.as_os_str() == "node_modules")
+        .then(|| {
+            format!(
+                "{} is the native binary inside the npm package; if an upgrade moves it, \
+                 `figma-auth doctor` names what still points here and `figma-auth setup` (or \
+                 `figma-auth schedule install`) rewrites it",
+                path.display()
+            )
+        })
 }
 
 /// The program a helper command runs: its first shell word (single quotes understood), when
