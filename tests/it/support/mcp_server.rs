@@ -600,7 +600,7 @@ fn post(shared: &Shared, b: &Behavior, st: &mut State, req: &Request, v: &Value)
         let session = format!(
             "stand-in-session-{}-{:08x}",
             st.counter,
-            rand::random::<u32>()
+            getrandom::u32().expect("random")
         );
         st.sessions.insert(session.clone(), version.to_string());
         let answer = result(
