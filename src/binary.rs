@@ -294,4 +294,89 @@ mod tests {
         };
         assert!(e.hint().unwrap().contains("/h/.cargo/bin/figma-auth"));
     }
+
+    /// A file with mode `mode` at `dir/rel`, its directories created.
+    #[cfg(unix)]
+    fn file(dir: &Path, rel: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"\x7fELF").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_binary_named_is_the_real_file_or_a_link_on_path_to_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let real = file(&root, "Cellar/1.0/bin/figma-auth", 0o755);
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        let link = root.join("bin/figma-auth");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let other = file(&root, "other/figma-auth", 0o755);
+        let path = |dirs: &[&Path]| std::env::join_paths(dirs).unwrap();
+
+        // Started through the link or not, the link on PATH is named.
+        let on_path = path(&[other.parent().unwrap(), link.parent().unwrap()]);
+        assert_eq!(for_configs(Some(&real), Some(&on_path)), Ok(link.clone()));
+        assert_eq!(for_configs(Some(&link), Some(&on_path)), Ok(link.clone()));
+        // Off PATH the link is kept only as the path it was started by; else the real file.
+        assert_eq!(for_configs(Some(&link), None), Ok(link.clone()));
+        let elsewhere = path(&[other.parent().unwrap()]);
+        assert_eq!(for_configs(Some(&real), Some(&elsewhere)), Ok(real.clone()));
+
+        for (running, why) in [
+            (PathBuf::from("figma-auth"), "is not an absolute path"),
+            (root.join("gone/figma-auth"), "no longer exists"),
+            (file(&root, "noexec/figma-auth", 0o644), "is not executable"),
+        ] {
+            match for_configs(Some(&running), None) {
+                Err(BinaryError::Unusable { why: w, .. }) => assert!(w.starts_with(why), "{w}"),
+                other => panic!("{}: {other:?}", running.display()),
+            }
+        }
+        assert_eq!(for_configs(None, None), Err(BinaryError::Unknown));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_binary_in_a_runners_cache_is_refused_naming_an_installed_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let npx = file(&root, ".npm/_npx/ab12/node_modules/.bin/figma-auth", 0o755);
+        let err = for_configs(Some(&npx), None).unwrap_err();
+        assert_eq!(
+            err,
+            BinaryError::Ephemeral {
+                runner: "npx",
+                path: npx.clone(),
+                installed: None
+            }
+        );
+        assert!(err.hint().unwrap().contains("npm install -g figma-auth"));
+        // A link into the cache from elsewhere is refused too (its real file is in the cache).
+        std::fs::create_dir_all(root.join("links")).unwrap();
+        let link = root.join("links/figma-auth");
+        std::os::unix::fs::symlink(&npx, &link).unwrap();
+        assert!(matches!(
+            for_configs(Some(&link), None),
+            Err(BinaryError::Ephemeral { runner: "npx", .. })
+        ));
+        // An installed figma-auth on PATH, after npx's own bin directory, is the one to run.
+        let installed = file(&root, "local/bin/figma-auth", 0o755);
+        let search = std::env::join_paths([
+            npx.parent().unwrap(),
+            link.parent().unwrap(),
+            installed.parent().unwrap(),
+        ])
+        .unwrap();
+        match for_configs(Some(&npx), Some(&search)) {
+            Err(BinaryError::Ephemeral { installed: i, .. }) => {
+                assert_eq!(i, Some(installed))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
