@@ -315,3 +315,45 @@ fn doctor_warns_about_a_helper_command_run_through_npx() {
         "fix: run `figma-auth setup --target claude --scope user --mode helper --write`",
     ]);
 }
+
+/// Crush runs the command substituted in its header (`Bearer $(… token)`): the same checks and
+/// the same repair.
+#[test]
+fn a_header_substitution_naming_a_removed_binary_is_reported_and_rewritten() {
+    const CRUSH: &str = "config/crush/crush.json";
+    let t = Test::new().logged_in();
+    let old = t.path("old/bin/figma-auth");
+    let new = t.path("new/bin/figma-auth");
+    install_binary(&old);
+    t.cmd(&["setup", "--target", "crush", "--mode", "helper", "--write"])
+        .program(&old)
+        .run()
+        .success()
+        .file_has(CRUSH, &format!("$({} token)", old.display()));
+    install_binary(&new);
+    fs::remove_file(&old).unwrap();
+    let out = t.cmd(&["doctor"]).program(&new).run();
+    assert_eq!(out.code, 1, "{out:?}");
+    out.line_with(&[
+        "PROBLEM",
+        &format!(
+            "the `figma` entry's header runs {}, which does not exist",
+            old.display()
+        ),
+        "run `figma-auth setup --target crush --scope user --write`",
+    ]);
+    t.cmd(&["status"])
+        .program(&new)
+        .run()
+        .line_with(&["Crush", "missing-binary"]);
+    t.cmd(&["setup", "--target", "crush", "--write"])
+        .program(&new)
+        .run()
+        .success()
+        .file_has(CRUSH, &format!("$({} token)", new.display()));
+    assert!(!t.read(CRUSH).contains("old/bin"), "{}", t.read(CRUSH));
+    t.cmd(&["doctor"])
+        .program(&new)
+        .run()
+        .stdout_lacks("PROBLEM");
+}

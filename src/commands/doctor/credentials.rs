@@ -150,11 +150,27 @@ impl TargetCtx<'_> {
         &self,
         what: &str,
         f: &ConfigFile,
+        e: &EntryState,
         r: &str,
         out: &mut Vec<Check>,
     ) {
         let flags = self.ctx.flags();
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        // A command substituted in the header (helper mode in the header, `$(…)`).
+        if let Some((p, why)) = self.target.broken_helper(e) {
+            out.push(
+                c(
+                    Level::Problem,
+                    format!(
+                        "{what}: the `{}` entry's header runs {}, which {why} (figma-auth was moved, upgraded elsewhere or uninstalled)",
+                        e.name,
+                        p.display()
+                    ),
+                )
+                .run(self.setup_cmd(f, false)),
+            );
+            return;
+        }
         if let Some(file) = r.strip_prefix("{file:").and_then(|s| s.strip_suffix('}')) {
             let p = expand_home(self.ctx, file, &f.path);
             if p.exists() {

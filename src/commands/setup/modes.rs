@@ -100,14 +100,18 @@ pub(super) fn with_mode(
     jobs: &mut [Job],
 ) -> Result<(), Error> {
     // Only helper mode names this binary (and refuses one run from an `npx` cache).
-    let helper_command = match modes.iter().any(|(_, m)| *m == Mode::Helper) {
-        true => Some(helper_command(ctx)?),
-        false => None,
+    let (helper_command, token_command) = match modes.iter().any(|(_, m)| *m == Mode::Helper) {
+        true => (
+            Some(helper_command(ctx, "header --json")?),
+            Some(helper_command(ctx, "token")?),
+        ),
+        false => (None, None),
     };
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
         helper_command: helper_command.as_deref(),
+        token_command: token_command.as_deref(),
         token_file: Some(&token_file),
         env_var: &args.env_var,
     };
@@ -118,7 +122,7 @@ pub(super) fn with_mode(
 /// uninstalled, an upgrade elsewhere) is rewritten to run this one, its mode kept; every other
 /// entry keeps its mechanism.
 pub(super) fn repair_helpers(ctx: &Context, jobs: &mut [Job]) -> Result<(), Error> {
-    let mut command: Option<String> = None;
+    let mut commands: Option<(String, String)> = None;
     for job in jobs.iter_mut().filter(|j| j.desired.is_none()) {
         let Ok(crate::edit::Inspection::Found(entry)) = apply::inspect_file(&job.file, &job.server)
         else {
@@ -127,12 +131,16 @@ pub(super) fn repair_helpers(ctx: &Context, jobs: &mut [Job]) -> Result<(), Erro
         if job.file.client.broken_helper(&entry).is_none() {
             continue;
         }
-        let cmd = match &command {
+        let (header, token) = match &commands {
             Some(c) => c,
-            None => command.insert(helper_command(ctx)?),
+            None => commands.insert((
+                helper_command(ctx, "header --json")?,
+                helper_command(ctx, "token")?,
+            )),
         };
         let actx = AuthContext {
-            helper_command: Some(cmd),
+            helper_command: Some(header),
+            token_command: Some(token),
             ..AuthContext::default()
         };
         job.desired = Some(
@@ -145,13 +153,14 @@ pub(super) fn repair_helpers(ctx: &Context, jobs: &mut [Job]) -> Result<(), Erro
     Ok(())
 }
 
-/// The command a client runs in helper mode: this binary's absolute path
-/// ([`Context::exe`]), shell-quoted (clients run it through a shell), `header --json`, and the
+/// A command a client runs in helper mode: this binary's absolute path ([`Context::exe`]),
+/// shell-quoted (clients run it through a shell), the subcommand (`header --json` for a client
+/// that takes the header, `token` for one that embeds the output in its header), and the
 /// profile when it is not the default.
-fn helper_command(ctx: &Context) -> Result<String, Error> {
+fn helper_command(ctx: &Context, subcommand: &str) -> Result<String, Error> {
     let exe = ctx.exe()?;
     Ok(format!(
-        "{} header --json{}",
+        "{} {subcommand}{}",
         crate::shell_quote::sh_quote(&exe.to_string_lossy()),
         ctx.flags()
     ))
