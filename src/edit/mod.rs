@@ -12,6 +12,7 @@ mod json_stdio;
 pub mod oracle;
 mod scan;
 mod stdio;
+mod strict;
 mod surrogates;
 mod token;
 mod toml;

@@ -223,7 +223,7 @@ impl TargetCtx<'_> {
             // still worth knowing; its token is not ours to judge.
             match auth_of(e, self.want) {
                 Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
-                Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
                 Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 _ => {}
             }
@@ -320,7 +320,7 @@ impl TargetCtx<'_> {
                         .run(self.refresh_cmd()),
                     ),
                     Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
-                    Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                    Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
                     Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 }
             }
