@@ -818,7 +818,7 @@ fn logout_removes_the_token_file_of_file_mode() {
     assert!(out.stderr.contains("Removed the token file"), "{out:?}");
 }
 
-/// security.md case 14: an empty JSON config (what a crash mid-write leaves) is refused with
+/// Security case 14: an empty JSON config (what a crash mid-write leaves) is refused with
 /// its path and position, never filled in; a missing one is created.
 #[test]
 fn an_empty_json_config_is_refused_not_filled_in() {
@@ -839,7 +839,7 @@ fn an_empty_json_config_is_refused_not_filled_in() {
     assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
 }
 
-/// Issue 5, concurrency: N processes run `refresh --write --force` against the rotating mock
+/// Concurrency: N processes run `refresh --write --force` against the rotating mock
 /// while a writer imitating Claude Code rewrites `~/.claude.json` under its lock. Every process
 /// ends 0 (or 5, busy, with a clear message), no update of either side is lost, the config ends
 /// with the token the store holds, and the store is valid.
