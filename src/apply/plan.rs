@@ -24,7 +24,7 @@ pub(super) enum Step {
     /// `setup` does).
     NoHeader,
     /// The file must change.
-    Change(Edit),
+    Change(Box<Edit>),
 }
 
 /// The pure decision for one file's text: edit when the entry is ours, or create it when
@@ -66,7 +66,7 @@ pub(super) fn plan_text(
         e if update_only && server.recorded && e.notes().contains(&Note::AddedHeader) => {
             Step::NoHeader
         }
-        e => Step::Change(e),
+        e => Step::Change(Box::new(e)),
     })
 }
 

@@ -248,7 +248,7 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
                         };
                     }
                 } else {
-                    combined = edit.clone();
+                    combined = (**edit).clone();
                 }
             }
             steps.push(step);

@@ -442,6 +442,7 @@ fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: e.other_auth.clone(),
         auth_fields: e.auth_fields.clone(),
+        stdio: None,
     }
 }
 
@@ -834,6 +835,7 @@ fn scalar_input(s: &Scalar) -> CstInputValue {
     match s {
         Scalar::Str(v) => CstInputValue::String(v.clone()),
         Scalar::Bool(b) => CstInputValue::Bool(*b),
+        Scalar::Int(i) => CstInputValue::Number(i.to_string()),
     }
 }
 

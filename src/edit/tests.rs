@@ -21,9 +21,7 @@ fn claude_spec() -> EntrySpec {
         force: false,
         by_url: true,
         strict_why: crate::clients::table::CLAUDE.strict_why.unwrap(),
-        list_key: None,
-        headers_parent: vec![],
-        header_vars: None,
+        ..EntrySpec::default()
     }
 }
 

@@ -9,6 +9,7 @@ mod canary;
 mod case_map;
 mod commands;
 mod configs;
+mod detection;
 mod doctor;
 mod faults;
 mod figma;
