@@ -37,7 +37,7 @@ fn expand(s: &str) -> Vec<String> {
     match (s.find('{'), s.find('}')) {
         (Some(open), Some(close)) if open < close => s[open + 1..close]
             .split(',')
-            .map(|alt| format!("{}{alt}{}", &s[..open], &s[close + 1..]))
+            .map(|alt| format!("{}{}{}", &s[..open], alt.trim(), &s[close + 1..]))
             .collect(),
         _ => vec![s.to_string()],
     }
