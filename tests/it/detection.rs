@@ -99,3 +99,29 @@ fn crush_helper_mode_embeds_the_token_command_and_status_calls_it_current() {
     t.run(&["refresh", "--write", "--force"]).success();
     assert_eq!(t.read("config/crush/crush.json"), text);
 }
+
+#[test]
+fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() {
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.cursor/mcp.json", "{}\n")
+        .file("home/.gemini/antigravity/mcp_config.json", "{}\n");
+    t.run(&["setup", "--scope", "project", "--write"])
+        .success()
+        .stderr_has("Left out: Antigravity (no project scope).")
+        .file_has("home/project/.cursor/mcp.json", &t.token())
+        .file_is("home/.gemini/antigravity/mcp_config.json", "{}\n");
+    t.run(&["setup", "--target", "antigravity", "--scope", "project", "--write"])
+        .status(2)
+        .stderr_has("Antigravity has no project scope; use --scope user");
+    // Only clients without the scope: nothing to do, and the way out named.
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.codeium/windsurf/mcp_config.json", "{}\n");
+    t.run(&["setup", "--target", "all", "--scope", "project", "--write"])
+        .status(1)
+        .stderr_has("no detected MCP client has a project scope")
+        .file_is("home/.codeium/windsurf/mcp_config.json", "{}\n");
+}
