@@ -75,6 +75,9 @@ pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a s
 #[derive(Debug, Clone)]
 pub struct Guard {
     pub lock: ClientLock,
+    /// The file of a [`ClientLock::Flock`], beside the config as configured (not where a
+    /// symlink leads: the client locks it in its own directory).
+    pub flock: Option<PathBuf>,
     /// Where the first backup of each file goes (`None`: no backup).
     pub backup_dir: Option<PathBuf>,
     pub lock_wait: Duration,
@@ -86,8 +89,14 @@ impl Guard {
     /// How `file` is written: under its client's lock, backed up once, guarded, and made
     /// private when it will hold a token (`secret`) unless the mode is to be kept.
     pub fn of(configs: &Configs, file: &ConfigFile, secret: bool, keep_mode: bool) -> Self {
+        let lock = file.lock(configs.env);
+        let flock = match lock {
+            ClientLock::Flock(name) => file.path.parent().map(|d| d.join(name)),
+            _ => None,
+        };
         Guard {
-            lock: file.lock(configs.env),
+            lock,
+            flock,
             backup_dir: Some(configs.backup_dir()),
             lock_wait: configs.client_lock_timeout,
             mode_rule: match (secret, keep_mode) {
@@ -138,8 +147,15 @@ pub fn write_locked<T>(
     for _ in 0..MAX_ATTEMPTS {
         let real = crate::fs::resolve_symlinks(real)?;
         let _lock = match guard.lock {
-            ClientLock::None => None,
             ClientLock::LockDir => Some(DirLock::acquire(&real, guard.lock_wait)?),
+            ClientLock::None | ClientLock::Flock(_) => None,
+        };
+        // Only where the client has its directory: a client that never ran holds no lock.
+        let _flock = match &guard.flock {
+            Some(p) if p.parent().is_some_and(Path::is_dir) => {
+                Some(crate::fs::lock_file(p, guard.lock_wait)?)
+            }
+            _ => None,
         };
         let (snap, file) = crate::fs::read_snapshot_with_handle(&real)?;
         let text = snapshot_text(&snap, &real)?;
@@ -273,6 +289,10 @@ mod tests {
     fn guard(dir: &Path, lock: ClientLock) -> Guard {
         Guard {
             lock,
+            flock: match lock {
+                ClientLock::Flock(name) => Some(dir.join(name)),
+                _ => None,
+            },
             backup_dir: Some(dir.join("backups")),
             lock_wait: Duration::from_millis(200),
             mode_rule: ModeRule::Keep,
@@ -365,6 +385,32 @@ mod tests {
             write_locked(&p, &guard(dir.path(), ClientLock::LockDir), replace_ab).unwrap_err();
         assert!(err.is_busy(), "{err}");
         assert_eq!(fs::read_to_string(&p).unwrap(), "OLD");
+    }
+
+    #[test]
+    fn a_held_flock_beside_the_file_means_busy_and_no_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("mcp-config.json");
+        fs::write(&p, "OLD").unwrap();
+        let lock = ClientLock::Flock(".mcp-writer.lock");
+        let held =
+            crate::fs::lock_file(&dir.path().join(".mcp-writer.lock"), Duration::from_secs(1))
+                .unwrap();
+        let err = write_locked(&p, &guard(dir.path(), lock), replace_ab).unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        assert_eq!(fs::read_to_string(&p).unwrap(), "OLD");
+        drop(held);
+        write_locked(&p, &guard(dir.path(), lock), replace_ab).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "NEW");
+        // A client that never ran has no directory, and no lock to take.
+        let missing = dir.path().join("never-ran");
+        let g = Guard {
+            flock: Some(missing.join(".mcp-writer.lock")),
+            ..guard(dir.path(), lock)
+        };
+        fs::write(dir.path().join("other.json"), "OLD").unwrap();
+        write_locked(&dir.path().join("other.json"), &g, replace_ab).unwrap();
+        assert!(!missing.exists());
     }
 
     #[test]

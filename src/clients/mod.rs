@@ -55,6 +55,9 @@ pub enum ClientLock {
     None,
     /// A `<file>.lock` directory (proper-lockfile), as Claude Code takes on `~/.claude.json`.
     LockDir,
+    /// An advisory `flock` on this file beside the config, as Copilot CLI takes on
+    /// `.mcp-writer.lock` (even to read its `mcp-config.json`).
+    Flock(&'static str),
 }
 
 /// Everything figma-auth knows about one MCP client. Adding a client is adding one entry to
@@ -310,7 +313,8 @@ impl ConfigFile {
     pub fn lock(&self, env: &Env) -> ClientLock {
         let user = self.client.files(env, Scope::User);
         match self.client.lock {
-            ClientLock::LockDir if user.iter().any(|u| u.real == self.real) => ClientLock::LockDir,
+            ClientLock::None => ClientLock::None,
+            lock if user.iter().any(|u| u.real == self.real) => lock,
             _ => ClientLock::None,
         }
     }

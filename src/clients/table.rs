@@ -504,6 +504,9 @@ pub static COPILOT: Client = Client {
         env: Some(DOLLAR_BRACE),
         ..AuthSyntax::INLINE
     },
+    // Copilot CLI reads and rewrites its user file under a `flock` on this file (and gives up
+    // after a few seconds when another process holds it).
+    lock: ClientLock::Flock(".mcp-writer.lock"),
     ..COMMON
 };
 

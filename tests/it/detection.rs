@@ -1,6 +1,7 @@
 //! Which clients `setup` finds without `--target` (and with `--target all`): a config directory,
-//! or a program on the PATH for a client installed but never run. And where a new entry goes
-//! for a client that keeps its own state in one of its config files (Crush).
+//! or a program on the PATH for a client installed but never run. And what the clients added to
+//! the first eight need besides: where a new entry goes for a client that keeps its own state in
+//! one of its config files (Crush), Crush's helper, Copilot CLI's writer lock.
 
 use crate::support::*;
 
@@ -112,9 +113,16 @@ fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() 
         .stderr_has("Left out: Antigravity (no project scope).")
         .file_has("home/project/.cursor/mcp.json", &t.token())
         .file_is("home/.gemini/antigravity/mcp_config.json", "{}\n");
-    t.run(&["setup", "--target", "antigravity", "--scope", "project", "--write"])
-        .status(2)
-        .stderr_has("Antigravity has no project scope; use --scope user");
+    t.run(&[
+        "setup",
+        "--target",
+        "antigravity",
+        "--scope",
+        "project",
+        "--write",
+    ])
+    .status(2)
+    .stderr_has("Antigravity has no project scope; use --scope user");
     // Only clients without the scope: nothing to do, and the way out named.
     let t = Test::new()
         .logged_in()
@@ -124,4 +132,28 @@ fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() 
         .status(1)
         .stderr_has("no detected MCP client has a project scope")
         .file_is("home/.codeium/windsurf/mcp_config.json", "{}\n");
+}
+
+#[test]
+fn copilot_cli_is_written_under_its_own_writer_lock() {
+    const CONFIG: &str = "home/.copilot/mcp-config.json";
+    let before = "{\n  \"mcpServers\": {}\n}\n";
+    let mut t = Test::new().logged_in().file(CONFIG, before);
+    t.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("1s"));
+    // What Copilot CLI holds while it reads or rewrites the file.
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(t.path("home/.copilot/.mcp-writer.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    t.run(&["setup", "--target", "copilot", "--write"])
+        .status(5)
+        .stdout_has("locked by another process")
+        .file_is(CONFIG, before);
+    held.unlock().unwrap();
+    t.run(&["setup", "--target", "copilot", "--write"])
+        .success()
+        .file_has(CONFIG, &format!("Bearer {}", t.token()));
 }
