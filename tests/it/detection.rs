@@ -110,7 +110,7 @@ fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() 
         .file("home/.gemini/antigravity/mcp_config.json", "{}\n");
     t.run(&["setup", "--scope", "project", "--write"])
         .success()
-        .stderr_has("Left out: Antigravity (no project scope).")
+        .stderr_has("Left out: Antigravity (no project scope in inline mode).")
         .file_has("home/project/.cursor/mcp.json", &t.token())
         .file_is("home/.gemini/antigravity/mcp_config.json", "{}\n");
     t.run(&[
@@ -130,7 +130,7 @@ fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() 
         .file("home/.codeium/windsurf/mcp_config.json", "{}\n");
     t.run(&["setup", "--target", "all", "--scope", "project", "--write"])
         .status(1)
-        .stderr_has("no detected MCP client has a project scope")
+        .stderr_has("no detected MCP client has a project scope in inline mode")
         .file_is("home/.codeium/windsurf/mcp_config.json", "{}\n");
 }
 
@@ -156,4 +156,33 @@ fn copilot_cli_is_written_under_its_own_writer_lock() {
     t.run(&["setup", "--target", "copilot", "--write"])
         .success()
         .file_has(CONFIG, &format!("Bearer {}", t.token()));
+}
+
+#[test]
+fn qwen_code_is_not_set_up_in_a_project_in_a_mode_whose_header_changes() {
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.qwen/settings.json", "{}\n")
+        .file("home/.cursor/mcp.json", "{}\n");
+    for mode in ["inline", "env"] {
+        t.run(&[
+            "setup", "--target", "qwen", "--scope", "project", "--mode", mode, "--write",
+        ])
+        .status(2)
+        .stderr_has(&format!(
+            "Qwen Code in the project scope cannot use {mode} mode: Qwen Code asks again for approval"
+        ))
+        .no_file("home/project/.qwen");
+    }
+    // Found by detection, it is left out; the others are set up.
+    t.run(&["setup", "--scope", "project", "--write"])
+        .success()
+        .stderr_has("Left out: Qwen Code (no project scope in inline mode).")
+        .file_has("home/project/.cursor/mcp.json", &t.token())
+        .no_file("home/project/.qwen");
+    // The user scope is unaffected.
+    t.run(&["setup", "--target", "qwen", "--write"])
+        .success()
+        .file_has("home/.qwen/settings.json", &t.token());
 }

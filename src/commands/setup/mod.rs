@@ -31,21 +31,28 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let scope = args.scope.scope();
     // A client found by detection (or `all`) that lacks the scope is left out, and said so; one
     // named with `--target` is a usage error below.
+    let mode = args.mode.unwrap_or(Mode::Inline);
+    let usable = |t: &clients::Client| {
+        t.scopes().contains(&scope) && t.check_scope_mode(scope, mode).is_ok()
+    };
     let (kept, left_out): (Vec<_>, Vec<_>) = targets
         .into_iter()
-        .partition(|t| t.scopes().contains(&scope) || named(args, t.id));
+        .partition(|t| usable(t) || named(args, t.id));
     targets = kept;
     if !left_out.is_empty() {
         let names: Vec<&str> = left_out.iter().map(|t| t.name).collect();
         ctx.ui.line(format_args!(
-            "Left out: {} (no {} scope).",
+            "Left out: {} (no {} scope in {mode} mode).",
             names.join(", "),
             scope.as_str()
         ));
     }
     if targets.is_empty() && !left_out.is_empty() {
         return Err(Error::Refused {
-            message: format!("no detected MCP client has a {} scope", scope.as_str()),
+            message: format!(
+                "no detected MCP client has a {} scope in {mode} mode",
+                scope.as_str()
+            ),
             hint: Some("run `figma-auth setup` without --scope to use their user scope".into()),
         });
     }
@@ -68,6 +75,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                 scopes.join(" or --scope ")
             )));
         }
+        t.check_scope_mode(scope, mode).map_err(Error::Usage)?;
     }
 
     let modes = match args.mode {
