@@ -10,6 +10,7 @@ mod json;
 #[cfg(feature = "testing")]
 pub mod oracle;
 mod scan;
+mod strict;
 mod surrogates;
 mod token;
 mod toml;

@@ -844,3 +844,15 @@ pub fn umask0(c: &mut Command) -> &mut Command {
         })
     }
 }
+
+/// A work counter a debug build printed with `FIGMA_AUTH_COUNTERS=1`
+/// (`figma-auth counters: <name>=<n>`).
+pub fn counter(out: &Out, name: &str) -> u64 {
+    let prefix = format!("figma-auth counters: {name}=");
+    out.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no counter {name}: {out:?}"))
+        .parse()
+        .unwrap()
+}
