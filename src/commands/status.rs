@@ -95,12 +95,14 @@ pub struct ConfigReport {
 /// Every state a config can be in (`status --json`'s `state`).
 pub const STATES: &[&str] = &[
     "current",
+    "proxy",
     "stale",
     "expired",
     "no-token",
     "no-entry",
     "other-url",
     "indirect",
+    "missing-binary",
     "unmanaged",
     "unreadable",
 ];
@@ -118,6 +120,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let f = &s.file;
             let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
             let disabled = entry.is_some_and(|e| e.is_disabled());
+            let broken = entry.and_then(|e| client.broken_helper(e));
             let holds_ours = matches!((entry, &want), (Some(e), Some(w))
                 if e.authorization.as_ref().is_some_and(|a| a.expose() == w.expose()));
             let refresh = format!("figma-auth refresh --write{flags}");
@@ -127,9 +130,53 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                 f.scope.as_str()
             );
             let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
+            let proxy = match (&s.inspection, entry) {
+                (Ok(Inspection::Found(_)), Some(e)) if e.is_stdio() => {
+                    e.stdio.as_ref().map(|s| s.argv())
+                }
+                _ => None,
+            };
+            if let Some(argv) = proxy {
+                // The client starts the proxy, which holds the token: nothing in the file to
+                // refresh, whoever set it up; only its program can be wrong.
+                let problem = crate::proxy::entry::program_problem(&argv);
+                let shown = crate::shell_quote::sh_join(&argv);
+                let detail = match &problem {
+                    Some(p) => format!("proxy mode: {p}"),
+                    None => format!("proxy mode: the client starts `{shown}`"),
+                };
+                let setup = format!("{setup} --mode proxy --write");
+                out.push(ConfigReport {
+                    client: client.id.to_string(),
+                    scope: f.scope.as_str().to_string(),
+                    path: f.path.display().to_string(),
+                    project: f.project.clone(),
+                    state: "proxy",
+                    detail: Some(detail),
+                    in_use: s.in_use,
+                    disabled,
+                    managed: s.owner == Owner::This,
+                    managed_by: match &s.owner {
+                        Owner::Other(p) => Some(p.clone()),
+                        _ => None,
+                    },
+                    needs_action: problem.is_some(),
+                    fix: problem.is_some().then_some(setup),
+                });
+                continue;
+            }
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
                     let st = match judge(&s.inspection, want.as_ref(), expired) {
+                        // A helper command whose figma-auth is gone: `setup` points it here.
+                        Holding::Indirect(_) if broken.is_some() => {
+                            let (p, why) = broken.clone().unwrap_or_default();
+                            let d = format!(
+                                "the helper command runs {}, which {why}",
+                                ctx.show_path(&p)
+                            );
+                            (Holding::Current, "missing-binary", Some(d))
+                        }
                         // Set up by figma-auth in an indirection mode: nothing to refresh in it.
                         Holding::Indirect(source) if s.mode != Mode::Inline => {
                             let d = format!("{} mode, via {source}", s.mode.as_str());
@@ -167,7 +214,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             });
             let (needs_action, fix) = match (state, managed) {
                 ("stale" | "expired", true) => (true, Some(refresh)),
-                ("no-token" | "no-entry", true) => (true, Some(setup)),
+                ("no-token" | "no-entry" | "missing-binary", true) => (true, Some(setup)),
                 ("unreadable", _) => (true, None),
                 ("unmanaged", _) if holds_ours => (false, Some(setup)),
                 _ => (false, None),
@@ -243,7 +290,9 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         said.push(fix);
         let why = match c.state {
             "stale" | "expired" => "Some configs hold an old or expired token",
+            "proxy" => "A config starts a figma-auth binary that is not there",
             "no-token" => "A config figma-auth set up has no token any more",
+            "missing-binary" => "A config runs a figma-auth binary that is gone",
             _ => "A config entry figma-auth set up is gone",
         };
         out.push_str(&format!("{why}: run `{fix}`\n"));
