@@ -1,9 +1,10 @@
 # Continue CLI (npm @continuedev/cli, binary `cn`): ~/.continue/config.yaml, hand-written with
 # comments and a stand-in model. `cn` has no MCP listing command; `cn -p` runs one headless
 # session, connects every MCP server first and fails the run when one of them fails to load.
-# Env mode: `${{ secrets.FIGMA_TOKEN }}`, which cn resolves from the environment.
+# Env mode: `${{ secrets.FIGMA_TOKEN }}`, which cn resolves from the environment. Proxy mode: a
+# local entry (`command`, `args`) that cn starts.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client continue cn "inline env" @continuedev/cli@1.5.47
+client continue cn "inline env proxy inline" @continuedev/cli@1.5.47
 
 continue_files() { echo "$HOME/.continue/config.yaml"; }
 
@@ -28,12 +29,20 @@ YAML
 }
 
 continue_check() {
-  local out
-  check "the model and its comment are kept ($1 mode)" "a loopback stand-in model" \
-    "$(cat "$HOME/.continue/config.yaml")"
-  if [ "$1" = env ]; then
-    check_no_token continue
-  fi
+  local out config
+  config=$(cat "$HOME/.continue/config.yaml")
+  check "the model and its comment are kept ($1 mode)" "a loopback stand-in model" "$config"
+  case $1 in
+    env)
+      check_no_token continue
+      ;;
+    proxy)
+      check "proxy mode runs this figma-auth" "command: $FA$" "$config"
+      check "proxy mode runs its proxy for the profile" "^      - proxy$" "$config"
+      check_not "proxy mode leaves no URL in the entry" "url: $FIGMA_MCP_URL" "$config"
+      check_no_token continue
+      ;;
+  esac
   reset_log
   if [ "$1" = env ]; then
     out=$(FIGMA_TOKEN=$TOKEN in_client continue -p "say hi" </dev/null)
