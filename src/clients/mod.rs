@@ -55,6 +55,9 @@ pub enum ClientLock {
     None,
     /// A `<file>.lock` directory (proper-lockfile), as Claude Code takes on `~/.claude.json`.
     LockDir,
+    /// An advisory `flock` on this file beside the config, as Copilot CLI takes on
+    /// `.mcp-writer.lock` (even to read its `mcp-config.json`).
+    Flock(&'static str),
 }
 
 /// Everything figma-auth knows about one MCP client. Adding a client is adding one entry to
@@ -63,6 +66,8 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
+    /// Other names `--target` takes for it (`claudedesktop`).
+    pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
     /// What the user must do for a running client to pick up a change.
@@ -94,6 +99,9 @@ pub struct Client {
     pub lock: ClientLock,
     /// Which file's entry the client uses when several hold it.
     pub precedence: Precedence,
+    /// Scopes where only these modes keep working, and why (Qwen Code asks again for approval
+    /// of a project server whenever its header changes, a variable's value included).
+    pub scope_modes: &'static [(Scope, &'static [Mode], &'static str)],
 }
 
 /// Every supported client.
@@ -103,7 +111,10 @@ pub fn all() -> &'static [&'static Client] {
 
 /// The client with this id.
 pub fn by_id(id: &str) -> Option<&'static Client> {
-    all().iter().copied().find(|c| c.id == id)
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.id == id || c.aliases.contains(&id))
 }
 
 /// The ids of every supported client.
@@ -197,6 +208,30 @@ impl Client {
             None => self.files(env, scope).into_iter().next().map(|f| f.path),
         }?;
         Some(ConfigFile::new(self, scope, path, project_of(env, scope)))
+    }
+
+    /// Whether an entry in `scope` keeps working in `mode` ([`Client::scope_modes`]); the
+    /// error says why not, and which modes do.
+    pub fn check_scope_mode(&self, scope: Scope, mode: Mode) -> Result<(), String> {
+        match self.scope_modes.iter().find(|(s, _, _)| *s == scope) {
+            Some((_, modes, why)) if !modes.contains(&mode) => {
+                let instead = if modes.is_empty() {
+                    "use the user scope".to_string()
+                } else {
+                    let names: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
+                    format!(
+                        "use --mode {}, or the user scope",
+                        names.join(" or --mode ")
+                    )
+                };
+                Err(format!(
+                    "{} in the {} scope cannot use {mode} mode: {why}; {instead}",
+                    self.name,
+                    scope.as_str()
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// One of [`Client::state_files`].
@@ -310,7 +345,8 @@ impl ConfigFile {
     pub fn lock(&self, env: &Env) -> ClientLock {
         let user = self.client.files(env, Scope::User);
         match self.client.lock {
-            ClientLock::LockDir if user.iter().any(|u| u.real == self.real) => ClientLock::LockDir,
+            ClientLock::None => ClientLock::None,
+            lock if user.iter().any(|u| u.real == self.real) => lock,
             _ => ClientLock::None,
         }
     }

@@ -18,6 +18,15 @@ pub(super) fn create_token_file(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
+/// The client was named with `--target` (not found by detection, nor by `all`).
+pub(super) fn named(args: &SetupArgs, id: &str) -> bool {
+    args.configs
+        .targets
+        .iter()
+        .flat_map(|n| n.split(','))
+        .any(|n| n.trim() == id)
+}
+
 /// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
 /// named with `--target` that lacks it is a usage error; with no client named (every detected
 /// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
@@ -26,13 +35,7 @@ pub(super) fn modes_for(
     mode: Mode,
     targets: &[&'static Client],
 ) -> Result<Vec<(&'static str, Mode)>, Error> {
-    let named = |id: &str| {
-        args.configs
-            .targets
-            .iter()
-            .flat_map(|n| n.split(','))
-            .any(|n| n.trim() == id)
-    };
+    let named = |id: &str| named(args, id);
     let mut out = Vec::new();
     for t in targets {
         let m = if t.modes().contains(&mode) {
@@ -48,7 +51,7 @@ pub(super) fn modes_for(
                 .iter()
                 .copied()
                 .find(|m| t.modes().contains(m))
-                .unwrap_or(Mode::Inline)
+                .unwrap_or(t.default_mode())
         };
         out.push((t.id, m));
     }
@@ -107,6 +110,11 @@ pub(super) fn with_mode(
         ),
         false => (None, None),
     };
+    // Proxy mode names it too, as the program the client starts.
+    let proxy_command = match modes.iter().any(|(_, m)| *m == Mode::Proxy) {
+        true => Some(proxy_command(ctx)?),
+        false => None,
+    };
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
@@ -114,8 +122,43 @@ pub(super) fn with_mode(
         token_command: token_command.as_deref(),
         token_file: Some(&token_file),
         env_var: &args.env_var,
+        proxy_command: proxy_command.as_deref(),
     };
-    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
+    let usage = |e: clients::ModeError| Error::Usage(e.to_string());
+    if args.mode.is_some() {
+        return apply::with_modes(jobs, modes, &actx).map_err(usage);
+    }
+    // No mode asked for: only the clients without inline mode get theirs; the others keep the
+    // default update.
+    for job in jobs.iter_mut() {
+        let own = modes
+            .iter()
+            .find(|(id, m)| *id == job.file.client.id && *m != Mode::Inline);
+        if let Some((_, m)) = own {
+            job.desired = Some(job.file.auth(*m, &actx).map_err(usage)?);
+            job.mode = *m;
+        }
+    }
+    Ok(())
+}
+
+/// The command line a client starts in proxy mode: this binary's absolute path, `proxy`, the
+/// profile, and the authorization server and MCP URL when they are not Figma's (the client
+/// starts it with its own environment, which may lack this shell's variables).
+pub fn proxy_command(ctx: &Context) -> Result<Vec<String>, Error> {
+    let mut argv = vec![
+        ctx.exe()?.to_string_lossy().into_owned(),
+        "proxy".to_string(),
+        "--profile".to_string(),
+        ctx.profile().to_string(),
+    ];
+    if let Some(url) = ctx.explicit_auth_server() {
+        argv.extend(["--auth-server".to_string(), url]);
+    }
+    if let Some(url) = ctx.explicit_mcp_url() {
+        argv.extend(["--mcp-url".to_string(), url]);
+    }
+    Ok(argv)
 }
 
 /// Without `--mode`: an entry in helper mode whose command runs a binary that is gone (moved,
