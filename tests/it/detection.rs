@@ -22,8 +22,10 @@ fn a_client_installed_but_never_run_is_found_by_its_program_on_the_path() {
     let bin = t.path("bin");
     program(&bin, "qwen");
     let path = format!("{}:/usr/bin:/bin", bin.display());
+    // The PATH itself, as a release build reads it.
     t.cmd(&["setup", "--write"])
         .env("PATH", path)
+        .env_remove("FIGMA_AUTH_TEST_SEARCH_PATH")
         .run()
         .success()
         .file_has(
@@ -35,6 +37,7 @@ fn a_client_installed_but_never_run_is_found_by_its_program_on_the_path() {
     let t = Test::new().logged_in();
     t.cmd(&["setup", "--target", "all", "--write"])
         .env("PATH", format!("{}:/usr/bin:/bin", t.path("bin").display()))
+        .env_remove("FIGMA_AUTH_TEST_SEARCH_PATH")
         .run()
         .stderr_has("no MCP client config was found")
         .no_file("home/.qwen");
