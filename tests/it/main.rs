@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod canary;
+mod case_map;
 mod commands;
 mod configs;
 mod detection;
@@ -23,6 +24,7 @@ mod packaging;
 mod precedence;
 mod props;
 mod proxy;
+mod proxy_mode;
 mod records;
 mod refresh;
 #[cfg(unix)]
@@ -33,6 +35,7 @@ mod security_cases;
 mod setup;
 mod shell;
 mod snapshots;
+mod store_dirs;
 mod stress;
 mod support;
 mod terminal;

@@ -513,6 +513,7 @@ fn state(f: &Found<'_>, spec: &EntrySpec) -> EntryState {
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
         stdio: f.stdio.clone(),
+        stdio_mismatch: Vec::new(),
     }
 }
 
