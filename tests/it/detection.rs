@@ -184,6 +184,12 @@ fn qwen_code_is_not_set_up_in_a_project_in_a_mode_whose_header_changes() {
         .stderr_has("Left out: Qwen Code (no project scope in inline mode).")
         .file_has("home/project/.cursor/mcp.json", &t.token())
         .no_file("home/project/.qwen");
+    // Proxy mode's entry never changes: one approval holds.
+    t.run(&[
+        "setup", "--target", "qwen", "--scope", "project", "--mode", "proxy", "--write",
+    ])
+    .success()
+    .file_has("home/project/.qwen/settings.json", "\"proxy\"");
     // The user scope is unaffected.
     t.run(&["setup", "--target", "qwen", "--write"])
         .success()
