@@ -11,7 +11,7 @@ use super::plan::{self, Step};
 use super::{Configs, Job, Options, Verdict};
 use crate::clients::{ClientLock, ConfigFile};
 use crate::edit::{Edit, EditError};
-use crate::fs::{DirLock, FsError, ModeRule, Snapshot, WriteEffects, WriteOptions};
+use crate::fs::{DirLock, FsError, ModeRule, OwnedDirLock, Snapshot, WriteEffects, WriteOptions};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
@@ -117,6 +117,12 @@ impl Guard {
     }
 }
 
+/// A client's lock, held until dropped.
+enum Held {
+    Dir(#[allow(dead_code)] DirLock),
+    Owned(#[allow(dead_code)] OwnedDirLock),
+}
+
 /// A write that happened: where the original was saved the first time, and what else the write
 /// did (a tightened mode, a hard link broken).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +146,10 @@ pub fn write_locked<T>(
         let real = crate::fs::resolve_symlinks(real)?;
         let _lock = match guard.lock {
             ClientLock::None => None,
-            ClientLock::LockDir => Some(DirLock::acquire(&real, guard.lock_wait)?),
+            ClientLock::LockDir => Some(Held::Dir(DirLock::acquire(&real, guard.lock_wait)?)),
+            ClientLock::OwnedDir => {
+                Some(Held::Owned(OwnedDirLock::acquire(&real, guard.lock_wait)?))
+            }
         };
         let (snap, file) = crate::fs::read_snapshot_with_handle(&real)?;
         let text = snapshot_text(&snap, &real)?;

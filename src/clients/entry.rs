@@ -47,6 +47,9 @@ pub struct EntryShape {
     pub url_keys: &'static [&'static str],
     /// The key of the headers object (`headers`, Codex `http_headers`).
     pub headers_key: &'static str,
+    /// A member of an existing entry that holds its URL and headers in its place (Cline's
+    /// `transport`); new entries are written without it.
+    pub body_key: Option<&'static str>,
     /// Members of a new entry, in order.
     pub template: &'static [Member],
     /// Members an existing entry must have (added when missing, never changed).
@@ -62,6 +65,7 @@ impl EntryShape {
         local_prefix: &[],
         url_keys: &["url"],
         headers_key: "headers",
+        body_key: None,
         template: &[Member::Url, Member::Headers],
         required: &[],
         new_file: &[],
@@ -82,6 +86,7 @@ impl EntryShape {
             url: server.url.clone(),
             url_keys: self.url_keys.iter().map(s).collect(),
             headers_key: self.headers_key.to_string(),
+            body_key: self.body_key.map(String::from),
             template: self
                 .template
                 .iter()

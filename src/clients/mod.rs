@@ -54,6 +54,9 @@ pub enum ClientLock {
     None,
     /// A `<file>.lock` directory (proper-lockfile), as Claude Code takes on `~/.claude.json`.
     LockDir,
+    /// A `<file>.lock` directory holding an owner file, renamed into place, as Cline takes on its
+    /// MCP settings file.
+    OwnedDir,
 }
 
 /// Everything figma-auth knows about one MCP client. Adding a client is adding one entry to
@@ -62,6 +65,8 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
+    /// Other `--target` names the client is known by (`kilocode`); records keep the id.
+    pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
     /// What the user must do for a running client to pick up a change.
@@ -100,6 +105,14 @@ pub fn all() -> &'static [&'static Client] {
 /// The client with this id.
 pub fn by_id(id: &str) -> Option<&'static Client> {
     all().iter().copied().find(|c| c.id == id)
+}
+
+/// The client a `--target` name means: its id or one of its aliases.
+pub fn by_name(name: &str) -> Option<&'static Client> {
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.id == name || c.aliases.contains(&name))
 }
 
 /// The ids of every supported client.
@@ -152,7 +165,7 @@ pub fn select(names: &[String], env: &Env) -> Result<Vec<&'static Client>, Unkno
             detected().for_each(&mut add);
             continue;
         }
-        add(by_id(part).ok_or_else(|| UnknownClient { name: part.into() })?);
+        add(by_name(part).ok_or_else(|| UnknownClient { name: part.into() })?);
     }
     Ok(out)
 }
@@ -181,7 +194,7 @@ impl Client {
             .iter()
             .filter(|(s, _)| *s == scope)
             .flat_map(|(_, loc)| loc.paths(env))
-            .map(|p| ConfigFile::new(self, scope, p, project_of(env, scope)))
+            .map(|p| ConfigFile::new(self, scope, p, self.project_of(env, scope)))
             .collect()
     }
 
@@ -192,7 +205,12 @@ impl Client {
             Some((_, loc)) => loc.paths(env).into_iter().next(),
             None => self.files(env, scope).into_iter().next().map(|f| f.path),
         }?;
-        Some(ConfigFile::new(self, scope, path, project_of(env, scope)))
+        Some(ConfigFile::new(
+            self,
+            scope,
+            path,
+            self.project_of(env, scope),
+        ))
     }
 
     /// Every existing config file in any scope, in load order, each real file once (a file
@@ -217,8 +235,14 @@ impl Client {
     }
 }
 
-fn project_of(env: &Env, scope: Scope) -> Option<String> {
-    (scope == Scope::Local).then(|| Client::project_key(env))
+impl Client {
+    /// The project key of a file of `scope`: for a local scope kept inside a file shared by
+    /// every project (Claude's `projects["<dir>"]`, [`EntryShape::local_prefix`]); a local scope
+    /// that is a file of its own (Auggie's `.augment/settings.local.json`) has none.
+    fn project_of(&self, env: &Env, scope: Scope) -> Option<String> {
+        (scope == Scope::Local && !self.entry.local_prefix.is_empty())
+            .then(|| Client::project_key(env))
+    }
 }
 
 /// One config file of a client, resolved once: `path` as configured (for display and records),
@@ -298,7 +322,11 @@ impl ConfigFile {
     pub fn lock(&self, env: &Env) -> ClientLock {
         let user = self.client.files(env, Scope::User);
         match self.client.lock {
-            ClientLock::LockDir if user.iter().any(|u| u.real == self.real) => ClientLock::LockDir,
+            l @ (ClientLock::LockDir | ClientLock::OwnedDir)
+                if user.iter().any(|u| u.real == self.real) =>
+            {
+                l
+            }
             _ => ClientLock::None,
         }
     }

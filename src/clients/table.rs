@@ -9,7 +9,7 @@ use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
 pub static CLIENTS: &[&Client] = &[
-    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED,
+    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED, &CLINE, &KILO, &AUGGIE,
 ];
 
 /// `${VAR}`.
@@ -29,6 +29,7 @@ const HTTP: Member = Member::Fixed("type", Value::Str("http"));
 /// `reload_hint`, `detect` and `files` are always given: a test checks them.)
 const COMMON: Client = Client {
     id: "",
+    aliases: &[],
     name: "",
     reload_hint: "",
     detect: &[],
@@ -304,6 +305,153 @@ pub static ZED: Client = Client {
         ..EntryShape::MCP_SERVERS
     },
     // Zed documents no substitution.
+    auth: AuthSyntax::INLINE,
+    ..COMMON
+};
+
+/// Where the Cline CLI and the Cline extension (4.0 and later) keep their MCP servers:
+/// `$CLINE_MCP_SETTINGS_PATH`, else `$CLINE_DATA_DIR/settings/`, else
+/// `$CLINE_DIR/data/settings/`, else `~/.cline/data/settings/`.
+const CLINE_SETTINGS: Loc = Loc::VarDir {
+    var: "CLINE_DIR",
+    default: ".cline",
+    rel: "data/settings/cline_mcp_settings.json",
+};
+/// The file of the Cline extension before 4.0, in VS Code's storage (4.0 moves its servers into
+/// [`CLINE_SETTINGS`] once and no longer reads it).
+const CLINE_EXTENSION: Loc =
+    Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json");
+
+pub static CLINE: Client = Client {
+    id: "cline",
+    name: "Cline",
+    reload_hint: "the Cline extension reloads the file on its own; the Cline CLI reads it at the start of each session",
+    detect: &[
+        Detect::Dir(Loc::VarDir {
+            var: "CLINE_DIR",
+            default: ".cline",
+            rel: "",
+        }),
+        Detect::Dir(Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev")),
+    ],
+    // The old extension file first: where both exist, the shared one is the one read.
+    files: &[(Scope::User, CLINE_EXTENSION), (Scope::User, CLINE_SETTINGS)],
+    create_in: &[(Scope::User, CLINE_SETTINGS)],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Cline skips every MCP server of a settings file with a \
+         comment or a trailing comma); remove it and retry",
+    ),
+    // A `url` entry without `type` is SSE to Cline. `cline mcp add` nests the entry in a
+    // `transport` object; both Cline and its extension read the flat entry written here too.
+    entry: EntryShape {
+        body_key: Some("transport"),
+        template: &[STREAMABLE_HTTP, Member::Url, Member::Headers],
+        required: &[("type", Value::Str("streamableHttp"))],
+        ..EntryShape::MCP_SERVERS
+    },
+    // The CLI sends `${env:VAR}` as it is (only the extension expands it): inline only.
+    auth: AuthSyntax::INLINE,
+    lock: ClientLock::OwnedDir,
+    ..COMMON
+};
+const STREAMABLE_HTTP: Member = Member::Fixed("type", Value::Str("streamableHttp"));
+
+/// The `$schema` of a new Kilo file.
+pub const KILO_SCHEMA: &str = "https://app.kilo.ai/config.json";
+
+/// Kilo Code: the Kilo CLI, which the Kilo Code extension runs (`kilo serve`); a fork of
+/// opencode with its own file names, whose entries replace each other instead of merging.
+pub static KILO: Client = Client {
+    id: "kilo",
+    aliases: &["kilocode", "kilo-code"],
+    name: "Kilo Code",
+    reload_hint: "restart Kilo (in VS Code, reload the window: the extension restarts kilo serve)",
+    detect: &[Detect::Dir(Loc::XdgConfig("kilo"))],
+    files: &[
+        (Scope::User, Loc::XdgConfig("kilo/config.json")),
+        (Scope::User, Loc::XdgConfig("kilo/kilo.json")),
+        (Scope::User, Loc::XdgConfig("kilo/kilo.jsonc")),
+        (Scope::User, Loc::XdgConfig("kilo/opencode.json")),
+        (Scope::User, Loc::XdgConfig("kilo/opencode.jsonc")),
+        (Scope::User, Loc::VarFile("KILO_CONFIG")),
+        // Git root down to the cwd: every kilo.json(c), then every opencode.json(c), then each
+        // directory's .kilocode/ and .kilo/ files.
+        (Scope::Project, Loc::EachDir(&["kilo.json", "kilo.jsonc"])),
+        (
+            Scope::Project,
+            Loc::EachDir(&["opencode.json", "opencode.jsonc"]),
+        ),
+        (
+            Scope::Project,
+            Loc::EachDir(&[
+                ".kilocode/kilo.jsonc",
+                ".kilocode/kilo.json",
+                ".kilo/kilo.jsonc",
+                ".kilo/kilo.json",
+            ]),
+        ),
+    ],
+    // Where Kilo itself creates them.
+    create_in: &[
+        (Scope::User, Loc::XdgConfig("kilo/kilo.jsonc")),
+        (Scope::Project, Loc::Project(".kilo/kilo.jsonc")),
+    ],
+    syntax: Syntax::Jsonc,
+    // Without `oauth: false` a 401 starts Kilo's own OAuth registration, which Figma refuses.
+    entry: EntryShape {
+        container: &["mcp"],
+        template: &[
+            REMOTE,
+            Member::Url,
+            Member::Fixed("enabled", Value::Bool(true)),
+            Member::Fixed("oauth", Value::Bool(false)),
+            Member::Headers,
+        ],
+        required: &[
+            ("type", Value::Str("remote")),
+            ("oauth", Value::Bool(false)),
+        ],
+        new_file: &[("$schema", Value::Str(KILO_SCHEMA))],
+        ..EntryShape::MCP_SERVERS
+    },
+    auth: AuthSyntax {
+        helper: None,
+        file: Some(Ref::Header {
+            before: "{file:",
+            after: "}",
+        }),
+        env: Some(Ref::Header {
+            before: "{env:",
+            after: "}",
+        }),
+    },
+    ..COMMON
+};
+
+/// Auggie, Augment's CLI.
+pub static AUGGIE: Client = Client {
+    id: "auggie",
+    aliases: &["augment"],
+    name: "Auggie",
+    reload_hint: "restart Auggie (it reads its settings at start)",
+    detect: &[Detect::Dir(Loc::Home(".augment"))],
+    // The workspace is the git root (else the cwd); a server in settings.local.json replaces
+    // the one in settings.json, which replaces the user's.
+    files: &[
+        (Scope::User, Loc::Home(".augment/settings.json")),
+        (Scope::Project, Loc::Project(".augment/settings.json")),
+        (Scope::Local, Loc::Project(".augment/settings.local.json")),
+    ],
+    syntax: Syntax::Jsonc,
+    // One entry Auggie's schema refuses (a `type` other than `http`, `sse` or `stdio`) makes it
+    // ignore every server of the file: the entry names its type.
+    entry: EntryShape {
+        template: &[HTTP, Member::Url, Member::Headers],
+        required: &[("type", Value::Str("http"))],
+        ..EntryShape::MCP_SERVERS
+    },
+    // Auggie sends `${VAR}` in a header as it is: inline only.
     auth: AuthSyntax::INLINE,
     ..COMMON
 };

@@ -25,7 +25,7 @@ pub use backup::backup_once;
 #[cfg(unix)]
 pub use guard::acting_user;
 pub use guard::{check_target, Owner, WriteEffects};
-pub use lock::{lock_file, DirLock, FileLock};
+pub use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
 
 #[cfg(unix)]
 use guard::current_uid;
