@@ -1,9 +1,6 @@
-//! The one pipeline that changes client config files: plan → preview → confirm → lock →
-//! re-check → write → report, in three types: what we want of an entry ([`Desired`], from
-//! [`crate::edit`]), what the editor produced ([`Edit`]), and what happened to the file
-//! ([`Verdict`]). Commands build [`Job`]s (from a [`survey`] of the configs, or from the records
-//! of a profile), [`run`] them, and print the [`Batch`]; a file is identified by its real path
-//! everywhere (grouping, locking, records).
+//! The one pipeline that changes client config files — plan, preview, confirm, lock, re-check,
+//! write, report — in three types: [`Desired`] (what we want), [`Edit`] (what the editor
+//! produced), [`Verdict`] (what happened to the file); files are identified by their real path.
 
 mod git;
 mod plan;
@@ -113,7 +110,7 @@ impl Job {
 /// How a batch runs.
 #[derive(Debug, Clone)]
 pub struct Options<'a> {
-    /// What every job without its own [`Job::desired`] wants.
+    /// What every job without its own `desired` wants.
     pub desired: &'a Desired,
     /// Write (true) or only preview (false).
     pub write: bool,
@@ -131,6 +128,8 @@ pub struct Options<'a> {
 
 /// Previews or writes every job: the refusal rules first, then either a masked preview of each
 /// file, or the write of each real file once (its jobs re-planned together under the lock).
+/// Commands build the jobs (from a survey of the configs, or from the records of a profile),
+/// run them, and print the [`Batch`].
 pub fn run(configs: &Configs, jobs: &[Job], opts: &Options) -> Batch {
     let mut verdicts: Vec<Option<Verdict>> = jobs
         .iter()

@@ -1,7 +1,6 @@
-//! The jobs of `setup`: every existing file of each client that holds our entry (so none keeps
-//! a stale token) and, for a client none of whose files in the chosen scope holds it, the file
-//! to create it in; who manages each existing entry decides its [`Claim`]. After the write, the
-//! entries that now hold our configuration are recorded.
+//! The jobs of `setup`: each file that holds our entry, and where none of the chosen scope does,
+//! the file to create it in; who manages an existing entry decides its [`Claim`]. After the
+//! write, the entries that now hold our configuration are recorded.
 
 use super::survey::LookFor;
 use super::{Batch, Claim, Configs, Job, Owner};

@@ -1,8 +1,6 @@
-//! The one survey of the configs that `status`, `doctor` and `setup` share: every existing
-//! config file of each client (each real file once), what it holds for our server, who manages
-//! that entry, and which file's entry the client uses (the client's [`Precedence`] rule).
-//!
-//! [`Precedence`]: crate::clients::Precedence
+//! The one survey of the configs that `status`, `doctor` and `setup` share: each client's files,
+//! what each holds for our server, who manages that entry, and which file the client uses (its
+//! [`crate::clients::Precedence`]).
 
 use super::records::{record_mode, recorded_file, Owner, Owners};
 use super::write::snapshot_text;

@@ -1,7 +1,6 @@
-//! The write step: under the client's own lock, re-read the file, re-plan every job on it from
-//! the text read (one read, one lock, one write per real file, e.g. Claude's user and local
-//! scopes in `~/.claude.json`), back the original up once, and replace the file atomically if
-//! nobody changed it since it was read — otherwise try again, a bounded number of times.
+//! The write step: under the client's own lock, re-read the file, re-plan every job on it (one
+//! read, lock and write per real file), back the original up once, and replace the file
+//! atomically if nobody changed it since it was read — else try again, a bounded number of times.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -43,13 +43,22 @@ pub struct EntryShape {
     /// For a local scope: the keys before the project key (`projects` in Claude's
     /// `projects["<dir>"].mcpServers`).
     pub local_prefix: &'static [&'static str],
-    /// Keys that may hold the URL; the first is the one written (`url`, `httpUrl`, `serverUrl`).
+    /// The container is a list whose items are identified by this member (Continue's
+    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the entry name.
+    pub list_key: Option<&'static str>,
+    /// Keys that may hold the URL; the first is the one written (`url`, `httpUrl`, `serverUrl`,
+    /// `uri`).
     pub url_keys: &'static [&'static str],
+    /// Keys from the entry to the object holding the headers (Continue's `requestOptions`);
+    /// empty: the headers object is a member of the entry.
+    pub headers_parent: &'static [&'static str],
     /// The key of the headers object (`headers`, Codex `http_headers`).
     pub headers_key: &'static str,
     /// A member of an existing entry that holds its URL and headers in its place (Cline's
     /// `transport`); new entries are written without it.
     pub body_key: Option<&'static str>,
+    /// A list member that must name every variable the header refers to (Goose's `env_keys`).
+    pub header_vars: Option<&'static str>,
     /// Members of a new entry, in order.
     pub template: &'static [Member],
     /// Members an existing entry must have (added when missing, never changed).
@@ -63,9 +72,12 @@ impl EntryShape {
     pub const MCP_SERVERS: EntryShape = EntryShape {
         container: &["mcpServers"],
         local_prefix: &[],
+        list_key: None,
         url_keys: &["url"],
+        headers_parent: &[],
         headers_key: "headers",
         body_key: None,
+        header_vars: None,
         template: &[Member::Url, Member::Headers],
         required: &[],
         new_file: &[],
@@ -110,6 +122,9 @@ impl EntryShape {
             force: server.force,
             by_url: !server.recorded,
             strict_why: crate::edit::STRICT_WHY,
+            list_key: self.list_key.map(String::from),
+            headers_parent: self.headers_parent.iter().map(s).collect(),
+            header_vars: self.header_vars.map(String::from),
         }
     }
 }

@@ -13,12 +13,12 @@ pub enum Loc {
     Home(&'static str),
     /// `$XDG_CONFIG_HOME/<rel>` (default `~/.config`).
     XdgConfig(&'static str),
-    /// `$VAR/<rel>` when the variable is set, else `~/<default>/<rel>` (`CODEX_HOME`,
-    /// `CLAUDE_CONFIG_DIR`); an empty `default` is the home directory itself.
-    VarDir {
+    /// `$VAR/<rel>` when the variable is set, else `otherwise` (`CODEX_HOME`,
+    /// `CLAUDE_CONFIG_DIR`).
+    Var {
         var: &'static str,
-        default: &'static str,
         rel: &'static str,
+        otherwise: &'static Loc,
     },
     /// The file `$VAR` names, when the variable is set (`OPENCODE_CONFIG`).
     VarFile(&'static str),
@@ -34,6 +34,8 @@ pub enum Loc {
     AppDir(&'static str),
     /// `~/Library/Application Support/<rel>`, on macOS only.
     MacAppSupport(&'static str),
+    /// The first of these that exists (a client that reads only that one), else the first.
+    FirstExisting(&'static [Loc]),
 }
 
 impl Loc {
@@ -42,13 +44,14 @@ impl Loc {
         match *self {
             Loc::Home(rel) => vec![join(&env.home, rel)],
             Loc::XdgConfig(rel) => vec![join(&env.xdg_config_home, rel)],
-            Loc::VarDir { var, default, rel } => {
-                let dir = match env.var(var) {
-                    Some(d) => PathBuf::from(d),
-                    None => join(&env.home, default),
-                };
-                vec![join(&dir, rel)]
-            }
+            Loc::Var {
+                var,
+                rel,
+                otherwise,
+            } => match env.var(var) {
+                Some(d) => vec![join(Path::new(d), rel)],
+                None => otherwise.paths(env),
+            },
             Loc::VarFile(var) => env.var(var).map(PathBuf::from).into_iter().collect(),
             Loc::Project(rel) => vec![join(&env.project_dir(), rel)],
             Loc::Cwd(rel) => vec![join(&real_cwd(env), rel)],
@@ -64,14 +67,25 @@ impl Loc {
                 )]
             }
             Loc::MacAppSupport(_) => Vec::new(),
+            Loc::FirstExisting(locs) => {
+                let all: Vec<PathBuf> = locs.iter().flat_map(|l| l.paths(env)).collect();
+                let found = all.iter().find(|p| p.exists()).or(all.first());
+                found.cloned().into_iter().collect()
+            }
         }
     }
 
-    /// The environment variable this location reads, if any.
-    pub fn var(&self) -> Option<&'static str> {
+    /// The environment variables this location reads.
+    pub fn vars(&self) -> Vec<&'static str> {
         match *self {
-            Loc::VarDir { var, .. } | Loc::VarFile(var) => Some(var),
-            _ => None,
+            Loc::Var { var, otherwise, .. } => {
+                let mut v = vec![var];
+                v.extend(otherwise.vars());
+                v
+            }
+            Loc::VarFile(var) => vec![var],
+            Loc::FirstExisting(locs) => locs.iter().flat_map(Loc::vars).collect(),
+            _ => Vec::new(),
         }
     }
 }

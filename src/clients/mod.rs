@@ -1,7 +1,6 @@
-//! Everything figma-auth knows about each MCP client, as data: one [`Client`] entry per client in
-//! [`table`], resolved against an [`Env`] by one function ([`Client::files`]). Code only where
-//! data cannot say it: opencode's two layouts and its merge ([`opencode`]). Adding a client is
-//! adding an entry to [`table::CLIENTS`] plus its fixtures.
+//! Everything figma-auth knows about each MCP client, as data ([`Client`], one entry per client
+//! in [`table`]) resolved against an [`Env`] by one function; code only where data cannot say it
+//! ([`opencode`]). Adding a client is an entry in [`table::CLIENTS`] plus its fixtures.
 
 mod entry;
 mod loc;
@@ -125,7 +124,7 @@ pub fn env_vars() -> Vec<&'static str> {
     let mut out = Vec::new();
     for c in all() {
         for (_, loc) in c.files.iter().chain(c.create_in) {
-            if let Some(v) = loc.var() {
+            for v in loc.vars() {
                 if !out.contains(&v) {
                     out.push(v);
                 }

@@ -116,10 +116,10 @@ pub static OPENCODE: Client = Client {
     ..COMMON
 };
 
-const CLAUDE_JSON: Loc = Loc::VarDir {
+const CLAUDE_JSON: Loc = Loc::Var {
     var: "CLAUDE_CONFIG_DIR",
-    default: "",
     rel: ".claude.json",
+    otherwise: &Loc::Home(".claude.json"),
 };
 
 pub static CLAUDE: Client = Client {
@@ -174,10 +174,10 @@ pub static CURSOR: Client = Client {
     ..COMMON
 };
 
-const CODEX_HOME: Loc = Loc::VarDir {
+const CODEX_HOME: Loc = Loc::Var {
     var: "CODEX_HOME",
-    default: ".codex",
     rel: "",
+    otherwise: &Loc::Home(".codex"),
 };
 
 pub static CODEX: Client = Client {
@@ -189,10 +189,10 @@ pub static CODEX: Client = Client {
     files: &[
         (
             Scope::User,
-            Loc::VarDir {
+            Loc::Var {
                 var: "CODEX_HOME",
-                default: ".codex",
                 rel: "config.toml",
+                otherwise: &Loc::Home(".codex/config.toml"),
             },
         ),
         (Scope::Project, Loc::EachDir(&[".codex/config.toml"])),
@@ -312,10 +312,18 @@ pub static ZED: Client = Client {
 /// Where the Cline CLI and the Cline extension (4.0 and later) keep their MCP servers:
 /// `$CLINE_MCP_SETTINGS_PATH`, else `$CLINE_DATA_DIR/settings/`, else
 /// `$CLINE_DIR/data/settings/`, else `~/.cline/data/settings/`.
-const CLINE_SETTINGS: Loc = Loc::VarDir {
-    var: "CLINE_DIR",
-    default: ".cline",
-    rel: "data/settings/cline_mcp_settings.json",
+const CLINE_SETTINGS: Loc = Loc::Var {
+    var: "CLINE_MCP_SETTINGS_PATH",
+    rel: "",
+    otherwise: &Loc::Var {
+        var: "CLINE_DATA_DIR",
+        rel: "settings/cline_mcp_settings.json",
+        otherwise: &Loc::Var {
+            var: "CLINE_DIR",
+            rel: "data/settings/cline_mcp_settings.json",
+            otherwise: &Loc::Home(".cline/data/settings/cline_mcp_settings.json"),
+        },
+    },
 };
 /// The file of the Cline extension before 4.0, in VS Code's storage (4.0 moves its servers into
 /// [`CLINE_SETTINGS`] once and no longer reads it).
@@ -327,10 +335,10 @@ pub static CLINE: Client = Client {
     name: "Cline",
     reload_hint: "the Cline extension reloads the file on its own; the Cline CLI reads it at the start of each session",
     detect: &[
-        Detect::Dir(Loc::VarDir {
+        Detect::Dir(Loc::Var {
             var: "CLINE_DIR",
-            default: ".cline",
             rel: "",
+            otherwise: &Loc::Home(".cline"),
         }),
         Detect::Dir(Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev")),
     ],

@@ -1,16 +1,6 @@
-//! `figma-auth logout [--all] [--yes]`: forgets the profile's tokens (with `--all` also the client
-//! registration, by deleting the profile file) and removes the Authorization header from the
-//! configs this profile manages. Tokens are not revoked at the server (Figma documents no
-//! revocation endpoint); copies left in client configs keep working until they expire.
-//!
-//! First the plan is shown (the masked diffs, "would remove the Authorization header from …",
-//! "would forget the tokens of profile …"); a terminal is then asked once. `--yes` (the same flag
-//! as `--write`) does it all without asking. Elsewhere (a script without either) the tokens are
-//! forgotten and the header removal is only previewed, as before `--yes` existed.
-//!
-//! The removal, the records and the tokens change under the profile's lock, in one go: a
-//! scheduled `refresh --write` either finishes before (and its token is removed) or finds the
-//! tokens gone (and writes nothing).
+//! `figma-auth logout [--all] [--yes]`: forgets the profile's tokens (`--all`: the client
+//! registration too) and removes our Authorization header from the configs this profile manages,
+//! after one preview and one question. Tokens are not revoked at the server.
 
 use super::Context;
 use crate::apply::{self, Batch, Desired, Verdict};
@@ -18,6 +8,16 @@ use crate::cli::LogoutArgs;
 use crate::error::{exit, Error};
 use crate::store::{ProfileData, StoreError, StoreLock};
 
+/// `figma-auth logout`. First the plan is shown (the masked diffs, "would remove the
+/// Authorization header from …", "would forget the tokens of profile …"); a terminal is then
+/// asked once. `--yes` (the same flag as `--write`) does it all without asking. Elsewhere (a
+/// script without either) the tokens are forgotten and the header removal is only previewed.
+/// Figma documents no revocation endpoint: copies left in client configs keep working until they
+/// expire.
+///
+/// The removal, the records and the tokens change under the profile's lock, in one go: a
+/// scheduled `refresh --write` either finishes before (and its token is removed) or finds the
+/// tokens gone (and writes nothing).
 pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let preview = if args.write {
         Batch::default()

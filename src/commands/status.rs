@@ -1,12 +1,6 @@
-//! `figma-auth status [--json]`: whether the profile is logged in (or must log in again), the
-//! client, the scope, when the access token expires (absolute and relative), whether a refresh
-//! token is held, where the store is, every client config with its state, and the command that
-//! fixes what is wrong. Never prints a secret: the access token appears masked.
-//!
-//! A config's state compares its token with the stored one and with the clock (`current`,
-//! `stale`, `expired`); entries this profile did not set up are `unmanaged`. Exit codes follow
-//! gh: 0 all good, 1 something needs action (a managed config stale, expired, without its token
-//! or its entry; an unreadable file), 3 a login is required.
+//! `figma-auth status [--json]`: the login (masked token, expiry, refresh token, store), every
+//! client config with its state and the file each client uses, and the command that fixes what
+//! is wrong; exit 0 all good, 1 something needs action, 3 a login is required (as gh).
 
 use super::Context;
 use crate::apply::{judge, Holding, Owner};
@@ -94,6 +88,10 @@ pub struct ConfigReport {
     pub fix: Option<String>,
 }
 
+/// A config's state compares its token with the stored one and with the clock (`current`,
+/// `stale`, `expired`); entries this profile did not set up are `unmanaged`. Exit 1 for a managed
+/// config stale, expired, without its token or its entry, and for an unreadable file.
+///
 /// Every state a config can be in (`status --json`'s `state`).
 pub const STATES: &[&str] = &[
     "current",

@@ -2,6 +2,8 @@
 //! JSON/JSONC goes through a fast span scanner (replacing a header is a byte splice) and, when
 //! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
 
+mod desired;
+mod error;
 mod json;
 /// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
 #[cfg(feature = "testing")]
@@ -14,6 +16,9 @@ mod toml;
 use std::fmt;
 use std::ops::Range;
 
+pub(crate) use desired::{verify_op, Op};
+pub use desired::{Desired, HeaderValue, OnIndirect, SecretHeader};
+pub use error::{from_bytes, EditError};
 pub use token::{validate_token, TokenError};
 
 /// The dialect a config file is written in, with the strictness its client enforces.
@@ -100,6 +105,35 @@ pub struct EntrySpec {
     /// Why a comment or trailing comma is refused in a strict syntax: the client's reason, as
     /// the refusal says it ([`STRICT_WHY`] when the client's table entry gives none).
     pub strict_why: &'static str,
+    /// The container is a list whose items are identified by this member (Continue's
+    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the name. Not supported by the JSON
+    /// and TOML editors (refused).
+    pub list_key: Option<String>,
+    /// Keys from the entry to the object holding [`EntrySpec::headers_key`] (Continue's
+    /// `requestOptions`); empty: the headers object is a member of the entry. Not supported by
+    /// the JSON and TOML editors (refused).
+    pub headers_parent: Vec<String>,
+    /// A list member that must name every variable the Authorization value refers to (Goose
+    /// substitutes only the variables listed in `env_keys`). Not supported by the JSON and TOML
+    /// editors (refused).
+    pub header_vars: Option<String>,
+}
+
+impl EntrySpec {
+    /// Uses a layout the JSON and TOML editors do not implement.
+    fn needs_another_editor(&self) -> bool {
+        self.list_key.is_some() || !self.headers_parent.is_empty() || self.header_vars.is_some()
+    }
+}
+
+/// Refuses a layout the editors do not implement, rather than editing the file some other way.
+fn check_supported(spec: &EntrySpec) -> Result<(), EditError> {
+    if spec.needs_another_editor() {
+        return Err(EditError::Internal(
+            "this entry layout is not supported by the JSON and TOML editors".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The reason of a strictness refusal when no client gives its own.
@@ -127,217 +161,6 @@ fn normalize_url(url: &str) -> &str {
 
 /// The header name we write.
 pub const AUTHORIZATION: &str = "Authorization";
-
-/// A header value that carries a secret (`Bearer <token>`): redacted `Debug`, no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretHeader(String);
-
-impl SecretHeader {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// `Bearer <token>`.
-    pub fn bearer(token: &crate::secret::AccessToken) -> Self {
-        Self(format!("Bearer {}", token.expose()))
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The token part of a `Bearer …` value, if it is one.
-    pub fn bearer_token(&self) -> Option<&str> {
-        let v = self.0.trim_start();
-        let (scheme, rest) = v.split_at(v.find(' ')?);
-        scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-    }
-
-    pub fn masked(&self) -> String {
-        match self.bearer_token() {
-            Some(t) => format!("Bearer {}", crate::secret::mask(t)),
-            None => crate::secret::mask(&self.0),
-        }
-    }
-}
-
-impl fmt::Debug for SecretHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretHeader([redacted])")
-    }
-}
-
-/// The Authorization value our entry should hold.
-#[derive(Clone, PartialEq, Eq)]
-pub enum HeaderValue {
-    /// `Bearer <token>`: a secret (redacted `Debug`).
-    Token(SecretHeader),
-    /// A value the client resolves when it connects (`Bearer {file:/abs/path}`,
-    /// `Bearer ${FIGMA_TOKEN}`): not a secret, never validated as a token.
-    Reference(String),
-}
-
-impl HeaderValue {
-    /// The value to write (a secret for [`HeaderValue::Token`]).
-    pub fn expose(&self) -> &str {
-        match self {
-            HeaderValue::Token(h) => h.expose(),
-            HeaderValue::Reference(r) => r,
-        }
-    }
-}
-
-impl fmt::Debug for HeaderValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HeaderValue::Token(h) => f.debug_tuple("Token").field(h).finish(),
-            HeaderValue::Reference(r) => f.debug_tuple("Reference").field(r).finish(),
-        }
-    }
-}
-
-/// What to do with an entry whose credentials come from elsewhere (an
-/// [`EntrySpec::auth_alternatives`] key, or an Authorization value that is a reference such as
-/// `Bearer ${FIGMA_TOKEN}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnIndirect {
-    /// Leave it alone ([`Edit::Indirect`]): a refresh never undoes an indirection.
-    Leave,
-    /// Make it hold exactly what is desired, removing every other mechanism (an explicit mode).
-    Replace,
-}
-
-/// What our entry should hold: the one description of a wanted change — a refresh (set the
-/// token), a logout (remove our header) or an explicit mode (exactly this header and field).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Desired {
-    /// The Authorization value; `None`: no Authorization header (ours is removed, and the
-    /// headers object with it when nothing else is left in it).
-    pub header: Option<HeaderValue>,
-    /// A string member of the entry that supplies the credentials (`headersHelper`,
-    /// `http_headers_helper`, `bearer_token_env_var`); must be one of
-    /// [`EntrySpec::auth_alternatives`]. Not a secret.
-    pub field: Option<(String, String)>,
-    pub indirect: OnIndirect,
-    /// Create what is missing (container, entry, required fields); false for a removal, which
-    /// creates nothing.
-    pub create: bool,
-}
-
-impl Desired {
-    /// A refresh: our header holds `header` (the entry is created when missing); an entry whose
-    /// credentials come from elsewhere is left alone.
-    pub fn header(header: SecretHeader) -> Self {
-        Desired {
-            header: Some(HeaderValue::Token(header)),
-            field: None,
-            indirect: OnIndirect::Leave,
-            create: true,
-        }
-    }
-
-    /// A logout: only the `Authorization` key of our entry goes; nothing is created.
-    pub fn removal() -> Self {
-        Desired {
-            header: None,
-            field: None,
-            indirect: OnIndirect::Leave,
-            create: false,
-        }
-    }
-
-    /// An explicit mode: exactly this header (or none) and this field (or none), every other
-    /// credentials key removed.
-    pub fn exactly(header: Option<HeaderValue>, field: Option<(String, String)>) -> Self {
-        Desired {
-            header,
-            field,
-            indirect: OnIndirect::Replace,
-            create: true,
-        }
-    }
-
-    /// Nothing is created, only our header removed.
-    pub fn is_removal(&self) -> bool {
-        !self.create
-    }
-
-    /// The bearer token this puts into a file, if any (masked in previews; refused for tracked
-    /// files).
-    pub fn token(&self) -> Option<&str> {
-        match &self.header {
-            Some(HeaderValue::Token(h)) => h.bearer_token(),
-            _ => None,
-        }
-    }
-}
-
-/// The editor's view of a [`Desired`].
-#[derive(Clone, Copy)]
-pub(crate) struct Op<'a> {
-    /// The Authorization value wanted; `None`: no Authorization header.
-    pub header: Option<&'a str>,
-    /// A credentials field to set.
-    pub field: Option<(&'a str, &'a str)>,
-    /// Create what is missing (container, entry, required fields); false for a removal.
-    pub create: bool,
-    /// Leave an entry whose credentials come from elsewhere alone (a refresh).
-    pub refresh: bool,
-    /// Remove every other credentials mechanism (an explicit mode).
-    pub switch: bool,
-}
-
-impl<'a> Op<'a> {
-    pub(crate) fn of(d: &'a Desired) -> Self {
-        Op {
-            header: d.header.as_ref().map(HeaderValue::expose),
-            field: d.field.as_ref().map(|(k, v)| (k.as_str(), v.as_str())),
-            create: d.create,
-            refresh: d.create && d.indirect == OnIndirect::Leave,
-            switch: d.indirect == OnIndirect::Replace,
-        }
-    }
-
-    /// Whether `key` (an auth alternative present in the entry) must go.
-    pub(crate) fn removes_field(&self, key: &str) -> bool {
-        self.switch && self.field.is_none_or(|(k, _)| k != key)
-    }
-}
-
-/// Checks an edited entry against the op: the header, the field, no other mechanism left
-/// (switch), required fields present. `fields` are the auth alternatives present with their
-/// string values. The message names what is wrong, never a value.
-pub(crate) fn verify_op(
-    op: Op<'_>,
-    have: Option<&str>,
-    fields: &[(&str, Option<&str>)],
-    required_ok: bool,
-) -> Result<(), String> {
-    if !op.create {
-        return match have {
-            Some(_) => Err("the header is still present".into()),
-            None => Ok(()),
-        };
-    }
-    match (op.header, have) {
-        (Some(want), Some(h)) if want == h => {}
-        (Some(_), _) => return Err("the header does not hold the new value".into()),
-        (None, Some(_)) => return Err("the header is still present".into()),
-        (None, None) => {}
-    }
-    if let Some((k, v)) = op.field {
-        if !fields.iter().any(|(fk, fv)| *fk == k && *fv == Some(v)) {
-            return Err(format!("`{k}` does not hold the new value"));
-        }
-    }
-    if let Some((k, _)) = fields.iter().find(|(k, _)| op.removes_field(k)) {
-        return Err(format!("`{k}` is still present"));
-    }
-    if !required_ok {
-        return Err("a required field is missing".into());
-    }
-    Ok(())
-}
 
 /// An Authorization value that refers to something the client resolves instead of holding a
 /// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`. (A `$` or a
@@ -550,112 +373,13 @@ pub enum Note {
     Reformatted,
 }
 
-/// Why a file cannot be read or edited. Messages name lines, columns and key paths, never values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EditError {
-    #[error("line {line}, column {column}: not valid UTF-8 (byte offset {offset})")]
-    NotUtf8 {
-        offset: usize,
-        line: usize,
-        column: usize,
-    },
-    #[error("line {line}, column {column}: {message}")]
-    Syntax {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("line {line}, column {column}: {what} is not allowed here: {why}")]
-    Strictness {
-        line: usize,
-        column: usize,
-        what: &'static str,
-        why: &'static str,
-    },
-    #[error(
-        "line {line}, column {column}: duplicate key `{path}` (also on line {first_line}); \
-         clients use the last one — remove one of them"
-    )]
-    DuplicateKey {
-        path: String,
-        first_line: usize,
-        line: usize,
-        column: usize,
-    },
-    #[error("line {line}, column {column}: `{path}` is {found}, expected {expected}")]
-    WrongType {
-        path: String,
-        found: &'static str,
-        expected: &'static str,
-        line: usize,
-        column: usize,
-    },
-    #[error(
-        "line {line}, column {column}: `{path}` is written on one line with {members} members; \
-         figma-auth reformats a one-line object only up to {max} members (the syntax tree's \
-         cost grows with the square of their number) — spread it over several lines and retry"
-    )]
-    TooLarge {
-        path: String,
-        members: usize,
-        max: usize,
-        line: usize,
-        column: usize,
-    },
-    #[error("internal error: {0} (nothing was written; please report this)")]
-    Internal(String),
-}
-
-impl EditError {
-    /// The 1-based line the error points at, if any.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            EditError::NotUtf8 { line, .. }
-            | EditError::Syntax { line, .. }
-            | EditError::Strictness { line, .. }
-            | EditError::DuplicateKey { line, .. }
-            | EditError::WrongType { line, .. }
-            | EditError::TooLarge { line, .. } => Some(*line),
-            EditError::Internal(_) => None,
-        }
-    }
-
-    /// A short stable name of the variant (used by fixtures).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            EditError::NotUtf8 { .. } => "not-utf8",
-            EditError::Syntax { .. } => "syntax",
-            EditError::Strictness { .. } => "strictness",
-            EditError::DuplicateKey { .. } => "duplicate-key",
-            EditError::WrongType { .. } => "wrong-type",
-            EditError::TooLarge { .. } => "too-large",
-            EditError::Internal(_) => "internal",
-        }
-    }
-}
-
-/// Checks that `bytes` are UTF-8 and returns them as text; the error gives the byte offset of
-/// the first invalid byte.
-pub fn from_bytes(bytes: &[u8]) -> Result<&str, EditError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        // The prefix is valid UTF-8 by definition.
-        let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or("");
-        let (line, column) = line_col(prefix, offset);
-        EditError::NotUtf8 {
-            offset,
-            line,
-            column,
-        }
-    })
-}
-
 /// Reads what `text` (`None`: the file does not exist) says about our entry.
 pub fn inspect(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
 ) -> Result<Inspection, EditError> {
+    check_supported(spec)?;
     match syntax {
         Syntax::Toml => toml::inspect(text, spec),
         _ => json::inspect(text, syntax, spec),
@@ -674,6 +398,7 @@ pub fn apply(
     spec: &EntrySpec,
     desired: &Desired,
 ) -> Result<Edit, EditError> {
+    check_supported(spec)?;
     if let Some((k, _)) = &desired.field {
         if !spec.auth_alternatives.iter().any(|a| a == k) {
             return Err(EditError::Internal(format!(

@@ -22,6 +22,39 @@ fn claude_spec() -> EntrySpec {
         force: false,
         by_url: true,
         strict_why: crate::clients::table::CLAUDE.strict_why.unwrap(),
+        list_key: None,
+        headers_parent: vec![],
+        header_vars: None,
+    }
+}
+
+#[test]
+fn layouts_the_editors_do_not_implement_are_refused() {
+    let text = entry_json("  ", "\n", OLD);
+    for spec in [
+        EntrySpec {
+            list_key: Some("name".into()),
+            ..claude_spec()
+        },
+        EntrySpec {
+            headers_parent: vec!["requestOptions".into()],
+            ..claude_spec()
+        },
+        EntrySpec {
+            header_vars: Some("env_keys".into()),
+            ..claude_spec()
+        },
+    ] {
+        for syntax in [Syntax::StrictJson, Syntax::Toml] {
+            assert!(matches!(
+                apply(Some(&text), syntax, &spec, &set(NEW)),
+                Err(EditError::Internal(_))
+            ));
+            assert!(matches!(
+                inspect(Some(&text), syntax, &spec),
+                Err(EditError::Internal(_))
+            ));
+        }
     }
 }
 

@@ -1,10 +1,9 @@
 //! PKCE (RFC 7636), S256 only, and the random `state`: both fresh for every authorization attempt,
-//! 32 bytes from a CSPRNG seeded by the operating system, base64url without padding.
+//! 32 bytes from the operating system's random source, base64url without padding.
 
 use crate::secret::{PkceVerifier, State};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 /// The only method figma-auth uses; `plain` is never sent.
@@ -40,8 +39,8 @@ pub fn new_state() -> State {
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    // ThreadRng: ChaCha12, seeded and periodically reseeded from the operating system.
-    rand::rng().fill_bytes(&mut bytes);
+    // Straight from the operating system (getrandom(2), arc4random_buf, BCryptGenRandom).
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

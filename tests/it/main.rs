@@ -18,6 +18,7 @@ mod helper;
 mod hostile;
 mod login;
 mod packaging;
+mod precedence;
 mod props;
 mod proxy;
 mod records;

@@ -1,15 +1,6 @@
-//! What a preview must not show: the old and new tokens, every value of a header or environment
-//! block (`headers`, `http_headers`, `env`, …), every value of a key that names a secret
-//! (`X-Figma-Token`, `apiKey`, `password`, …), the credential after an authorization scheme
-//! (`Bearer …`, `Basic …`, `token ghp_…`), and anything else that looks like a token (known
-//! prefixes such as `ghp_`, `sk-`, `xoxb-`, JWTs, long random strings).
-//!
-//! Diff lines are masked one at a time, with a little structure carried from line to line: a
-//! stack of the objects and arrays open at that point (JSON, JSONC) and the current table (TOML),
-//! each knowing whether its values are secrets. The lines just before a diff window are run
-//! through the same tracker first (a bounded number of them), so a window that starts inside a
-//! headers block still knows it. A heuristic, kept on the side of masking too much: a masked
-//! value costs a look at the file, a shown one can cost a credential.
+//! What a preview must not show — the tokens, every header or environment value, the value of
+//! any key that names a secret, a credential after an authorization scheme, anything token-shaped
+//! — found line by line with a little structure carried along ([`Tracker`]).
 
 use crate::secret::mask;
 
@@ -73,6 +64,18 @@ struct Frame {
 }
 
 /// The structure open at a point of the text, carried from line to line.
+///
+/// Diff lines are masked one at a time, with a little structure carried from line to line: a
+/// stack of the objects and arrays open at that point (JSON, JSONC) and the current table
+/// (TOML), each knowing whether its values are secrets. The lines just before a diff window are
+/// run through the same tracker first (a bounded number of them), so a window that starts
+/// inside a headers block still knows it. A heuristic, kept on the side of masking too much: a
+/// masked value costs a look at the file, a shown one can cost a credential. Masked are the old
+/// and new tokens, every value of a header or environment block (`headers`, `http_headers`,
+/// `env`, …), every value of a key that names a secret (`X-Figma-Token`, `apiKey`, `password`,
+/// …), the credential after an authorization scheme (`Bearer …`, `Basic …`, `token ghp_…`), and
+/// anything else that looks like a token (known prefixes such as `ghp_`, `sk-`, `xoxb-`, JWTs,
+/// long random strings).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tracker {
     stack: Vec<Frame>,

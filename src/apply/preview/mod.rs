@@ -1,7 +1,6 @@
-//! Unified diffs for previews, with every secret masked — the tokens being changed, and in the
-//! context lines every header or environment value and anything token-shaped ([`mask`]). Only
-//! the region that differs is handed to the diff algorithm (the common prefix and suffix lines
-//! are skipped in linear time), so a one-line change in a 50 MB file previews instantly.
+//! Unified diffs for previews, every secret masked ([`mask`]); only the region that differs is
+//! handed to the diff algorithm (common prefix and suffix skipped in linear time), so a one-line
+//! change in a 50 MB file previews instantly.
 
 mod mask;
 

@@ -128,6 +128,10 @@ impl McpServer {
                 if let Ok(c) = conn {
                     let s3 = s2.clone();
                     std::thread::spawn(move || {
+                        // A second handle on the socket keeps it open until a panic is
+                        // recorded: the client sees the connection end only after that, so the
+                        // check on drop cannot miss it.
+                        let keep = c.try_clone();
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                             serve_connection(&s3, c)
                         }));
@@ -135,6 +139,7 @@ impl McpServer {
                             lock(&s3.panics).push(panic_text(&*p));
                             s3.changed.notify_all();
                         }
+                        drop(keep);
                     });
                 }
             }
@@ -595,7 +600,7 @@ fn post(shared: &Shared, b: &Behavior, st: &mut State, req: &Request, v: &Value)
         let session = format!(
             "stand-in-session-{}-{:08x}",
             st.counter,
-            rand::random::<u32>()
+            getrandom::u32().expect("random")
         );
         st.sessions.insert(session.clone(), version.to_string());
         let answer = result(

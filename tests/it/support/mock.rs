@@ -17,6 +17,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -251,7 +252,7 @@ pub struct McpRequest {
 impl State {
     fn next(&mut self, prefix: &str) -> String {
         self.counter += 1;
-        let rand: u64 = rand::random();
+        let rand: u64 = getrandom::u64().expect("random");
         let v = format!("{prefix}{}_{rand:016x}", self.counter);
         self.secrets.push(v.clone());
         v
@@ -308,6 +309,8 @@ struct Shared {
     panics: Mutex<Vec<String>>,
     /// Declared hits: endpoint → the number expected at the end.
     expected: Mutex<Vec<(String, usize)>>,
+    /// Handlers still running (a panic is recorded before its handler counts as done).
+    running: std::sync::atomic::AtomicUsize,
 }
 
 pub struct MockServer {
@@ -327,19 +330,22 @@ impl MockServer {
             base: format!("http://127.0.0.1:{port}"),
             panics: Mutex::default(),
             expected: Mutex::default(),
+            running: Default::default(),
         });
         let (s2, srv) = (shared.clone(), server.clone());
         let thread = std::thread::spawn(move || {
             while let Ok(req) = srv.recv() {
                 let s3 = s2.clone();
                 // A panicking handler drops the request (tiny_http answers 500) and is reported
-                // when the server is dropped.
+                // when the server is dropped, which waits for the handlers still running.
+                s3.running.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || {
                     let r =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&s3, req)));
                     if let Err(p) = r {
                         lock(&s3.panics).push(panic_text(&*p));
                     }
+                    s3.running.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -446,6 +452,11 @@ impl Drop for MockServer {
     fn drop(&mut self) {
         self.server.unblock();
         let joined = self.thread.take().map(|t| t.join());
+        // The client may have its 500 before the handler's panic is recorded.
+        let until = Instant::now() + Duration::from_secs(10);
+        while self.shared.running.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         if !handlers_did_not_panic("the mock authorization server", joined, &self.shared.panics) {
             return;
         }

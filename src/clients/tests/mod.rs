@@ -63,6 +63,8 @@ fn the_variables_that_move_files_come_from_the_table() {
             "OPENCODE_CONFIG",
             "CLAUDE_CONFIG_DIR",
             "CODEX_HOME",
+            "CLINE_MCP_SETTINGS_PATH",
+            "CLINE_DATA_DIR",
             "CLINE_DIR",
             "KILO_CONFIG"
         ]
@@ -283,6 +285,32 @@ fn cline_kilo_and_auggie_files() {
         one(&cline_dir, "cline", Scope::User)[1],
         "cl/data/settings/cline_mcp_settings.json"
     );
+    // As Cline resolves them: the file's own variable, then its data directory's, then its
+    // directory's.
+    let cline_vars = env_in(
+        &root,
+        "home",
+        &[
+            ("CLINE_DIR", root.join("cl").to_str().unwrap()),
+            ("CLINE_DATA_DIR", root.join("data").to_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        one(&cline_vars, "cline", Scope::User)[1],
+        "data/settings/cline_mcp_settings.json"
+    );
+    let cline_file = env_in(
+        &root,
+        "home",
+        &[
+            ("CLINE_DATA_DIR", root.join("data").to_str().unwrap()),
+            (
+                "CLINE_MCP_SETTINGS_PATH",
+                root.join("mcp.json").to_str().unwrap(),
+            ),
+        ],
+    );
+    assert_eq!(one(&cline_file, "cline", Scope::User)[1], "mcp.json");
     assert_eq!(
         by_id("cline")
             .unwrap()
@@ -368,21 +396,6 @@ fn cline_kilo_and_auggie_files() {
     );
 }
 
-#[test]
-fn detection_looks_for_config_dirs() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
-    std::fs::create_dir_all(root.join("home/.codex")).unwrap();
-    let env = env_in(&root, "home", &[]);
-    let detected: Vec<&str> = all()
-        .iter()
-        .filter(|t| t.detected(&env))
-        .map(|t| t.id)
-        .collect();
-    assert_eq!(detected, ["cursor", "codex"]);
-}
-
 /// Cline, Kilo and Auggie are found only when installed: their config directory exists (for
 /// Cline, the CLI's or the extension's).
 #[test]
@@ -426,6 +439,21 @@ fn cline_kilo_and_auggie_are_detected_by_their_directories() {
     );
     std::fs::create_dir_all(root.join("cl")).unwrap();
     assert!(detected(&moved).contains(&"cline"));
+}
+
+#[test]
+fn detection_looks_for_config_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/.cursor")).unwrap();
+    std::fs::create_dir_all(root.join("home/.codex")).unwrap();
+    let env = env_in(&root, "home", &[]);
+    let detected: Vec<&str> = all()
+        .iter()
+        .filter(|t| t.detected(&env))
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(detected, ["cursor", "codex"]);
 }
 
 #[test]
@@ -477,234 +505,159 @@ fn opencode_v2_layout_is_detected() {
     assert!(out.changes(), "{out:?}");
 }
 
+/// Which file's entry a client uses: the highest scope, the last file within it; opencode
+/// merges. (`tests/it/precedence.rs` pins what `status` and `doctor` make of it.)
 #[test]
-fn modes_per_client() {
-    let table: Vec<(&str, Vec<&str>)> = all()
-        .iter()
-        .map(|t| (t.id, t.modes().iter().map(|m| m.as_str()).collect()))
-        .collect();
+fn precedence_per_client() {
+    for c in all() {
+        let want = if c.id == "opencode" {
+            Precedence::DeepMerge
+        } else {
+            Precedence::SCOPES
+        };
+        assert_eq!(c.precedence, want, "{}", c.id);
+    }
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let codex = by_id("codex").unwrap();
+    let server = Server::default();
+    let entry = |t: &str| {
+        format!("[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nhttp_headers = {{ Authorization = \"Bearer {t}\" }}\n")
+    };
+    let user = &codex.files(&env, Scope::User)[0];
+    let project = &codex.default_file(&env, Scope::Project).unwrap();
+    let files = [user.clone(), project.clone(), project.clone()];
+    let a = user.inspect(Some(&entry("a")), &server).unwrap();
+    let none = user.inspect(Some(""), &server).unwrap();
+    let states = [Some(&a), Some(&a), Some(&a)];
+    // The project scope over the user's, and the last project file.
+    assert_eq!(codex.precedence.winner(&files, &states, "figma"), Some(2));
     assert_eq!(
-        table,
-        [
-            ("opencode", vec!["inline", "file", "env"]),
-            ("claude", vec!["inline", "helper", "env"]),
-            ("cursor", vec!["inline", "env"]),
-            ("codex", vec!["inline", "helper", "env"]),
-            ("gemini", vec!["inline", "env"]),
-            ("vscode", vec!["inline", "env"]),
-            ("windsurf", vec!["inline", "env"]),
-            ("zed", vec!["inline"]),
-            ("cline", vec!["inline"]),
-            ("kilo", vec!["inline", "file", "env"]),
-            ("auggie", vec!["inline"]),
-        ]
+        codex.precedence.in_use(&files, &states),
+        [false, false, true]
     );
-    for m in Mode::ALL {
-        assert_eq!(Mode::parse(m.as_str()), Ok(m));
-        assert_eq!(m.as_str().parse::<Mode>(), Ok(m));
-    }
-    assert!(Mode::parse("token")
-        .unwrap_err()
-        .contains("inline, helper, file, env"));
-    let e = by_id("zed").unwrap().check_mode(Mode::Env).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "Zed does not support --mode env; its modes: inline"
+    let states = [Some(&a), Some(&a), Some(&none)];
+    assert_eq!(codex.precedence.winner(&files, &states, "figma"), Some(1));
+    let states = [Some(&a), None, Some(&none)];
+    assert_eq!(codex.precedence.winner(&files, &states, "figma"), Some(0));
+    assert_eq!(codex.precedence.winner(&files, &states, "other"), None);
+}
+
+mod modes;
+
+/// Locations the clients to come need: a variable with a fallback location, and "the first of
+/// these files that exists" (Copilot CLI reads `.github/mcp.json` only without a `.mcp.json`).
+#[test]
+fn locations_resolve_variables_and_first_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    const WORKSPACE: Loc =
+        Loc::FirstExisting(&[Loc::Project(".mcp.json"), Loc::Project(".github/mcp.json")]);
+    const USER: Loc = Loc::Var {
+        var: "COPILOT_HOME",
+        rel: "mcp-config.json",
+        otherwise: &Loc::Home(".copilot/mcp-config.json"),
+    };
+    let env = env_in(&root, "home/repo", &[]);
+    let paths = |loc: &Loc, env: &Env| {
+        loc.paths(env)
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.mcp.json"]);
+    std::fs::create_dir_all(root.join("home/repo/.github")).unwrap();
+    std::fs::write(root.join("home/repo/.github/mcp.json"), "{}").unwrap();
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.github/mcp.json"]);
+    std::fs::write(root.join("home/repo/.mcp.json"), "{}").unwrap();
+    assert_eq!(paths(&WORKSPACE, &env), ["home/repo/.mcp.json"]);
+    assert_eq!(paths(&USER, &env), ["home/.copilot/mcp-config.json"]);
+    let moved = env_in(
+        &root,
+        "home/repo",
+        &[("COPILOT_HOME", root.join("cp").to_str().unwrap())],
     );
-    assert!(by_id("claude").unwrap().check_mode(Mode::Helper).is_ok());
+    assert_eq!(paths(&USER, &moved), ["cp/mcp-config.json"]);
+    assert_eq!(USER.vars(), ["COPILOT_HOME"]);
 }
 
-fn shape_of(id: &str) -> &'static Client {
-    by_id(id).unwrap()
-}
-
+/// The table's vocabulary expresses the entries of the clients to come: a list of items keyed
+/// by `name` with the headers under `requestOptions` (Continue), `uri` and an `env_keys` list
+/// (Goose), `serverUrl` (Antigravity), a `${{ secrets.VAR }}` reference, a `$(command)` helper
+/// in the header (Crush), a lock directory (Cline).
 #[test]
-fn auth_per_client_and_mode() {
-    let token = AccessToken::new("figu_FIXTURE_NEW_TOKEN");
-    let ctx = AuthContext {
-        token: Some(&token),
-        helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
-        token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
-        ..AuthContext::default()
+fn the_vocabulary_expresses_the_clients_to_come() {
+    static CONTINUE: Client = Client {
+        id: "continue",
+        name: "Continue",
+        reload_hint: "run cn again",
+        detect: &[Detect::Dir(Loc::Home(".continue"))],
+        files: &[(Scope::User, Loc::Home(".continue/config.yaml"))],
+        entry: EntryShape {
+            list_key: Some("name"),
+            headers_parent: &["requestOptions"],
+            template: &[
+                Member::Fixed("type", Value::Str("streamable-http")),
+                Member::Url,
+                Member::Headers,
+            ],
+            ..EntryShape::MCP_SERVERS
+        },
+        auth: AuthSyntax {
+            env: Some(Ref::Header {
+                before: "${{ secrets.",
+                after: " }}",
+            }),
+            ..AuthSyntax::INLINE
+        },
+        ..table::CURSOR
     };
-    let reference = |r: &str| Desired::exactly(Some(HeaderValue::Reference(r.into())), None);
-    let field = |k: &str, v: &str| Desired::exactly(None, Some((k.into(), v.into())));
-    let cases = [
-        (
-            "opencode",
-            Mode::File,
-            reference("Bearer {file:/home/u/.local/state/figma-auth/default.token}"),
-        ),
-        ("opencode", Mode::Env, reference("Bearer {env:FIGMA_TOKEN}")),
-        ("claude", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
-        (
-            "claude",
-            Mode::Helper,
-            field(
-                "headersHelper",
-                "'/opt/fa/figma-auth' header --json --profile default",
-            ),
-        ),
-        ("cursor", Mode::Env, reference("Bearer ${env:FIGMA_TOKEN}")),
-        ("vscode", Mode::Env, reference("Bearer ${env:FIGMA_TOKEN}")),
-        (
-            "windsurf",
-            Mode::Env,
-            reference("Bearer ${env:FIGMA_TOKEN}"),
-        ),
-        ("gemini", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
-        (
-            "codex",
-            Mode::Env,
-            field("bearer_token_env_var", "FIGMA_TOKEN"),
-        ),
-        (
-            "codex",
-            Mode::Helper,
-            field(
-                "http_headers_helper",
-                "'/opt/fa/figma-auth' header --json --profile default",
-            ),
-        ),
-    ];
-    for (id, mode, want) in cases {
-        assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
-    }
-    for t in all() {
-        let inline = shape_of(t.id).auth(Mode::Inline, &ctx).unwrap();
-        assert_eq!(inline.token(), Some("figu_FIXTURE_NEW_TOKEN"));
-        assert!(!format!("{inline:?}").contains("FIXTURE"));
-        for m in Mode::ALL {
-            let r = shape_of(t.id).auth(m, &ctx);
-            assert_eq!(r.is_ok(), t.modes().contains(&m), "{} {m}", t.id);
-        }
-    }
-    // Refusals name the problem, not the value.
-    let claude = shape_of("claude");
-    let opencode = shape_of("opencode");
-    let bad_var = AuthContext {
-        env_var: "1X",
-        ..ctx
+    static GOOSE_ENTRY: EntryShape = EntryShape {
+        container: &["extensions"],
+        url_keys: &["uri"],
+        header_vars: Some("env_keys"),
+        ..EntryShape::MCP_SERVERS
     };
-    assert!(matches!(
-        claude.auth(Mode::Env, &bad_var),
-        Err(ModeError::Invalid { .. })
-    ));
-    let rel = AuthContext {
-        token_file: Some(Path::new("tok")),
-        ..ctx
+    static CRUSH: Client = Client {
+        id: "crush",
+        name: "Crush",
+        auth: AuthSyntax {
+            helper: Some(Ref::Header {
+                before: "$(",
+                after: ")",
+            }),
+            ..AuthSyntax::INLINE
+        },
+        lock: ClientLock::LockDir,
+        ..table::CURSOR
     };
-    assert!(matches!(
-        opencode.auth(Mode::File, &rel),
-        Err(ModeError::Invalid { .. })
-    ));
-    let brace = AuthContext {
-        token_file: Some(Path::new("/a}b")),
-        ..ctx
-    };
-    assert!(opencode.auth(Mode::File, &brace).is_err());
-    let nl = AuthContext {
-        helper_command: Some(r"a\nb"),
-        ..ctx
-    };
-    assert!(claude.auth(Mode::Helper, &nl).is_ok());
-    let nl = AuthContext {
-        helper_command: Some("a\nb"),
-        ..ctx
-    };
-    assert!(claude.auth(Mode::Helper, &nl).is_err());
-    assert!(matches!(
-        claude.auth(Mode::Inline, &AuthContext::default()),
-        Err(ModeError::Missing { .. })
-    ));
-}
-
-#[test]
-fn mode_of_reads_what_a_file_holds() {
     let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
     let server = Server::default();
-    let claude = &by_id("claude").unwrap().files(&env, Scope::User)[0];
-    let codex = &by_id("codex").unwrap().files(&env, Scope::User)[0];
-    let opencode = &by_id("opencode").unwrap().files(&env, Scope::User)[0];
-    let mode = |f: &ConfigFile, text: &str| {
-        let i = f.inspect(Some(text), &server).unwrap();
-        f.mode_of(i.entry().unwrap())
-    };
-    let entry = |extra: &str| {
-        format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\"{extra}}}}}}}")
-    };
-    assert_eq!(mode(claude, &entry("")), None);
-    assert_eq!(
-        mode(
-            claude,
-            &entry(", \"headers\": {\"Authorization\": \"Bearer figu_FIXTURE_OLD\"}")
-        ),
-        Some(Mode::Inline)
-    );
-    assert_eq!(
-        mode(
-            claude,
-            &entry(", \"headers\": {\"Authorization\": \"Bearer ${FIGMA_TOKEN}\"}")
-        ),
-        Some(Mode::Env)
-    );
-    assert_eq!(
-        mode(
-            claude,
-            &entry(", \"headersHelper\": \"x\", \"headers\": {\"Authorization\": \"Bearer t\"}")
-        ),
-        Some(Mode::Helper)
-    );
-    let oc = "{\"mcp\": {\"figma\": {\"type\": \"remote\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {\"Authorization\": \"Bearer {file:/t}\"}}}}";
-    assert_eq!(mode(opencode, oc), Some(Mode::File));
-    assert_eq!(
-        mode(opencode, &oc.replace("{file:/t}", "{env:FIGMA_TOKEN}")),
-        Some(Mode::Env)
-    );
-    let cx = "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\n";
-    assert_eq!(mode(codex, cx), None);
-    assert_eq!(
-        mode(
-            codex,
-            &format!("{cx}bearer_token_env_var = \"FIGMA_TOKEN\"\n")
-        ),
-        Some(Mode::Env)
-    );
-    assert_eq!(
-        mode(codex, &format!("{cx}http_headers_helper = \"x\"\n")),
-        Some(Mode::Helper)
-    );
-}
-
-#[test]
-fn status_can_tell_a_current_helper_file_from_a_stale_one() {
-    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
-    let server = Server::default();
-    let claude = &by_id("claude").unwrap().files(&env, Scope::User)[0];
+    let file = CONTINUE.default_file(&env, Scope::User).unwrap();
+    assert_eq!(file.path, Path::new("/h/.continue/config.yaml"));
+    let spec = file.spec(None, &server).unwrap();
+    assert_eq!(spec.list_key.as_deref(), Some("name"));
+    assert_eq!(spec.headers_parent, ["requestOptions"]);
     let ctx = AuthContext {
-        helper_command: Some("/bin/figma-auth header --json"),
+        helper_command: Some("figma-auth token"),
         ..AuthContext::default()
     };
-    let auth = claude.auth(Mode::Helper, &ctx).unwrap();
-    let text = claude
-        .apply(None, &server, &auth)
-        .unwrap()
-        .materialize(None)
-        .unwrap();
-    assert!(!text.contains("Authorization"), "{text}");
-    let state = claude.inspect(Some(&text), &server).unwrap();
-    assert!(state.entry().unwrap().holds(&auth));
-    assert_eq!(claude.mode_of(state.entry().unwrap()), Some(Mode::Helper));
-    let moved = AuthContext {
-        helper_command: Some("/usr/local/bin/figma-auth header --json"),
-        ..AuthContext::default()
-    };
-    let moved = claude.auth(Mode::Helper, &moved).unwrap();
-    assert!(!state.entry().unwrap().holds(&moved));
-    // A refresh of an inline token leaves the helper entry alone.
-    let refresh = Desired::header(SecretHeader::new("Bearer figu_FIXTURE_NEW_TOKEN"));
-    assert!(matches!(
-        claude.apply(Some(&text), &server, &refresh).unwrap(),
-        Edit::Indirect(_)
-    ));
+    assert_eq!(
+        CONTINUE.auth(Mode::Env, &ctx).unwrap().header,
+        Some(HeaderValue::Reference(
+            "Bearer ${{ secrets.FIGMA_TOKEN }}".into()
+        ))
+    );
+    let goose = GOOSE_ENTRY.spec(&server, &AuthSyntax::INLINE, None);
+    assert_eq!(
+        (goose.url_key(), goose.header_vars.as_deref()),
+        ("uri", Some("env_keys"))
+    );
+    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper]);
+    assert_eq!(
+        CRUSH.auth(Mode::Helper, &ctx).unwrap().header,
+        Some(HeaderValue::Reference("Bearer $(figma-auth token)".into()))
+    );
+    let crush = CRUSH.default_file(&env, Scope::User).unwrap();
+    assert_eq!(crush.lock(&env), ClientLock::LockDir);
 }

@@ -1,25 +1,31 @@
-//! `figma-auth setup`: log in when no valid credentials are stored, then plan the figma server
-//! entry for every selected client (updating every file that already holds it, creating it in the
-//! chosen scope otherwise), show the masked diffs, and apply them — with `--write`, or after one
-//! confirmation on a terminal; never without either. An existing entry nobody manages is adopted
-//! explicitly (the preview says so); one another profile manages is left alone unless `--force`
-//! moves it. `--mode` applies to the clients that have the mode and the best available mode to the
-//! others (when no client is named), and says which got what.
+//! `figma-auth setup`: log in when needed, plan the figma entry for every selected client, show
+//! the masked diffs and apply them (`--write`, or one confirmation on a terminal); `--mode` in
+//! `modes`, the scheduled refresh offered with the same question in `schedule`.
+
+mod modes;
+mod schedule;
 
 use super::{login, Context};
 use crate::apply::{self, Batch, Desired, Job, Verdict};
 use crate::cli::SetupArgs;
-use crate::clients::{self, AuthContext, Client, Mode};
+use crate::clients::{self, Mode};
 use crate::edit::SecretHeader;
 use crate::error::{exit, Error};
 use crate::secret::AccessToken;
 use crate::session::{ensure_fresh, Policy};
 use crate::ui::Decision;
+use modes::{create_token_file, modes_for, say_modes, with_mode};
+use schedule::{ask, expiry_line, schedule_installed, schedule_state, ScheduleState};
 use std::time::Duration;
 
 /// A token that expires sooner than this is refreshed before it is written into configs.
 const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 
+/// `figma-auth setup`: updates every file that already holds the entry and creates it in the
+/// chosen scope otherwise; never writes without `--write` or a confirmation. An existing entry
+/// nobody manages is adopted explicitly (the preview says so); one another profile manages is
+/// left alone unless `--force` moves it. `--mode` applies to the clients that have the mode and
+/// the best available mode to the others (when no client is named), and says which got what.
 pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let targets = ctx.clients(&args.configs.targets)?;
     if targets.is_empty() {
@@ -230,64 +236,8 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
 /// Stands for the token in a dry run without a login: token-shaped, so every editor accepts it.
 const PLACEHOLDER_TOKEN: &str = "figu_placeholder_login_first";
 
-fn cancelled() -> Error {
+pub(super) fn cancelled() -> Error {
     Error::Cancelled("Cancelled; nothing was written.".to_string())
-}
-
-/// Where the scheduled refresh stands for this run.
-enum ScheduleState {
-    /// Not asked about (no inline token involved).
-    NotNeeded,
-    /// The profile already has a schedule (`schedule status` looks after it).
-    Installed,
-    /// It can be installed with this plan.
-    Offer(Box<crate::schedule::Prepared>),
-    /// No scheduler can run it; the text says why.
-    Unavailable(String),
-}
-
-/// Whether a scheduled refresh exists or can be offered. With `--schedule`, a schedule that
-/// cannot be installed stops setup before anything is written.
-fn schedule_state(ctx: &Context, args: &SetupArgs) -> Result<ScheduleState, Error> {
-    if !args.schedule {
-        let installed = crate::schedule::status_report(ctx, None)
-            .map(|r| !r.installed.is_empty())
-            .unwrap_or(false);
-        if installed {
-            return Ok(ScheduleState::Installed);
-        }
-    }
-    match crate::schedule::prepare_install(ctx, args.every, None) {
-        Ok(p) if p.plan.is_empty() => Ok(ScheduleState::Installed),
-        Ok(p) => Ok(ScheduleState::Offer(Box::new(p))),
-        Err(e) if args.schedule => Err(e.into()),
-        Err(e) => Ok(ScheduleState::Unavailable(crate::error::chain(&e))),
-    }
-}
-
-/// The one question: the files, and the schedule when it is offered (`f`: the files only).
-/// Returns (write the files, install the schedule).
-fn ask(ctx: &Context, pending: usize, schedule: bool) -> Result<(bool, bool), Error> {
-    let files = if pending == 1 { "file" } else { "files" };
-    let answer = if schedule {
-        ctx.ui.ask(&format!(
-            "Write these changes to {pending} {files} and install the scheduled refresh? \
-             [y/N, f = files only] "
-        ))
-    } else {
-        ctx.ui
-            .ask(&format!("Write these changes to {pending} {files}? [y/N] "))
-    }
-    .map_err(|_| cancelled())?;
-    let result = match answer.as_str() {
-        "y" | "yes" => (true, schedule),
-        "f" | "files" if schedule => (true, false),
-        _ => (false, false),
-    };
-    if !result.0 {
-        ctx.ui.line(format_args!("Nothing was written."));
-    }
-    Ok(result)
 }
 
 /// `✓ N files updated`, with what running clients need to pick the token up.
@@ -307,52 +257,6 @@ fn files_updated(ctx: &Context, batch: &Batch) {
             ctx.ui.text(&apply::reload_hints(&written));
         }
     }
-}
-
-fn schedule_installed(ctx: &Context, prepared: Option<&crate::schedule::Prepared>) {
-    if let Some(p) = prepared {
-        ctx.ui.success(format_args!(
-            "Scheduled refresh installed: {} (`figma-auth schedule status` shows its runs)",
-            p.headline()
-        ));
-    }
-}
-
-/// The last line of a setup that leaves inline tokens without a schedule: when they expire and
-/// the command that keeps them fresh.
-fn expiry_line(ctx: &Context, batch: &Batch, schedule: &ScheduleState) {
-    let holds = batch.results.iter().any(|(_, v)| v.holds());
-    if !holds || matches!(schedule, ScheduleState::Installed) {
-        return;
-    }
-    let Some(token) = ctx
-        .store
-        .load(ctx.profile())
-        .ok()
-        .flatten()
-        .and_then(|d| d.token)
-    else {
-        return;
-    };
-    let when = format!(
-        "{} ({})",
-        token.expires_at.rfc3339(),
-        token.expires_at.relative_to(crate::time::Timestamp::now())
-    );
-    let keep = match schedule {
-        ScheduleState::Unavailable(why) => format!(
-            "no scheduler can run the refresh here ({why}), so run `figma-auth refresh --write{}` \
-             before then",
-            ctx.flags()
-        ),
-        _ => format!(
-            "`figma-auth schedule install --write{}` keeps it fresh",
-            ctx.flags()
-        ),
-    };
-    ctx.ui.note(format_args!(
-        "the token in the configs expires {when}; {keep}."
-    ));
 }
 
 /// The batch options of this run: previewed, or written with `write`.
@@ -421,120 +325,6 @@ fn print_json(
     let mut text = serde_json::to_string_pretty(&v).expect("serialisable");
     text.push('\n');
     ctx.ui.out(&text)
-}
-
-/// The token file of file mode, written from the stored token.
-fn create_token_file(ctx: &Context) -> Result<(), Error> {
-    let record = ctx
-        .store
-        .load(ctx.profile())?
-        .and_then(|d| d.token)
-        .ok_or_else(|| crate::session::login_required(ctx, "no tokens are stored"))?;
-    crate::session::create_token_file(ctx, &record)?;
-    Ok(())
-}
-
-/// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
-/// named with `--target` that lacks it is a usage error; with no client named (every detected
-/// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
-fn modes_for(
-    args: &SetupArgs,
-    mode: Mode,
-    targets: &[&'static Client],
-) -> Result<Vec<(&'static str, Mode)>, Error> {
-    let named = |id: &str| {
-        args.configs
-            .targets
-            .iter()
-            .flat_map(|n| n.split(','))
-            .any(|n| n.trim() == id)
-    };
-    let mut out = Vec::new();
-    for t in targets {
-        let m = if t.modes().contains(&mode) {
-            mode
-        } else if named(t.id) {
-            return Err(Error::Usage(
-                t.check_mode(mode)
-                    .expect_err("the mode is missing")
-                    .to_string(),
-            ));
-        } else {
-            FALLBACK
-                .iter()
-                .copied()
-                .find(|m| t.modes().contains(m))
-                .unwrap_or(Mode::Inline)
-        };
-        out.push((t.id, m));
-    }
-    Ok(out)
-}
-
-/// The modes a client without the requested one gets, best first: no token in the file and
-/// always fresh (helper), no token in the file (file), else the token inline (kept fresh by
-/// `refresh --write`). Env mode is used only when asked for: it needs the variable exported
-/// where the client starts.
-const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
-
-/// One line saying which client got which mode, when not all got the requested one.
-fn say_modes(ctx: &Context, args: &SetupArgs, modes: &[(&'static str, Mode)]) {
-    let Some(asked) = args.mode else { return };
-    if modes.iter().all(|(_, m)| *m == asked) {
-        return;
-    }
-    let name = |id: &str| clients::by_id(id).map_or("?", |t| t.name);
-    let mut groups: Vec<(Mode, Vec<&str>)> = Vec::new();
-    for (id, m) in modes {
-        match groups.iter_mut().find(|(g, _)| g == m) {
-            Some((_, names)) => names.push(name(id)),
-            None => groups.push((*m, vec![name(id)])),
-        }
-    }
-    groups.sort_by_key(|(m, _)| *m != asked);
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(m, names)| {
-            let why = if *m == asked {
-                String::new()
-            } else {
-                format!(" (no {asked} mode)")
-            };
-            format!("{m} for {}{why}", names.join(", "))
-        })
-        .collect();
-    ctx.ui.line(format_args!("Modes: {}.", parts.join("; ")));
-}
-
-/// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
-/// entries in another mode are switched).
-fn with_mode(
-    ctx: &Context,
-    args: &SetupArgs,
-    modes: &[(&'static str, Mode)],
-    token: &AccessToken,
-    jobs: &mut [Job],
-) -> Result<(), Error> {
-    let helper_command = helper_command(ctx)?;
-    let token_file = ctx.store.token_file_path(ctx.profile());
-    let actx = AuthContext {
-        token: Some(token),
-        helper_command: Some(&helper_command),
-        token_file: Some(&token_file),
-        env_var: &args.env_var,
-    };
-    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
-}
-
-/// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
-/// run it through a shell), `header --json`, and the profile when it is not the default.
-fn helper_command(ctx: &Context) -> Result<String, Error> {
-    let exe = ctx.exe()?.to_string_lossy();
-    Ok(format!(
-        "{} header --json{}",
-        crate::shell_quote::sh_quote(&exe),
-        ctx.flags()
-    ))
 }
 
 /// The stored access token when it is usable (refreshed first when it expires soon); `None` when

@@ -1,0 +1,122 @@
+//! `setup --mode`: which mode each client gets, and the entry each mode writes.
+
+use super::Context;
+use crate::apply::{self, Job};
+use crate::cli::SetupArgs;
+use crate::clients::{self, AuthContext, Client, Mode};
+use crate::error::Error;
+use crate::secret::AccessToken;
+
+/// The token file of file mode, written from the stored token.
+pub(super) fn create_token_file(ctx: &Context) -> Result<(), Error> {
+    let record = ctx
+        .store
+        .load(ctx.profile())?
+        .and_then(|d| d.token)
+        .ok_or_else(|| crate::session::login_required(ctx, "no tokens are stored"))?;
+    crate::session::create_token_file(ctx, &record)?;
+    Ok(())
+}
+
+/// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
+/// named with `--target` that lacks it is a usage error; with no client named (every detected
+/// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
+pub(super) fn modes_for(
+    args: &SetupArgs,
+    mode: Mode,
+    targets: &[&'static Client],
+) -> Result<Vec<(&'static str, Mode)>, Error> {
+    let named = |id: &str| {
+        args.configs
+            .targets
+            .iter()
+            .flat_map(|n| n.split(','))
+            .any(|n| n.trim() == id)
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        let m = if t.modes().contains(&mode) {
+            mode
+        } else if named(t.id) {
+            return Err(Error::Usage(
+                t.check_mode(mode)
+                    .expect_err("the mode is missing")
+                    .to_string(),
+            ));
+        } else {
+            FALLBACK
+                .iter()
+                .copied()
+                .find(|m| t.modes().contains(m))
+                .unwrap_or(Mode::Inline)
+        };
+        out.push((t.id, m));
+    }
+    Ok(out)
+}
+
+/// The modes a client without the requested one gets, best first: no token in the file and
+/// always fresh (helper), no token in the file (file), else the token inline (kept fresh by
+/// `refresh --write`). Env mode is used only when asked for: it needs the variable exported
+/// where the client starts.
+const FALLBACK: [Mode; 3] = [Mode::Helper, Mode::File, Mode::Inline];
+
+/// One line saying which client got which mode, when not all got the requested one.
+pub(super) fn say_modes(ctx: &Context, args: &SetupArgs, modes: &[(&'static str, Mode)]) {
+    let Some(asked) = args.mode else { return };
+    if modes.iter().all(|(_, m)| *m == asked) {
+        return;
+    }
+    let name = |id: &str| clients::by_id(id).map_or("?", |t| t.name);
+    let mut groups: Vec<(Mode, Vec<&str>)> = Vec::new();
+    for (id, m) in modes {
+        match groups.iter_mut().find(|(g, _)| g == m) {
+            Some((_, names)) => names.push(name(id)),
+            None => groups.push((*m, vec![name(id)])),
+        }
+    }
+    groups.sort_by_key(|(m, _)| *m != asked);
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(m, names)| {
+            let why = if *m == asked {
+                String::new()
+            } else {
+                format!(" (no {asked} mode)")
+            };
+            format!("{m} for {}{why}", names.join(", "))
+        })
+        .collect();
+    ctx.ui.line(format_args!("Modes: {}.", parts.join("; ")));
+}
+
+/// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
+/// entries in another mode are switched).
+pub(super) fn with_mode(
+    ctx: &Context,
+    args: &SetupArgs,
+    modes: &[(&'static str, Mode)],
+    token: &AccessToken,
+    jobs: &mut [Job],
+) -> Result<(), Error> {
+    let helper_command = helper_command(ctx)?;
+    let token_file = ctx.store.token_file_path(ctx.profile());
+    let actx = AuthContext {
+        token: Some(token),
+        helper_command: Some(&helper_command),
+        token_file: Some(&token_file),
+        env_var: &args.env_var,
+    };
+    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
+/// run it through a shell), `header --json`, and the profile when it is not the default.
+fn helper_command(ctx: &Context) -> Result<String, Error> {
+    let exe = ctx.exe()?.to_string_lossy();
+    Ok(format!(
+        "{} header --json{}",
+        crate::shell_quote::sh_quote(&exe),
+        ctx.flags()
+    ))
+}
