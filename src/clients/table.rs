@@ -45,6 +45,37 @@ const COMMON: Client = Client {
 };
 const REMOTE: Member = Member::Fixed("type", Value::Str("remote"));
 
+/// opencode's V1 entry, `mcp.<name>` (without `oauth: false` opencode starts its own OAuth flow
+/// on a 401), also Kilo Code's.
+const OPENCODE_ENTRY: EntryShape = EntryShape {
+    container: &["mcp"],
+    template: &[
+        REMOTE,
+        Member::Url,
+        Member::Fixed("enabled", Value::Bool(true)),
+        Member::Fixed("oauth", Value::Bool(false)),
+        Member::Headers,
+    ],
+    required: &[
+        ("type", Value::Str("remote")),
+        ("oauth", Value::Bool(false)),
+    ],
+    ..EntryShape::MCP_SERVERS
+};
+
+/// opencode's `{file:…}` and `{env:…}`, also Kilo Code's.
+const OPENCODE_REFS: AuthSyntax = AuthSyntax {
+    helper: None,
+    file: Some(Ref::Header {
+        before: "{file:",
+        after: "}",
+    }),
+    env: Some(Ref::Header {
+        before: "{env:",
+        after: "}",
+    }),
+};
+
 pub static OPENCODE: Client = Client {
     id: "opencode",
     name: "opencode",
@@ -75,20 +106,8 @@ pub static OPENCODE: Client = Client {
     syntax: Syntax::Jsonc,
     // V1: `mcp.<name>`.
     entry: EntryShape {
-        container: &["mcp"],
-        template: &[
-            REMOTE,
-            Member::Url,
-            Member::Fixed("enabled", Value::Bool(true)),
-            Member::Fixed("oauth", Value::Bool(false)),
-            Member::Headers,
-        ],
-        required: &[
-            ("type", Value::Str("remote")),
-            ("oauth", Value::Bool(false)),
-        ],
         new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
-        ..EntryShape::MCP_SERVERS
+        ..OPENCODE_ENTRY
     },
     // V2: `mcp.servers.<name>`.
     layout: Some(Layout {
@@ -101,17 +120,7 @@ pub static OPENCODE: Client = Client {
         },
         applies: opencode::is_v2,
     }),
-    auth: AuthSyntax {
-        helper: None,
-        file: Some(Ref::Header {
-            before: "{file:",
-            after: "}",
-        }),
-        env: Some(Ref::Header {
-            before: "{env:",
-            after: "}",
-        }),
-    },
+    auth: OPENCODE_REFS,
     precedence: Precedence::DeepMerge,
     ..COMMON
 };
@@ -406,34 +415,12 @@ pub static KILO: Client = Client {
         (Scope::Project, Loc::Project(".kilo/kilo.jsonc")),
     ],
     syntax: Syntax::Jsonc,
-    // Without `oauth: false` a 401 starts Kilo's own OAuth registration, which Figma refuses.
+    // opencode's entry: without `oauth: false` a 401 starts Kilo's own OAuth registration too.
     entry: EntryShape {
-        container: &["mcp"],
-        template: &[
-            REMOTE,
-            Member::Url,
-            Member::Fixed("enabled", Value::Bool(true)),
-            Member::Fixed("oauth", Value::Bool(false)),
-            Member::Headers,
-        ],
-        required: &[
-            ("type", Value::Str("remote")),
-            ("oauth", Value::Bool(false)),
-        ],
         new_file: &[("$schema", Value::Str(KILO_SCHEMA))],
-        ..EntryShape::MCP_SERVERS
+        ..OPENCODE_ENTRY
     },
-    auth: AuthSyntax {
-        helper: None,
-        file: Some(Ref::Header {
-            before: "{file:",
-            after: "}",
-        }),
-        env: Some(Ref::Header {
-            before: "{env:",
-            after: "}",
-        }),
-    },
+    auth: OPENCODE_REFS,
     ..COMMON
 };
 

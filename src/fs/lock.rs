@@ -83,24 +83,12 @@ impl DirLock {
             match builder.create(&path) {
                 Ok(()) => return Ok(DirLock { path }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > Self::STALE);
-                    if stale {
+                    if older_than(&path, Self::STALE) {
                         // proper-lockfile removes a stale lock and tries again at once.
                         let _ = fs::remove_dir(&path);
                         continue;
                     }
-                    if start.elapsed() >= timeout {
-                        return Err(FsError::Busy {
-                            path: file.to_path_buf(),
-                            lock: path,
-                            waited: start.elapsed(),
-                        });
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
+                    wait_or_give_up(file, &path, start, timeout, Duration::from_millis(20))?;
                 }
                 Err(e) => return Err(FsError::io("cannot create the lock directory", &path, e)),
             }
@@ -161,12 +149,7 @@ impl OwnedDirLock {
                 }
                 Err(_) if path.exists() => {
                     let _ = fs::remove_dir_all(&tmp);
-                    let stale = fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > Self::STALE);
-                    if stale {
+                    if older_than(&path, Self::STALE) {
                         // As Cline reclaims one: out of the way first, so that two reclaimers
                         // never remove a fresh lock.
                         let aside = with("stale");
@@ -175,14 +158,7 @@ impl OwnedDirLock {
                             continue;
                         }
                     }
-                    if start.elapsed() >= timeout {
-                        return Err(FsError::Busy {
-                            path: file.to_path_buf(),
-                            lock: path,
-                            waited: start.elapsed(),
-                        });
-                    }
-                    std::thread::sleep(Duration::from_millis(25));
+                    wait_or_give_up(file, &path, start, timeout, Duration::from_millis(25))?;
                 }
                 Err(e) => {
                     let _ = fs::remove_dir_all(&tmp);
@@ -198,6 +174,35 @@ impl Drop for OwnedDirLock {
         let _ = fs::remove_file(&self.owner);
         let _ = fs::remove_dir(&self.path);
     }
+}
+
+/// The lock directory at `path` was last modified more than `age` ago.
+fn older_than(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|a| a > age)
+}
+
+/// Sleeps `pause` before the next try at the lock `lock` of `file`, or gives up once `timeout`
+/// has passed since `start`.
+fn wait_or_give_up(
+    file: &Path,
+    lock: &Path,
+    start: Instant,
+    timeout: Duration,
+    pause: Duration,
+) -> Result<(), FsError> {
+    if start.elapsed() >= timeout {
+        return Err(FsError::Busy {
+            path: file.to_path_buf(),
+            lock: lock.to_path_buf(),
+            waited: start.elapsed(),
+        });
+    }
+    std::thread::sleep(pause);
+    Ok(())
 }
 
 fn create_private_dir(path: &Path) -> io::Result<()> {
