@@ -18,3 +18,4 @@ seed fuzz_json_strict ../fixtures/claude/*/[ab]*.json ../fixtures/cursor/*/[ab]*
 seed fuzz_jsonc ../fixtures/opencode/*/[ab]*.json* ../fixtures/vscode/*/[ab]*.json ../fixtures/zed/*/[ab]*.json
 seed fuzz_jsonc_no_trailing ../fixtures/gemini/*/[ab]*.json
 seed fuzz_toml ../fixtures/codex/*/[ab]*.toml
+seed fuzz_yaml ../fixtures/continue/*/[ab]*.yaml ../fixtures/goose/*/[ab]*.yaml

@@ -19,14 +19,32 @@ pub fn count_key_comparisons(n: usize) {
     let _ = n;
 }
 
+/// Splices written from a copy made while the file was planned ([`crate::fs::prefetch`]),
+/// counted in debug builds so that a test can prove a large file takes that path.
+#[cfg(debug_assertions)]
+static PREFETCHED_SPLICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts one prefetched splice (debug builds only).
+#[inline]
+pub fn count_prefetched_splice() {
+    #[cfg(debug_assertions)]
+    PREFETCHED_SPLICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// With `FIGMA_AUTH_COUNTERS=1` in a debug build, prints `figma-auth counters:
-/// key-comparisons=<n>` on stderr (called by `main` before it exits).
+/// key-comparisons=<n>` and `figma-auth counters: prefetched-splices=<n>` on stderr (called by
+/// `main` before it exits).
 pub fn print_counters(ui: &crate::ui::Ui) {
     #[cfg(debug_assertions)]
     if std::env::var_os("FIGMA_AUTH_COUNTERS").is_some_and(|v| v == "1") {
+        use std::sync::atomic::Ordering::Relaxed;
         ui.line(format_args!(
             "figma-auth counters: key-comparisons={}",
-            KEY_COMPARISONS.load(std::sync::atomic::Ordering::Relaxed)
+            KEY_COMPARISONS.load(Relaxed)
+        ));
+        ui.line(format_args!(
+            "figma-auth counters: prefetched-splices={}",
+            PREFETCHED_SPLICES.load(Relaxed)
         ));
     }
     #[cfg(not(debug_assertions))]

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod authorize;
 pub mod cli;
 pub mod clients;
 pub mod commands;

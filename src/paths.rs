@@ -19,6 +19,10 @@ pub struct Env {
     /// `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `APPDATA`, ...). Only the names listed in
     /// [`TRACKED_VARS`] and [`crate::clients::env_vars`] are captured.
     pub vars: BTreeMap<String, String>,
+    /// `$PATH`, where a client installed but never run is found
+    /// ([`crate::clients::Detect::Binary`]); not among [`Env::vars`], which a scheduled refresh
+    /// is given (it needs no PATH). `None` from [`Env::new`]: no program is found.
+    pub search_path: Option<std::ffi::OsString>,
 }
 
 /// The operating system, deciding the default scheduler (a [`crate::app::Context`] field, so
@@ -68,7 +72,9 @@ impl Env {
                 }
             }
         }
-        Ok(Self::new(home, cwd, vars))
+        let mut env = Self::new(home, cwd, vars);
+        env.search_path = std::env::var_os("PATH").filter(|p| !p.is_empty());
+        Ok(env)
     }
 
     /// Builds an environment from explicit values (XDG dirs taken from `vars` when present).
@@ -84,6 +90,7 @@ impl Env {
             xdg_config_home,
             xdg_state_home,
             vars,
+            search_path: None,
         }
     }
 

@@ -24,7 +24,7 @@ pub(super) enum Step {
     /// `setup` does).
     NoHeader,
     /// The file must change.
-    Change(Edit),
+    Change(Box<Edit>),
 }
 
 /// The pure decision for one file's text: edit when the entry is ours, or create it when
@@ -66,7 +66,7 @@ pub(super) fn plan_text(
         e if update_only && server.recorded && e.notes().contains(&Note::AddedHeader) => {
             Step::NoHeader
         }
-        e => Step::Change(e),
+        e => Step::Change(Box::new(e)),
     })
 }
 
@@ -94,7 +94,7 @@ fn creates(note: &Note) -> bool {
 /// all? It must mention the server name or URL, and for a local scope the project key. Saves
 /// parsing a large `~/.claude.json` that has no entry for us.
 fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
-    let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    let has = |needle: &str| contains(text.as_bytes(), needle.as_bytes());
     if let Some(key) = &file.project {
         let quoted = serde_json::to_string(key).unwrap_or_default();
         if !has(&quoted) {
@@ -103,6 +103,24 @@ fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
     }
     let url = server.url.trim_end_matches('/');
     has(&server.name) || (!url.is_empty() && has(url))
+}
+
+/// Whether `hay` contains `needle`, looking at its last MiB first: in a heavy `~/.claude.json`
+/// our entry comes after the large `projects` map or before it, so a match is found at once
+/// either way; only a miss reads everything.
+pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let tail = hay.len().saturating_sub(1 << 20);
+    memchr::memmem::find(&hay[tail..], needle).is_some()
+        || memchr::memmem::find(hay, needle).is_some()
+}
+
+/// Whether `hay` holds `needle` in its first or last MiB: a cheap guess, never a full scan (a
+/// heavy `~/.claude.json` keeps its `mcpServers` before or after the large `projects` map).
+pub(super) fn near_the_ends(hay: &[u8], needle: &[u8]) -> bool {
+    const END: usize = 1 << 20;
+    let head = &hay[..hay.len().min(END + needle.len())];
+    let tail = &hay[hay.len().saturating_sub(END + needle.len())..];
+    memchr::memmem::find(head, needle).is_some() || memchr::memmem::find(tail, needle).is_some()
 }
 
 /// The rules that settle a job before any file is read: another profile's entry is left alone,

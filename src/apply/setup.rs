@@ -95,7 +95,7 @@ impl Configs<'_> {
 }
 
 /// The job creating the entry in `client`'s file of `scope`: the last existing file of the
-/// scope, else the client's default.
+/// scope (not one where the client keeps its own state), else the client's default.
 fn push_new(
     jobs: &mut Vec<Job>,
     configs: &Configs,
@@ -107,7 +107,7 @@ fn push_new(
     let target = in_scope
         .iter()
         .rev()
-        .find(|f| f.exists())
+        .find(|f| f.exists() && !client.is_state_file(configs.env, f))
         .cloned()
         .or_else(|| client.default_file(configs.env, scope));
     if let Some(f) = target {

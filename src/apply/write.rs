@@ -10,7 +10,12 @@ use super::plan::{self, Step};
 use super::{Configs, Job, Options, Verdict};
 use crate::clients::{ClientLock, ConfigFile};
 use crate::edit::{Edit, EditError};
-use crate::fs::{DirLock, FsError, ModeRule, OwnedDirLock, Snapshot, WriteEffects, WriteOptions};
+use crate::fs::{
+    DirLock, FsError, ModeRule, Opened, OwnedDirLock, Prefetch, Snapshot, WriteEffects,
+    WriteOptions,
+};
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
 pub const NEW_FILE_MODE: u32 = 0o600;
@@ -130,67 +135,150 @@ pub struct Wrote {
     pub effects: WriteEffects,
 }
 
+/// Files at least this large are copied into the temp file while they are planned
+/// ([`crate::fs::prefetch`]): validating a heavy `~/.claude.json` takes as long as copying it.
+pub const PREFETCH_MIN: u64 = 4 << 20;
+
 /// Writes the file at `real` (symlinks resolved again under the lock): under the client's lock,
 /// re-reads it, re-plans with `plan` (a pure function of the current text that returns the edit
 /// and what it decided), backs the original up once, and replaces the file atomically if nobody
 /// changed it since it was read; otherwise tries again, up to [`MAX_ATTEMPTS`] times. Returns
 /// the last decision and the write, `None` when the file was already as wanted.
+///
+/// A large file is copied into the temp file while it is read and planned; the copy stops early
+/// when `worth_prefetching` says that the edit will probably not be a splice (e.g. the bytes
+/// already hold the token to write): a copy is wasted when the file does not change or is
+/// rewritten. Nothing is renamed before the plan (and so the validation) succeeded.
 pub fn write_locked<T>(
     real: &Path,
     guard: &Guard,
+    worth_prefetching: impl Fn(&[u8]) -> bool + Sync,
     mut plan: impl FnMut(Option<&str>) -> Result<(Edit, T), ApplyError>,
 ) -> Result<(T, Option<Wrote>), ApplyError> {
     crate::fs::remove_stale_temps(real);
     for _ in 0..MAX_ATTEMPTS {
         let real = crate::fs::resolve_symlinks(real)?;
-        let _lock = match guard.lock {
+        let lock = match guard.lock {
             ClientLock::None => None,
             ClientLock::LockDir => Some(Held::Dir(DirLock::acquire(&real, guard.lock_wait)?)),
             ClientLock::OwnedDir => {
                 Some(Held::Owned(OwnedDirLock::acquire(&real, guard.lock_wait)?))
             }
         };
-        let (snap, file) = crate::fs::read_snapshot_with_handle(&real)?;
-        let text = snapshot_text(&snap, &real)?;
-        let (edit, decided) = plan(text)?;
-        if !edit.changes() {
-            return Ok((decided, None));
-        }
-        // Refused files are not even backed up (a copy of another user's file is theirs).
-        guard.check(&snap)?;
-        let write_opts = guard.write_options().expecting(snap.stamp.clone());
-        let backup = backup(&snap, guard)?;
-        let result = match &edit {
-            Edit::Splice {
-                range, replacement, ..
-            } => {
-                let total = snap.bytes.as_ref().map_or(0, |b| b.len()) as u64;
-                crate::fs::write_atomic_with(&snap.path, &write_opts, |out| match &file {
-                    Some(src) => {
-                        crate::fs::copy_range(src, 0, range.start as u64, out)?;
-                        out.write_all(replacement.as_bytes())?;
-                        crate::fs::copy_range(src, range.end as u64, total - range.end as u64, out)
-                    }
-                    None => Err(std::io::Error::other("splice on a missing file")),
-                })
-            }
-            Edit::Rewrite { text, .. } => {
-                crate::fs::write_atomic_with(&snap.path, &write_opts, |f| {
-                    f.write_all(text.as_bytes())
-                })
-            }
-            _ => return Ok((decided, None)),
-        };
-        match result {
-            Ok(effects) => return Ok((decided, Some(Wrote { backup, effects }))),
-            Err(FsError::Changed { .. }) => continue,
-            Err(e) => return Err(e.into()),
+        let opened = crate::fs::open_snapshot(&real)?;
+        match attempt(&opened, lock, guard, &worth_prefetching, &mut plan) {
+            Err(ApplyError::Fs(FsError::Changed { .. })) => continue,
+            other => return other,
         }
     }
     Err(ApplyError::Busy {
         path: real.to_path_buf(),
         attempts: MAX_ATTEMPTS,
     })
+}
+
+/// One attempt of [`write_locked`] on the file `opened`, holding the client's lock `lock`.
+fn attempt<T>(
+    opened: &Opened,
+    lock: Option<Held>,
+    guard: &Guard,
+    worth_prefetching: &(impl Fn(&[u8]) -> bool + Sync),
+    plan: &mut impl FnMut(Option<&str>) -> Result<(Edit, T), ApplyError>,
+) -> Result<(T, Option<Wrote>), ApplyError> {
+    let write_opts = guard.write_options().expecting(opened.stamp());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let prefetch = match opened.file() {
+            Some(src) if opened.len() >= PREFETCH_MIN => Some(s.spawn(|| {
+                crate::fs::prefetch(opened.path(), src, opened.len(), &write_opts, &stop)
+            })),
+            _ => None,
+        };
+        let snap = match opened.read() {
+            Ok(snap) => snap,
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
+        let result = std::thread::scope(|t| {
+            if let (Some(_), Some(bytes)) = (&prefetch, &snap.bytes) {
+                // Decided while the copy runs: a wrong guess costs a chunk of it.
+                t.spawn(|| {
+                    if !worth_prefetching(bytes) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                });
+            }
+            let planned = snapshot_text(&snap, &snap.path).and_then(&mut *plan);
+            if !matches!(planned, Ok((Edit::Splice { .. }, _))) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            // A prefetch that is not used is dropped here: its temp file is removed.
+            let prefetched = prefetch.and_then(|h| h.join().ok().flatten());
+            let (edit, decided) = planned?;
+            let wrote = write_planned(&snap, opened.file(), guard, &write_opts, &edit, prefetched)?;
+            Ok((decided, wrote))
+        });
+        // The client's lock first: unmapping a large file takes a few ms.
+        drop(lock);
+        drop(snap);
+        result
+    })
+}
+
+/// Writes `edit` of `snap` (through the prefetched copy when there is one); `None` when the
+/// edit changes nothing.
+fn write_planned(
+    snap: &Snapshot,
+    file: Option<&File>,
+    guard: &Guard,
+    write_opts: &WriteOptions,
+    edit: &Edit,
+    prefetched: Option<Prefetch>,
+) -> Result<Option<Wrote>, ApplyError> {
+    if !edit.changes() {
+        return Ok(None);
+    }
+    // Refused files are not even backed up (a copy of another user's file is theirs).
+    guard.check(snap)?;
+    let backup = backup(snap, guard)?;
+    let total = snap.bytes.as_ref().map_or(0, |b| b.len()) as u64;
+    let effects = match (edit, prefetched, file) {
+        (
+            Edit::Splice {
+                range, replacement, ..
+            },
+            Some(p),
+            Some(src),
+        ) => {
+            let range = range.start as u64..range.end as u64;
+            let effects = p.splice(src, range, replacement.as_bytes())?;
+            crate::fault::count_prefetched_splice();
+            #[cfg(test)]
+            tests::PREFETCHED.with(|n| n.set(n.get() + 1));
+            effects
+        }
+        (
+            Edit::Splice {
+                range, replacement, ..
+            },
+            _,
+            src,
+        ) => crate::fs::write_atomic_with(&snap.path, write_opts, |out| match src {
+            Some(src) => {
+                crate::fs::copy_range(src, 0, range.start as u64, out)?;
+                out.write_all(replacement.as_bytes())?;
+                crate::fs::copy_range(src, range.end as u64, total - range.end as u64, out)
+            }
+            None => Err(std::io::Error::other("splice on a missing file")),
+        })?,
+        (Edit::Rewrite { text, .. }, ..) => {
+            crate::fs::write_atomic_with(&snap.path, write_opts, |f| f.write_all(text.as_bytes()))?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Wrote { backup, effects }))
 }
 
 fn backup(snap: &Snapshot, guard: &Guard) -> Result<Option<PathBuf>, ApplyError> {
@@ -228,7 +316,16 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
             }
         }
     }
-    let written = write_locked(&first.file.real, &guard, |text| {
+    // A splice through a copy made while the file is planned is likely when every job writes a
+    // token and one of them is not there yet (looked for where the entries are, not in the whole
+    // file: a wrong guess costs a copy that is then stopped, never a wrong write).
+    let tokens: Option<Vec<&str>> = group.iter().map(|j| j.desired(opts).token()).collect();
+    let splice_likely = |bytes: &[u8]| {
+        tokens
+            .as_ref()
+            .is_some_and(|t| t.iter().any(|t| !plan::near_the_ends(bytes, t.as_bytes())))
+    };
+    let written = write_locked(&first.file.real, &guard, splice_likely, |text| {
         let mut steps = Vec::with_capacity(group.len());
         // The text after the changes planned so far; materialised only when a second job
         // changes the file too.
@@ -257,7 +354,7 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
                         };
                     }
                 } else {
-                    combined = edit.clone();
+                    combined = (**edit).clone();
                 }
             }
             steps.push(step);
@@ -275,141 +372,4 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::fs;
-
-    fn guard(dir: &Path, lock: ClientLock) -> Guard {
-        Guard {
-            lock,
-            backup_dir: Some(dir.join("backups")),
-            lock_wait: Duration::from_millis(200),
-            mode_rule: ModeRule::Keep,
-        }
-    }
-
-    fn replace_ab(text: Option<&str>) -> Result<(Edit, ()), ApplyError> {
-        let t = text.unwrap_or("");
-        Ok((
-            match t.find("OLD") {
-                Some(i) => Edit::Splice {
-                    range: i..i + 3,
-                    replacement: "NEW".into(),
-                    notes: vec![],
-                },
-                None => Edit::Unchanged,
-            },
-            (),
-        ))
-    }
-
-    #[test]
-    fn splice_keeps_the_rest_and_backs_up_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.json");
-        fs::write(&p, "{\"a\": \"OLD\", \"b\": OLD }\r\n").unwrap();
-        let ((), wrote) =
-            write_locked(&p, &guard(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
-        let Some(Wrote {
-            backup: Some(b), ..
-        }) = wrote
-        else {
-            panic!("{wrote:?}")
-        };
-        assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            "{\"a\": \"NEW\", \"b\": OLD }\r\n"
-        );
-        assert_eq!(
-            fs::read_to_string(&b).unwrap(),
-            "{\"a\": \"OLD\", \"b\": OLD }\r\n"
-        );
-        // second change: the backup keeps the original
-        write_locked(&p, &guard(dir.path(), ClientLock::None), replace_ab).unwrap();
-        assert_eq!(
-            fs::read_to_string(&b).unwrap(),
-            "{\"a\": \"OLD\", \"b\": OLD }\r\n"
-        );
-        assert!(!dir.path().join("c.json.lock").exists());
-    }
-
-    #[test]
-    fn large_files_are_mapped_and_spliced_exactly() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(".claude.json");
-        let filler = "x".repeat(crate::fs::MAP_MIN as usize + 1000);
-        let before = format!("{{\"a\": \"{filler}\", \"t\": \"OLD\", \"ü\": 1}}");
-        fs::write(&p, &before).unwrap();
-        let (snap, _) = crate::fs::read_snapshot_with_handle(&p).unwrap();
-        assert!(matches!(snap.bytes, Some(crate::fs::Contents::Mapped(_))));
-        drop(snap);
-        write_locked(&p, &guard(dir.path(), ClientLock::LockDir), replace_ab).unwrap();
-        assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            before.replace("OLD", "NEW")
-        );
-    }
-
-    #[test]
-    fn unchanged_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.json");
-        fs::write(&p, "current").unwrap();
-        let before = fs::metadata(&p).unwrap().modified().unwrap();
-        std::thread::sleep(Duration::from_millis(20));
-        let ((), wrote) =
-            write_locked(&p, &guard(dir.path(), ClientLock::None), replace_ab).unwrap();
-        assert_eq!(wrote, None);
-        assert_eq!(fs::metadata(&p).unwrap().modified().unwrap(), before);
-        assert!(!dir.path().join("backups").exists());
-    }
-
-    #[test]
-    fn held_client_lock_means_busy_and_no_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(".claude.json");
-        fs::write(&p, "OLD").unwrap();
-        let _held = DirLock::acquire(&p, Duration::from_secs(1)).unwrap();
-        let err =
-            write_locked(&p, &guard(dir.path(), ClientLock::LockDir), replace_ab).unwrap_err();
-        assert!(err.is_busy(), "{err}");
-        assert_eq!(fs::read_to_string(&p).unwrap(), "OLD");
-    }
-
-    #[test]
-    fn a_write_between_read_and_rename_is_replanned() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.json");
-        fs::write(&p, "x OLD").unwrap();
-        let mut calls = 0;
-        let (n, wrote) = write_locked(&p, &guard(dir.path(), ClientLock::None), |text| {
-            calls += 1;
-            if calls == 1 {
-                // another program writes while we plan
-                fs::write(&p, "another program's OLD value").unwrap();
-            }
-            replace_ab(text).map(|(e, ())| (e, calls))
-        })
-        .unwrap();
-        assert!(wrote.is_some());
-        // The decision returned is the last attempt's.
-        assert_eq!((calls, n), (2, 2));
-        assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            "another program's NEW value"
-        );
-    }
-
-    #[test]
-    fn non_utf8_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.json");
-        fs::write(&p, b"{\"a\": \"\xff OLD\"}").unwrap();
-        let err = write_locked(&p, &guard(dir.path(), ClientLock::None), replace_ab).unwrap_err();
-        assert!(
-            matches!(err, ApplyError::NotUtf8 { offset: 7, .. }),
-            "{err}"
-        );
-        assert_eq!(fs::read(&p).unwrap(), b"{\"a\": \"\xff OLD\"}");
-    }
-}
+mod tests;

@@ -44,12 +44,8 @@ pub struct SetupArgs {
     )]
     pub scope: ScopeArg,
 
-    /// How the token reaches the client: inline (the token in the config; refreshed by
-    /// `refresh --write`), helper (the client runs `figma-auth header`; Claude Code, Codex),
-    /// file (the config points at a token file figma-auth keeps current; opencode), or env (the
-    /// config names the FIGMA_TOKEN variable; export it with `figma-auth env`). Given
-    /// explicitly, an entry in another mode is switched to this one. [default: inline]
-    #[arg(long, value_name = "MODE", help_heading = "Config options",
+    /// The modes, with the clients that have each from the client table ([`mode_help`]).
+    #[arg(long, value_name = "MODE", help_heading = "Config options", help = mode_help(),
           value_parser = clap::builder::PossibleValuesParser::new(
               crate::clients::Mode::ALL.map(crate::clients::Mode::as_str))
               .map(|s: String| crate::clients::Mode::parse(&s).expect("a possible value")))]
@@ -163,10 +159,9 @@ pub struct DoctorArgs {
 /// Which client configs to touch, and how changes are shown.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// MCP client to configure: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed,
-    /// or `all` (every detected client). Repeatable, or comma-separated.
-    /// [default: every client that has config files]
-    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames, hide_possible_values = true)]
+    /// The clients, from the client table ([`target_help`]).
+    #[arg(long = "target", value_name = "NAME", value_parser = TargetNames,
+          hide_possible_values = true, help = target_help())]
     pub targets: Vec<String>,
 
     /// Name of the server entry in the client configs [default: figma]: letters, digits, '-'
@@ -216,6 +211,38 @@ impl ScopeArg {
 /// clients are selected), with the client names as its possible values for shell completions.
 #[derive(Debug, Clone, Copy)]
 struct TargetNames;
+
+/// `--target`'s help: every client of the table.
+fn target_help() -> String {
+    format!(
+        "MCP client to configure: {}, or `all` (every detected client: its config directory or \
+         its program exists). Repeatable, or comma-separated. [default: every detected client]",
+        crate::clients::ids().join(", ")
+    )
+}
+
+/// `--mode`'s help: each mode with the clients that have it (inline: every client).
+fn mode_help() -> String {
+    use crate::clients::{all, Mode};
+    let having = |m: Mode| {
+        let names: Vec<&str> = all()
+            .iter()
+            .filter(|c| c.modes().contains(&m))
+            .map(|c| c.name)
+            .collect();
+        names.join(", ")
+    };
+    format!(
+        "How the token reaches the client: inline (the token in the config; refreshed by \
+         `refresh --write`), helper (the client runs `figma-auth header` or `figma-auth token`; \
+         {}), file (the config points at a token file figma-auth keeps current; {}), or env \
+         (the config names the FIGMA_TOKEN variable; export it with `figma-auth env`; {}). Given \
+         explicitly, an entry in another mode is switched to this one. [default: inline]",
+        having(Mode::Helper),
+        having(Mode::File),
+        having(Mode::Env)
+    )
+}
 
 impl clap::builder::TypedValueParser for TargetNames {
     type Value = String;

@@ -2,7 +2,7 @@
 //! from it for one server ([`EntryShape::spec`]).
 
 use super::mode::AuthSyntax;
-use crate::edit::{EditError, EntrySpec, Field, Scalar, Syntax};
+use crate::edit::{EditError, EntrySpec, Field, Scalar, StdioField, StdioSpec, Syntax};
 
 /// The entry name figma-auth writes unless told otherwise.
 pub const DEFAULT_NAME: &str = "figma";
@@ -12,13 +12,19 @@ pub const DEFAULT_NAME: &str = "figma";
 pub enum Value {
     Str(&'static str),
     Bool(bool),
+    /// An integer (Goose's `timeout: 300`).
+    Int(i64),
+    /// The entry's own name, as a string (Goose repeats it as `name:`).
+    Name,
 }
 
 impl Value {
-    fn scalar(self) -> Scalar {
+    fn scalar(self, name: &str) -> Scalar {
         match self {
             Value::Str(s) => Scalar::str(s),
             Value::Bool(b) => Scalar::Bool(b),
+            Value::Int(i) => Scalar::Int(i),
+            Value::Name => Scalar::str(name),
         }
     }
 }
@@ -65,6 +71,30 @@ pub struct EntryShape {
     pub required: &'static [(&'static str, Value)],
     /// Top-level members of a document created from nothing (opencode's `$schema`).
     pub new_file: &'static [(&'static str, Value)],
+    /// Keys besides the modes' own that give the client its credentials instead of our header
+    /// (Continue's `apiKey`): an entry holding one is left alone by a refresh.
+    pub credential_keys: &'static [&'static str],
+    /// YAML: how the client writes a local (stdio) server entry (the proxy's).
+    pub stdio: Option<StdioShape>,
+}
+
+/// How a client writes a local (stdio) server entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdioShape {
+    /// The key of the command (`command`, Goose `cmd`).
+    pub command_key: &'static str,
+    /// The key of the argument list.
+    pub args_key: &'static str,
+    /// Members of a new local entry, in order.
+    pub template: &'static [StdioMember],
+}
+
+/// One member of a new local entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdioMember {
+    Command,
+    Args,
+    Fixed(&'static str, Value),
 }
 
 impl EntryShape {
@@ -81,6 +111,8 @@ impl EntryShape {
         template: &[Member::Url, Member::Headers],
         required: &[],
         new_file: &[],
+        credential_keys: &[],
+        stdio: None,
     };
 
     /// The edit spec of this shape for `server` (`project`: the local scope's project key).
@@ -92,6 +124,10 @@ impl EntryShape {
             container.push(p.to_string());
         }
         container.extend(self.container.iter().map(s));
+        let name = server.name.as_str();
+        let mut auth_alternatives: Vec<String> =
+            auth.keys().into_iter().map(String::from).collect();
+        auth_alternatives.extend(self.credential_keys.iter().map(s));
         EntrySpec {
             container,
             name: server.name.clone(),
@@ -105,26 +141,41 @@ impl EntryShape {
                 .map(|m| match m {
                     Member::Url => Field::Url,
                     Member::Headers => Field::Headers,
-                    Member::Fixed(k, v) => Field::Value(k.to_string(), v.scalar()),
+                    Member::Fixed(k, v) => Field::Value(k.to_string(), v.scalar(name)),
                 })
                 .collect(),
             required: self
                 .required
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.scalar()))
+                .map(|(k, v)| (k.to_string(), v.scalar(name)))
                 .collect(),
             new_file_members: self
                 .new_file
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.scalar()))
+                .map(|(k, v)| (k.to_string(), v.scalar(name)))
                 .collect(),
-            auth_alternatives: auth.keys().into_iter().map(String::from).collect(),
+            auth_alternatives,
             force: server.force,
             by_url: !server.recorded,
-            strict_why: crate::edit::STRICT_WHY,
             list_key: self.list_key.map(String::from),
             headers_parent: self.headers_parent.iter().map(s).collect(),
             header_vars: self.header_vars.map(String::from),
+            stdio: self.stdio.map(|st| StdioSpec {
+                command_key: st.command_key.to_string(),
+                args_key: st.args_key.to_string(),
+                template: st
+                    .template
+                    .iter()
+                    .map(|m| match m {
+                        StdioMember::Command => StdioField::Command,
+                        StdioMember::Args => StdioField::Args,
+                        StdioMember::Fixed(k, v) => {
+                            StdioField::Value(k.to_string(), v.scalar(name))
+                        }
+                    })
+                    .collect(),
+            }),
+            strict_why: crate::edit::STRICT_WHY,
         }
     }
 }

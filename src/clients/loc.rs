@@ -99,6 +99,8 @@ pub enum Detect {
     Exists(Loc),
     /// Any candidate file of the scope exists (opencode's project files).
     AnyFile(Scope),
+    /// A program of this name on the `PATH` (`copilot`, `qwen`): installed, never run yet.
+    Binary(&'static str),
 }
 
 impl Detect {
@@ -107,7 +109,40 @@ impl Detect {
             Detect::Dir(loc) => loc.paths(env).iter().any(|p| p.is_dir()),
             Detect::Exists(loc) => loc.paths(env).iter().any(|p| p.exists()),
             Detect::AnyFile(scope) => client.files(env, *scope).iter().any(|f| f.exists()),
+            Detect::Binary(name) => env.search_path.as_ref().is_some_and(|p| on_path(name, p)),
         }
+    }
+}
+
+/// An executable file `name` in one of the absolute directories of `path` (a relative entry
+/// would depend on the working directory; it is skipped). On Windows, `name.exe` or `name.cmd`
+/// (npm's launchers) as well.
+fn on_path(name: &str, path: &std::ffi::OsStr) -> bool {
+    let names: Vec<String> = if cfg!(windows) {
+        ["", ".exe", ".cmd"]
+            .iter()
+            .map(|ext| format!("{name}{ext}"))
+            .collect()
+    } else {
+        vec![name.to_string()]
+    };
+    std::env::split_paths(path)
+        .filter(|d| d.is_absolute())
+        .any(|d| names.iter().any(|n| is_executable(&d.join(n))))
+}
+
+fn is_executable(p: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(p) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
     }
 }
 

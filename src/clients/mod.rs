@@ -11,10 +11,12 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
-use crate::edit::{self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Syntax};
+use crate::edit::{
+    self, Desired, Edit, EditError, EntrySpec, EntryState, Inspection, Stdio, Syntax,
+};
 use crate::paths::Env;
 
-pub use entry::{EntryShape, Layout, Member, Server, Value, DEFAULT_NAME};
+pub use entry::{EntryShape, Layout, Member, Server, StdioMember, StdioShape, Value, DEFAULT_NAME};
 pub use loc::{Detect, Loc};
 pub use mode::{AuthContext, AuthSyntax, Mode, ModeError, Ref, DEFAULT_ENV_VAR};
 pub use precedence::Precedence;
@@ -78,6 +80,9 @@ pub struct Client {
     /// Where `setup` creates a file of a scope when none exists; a scope not listed: its first
     /// candidate in [`Client::files`].
     pub create_in: &'static [(Scope, Loc)],
+    /// Files among [`Client::files`] where the client keeps its own state (Crush's data
+    /// `crush.json`): kept current when they hold our entry, never chosen for a new one.
+    pub state_files: &'static [Loc],
     /// The dialect, with the strictness the client enforces.
     pub syntax: Syntax,
     /// Why a comment or trailing comma is refused in a strict file (the refusal's reason);
@@ -210,6 +215,14 @@ impl Client {
             path,
             self.project_of(env, scope),
         ))
+    }
+
+    /// One of [`Client::state_files`].
+    pub fn is_state_file(&self, env: &Env, file: &ConfigFile) -> bool {
+        self.state_files
+            .iter()
+            .flat_map(|l| l.paths(env))
+            .any(|p| p == file.path)
     }
 
     /// Every existing config file in any scope, in load order, each real file once (a file
@@ -354,6 +367,17 @@ impl ConfigFile {
         desired: &Desired,
     ) -> Result<Edit, EditError> {
         edit::apply(text, self.syntax(), &self.spec(text, server)?, desired)
+    }
+
+    /// The edit that makes our entry the local server `stdio` (the proxy's): created, or our
+    /// remote entry switched over. Only for clients whose [`EntryShape::stdio`] says how.
+    pub fn apply_stdio(
+        &self,
+        text: Option<&str>,
+        server: &Server,
+        stdio: &Stdio,
+    ) -> Result<Edit, EditError> {
+        edit::apply_stdio(text, self.syntax(), &self.spec(text, server)?, stdio)
     }
 
     /// What our entry must carry in `mode` here ([`Client::auth`]).

@@ -14,8 +14,9 @@ use crate::secret::AccessToken;
 pub enum Mode {
     /// `Authorization: Bearer <token>` written into the config file; `refresh` rewrites it.
     Inline,
-    /// The client runs a command that prints the header (Claude `headersHelper`, Codex
-    /// `http_headers_helper`); no token in the file, which is written once.
+    /// The client runs a command for the credentials: one that prints the header (Claude
+    /// `headersHelper`, Codex `http_headers_helper`), or one whose output the header embeds
+    /// (Crush's `Bearer $(figma-auth token)`); no token in the file, which is written once.
     Helper,
     /// The header refers to a token file the client reads (opencode `{file:…}`); `refresh`
     /// keeps the token file current, the config is written once.
@@ -129,9 +130,13 @@ impl AuthSyntax {
 pub struct AuthContext<'a> {
     /// [`Mode::Inline`]: the access token (already validated).
     pub token: Option<&'a AccessToken>,
-    /// [`Mode::Helper`]: the command line the client runs through a shell, already quoted
-    /// (e.g. `'/abs/path/figma-auth' header --json --profile default`).
+    /// [`Mode::Helper`] in a key ([`Ref::Key`]): the command line the client runs through a
+    /// shell, already quoted, printing the header (e.g. `'/abs/path/figma-auth' header --json
+    /// --profile default`).
     pub helper_command: Option<&'a str>,
+    /// [`Mode::Helper`] in the header ([`Ref::Header`]): the command line whose output the
+    /// header embeds, printing the bare token (e.g. `'/abs/path/figma-auth' token`).
+    pub token_command: Option<&'a str>,
     /// [`Mode::File`]: the absolute path of the token file.
     pub token_file: Option<&'a Path>,
     /// [`Mode::Env`]: the variable's name (default [`DEFAULT_ENV_VAR`]).
@@ -143,6 +148,7 @@ impl Default for AuthContext<'_> {
         Self {
             token: None,
             helper_command: None,
+            token_command: None,
             token_file: None,
             env_var: DEFAULT_ENV_VAR,
         }
@@ -223,9 +229,15 @@ impl Client {
                 ));
             }
             Mode::Helper => {
-                let cmd = ctx
-                    .helper_command
-                    .ok_or_else(|| missing("a helper command"))?;
+                // A command in the header must print the token; one in a key, the header.
+                let cmd = match self.auth.helper {
+                    Some(Ref::Header { .. }) => ctx
+                        .token_command
+                        .ok_or_else(|| missing("a token command"))?,
+                    _ => ctx
+                        .helper_command
+                        .ok_or_else(|| missing("a helper command"))?,
+                };
                 if cmd.trim().is_empty() {
                     return Err(invalid("the helper command", "is empty"));
                 }
@@ -234,6 +246,19 @@ impl Client {
                         "the helper command",
                         "contains a control character",
                     ));
+                }
+                // A substitution in the header ends at its closing delimiter, found by counting
+                // brackets without regard to quotes (Crush's `$(…)`): the command holds none.
+                if let Some(Ref::Header { before, after }) = self.auth.helper {
+                    let opening = before.chars().last();
+                    if cmd.contains(after) || opening.is_some_and(|c| cmd.contains(c)) {
+                        return Err(invalid(
+                            "the helper command",
+                            "contains a bracket, which would end the client's command \
+                             substitution early (install figma-auth in a directory without \
+                             brackets in its path)",
+                        ));
+                    }
                 }
                 (cmd.to_string(), self.auth.helper)
             }

@@ -3,13 +3,29 @@
 
 use super::{
     opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Precedence,
-    Ref, Scope, Value,
+    Ref, Scope, StdioMember, StdioShape, Value,
 };
 use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
 pub static CLIENTS: &[&Client] = &[
-    &OPENCODE, &CLAUDE, &CURSOR, &CODEX, &GEMINI, &VSCODE, &WINDSURF, &ZED, &CLINE, &KILO, &AUGGIE,
+    &OPENCODE,
+    &CLAUDE,
+    &CURSOR,
+    &CODEX,
+    &GEMINI,
+    &VSCODE,
+    &WINDSURF,
+    &ZED,
+    &CONTINUE,
+    &GOOSE,
+    &COPILOT,
+    &QWEN,
+    &CRUSH,
+    &ANTIGRAVITY,
+    &CLINE,
+    &KILO,
+    &AUGGIE,
 ];
 
 /// `${VAR}`.
@@ -35,6 +51,7 @@ const COMMON: Client = Client {
     detect: &[],
     files: &[],
     create_in: &[],
+    state_files: &[],
     syntax: Syntax::StrictJson,
     strict_why: None,
     entry: EntryShape::MCP_SERVERS,
@@ -83,6 +100,7 @@ pub static OPENCODE: Client = Client {
     detect: &[
         Detect::Dir(Loc::XdgConfig("opencode")),
         Detect::AnyFile(Scope::Project),
+        Detect::Binary("opencode"),
     ],
     files: &[
         (Scope::User, Loc::XdgConfig("opencode/config.json")),
@@ -138,6 +156,7 @@ pub static CLAUDE: Client = Client {
     detect: &[
         Detect::Exists(CLAUDE_JSON),
         Detect::Dir(Loc::Home(".claude")),
+        Detect::Binary("claude"),
     ],
     // Local scope: `projects["<project dir>"].mcpServers` of ~/.claude.json.
     files: &[
@@ -169,7 +188,7 @@ pub static CURSOR: Client = Client {
     id: "cursor",
     name: "Cursor",
     reload_hint: "reload the Cursor window (Developer: Reload Window)",
-    detect: &[Detect::Dir(Loc::Home(".cursor"))],
+    detect: &[Detect::Dir(Loc::Home(".cursor")), Detect::Binary("cursor")],
     files: &[
         (Scope::User, Loc::Home(".cursor/mcp.json")),
         (Scope::Project, Loc::Project(".cursor/mcp.json")),
@@ -193,7 +212,7 @@ pub static CODEX: Client = Client {
     id: "codex",
     name: "Codex CLI",
     reload_hint: "restart Codex (project files load only in trusted projects)",
-    detect: &[Detect::Dir(CODEX_HOME)],
+    detect: &[Detect::Dir(CODEX_HOME), Detect::Binary("codex")],
     // Project files from the git root down to the cwd (trusted projects only).
     files: &[
         (
@@ -225,7 +244,7 @@ pub static GEMINI: Client = Client {
     id: "gemini",
     name: "Gemini CLI",
     reload_hint: "restart Gemini CLI (project servers load only in trusted folders)",
-    detect: &[Detect::Dir(Loc::Home(".gemini"))],
+    detect: &[Detect::Dir(Loc::Home(".gemini")), Detect::Binary("gemini")],
     // The project file is read in the cwd only; its entry replaces the user one.
     files: &[
         (Scope::User, Loc::Home(".gemini/settings.json")),
@@ -251,7 +270,10 @@ pub static VSCODE: Client = Client {
     id: "vscode",
     name: "VS Code",
     reload_hint: "restart the server from the MCP view in VS Code (or reload the window)",
-    detect: &[Detect::Dir(Loc::AppDir("Code/User"))],
+    detect: &[
+        Detect::Dir(Loc::AppDir("Code/User")),
+        Detect::Binary("code"),
+    ],
     files: &[
         (Scope::User, Loc::AppDir("Code/User/mcp.json")),
         (Scope::Project, Loc::Project(".vscode/mcp.json")),
@@ -274,7 +296,10 @@ pub static WINDSURF: Client = Client {
     id: "windsurf",
     name: "Windsurf",
     reload_hint: "refresh the MCP servers in Windsurf's Cascade panel (or restart Windsurf)",
-    detect: &[Detect::Dir(Loc::Home(".codeium/windsurf"))],
+    detect: &[
+        Detect::Dir(Loc::Home(".codeium/windsurf")),
+        Detect::Binary("windsurf"),
+    ],
     files: &[(Scope::User, Loc::Home(".codeium/windsurf/mcp_config.json"))],
     // Its tolerance of comments is undocumented: nothing non-standard is written, and a file
     // that already has some is refused.
@@ -301,6 +326,9 @@ pub static ZED: Client = Client {
     detect: &[
         Detect::Dir(Loc::XdgConfig("zed")),
         Detect::Dir(Loc::MacAppSupport("Zed")),
+        // Linux distributions package Zed as `zeditor`.
+        Detect::Binary("zed"),
+        Detect::Binary("zeditor"),
     ],
     // Both macOS locations (Zed reads the one that exists).
     files: &[
@@ -314,6 +342,331 @@ pub static ZED: Client = Client {
         ..EntryShape::MCP_SERVERS
     },
     // Zed documents no substitution.
+    auth: AuthSyntax::INLINE,
+    ..COMMON
+};
+
+const CONTINUE_DIR: Loc = Loc::Var {
+    var: "CONTINUE_GLOBAL_DIR",
+    rel: "",
+    otherwise: &Loc::Home(".continue"),
+};
+
+pub static CONTINUE: Client = Client {
+    id: "continue",
+    name: "Continue",
+    reload_hint: "cn reads config.yaml at start (start a new session); the Continue IDE extension \
+                  reloads it when the file changes",
+    detect: &[Detect::Dir(CONTINUE_DIR), Detect::Binary("cn")],
+    // `cn` reads only the user file; the IDE extension also reads the workspace's block files
+    // (`.continue/mcpServers/*.yaml`, each a document with its own `mcpServers` list).
+    files: &[
+        (
+            Scope::User,
+            Loc::Var {
+                var: "CONTINUE_GLOBAL_DIR",
+                rel: "config.yaml",
+                otherwise: &Loc::Home(".continue/config.yaml"),
+            },
+        ),
+        (
+            Scope::Project,
+            Loc::Project(".continue/mcpServers/figma.yaml"),
+        ),
+    ],
+    syntax: Syntax::Yaml,
+    // A list item named `name`; without `type` Continue tries Streamable HTTP, then SSE.
+    entry: EntryShape {
+        template: &[
+            Member::Fixed("type", Value::Str("streamable-http")),
+            Member::Url,
+            Member::Headers,
+        ],
+        // What Continue requires of a config or block file.
+        new_file: &[
+            ("name", Value::Str("figma-auth")),
+            ("version", Value::Str("0.0.1")),
+            ("schema", Value::Str("v1")),
+        ],
+        // `apiKey: <token>` is sent as `Authorization: Bearer <token>` and overrides the header.
+        credential_keys: &["apiKey"],
+        list_key: Some("name"),
+        headers_parent: &["requestOptions"],
+        stdio: Some(StdioShape {
+            command_key: "command",
+            args_key: "args",
+            template: &[StdioMember::Command, StdioMember::Args],
+        }),
+        ..EntryShape::MCP_SERVERS
+    },
+    // `${{ secrets.NAME }}`: from the environment or `~/.continue/.env`.
+    auth: AuthSyntax {
+        env: Some(Ref::Header {
+            before: "${{ secrets.",
+            after: " }}",
+        }),
+        ..AuthSyntax::INLINE
+    },
+    ..COMMON
+};
+
+pub static GOOSE: Client = Client {
+    id: "goose",
+    name: "Goose",
+    reload_hint: "start a new Goose session (Goose reads its extensions when a session starts)",
+    // `$GOOSE_PATH_ROOT/config/`, else the XDG config directory (on macOS too).
+    detect: &[
+        Detect::Dir(Loc::Var {
+            var: "GOOSE_PATH_ROOT",
+            rel: "config",
+            otherwise: &Loc::XdgConfig("goose"),
+        }),
+        Detect::Binary("goose"),
+    ],
+    files: &[(
+        Scope::User,
+        Loc::Var {
+            var: "GOOSE_PATH_ROOT",
+            rel: "config/config.yaml",
+            otherwise: &Loc::XdgConfig("goose/config.yaml"),
+        },
+    )],
+    syntax: Syntax::Yaml,
+    // `extensions.<key>`: `enabled`, `type` and `name` are required by Goose's types, and
+    // `description` has no default for a remote extension.
+    entry: EntryShape {
+        container: &["extensions"],
+        url_keys: &["uri"],
+        template: &[
+            Member::Fixed("enabled", Value::Bool(true)),
+            Member::Fixed("type", Value::Str("streamable_http")),
+            Member::Fixed("name", Value::Name),
+            Member::Fixed("description", Value::Str("")),
+            Member::Url,
+            Member::Headers,
+            Member::Fixed("timeout", Value::Int(300)),
+        ],
+        required: &[
+            ("enabled", Value::Bool(true)),
+            ("type", Value::Str("streamable_http")),
+            ("name", Value::Name),
+            ("description", Value::Str("")),
+        ],
+        // Goose substitutes only the variables listed in `env_keys`.
+        header_vars: Some("env_keys"),
+        stdio: Some(StdioShape {
+            command_key: "cmd",
+            args_key: "args",
+            template: &[
+                StdioMember::Fixed("enabled", Value::Bool(true)),
+                StdioMember::Fixed("type", Value::Str("stdio")),
+                StdioMember::Fixed("name", Value::Name),
+                StdioMember::Fixed("description", Value::Str("")),
+                StdioMember::Command,
+                StdioMember::Args,
+                StdioMember::Fixed("timeout", Value::Int(300)),
+            ],
+        }),
+        ..EntryShape::MCP_SERVERS
+    },
+    // `${VAR}` in a header, resolved from the variables named in `env_keys`.
+    auth: AuthSyntax {
+        env: Some(DOLLAR_BRACE),
+        ..AuthSyntax::INLINE
+    },
+    ..COMMON
+};
+
+const COPILOT_HOME: Loc = Loc::Var {
+    var: "COPILOT_HOME",
+    rel: "",
+    otherwise: &Loc::Home(".copilot"),
+};
+
+pub static COPILOT: Client = Client {
+    id: "copilot",
+    name: "Copilot CLI",
+    reload_hint: "restart Copilot CLI, or run /mcp reload in it (project files load only in \
+                  trusted folders)",
+    detect: &[Detect::Dir(COPILOT_HOME), Detect::Binary("copilot")],
+    // `$COPILOT_HOME/mcp-config.json` (not `$COPILOT_HOME/.copilot/`). In the project, a
+    // `.mcp.json` hides `.github/mcp.json` entirely: only the first that exists is read.
+    files: &[
+        (
+            Scope::User,
+            Loc::Var {
+                var: "COPILOT_HOME",
+                rel: "mcp-config.json",
+                otherwise: &Loc::Home(".copilot/mcp-config.json"),
+            },
+        ),
+        (
+            Scope::Project,
+            Loc::FirstExisting(&[Loc::Project(".mcp.json"), Loc::Project(".github/mcp.json")]),
+        ),
+    ],
+    // Comments and trailing commas are read (`copilot mcp add` rewrites the file as plain JSON).
+    syntax: Syntax::Jsonc,
+    // What `copilot mcp add --transport http` writes, less its `tools: ["*"]` (the default).
+    entry: EntryShape {
+        template: &[HTTP, Member::Url, Member::Headers],
+        ..EntryShape::MCP_SERVERS
+    },
+    // `$VAR`, `${VAR}` and `${VAR:-default}` are expanded in headers; no helper.
+    auth: AuthSyntax {
+        env: Some(DOLLAR_BRACE),
+        ..AuthSyntax::INLINE
+    },
+    ..COMMON
+};
+
+const QWEN_HOME: Loc = Loc::Var {
+    var: "QWEN_HOME",
+    rel: "",
+    otherwise: &Loc::Home(".qwen"),
+};
+
+pub static QWEN: Client = Client {
+    id: "qwen",
+    name: "Qwen Code",
+    reload_hint: "restart Qwen Code, or run `qwen mcp reconnect --all` (a project server needs \
+                  `qwen mcp approve` again after every change: prefer the user scope)",
+    detect: &[Detect::Dir(QWEN_HOME), Detect::Binary("qwen")],
+    // The project file is read in the cwd only; its entry replaces the user one.
+    files: &[
+        (
+            Scope::User,
+            Loc::Var {
+                var: "QWEN_HOME",
+                rel: "settings.json",
+                otherwise: &Loc::Home(".qwen/settings.json"),
+            },
+        ),
+        (Scope::Project, Loc::Cwd(".qwen/settings.json")),
+    ],
+    // A Gemini CLI fork: comments are stripped, a trailing comma fails the load.
+    syntax: Syntax::JsoncNoTrailingCommas,
+    strict_why: Some("Qwen Code fails to load settings with a trailing comma; remove it and retry"),
+    // Streamable HTTP is `httpUrl` only: a `url` entry is SSE, even with `type: "http"`.
+    entry: EntryShape {
+        url_keys: &["httpUrl"],
+        ..EntryShape::MCP_SERVERS
+    },
+    // `$VAR` and `${VAR}` are expanded (no `${VAR:-default}`); no helper.
+    auth: AuthSyntax {
+        env: Some(DOLLAR_BRACE),
+        ..AuthSyntax::INLINE
+    },
+    ..COMMON
+};
+
+/// `$CRUSH_GLOBAL_CONFIG`, else `$XDG_CONFIG_HOME/crush` (also on macOS).
+const CRUSH_CONFIG_DIR: Loc = Loc::Var {
+    var: "CRUSH_GLOBAL_CONFIG",
+    rel: "",
+    otherwise: &Loc::XdgConfig("crush"),
+};
+/// `$CRUSH_GLOBAL_DATA`, else `$XDG_DATA_HOME/crush` (default `~/.local/share/crush`).
+const CRUSH_DATA_DIR: Loc = Loc::Var {
+    var: "CRUSH_GLOBAL_DATA",
+    rel: "",
+    otherwise: &Loc::Var {
+        var: "XDG_DATA_HOME",
+        rel: "crush",
+        otherwise: &Loc::Home(".local/share/crush"),
+    },
+};
+/// The `crush.json` Crush writes itself (its own state, read after the user's file).
+const CRUSH_DATA: Loc = Loc::Var {
+    var: "CRUSH_GLOBAL_DATA",
+    rel: "crush.json",
+    otherwise: &Loc::Var {
+        var: "XDG_DATA_HOME",
+        rel: "crush/crush.json",
+        otherwise: &Loc::Home(".local/share/crush/crush.json"),
+    },
+};
+/// The workspace's data file (`options.data_directory`, default `.crush`), read last.
+const CRUSH_WORKSPACE: Loc = Loc::Cwd(".crush/crush.json");
+
+pub static CRUSH: Client = Client {
+    id: "crush",
+    name: "Crush",
+    reload_hint: "restart Crush",
+    detect: &[
+        Detect::Dir(CRUSH_CONFIG_DIR),
+        Detect::Dir(CRUSH_DATA_DIR),
+        Detect::Binary("crush"),
+    ],
+    // Every file is deep-merged, later files winning: the user's, Crush's own data file, then
+    // from the git root down to the cwd each directory's `crush.json` and `.crush.json`, then
+    // the workspace data file.
+    files: &[
+        (
+            Scope::User,
+            Loc::Var {
+                var: "CRUSH_GLOBAL_CONFIG",
+                rel: "crush.json",
+                otherwise: &Loc::XdgConfig("crush/crush.json"),
+            },
+        ),
+        (Scope::User, CRUSH_DATA),
+        (Scope::Project, Loc::EachDir(&["crush.json", ".crush.json"])),
+        (Scope::Project, CRUSH_WORKSPACE),
+    ],
+    state_files: &[CRUSH_DATA, CRUSH_WORKSPACE],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Crush refuses to start on a comment or trailing comma); \
+         remove it and retry",
+    ),
+    // Without `type` an entry is a stdio server.
+    entry: EntryShape {
+        container: &["mcp"],
+        template: &[HTTP, Member::Url, Member::Headers],
+        required: &[("type", Value::Str("http"))],
+        ..EntryShape::MCP_SERVERS
+    },
+    // Headers go through a shell-like expander: `${VAR}`, and `$(command)` run at each connect.
+    auth: AuthSyntax {
+        helper: Some(Ref::Header {
+            before: "$(",
+            after: ")",
+        }),
+        file: None,
+        env: Some(DOLLAR_BRACE),
+    },
+    precedence: Precedence::DeepMerge,
+    ..COMMON
+};
+
+pub static ANTIGRAVITY: Client = Client {
+    id: "antigravity",
+    name: "Antigravity",
+    reload_hint: "refresh the servers in Antigravity's MCP panel (Manage MCP Servers), or restart \
+                  it",
+    detect: &[
+        Detect::Dir(Loc::Home(".gemini/antigravity")),
+        Detect::Binary("antigravity"),
+    ],
+    // Global only (no project file).
+    files: &[(
+        Scope::User,
+        Loc::Home(".gemini/antigravity/mcp_config.json"),
+    )],
+    // Its tolerance of comments is undocumented: nothing non-standard is written, and a file
+    // that already has some is refused.
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Antigravity documents no comments or trailing commas); \
+         remove it and retry",
+    ),
+    // `serverUrl`, not `url`: an entry under `url` is not one Antigravity connects to.
+    entry: EntryShape {
+        url_keys: &["serverUrl"],
+        ..EntryShape::MCP_SERVERS
+    },
+    // Antigravity documents no substitution.
     auth: AuthSyntax::INLINE,
     ..COMMON
 };
@@ -350,6 +703,7 @@ pub static CLINE: Client = Client {
             otherwise: &Loc::Home(".cline"),
         }),
         Detect::Dir(Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev")),
+        Detect::Binary("cline"),
     ],
     // The old extension file first: where both exist, the shared one is the one read.
     files: &[(Scope::User, CLINE_EXTENSION), (Scope::User, CLINE_SETTINGS)],
@@ -384,7 +738,11 @@ pub static KILO: Client = Client {
     aliases: &["kilocode", "kilo-code"],
     name: "Kilo Code",
     reload_hint: "restart Kilo (in VS Code, reload the window: the extension restarts kilo serve)",
-    detect: &[Detect::Dir(Loc::XdgConfig("kilo"))],
+    detect: &[
+        Detect::Dir(Loc::XdgConfig("kilo")),
+        Detect::Binary("kilo"),
+        Detect::Binary("kilocode"),
+    ],
     files: &[
         (Scope::User, Loc::XdgConfig("kilo/config.json")),
         (Scope::User, Loc::XdgConfig("kilo/kilo.json")),
@@ -430,7 +788,7 @@ pub static AUGGIE: Client = Client {
     aliases: &["augment"],
     name: "Auggie",
     reload_hint: "restart Auggie (it reads its settings at start)",
-    detect: &[Detect::Dir(Loc::Home(".augment"))],
+    detect: &[Detect::Dir(Loc::Home(".augment")), Detect::Binary("auggie")],
     // The workspace is the git root (else the cwd); a server in settings.local.json replaces
     // the one in settings.json, which replaces the user's.
     files: &[

@@ -27,7 +27,7 @@ pub enum EditError {
     },
     #[error(
         "line {line}, column {column}: duplicate key `{path}` (also on line {first_line}); \
-         clients use the last one — remove one of them"
+         clients use only one of them or refuse the file — remove one of them"
     )]
     DuplicateKey {
         path: String,

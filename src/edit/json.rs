@@ -59,9 +59,6 @@ fn jsonc_error(e: &ParseError) -> EditError {
     }
 }
 
-/// Files at least this large are validated on a second thread.
-const PARALLEL_MIN: usize = 4 << 20;
-
 /// Scans and validates `body` (BOM already stripped) with the syntax's strictness.
 fn analyse(
     body: &str,
@@ -81,21 +78,13 @@ fn analyse(
             None => depth < c && path[depth] == key,
         }
     };
-    // Strict JSON is also validated by serde_json; on a large file (a heavy `~/.claude.json`)
-    // that runs on a second thread while the scanner works.
-    let (scanned, validated) = if syntax == Syntax::StrictJson && body.len() >= PARALLEL_MIN {
-        std::thread::scope(|s| {
-            let v = s.spawn(|| validate(body, syntax));
-            let scanned = Scanner::new(body, descend).scan();
-            let validated = v
-                .join()
-                .unwrap_or_else(|_| Err(EditError::Internal("the JSON validator panicked".into())));
-            (scanned, Some(validated))
-        })
-    } else {
-        (Scanner::new(body, descend).scan(), None)
-    };
-    let (root, comment, trailing) = match scanned {
+    if syntax == Syntax::StrictJson {
+        if let Some(root) = list_strict(body, descend) {
+            return Ok(root);
+        }
+    }
+    // Not valid strict JSON, or JSONC: the scanner finds the first problem and words it.
+    let (root, comment, trailing) = match Scanner::new(body, descend).scan() {
         Ok(r) => r,
         Err(e) => return Err(syntax_error(body, e.pos, e.message)),
     };
@@ -116,11 +105,76 @@ fn analyse(
             why: spec.map_or(super::STRICT_WHY, |s| s.strict_why),
         });
     }
-    match validated {
-        Some(v) => v?,
-        None => validate(body, syntax)?,
-    }
+    validate(body, syntax)?;
     Ok(root)
+}
+
+/// Texts at least this large are masked ([`Masked`]) on a second thread while they are analysed.
+const PARALLEL_MIN: usize = 4 << 20;
+
+/// `body` with its lone surrogates masked, and the analysis of the masked text. Each is a pass
+/// over the whole text (tens of ms for a heavy `~/.claude.json`), so a large text is analysed as
+/// it is while a second thread masks it; the analysis is done again on the masked text only
+/// when there was something to mask (otherwise the two texts are the same).
+fn masked_analysis<'a>(
+    body: &'a str,
+    syntax: Syntax,
+    spec: Option<&EntrySpec>,
+    path: &[&str],
+) -> (Masked<'a>, Result<Root, EditError>) {
+    if body.len() < PARALLEL_MIN {
+        let masked = Masked::new(body);
+        let root = analyse(&masked.text, syntax, spec, path);
+        return (masked, root);
+    }
+    let (masked, root) = std::thread::scope(|s| {
+        let masked = s.spawn(|| Masked::new(body));
+        let root = analyse(body, syntax, spec, path);
+        (masked.join(), root)
+    });
+    let masked = masked.unwrap_or_else(|_| Masked::new(body));
+    if masked.is_unchanged() {
+        (masked, root)
+    } else {
+        let root = analyse(&masked.text, syntax, spec, path);
+        (masked, root)
+    }
+}
+
+/// Strict JSON whose root is an object, in one pass: serde_json validates the whole document
+/// while the root's members are listed ([`super::strict`]; nothing is decoded or copied, and a
+/// heavy `~/.claude.json` is validated on both cores); only the members the walk descends into
+/// are scanned again, for their own members. The listing is the scanner's. `None` for anything
+/// else (invalid, another root, an empty document): the caller then scans.
+fn list_strict(body: &str, mut descend: impl FnMut(usize, &str) -> bool) -> Option<Root> {
+    let listed = super::strict::root_members(body)?;
+    let b = body.as_bytes();
+    let open = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    let close = b.iter().rposition(|c| !c.is_ascii_whitespace())?;
+    let mut members = Vec::with_capacity(listed.len());
+    for super::strict::RawMember { key, value } in listed {
+        let key_pos = key.start;
+        let key = scan::decode_string(&b[key])?.into_owned();
+        let start = value.start;
+        let kind = scan::kind_of(*b.get(start)?)?;
+        let child = if kind == Kind::Object && descend(0, &key) {
+            Some(Scanner::new(body, &mut descend).object_at(start, 1).ok()?)
+        } else {
+            None
+        };
+        members.push(Member {
+            key,
+            key_pos,
+            value,
+            kind,
+            child,
+        });
+    }
+    Some(Root::Object(Obj {
+        open,
+        close,
+        members,
+    }))
 }
 
 /// Full grammar validation: serde_json for strict JSON, jsonc-parser's AST otherwise.
@@ -470,6 +524,7 @@ fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: e.other_auth.clone(),
         auth_fields: e.auth_fields.clone(),
+        stdio: None,
     }
 }
 
@@ -482,9 +537,9 @@ pub(super) fn inspect(
         return Ok(Inspection::Missing);
     };
     let (_, body) = split_bom(text);
-    let masked = Masked::new(body);
+    let (masked, root) = masked_analysis(body, syntax, Some(spec), &[]);
     let body: &str = &masked.text;
-    let root = analyse(body, syntax, Some(spec), &[])?;
+    let root = root?;
     let loc = locate(body, &root, spec)?;
     Ok(match &loc.entry {
         None => Inspection::Missing,
@@ -499,9 +554,8 @@ pub(super) fn object_keys(
     path: &[&str],
 ) -> Result<Option<Vec<String>>, EditError> {
     let (_, body) = split_bom(text);
-    let masked = Masked::new(body);
-    let root = analyse(&masked.text, syntax, None, path)?;
-    let Root::Object(mut obj) = root else {
+    let (_, root) = masked_analysis(body, syntax, None, path);
+    let Root::Object(mut obj) = root? else {
         return Ok(None);
     };
     for key in path {
@@ -565,9 +619,9 @@ pub(super) fn apply_with(
 ) -> Result<Edit, EditError> {
     let (bom, original) = text.map(split_bom).unwrap_or(("", ""));
     // Everything below reads the masked text (same offsets); the output is restored.
-    let masked = Masked::new(original);
+    let (masked, root) = masked_analysis(original, syntax, Some(spec), &[]);
     let body: &str = &masked.text;
-    let root = analyse(body, syntax, Some(spec), &[])?;
+    let root = root?;
     let loc = locate(body, &root, spec)?;
     let plan = match plan(&loc, spec, op) {
         Plan::Splice if !fast => Plan::Cst,
@@ -862,6 +916,7 @@ fn scalar_input(s: &Scalar) -> CstInputValue {
     match s {
         Scalar::Str(v) => CstInputValue::String(v.clone()),
         Scalar::Bool(b) => CstInputValue::Bool(*b),
+        Scalar::Int(i) => CstInputValue::Number(i.to_string()),
     }
 }
 
@@ -1395,4 +1450,18 @@ pub(super) fn skeleton_applies(text: &str, spec: &EntrySpec, op: Op<'_>) -> bool
     let sk_loc = locate(&sk.text, &sk_root, spec).unwrap();
     let (out, _) = cst_edit(&sk.text, Syntax::StrictJson, spec, op, &sk_loc).unwrap();
     sk.text.len() < text.len() / 2 && sk.map_back(text, &out).is_some()
+}
+
+/// The one-pass listing of strict JSON next to the scanner's, for `text` and `spec` (tests):
+/// `None` when the one-pass listing declines the document.
+#[cfg(test)]
+pub(super) fn listings(text: &str, spec: &EntrySpec) -> (Option<Root>, Option<Root>) {
+    let c = spec.container.len();
+    let descend = |depth: usize, key: &str| {
+        (depth < c && spec.container[depth] == key)
+            || depth == c
+            || (depth == c + 1 && key == spec.headers_key)
+    };
+    let scanned = Scanner::new(text, descend).scan().ok().map(|r| r.0);
+    (list_strict(text, descend), scanned)
 }

@@ -1,6 +1,7 @@
 //! Format-preserving edits of MCP client config files: text in, text out, no file I/O.
 //! JSON/JSONC goes through a fast span scanner (replacing a header is a byte splice) and, when
-//! something must be created, the jsonc-parser CST; TOML goes through toml_edit.
+//! something must be created, the jsonc-parser CST; TOML goes through toml_edit; YAML through a
+//! span editor over saphyr-parser's positions (`yaml`).
 
 mod desired;
 mod error;
@@ -9,9 +10,11 @@ mod json;
 #[cfg(feature = "testing")]
 pub mod oracle;
 mod scan;
+mod strict;
 mod surrogates;
 mod token;
 mod toml;
+mod yaml;
 
 use std::fmt;
 use std::ops::Range;
@@ -33,11 +36,13 @@ pub enum Syntax {
     JsoncNoTrailingCommas,
     /// TOML (Codex CLI).
     Toml,
+    /// YAML 1.2, one document (Continue, Goose).
+    Yaml,
 }
 
 impl Syntax {
     pub fn is_json(self) -> bool {
-        !matches!(self, Syntax::Toml)
+        !matches!(self, Syntax::Toml | Syntax::Yaml)
     }
 }
 
@@ -46,6 +51,8 @@ impl Syntax {
 pub enum Scalar {
     Str(String),
     Bool(bool),
+    /// An integer (Goose's `timeout: 300`).
+    Int(i64),
 }
 
 impl Scalar {
@@ -102,35 +109,85 @@ pub struct EntrySpec {
     /// Also find an entry under another name by its URL. Off for an entry a profile recorded:
     /// only the entry of that name is ever touched.
     pub by_url: bool,
+    /// The container is a list whose items are identified by this member (Continue's
+    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the name. YAML only.
+    pub list_key: Option<String>,
+    /// Keys from the entry to the object holding [`EntrySpec::headers_key`] (Continue's
+    /// `requestOptions`); empty: the headers object is a member of the entry. YAML only.
+    pub headers_parent: Vec<String>,
+    /// A list member that must name every variable the Authorization value refers to (Goose
+    /// substitutes only the variables listed in `env_keys`): the editor keeps it in step with
+    /// the header, and a variable missing from it counts as a missing required field. YAML only.
+    pub header_vars: Option<String>,
+    /// How the client writes a local (stdio) server, for [`apply_stdio`]; `None`: not supported.
+    /// YAML only.
+    pub stdio: Option<StdioSpec>,
     /// Why a comment or trailing comma is refused in a strict syntax: the client's reason, as
     /// the refusal says it ([`STRICT_WHY`] when the client's table entry gives none).
     pub strict_why: &'static str,
-    /// The container is a list whose items are identified by this member (Continue's
-    /// `mcpServers: [{name: …}]`); `None`: a map keyed by the name. Not supported by the JSON
-    /// and TOML editors (refused).
-    pub list_key: Option<String>,
-    /// Keys from the entry to the object holding [`EntrySpec::headers_key`] (Continue's
-    /// `requestOptions`); empty: the headers object is a member of the entry. Not supported by
-    /// the JSON and TOML editors (refused).
-    pub headers_parent: Vec<String>,
-    /// A list member that must name every variable the Authorization value refers to (Goose
-    /// substitutes only the variables listed in `env_keys`). Not supported by the JSON and TOML
-    /// editors (refused).
-    pub header_vars: Option<String>,
+}
+
+/// A local (stdio) server entry: the command the client starts (proxy mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stdio {
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+impl Stdio {
+    /// It runs `figma-auth proxy`: an entry holding it is ours whatever its path.
+    pub fn is_proxy(&self) -> bool {
+        let name = self
+            .command
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(".exe");
+        name == "figma-auth" && self.args.first().is_some_and(|a| a == "proxy")
+    }
+}
+
+/// How a client writes a local server entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdioSpec {
+    /// The key of the command (`command`, Goose `cmd`).
+    pub command_key: String,
+    /// The key of the argument list (`args`).
+    pub args_key: String,
+    /// Members of a new local entry, in order. Fixed members are also set on an entry switched
+    /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
+    /// fixed members of [`EntrySpec::template`] not listed here) are removed.
+    pub template: Vec<StdioField>,
+}
+
+/// One member of a local entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdioField {
+    Command,
+    Args,
+    Value(String, Scalar),
 }
 
 impl EntrySpec {
-    /// Uses a layout the JSON and TOML editors do not implement.
-    fn needs_another_editor(&self) -> bool {
-        self.list_key.is_some() || !self.headers_parent.is_empty() || self.header_vars.is_some()
+    /// Uses what only the YAML editor implements.
+    fn yaml_only(&self) -> bool {
+        self.list_key.is_some()
+            || !self.headers_parent.is_empty()
+            || self.header_vars.is_some()
+            || self.stdio.is_some()
     }
 }
 
 /// Refuses a layout the editors do not implement, rather than editing the file some other way.
-fn check_supported(spec: &EntrySpec) -> Result<(), EditError> {
-    if spec.needs_another_editor() {
+fn check_supported(syntax: Syntax, spec: &EntrySpec) -> Result<(), EditError> {
+    if syntax != Syntax::Yaml && spec.yaml_only() {
         return Err(EditError::Internal(
-            "this entry layout is not supported by the JSON and TOML editors".into(),
+            "this entry layout is supported in YAML files only".into(),
+        ));
+    }
+    if !syntax.is_json() && spec.body_key.is_some() {
+        return Err(EditError::Internal(
+            "an entry body is supported in JSON files only".into(),
         ));
     }
     Ok(())
@@ -138,6 +195,31 @@ fn check_supported(spec: &EntrySpec) -> Result<(), EditError> {
 
 /// The reason of a strictness refusal when no client gives its own.
 pub const STRICT_WHY: &str = "the client does not accept it in this file; remove it and retry";
+
+/// An empty spec (no container, no name, no template), for building one field by field.
+impl Default for EntrySpec {
+    fn default() -> Self {
+        EntrySpec {
+            container: Vec::new(),
+            name: String::new(),
+            url: String::new(),
+            url_keys: Vec::new(),
+            headers_key: String::new(),
+            body_key: None,
+            template: Vec::new(),
+            required: Vec::new(),
+            new_file_members: Vec::new(),
+            auth_alternatives: Vec::new(),
+            force: false,
+            by_url: false,
+            list_key: None,
+            headers_parent: Vec::new(),
+            header_vars: None,
+            stdio: None,
+            strict_why: STRICT_WHY,
+        }
+    }
+}
 
 impl EntrySpec {
     /// `key` is the key of an entry's body ([`EntrySpec::body_key`]).
@@ -163,14 +245,15 @@ fn normalize_url(url: &str) -> &str {
 pub const AUTHORIZATION: &str = "Authorization";
 
 /// An Authorization value that refers to something the client resolves instead of holding a
-/// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`. (A `$` or a
-/// `{` can never be part of a bearer token.)
+/// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`, a command
+/// substitution `$(command)`. (A `$` or a `{` can never be part of a bearer token.)
 pub fn is_reference(value: &str) -> bool {
     let b = value.as_bytes();
     value.contains("{env:")
         || value.contains("{file:")
-        || b.windows(2)
-            .any(|w| w[0] == b'$' && (w[1] == b'{' || w[1] == b'_' || w[1].is_ascii_alphabetic()))
+        || b.windows(2).any(|w| {
+            w[0] == b'$' && (matches!(w[1], b'{' | b'(' | b'_') || w[1].is_ascii_alphabetic())
+        })
 }
 
 /// What a file says about our server.
@@ -218,6 +301,8 @@ pub struct EntryState {
     /// The same keys with their values (`None` when not a string): a helper command, a
     /// variable name. Not secrets.
     pub auth_fields: Vec<(String, Option<String>)>,
+    /// The command and arguments of a local (stdio) entry (YAML editor only, so far).
+    pub stdio: Option<Stdio>,
 }
 
 impl EntryState {
@@ -251,7 +336,7 @@ impl EntryState {
     /// The credentials come from elsewhere than a static token we could refresh: an
     /// alternative key, or a reference value.
     pub fn is_indirect(&self) -> bool {
-        !self.other_auth.is_empty() || self.authorization_is_reference()
+        !self.other_auth.is_empty() || self.authorization_is_reference() || self.stdio.is_some()
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
@@ -379,9 +464,10 @@ pub fn inspect(
     syntax: Syntax,
     spec: &EntrySpec,
 ) -> Result<Inspection, EditError> {
-    check_supported(spec)?;
+    check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::inspect(text, spec),
+        Syntax::Yaml => yaml::inspect(text, spec),
         _ => json::inspect(text, syntax, spec),
     }
 }
@@ -398,7 +484,6 @@ pub fn apply(
     spec: &EntrySpec,
     desired: &Desired,
 ) -> Result<Edit, EditError> {
-    check_supported(spec)?;
     if let Some((k, _)) = &desired.field {
         if !spec.auth_alternatives.iter().any(|a| a == k) {
             return Err(EditError::Internal(format!(
@@ -406,9 +491,30 @@ pub fn apply(
             )));
         }
     }
+    check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::apply(text, spec, Op::of(desired)),
+        Syntax::Yaml => yaml::apply(text, spec, Op::of(desired)),
         _ => json::apply(text, syntax, spec, Op::of(desired)),
+    }
+}
+
+/// Computes the edit that makes our entry the local server `stdio` (proxy mode): creates it,
+/// switches our remote entry over (its URL, headers and credentials fields removed), or updates
+/// the command and arguments of our local entry. An entry named [`EntrySpec::name`] that is not
+/// ours is a [`Edit::Conflict`] unless [`EntrySpec::force`]. Verified like [`apply`].
+/// YAML only so far (the other syntaxes answer with [`EditError::Internal`]).
+pub fn apply_stdio(
+    text: Option<&str>,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    stdio: &Stdio,
+) -> Result<Edit, EditError> {
+    match (syntax, &spec.stdio) {
+        (Syntax::Yaml, Some(_)) => yaml::apply_stdio(text, spec, stdio),
+        _ => Err(EditError::Internal(
+            "local server entries are not supported for this file".into(),
+        )),
     }
 }
 
@@ -421,6 +527,7 @@ pub fn object_keys(
 ) -> Result<Option<Vec<String>>, EditError> {
     match syntax {
         Syntax::Toml => toml::table_keys(text, path),
+        Syntax::Yaml => yaml::map_keys(text, path),
         _ => json::object_keys(text, syntax, path),
     }
 }
@@ -429,6 +536,7 @@ pub fn object_keys(
 pub fn round_trip(text: &str, syntax: Syntax) -> Result<String, EditError> {
     match syntax {
         Syntax::Toml => toml::round_trip(text),
+        Syntax::Yaml => yaml::round_trip(text),
         _ => json::round_trip(text, syntax),
     }
 }

@@ -29,7 +29,7 @@ impl Kind {
 }
 
 /// An object whose members were listed.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Obj {
     /// Offset of `{`.
     pub open: usize,
@@ -38,7 +38,7 @@ pub(crate) struct Obj {
     pub members: Vec<Member>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Member {
     pub key: String,
     /// Offset of the key's opening quote.
@@ -51,7 +51,7 @@ pub(crate) struct Member {
 }
 
 /// The document: its root value's kind and, when it is an object, its listing.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Root {
     /// Nothing but whitespace and comments.
     Empty,
@@ -120,6 +120,12 @@ impl<'a, F: FnMut(usize, &str) -> bool> Scanner<'a, F> {
             Root::Other { kind, pos: i }
         };
         Ok((root, self.comment, self.trailing_comma))
+    }
+
+    /// Lists the object whose `{` is at `open`, `depth` deep (the root is 0), as [`Self::scan`]
+    /// lists it inside a document.
+    pub(crate) fn object_at(mut self, open: usize, depth: usize) -> Res<Obj> {
+        self.object(open, depth)
     }
 
     /// Skips whitespace and comments.

@@ -68,6 +68,11 @@ impl<'a> Masked<'a> {
         }
     }
 
+    /// True when there was nothing to mask: the masked text is the original.
+    pub(crate) fn is_unchanged(&self) -> bool {
+        self.holes.is_empty()
+    }
+
     /// `out`, an edit of the masked text, with the original escapes back. Edits move text (a
     /// one-line object is expanded) but never add, drop or reorder a `\ufffd` escape outside
     /// our entry, so the k-th `\ufffd` of the output is the k-th of the input. `Err(offset)`:

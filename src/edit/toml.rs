@@ -251,6 +251,7 @@ fn state(f: &Found, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
+        stdio: None,
     }
 }
 
@@ -309,6 +310,7 @@ fn scalar_value(s: &Scalar) -> Value {
     match s {
         Scalar::Str(v) => Value::from(v.as_str()),
         Scalar::Bool(b) => Value::from(*b),
+        Scalar::Int(i) => Value::from(*i),
     }
 }
 

@@ -163,6 +163,17 @@ impl AtomicWrite {
         })
     }
 
+    /// The temp file, to write into before [`AtomicWrite::fill`] (a copy of the unchanged bytes
+    /// made while the new content is planned: [`super::prefetch`]).
+    pub(crate) fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// The file this replaces (symlinks resolved).
+    pub(crate) fn target(&self) -> &Path {
+        &self.real
+    }
+
     /// Writes the new content (the `write` fault point first). Errors name the target: the temp
     /// file's name is an implementation detail.
     pub(crate) fn fill(

@@ -6,7 +6,9 @@
 //! - `<step>`, in the order a write goes through them:
 //!   - `backup`: before the backup copy of a config file is made ([`super::backup_once`];
 //!     `<file>` is matched against the file being backed up);
-//!   - `write`: the temp file exists (empty), before its content is written;
+//!   - `write`: the temp file exists, before its content is written (it is empty, except for a
+//!     large file spliced from a copy of its unchanged bytes made while it was validated:
+//!     [`super::prefetch`]; that copy holds the current bytes);
 //!   - `fsync`: the content is written, before the temp file is fsynced;
 //!   - `rename`: the temp file is fsynced, before the target is checked for another program's
 //!     write and the temp file renamed over it;

@@ -16,6 +16,7 @@ mod backup;
 pub mod fault;
 mod guard;
 mod lock;
+mod splice;
 
 pub use atomic::{
     check_writable, copy_range, remove_stale_temps, write_atomic, write_atomic_with, ModeRule,
@@ -26,6 +27,7 @@ pub use backup::backup_once;
 pub use guard::acting_user;
 pub use guard::{check_target, Owner, WriteEffects};
 pub use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
+pub use splice::{prefetch, Prefetch};
 
 #[cfg(unix)]
 use guard::current_uid;
@@ -236,17 +238,28 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
 /// opened, and the open itself does not block (`O_NONBLOCK`), so a FIFO swapped in after the
 /// check cannot hang the process either; the open file is checked again.
 pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
+    let opened = open_snapshot(path)?;
+    let snap = opened.read()?;
+    Ok((snap, opened.file.map(|(f, _)| f)))
+}
+
+/// A file opened for a [`Snapshot`] (symlinks resolved, checked, its stamp taken), before its
+/// bytes are read: a large file's unchanged bytes can be copied from it meanwhile.
+#[derive(Debug)]
+pub struct Opened {
+    path: PathBuf,
+    /// `None` when the file does not exist.
+    file: Option<(File, fs::Metadata)>,
+}
+
+/// Opens `path` for [`Opened::read`] with the checks of [`read_snapshot_with_handle`].
+pub fn open_snapshot(path: &Path) -> Result<Opened, FsError> {
     let real = resolve_symlinks(path)?;
     let missing = |real: PathBuf| {
-        Ok((
-            Snapshot {
-                path: real,
-                bytes: None,
-                stamp: None,
-                meta: None,
-            },
-            None,
-        ))
+        Ok(Opened {
+            path: real,
+            file: None,
+        })
     };
     match fs::metadata(&real) {
         Ok(m) if !m.is_file() => {
@@ -263,7 +276,7 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
     options.read(true);
     #[cfg(unix)]
     options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    let mut file = match options.open(&real) {
+    let file = match options.open(&real) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return missing(real),
         Err(e) => return Err(FsError::io("cannot open", &real, e)),
@@ -283,26 +296,67 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
             len: meta.len(),
         });
     }
-    let bytes = if meta.len() >= MAP_MIN {
-        // SAFETY: the mapping is read-only and private to this process; see `Contents`.
-        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
-            .map_err(|e| FsError::io("cannot read", &real, e))?;
-        Contents::Mapped(map)
-    } else {
-        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-        file.read_to_end(&mut bytes)
-            .map_err(|e| FsError::io("cannot read", &real, e))?;
-        Contents::Heap(bytes)
-    };
-    Ok((
-        Snapshot {
-            path: real,
+    Ok(Opened {
+        path: real,
+        file: Some((file, meta)),
+    })
+}
+
+impl Opened {
+    /// The real path (symlinks resolved).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open file (`None` when it does not exist).
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref().map(|(f, _)| f)
+    }
+
+    /// The stamp taken from the open file (`None` when it does not exist).
+    pub fn stamp(&self) -> Option<FileStamp> {
+        self.file.as_ref().map(|(_, m)| FileStamp::of(m))
+    }
+
+    /// Its length when it was opened (0 when it does not exist).
+    pub fn len(&self) -> u64 {
+        self.file.as_ref().map_or(0, |(_, m)| m.len())
+    }
+
+    /// True when the file does not exist.
+    pub fn is_empty(&self) -> bool {
+        self.file.is_none()
+    }
+
+    /// Reads the file's bytes: mapped when it is large, else read into memory.
+    pub fn read(&self) -> Result<Snapshot, FsError> {
+        let Some((file, meta)) = &self.file else {
+            return Ok(Snapshot {
+                path: self.path.clone(),
+                bytes: None,
+                stamp: None,
+                meta: None,
+            });
+        };
+        let bytes = if meta.len() >= MAP_MIN {
+            // SAFETY: the mapping is read-only and private to this process; see `Contents`.
+            let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }
+                .map_err(|e| FsError::io("cannot read", &self.path, e))?;
+            Contents::Mapped(map)
+        } else {
+            let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+            let mut file = file;
+            file.read_to_end(&mut bytes)
+                .map_err(|e| FsError::io("cannot read", &self.path, e))?;
+            Contents::Heap(bytes)
+        };
+        Ok(Snapshot {
+            path: self.path.clone(),
             bytes: Some(bytes),
-            stamp: Some(FileStamp::of(&meta)),
-            meta: Some(meta),
-        },
-        Some(file),
-    ))
+            stamp: Some(FileStamp::of(meta)),
+            meta: Some(meta.clone()),
+        })
+    }
 }
 
 /// What kind of file `meta` describes, for messages: "a FIFO (named pipe)", "a directory", ...

@@ -8,6 +8,7 @@ pub mod jsonrpc;
 pub mod session;
 pub mod sse;
 pub mod stdio;
+mod stream;
 pub mod token;
 pub mod transport;
 

@@ -856,20 +856,11 @@ fn concurrent_refresh_writes_and_a_claude_writer_lose_nothing() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = claude_writer(&env, &cfg, &stop, 10);
     for _round in 0..2 {
-        let children: Vec<_> = (0..4)
-            .map(|_| {
-                env.command(&["refresh", "--write", "--force", "--target", "claude"])
-                    .current_dir(&project)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for child in children {
-            let out: Out = child.wait_with_output().unwrap().into();
-            env.assert_no_leak(&out, false);
+        let outs = env
+            .cmd(&["refresh", "--write", "--force", "--target", "claude"])
+            .cwd(&project)
+            .race(4);
+        for out in outs {
             assert!(
                 out.code == 0 || (out.code == 5 && out.stderr.contains("again")),
                 "{out:?}"

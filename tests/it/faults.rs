@@ -555,3 +555,132 @@ impl Drop for RoStore {
         }
     }
 }
+
+/// Projects in a `~/.claude.json` of about 4.3 MB: over the size from which the unchanged bytes
+/// are copied into the temp file while the file is validated (`apply::write::PREFETCH_MIN`, 4 MiB).
+const LARGE: usize = 57_000;
+
+const REFRESH_CLAUDE: [&str; 5] = ["refresh", "--write", "--force", "--target", "claude"];
+
+/// The splices a run wrote from a copy made while it validated (debug builds count them with
+/// `FIGMA_AUTH_COUNTERS=1`).
+fn prefetched(out: &Out) -> u64 {
+    counter(out, "prefetched-splices")
+}
+
+/// The next run without a fault writes the current token through the prefetched copy and leaves
+/// no temp file.
+fn large_next_run_recovers(env: &TestEnv, project: &Path, cfg: &Path) {
+    let r = env
+        .cmd(&REFRESH_CLAUDE)
+        .cwd(project)
+        .env("FIGMA_AUTH_COUNTERS", "1")
+        .run();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(prefetched(&r), 1, "{r:?}");
+    assert!(fs::read_to_string(cfg).unwrap() == claude_json(LARGE, &token(env)));
+    assert_eq!(temps_of(cfg), Vec::<PathBuf>::new(), "leftover temp file");
+}
+
+/// A heavy `~/.claude.json` is copied into the temp file while it is validated, and keeps every
+/// guarantee of a write: a failure or a kill at each step (the backup of the first write
+/// included) leaves the old or the new bytes; a killed run's temp file is 0600 and holds a copy
+/// of the old bytes (made before the new ones are written) or exactly the new ones; the next run
+/// removes it; another program's write between read and rename is re-planned.
+#[test]
+fn large_claude_json_fault_at_each_step() {
+    let (env, project) = TestEnv::logged_in();
+    let cfg = env.path("home/.claude.json");
+    write(&cfg, claude_json(LARGE, OLD));
+    assert!(fs::metadata(&cfg).unwrap().len() > 4 << 20);
+    env.manage("claude", "user", &cfg);
+    fs::set_permissions(&cfg, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+    for step in ["backup", "write", "fsync", "rename", "dirsync"] {
+        let before = fs::read(&cfg).unwrap();
+        let fault = format!("{step}:abort@.claude.json");
+        let r = env.cmd(&REFRESH_CLAUDE).cwd(&project).fault(&fault).run();
+        assert_eq!(r.signal, Some(SIGABRT), "{fault}: {r:?}");
+        // Killed while holding Claude's lock: the lock is left (taken over once 10 s old, as
+        // case 7 shows); removed here so that the next run need not wait.
+        let lock = env.path("home/.claude.json.lock");
+        assert!(lock.is_dir(), "{fault}: the lock was not held");
+        fs::remove_dir(&lock).unwrap();
+        let new = claude_json(LARGE, &token(&env));
+        let after = fs::read(&cfg).unwrap();
+        let temps = temps_of(&cfg);
+        if step == "dirsync" {
+            assert!(after == new.as_bytes(), "{fault}: not the new content");
+            assert_eq!(temps, Vec::<PathBuf>::new(), "{fault}");
+        } else {
+            assert!(after == before, "{fault}: not the old content");
+            assert!(temps.len() <= 1, "{fault}: {temps:?}");
+            for t in &temps {
+                assert_eq!(file_mode(t), 0o600, "{fault}");
+                let partial = fs::read(t).unwrap();
+                match step {
+                    "fsync" | "rename" => assert!(partial == new.as_bytes(), "{fault}"),
+                    _ => assert!(
+                        before.starts_with(&partial),
+                        "{fault}: not a copy of the old bytes"
+                    ),
+                }
+            }
+            if step != "backup" {
+                assert_eq!(temps.len(), 1, "{fault}: the kill leaves its temp file");
+            }
+        }
+        large_next_run_recovers(&env, &project, &cfg);
+    }
+
+    // One error action a step (each step words its errors as for small files: above).
+    for step in ["write", "fsync", "rename"] {
+        for (action, text) in &ERRORS[1..2] {
+            let before = fs::read(&cfg).unwrap();
+            let fault = format!("{step}:{action}@.claude.json");
+            let r = env.cmd(&REFRESH_CLAUDE).cwd(&project).fault(&fault).run();
+            assert_eq!(r.code, 1, "{fault}: {r:?}");
+            let line = r
+                .stdout
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .unwrap_or_else(|| panic!("{fault}: no error line: {r:?}"));
+            assert!(
+                line.contains(&format!("{}: {text}", cfg.display())),
+                "{fault}: {line}"
+            );
+            assert!(
+                fs::read(&cfg).unwrap() == before,
+                "{fault}: the file changed"
+            );
+            assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new(), "{fault}: temp left");
+        }
+        large_next_run_recovers(&env, &project, &cfg);
+    }
+
+    // Another program writes the file between our read and our rename: re-planned on its
+    // bytes, which are kept; written through a new prefetched copy.
+    let r = env
+        .cmd(&REFRESH_CLAUDE)
+        .cwd(&project)
+        .env("FIGMA_AUTH_FAULT", "rename:touch@.claude.json#1")
+        .env("FIGMA_AUTH_COUNTERS", "1")
+        .run();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(prefetched(&r), 1, "{r:?}");
+    let mine = claude_json(LARGE, &token(&env));
+    assert!(fs::read_to_string(&cfg).unwrap() == format!("{mine}\n"));
+    assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new());
+
+    // A file that already holds the token is not copied: nothing is written.
+    let mtime = fs::metadata(&cfg).unwrap().modified().unwrap();
+    let r = env
+        .cmd(&["refresh", "--write", "--target", "claude"])
+        .cwd(&project)
+        .env("FIGMA_AUTH_COUNTERS", "1")
+        .run();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(prefetched(&r), 0, "{r:?}");
+    assert_eq!(fs::metadata(&cfg).unwrap().modified().unwrap(), mtime);
+    assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new());
+}

@@ -11,20 +11,24 @@
 //! result (or an unchanged input) must also hold that mode's auth and be recognised as being in
 //! that mode. `case` (a security case number) and `command` (`refresh`, `setup`) make the case
 //! one of those `bad_input` also runs through the binary. A `before.*` that is not UTF-8 is
-//! refused as the binary refuses it.
+//! refused as the binary refuses it. `stdio` (true): the case writes the proxy's local server
+//! entry (`apply_stdio`) instead. `inspect` (`"ok"`): an error case whose file `inspect` still
+//! reads (a refusal of the edit only).
 //! A case without `before.*` edits a missing file. `FIGMA_AUTH_BLESS=1` writes missing `after.*`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figma_auth::clients::{self, AuthContext, ConfigFile, Mode, Scope, Server};
-use figma_auth::edit::{self, Desired, Edit, SecretHeader};
+use figma_auth::edit::{self, Desired, Edit, SecretHeader, Stdio};
 use figma_auth::paths::Env;
 use figma_auth::secret::AccessToken;
 
 const NEW_TOKEN: &str = "figu_FIXTURE_NEW_TOKEN";
 /// What `setup --mode helper` would write (a path with a space, quoted for the shell).
 const HELPER: &str = "'/home/user/My Tools/figma-auth' header --json --profile default";
+/// What `setup --mode helper` embeds in a header (Crush's `Bearer $(…)`).
+const TOKEN_COMMAND: &str = "'/home/user/My Tools/figma-auth' token --profile default";
 const TOKEN_FILE: &str = "/home/user/.local/state/figma-auth/default.token";
 
 #[derive(Debug, Default)]
@@ -34,6 +38,8 @@ pub(crate) struct Case {
     pub change: Option<String>,
     pub mode: Option<Mode>,
     force: bool,
+    stdio: bool,
+    inspect_ok: bool,
     pub expect: Option<String>,
     splice: Option<bool>,
     error_kind: Option<String>,
@@ -58,6 +64,8 @@ pub(crate) fn read_case(dir: &Path) -> Case {
         change: s("change"),
         mode: s("mode").map(|m| Mode::parse(&m).unwrap()),
         force: v.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
+        stdio: v.get("stdio").and_then(|x| x.as_bool()).unwrap_or(false),
+        inspect_ok: v.get("inspect").and_then(|x| x.as_str()) == Some("ok"),
         expect: s("expect"),
         splice: v.get("splice").and_then(|x| x.as_bool()),
         error_kind: v
@@ -169,6 +177,7 @@ fn every_fixture_edits_as_expected() {
         let ctx = AuthContext {
             token: Some(&token),
             helper_command: Some(HELPER),
+            token_command: Some(TOKEN_COMMAND),
             token_file: Some(Path::new(TOKEN_FILE)),
             ..AuthContext::default()
         };
@@ -176,7 +185,17 @@ fn every_fixture_edits_as_expected() {
             file.auth(m, &ctx)
                 .unwrap_or_else(|e| panic!("{label}: {e}"))
         });
-        let run = |text: Option<&str>| file.apply(text, &server, auth.as_ref().unwrap_or(&change));
+        let stdio = Stdio {
+            command: "/home/user/.local/bin/figma-auth".into(),
+            args: vec!["proxy".into(), "--profile".into(), "default".into()],
+        };
+        let run = |text: Option<&str>| {
+            if case.stdio {
+                file.apply_stdio(text, &server, &stdio)
+            } else {
+                file.apply(text, &server, auth.as_ref().unwrap_or(&change))
+            }
+        };
         // With a mode, the text holds it exactly and is recognised as being in it.
         let holds_mode = |text: &str| -> Result<(), String> {
             let (Some(a), Some(m)) = (&auth, case.mode) else {
@@ -230,8 +249,12 @@ fn every_fixture_edits_as_expected() {
                     );
                 }
                 // Inspection refuses the same file the same way (bytes that are not UTF-8 never
-                // reach it).
-                if e.kind() != "not-utf8" {
+                // reach it), unless the case says it reads it: an edit-only refusal, such as a
+                // header written as a YAML block scalar.
+                if case.inspect_ok {
+                    let inspected = file.inspect(before.as_deref(), &server);
+                    check(inspected.is_ok(), format!("inspect fails: {inspected:?}"));
+                } else if e.kind() != "not-utf8" {
                     let inspected = file.inspect(before.as_deref(), &server);
                     check(
                         inspected.as_ref().err().map(|e| e.kind()) == case.error_kind.as_deref(),
@@ -282,6 +305,12 @@ fn every_fixture_edits_as_expected() {
                         }
                         if let Err(e) = holds_mode(&after) {
                             check(false, e);
+                        }
+                        if case.stdio {
+                            let i = file.inspect(Some(&after), &server);
+                            let ok = matches!(&i, Ok(edit::Inspection::Found(e))
+                                if e.stdio.as_ref() == Some(&stdio));
+                            check(ok, format!("after is not the local entry: {i:?}"));
                         }
                     }
                     None if bless => {

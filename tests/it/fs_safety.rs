@@ -707,12 +707,7 @@ fn case_41_special_files_at_config_paths_are_refused_without_blocking() {
 
 /// The key comparisons a run made (debug builds count them with `FIGMA_AUTH_COUNTERS=1`).
 fn key_comparisons(out: &Out) -> u64 {
-    out.stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("figma-auth counters: key-comparisons="))
-        .unwrap_or_else(|| panic!("no counters: {out:?}"))
-        .parse()
-        .unwrap()
+    counter(out, "key-comparisons")
 }
 
 /// Case 42: The duplicate-key checks cost one comparison per member: an entry with 20,000

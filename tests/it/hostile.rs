@@ -122,12 +122,15 @@ const CANARY_CS: &str = "CANARY+client/secret=~0123456789";
 /// A login whose refresh token and client secret are the canaries above.
 fn seeded_canaries(env: &TestEnv) {
     env.login();
-    let mut v = env.store("default").unwrap();
-    let client_id = v["client"]["client_id"].as_str().unwrap().to_string();
+    let client_id = env.store("default").unwrap()["client"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let access = env.stored_access_token();
-    v["token"]["refresh_token"] = CANARY_RT.into();
-    v["client"]["client_secret"] = CANARY_CS.into();
-    std::fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["token"]["refresh_token"] = CANARY_RT.into();
+        v["client"]["client_secret"] = CANARY_CS.into();
+    });
     env.server
         .with_state(|s| s.adopt(&client_id, CANARY_CS, &access, CANARY_RT));
 }
@@ -380,9 +383,9 @@ fn case_39_powershell_quoting_holds_for_every_quote_character() {
     let env = TestEnv::new();
     env.login();
     let nasty = "figu_\u{2019};calc;\u{2018}\u{201A}\u{201B}'x";
-    let mut v = env.store("default").unwrap();
-    v["token"]["access_token"] = nasty.into();
-    std::fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["token"]["access_token"] = nasty.into();
+    });
     let out = env.run(&["env", "--shell", "powershell"]);
     assert_eq!(out.code, 0, "{out:?}");
     let rest = out.stdout.strip_prefix("$env:FIGMA_TOKEN = ").unwrap();
@@ -441,11 +444,11 @@ fn case_40_server_text_is_shown_without_control_characters() {
     env.server.set(|b| b.refresh_invalid_grant = false);
 
     // A client id stored by an older figma-auth: status and doctor escape it.
-    let mut v = env.store("default").unwrap();
-    v["client"]["client_id"] = "cid\x1b[31mred\u{9b}".into();
-    v["token"]["client_id"] = "cid\x1b[31mred\u{9b}".into();
-    v["token"]["scope"] = "mcp:connect\x1b[0m".into();
-    std::fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["client"]["client_id"] = "cid\x1b[31mred\u{9b}".into();
+        v["token"]["client_id"] = "cid\x1b[31mred\u{9b}".into();
+        v["token"]["scope"] = "mcp:connect\x1b[0m".into();
+    });
     for args in [vec!["status"], vec!["doctor"], vec!["doctor", "--online"]] {
         let out = env.run(&args);
         no_controls(&out);

@@ -8,6 +8,7 @@ mod bad_input;
 mod canary;
 mod commands;
 mod configs;
+mod detection;
 mod doctor;
 mod faults;
 mod figma;

@@ -51,21 +51,8 @@ fn refresh_skips_a_fresh_token_and_refreshes_a_due_one() {
 fn eight_parallel_forced_refreshes_all_succeed() {
     let env = TestEnv::new();
     env.login();
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            env.command(&["refresh", "--force"])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let o = c.wait_with_output().unwrap();
-        let out = Out::from(o);
-        env.assert_no_leak(&out, false);
-        assert_eq!(out.code, 0, "{out:?}");
+    for out in env.cmd(&["refresh", "--force"]).race(8) {
+        out.success();
     }
     assert_eq!(env.server.hits("token:refresh_token"), 8);
     assert_eq!(
@@ -87,18 +74,8 @@ fn parallel_refreshes_of_a_due_token_make_one_request() {
     let env = TestEnv::new();
     env.login();
     env.set_expires_at("2000-01-01T00:00:00Z");
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            env.command(&["refresh"])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    for out in env.cmd(&["refresh"]).race(4) {
+        out.success();
     }
     assert_eq!(env.server.hits("token:refresh_token"), 1);
 }

@@ -247,11 +247,11 @@ fn a_seeded_canary_never_appears_in_output() {
     const CANARY_AT: &str = "figu_CANARY_ACCESS_0123456789";
     const CANARY_RT: &str = "figr_CANARY_REFRESH_TOKEN_0123456789";
     const CANARY_CS: &str = "CANARY_CLIENT_SECRET_0123456789";
-    let mut v = env.store("default").unwrap();
-    v["token"]["access_token"] = CANARY_AT.into();
-    v["token"]["refresh_token"] = CANARY_RT.into();
-    v["client"]["client_secret"] = CANARY_CS.into();
-    std::fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["token"]["access_token"] = CANARY_AT.into();
+        v["token"]["refresh_token"] = CANARY_RT.into();
+        v["client"]["client_secret"] = CANARY_CS.into();
+    });
     let check = |out: &Out| {
         for c in [CANARY_AT, CANARY_RT, CANARY_CS, "CANARY"] {
             assert!(

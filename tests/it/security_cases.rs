@@ -498,11 +498,11 @@ fn case_10_a_waiting_refresh_rereads_the_store_and_makes_no_request() {
         .server
         .with_state(|s| s.rotate_out_of_band(&rt))
         .unwrap();
-    let mut v = env.store("default").unwrap();
-    v["token"]["access_token"] = at.clone().into();
-    v["token"]["refresh_token"] = new_rt.clone().into();
-    v["token"]["expires_at"] = "2100-01-01T00:00:00Z".into();
-    fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["token"]["access_token"] = at.clone().into();
+        v["token"]["refresh_token"] = new_rt.clone().into();
+        v["token"]["expires_at"] = "2100-01-01T00:00:00Z".into();
+    });
     drop(held);
 
     let o = child.wait_with_output().unwrap();
@@ -708,10 +708,10 @@ fn case_24_denied_consent_fails_cleanly_and_closes_the_listener() {
 fn case_28_diffs_and_dry_runs_show_tokens_masked() {
     let (env, project) = TestEnv::logged_in();
     const CANARY: &str = "figu_CANARY_ACCESS_0123456789";
-    let mut v = env.store("default").unwrap();
-    v["token"]["access_token"] = CANARY.into();
-    v["token"]["expires_at"] = "2100-01-01T00:00:00Z".into();
-    fs::write(env.store_path("default"), v.to_string()).unwrap();
+    env.edit_store(|v| {
+        v["token"]["access_token"] = CANARY.into();
+        v["token"]["expires_at"] = "2100-01-01T00:00:00Z".into();
+    });
     let cfg = env.path("home/.cursor/mcp.json");
     write(&cfg, cursor_json(OLD));
     env.manage("cursor", "user", &cfg);

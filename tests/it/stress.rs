@@ -4,48 +4,10 @@
 //! every process succeed or say "busy", with no refresh token ever presented twice.
 
 use crate::support::*;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PROCESSES: usize = 8;
 const ROUNDS: usize = 3;
-
-/// Starts `n` copies of `args` at once and collects their outputs (each checked for leaks);
-/// kills them and fails if they are not all done within [`WAIT`].
-fn race(env: &TestEnv, args: &[&str], n: usize) -> Vec<Out> {
-    let mut children: Vec<_> = (0..n)
-        .map(|_| {
-            env.command(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn figma-auth")
-        })
-        .collect();
-    let deadline = Instant::now() + WAIT;
-    while children
-        .iter_mut()
-        .any(|c| c.try_wait().ok().flatten().is_none())
-    {
-        if Instant::now() > deadline {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            panic!("{args:?}: processes still running after {WAIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    children
-        .into_iter()
-        .map(|c| {
-            let o = c.wait_with_output().unwrap();
-            let out = Out::from(o);
-            env.assert_no_leak(&out, prints_token(args));
-            out
-        })
-        .collect()
-}
 
 /// The store parses, and its tokens are the ones the server considers current.
 fn assert_store_consistent(env: &TestEnv) {
@@ -87,7 +49,7 @@ fn forced_refreshes_race_on_a_rotating_token_without_reuse() {
             env.server.set(|b| b.delay = Duration::from_millis(40));
             env.set_var("FIGMA_AUTH_LOCK_TIMEOUT", None);
         }
-        let outs = race(&env, &["refresh", "--force"], PROCESSES);
+        let outs = env.cmd(&["refresh", "--force"]).race(PROCESSES);
         let mut ok = 0;
         let mut busy = 0;
         for out in &outs {
@@ -139,7 +101,7 @@ fn concurrent_header_calls_make_one_refresh_per_expiry() {
             env.expire_in(60);
         }
         let before = env.server.hits("token:refresh_token");
-        let outs = race(&env, &["header", "--json"], PROCESSES);
+        let outs = env.cmd(&["header", "--json"]).race(PROCESSES);
         let stored = env.stored_access_token();
         for out in &outs {
             assert_eq!(out.code, 0, "round {round}: {out:?}");
@@ -159,7 +121,7 @@ fn concurrent_header_calls_make_one_refresh_per_expiry() {
         assert_store_consistent(&env);
         // Now fresh: another wave makes no request at all.
         let hits = env.server.total_hits();
-        let outs = race(&env, &["header", "--json"], PROCESSES);
+        let outs = env.cmd(&["header", "--json"]).race(PROCESSES);
         assert!(outs.iter().all(|o| o.code == 0));
         assert_eq!(env.server.total_hits(), hits);
     }

@@ -26,8 +26,23 @@ fn ids_are_unique_and_found() {
     assert_eq!(
         ids,
         [
-            "opencode", "claude", "cursor", "codex", "gemini", "vscode", "windsurf", "zed",
-            "cline", "kilo", "auggie"
+            "opencode",
+            "claude",
+            "cursor",
+            "codex",
+            "gemini",
+            "vscode",
+            "windsurf",
+            "zed",
+            "continue",
+            "goose",
+            "copilot",
+            "qwen",
+            "crush",
+            "antigravity",
+            "cline",
+            "kilo",
+            "auggie"
         ]
     );
     assert_eq!(ids, super::ids());
@@ -63,6 +78,13 @@ fn the_variables_that_move_files_come_from_the_table() {
             "OPENCODE_CONFIG",
             "CLAUDE_CONFIG_DIR",
             "CODEX_HOME",
+            "CONTINUE_GLOBAL_DIR",
+            "GOOSE_PATH_ROOT",
+            "COPILOT_HOME",
+            "QWEN_HOME",
+            "CRUSH_GLOBAL_CONFIG",
+            "CRUSH_GLOBAL_DATA",
+            "XDG_DATA_HOME",
             "CLINE_MCP_SETTINGS_PATH",
             "CLINE_DATA_DIR",
             "CLINE_DIR",
@@ -89,7 +111,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, cline, kilo, auggie, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, cline, kilo, auggie, all"
     );
 }
 
@@ -505,12 +527,12 @@ fn opencode_v2_layout_is_detected() {
     assert!(out.changes(), "{out:?}");
 }
 
-/// Which file's entry a client uses: the highest scope, the last file within it; opencode
-/// merges. (`tests/it/precedence.rs` pins what `status` and `doctor` make of it.)
+/// Which file's entry a client uses: the highest scope, the last file within it; opencode and
+/// Crush merge. (`tests/it/precedence.rs` pins what `status` and `doctor` make of it.)
 #[test]
 fn precedence_per_client() {
     for c in all() {
-        let want = if c.id == "opencode" {
+        let want = if ["opencode", "crush"].contains(&c.id) {
             Precedence::DeepMerge
         } else {
             Precedence::SCOPES
@@ -543,6 +565,7 @@ fn precedence_per_client() {
 }
 
 mod modes;
+mod new_clients;
 
 /// Locations the clients to come need: a variable with a fallback location, and "the first of
 /// these files that exists" (Copilot CLI reads `.github/mcp.json` only without a `.mcp.json`).
@@ -639,7 +662,7 @@ fn the_vocabulary_expresses_the_clients_to_come() {
     assert_eq!(spec.list_key.as_deref(), Some("name"));
     assert_eq!(spec.headers_parent, ["requestOptions"]);
     let ctx = AuthContext {
-        helper_command: Some("figma-auth token"),
+        token_command: Some("figma-auth token"),
         ..AuthContext::default()
     };
     assert_eq!(

@@ -19,6 +19,12 @@ fn modes_per_client() {
             ("vscode", vec!["inline", "env"]),
             ("windsurf", vec!["inline", "env"]),
             ("zed", vec!["inline"]),
+            ("continue", vec!["inline", "env"]),
+            ("goose", vec!["inline", "env"]),
+            ("copilot", vec!["inline", "env"]),
+            ("qwen", vec!["inline", "env"]),
+            ("crush", vec!["inline", "helper", "env"]),
+            ("antigravity", vec!["inline"]),
             ("cline", vec!["inline"]),
             ("kilo", vec!["inline", "file", "env"]),
             ("auggie", vec!["inline"]),
@@ -49,6 +55,7 @@ fn auth_per_client_and_mode() {
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
+        token_command: Some("'/opt/fa/figma-auth' token --profile default"),
         token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
         ..AuthContext::default()
     };
@@ -90,6 +97,15 @@ fn auth_per_client_and_mode() {
                 "http_headers_helper",
                 "'/opt/fa/figma-auth' header --json --profile default",
             ),
+        ),
+        ("copilot", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        ("qwen", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        ("crush", Mode::Env, reference("Bearer ${FIGMA_TOKEN}")),
+        // Crush embeds the command's output: the command prints the token, not the header.
+        (
+            "crush",
+            Mode::Helper,
+            reference("Bearer $('/opt/fa/figma-auth' token --profile default)"),
         ),
     ];
     for (id, mode, want) in cases {

@@ -5,7 +5,7 @@
 mod modes;
 mod schedule;
 
-use super::{login, Context};
+use super::Context;
 use crate::apply::{self, Batch, Desired, Job, Verdict};
 use crate::cli::SetupArgs;
 use crate::clients::{self, Mode};
@@ -361,7 +361,7 @@ fn stored_token(ctx: &Context, args: &SetupArgs) -> Result<Option<AccessToken>, 
 
 /// The browser login, then the token it stored.
 fn log_in(ctx: &Context, args: &SetupArgs) -> Result<AccessToken, Error> {
-    let code = login::perform(ctx, &args.login, false)?;
+    let code = crate::authorize::perform(ctx, &args.login, false)?;
     if code != exit::OK {
         return Err(Error::Refused {
             message: "the login did not complete".into(),

@@ -99,23 +99,27 @@ pub(super) fn with_mode(
     token: &AccessToken,
     jobs: &mut [Job],
 ) -> Result<(), Error> {
-    let helper_command = helper_command(ctx)?;
+    let token_command = helper_command(ctx, "token")?;
+    let helper_command = helper_command(ctx, "header --json")?;
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
         helper_command: Some(&helper_command),
+        token_command: Some(&token_command),
         token_file: Some(&token_file),
         env_var: &args.env_var,
     };
     apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
 }
 
-/// The command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
-/// run it through a shell), `header --json`, and the profile when it is not the default.
-fn helper_command(ctx: &Context) -> Result<String, Error> {
+/// A command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
+/// run it through a shell), the subcommand (`header --json` for a client that takes the header,
+/// `token` for one that embeds the output in its header), and the profile when it is not the
+/// default.
+fn helper_command(ctx: &Context, subcommand: &str) -> Result<String, Error> {
     let exe = ctx.exe()?.to_string_lossy();
     Ok(format!(
-        "{} header --json{}",
+        "{} {subcommand}{}",
         crate::shell_quote::sh_quote(&exe),
         ctx.flags()
     ))

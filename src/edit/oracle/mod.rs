@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::clients::{self, AuthContext, ConfigFile, Mode, Server};
-use crate::edit::{self, Desired, Edit, Inspection, SecretHeader, Syntax};
+use crate::edit::{self, Desired, Edit, EntrySpec, Inspection, SecretHeader, Stdio, Syntax};
 use crate::paths::Env;
 use crate::secret::AccessToken;
 
@@ -20,6 +20,8 @@ pub use parse::{parse_client, strip_comments};
 
 pub const NEW_TOKEN: &str = "figu_PROP_NEW_TOKEN";
 pub const HELPER: &str = "'/opt/My Tools/figma-auth' header --json --profile \"p 1\"";
+/// The token command of a helper the header embeds (Crush's `$(…)`).
+pub const TOKEN_COMMAND: &str = "'/opt/My Tools/figma-auth' token --profile \"p 1\"";
 pub const TOKEN_FILE: &str = "/home/u/.local/state/figma-auth/default.token";
 
 /// What is asked of the file.
@@ -31,6 +33,16 @@ pub enum Op {
     Remove,
     /// The mode's `Desired`: setup with `--mode`.
     Mode(Mode),
+    /// `apply_stdio` with the proxy's command: setup in proxy mode (YAML clients so far).
+    Stdio,
+}
+
+/// The proxy's local entry the oracle writes (`Op::Stdio`).
+pub fn proxy_stdio() -> Stdio {
+    Stdio {
+        command: "/home/user/.local/bin/figma-auth".into(),
+        args: vec!["proxy".into(), "--profile".into(), "default".into()],
+    }
 }
 
 /// What the edit gave, for comparison with a generator's expectation.
@@ -49,6 +61,7 @@ pub fn auth_for(file: &ConfigFile, mode: Mode) -> Desired {
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some(HELPER),
+        token_command: Some(TOKEN_COMMAND),
         token_file: Some(Path::new(TOKEN_FILE)),
         ..AuthContext::default()
     };
@@ -70,6 +83,7 @@ fn run(
         ),
         Op::Remove => file.apply(text, &server, &Desired::removal()),
         Op::Mode(_) => file.apply(text, &server, auth.expect("auth")),
+        Op::Stdio => file.apply_stdio(text, &server, &proxy_stdio()),
     }
 }
 
@@ -149,6 +163,9 @@ pub fn check(
                 (Op::Remove, None) => true,
                 (Op::Remove, Some(e)) => e.authorization.is_none(),
                 (Op::Mode(_), Some(e)) => e.holds(auth.as_ref().unwrap()),
+                (Op::Stdio, Some(e)) => {
+                    e.stdio == Some(proxy_stdio()) && e.url.is_none() && e.authorization.is_none()
+                }
                 _ => false,
             };
             if !ok {
@@ -164,8 +181,12 @@ pub fn check(
                 Edit::Splice { range, .. } => {
                     let b = before.ok_or("a splice of a missing file")?;
                     let old = b.get(range.clone()).ok_or("splice range")?;
-                    let old: String = serde_json::from_str(&normalize_for_serde(old))
-                        .map_err(|_| "the splice does not replace a string literal")?;
+                    let old: Option<String> = if file.syntax() == Syntax::Yaml {
+                        serde_yaml::from_str(old).ok()
+                    } else {
+                        serde_json::from_str(&normalize_for_serde(old)).ok()
+                    };
+                    let old = old.ok_or("the splice does not replace a string literal")?;
                     let e = inspected.entry().ok_or("splice without entry")?;
                     if e.authorization.as_ref().map(|a| a.expose()) != Some(old.as_str()) {
                         return Err("the splice does not replace the header".into());
@@ -265,9 +286,22 @@ fn check_changed(
             return Err("strict JSON output is not plain JSON".into());
         }
     }
-    // The output reads back as asked.
+    // The output reads back as asked (a local entry is found by its name only).
+    let name = inspected
+        .entry()
+        .map(|e| e.name.clone())
+        .unwrap_or_else(|| spec.name.clone());
+    let after_server = if op == Op::Stdio {
+        Server {
+            name: name.clone(),
+            recorded: true,
+            ..Server::default()
+        }
+    } else {
+        server.clone()
+    };
     let after_state = file
-        .inspect(Some(out), &server)
+        .inspect(Some(out), &after_server)
         .map_err(|e| format!("inspect of the output: {e}"))?;
     let Inspection::Found(e) = &after_state else {
         return Err(format!("the output has no entry of ours: {after_state:?}"));
@@ -293,18 +327,26 @@ fn check_changed(
                 return Err(format!("the output is seen in mode {:?}", file.mode_of(e)));
             }
         }
+        Op::Stdio => {
+            if e.stdio != Some(proxy_stdio()) || e.url.is_some() || e.authorization.is_some() {
+                return Err(format!("the output is not the local entry: {e:?}"));
+            }
+        }
     }
     // The only semantic change is our entry.
-    let name = inspected
-        .entry()
-        .map(|e| e.name.clone())
-        .unwrap_or_else(|| spec.name.clone());
     if e.name != name {
         return Err(format!("the entry moved from {name} to {}", e.name));
     }
-    let (mut before_rest, before_entry) = take_entry(before_value.clone(), &spec.container, &name);
-    let (mut after_rest, after_entry) = take_entry(after_value, &spec.container, &name);
+    let list_key = spec.list_key.as_deref();
+    let (mut before_rest, before_entry) =
+        take_entry(before_value.clone(), &spec.container, &name, list_key);
+    let (mut after_rest, after_entry) = take_entry(after_value, &spec.container, &name, list_key);
     prune_created(&mut after_rest, &before_rest, &spec.container);
+    if file.syntax() == Syntax::Yaml {
+        // An empty container (`key:`, `[]`, `{}`) the edit filled counts as created.
+        drop_empty_chain(&mut before_rest, &spec.container);
+        drop_empty_chain(&mut after_rest, &spec.container);
+    }
     let created_doc = before.is_none_or(|b| is_blank_doc(file.syntax(), b));
     if created_doc {
         if let Value::Object(m) = &mut after_rest {
@@ -332,22 +374,80 @@ fn check_changed(
         None => &empty,
         Some(_) => return Err("before entry not an object".into()),
     };
-    let headers_without_auth = |m: &Map<String, Value>| -> Result<Map<String, Value>, String> {
-        match m.get(&spec.headers_key) {
-            None => Ok(Map::new()),
-            Some(Value::Object(h)) => Ok(h
-                .iter()
-                .filter(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()),
-            Some(_) => Err("headers not an object".into()),
-        }
+    // The headers object (under `headers_parent`, if any) compared without Authorization.
+    let header_root = spec
+        .headers_parent
+        .first()
+        .unwrap_or(&spec.headers_key)
+        .clone();
+    let chain: Vec<String> = spec
+        .headers_parent
+        .iter()
+        .chain([&spec.headers_key])
+        .cloned()
+        .collect();
+    let local = |m: &Map<String, Value>| {
+        spec.stdio.as_ref().is_some_and(|s| {
+            m.contains_key(&s.command_key) && !spec.url_keys.iter().any(|u| m.contains_key(u))
+        })
     };
-    if headers_without_auth(before_entry)? != headers_without_auth(after_entry)? {
+    // A switch between the remote and the local shape rewrites the shape's own members; the
+    // read-back above checked them, the others must stay.
+    let reshaped = op == Op::Stdio || (switch && local(before_entry));
+    let shape_keys = shape_keys(&spec);
+    if !reshaped
+        && strip_auth(before_entry.get(&header_root), &chain[1..])?
+            != strip_auth(after_entry.get(&header_root), &chain[1..])?
+    {
         return Err("another header changed".into());
     }
+    let vars_key = spec.header_vars.as_deref();
+    if let Some(vk) = vars_key {
+        let header = |m: &Map<String, Value>| {
+            let mut cur = m.get(&header_root);
+            for k in &chain[1..] {
+                cur = cur.and_then(|v| v.get(k));
+            }
+            cur.and_then(Value::as_object).and_then(|h| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                    .and_then(|(_, v)| v.as_str().map(str::to_string))
+            })
+        };
+        let vars: Vec<String> = [header(before_entry), header(after_entry)]
+            .into_iter()
+            .flatten()
+            .flat_map(|h| goose_vars(&h))
+            .collect();
+        let others = |m: &Map<String, Value>| -> Vec<Value> {
+            m.get(vk)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter(|v| v.as_str().is_none_or(|s| !vars.iter().any(|x| x == s)))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if others(before_entry) != others(after_entry) {
+            return Err(format!("`{vk}` changed beyond the header's variables"));
+        }
+        if let Some(h) = header(after_entry).filter(|h| edit::is_reference(h)) {
+            let listed = after_entry.get(vk).and_then(Value::as_array);
+            for v in goose_vars(&h) {
+                if !listed.is_some_and(|l| l.iter().any(|x| x.as_str() == Some(v.as_str()))) {
+                    return Err(format!("`{v}` is not listed in `{vk}`"));
+                }
+            }
+        }
+    }
     for (k, v) in before_entry {
-        if *k == spec.headers_key || (switch && is_alt(k)) {
+        if *k == header_root
+            || (switch && is_alt(k))
+            || Some(k.as_str()) == vars_key
+            || (reshaped && shape_keys.contains(k))
+        {
             continue;
         }
         if after_entry.get(k) != Some(v) {
@@ -355,12 +455,14 @@ fn check_changed(
         }
     }
     for k in after_entry.keys() {
-        if before_entry.contains_key(k) || *k == spec.headers_key {
+        if before_entry.contains_key(k) || *k == header_root || Some(k.as_str()) == vars_key {
             continue;
         }
         let allowed = spec.required.iter().any(|(r, _)| r == k)
             || (switch && is_alt(k))
+            || (reshaped && shape_keys.contains(k))
             || (before_entry.is_empty() && spec.url_keys.first() == Some(k))
+            || (before_entry.is_empty() && spec.list_key.as_ref() == Some(k))
             || (before_entry.is_empty()
                 && spec
                     .template
@@ -373,16 +475,119 @@ fn check_changed(
     Ok(())
 }
 
-/// Removes `container/name` from the document, returning the rest and the entry.
-fn take_entry(mut doc: Value, container: &[String], name: &str) -> (Value, Option<Value>) {
+/// The members that make an entry remote or local: what a switch between them may rewrite.
+fn shape_keys(spec: &EntrySpec) -> Vec<String> {
+    use crate::edit::{Field, StdioField};
+    let mut keys: Vec<String> = spec.url_keys.clone();
+    keys.extend(spec.headers_parent.first().cloned());
+    keys.push(spec.headers_key.clone());
+    keys.extend(spec.auth_alternatives.iter().cloned());
+    keys.extend(spec.header_vars.iter().cloned());
+    keys.extend(spec.required.iter().map(|(k, _)| k.clone()));
+    keys.extend(spec.template.iter().filter_map(|f| match f {
+        Field::Value(k, _) => Some(k.clone()),
+        _ => None,
+    }));
+    if let Some(s) = &spec.stdio {
+        keys.push(s.command_key.clone());
+        keys.push(s.args_key.clone());
+        keys.extend(s.template.iter().filter_map(|f| match f {
+            StdioField::Value(k, _) => Some(k.clone()),
+            _ => None,
+        }));
+    }
+    keys
+}
+
+/// The variables Goose substitutes in a header (`${VAR}`, `$VAR`), by a simple scan.
+fn goose_vars(v: &str) -> Vec<String> {
+    let b = v.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let braced = b.get(i + 1) == Some(&b'{');
+            let mut s = i + 1 + usize::from(braced);
+            while braced && b.get(s) == Some(&b' ') {
+                s += 1;
+            }
+            let mut e = s;
+            while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+                e += 1;
+            }
+            if e > s && !b[s].is_ascii_digit() {
+                out.push(v[s..e].to_string());
+            }
+            i = e.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The header object at `chain` under `root` with Authorization (any case) removed and the
+/// objects left empty pruned; `Null` when nothing is left. An error for a non-object.
+fn strip_auth(root: Option<&Value>, chain: &[String]) -> Result<Value, String> {
+    fn go(v: &Value, chain: &[String]) -> Result<Value, String> {
+        if v.is_null() {
+            // YAML's empty value (`headers:`), which the edit fills.
+            return Ok(Value::Null);
+        }
+        let Value::Object(m) = v else {
+            return Err("headers not an object".into());
+        };
+        let mut out = Map::new();
+        for (k, v) in m {
+            match chain.split_first() {
+                None if k.eq_ignore_ascii_case("authorization") => {}
+                Some((first, rest)) if k == first => {
+                    let inner = go(v, rest)?;
+                    if !inner.is_null() {
+                        out.insert(k.clone(), inner);
+                    }
+                }
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Ok(if out.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(out)
+        })
+    }
+    match root {
+        None | Some(Value::Null) => Ok(Value::Null),
+        Some(v) => go(v, chain),
+    }
+}
+
+/// Removes `container/name` from the document, returning the rest and the entry. With
+/// `list_key`, the container is a list and the entry the item whose `list_key` is `name`.
+fn take_entry(
+    mut doc: Value,
+    container: &[String],
+    name: &str,
+    list_key: Option<&str>,
+) -> (Value, Option<Value>) {
     let mut cur = &mut doc;
-    for k in container {
+    for (i, k) in container.iter().enumerate() {
+        let last = i + 1 == container.len();
         match cur.get_mut(k.as_str()) {
-            Some(v) if v.is_object() => cur = v,
+            Some(v) if v.is_object() || (last && list_key.is_some() && v.is_array()) => cur = v,
             _ => return (doc, None),
         }
     }
-    let taken = cur.as_object_mut().and_then(|m| m.remove(name));
+    let taken = match (list_key, cur) {
+        (Some(nk), Value::Array(items)) => items
+            .iter()
+            .position(|it| it.get(nk).and_then(Value::as_str) == Some(name))
+            .map(|i| items.remove(i)),
+        (None, Value::Object(m)) => m.remove(name),
+        _ => None,
+    };
     (doc, taken)
 }
 
@@ -409,12 +614,36 @@ fn prune_created(after: &mut Value, before: &Value, container: &[String]) {
     }
 }
 
+/// Removes the first level of `container` that is null or holds nothing but empty levels.
+fn drop_empty_chain(doc: &mut Value, container: &[String]) {
+    let Some((k, rest)) = container.split_first() else {
+        return;
+    };
+    let Some(m) = doc.as_object_mut() else {
+        return;
+    };
+    match m.get_mut(k.as_str()) {
+        Some(v)
+            if v.is_null()
+                || is_empty_chain(v, rest)
+                || v.as_object().is_some_and(Map::is_empty) =>
+        {
+            m.remove(k.as_str());
+        }
+        Some(v) => drop_empty_chain(v, rest),
+        None => {}
+    }
+}
+
 fn is_empty_chain(v: &Value, rest: &[String]) -> bool {
+    if rest.is_empty() && v.as_array().is_some_and(Vec::is_empty) {
+        return true;
+    }
     let Some(m) = v.as_object() else {
         return false;
     };
     match rest.split_first() {
-        None => m.is_empty(),
+        None => m.is_empty() || v.as_array().is_some_and(Vec::is_empty),
         Some((k, r)) => m.len() == 1 && m.get(k.as_str()).is_some_and(|c| is_empty_chain(c, r)),
     }
 }
@@ -429,7 +658,8 @@ pub fn env() -> Env {
     )
 }
 
-/// The candidate files of these clients (every scope), for [`fuzz_one`].
+/// The candidate files of these clients (every scope), for [`fuzz_one`]; `fuzz_yaml` takes
+/// the user files only ([`user_files`]).
 pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
     let env = env();
     let mut out = Vec::new();
@@ -442,6 +672,14 @@ pub fn files(ids: &[&str]) -> Vec<ConfigFile> {
         }
     }
     out
+}
+
+/// The user-scope files of these clients, one each.
+pub fn user_files(ids: &[&str]) -> Vec<ConfigFile> {
+    let env = env();
+    ids.iter()
+        .filter_map(|id| clients::by_id(id)?.default_file(&env, clients::Scope::User))
+        .collect()
 }
 
 /// The fuzz body: the first byte picks the file and the edit, the rest is the file's bytes.
@@ -458,10 +696,12 @@ pub fn fuzz_one(data: &[u8], files: &[ConfigFile]) {
     };
     let file = &files[(sel as usize) % files.len()];
     let modes = file.client.modes();
-    let op = match (sel as usize / files.len()) % (2 + modes.len()) {
+    let stdio = usize::from(file.client.entry.stdio.is_some());
+    let op = match (sel as usize / files.len()) % (2 + modes.len() + stdio) {
         0 => Op::Refresh,
         1 => Op::Remove,
-        k => Op::Mode(modes[k - 2]),
+        k if k - 2 < modes.len() => Op::Mode(modes[k - 2]),
+        _ => Op::Stdio,
     };
     if let Err(e) = check(file, Some(text), op, None, false) {
         panic!("{} {op:?}: {e}", file.client.id);

@@ -1,6 +1,7 @@
 //! The clients' parsers, as the oracle sees them: serde_json after stripping comments (and,
-//! where the client allows them, trailing commas) with a small scanner of its own, and the `toml`
-//! crate (Codex's parser) for TOML. Written independently of the edit engine on purpose.
+//! where the client allows them, trailing commas) with a small scanner of its own, the `toml`
+//! crate (Codex's parser) for TOML, and serde_yaml (Goose's parser, libyaml) for YAML. Written
+//! independently of the edit engine on purpose.
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,9 @@ pub(super) fn is_blank_doc(syntax: Syntax, text: &str) -> bool {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     match syntax {
         Syntax::Toml => body.trim().is_empty(),
+        Syntax::Yaml => body
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')),
         _ => strip_comments(body, true)
             .map(|s| s.trim().is_empty())
             .unwrap_or(false),
@@ -26,6 +30,15 @@ pub fn parse_client(syntax: Syntax, text: &str, blank_ok: bool) -> Result<Value,
             let table: ::toml::Table = ::toml::from_str(body).map_err(|e| e.to_string())?;
             Ok(toml_to_json(::toml::Value::Table(table)))
         }
+        Syntax::Yaml => {
+            let v: serde_yaml::Value = serde_yaml::from_str(body).map_err(|e| e.to_string())?;
+            match yaml_to_json(v) {
+                v @ Value::Object(_) => Ok(v),
+                // An empty document (blank, `---`, `~`) that the edit may fill.
+                Value::Null => Ok(Value::Object(Map::new())),
+                _ => Err("the top level is not a mapping".into()),
+            }
+        }
         _ => {
             let stripped = strip_comments(body, syntax == Syntax::Jsonc)?;
             if syntax == Syntax::StrictJson && stripped != body {
@@ -40,6 +53,35 @@ pub fn parse_client(syntax: Syntax, text: &str, blank_ok: bool) -> Result<Value,
                 return Err("the top level is not an object".into());
             }
             Ok(v)
+        }
+    }
+}
+
+/// serde_yaml's value as JSON, typed like `toml_to_json` (numbers as tagged strings, so that `1`
+/// and `"1"` stay different; keys that are not strings tagged too).
+fn yaml_to_json(v: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => Value::String(format!("num:{n}")),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s,
+                        other => format!("key:{other:?}"),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(t) => {
+            let mut m = Map::new();
+            m.insert(format!("!{}", t.tag), yaml_to_json(t.value));
+            Value::Object(m)
         }
     }
 }

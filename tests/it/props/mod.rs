@@ -9,6 +9,7 @@
 
 mod json_gen;
 mod toml_gen;
+mod yaml_gen;
 
 use figma_auth::clients::{self, ConfigFile, Mode, Scope, Server};
 use figma_auth::edit::oracle::{self, check, env, Kind, Op};
@@ -162,6 +163,27 @@ fn run_toml(g: &toml_gen::TomlDoc) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn run_yaml(g: &yaml_gen::YamlDoc) -> Result<(), TestCaseError> {
+    let file = g.client.file();
+    let r = g.render();
+    let text = r.text.as_str();
+    let region = Some(r.region.clone());
+    let id = file.client.id;
+    let got = check(&file, Some(text), Op::Refresh, region.clone(), true)
+        .map_err(|e| TestCaseError::fail(format!("{id}: refresh: {e}\n{text}")))?;
+    prop_assert_eq!(got, g.expected_refresh(), "{} refresh\n{}", id, text);
+    for op in [
+        Op::Remove,
+        Op::Mode(Mode::Inline),
+        Op::Mode(Mode::Env),
+        Op::Stdio,
+    ] {
+        check(&file, Some(text), op, region.clone(), true)
+            .map_err(|e| TestCaseError::fail(format!("{id} {op:?}: {e}\n{text}")))?;
+    }
+    Ok(())
+}
+
 fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
     use figma_auth::edit::{Desired, SecretHeader};
     let server = Server::default();
@@ -173,6 +195,7 @@ fn apply_out(file: &ConfigFile, text: &str, op: Op) -> String {
         ),
         Op::Remove => file.apply(Some(text), &server, &Desired::removal()),
         Op::Mode(m) => file.apply(Some(text), &server, &oracle::auth_for(file, m)),
+        Op::Stdio => file.apply_stdio(Some(text), &server, &oracle::proxy_stdio()),
     };
     out.unwrap()
         .materialize(Some(text))
@@ -212,6 +235,25 @@ proptest! {
     #[test]
     fn toml_edits_keep_every_invariant(g in toml_gen::doc()) {
         run_toml(&g)?;
+    }
+
+    #[test]
+    fn yaml_edits_keep_every_invariant(g in yaml_gen::doc()) {
+        run_yaml(&g)?;
+    }
+
+    #[test]
+    fn damaged_yaml_never_panics(
+        g in yaml_gen::doc(),
+        cut in any::<prop::sample::Index>(),
+        nul in any::<prop::sample::Index>(),
+        how in 0u8..3,
+    ) {
+        let damaged = damage(&g.render().text, cut, nul, how);
+        for op in [Op::Refresh, Op::Remove, Op::Mode(Mode::Env), Op::Stdio] {
+            check(&g.client.file(), Some(&damaged), op, None, false)
+                .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}\n{damaged:?}")))?;
+        }
     }
 
     /// Truncations and NUL bytes in valid documents: an error or a checked outcome, no panic.
@@ -274,6 +316,20 @@ proptest! {
         check(&codex, Some(text), Op::Refresh, None, false)
             .map_err(|e| TestCaseError::fail(format!("codex: {e}\n{text:?}")))?;
     }
+
+    /// Arbitrary YAML-ish text: every edit of both YAML clients.
+    #[test]
+    fn random_yaml_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let pool = b"ab:- \n\n  #'\"{}[],&*!|>~?%@mcpServers:extensions:name: figma\nurl: uri: headers:Authorization: ";
+        let text: String = bytes.iter().map(|b| pool[*b as usize % pool.len()] as char).collect();
+        for id in ["continue", "goose"] {
+            let f = file(id, Scope::User);
+            for op in [Op::Refresh, Op::Remove, Op::Mode(Mode::Env), Op::Stdio] {
+                check(&f, Some(&text), op, None, false)
+                    .map_err(|e| TestCaseError::fail(format!("{id} {op:?}: {e}\n{text:?}")))?;
+            }
+        }
+    }
 }
 
 /// Cuts the text at a char boundary (0), puts a NUL in (1), or both (2).
@@ -315,6 +371,13 @@ fn missing_files_are_created_in_every_mode() {
                 );
             }
             assert_eq!(check(&f, None, Op::Remove, None, true), Ok(Kind::Unchanged));
+            if t.entry.stdio.is_some() {
+                assert_eq!(
+                    check(&f, None, Op::Stdio, None, true),
+                    Ok(Kind::Rewrite),
+                    "{id} stdio"
+                );
+            }
         }
     }
 }
@@ -331,6 +394,10 @@ fn the_oracles_reject_what_clients_reject() {
     assert!(parse_client(Syntax::Jsonc, "", false).is_err());
     assert!(parse_client(Syntax::Jsonc, "// c", true).is_ok());
     assert!(parse_client(Syntax::Toml, "a = 1\na = 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a: 1\na: 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a: 1\n---\nb: 2\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "a:\n\t- b\n", false).is_err());
+    assert!(parse_client(Syntax::Yaml, "# c\n", true).is_ok());
 }
 
 /// Every input the fuzzers ever failed on (`fuzz/regressions/<target>/`), replayed through the
@@ -350,8 +417,14 @@ fn fuzz_regressions_replay() {
         ),
         ("fuzz_jsonc_no_trailing", &["gemini"][..]),
         ("fuzz_toml", &["codex"][..]),
+        ("fuzz_yaml", &["continue", "goose"][..]),
     ] {
-        let files = oracle::files(ids);
+        // As the targets pick them (`fuzz/fuzz_targets/`).
+        let files = if target == "fuzz_yaml" {
+            oracle::user_files(ids)
+        } else {
+            oracle::files(ids)
+        };
         let Ok(dir) = std::fs::read_dir(root.join(target)) else {
             continue;
         };

@@ -255,8 +255,7 @@ pub struct Rendered {
     pub lines: Vec<(String, bool)>,
 }
 
-const OLD: &str = "Bearer figu_PROP_OLD_TOKEN";
-const OURS: &str = "https://mcp.figma.com/mcp";
+use super::json_gen::{OLD, OURS};
 
 impl TEntry {
     fn name(&self) -> &'static str {

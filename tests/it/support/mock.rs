@@ -12,6 +12,7 @@
 //! not serve, or if an endpoint's hits differ from those the test declared
 //! ([`MockServer::expect_hits`]).
 
+use super::Out;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -425,13 +426,14 @@ impl MockServer {
         })
     }
 
-    /// True when the server issued (or adopted) `token` as an access token.
-    pub fn is_access_token(&self, token: &str) -> bool {
-        self.with_state(|s| s.access_tokens.contains_key(token))
-    }
-
     pub fn revoked_grants(&self) -> usize {
         self.with_state(|s| s.grants.iter().filter(|g| g.revoked).count())
+    }
+
+    /// The check that no secret this server issued or saw (nor the PAT) is in a run's output,
+    /// usable after the borrow of the server ends (a spawned run keeps one).
+    pub fn leak_check(&self) -> LeakCheck {
+        LeakCheck(self.shared.clone())
     }
 
     /// [`MockServer::access_token_works`] for another server standing in for the MCP server
@@ -445,6 +447,42 @@ impl MockServer {
                 None => false,
             }
         })
+    }
+}
+
+/// See [`MockServer::leak_check`].
+pub struct LeakCheck(Arc<Shared>);
+
+impl LeakCheck {
+    /// No secret on stderr, none on stdout; with `token_on_stdout` (a command that prints it on
+    /// purpose), stdout may hold one access token, once, on one line, when the run succeeded.
+    pub fn assert_clean(&self, out: &Out, token_on_stdout: bool) {
+        let (mut secrets, access): (Vec<String>, Vec<String>) = {
+            let st = lock(&self.0.state);
+            (
+                st.secrets.clone(),
+                st.access_tokens.keys().cloned().collect(),
+            )
+        };
+        secrets.push(crate::support::PAT.to_string());
+        for s in &secrets {
+            assert!(
+                !out.stderr.contains(s.as_str()),
+                "secret {s} on stderr: {out:?}"
+            );
+            let n = out.stdout.matches(s.as_str()).count();
+            let allowed = token_on_stdout && out.code == 0 && access.contains(s);
+            assert!(
+                n == 0 || (allowed && n == 1),
+                "secret {s} on stdout: {out:?}"
+            );
+        }
+        if token_on_stdout && out.code == 0 {
+            assert!(
+                out.stdout.ends_with('\n') && out.stdout.lines().count() == 1,
+                "{out:?}"
+            );
+        }
     }
 }
 

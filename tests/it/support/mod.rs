@@ -389,26 +389,7 @@ impl TestEnv {
     /// No secret the server issued or saw, nor the PAT, appears in the output. With
     /// `token_on_stdout`, stdout may hold one access token, once, on one line.
     pub fn assert_no_leak(&self, out: &Out, token_on_stdout: bool) {
-        let mut secrets = self.server.secrets();
-        secrets.push(PAT.to_string());
-        for s in &secrets {
-            assert!(
-                !out.stderr.contains(s.as_str()),
-                "secret {s} on stderr: {out:?}"
-            );
-            let n = out.stdout.matches(s.as_str()).count();
-            let allowed = token_on_stdout && out.code == 0 && self.server.is_access_token(s);
-            assert!(
-                n == 0 || (allowed && n == 1),
-                "secret {s} on stdout: {out:?}"
-            );
-        }
-        if token_on_stdout && out.code == 0 {
-            assert!(
-                out.stdout.ends_with('\n') && out.stdout.lines().count() == 1,
-                "{out:?}"
-            );
-        }
+        self.server.leak_check().assert_clean(out, token_on_stdout);
     }
 
     /// Starts `login` with `args` (stdin piped so a test can paste), stderr captured line by line.
@@ -418,6 +399,12 @@ impl TestEnv {
 
     /// Starts `c` (a figma-auth command line), stdin at EOF, stderr captured line by line.
     pub fn spawn_command(&self, mut c: Command) -> Running {
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let leaks = (self.server.leak_check(), prints_token(&args));
         let watch = Watch::start(self);
         let mut child = c
             .stdin(Stdio::piped())
@@ -444,6 +431,7 @@ impl TestEnv {
             lines: rx,
             seen: Vec::new(),
             watch: Some((watch, self.runs.clone(), self.path(""))),
+            leaks,
         }
     }
 
@@ -638,6 +626,8 @@ pub struct Running {
     pub seen: Vec<String>,
     /// What was there before it started (the invariants are checked by [`Running::finish`]).
     watch: Option<(Watch, Arc<Runs>, PathBuf)>,
+    /// The leak check of its output, and whether it prints the token on purpose.
+    leaks: (mock::LeakCheck, bool),
 }
 
 impl Running {
@@ -688,6 +678,7 @@ impl Running {
         }
         let stderr = self.seen.iter().map(|l| format!("{l}\n")).collect();
         let out = Out::new(status, stdout, stderr);
+        self.leaks.0.assert_clean(&out, self.leaks.1);
         if let Some((watch, runs, root)) = self.watch.take() {
             watch.finish(&runs, &root, None, "a spawned run", &out);
         }
@@ -852,4 +843,16 @@ pub fn umask0(c: &mut Command) -> &mut Command {
             Ok(())
         })
     }
+}
+
+/// A work counter a debug build printed with `FIGMA_AUTH_COUNTERS=1`
+/// (`figma-auth counters: <name>=<n>`).
+pub fn counter(out: &Out, name: &str) -> u64 {
+    let prefix = format!("figma-auth counters: {name}=");
+    out.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no counter {name}: {out:?}"))
+        .parse()
+        .unwrap()
 }

@@ -169,7 +169,7 @@ impl<'a> Run<'a> {
 
     /// [`Run::run`], with `during` run by the test while the binary runs (playing the browser,
     /// say); if `during` panics, the binary is killed.
-    pub fn run_with(self, during: impl FnOnce()) -> Out {
+    pub fn run_with(mut self, during: impl FnOnce()) -> Out {
         let env = self.env;
         let args: Vec<String> = self
             .args
@@ -186,7 +186,7 @@ impl<'a> Run<'a> {
         .stderr(Stdio::piped());
         let watch = Watch::start(env);
         let mut child = c.spawn().expect("run figma-auth");
-        if let Some(input) = self.stdin {
+        if let Some(input) = self.stdin.take() {
             let mut w = child.stdin.take().unwrap();
             std::thread::spawn(move || {
                 // The binary may exit without reading it all.
@@ -210,21 +210,85 @@ impl<'a> Run<'a> {
         };
         killer.disarm();
         let out = Out::from(output).at(env.path(""));
+        self.check(&args, watch, &out);
+        out
+    }
+
+    /// The invariants of one finished run: no leak, no signal unless allowed, and what
+    /// [`Watch::finish`] checks.
+    fn check(&self, args: &[String], watch: Watch, out: &Out) {
+        let env = self.env;
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         if self.shows_secrets {
             env.assert_no_leak(
-                &Out::printed(out.code, String::new()).with_stderr(&out),
+                &Out::printed(out.code, String::new()).with_stderr(out),
                 false,
             );
         } else {
-            env.assert_no_leak(&out, prints_token(&args));
+            env.assert_no_leak(out, prints_token(&args));
         }
         if !self.signal_ok {
             assert_eq!(out.signal, None, "{args:?} was killed: {out:?}");
         }
         let root = env.path("");
-        watch.finish(&env.runs, &root, Some(env), &format!("{args:?}"), &out);
-        out
+        watch.finish(&env.runs, &root, Some(env), &format!("{args:?}"), out);
+    }
+}
+
+impl Run<'_> {
+    /// Starts `n` copies of the command at once (stdin at EOF) and waits for all of them, each
+    /// checked for leaks and signals; all are killed, and the test fails, if they are not done
+    /// after the limit. (What they created cannot be told apart: the end-of-test check for temp
+    /// files still applies.)
+    pub fn race(self, n: usize) -> Vec<Out> {
+        assert!(self.stdin.is_none(), "race runs with stdin at EOF");
+        let env = self.env;
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut killers = Vec::new();
+        let mut watches = Vec::new();
+        for i in 0..n {
+            let mut c = self.command();
+            c.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            watches.push(Watch::start(env));
+            let child = c.spawn().expect("run figma-auth");
+            killers.push(KillOnDrop(Some(child.id())));
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send((i, child.wait_with_output()));
+            });
+        }
+        let deadline = std::time::Instant::now() + self.limit;
+        let mut outs: Vec<Option<Out>> = (0..n).map(|_| None).collect();
+        for _ in 0..n {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok((i, o)) => {
+                    outs[i] = Some(Out::from(o.expect("wait for figma-auth")).at(env.path("")))
+                }
+                Err(_) => {
+                    for w in watches {
+                        w.abandon(&env.runs);
+                    }
+                    drop(killers);
+                    panic!("{args:?}: processes still running after {:?}", self.limit);
+                }
+            }
+        }
+        for k in killers {
+            k.disarm();
+        }
+        let outs: Vec<Out> = outs.into_iter().map(Option::unwrap).collect();
+        for (out, watch) in outs.iter().zip(watches) {
+            self.check(&args, watch, out);
+        }
+        outs
     }
 }
 

@@ -1,0 +1,101 @@
+//! Which clients `setup` finds without `--target` (and with `--target all`): a config directory,
+//! or a program on the PATH for a client installed but never run. And where a new entry goes
+//! for a client that keeps its own state in one of its config files (Crush).
+
+use crate::support::*;
+
+/// An executable `name` in `dir`.
+fn program(dir: &std::path::Path, name: &str) {
+    let p = dir.join(name);
+    write(&p, "#!/bin/sh\nexit 0\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn a_client_installed_but_never_run_is_found_by_its_program_on_the_path() {
+    let t = Test::new().logged_in();
+    let bin = t.path("bin");
+    program(&bin, "qwen");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    t.cmd(&["setup", "--write"])
+        .env("PATH", path)
+        .run()
+        .success()
+        .file_has(
+            "home/.qwen/settings.json",
+            &format!("\"Authorization\": \"Bearer {}\"", t.token()),
+        )
+        .file_has("home/.qwen/settings.json", "\"httpUrl\"");
+    // Without the program, and without a config directory, nothing is found.
+    let t = Test::new().logged_in();
+    t.cmd(&["setup", "--target", "all", "--write"])
+        .env("PATH", format!("{}:/usr/bin:/bin", t.path("bin").display()))
+        .run()
+        .stderr_has("no MCP client config was found")
+        .no_file("home/.qwen");
+}
+
+#[test]
+fn target_all_takes_every_client_with_a_config_directory() {
+    let t = Test::new()
+        .logged_in()
+        .file("home/.copilot/config.json", "{}\n")
+        .file("home/.gemini/antigravity/browserAllowlist.txt", "");
+    let out = t.run(&["setup", "--target", "all", "--write"]);
+    let bearer = format!("Bearer {}", t.token());
+    out.success()
+        .file_has("home/.copilot/mcp-config.json", &bearer)
+        .file_has("home/.gemini/antigravity/mcp_config.json", "\"serverUrl\"")
+        .file_has("home/.gemini/antigravity/mcp_config.json", &bearer)
+        // `~/.gemini` exists, so Gemini CLI is found too.
+        .file_has("home/.gemini/settings.json", &bearer);
+    let status = t.run(&["status"]);
+    status
+        .stdout_has("Copilot CLI")
+        .stdout_has("Antigravity")
+        .stdout_has("Gemini CLI");
+}
+
+#[test]
+fn crush_gets_a_new_entry_in_the_users_file_never_in_its_own_data_file() {
+    const DATA: &str = "home/.local/share/crush/crush.json";
+    const USER: &str = "config/crush/crush.json";
+    let data = "{\"options\":{\"notifications\":\"disabled\"}}";
+    let t = Test::new().logged_in().file(DATA, data);
+    let bearer = format!("Bearer {}", t.token());
+    t.run(&["setup", "--target", "crush", "--write"])
+        .success()
+        .file_is(DATA, data)
+        .file_has(USER, "\"type\": \"http\"")
+        .file_has(USER, &bearer);
+
+    // A data file that holds the entry (Crush merges it over the user's) is kept current too.
+    let stale = "{\"mcp\":{\"figma\":{\"type\":\"http\",\"url\":\"https://mcp.figma.com/mcp\",\"headers\":{\"Authorization\":\"Bearer figu_STALE\"}}}}";
+    let t = Test::new().logged_in().file(DATA, stale);
+    let bearer = format!("Bearer {}", t.token());
+    t.run(&["setup", "--target", "crush", "--write"])
+        .success()
+        .file_is(DATA, stale.replace("Bearer figu_STALE", &bearer))
+        .no_file(USER);
+}
+
+#[test]
+fn crush_helper_mode_embeds_the_token_command_and_status_calls_it_current() {
+    let t = Test::new().logged_in();
+    t.run(&["setup", "--target", "crush", "--mode", "helper", "--write"])
+        .success()
+        .file_has("config/crush/crush.json", "\"Bearer $(")
+        .file_has("config/crush/crush.json", " token)\"");
+    let text = t.read("config/crush/crush.json");
+    assert!(!text.contains(&t.token()), "{text}");
+    t.run(&["status"])
+        .stdout_has("current")
+        .stdout_has("helper mode");
+    // A refresh leaves it alone.
+    t.run(&["refresh", "--write", "--force"]).success();
+    assert_eq!(t.read("config/crush/crush.json"), text);
+}
