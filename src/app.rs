@@ -42,8 +42,8 @@ pub struct Context {
     pub show_url_after: Duration,
     /// The terminal: stdout, stderr, the one stdin reader, prompts, the spinner.
     pub ui: Ui,
-    /// The figma-auth binary that schedules and helper-mode configs run ([`current_exe`]);
-    /// `None` when the process cannot tell.
+    /// The running figma-auth binary ([`current_exe`]); `None` when the process cannot tell.
+    /// What configs and schedules name is [`Context::exe`].
     pub exe: Option<PathBuf>,
     /// The PATH on which external programs (`systemctl`, `launchctl`, `crontab`, `id`) are
     /// looked up, and the PATH they run with.
@@ -165,11 +165,14 @@ impl Context {
         self.env.display(p)
     }
 
-    /// [`Context::exe`], or the error that says it is unknown.
-    pub fn exe(&self) -> Result<&Path, Error> {
-        self.exe.as_deref().ok_or_else(|| {
-            Error::Environment("cannot find the path of the figma-auth binary".to_string())
-        })
+    /// The absolute path of the figma-auth binary that configs (helper and proxy modes) and
+    /// schedules name: the real, installed binary, never the npm launcher, refused when it runs
+    /// from an `npx`/`bunx`/`pnpm dlx` cache ([`crate::binary::for_configs`]).
+    pub fn exe(&self) -> Result<PathBuf, Error> {
+        Ok(crate::binary::for_configs(
+            self.exe.as_deref(),
+            self.search_path.as_deref(),
+        )?)
     }
 
     /// `--auth-server` when it is not Figma's, as the issuer string: what a scheduled command
@@ -189,9 +192,8 @@ impl Context {
     }
 }
 
-/// The path of this process's binary. Not canonicalized, so that a stable symlink
-/// (`/opt/homebrew/bin/figma-auth`) is used rather than a versioned target an upgrade removes;
-/// Linux's " (deleted)" suffix of a binary replaced while it runs is dropped.
+/// The path of this process's binary as the OS reports it (Linux's " (deleted)" suffix of a
+/// binary replaced while it runs dropped); [`Context::exe`] decides what configs name.
 pub fn current_exe() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(

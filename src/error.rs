@@ -68,6 +68,10 @@ pub enum Error {
     #[error(transparent)]
     Schedule(#[from] crate::schedule::ScheduleError),
 
+    /// The running binary cannot be named in a config or a schedule.
+    #[error(transparent)]
+    Binary(#[from] crate::binary::BinaryError),
+
     /// The user pressed Ctrl-C while figma-auth waited for them; the text says what was left
     /// undone.
     #[error("{0}")]
@@ -119,6 +123,7 @@ impl Error {
             Error::ConfigsFailed { .. } => exit::ERROR,
             Error::Refused { .. } => exit::ERROR,
             Error::Schedule(_) => exit::ERROR,
+            Error::Binary(_) => exit::ERROR,
             Error::Cancelled(_) => exit::INTERRUPTED,
             Error::Reported(code) => *code,
         }
@@ -141,6 +146,9 @@ impl Error {
             ),
             Error::Apply(_) => None,
             Error::ConfigsFailed { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Binary(e) | Error::Schedule(crate::schedule::ScheduleError::Binary(e)) => {
+                e.hint()
+            }
             Error::Schedule(_) | Error::Cancelled(_) | Error::Reported(_) => None,
         }
     }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod apply;
 pub mod authorize;
+pub mod binary;
 pub mod cli;
 pub mod clients;
 pub mod commands;

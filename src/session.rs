@@ -211,6 +211,18 @@ impl Obtained {
             .remaining_at(Timestamp::now())
             .unwrap_or_default()
     }
+
+    /// The one-line warning of a refresh that failed while the token still works: how long it
+    /// lasts, why it was not refreshed and what to run (`None` when nothing failed).
+    pub fn refresh_warning(&self, flags: &str) -> Option<String> {
+        self.refresh_error.as_ref().map(|e| {
+            format!(
+                "the access token expires in {} and could not be refreshed: {}",
+                crate::time::short_duration(self.remaining()),
+                crate::error::one_line(e, flags)
+            )
+        })
+    }
 }
 
 /// The profile's access token, valid for at least `min_valid` when possible. A fresh token is

@@ -88,8 +88,8 @@ pub enum Command {
     /// Show whether you are logged in, when the access token expires, and what to do next.
     ///
     /// Lists every client config (each real file once) with its state: current, stale, expired,
-    /// no-token, no-entry, other-url, indirect, unmanaged (set up by another profile or by
-    /// nobody) or unreadable. Exit 0 when all is well, 1 when a config needs action, 3 when a
+    /// no-token, no-entry, other-url, indirect, missing-binary (a helper command whose
+    /// figma-auth is gone), unmanaged (set up by another profile or by nobody) or unreadable. Exit 0 when all is well, 1 when a config needs action, 3 when a
     /// login is required.
     Status(StatusArgs),
     /// Refresh the access token when it expires soon (or always with --force), then bring every

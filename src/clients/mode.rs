@@ -299,6 +299,30 @@ impl Client {
         })
     }
 
+    /// The program an entry's helper command runs (the first word of `headersHelper`, or of the
+    /// command substituted in the header, as an absolute path), when the entry has one; `None`
+    /// for a client without helper mode.
+    pub fn helper_program(&self, entry: &EntryState) -> Option<std::path::PathBuf> {
+        let cmd = match self.auth.helper? {
+            Ref::Key(key) => entry.auth_field(key)?,
+            // `Bearer $(<command>)`: the command between the client's delimiters.
+            Ref::Header { before, after } => {
+                let r = entry.authorization_reference()?;
+                let rest = &r[r.find(before)? + before.len()..];
+                &rest[..rest.rfind(after)?]
+            }
+        };
+        crate::binary::helper_program(cmd).filter(|p| p.is_absolute())
+    }
+
+    /// An entry whose helper command runs a program that cannot run (figma-auth moved or was
+    /// uninstalled): that program and why. `setup` rewrites such an entry to this binary.
+    pub fn broken_helper(&self, entry: &EntryState) -> Option<(std::path::PathBuf, &'static str)> {
+        let p = self.helper_program(entry)?;
+        let why = crate::binary::unusable(&p)?;
+        Some((p, why))
+    }
+
     /// The mode an entry is in now, judged from what it holds: a credentials key first (it
     /// overrides a static header), then the header — a reference in one of the client's
     /// syntaxes, any other reference (a variable), or a token. `None`: no credentials at all.

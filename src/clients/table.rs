@@ -1,5 +1,7 @@
 //! The clients figma-auth configures, one entry each: every fact figma-auth knows about a client
 //! is here (its files, dialect, entry, modes, lock, precedence, reload hint, detection).
+//! One file however many clients come: the entries side by side are the table, and a new client
+//! is written by comparing it with its neighbours.
 
 use super::{
     opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Precedence,

@@ -6,7 +6,6 @@ use super::Context;
 use crate::cli::{EnvArgs, EnvShell};
 use crate::error::{exit, Error};
 use crate::session::obtain;
-use crate::time::short_duration;
 
 /// The variable keeps the token of the moment the line was evaluated, so `header` (helper mode) is
 /// preferable where the client supports it.
@@ -14,12 +13,8 @@ pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("env", || got.token.access_token.expose().to_string());
-    if let Some(e) = &got.refresh_error {
-        ctx.ui.warning(format_args!(
-            "the access token expires in {} and could not be refreshed: {}",
-            short_duration(got.remaining()),
-            crate::error::one_line(e, &ctx.flags())
-        ));
+    if let Some(w) = got.refresh_warning(&ctx.flags()) {
+        ctx.ui.warning(w);
     }
     ctx.ui.out(&line(
         args.shell,

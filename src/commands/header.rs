@@ -6,7 +6,6 @@ use super::Context;
 use crate::cli::HeaderArgs;
 use crate::error::{exit, Error};
 use crate::session::obtain;
-use crate::time::short_duration;
 use std::time::Duration;
 
 /// Longest wait for a refresh by another process (a client waiting on its helper should not hang
@@ -34,12 +33,8 @@ pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
         }
     };
     crate::fault::panic_point("header", || got.token.access_token.expose().to_string());
-    if let Some(e) = &got.refresh_error {
-        ctx.ui.line(format_args!(
-            "figma-auth header: warning: the access token expires in {} and could not be refreshed: {}",
-            short_duration(got.remaining()),
-            crate::error::one_line(e, &ctx.flags())
-        ));
+    if let Some(w) = got.refresh_warning(&ctx.flags()) {
+        ctx.ui.line(format_args!("figma-auth header: warning: {w}"));
     }
     let value = format!("Bearer {}", got.token.access_token.expose());
     let text = if args.json {

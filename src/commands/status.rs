@@ -101,6 +101,7 @@ pub const STATES: &[&str] = &[
     "no-entry",
     "other-url",
     "indirect",
+    "missing-binary",
     "unmanaged",
     "unreadable",
 ];
@@ -118,6 +119,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let f = &s.file;
             let entry = s.inspection.as_ref().ok().and_then(Inspection::entry);
             let disabled = entry.is_some_and(|e| e.is_disabled());
+            let broken = entry.and_then(|e| client.broken_helper(e));
             let holds_ours = matches!((entry, &want), (Some(e), Some(w))
                 if e.authorization.as_ref().is_some_and(|a| a.expose() == w.expose()));
             let refresh = format!("figma-auth refresh --write{flags}");
@@ -130,6 +132,15 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
                     let st = match judge(&s.inspection, want.as_ref(), expired) {
+                        // A helper command whose figma-auth is gone: `setup` points it here.
+                        Holding::Indirect(_) if broken.is_some() => {
+                            let (p, why) = broken.clone().unwrap_or_default();
+                            let d = format!(
+                                "the helper command runs {}, which {why}",
+                                ctx.show_path(&p)
+                            );
+                            (Holding::Current, "missing-binary", Some(d))
+                        }
                         // Set up by figma-auth in an indirection mode: nothing to refresh in it.
                         Holding::Indirect(source) if s.mode != Mode::Inline => {
                             let d = format!("{} mode, via {source}", s.mode.as_str());
@@ -167,7 +178,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             });
             let (needs_action, fix) = match (state, managed) {
                 ("stale" | "expired", true) => (true, Some(refresh)),
-                ("no-token" | "no-entry", true) => (true, Some(setup)),
+                ("no-token" | "no-entry" | "missing-binary", true) => (true, Some(setup)),
                 ("unreadable", _) => (true, None),
                 ("unmanaged", _) if holds_ours => (false, Some(setup)),
                 _ => (false, None),
@@ -244,6 +255,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         let why = match c.state {
             "stale" | "expired" => "Some configs hold an old or expired token",
             "no-token" => "A config figma-auth set up has no token any more",
+            "missing-binary" => "A config runs a figma-auth binary that is gone",
             _ => "A config entry figma-auth set up is gone",
         };
         out.push_str(&format!("{why}: run `{fix}`\n"));

@@ -1,5 +1,10 @@
 use super::*;
 
+mod big;
+mod modes;
+mod paths;
+mod toml_editor;
+
 const OLD: &str = "figu_FIXTURE_OLD_TOKEN";
 const NEW: &str = "figu_FIXTURE_NEW_TOKEN";
 
@@ -56,6 +61,27 @@ fn layouts_the_editors_do_not_implement_are_refused() {
     }
 }
 
+fn helper_auth(cmd: &str) -> Desired {
+    Desired::exactly(None, Some(("headersHelper".into(), cmd.into())))
+}
+
+fn claude_helper_spec() -> EntrySpec {
+    EntrySpec {
+        auth_alternatives: vec!["headersHelper".into()],
+        ..claude_spec()
+    }
+}
+
+/// Codex's entry: `[mcp_servers.figma]` with `url` and `http_headers`.
+fn codex_spec() -> EntrySpec {
+    let mut spec = claude_spec();
+    spec.container = vec!["mcp_servers".into()];
+    spec.headers_key = "http_headers".into();
+    spec.template = vec![Field::Url, Field::Headers];
+    spec.required = vec![];
+    spec
+}
+
 fn set(t: &str) -> Desired {
     Desired::header(SecretHeader::new(format!("Bearer {t}")))
 }
@@ -90,107 +116,6 @@ fn entry_json(indent: &str, nl: &str, token: &str) -> String {
         "{{{nl}{}\"mcpServers\": {{{nl}{}\"figma\": {{{nl}{}\"type\": \"http\",{nl}{}\"url\": \"https://mcp.figma.com/mcp\",{nl}{}\"headers\": {{{nl}{}\"Authorization\": \"Bearer {token}\"{nl}{}}}{nl}{}}}{nl}{}}}{nl}}}",
         i(1), i(2), i(3), i(3), i(3), i(4), i(3), i(2), i(1)
     )
-}
-
-#[test]
-fn splice_and_cst_paths_give_identical_output() {
-    let inputs = [
-        entry_json("  ", "\n", OLD),
-        entry_json("\t", "\r\n", OLD),
-        format!("\u{feff}{}\n", entry_json("    ", "\n", OLD)),
-        format!(
-            "// c\n{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp/\", \"headers\": {{\"authorization\": /* x */ \"Bearer {OLD}\",}},}},}},}}"
-        ),
-        tests_big::big_claude_json(1),
-    ];
-    for (i, input) in inputs.iter().enumerate() {
-        let syntax = if input.contains("//") {
-            Syntax::Jsonc
-        } else {
-            Syntax::StrictJson
-        };
-        let spec = claude_spec();
-        let fast = changed(apply(Some(input), syntax, &spec, &set(NEW)).unwrap());
-        assert!(fast.is_splice(), "input {i} should splice");
-        let slow = changed(
-            json::apply_with(Some(input), syntax, &spec, Op::of(&set(NEW)), false).unwrap(),
-        );
-        assert!(!slow.is_splice());
-        let fast_text = fast.materialize(Some(input));
-        assert_eq!(fast_text, slow.materialize(Some(input)), "input {i}");
-        assert_eq!(
-            fast_text.replace(NEW, OLD),
-            *input,
-            "only the literal changed"
-        );
-    }
-}
-
-#[test]
-fn skeleton_and_full_cst_give_identical_output() {
-    let big = tests_big::big_claude_json(1);
-    let no_servers = big[..big.rfind(",\n  \"mcpServers\"").unwrap()].to_string() + "\n}";
-    let other_server = big
-        .replace("https://mcp.figma.com/mcp", "https://example.com/mcp")
-        .replace("\"figma\": {", "\"other\": {");
-    let missing_type = big.replace("\"type\": \"http\",\n      ", "");
-    let mut local = claude_spec();
-    local.container = vec![
-        "projects".into(),
-        "/home/user/src/project-3".into(),
-        "mcpServers".into(),
-    ];
-    let mut new_project = claude_spec();
-    new_project.container = vec![
-        "projects".into(),
-        "/home/user/new".into(),
-        "mcpServers".into(),
-    ];
-    let cases: Vec<(&str, &String, EntrySpec, Desired)> = vec![
-        ("append mcpServers", &no_servers, claude_spec(), set(NEW)),
-        ("append entry", &other_server, claude_spec(), set(NEW)),
-        ("add type", &missing_type, claude_spec(), set(NEW)),
-        ("remove header", &big, claude_spec(), Desired::removal()),
-        ("local scope", &big, local, set(NEW)),
-        ("new project key", &big, new_project, set(NEW)),
-    ];
-    for (what, text, spec, change) in cases {
-        assert!(
-            json::skeleton_applies(text, &spec, Op::of(&change)),
-            "{what}"
-        );
-        let fast = changed(apply(Some(text), Syntax::StrictJson, &spec, &change).unwrap());
-        let full = changed(
-            json::apply_with(
-                Some(text),
-                Syntax::StrictJson,
-                &spec,
-                Op::of(&change),
-                false,
-            )
-            .unwrap(),
-        );
-        assert_eq!(
-            fast.materialize(Some(text)),
-            full.materialize(Some(text)),
-            "{what}"
-        );
-        assert_eq!(fast.notes, full.notes, "{what}");
-    }
-}
-
-#[test]
-fn splice_covers_exactly_the_old_literal_with_bom_offset() {
-    let input = format!("\u{feff}{}", entry_json("  ", "\n", OLD));
-    let c = changed(apply(Some(&input), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap());
-    let Edit::Splice {
-        range, replacement, ..
-    } = &c.edit
-    else {
-        panic!("{:?}", c.edit)
-    };
-    assert_eq!(&input[range.clone()], format!("\"Bearer {OLD}\""));
-    assert_eq!(*replacement, format!("\"Bearer {NEW}\""));
 }
 
 #[test]
@@ -444,78 +369,6 @@ fn object_keys_probes_a_path() {
 }
 
 #[test]
-fn toml_keeps_comments_crlf_and_bom() {
-    let mut spec = claude_spec();
-    spec.container = vec!["mcp_servers".into()];
-    spec.headers_key = "http_headers".into();
-    spec.template = vec![Field::Url, Field::Headers];
-    spec.required = vec![];
-    let text = format!(
-        "\u{feff}# top\r\n[mcp_servers.figma] # entry\r\nurl = \"https://mcp.figma.com/mcp\"\r\n# headers\r\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" }} # token\r\n"
-    );
-    let c = changed(apply(Some(&text), Syntax::Toml, &spec, &set(NEW)).unwrap());
-    assert_eq!(c.materialize(Some(&text)), text.replace(OLD, NEW));
-    assert_eq!(round_trip(&text, Syntax::Toml).unwrap(), text);
-    let e = apply(
-        Some("[mcp_servers.figma]\nurl = 3\n"),
-        Syntax::Toml,
-        &spec,
-        &set(NEW),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            EditError::WrongType {
-                line: 2,
-                found: "an integer",
-                ..
-            }
-        ),
-        "{e}"
-    );
-}
-
-#[test]
-#[ignore = "timing; run with --release -- --ignored"]
-fn timing_50mb_splice() {
-    let text = tests_big::big_claude_json(50);
-    let spec = claude_spec();
-    let t = std::time::Instant::now();
-    let r = apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap();
-    let el = t.elapsed();
-    assert!(r.is_splice(), "{r:?}");
-    println!("{} MB: find + splice {el:?}", text.len() / 1_000_000);
-}
-
-mod tests_big {
-    /// A `~/.claude.json`-shaped document of about `mb` megabytes: 2-space pretty JSON, a large
-    /// `projects` map with history arrays, `mcpServers` after it.
-    pub(crate) fn big_claude_json(mb: usize) -> String {
-        let mut s = String::from("{\n  \"numStartups\": 12,\n  \"projects\": {\n");
-        let mut i = 0;
-        while s.len() < mb * 1_000_000 {
-            if i > 0 {
-                s.push_str(",\n");
-            }
-            s.push_str(&format!(
-                "    \"/home/user/src/project-{i}\": {{\n      \"allowedTools\": [],\n      \"history\": [\n"
-            ));
-            for j in 0..40 {
-                s.push_str(&format!(
-                    "        {{\n          \"display\": \"fix the \\\"flaky\\\" test number {j} in module {i} — and refactor\",\n          \"pastedContents\": {{}}\n        }}{}\n",
-                    if j < 39 { "," } else { "" }
-                ));
-            }
-            s.push_str("      ],\n      \"mcpServers\": {},\n      \"hasTrustDialogAccepted\": true,\n      \"lastCost\": 0.1234\n    }");
-            i += 1;
-        }
-        s.push_str("\n  },\n  \"mcpServers\": {\n    \"figma\": {\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\",\n      \"headers\": {\n        \"Authorization\": \"Bearer figu_FIXTURE_OLD_TOKEN\"\n      }\n    }\n  }\n}");
-        s
-    }
-}
-
-#[test]
 fn the_untouched_check_catches_collateral_changes() {
     let spec = claude_spec();
     let before = "{\"a\": 1, \"mcpServers\": {\"other\": {\"url\": \"x\"}, \"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {\"X\": \"1\"}}}}";
@@ -546,227 +399,6 @@ fn the_untouched_check_catches_collateral_changes() {
     ] {
         assert!(matches!(check(&bad), Err(EditError::Internal(_))), "{bad}");
     }
-}
-
-#[test]
-#[ignore = "timing; run with --release -- --ignored"]
-fn timing_50mb_create_entry() {
-    let text = tests_big::big_claude_json(50)
-        .replace(
-            "\"mcpServers\": {\n    \"figma\"",
-            "\"mcpServers\": {\n    \"other\"",
-        )
-        .replace(
-            "\"https://mcp.figma.com/mcp\"",
-            "\"https://example.com/mcp\"",
-        );
-    let t = std::time::Instant::now();
-    let r = apply(Some(&text), Syntax::StrictJson, &claude_spec(), &set(NEW)).unwrap();
-    assert!(r.changes() && !r.is_splice(), "{r:?}");
-    println!(
-        "{} MB: create via CST {:?}",
-        text.len() / 1_000_000,
-        t.elapsed()
-    );
-}
-
-#[test]
-fn toml_errors_never_show_values() {
-    let mut spec = claude_spec();
-    spec.container = vec!["mcp_servers".into()];
-    spec.headers_key = "http_headers".into();
-    for bad in [
-        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\" \n"),
-        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\\q\" }}\n"),
-        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = Bearer_{OLD} }}\n"),
-        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = [\"Bearer {OLD}\"] }}\n"),
-        format!("[mcp_servers.figma]\nhttp_headers = \"Bearer {OLD}\"\n"),
-        format!("[mcp_servers.figma]\nhttp_headers = {{ Authorization = \"Bearer {OLD}\", Authorization = \"x\" }}\n"),
-    ] {
-        let e = apply(Some(&bad), Syntax::Toml, &spec, &set(NEW)).unwrap_err();
-        let msg = e.to_string();
-        assert!(!msg.contains("FIXTURE"), "{msg}");
-        assert_eq!(e.line(), Some(2), "{msg}");
-    }
-}
-
-fn helper_auth(cmd: &str) -> Desired {
-    Desired::exactly(None, Some(("headersHelper".into(), cmd.into())))
-}
-
-fn claude_helper_spec() -> EntrySpec {
-    EntrySpec {
-        auth_alternatives: vec!["headersHelper".into()],
-        ..claude_spec()
-    }
-}
-
-#[test]
-fn switching_modes_in_compact_and_commented_entries() {
-    let spec = claude_helper_spec();
-    let cases = [
-        (
-            Syntax::StrictJson,
-            format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}}}"),
-        ),
-        (
-            Syntax::Jsonc,
-            format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\n      \"type\": \"http\", // t\n      \"url\": \"https://mcp.figma.com/mcp\",\n      /* h */ \"headers\": {{ \"Authorization\": \"Bearer {OLD}\", }}, // after\n    }},\n  }},\n}}\n"),
-        ),
-        (
-            Syntax::JsoncNoTrailingCommas,
-            format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\n      \"headers\": {{\n        // ours\n        \"Authorization\": \"Bearer {OLD}\"\n      }},\n      \"type\": \"http\",\n      \"url\": \"https://mcp.figma.com/mcp\"\n    }}\n  }}\n}}"),
-        ),
-    ];
-    for (syntax, text) in cases {
-        let auth = helper_auth("fa header --json");
-        let c = changed(apply(Some(&text), syntax, &spec, &auth).unwrap());
-        assert!(c.notes.contains(&Note::RemovedHeader), "{:?}", c.notes);
-        assert!(c.notes.contains(&Note::SetField("headersHelper".into())));
-        let out = c.materialize(Some(&text));
-        assert!(!out.contains(OLD), "{out}");
-        assert!(!out.contains("\"headers\""), "{out}");
-        let i = inspect(Some(&out), syntax, &spec).unwrap();
-        assert!(i.entry().unwrap().holds(&auth), "{out}");
-        assert_eq!(
-            apply(Some(&out), syntax, &spec, &auth).unwrap(),
-            Edit::Unchanged
-        );
-        // Back to inline: the helper goes, the header comes back.
-        let inline = Desired::exactly(
-            Some(HeaderValue::Token(SecretHeader::new(format!(
-                "Bearer {NEW}"
-            )))),
-            None,
-        );
-        let back = changed(apply(Some(&out), syntax, &spec, &inline).unwrap());
-        let back = back.materialize(Some(&out));
-        assert!(!back.contains("headersHelper"), "{back}");
-        let i = inspect(Some(&back), syntax, &spec).unwrap();
-        assert!(i.entry().unwrap().holds(&inline), "{back}");
-        // A refresh of the inline file is a splice again.
-        let r = changed(apply(Some(&back), syntax, &spec, &set(OLD)).unwrap());
-        assert!(r.is_splice());
-    }
-}
-
-#[test]
-fn switching_keeps_other_headers_and_members() {
-    let spec = claude_helper_spec();
-    let text = format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"timeout\": 5, \"headers\": {{\"X-Team\": \"d\", \"authorization\": \"Bearer {OLD}\"}}}}}}}}");
-    let auth = helper_auth("h");
-    let out = changed(apply(Some(&text), Syntax::StrictJson, &spec, &auth).unwrap())
-        .materialize(Some(&text));
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(
-        v["mcpServers"]["figma"],
-        serde_json::json!({"type": "http", "url": "https://mcp.figma.com/mcp", "timeout": 5,
-            "headers": {"X-Team": "d"}, "headersHelper": "h"})
-    );
-}
-
-#[test]
-fn refresh_leaves_references_and_helpers_alone() {
-    let spec = claude_helper_spec();
-    for value in [
-        "Bearer ${FIGMA_TOKEN}",
-        "Bearer $FIGMA_TOKEN",
-        "Bearer ${env:FIGMA_TOKEN}",
-        "Bearer {env:FIGMA_TOKEN}",
-        "Bearer {file:~/.t}",
-        "Bearer ${input:figma}",
-    ] {
-        assert!(is_reference(value), "{value}");
-        let text = format!("{{\"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"{value}\"}}}}}}}}");
-        assert!(
-            matches!(
-                apply(Some(&text), Syntax::StrictJson, &spec, &set(NEW)).unwrap(),
-                Edit::Indirect(_)
-            ),
-            "{value}"
-        );
-        let i = inspect(Some(&text), Syntax::StrictJson, &spec).unwrap();
-        assert_eq!(i.entry().unwrap().authorization_reference(), Some(value));
-        assert!(i.entry().unwrap().is_indirect());
-    }
-    assert!(!is_reference(&format!("Bearer {OLD}")));
-    assert!(!is_reference("Bearer $1"));
-}
-
-#[test]
-fn apply_auth_refuses_a_field_the_client_does_not_have() {
-    let e = apply(None, Syntax::StrictJson, &claude_spec(), &helper_auth("x")).unwrap_err();
-    assert_eq!(e.kind(), "internal");
-}
-
-#[test]
-fn the_untouched_check_lets_only_a_switch_touch_credentials_fields() {
-    let spec = claude_helper_spec();
-    let before = "{\"mcpServers\": {\"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {\"Authorization\": \"Bearer t\"}}}}";
-    let after = "{\"mcpServers\": {\"figma\": {\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headersHelper\": \"h\"}}}";
-    let check = |switch| {
-        json::check_untouched(
-            before,
-            after,
-            Syntax::StrictJson,
-            &spec,
-            "figma",
-            false,
-            switch,
-        )
-    };
-    assert!(check(true).is_ok());
-    assert!(check(false).is_err());
-    // A switch still may not touch anything else.
-    let bad = after.replace("\"type\": \"http\", ", "");
-    assert!(json::check_untouched(
-        before,
-        &bad,
-        Syntax::StrictJson,
-        &spec,
-        "figma",
-        false,
-        true
-    )
-    .is_err());
-}
-
-#[test]
-fn toml_switch_removes_an_emptied_headers_table_only() {
-    let mut spec = claude_spec();
-    spec.container = vec!["mcp_servers".into()];
-    spec.headers_key = "http_headers".into();
-    spec.template = vec![Field::Url, Field::Headers];
-    spec.required = vec![];
-    spec.auth_alternatives = vec!["bearer_token_env_var".into(), "http_headers_helper".into()];
-    let env = Desired::exactly(
-        None,
-        Some(("bearer_token_env_var".into(), "FIGMA_TOKEN".into())),
-    );
-    let text = format!("[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nhttp_headers_helper = \"x\"\n\n[mcp_servers.figma.http_headers]\nAuthorization = \"Bearer {OLD}\"\n");
-    let c = changed(apply(Some(&text), Syntax::Toml, &spec, &env).unwrap());
-    assert_eq!(
-        c.notes,
-        vec![
-            Note::RemovedField("http_headers_helper".into()),
-            Note::SetField("bearer_token_env_var".into()),
-            Note::RemovedHeader
-        ]
-    );
-    let out = c.materialize(Some(&text));
-    assert_eq!(
-        out,
-        "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nbearer_token_env_var = \"FIGMA_TOKEN\"\n"
-    );
-    // A wrong-typed field is replaced by a string (Codex would refuse to start otherwise).
-    let text =
-        "[mcp_servers.figma]\nurl = \"https://mcp.figma.com/mcp\"\nbearer_token_env_var = 3\n";
-    let out =
-        changed(apply(Some(text), Syntax::Toml, &spec, &env).unwrap()).materialize(Some(text));
-    assert!(
-        out.contains("bearer_token_env_var = \"FIGMA_TOKEN\""),
-        "{out}"
-    );
 }
 
 /// Found by the property tests: jsonc-parser accepts a raw control character inside a string,

@@ -177,6 +177,9 @@ pub fn run(ctx: &Context, args: &InstallArgs) -> Result<u8, ScheduleError> {
         ctx.env.display(&log::log_path(&ctx.env.app_state_dir())),
         self_command(ctx, "schedule status")
     )?;
+    if let Some(note) = cmd.program().and_then(crate::binary::note) {
+        writeln!(out, "note: {note}.")?;
+    }
     let exe = cmd.program().unwrap_or(Path::new("")).to_string_lossy();
     if exe.contains("/target/debug/")
         || exe.contains("/target/release/")

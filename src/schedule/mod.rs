@@ -52,13 +52,9 @@ pub enum ScheduleError {
         value: String,
         reason: &'static str,
     },
-    #[error(
-        "the figma-auth binary {0} is not an executable file; install figma-auth somewhere \
-         permanent and run `schedule install` from there"
-    )]
-    Binary(PathBuf),
-    #[error("cannot find the path of the figma-auth binary, so it cannot be scheduled")]
-    UnknownBinary,
+    /// The running binary cannot be scheduled ([`crate::binary::for_configs`]).
+    #[error(transparent)]
+    Binary(#[from] crate::binary::BinaryError),
     #[error(
         "no scheduler found: no systemd user manager answers `systemctl --user \
          show-environment` and `crontab` is not on PATH; install cron (e.g. `apt install cron`) \
@@ -228,11 +224,9 @@ fn check_url(what: &'static str, url: &str) -> Result<(), ScheduleError> {
 /// It carries no secret: the refresh reads the credential store itself.
 pub fn scheduled_command(ctx: &Context) -> Result<ScheduledCommand, ScheduleError> {
     let profile = checked_profile(ctx)?;
-    let exe = ctx.exe.as_deref().ok_or(ScheduleError::UnknownBinary)?;
-    if !exe.is_absolute() || !exec::is_executable(exe) {
-        return Err(ScheduleError::Binary(exe.to_path_buf()));
-    }
-    let exe = exe.to_string_lossy().into_owned();
+    let exe = crate::binary::for_configs(ctx.exe.as_deref(), ctx.search_path.as_deref())?
+        .to_string_lossy()
+        .into_owned();
     check_writable("the binary path", &exe)?;
     let home = ctx.env.home.to_string_lossy().into_owned();
     check_writable("HOME", &home)?;

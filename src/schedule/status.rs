@@ -179,8 +179,15 @@ pub fn status_report(
             Some(p) if exec::is_executable(p) => {}
             Some(p) => report.problems.push(Problem {
                 message: format!(
-                    "the scheduled binary {} no longer exists or is not executable",
-                    p.display()
+                    "the {}{} runs {}, which {} (figma-auth was moved, upgraded elsewhere or \
+                     uninstalled)",
+                    found.backend.name(),
+                    match found.backend {
+                        Backend::Cron => String::new(),
+                        _ => format!(" ({})", found.location),
+                    },
+                    p.display(),
+                    crate::binary::unusable(p).unwrap_or("cannot run")
                 ),
                 fix: reinstall.clone(),
             }),

@@ -922,3 +922,109 @@ fn claude_writer(
         done
     })
 }
+
+/// Continue and Goose: found by their config directories, written in YAML with the comments and
+/// the rest of the file kept, listed by `status` and `doctor`, left alone by a refresh with
+/// nothing to do; env mode gives Goose its `env_keys` and Continue its `secrets` reference.
+#[test]
+fn continue_and_goose_are_detected_written_in_yaml_and_listed() {
+    let (env, project) = TestEnv::logged_in();
+    let cont = env.path("home/.continue/config.yaml");
+    let cont_before = "# my Continue config\nname: Local config\nversion: 1.0.0\nschema: v1\n\nmodels:\n  - name: fake   # a model\n    provider: openai\n    model: fake-model\n\nmcpServers:\n  - name: other\n    command: npx\n";
+    write(&cont, cont_before);
+    let goose = env.path("config/goose/config.yaml");
+    let goose_before = "GOOSE_PROVIDER: openai\nextensions:\n  developer:\n    enabled: true\n    type: builtin\n    name: developer\n    timeout: 300\n    bundled: true\nGOOSE_MODEL: gpt-4o\n";
+    write(&goose, goose_before);
+    // No --target: the detected clients, and only them.
+    let out = env.run_in(&project, &["setup", "--write"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!env.path("home/.cursor").exists(), "{out:?}");
+    let b = env.bearer();
+    let text = fs::read_to_string(&cont).unwrap();
+    assert_eq!(
+        text,
+        format!("{cont_before}  - name: figma\n    type: streamable-http\n    url: https://mcp.figma.com/mcp\n    requestOptions:\n      headers:\n        Authorization: {b}\n"),
+    );
+    let text = fs::read_to_string(&goose).unwrap();
+    assert!(text.starts_with("GOOSE_PROVIDER: openai\nextensions:\n  developer:\n    enabled: true\n    type: builtin\n    name: developer\n    timeout: 300\n    bundled: true\n  figma:\n    enabled: true\n    type: streamable_http\n    name: figma\n    description: ''\n    uri: https://mcp.figma.com/mcp\n    headers:\n"), "{text}");
+    assert!(
+        text.contains(&format!("      Authorization: {b}\n")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("    timeout: 300\nGOOSE_MODEL: gpt-4o\n"),
+        "{text}"
+    );
+    for f in [&cont, &goose] {
+        assert_eq!(file_mode(f), 0o600);
+    }
+
+    let out = env.run_in(&project, &["status"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for name in ["Continue", "Goose"] {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name));
+        assert!(line.is_some_and(|l| l.contains("current")), "{out:?}");
+    }
+    let out = env.run_in(&project, &["doctor"]);
+    assert!(
+        out.stdout
+            .contains("config.yaml (Continue, user scope): current token"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("config.yaml (Goose, user scope): current token"),
+        "{out:?}"
+    );
+    let before = (fs::read(&cont).unwrap(), fs::read(&goose).unwrap());
+    let out = env.run_in(&project, &["refresh", "--write"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        before,
+        (fs::read(&cont).unwrap(), fs::read(&goose).unwrap())
+    );
+
+    // Env mode: no token in either file.
+    let out = env.run_in(
+        &project,
+        &[
+            "setup",
+            "--target",
+            "continue,goose",
+            "--mode",
+            "env",
+            "--write",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let text = fs::read_to_string(&cont).unwrap();
+    assert!(
+        text.contains("Authorization: Bearer ${{ secrets.FIGMA_TOKEN }}\n"),
+        "{text}"
+    );
+    let text = fs::read_to_string(&goose).unwrap();
+    assert!(
+        text.contains("Authorization: Bearer ${FIGMA_TOKEN}\n"),
+        "{text}"
+    );
+    assert!(text.contains("env_keys:\n"), "{text}");
+    assert!(text.contains("- FIGMA_TOKEN\n"), "{text}");
+    for f in [&cont, &goose] {
+        assert!(
+            !fs::read_to_string(f).unwrap().contains(&b),
+            "{}",
+            f.display()
+        );
+    }
+    let out = env.run_in(&project, &["status"]);
+    assert!(
+        out.stdout
+            .lines()
+            .filter(|l| l.contains("config.yaml"))
+            .all(|l| l.contains("current")),
+        "{out:?}"
+    );
+}

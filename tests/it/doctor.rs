@@ -534,7 +534,7 @@ fn helper_and_file_modes_set_up_by_setup_are_checked() {
     assert_eq!(out.code, 1, "{out:?}");
     out.line_with(&[
         "PROBLEM",
-        "the `headersHelper` command runs /nonexistent/figma-auth, which does not exist",
-        "run `figma-auth setup --target claude --scope user --mode helper --write`",
+        "the `figma` entry's `headersHelper` command runs /nonexistent/figma-auth, which does not exist",
+        "run `figma-auth setup --target claude --scope user --write`",
     ]);
 }

@@ -684,3 +684,104 @@ fn large_claude_json_fault_at_each_step() {
     assert_eq!(fs::metadata(&cfg).unwrap().modified().unwrap(), mtime);
     assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new());
 }
+
+/// A heavy `~/.claude.json` reached through a relative symlink, 0640 with `--keep-mode`, and
+/// (as root) another user's: written through the copy made while it was validated, the link
+/// stays a link, the mode and the owner are kept, the bytes outside the token are identical.
+#[test]
+fn large_claude_json_through_a_symlink_keeps_its_mode_and_owner() {
+    use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+    let (env, project) = TestEnv::logged_in();
+    let home = env.path("home");
+    let real = home.join("dotfiles/claude.json");
+    write(&real, claude_json(LARGE, OLD));
+    symlink("dotfiles/claude.json", home.join(".claude.json")).unwrap();
+    env.manage("claude", "user", &home.join(".claude.json"));
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+    let owned_by_other = [home.clone(), home.join("dotfiles"), real.clone()];
+    if is_root() {
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(4321), Some(4322)).unwrap();
+        }
+    }
+    let (uid, gid) = {
+        let m = fs::metadata(&real).unwrap();
+        (m.uid(), m.gid())
+    };
+    let r = env
+        .cmd(&[&REFRESH_CLAUDE[..], &["--keep-mode"]].concat())
+        .cwd(&project)
+        .env("FIGMA_AUTH_COUNTERS", "1")
+        .run();
+    let m = fs::metadata(&real).unwrap();
+    if is_root() {
+        for p in &owned_by_other {
+            std::os::unix::fs::chown(p, Some(0), Some(0)).unwrap();
+        }
+    }
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(prefetched(&r), 1, "{r:?}");
+    assert!(fs::read_to_string(&real).unwrap() == claude_json(LARGE, &token(&env)));
+    assert_eq!(
+        fs::read_link(home.join(".claude.json")).unwrap(),
+        Path::new("dotfiles/claude.json")
+    );
+    assert_eq!(m.permissions().mode() & 0o7777, 0o640);
+    assert_eq!((m.uid(), m.gid()), (uid, gid));
+    assert_eq!(temps_of(&real), Vec::<PathBuf>::new());
+}
+
+/// A heavy `~/.claude.json` that does not parse — in the half of `projects` validated on the
+/// second thread, in the first half, or after it — is never written, although its bytes were
+/// being copied into a temp file meanwhile: exit 1 naming the file and the line, the file
+/// byte-identical and untouched, no temp file left.
+#[test]
+fn an_invalid_large_claude_json_is_never_written() {
+    let (env, project) = TestEnv::logged_in();
+    let cfg = env.path("home/.claude.json");
+    env.manage("claude", "user", &cfg);
+    let good = claude_json(LARGE, OLD);
+    let member = |i: usize| good.find(&format!("\"/home/user/p{i}\"")).unwrap();
+    for (what, at, from, to) in [
+        ("second half", member(LARGE * 3 / 4), "0.10", "0.10x"),
+        ("first half", member(LARGE / 4), "0.10", "01.10"),
+        (
+            "a raw tab in a key",
+            member(LARGE / 2 + 7),
+            "/home",
+            "\t/home",
+        ),
+        (
+            "after projects",
+            good.find("\"mcpServers\"").unwrap(),
+            "\"figma\"",
+            "'figma'",
+        ),
+    ] {
+        let k = at + good[at..].find(from).unwrap();
+        let bad = format!("{}{to}{}", &good[..k], &good[k + from.len()..]);
+        write(&cfg, &bad);
+        fs::set_permissions(&cfg, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let mtime = fs::metadata(&cfg).unwrap().modified().unwrap();
+        let r = env
+            .cmd(&REFRESH_CLAUDE)
+            .cwd(&project)
+            .env("FIGMA_AUTH_COUNTERS", "1")
+            .run();
+        assert_eq!(r.code, 1, "{what}: {r:?}");
+        let line = bad[..k].matches('\n').count() + 1;
+        let error = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or_else(|| panic!("{what}: no error line: {r:?}"));
+        assert!(
+            error.contains("~/.claude.json") && error.contains(&format!("line {line}, column")),
+            "{what}: {error}"
+        );
+        assert_eq!(prefetched(&r), 0, "{what}");
+        assert!(fs::read(&cfg).unwrap() == bad.as_bytes(), "{what}: changed");
+        assert_eq!(fs::metadata(&cfg).unwrap().modified().unwrap(), mtime);
+        assert_eq!(temps_of(&cfg), Vec::<PathBuf>::new(), "{what}: temp left");
+    }
+}

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figma_auth::clients::{self, AuthContext, ConfigFile, Mode, Scope, Server};
-use figma_auth::edit::{self, Desired, Edit, SecretHeader, Stdio};
+use figma_auth::edit::{self, Desired, Edit, SecretHeader};
 use figma_auth::paths::Env;
 use figma_auth::secret::AccessToken;
 
@@ -185,10 +185,7 @@ fn every_fixture_edits_as_expected() {
             file.auth(m, &ctx)
                 .unwrap_or_else(|e| panic!("{label}: {e}"))
         });
-        let stdio = Stdio {
-            command: "/home/user/.local/bin/figma-auth".into(),
-            args: vec!["proxy".into(), "--profile".into(), "default".into()],
-        };
+        let stdio = figma_auth::edit::oracle::proxy_stdio();
         let run = |text: Option<&str>| {
             if case.stdio {
                 file.apply_stdio(text, &server, &stdio)

@@ -17,6 +17,7 @@ mod fs_safety;
 mod harness;
 mod helper;
 mod hostile;
+mod installed_binary;
 mod login;
 mod packaging;
 mod precedence;

@@ -266,3 +266,56 @@ fn opencode_uses_the_file_whose_header_survives_the_merge() {
         },
     );
 }
+
+/// Cursor, VS Code and Zed: the project's file at the git root (not the cwd below it) wins over
+/// the user's file, each in its own container.
+#[test]
+fn the_project_file_at_the_git_root_wins_for_cursor_vscode_and_zed() {
+    let (env, project, cwd) = logged_in("sub/deeper");
+    let token = env.stored_access_token();
+    let in_container = |container: &str, entry: &str| {
+        format!("{{\n  \"{container}\": {{\"figma\": {entry}}}\n}}\n")
+    };
+    let cases = [
+        (
+            "cursor",
+            "Cursor",
+            "mcpServers",
+            env.path("home/.cursor/mcp.json"),
+            project.join(".cursor/mcp.json"),
+        ),
+        (
+            "vscode",
+            "VS Code",
+            "servers",
+            env.path("config/Code/User/mcp.json"),
+            project.join(".vscode/mcp.json"),
+        ),
+        (
+            "zed",
+            "Zed",
+            "context_servers",
+            env.path("config/zed/settings.json"),
+            project.join(".zed/settings.json"),
+        ),
+    ];
+    for (_, _, container, user, project_file) in &cases {
+        write(user, in_container(container, &json_entry(URL, Some(OLD))));
+        write(
+            project_file,
+            in_container(container, &json_entry(URL, Some(&token))),
+        );
+    }
+    for (client, name, _, _, project_file) in cases {
+        both_name(
+            &env,
+            &cwd,
+            client,
+            name,
+            Used {
+                path: project_file,
+                local: false,
+            },
+        );
+    }
+}

@@ -715,7 +715,8 @@ fn status_explains_what_is_off_and_how_to_fix_it() {
     assert_eq!(code, 1);
     assert!(
         out.contains(
-            "no longer exists or is not executable\n  fix: figma-auth schedule install --write"
+            "which does not exist (figma-auth was moved, upgraded elsewhere or uninstalled)\n  \
+             fix: figma-auth schedule install --write"
         ),
         "{out}"
     );

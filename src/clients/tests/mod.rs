@@ -684,3 +684,49 @@ fn the_vocabulary_expresses_the_clients_to_come() {
     let crush = CRUSH.default_file(&env, Scope::User).unwrap();
     assert_eq!(crush.lock(&env), ClientLock::LockDir);
 }
+
+/// Continue and Goose: found only when their config directory exists; their files move with
+/// `CONTINUE_GLOBAL_DIR` and `GOOSE_PATH_ROOT`.
+#[test]
+fn yaml_clients_are_found_where_their_variables_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/p")).unwrap();
+    let env = env_in(&root, "home/p", &[]);
+    let (cont, goose) = (by_id("continue").unwrap(), by_id("goose").unwrap());
+    assert!(!cont.detected(&env) && !goose.detected(&env));
+    assert_eq!(
+        rel(&root, &cont.files(&env, Scope::User)),
+        ["home/.continue/config.yaml"]
+    );
+    assert_eq!(
+        rel(&root, &cont.files(&env, Scope::Project)),
+        ["home/p/.continue/mcpServers/figma.yaml"]
+    );
+    assert_eq!(
+        rel(&root, &goose.files(&env, Scope::User)),
+        ["home/.config/goose/config.yaml"]
+    );
+    assert_eq!(goose.scopes(), [Scope::User]);
+    std::fs::create_dir_all(root.join("home/.continue")).unwrap();
+    std::fs::create_dir_all(root.join("home/.config/goose")).unwrap();
+    assert!(cont.detected(&env) && goose.detected(&env));
+    let moved = env_in(
+        &root,
+        "home/p",
+        &[
+            ("CONTINUE_GLOBAL_DIR", root.join("c").to_str().unwrap()),
+            ("GOOSE_PATH_ROOT", root.join("g").to_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        rel(&root, &cont.files(&moved, Scope::User)),
+        ["c/config.yaml"]
+    );
+    assert_eq!(
+        rel(&root, &goose.files(&moved, Scope::User)),
+        ["g/config/config.yaml"]
+    );
+    // The directories the variables name do not exist: not installed there.
+    assert!(!cont.detected(&moved) && !goose.detected(&moved));
+}

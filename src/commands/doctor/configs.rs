@@ -204,7 +204,7 @@ impl TargetCtx<'_> {
             // still worth knowing; its token is not ours to judge.
             match auth_of(e, self.want) {
                 Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
-                Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
                 _ => {}
             }
             return 0;
@@ -300,7 +300,7 @@ impl TargetCtx<'_> {
                         .run(self.refresh_cmd()),
                     ),
                     Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
-                    Auth::Reference(r) => self.reference_checks(&what, f, &r, out),
+                    Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
                 }
             }
         }

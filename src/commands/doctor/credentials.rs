@@ -1,5 +1,5 @@
-//! Entries whose credentials come from elsewhere: a helper command that must exist, a variable
-//! that must be set, a token file that must be there.
+//! Entries whose credentials come from elsewhere: a helper command that must run an installed
+//! figma-auth, a variable that must be set, a token file that must be there.
 
 use super::configs::TargetCtx;
 use super::{Check, Context, Level};
@@ -18,7 +18,6 @@ impl TargetCtx<'_> {
         mode: Mode,
         out: &mut Vec<Check>,
     ) {
-        let flags = self.ctx.flags();
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
         let via = if mode == Mode::Inline {
             String::new()
@@ -29,26 +28,7 @@ impl TargetCtx<'_> {
             let value = e.auth_field(key);
             match (key.as_str(), value) {
                 ("headersHelper" | "http_headers_helper", Some(cmd)) => {
-                    match helper_program(cmd).filter(|p| p.is_absolute() && !p.is_file()) {
-                        Some(p) => out.push(
-                            c(
-                                Level::Problem,
-                                format!(
-                                    "{what}: the `{key}` command runs {}, which does not exist",
-                                    p.display()
-                                ),
-                            )
-                            .run(format!(
-                                "figma-auth setup --target {} --scope {} --mode helper{flags} --write",
-                                self.target.id,
-                                f.scope.as_str()
-                            )),
-                        ),
-                        None => out.push(c(
-                            Level::Ok,
-                            format!("{what}: credentials from the `{key}` command{via}"),
-                        )),
-                    }
+                    out.push(self.helper_check(what, f, e, key, cmd, &via))
                 }
                 ("bearer_token_env_var", Some(var)) => {
                     self.variable_check(what, f, &format!("${var}"), var, out)
@@ -58,6 +38,76 @@ impl TargetCtx<'_> {
                     format!("{what}: credentials from `{key}`{via}"),
                 )),
             }
+        }
+    }
+
+    /// A helper command should run an installed figma-auth: one that is gone (moved,
+    /// uninstalled) is a problem `setup` fixes, `npx` or another figma-auth are worth knowing.
+    fn helper_check(
+        &self,
+        what: &str,
+        f: &ConfigFile,
+        e: &EntryState,
+        key: &str,
+        cmd: &str,
+        via: &str,
+    ) -> Check {
+        let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        let runs = format!("{what}: the `{}` entry's `{key}` command runs", e.name);
+        let program = crate::binary::helper_program(cmd);
+        let switch = format!(
+            "figma-auth setup --target {} --scope {} --mode helper{} --write",
+            self.target.id,
+            f.scope.as_str(),
+            self.ctx.flags()
+        );
+        if let Some((p, why)) = self.target.broken_helper(e) {
+            return c(
+                Level::Problem,
+                format!(
+                    "{runs} {}, which {why} (figma-auth was moved, upgraded elsewhere or uninstalled)",
+                    p.display()
+                ),
+            )
+            .run(self.setup_cmd(f, false));
+        }
+        let runner = program.as_deref().and_then(|p| {
+            let name = p.file_name()?.to_str()?;
+            ["npx", "bunx", "pnpm", "pnpx", "yarn", "npm"]
+                .contains(&name)
+                .then_some(name)
+                .or_else(|| crate::binary::runner_cache(p))
+        });
+        if let Some(runner) = runner {
+            return c(
+                Level::Warning,
+                format!(
+                    "{runs} figma-auth through {runner}, which adds start-up time to every request, fails offline and may run another version (install figma-auth to name its binary instead)"
+                ),
+            )
+            .run(switch);
+        }
+        let ours = self.ctx.exe().ok();
+        let same = |p: &Path, q: &Path| {
+            p == q || std::fs::canonicalize(p).ok() == std::fs::canonicalize(q).ok()
+        };
+        match (program, ours) {
+            (Some(p), Some(ours))
+                if p.is_absolute() && p.file_name() == ours.file_name() && !same(&p, &ours) =>
+            {
+                c(
+                    Level::Info,
+                    format!(
+                        "{runs} {}, not this figma-auth ({}); `{switch}` switches it",
+                        p.display(),
+                        ours.display()
+                    ),
+                )
+            }
+            _ => c(
+                Level::Ok,
+                format!("{what}: credentials from the `{key}` command{via}"),
+            ),
         }
     }
 
@@ -100,11 +150,27 @@ impl TargetCtx<'_> {
         &self,
         what: &str,
         f: &ConfigFile,
+        e: &EntryState,
         r: &str,
         out: &mut Vec<Check>,
     ) {
         let flags = self.ctx.flags();
         let c = |level, msg: String| Check::new(Self::AREA, level, msg).at(&f.path);
+        // A command substituted in the header (helper mode in the header, `$(…)`).
+        if let Some((p, why)) = self.target.broken_helper(e) {
+            out.push(
+                c(
+                    Level::Problem,
+                    format!(
+                        "{what}: the `{}` entry's header runs {}, which {why} (figma-auth was moved, upgraded elsewhere or uninstalled)",
+                        e.name,
+                        p.display()
+                    ),
+                )
+                .run(self.setup_cmd(f, false)),
+            );
+            return;
+        }
         if let Some(file) = r.strip_prefix("{file:").and_then(|s| s.strip_suffix('}')) {
             let p = expand_home(self.ctx, file, &f.path);
             if p.exists() {
@@ -152,17 +218,6 @@ fn reference_var(r: &str) -> Option<&str> {
     let inner = inner.strip_prefix("env:").unwrap_or(inner);
     (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .then_some(inner)
-}
-
-/// The program a helper command runs: its first shell word (single quotes understood).
-fn helper_program(cmd: &str) -> Option<std::path::PathBuf> {
-    let cmd = cmd.trim_start();
-    let word = if let Some(rest) = cmd.strip_prefix('\'') {
-        rest.split('\'').next()?
-    } else {
-        cmd.split_whitespace().next()?
-    };
-    (!word.is_empty()).then(|| std::path::PathBuf::from(word))
 }
 
 /// A `{file:…}` path as opencode resolves it: `~/` is the home, relative paths are relative to

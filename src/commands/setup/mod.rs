@@ -14,7 +14,7 @@ use crate::error::{exit, Error};
 use crate::secret::AccessToken;
 use crate::session::{ensure_fresh, Policy};
 use crate::ui::Decision;
-use modes::{create_token_file, modes_for, say_modes, with_mode};
+use modes::{create_token_file, modes_for, repair_helpers, say_modes, with_mode};
 use schedule::{ask, expiry_line, schedule_installed, schedule_state, ScheduleState};
 use std::time::Duration;
 
@@ -62,6 +62,9 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     for job in &mut jobs {
         job.keep_mode = args.keep_mode;
     }
+    if modes.is_none() {
+        repair_helpers(ctx, &mut jobs)?;
+    }
     let hint = Some(format!(
         "fix the files named above, then run `figma-auth setup{}` again",
         ctx.flags()
@@ -92,6 +95,14 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             create_token_file(ctx)?;
         }
         with_mode(ctx, args, modes, &token, &mut jobs)?;
+    }
+    let names_binary = jobs
+        .iter()
+        .any(|j| j.mode == Mode::Helper && j.desired.is_some());
+    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe()) {
+        if let Some(note) = crate::binary::note(&exe) {
+            ctx.ui.line(format_args!("note: {note}."));
+        }
     }
     let preview_opts = options(ctx, args, &desired, false);
     let preview = apply::run(&configs, &jobs, &preview_opts);

@@ -99,28 +99,69 @@ pub(super) fn with_mode(
     token: &AccessToken,
     jobs: &mut [Job],
 ) -> Result<(), Error> {
-    let token_command = helper_command(ctx, "token")?;
-    let helper_command = helper_command(ctx, "header --json")?;
+    // Only helper mode names this binary (and refuses one run from an `npx` cache).
+    let (helper_command, token_command) = match modes.iter().any(|(_, m)| *m == Mode::Helper) {
+        true => (
+            Some(helper_command(ctx, "header --json")?),
+            Some(helper_command(ctx, "token")?),
+        ),
+        false => (None, None),
+    };
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
-        helper_command: Some(&helper_command),
-        token_command: Some(&token_command),
+        helper_command: helper_command.as_deref(),
+        token_command: token_command.as_deref(),
         token_file: Some(&token_file),
         env_var: &args.env_var,
     };
     apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
 }
 
-/// A command a client runs in helper mode: this binary's absolute path, shell-quoted (clients
-/// run it through a shell), the subcommand (`header --json` for a client that takes the header,
-/// `token` for one that embeds the output in its header), and the profile when it is not the
-/// default.
+/// Without `--mode`: an entry in helper mode whose command runs a binary that is gone (moved,
+/// uninstalled, an upgrade elsewhere) is rewritten to run this one, its mode kept; every other
+/// entry keeps its mechanism.
+pub(super) fn repair_helpers(ctx: &Context, jobs: &mut [Job]) -> Result<(), Error> {
+    let mut commands: Option<(String, String)> = None;
+    for job in jobs.iter_mut().filter(|j| j.desired.is_none()) {
+        let Ok(crate::edit::Inspection::Found(entry)) = apply::inspect_file(&job.file, &job.server)
+        else {
+            continue;
+        };
+        if job.file.client.broken_helper(&entry).is_none() {
+            continue;
+        }
+        let (header, token) = match &commands {
+            Some(c) => c,
+            None => commands.insert((
+                helper_command(ctx, "header --json")?,
+                helper_command(ctx, "token")?,
+            )),
+        };
+        let actx = AuthContext {
+            helper_command: Some(header),
+            token_command: Some(token),
+            ..AuthContext::default()
+        };
+        job.desired = Some(
+            job.file
+                .auth(Mode::Helper, &actx)
+                .map_err(|e| Error::Usage(e.to_string()))?,
+        );
+        job.mode = Mode::Helper;
+    }
+    Ok(())
+}
+
+/// A command a client runs in helper mode: this binary's absolute path ([`Context::exe`]),
+/// shell-quoted (clients run it through a shell), the subcommand (`header --json` for a client
+/// that takes the header, `token` for one that embeds the output in its header), and the
+/// profile when it is not the default.
 fn helper_command(ctx: &Context, subcommand: &str) -> Result<String, Error> {
-    let exe = ctx.exe()?.to_string_lossy();
+    let exe = ctx.exe()?;
     Ok(format!(
         "{} {subcommand}{}",
-        crate::shell_quote::sh_quote(&exe),
+        crate::shell_quote::sh_quote(&exe.to_string_lossy()),
         ctx.flags()
     ))
 }

@@ -49,6 +49,20 @@ pub fn write_exec(path: &Path, text: &str) {
 }
 
 /// The bytes of `fixtures/<rel>`.
+/// Installs a copy of the binary under test at `dest`, as an install would (`cp`: a file of its
+/// own, whose mode a test may change, and never a write handle in this process, which a
+/// concurrent fork could keep open: ETXTBSY).
+pub fn install_binary(dest: &Path) {
+    fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    let ok = Command::new("cp")
+        .arg(super::BIN)
+        .arg(dest)
+        .status()
+        .expect("run cp")
+        .success();
+    assert!(ok, "cp {} {}", super::BIN, dest.display());
+}
+
 pub fn fixture(rel: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")

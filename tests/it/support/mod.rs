@@ -309,7 +309,12 @@ impl TestEnv {
 
     /// The binary with a hermetic environment (nothing checked: prefer [`TestEnv::cmd`]).
     pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        let mut c = Command::new(BIN);
+        self.command_of(Path::new(BIN), args)
+    }
+
+    /// [`TestEnv::command`] of the binary at `program` (a copy of [`BIN`] installed elsewhere).
+    pub fn command_of<S: AsRef<std::ffi::OsStr>>(&self, program: &Path, args: &[S]) -> Command {
+        let mut c = Command::new(program);
         // Never the repository: project-scope lookups start from the working directory.
         c.args(args)
             .current_dir(self.path("home"))

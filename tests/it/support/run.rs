@@ -29,6 +29,8 @@ pub struct Run<'a> {
     shows_secrets: bool,
     /// Only these variables (none of the test environment's).
     only: Option<Vec<(String, String)>>,
+    /// The binary to run (default [`BIN`]).
+    program: Option<PathBuf>,
 }
 
 impl<'a> Run<'a> {
@@ -45,6 +47,7 @@ impl<'a> Run<'a> {
             signal_ok: false,
             shows_secrets: false,
             only: None,
+            program: None,
         }
     }
 
@@ -122,10 +125,17 @@ impl<'a> Run<'a> {
         self
     }
 
+    /// Runs the binary at `path` instead of [`BIN`] (a copy installed elsewhere).
+    pub fn program(mut self, path: impl AsRef<Path>) -> Self {
+        self.program = Some(self.env.path_of(path.as_ref()));
+        self
+    }
+
     /// The command as it will be started.
     pub fn command(&self) -> Command {
         let args: Vec<&std::ffi::OsStr> = self.args.iter().map(|a| a.as_os_str()).collect();
-        let base = self.env.command(&args);
+        let program = self.program.as_deref().unwrap_or(Path::new(BIN));
+        let base = self.env.command_of(program, &args);
         let mut c = match self.uid {
             None => base,
             Some(uid) => {
@@ -134,7 +144,7 @@ impl<'a> Run<'a> {
                     format!("--reuid={uid}"),
                     format!("--regid={uid}"),
                     "--clear-groups".into(),
-                    BIN.into(),
+                    program.to_string_lossy().into_owned(),
                 ])
                 .args(&self.args)
                 .env_clear();
