@@ -41,6 +41,7 @@ cline_check() {
   if [ "$1" = inline ]; then
     # The entry setup creates in a new file (flat, as the extension documents it).
     rm "$(cline_files)"
+    # shellcheck disable=SC2034 # check-real-clients.sh's verdict
     "$FA" setup --target cline --write >/dev/null 2>&1 || { echo "FAIL setup --target cline (new file)"; fail=1; }
     check "setup creates a flat streamableHttp entry" '"type": "streamableHttp"' "$(cat "$(cline_files)")"
     cline_session "$1" "the entry setup created"
