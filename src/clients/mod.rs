@@ -58,6 +58,9 @@ pub enum ClientLock {
     /// A `<file>.lock` directory holding an owner file, renamed into place, as Cline takes on its
     /// MCP settings file.
     OwnedDir,
+    /// An advisory `flock` on this file beside the config, as Copilot CLI takes on
+    /// `.mcp-writer.lock` (even to read its `mcp-config.json`).
+    Flock(&'static str),
 }
 
 /// Everything figma-auth knows about one MCP client. Adding a client is adding one entry to
@@ -99,6 +102,9 @@ pub struct Client {
     pub lock: ClientLock,
     /// Which file's entry the client uses when several hold it.
     pub precedence: Precedence,
+    /// Scopes where only these modes keep working, and why (Qwen Code asks again for approval
+    /// of a project server whenever its header changes, a variable's value included).
+    pub scope_modes: &'static [(Scope, &'static [Mode], &'static str)],
 }
 
 /// Every supported client.
@@ -215,6 +221,30 @@ impl Client {
             path,
             self.project_of(env, scope),
         ))
+    }
+
+    /// Whether an entry in `scope` keeps working in `mode` ([`Client::scope_modes`]); the
+    /// error says why not, and which modes do.
+    pub fn check_scope_mode(&self, scope: Scope, mode: Mode) -> Result<(), String> {
+        match self.scope_modes.iter().find(|(s, _, _)| *s == scope) {
+            Some((_, modes, why)) if !modes.contains(&mode) => {
+                let instead = if modes.is_empty() {
+                    "use the user scope".to_string()
+                } else {
+                    let names: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
+                    format!(
+                        "use --mode {}, or the user scope",
+                        names.join(" or --mode ")
+                    )
+                };
+                Err(format!(
+                    "{} in the {} scope cannot use {mode} mode: {why}; {instead}",
+                    self.name,
+                    scope.as_str()
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// One of [`Client::state_files`].
@@ -334,11 +364,8 @@ impl ConfigFile {
     pub fn lock(&self, env: &Env) -> ClientLock {
         let user = self.client.files(env, Scope::User);
         match self.client.lock {
-            l @ (ClientLock::LockDir | ClientLock::OwnedDir)
-                if user.iter().any(|u| u.real == self.real) =>
-            {
-                l
-            }
+            ClientLock::None => ClientLock::None,
+            lock if user.iter().any(|u| u.real == self.real) => lock,
             _ => ClientLock::None,
         }
     }
