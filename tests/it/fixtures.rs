@@ -42,8 +42,8 @@ pub(crate) struct Case {
     inspect_ok: bool,
     pub expect: Option<String>,
     splice: Option<bool>,
-    error_kind: Option<String>,
-    error_line: Option<usize>,
+    pub error_kind: Option<String>,
+    pub error_line: Option<usize>,
     /// Parts of the error's text.
     pub error_message: Vec<String>,
     /// The security case this fixture belongs to (run through the binary by `bad_input`).

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod canary;
+mod case_map;
 mod commands;
 mod configs;
 mod detection;

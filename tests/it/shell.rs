@@ -39,7 +39,7 @@ fn completions_for_each_shell_name_every_command() {
 }
 
 #[test]
-fn the_bash_script_parses() {
+fn the_bash_completion_script_parses() {
     let Ok(bash) = which("bash") else { return };
     let script = bare(&["completions", "bash"]).stdout;
     let dir = tempfile::tempdir().unwrap();
