@@ -1,9 +1,10 @@
 # Kilo Code (npm @kilocode/cli; the Kilo Code extension runs this CLI): the global
 # ~/.config/kilo/kilo.jsonc, hand-written with comments and trailing commas, as Kilo's first run
 # leaves it. `kilo mcp list` connects to every server; in env mode FIGMA_TOKEN comes from
-# `figma-auth env`, in file mode Kilo reads the token file figma-auth keeps.
+# `figma-auth env`, in file mode Kilo reads the token file figma-auth keeps, in proxy mode it
+# starts figma-auth proxy as a local server.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client kilo kilo "inline file env" @kilocode/cli@7.7.7
+client kilo kilo "inline file env proxy inline proxy" @kilocode/cli@7.7.7
 
 kilo_files() { echo "$XDG_CONFIG_HOME/kilo/kilo.jsonc"; }
 
@@ -16,6 +17,9 @@ kilo_prepare() {
 kilo_check() {
   if [ "$1" != inline ]; then
     check_no_token kilo
+  fi
+  if [ "$1" = proxy ]; then
+    check "kilo's entry is a local server running figma-auth proxy" '"type": "local"' "$(cat "$(kilo_files)")"
   fi
   reset_log
   local out

@@ -69,7 +69,7 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
-    /// Other `--target` names the client is known by (`kilocode`); records keep the id.
+    /// Other names `--target` takes for it (`kilocode`, `claudedesktop`); records keep the id.
     pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
@@ -114,15 +114,10 @@ pub fn all() -> &'static [&'static Client] {
 
 /// The client with this id.
 pub fn by_id(id: &str) -> Option<&'static Client> {
-    all().iter().copied().find(|c| c.id == id)
-}
-
-/// The client a `--target` name means: its id or one of its aliases.
-pub fn by_name(name: &str) -> Option<&'static Client> {
     all()
         .iter()
         .copied()
-        .find(|c| c.id == name || c.aliases.contains(&name))
+        .find(|c| c.id == id || c.aliases.contains(&id))
 }
 
 /// The ids of every supported client.
@@ -175,7 +170,7 @@ pub fn select(names: &[String], env: &Env) -> Result<Vec<&'static Client>, Unkno
             detected().for_each(&mut add);
             continue;
         }
-        add(by_name(part).ok_or_else(|| UnknownClient { name: part.into() })?);
+        add(by_id(part).ok_or_else(|| UnknownClient { name: part.into() })?);
     }
     Ok(out)
 }

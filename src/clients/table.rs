@@ -25,6 +25,7 @@ pub static CLIENTS: &[&Client] = &[
     &QWEN,
     &CRUSH,
     &ANTIGRAVITY,
+    &CLAUDE_DESKTOP,
     &CLINE,
     &KILO,
     &AUGGIE,
@@ -41,6 +42,25 @@ const DOLLAR_ENV: Ref = Ref::Header {
     after: "}",
 };
 const HTTP: Member = Member::Fixed("type", Value::Str("http"));
+/// `"type": "stdio"`, `command`, `args` (Claude Code, VS Code).
+const TYPED_STDIO: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("stdio")),
+        StdioMember::Command,
+        StdioMember::Args,
+    ],
+    command_key: "command",
+    args_key: "args",
+};
+/// opencode: `"type": "local"` and the whole command line in one `command` array.
+const OPENCODE_LOCAL: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("local")),
+        StdioMember::Command,
+    ],
+    command_key: "command",
+    args_key: "",
+};
 
 /// What an entry does not say: no file to create besides the first candidate, no second layout,
 /// inline only, no lock of the client's own, the highest scope wins. (`id`, `name`,
@@ -80,6 +100,7 @@ const OPENCODE_ENTRY: EntryShape = EntryShape {
         ("type", Value::Str("remote")),
         ("oauth", Value::Bool(false)),
     ],
+    stdio: Some(OPENCODE_LOCAL),
     ..EntryShape::MCP_SERVERS
 };
 
@@ -137,6 +158,7 @@ pub static OPENCODE: Client = Client {
             template: &[REMOTE, Member::Url, Member::Headers],
             required: &[("type", Value::Str("remote"))],
             new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
+            stdio: Some(OPENCODE_LOCAL),
             ..EntryShape::MCP_SERVERS
         },
         applies: opencode::is_v2,
@@ -176,6 +198,7 @@ pub static CLAUDE: Client = Client {
         local_prefix: &["projects"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -198,6 +221,10 @@ pub static CURSOR: Client = Client {
     ],
     syntax: Syntax::StrictJson,
     strict_why: Some("this file must be plain JSON (Cursor rejects it); remove it and retry"),
+    entry: EntryShape {
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
     auth: AuthSyntax {
         env: Some(DOLLAR_ENV),
         ..AuthSyntax::INLINE
@@ -233,6 +260,7 @@ pub static CODEX: Client = Client {
     entry: EntryShape {
         container: &["mcp_servers"],
         headers_key: "http_headers",
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -260,6 +288,7 @@ pub static GEMINI: Client = Client {
     // `gemini mcp add -t http` writes `url` + `type: "http"`; both forms are ours.
     entry: EntryShape {
         url_keys: &["httpUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -286,6 +315,7 @@ pub static VSCODE: Client = Client {
         container: &["servers"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -313,6 +343,7 @@ pub static WINDSURF: Client = Client {
     ),
     entry: EntryShape {
         url_keys: &["serverUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -342,6 +373,7 @@ pub static ZED: Client = Client {
     syntax: Syntax::Jsonc,
     entry: EntryShape {
         container: &["context_servers"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // Zed documents no substitution.
@@ -685,6 +717,34 @@ pub static ANTIGRAVITY: Client = Client {
     ..COMMON
 };
 
+/// Claude Desktop starts only local (stdio) servers from its file (remote ones are added in its
+/// Settings → Connectors, which Figma's registration refuses): proxy mode only.
+pub static CLAUDE_DESKTOP: Client = Client {
+    id: "claude-desktop",
+    aliases: &["claudedesktop"],
+    name: "Claude Desktop",
+    reload_hint: "quit Claude Desktop and start it again",
+    detect: &[Detect::Dir(Loc::AppDir("Claude"))],
+    // macOS ~/Library/Application Support/Claude, Windows %APPDATA%\Claude, Linux
+    // ~/.config/Claude.
+    files: &[(
+        Scope::User,
+        Loc::AppDir("Claude/claude_desktop_config.json"),
+    )],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Claude Desktop disables every server of a file it cannot \
+         parse); remove it and retry",
+    ),
+    entry: EntryShape {
+        url_keys: &[],
+        template: &[],
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
+    ..COMMON
+};
+
 /// Where the Cline CLI and the Cline extension (4.0 and later) keep their MCP servers:
 /// `$CLINE_MCP_SETTINGS_PATH`, else `$CLINE_DATA_DIR/settings/`, else
 /// `$CLINE_DIR/data/settings/`, else `~/.cline/data/settings/`.
@@ -733,6 +793,7 @@ pub static CLINE: Client = Client {
         body_key: Some("transport"),
         template: &[STREAMABLE_HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("streamableHttp"))],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // The CLI sends `${env:VAR}` as it is (only the extension expands it): inline only.
@@ -816,6 +877,7 @@ pub static AUGGIE: Client = Client {
     entry: EntryShape {
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     // Auggie sends `${VAR}` in a header as it is: inline only.

@@ -6,10 +6,12 @@
 mod desired;
 mod error;
 mod json;
+mod json_stdio;
 /// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
 #[cfg(feature = "testing")]
 pub mod oracle;
 mod scan;
+mod stdio;
 mod strict;
 mod surrogates;
 mod token;
@@ -22,6 +24,7 @@ use std::ops::Range;
 pub(crate) use desired::{verify_op, Op};
 pub use desired::{Desired, HeaderValue, OnIndirect, SecretHeader};
 pub use error::{from_bytes, EditError};
+pub use stdio::Lit;
 pub use token::{validate_token, TokenError};
 
 /// The dialect a config file is written in, with the strictness its client enforces.
@@ -152,7 +155,8 @@ impl Stdio {
 pub struct StdioSpec {
     /// The key of the command (`command`, Goose `cmd`).
     pub command_key: String,
-    /// The key of the argument list (`args`).
+    /// The key of the argument list (`args`); empty: the command key holds the whole command
+    /// line as one array (opencode).
     pub args_key: String,
     /// Members of a new local entry, in order. Fixed members are also set on an entry switched
     /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
@@ -171,10 +175,7 @@ pub enum StdioField {
 impl EntrySpec {
     /// Uses what only the YAML editor implements.
     fn yaml_only(&self) -> bool {
-        self.list_key.is_some()
-            || !self.headers_parent.is_empty()
-            || self.header_vars.is_some()
-            || self.stdio.is_some()
+        self.list_key.is_some() || !self.headers_parent.is_empty() || self.header_vars.is_some()
     }
 }
 
@@ -301,8 +302,11 @@ pub struct EntryState {
     /// The same keys with their values (`None` when not a string): a helper command, a
     /// variable name. Not secrets.
     pub auth_fields: Vec<(String, Option<String>)>,
-    /// The command and arguments of a local (stdio) entry (YAML editor only, so far).
+    /// The command and arguments of a local (stdio) entry (`command` and `args`, or opencode's
+    /// one `command` array); `None` when the entry has no command of strings.
     pub stdio: Option<Stdio>,
+    /// Members of the stdio template ([`StdioSpec::template`]) missing or holding another value.
+    pub stdio_mismatch: Vec<String>,
 }
 
 impl EntryState {
@@ -336,12 +340,27 @@ impl EntryState {
     /// The credentials come from elsewhere than a static token we could refresh: an
     /// alternative key, or a reference value.
     pub fn is_indirect(&self) -> bool {
-        !self.other_auth.is_empty() || self.authorization_is_reference() || self.stdio.is_some()
+        !self.other_auth.is_empty() || self.authorization_is_reference() || self.is_stdio()
+    }
+
+    /// A local (stdio) entry: a command and no URL (proxy mode).
+    pub fn is_stdio(&self) -> bool {
+        self.url.is_none() && self.stdio.is_some()
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
     /// calls current, and what an explicit mode leaves [`Edit::Unchanged`].
     pub fn holds(&self, auth: &Desired) -> bool {
+        if let Some(argv) = &auth.stdio {
+            return self.is_stdio()
+                && self.stdio.as_ref() == Some(argv)
+                && self.authorization.is_none()
+                && self.other_auth.is_empty()
+                && self.stdio_mismatch.is_empty();
+        }
+        if self.is_stdio() {
+            return false;
+        }
         let header = match (&auth.header, &self.authorization) {
             (Some(want), Some(have)) => want.expose() == have.expose(),
             (None, None) => true,
@@ -494,7 +513,10 @@ pub fn apply(
     check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::apply(text, spec, Op::of(desired)),
-        Syntax::Yaml => yaml::apply(text, spec, Op::of(desired)),
+        Syntax::Yaml => match &desired.stdio {
+            Some(stdio) if spec.stdio.is_some() => yaml::apply_stdio(text, spec, stdio),
+            _ => yaml::apply(text, spec, Op::of(desired)),
+        },
         _ => json::apply(text, syntax, spec, Op::of(desired)),
     }
 }
@@ -503,19 +525,18 @@ pub fn apply(
 /// switches our remote entry over (its URL, headers and credentials fields removed), or updates
 /// the command and arguments of our local entry. An entry named [`EntrySpec::name`] that is not
 /// ours is a [`Edit::Conflict`] unless [`EntrySpec::force`]. Verified like [`apply`].
-/// YAML only so far (the other syntaxes answer with [`EditError::Internal`]).
 pub fn apply_stdio(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
     stdio: &Stdio,
 ) -> Result<Edit, EditError> {
-    match (syntax, &spec.stdio) {
-        (Syntax::Yaml, Some(_)) => yaml::apply_stdio(text, spec, stdio),
-        _ => Err(EditError::Internal(
+    if spec.stdio.is_none() {
+        return Err(EditError::Internal(
             "local server entries are not supported for this file".into(),
-        )),
+        ));
     }
+    apply(text, syntax, spec, &Desired::stdio(stdio.clone()))
 }
 
 /// Keys of the object at `path` (JSON syntaxes only), `None` when the path does not lead to an

@@ -3,6 +3,7 @@
 //! needs a restart.
 
 mod check;
+pub mod entry;
 mod forward;
 pub mod jsonrpc;
 pub mod session;

@@ -24,6 +24,7 @@ mod packaging;
 mod precedence;
 mod props;
 mod proxy;
+mod proxy_mode;
 mod records;
 mod refresh;
 #[cfg(unix)]
@@ -34,6 +35,7 @@ mod security_cases;
 mod setup;
 mod shell;
 mod snapshots;
+mod store_dirs;
 mod stress;
 mod support;
 mod terminal;

@@ -111,7 +111,7 @@ fn bash_completes_subcommands_options_and_values() {
     );
     assert_eq!(
         complete(&["figma-auth", "setup", "--mode", ""]),
-        ["inline", "helper", "file", "env"]
+        ["inline", "helper", "file", "env", "proxy"]
     );
     assert!(complete(&["figma-auth", "refresh", "--target", "op"]) == ["opencode"]);
     assert_eq!(

@@ -40,17 +40,26 @@ fn ids_are_unique_and_found() {
             "qwen",
             "crush",
             "antigravity",
+            "claude-desktop",
             "cline",
             "kilo",
             "auggie"
         ]
     );
     assert_eq!(ids, super::ids());
+    assert_eq!(by_id("claudedesktop").unwrap().id, "claude-desktop");
     for id in ids {
         let t = by_id(id).unwrap();
         assert_eq!(t.id, id);
         assert!(!t.reload_hint.is_empty() && !t.name.is_empty());
-        assert_eq!(t.modes()[0], Mode::Inline);
+        // Inline first for a client that takes a URL; proxy alone for one that does not.
+        let first = if t.remote() {
+            Mode::Inline
+        } else {
+            Mode::Proxy
+        };
+        assert_eq!(t.modes()[0], first, "{id}");
+        assert_eq!(t.default_mode(), first, "{id}");
         assert!(!t.scopes().is_empty() && !t.detect.is_empty(), "{id}");
         // Every scope has a file to create, and a strict dialect says why it is strict, naming
         // the client.
@@ -111,7 +120,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, cline, kilo, auggie, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, claude-desktop, cline, kilo, auggie, all"
     );
 }
 
@@ -258,9 +267,7 @@ fn aliases_name_the_same_client() {
         ids(&["kilo,kilo-code,augment"]).unwrap(),
         ["kilo", "auggie"]
     );
-    // Records keep the id: an alias is not an id.
-    assert!(by_id("kilocode").is_none());
-    assert_eq!(by_name("kilocode").unwrap().id, "kilo");
+    assert_eq!(by_id("kilocode").unwrap().id, "kilo");
     let mut names: Vec<&str> = all()
         .iter()
         .flat_map(|c| std::iter::once(c.id).chain(c.aliases.iter().copied()))
@@ -676,7 +683,7 @@ fn the_vocabulary_expresses_the_clients_to_come() {
         (goose.url_key(), goose.header_vars.as_deref()),
         ("uri", Some("env_keys"))
     );
-    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper]);
+    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper, Mode::Proxy]);
     assert_eq!(
         CRUSH.auth(Mode::Helper, &ctx).unwrap().header,
         Some(HeaderValue::Reference("Bearer $(figma-auth token)".into()))
