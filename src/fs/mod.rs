@@ -26,7 +26,7 @@ pub use backup::backup_once;
 #[cfg(unix)]
 pub use guard::acting_user;
 pub use guard::{check_target, Owner, WriteEffects};
-pub use lock::{lock_file, DirLock, FileLock};
+pub use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
 pub use splice::{prefetch, Prefetch};
 
 #[cfg(unix)]
