@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// What [`sync`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Synced {
+pub(crate) enum Synced {
     /// There is no token file and none was asked for: nothing done.
     Absent,
     /// The file already held the token: not written (its mtime is unchanged).
@@ -26,7 +26,7 @@ pub enum Synced {
 ///
 /// The config is written once and only this file changes. It is created only on request (`create`);
 /// every later refresh rewrites it atomically, and only when its content differs.
-pub fn sync(
+pub(crate) fn sync(
     store: &Store,
     profile: &str,
     token: &AccessToken,

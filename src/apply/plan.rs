@@ -72,7 +72,7 @@ pub(super) fn plan_text(
 
 /// Where an entry left alone takes its credentials from, for messages (never a secret: a key
 /// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
-pub fn indirect_source(e: &EntryState) -> String {
+pub(crate) fn indirect_source(e: &EntryState) -> String {
     if !e.other_auth.is_empty() {
         format!("`{}`", e.other_auth.join("`, `"))
     } else {

@@ -26,7 +26,7 @@ const WHOAMI_DEADLINE: Duration = Duration::from_secs(10);
 /// accepts found by itself; a personal access token when one is given or asked for), a one-time
 /// start link for the browser (or the printed URL), the loopback callback, the code exchange, the
 /// result stored under the profile's lock, and the account the MCP server names.
-pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
+pub(crate) fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.warn_permissions();
     let mut pat = PatState::new(ctx, args)?;
     let base = ctx.auth_server();

@@ -10,7 +10,7 @@ use super::{
 use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
-pub static CLIENTS: &[&Client] = &[
+pub(crate) static CLIENTS: &[&Client] = &[
     &OPENCODE,
     &CLAUDE,
     &CURSOR,
@@ -60,7 +60,7 @@ const COMMON: Client = Client {
 };
 const REMOTE: Member = Member::Fixed("type", Value::Str("remote"));
 
-pub static OPENCODE: Client = Client {
+pub(crate) static OPENCODE: Client = Client {
     id: "opencode",
     name: "opencode",
     reload_hint: "restart opencode",
@@ -138,7 +138,7 @@ const CLAUDE_JSON: Loc = Loc::Var {
     otherwise: &Loc::Home(".claude.json"),
 };
 
-pub static CLAUDE: Client = Client {
+pub(crate) static CLAUDE: Client = Client {
     id: "claude",
     name: "Claude Code",
     reload_hint: "run /mcp in Claude Code to reconnect (or restart it)",
@@ -173,7 +173,7 @@ pub static CLAUDE: Client = Client {
     ..COMMON
 };
 
-pub static CURSOR: Client = Client {
+pub(crate) static CURSOR: Client = Client {
     id: "cursor",
     name: "Cursor",
     reload_hint: "reload the Cursor window (Developer: Reload Window)",
@@ -197,7 +197,7 @@ const CODEX_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".codex"),
 };
 
-pub static CODEX: Client = Client {
+pub(crate) static CODEX: Client = Client {
     id: "codex",
     name: "Codex CLI",
     reload_hint: "restart Codex (project files load only in trusted projects)",
@@ -229,7 +229,7 @@ pub static CODEX: Client = Client {
     ..COMMON
 };
 
-pub static GEMINI: Client = Client {
+pub(crate) static GEMINI: Client = Client {
     id: "gemini",
     name: "Gemini CLI",
     reload_hint: "restart Gemini CLI (project servers load only in trusted folders)",
@@ -255,7 +255,7 @@ pub static GEMINI: Client = Client {
     ..COMMON
 };
 
-pub static VSCODE: Client = Client {
+pub(crate) static VSCODE: Client = Client {
     id: "vscode",
     name: "VS Code",
     reload_hint: "restart the server from the MCP view in VS Code (or reload the window)",
@@ -281,7 +281,7 @@ pub static VSCODE: Client = Client {
     ..COMMON
 };
 
-pub static WINDSURF: Client = Client {
+pub(crate) static WINDSURF: Client = Client {
     id: "windsurf",
     name: "Windsurf",
     reload_hint: "refresh the MCP servers in Windsurf's Cascade panel (or restart Windsurf)",
@@ -308,7 +308,7 @@ pub static WINDSURF: Client = Client {
     ..COMMON
 };
 
-pub static ZED: Client = Client {
+pub(crate) static ZED: Client = Client {
     id: "zed",
     name: "Zed",
     reload_hint: "Zed reloads settings.json on save; restart the context server from the Agent panel if needed",
@@ -341,7 +341,7 @@ const CONTINUE_DIR: Loc = Loc::Var {
     otherwise: &Loc::Home(".continue"),
 };
 
-pub static CONTINUE: Client = Client {
+pub(crate) static CONTINUE: Client = Client {
     id: "continue",
     name: "Continue",
     reload_hint: "cn reads config.yaml at start (start a new session); the Continue IDE extension \
@@ -399,7 +399,7 @@ pub static CONTINUE: Client = Client {
     ..COMMON
 };
 
-pub static GOOSE: Client = Client {
+pub(crate) static GOOSE: Client = Client {
     id: "goose",
     name: "Goose",
     reload_hint: "start a new Goose session (Goose reads its extensions when a session starts)",
@@ -472,7 +472,7 @@ const COPILOT_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".copilot"),
 };
 
-pub static COPILOT: Client = Client {
+pub(crate) static COPILOT: Client = Client {
     id: "copilot",
     name: "Copilot CLI",
     reload_hint: "restart Copilot CLI, or run /mcp reload in it (project files load only in \
@@ -515,7 +515,7 @@ const QWEN_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".qwen"),
 };
 
-pub static QWEN: Client = Client {
+pub(crate) static QWEN: Client = Client {
     id: "qwen",
     name: "Qwen Code",
     reload_hint: "restart Qwen Code, or run `qwen mcp reconnect --all` (a project server needs \
@@ -578,7 +578,7 @@ const CRUSH_DATA: Loc = Loc::Var {
 /// The workspace's data file (`options.data_directory`, default `.crush`), read last.
 const CRUSH_WORKSPACE: Loc = Loc::Cwd(".crush/crush.json");
 
-pub static CRUSH: Client = Client {
+pub(crate) static CRUSH: Client = Client {
     id: "crush",
     name: "Crush",
     reload_hint: "restart Crush",
@@ -629,7 +629,7 @@ pub static CRUSH: Client = Client {
     ..COMMON
 };
 
-pub static ANTIGRAVITY: Client = Client {
+pub(crate) static ANTIGRAVITY: Client = Client {
     id: "antigravity",
     name: "Antigravity",
     reload_hint: "refresh the servers in Antigravity's MCP panel (Manage MCP Servers), or restart \

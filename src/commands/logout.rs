@@ -18,7 +18,7 @@ use crate::store::{ProfileData, StoreError, StoreLock};
 /// The removal, the records and the tokens change under the profile's lock, in one go: a
 /// scheduled `refresh --write` either finishes before (and its token is removed) or finds the
 /// tokens gone (and writes nothing).
-pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let preview = if args.write {
         Batch::default()
     } else {

@@ -19,10 +19,11 @@ mod yaml;
 use std::fmt;
 use std::ops::Range;
 
+pub(crate) use desired::HeaderValue;
 pub(crate) use desired::{verify_op, Op};
-pub use desired::{Desired, HeaderValue, OnIndirect, SecretHeader};
+pub use desired::{Desired, SecretHeader};
 pub use error::{from_bytes, EditError};
-pub use token::{validate_token, TokenError};
+pub(crate) use token::validate_token;
 
 /// The dialect a config file is written in, with the strictness its client enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,7 +185,8 @@ fn check_supported(syntax: Syntax, spec: &EntrySpec) -> Result<(), EditError> {
 }
 
 /// The reason of a strictness refusal when no client gives its own.
-pub const STRICT_WHY: &str = "the client does not accept it in this file; remove it and retry";
+pub(crate) const STRICT_WHY: &str =
+    "the client does not accept it in this file; remove it and retry";
 
 /// An empty spec (no container, no name, no template), for building one field by field.
 impl Default for EntrySpec {
@@ -226,12 +228,12 @@ fn normalize_url(url: &str) -> &str {
 }
 
 /// The header name we write.
-pub const AUTHORIZATION: &str = "Authorization";
+pub(crate) const AUTHORIZATION: &str = "Authorization";
 
 /// An Authorization value that refers to something the client resolves instead of holding a
 /// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`, a command
 /// substitution `$(command)`. (A `$` or a `{` can never be part of a bearer token.)
-pub fn is_reference(value: &str) -> bool {
+pub(crate) fn is_reference(value: &str) -> bool {
     let b = value.as_bytes();
     value.contains("{env:")
         || value.contains("{file:")
@@ -443,7 +445,7 @@ pub enum Note {
 }
 
 /// Reads what `text` (`None`: the file does not exist) says about our entry.
-pub fn inspect(
+pub(crate) fn inspect(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
@@ -462,7 +464,7 @@ pub fn inspect(
 /// mode sets the header and/or the field and removes every other
 /// [`EntrySpec::auth_alternatives`] key. The result is verified by re-parsing it with the
 /// syntax's strictness and reading the entry back.
-pub fn apply(
+pub(crate) fn apply(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
@@ -488,7 +490,7 @@ pub fn apply(
 /// the command and arguments of our local entry. An entry named [`EntrySpec::name`] that is not
 /// ours is a [`Edit::Conflict`] unless [`EntrySpec::force`]. Verified like [`apply`].
 /// YAML only so far (the other syntaxes answer with [`EditError::Internal`]).
-pub fn apply_stdio(
+pub(crate) fn apply_stdio(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
@@ -504,7 +506,7 @@ pub fn apply_stdio(
 
 /// Keys of the object at `path` (JSON syntaxes only), `None` when the path does not lead to an
 /// object. Used to detect layouts such as opencode's V2 `mcp.servers`.
-pub fn object_keys(
+pub(crate) fn object_keys(
     text: &str,
     syntax: Syntax,
     path: &[&str],

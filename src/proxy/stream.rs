@@ -151,7 +151,7 @@ impl Proxy {
     }
 
     /// Opens the server's own event stream for the current session, once per session.
-    pub fn start_listening(self: &Arc<Self>) {
+    pub(super) fn start_listening(self: &Arc<Self>) {
         let generation = self.session.generation();
         let mut l = self.listening.lock().expect("listener");
         if l.as_ref().is_some_and(|(g, _)| *g == generation) {
@@ -165,7 +165,7 @@ impl Proxy {
         *l = Some((generation, task.abort_handle()));
     }
 
-    pub fn stop_listening(&self) {
+    pub(super) fn stop_listening(&self) {
         if let Some((_, h)) = self.listening.lock().expect("listener").take() {
             h.abort();
         }

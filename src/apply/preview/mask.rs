@@ -323,7 +323,7 @@ fn token_char(c: u8) -> bool {
 /// Masks, anywhere in `line`, the credential after an authorization scheme (`Bearer …`,
 /// `Basic …`, `token ghp_…`) and every token-shaped word. References such as `Bearer
 /// {env:FIGMA_TOKEN}` and values masked already stay as they are.
-pub fn mask_credentials(line: &str) -> String {
+pub(crate) fn mask_credentials(line: &str) -> String {
     let b = line.as_bytes();
     let mut out = String::with_capacity(line.len());
     let mut copied = 0;

@@ -26,7 +26,7 @@ const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 /// nobody manages is adopted explicitly (the preview says so); one another profile manages is
 /// left alone unless `--force` moves it. `--mode` applies to the clients that have the mode and
 /// the best available mode to the others (when no client is named), and says which got what.
-pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let targets = ctx.clients(&args.configs.targets)?;
     if targets.is_empty() {
         return Err(Error::Refused {

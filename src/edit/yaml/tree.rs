@@ -43,7 +43,7 @@ pub(crate) enum Kind {
 impl Node {
     /// The string the node holds: a quoted scalar, or a plain one that the core schema reads as
     /// a string (not null, a boolean or a number).
-    pub fn as_str(&self) -> Option<&str> {
+    pub(super) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, style, .. } if !self.props => match style {
                 ScalarStyle::Plain => (plain_type(value) == PlainType::Str).then_some(value),
@@ -54,14 +54,14 @@ impl Node {
     }
 
     /// A scalar's text, whatever its type, anchor or tag (names are matched by it).
-    pub fn text(&self) -> Option<&str> {
+    pub(super) fn text(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(super) fn as_bool(&self) -> Option<bool> {
         match &self.kind {
             Kind::Scalar {
                 value,
@@ -76,13 +76,13 @@ impl Node {
     }
 
     /// A null written as nothing, `~` or `null` (an empty value that may receive content).
-    pub fn is_null(&self) -> bool {
+    pub(super) fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { value, style: ScalarStyle::Plain, .. }
             if !self.props && plain_type(value) == PlainType::Null)
     }
 
     /// A flow collection with nothing in it: `{}` or `[]`.
-    pub fn is_empty_flow(&self) -> bool {
+    pub(super) fn is_empty_flow(&self) -> bool {
         match &self.kind {
             Kind::Map { flow: true, pairs } => pairs.is_empty(),
             Kind::Seq { flow: true, items } => items.is_empty(),
@@ -90,21 +90,21 @@ impl Node {
         }
     }
 
-    pub fn pairs(&self) -> Option<&[(Node, Node)]> {
+    pub(super) fn pairs(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
             Kind::Map { pairs, .. } => Some(pairs),
             _ => None,
         }
     }
 
-    pub fn items(&self) -> Option<&[Node]> {
+    pub(super) fn items(&self) -> Option<&[Node]> {
         match &self.kind {
             Kind::Seq { items, .. } => Some(items),
             _ => None,
         }
     }
 
-    pub fn is_flow(&self) -> bool {
+    pub(super) fn is_flow(&self) -> bool {
         matches!(
             &self.kind,
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
@@ -113,7 +113,7 @@ impl Node {
 
     /// The value of the member `key` (compared as a string; a key with an anchor or tag is
     /// found by its text, for the caller to refuse).
-    pub fn get(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub(super) fn get(&self, key: &str) -> Option<(&Node, &Node)> {
         self.pairs()?
             .iter()
             .find(|(k, _)| {
@@ -124,7 +124,7 @@ impl Node {
     }
 
     /// What the node is, for messages.
-    pub fn describe(&self) -> &'static str {
+    pub(super) fn describe(&self) -> &'static str {
         match &self.kind {
             Kind::Map { .. } => "a mapping",
             Kind::Seq { .. } => "a sequence",
@@ -142,7 +142,7 @@ impl Node {
     }
 
     /// The node or anything under it has an anchor, a tag or an alias.
-    pub fn has_props_within(&self) -> Option<&Node> {
+    pub(super) fn has_props_within(&self) -> Option<&Node> {
         if self.props || matches!(self.kind, Kind::Alias) {
             return Some(self);
         }
@@ -988,7 +988,7 @@ pub(crate) enum Val {
 }
 
 impl Val {
-    pub fn of(n: &Node) -> Val {
+    pub(super) fn of(n: &Node) -> Val {
         let v = match &n.kind {
             Kind::Scalar { value, style, .. } => Val::Scalar {
                 value: value.clone(),
@@ -1018,7 +1018,7 @@ impl Val {
         v
     }
 
-    pub fn str(s: &str) -> Val {
+    pub(super) fn str(s: &str) -> Val {
         Val::Scalar {
             value: s.to_string(),
             plain: false,
@@ -1027,7 +1027,7 @@ impl Val {
     }
 
     /// The document value of an empty document.
-    pub fn null() -> Val {
+    pub(super) fn null() -> Val {
         Val::Scalar {
             value: String::new(),
             plain: true,
@@ -1035,7 +1035,7 @@ impl Val {
         }
     }
 
-    pub fn key_is(&self, key: &str) -> bool {
+    pub(super) fn key_is(&self, key: &str) -> bool {
         match self {
             Val::Scalar {
                 value,
@@ -1047,7 +1047,7 @@ impl Val {
     }
 
     /// The value under `key` of a map.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+    pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
         match self {
             Val::Map(pairs) => pairs
                 .iter_mut()
@@ -1059,7 +1059,7 @@ impl Val {
     }
 
     /// Equal, with plain and quoted scalars that read as the same string taken as equal.
-    pub fn same(&self, other: &Val) -> bool {
+    pub(super) fn same(&self, other: &Val) -> bool {
         match (self, other) {
             (
                 Val::Scalar {

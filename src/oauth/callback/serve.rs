@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Connections served at once; a new one beyond this closes the oldest.
-pub const MAX_CONNECTIONS: usize = 64;
+pub(crate) const MAX_CONNECTIONS: usize = 64;
 /// Largest request head (request line and headers) read; larger requests get 431.
-pub const MAX_HEAD: usize = 8 * 1024;
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
 /// Time a client has to send its whole request head.
 pub(super) const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 /// Time a response may take to be written.
@@ -242,7 +242,7 @@ pub(super) fn page(title: &str, text: &str) -> String {
 }
 
 /// Escapes `& < > " '` for HTML text and attribute values.
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
