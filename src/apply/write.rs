@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) const NEW_FILE_MODE: u32 = 0o600;
 
 /// Mode of a directory figma-auth creates for a config file (whatever the umask).
-pub(crate) const NEW_DIR_MODE: u32 = 0o700;
+pub(super) const NEW_DIR_MODE: u32 = 0o700;
 
 /// How long we wait for another program's lock before reporting "busy". Claude Code itself waits
 /// about 15 s and steals locks older than 10 s.
@@ -82,6 +82,9 @@ pub(super) fn snapshot_text<'a>(
 #[derive(Debug, Clone)]
 pub(super) struct Guard {
     pub lock: ClientLock,
+    /// The file of a [`ClientLock::Flock`], beside the config as configured (not where a
+    /// symlink leads: the client locks it in its own directory).
+    pub flock: Option<PathBuf>,
     /// Where the first backup of each file goes (`None`: no backup).
     pub backup_dir: Option<PathBuf>,
     pub lock_wait: Duration,
@@ -93,8 +96,14 @@ impl Guard {
     /// How `file` is written: under its client's lock, backed up once, guarded, and made
     /// private when it will hold a token (`secret`) unless the mode is to be kept.
     pub(super) fn of(configs: &Configs, file: &ConfigFile, secret: bool, keep_mode: bool) -> Self {
+        let lock = file.lock(configs.env);
+        let flock = match lock {
+            ClientLock::Flock(name) => file.path.parent().map(|d| d.join(name)),
+            _ => None,
+        };
         Guard {
-            lock: file.lock(configs.env),
+            lock,
+            flock,
             backup_dir: Some(configs.backup_dir()),
             lock_wait: configs.client_lock_timeout,
             mode_rule: match (secret, keep_mode) {
@@ -155,8 +164,16 @@ pub(super) fn write_locked<T>(
     for _ in 0..MAX_ATTEMPTS {
         let real = crate::fs::resolve_symlinks(real)?;
         let lock = match guard.lock {
-            ClientLock::None => None,
             ClientLock::LockDir => Some(DirLock::acquire(&real, guard.lock_wait)?),
+            ClientLock::None | ClientLock::Flock(_) => None,
+        };
+        // Held for the attempt; only where the client has its directory (a client that never
+        // ran holds no lock).
+        let _flock = match &guard.flock {
+            Some(p) if p.parent().is_some_and(Path::is_dir) => {
+                Some(crate::fs::lock_file(p, guard.lock_wait)?)
+            }
+            _ => None,
         };
         let opened = crate::fs::open_snapshot(&real)?;
         match attempt(&opened, lock, guard, &worth_prefetching, &mut plan) {

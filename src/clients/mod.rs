@@ -57,6 +57,9 @@ pub enum ClientLock {
     None,
     /// A `<file>.lock` directory (proper-lockfile), as Claude Code takes on `~/.claude.json`.
     LockDir,
+    /// An advisory `flock` on this file beside the config, as Copilot CLI takes on
+    /// `.mcp-writer.lock` (even to read its `mcp-config.json`).
+    Flock(&'static str),
 }
 
 /// Everything figma-auth knows about one MCP client. Adding a client is adding one entry to
@@ -96,6 +99,9 @@ pub struct Client {
     pub lock: ClientLock,
     /// Which file's entry the client uses when several hold it.
     pub precedence: Precedence,
+    /// Scopes where only these modes keep working, and why (Qwen Code asks again for approval
+    /// of a project server whenever its header changes, a variable's value included).
+    pub scope_modes: &'static [(Scope, &'static [Mode], &'static str)],
 }
 
 /// Every supported client.
@@ -199,6 +205,30 @@ impl Client {
             None => self.files(env, scope).into_iter().next().map(|f| f.path),
         }?;
         Some(ConfigFile::new(self, scope, path, project_of(env, scope)))
+    }
+
+    /// Whether an entry in `scope` keeps working in `mode` ([`Client::scope_modes`]); the
+    /// error says why not, and which modes do.
+    pub fn check_scope_mode(&self, scope: Scope, mode: Mode) -> Result<(), String> {
+        match self.scope_modes.iter().find(|(s, _, _)| *s == scope) {
+            Some((_, modes, why)) if !modes.contains(&mode) => {
+                let instead = if modes.is_empty() {
+                    "use the user scope".to_string()
+                } else {
+                    let names: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
+                    format!(
+                        "use --mode {}, or the user scope",
+                        names.join(" or --mode ")
+                    )
+                };
+                Err(format!(
+                    "{} in the {} scope cannot use {mode} mode: {why}; {instead}",
+                    self.name,
+                    scope.as_str()
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// One of [`Client::state_files`].
@@ -312,7 +342,8 @@ impl ConfigFile {
     pub fn lock(&self, env: &Env) -> ClientLock {
         let user = self.client.files(env, Scope::User);
         match self.client.lock {
-            ClientLock::LockDir if user.iter().any(|u| u.real == self.real) => ClientLock::LockDir,
+            ClientLock::None => ClientLock::None,
+            lock if user.iter().any(|u| u.real == self.real) => lock,
             _ => ClientLock::None,
         }
     }

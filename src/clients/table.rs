@@ -57,6 +57,7 @@ const COMMON: Client = Client {
     auth: AuthSyntax::INLINE,
     lock: ClientLock::None,
     precedence: Precedence::SCOPES,
+    scope_modes: &[],
 };
 const REMOTE: Member = Member::Fixed("type", Value::Str("remote"));
 
@@ -506,6 +507,9 @@ pub(crate) static COPILOT: Client = Client {
         env: Some(DOLLAR_BRACE),
         ..AuthSyntax::INLINE
     },
+    // Copilot CLI reads and rewrites its user file under a `flock` on this file (and gives up
+    // after a few seconds when another process holds it).
+    lock: ClientLock::Flock(".mcp-writer.lock"),
     ..COMMON
 };
 
@@ -546,6 +550,14 @@ pub(crate) static QWEN: Client = Client {
         env: Some(DOLLAR_BRACE),
         ..AuthSyntax::INLINE
     },
+    // The approval of a project server is bound to a hash of its config with the variables
+    // resolved: a new token, inline or in the variable, makes it wait for approval again.
+    scope_modes: &[(
+        Scope::Project,
+        &[],
+        "Qwen Code asks again for approval of a project server (`qwen mcp approve`) whenever \
+         its token changes, which is every refresh",
+    )],
     ..COMMON
 };
 

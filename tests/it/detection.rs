@@ -1,6 +1,7 @@
 //! Which clients `setup` finds without `--target` (and with `--target all`): a config directory,
-//! or a program on the PATH for a client installed but never run. And where a new entry goes
-//! for a client that keeps its own state in one of its config files (Crush).
+//! or a program on the PATH for a client installed but never run. And what the clients added to
+//! the first eight need besides: where a new entry goes for a client that keeps its own state in
+//! one of its config files (Crush), Crush's helper, Copilot CLI's writer lock.
 
 use crate::support::*;
 
@@ -98,4 +99,90 @@ fn crush_helper_mode_embeds_the_token_command_and_status_calls_it_current() {
     // A refresh leaves it alone.
     t.run(&["refresh", "--write", "--force"]).success();
     assert_eq!(t.read("config/crush/crush.json"), text);
+}
+
+#[test]
+fn a_detected_client_without_the_scope_is_left_out_and_a_named_one_is_refused() {
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.cursor/mcp.json", "{}\n")
+        .file("home/.gemini/antigravity/mcp_config.json", "{}\n");
+    t.run(&["setup", "--scope", "project", "--write"])
+        .success()
+        .stderr_has("Left out: Antigravity (no project scope in inline mode).")
+        .file_has("home/project/.cursor/mcp.json", &t.token())
+        .file_is("home/.gemini/antigravity/mcp_config.json", "{}\n");
+    t.run(&[
+        "setup",
+        "--target",
+        "antigravity",
+        "--scope",
+        "project",
+        "--write",
+    ])
+    .status(2)
+    .stderr_has("Antigravity has no project scope; use --scope user");
+    // Only clients without the scope: nothing to do, and the way out named.
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.codeium/windsurf/mcp_config.json", "{}\n");
+    t.run(&["setup", "--target", "all", "--scope", "project", "--write"])
+        .status(1)
+        .stderr_has("no detected MCP client has a project scope in inline mode")
+        .file_is("home/.codeium/windsurf/mcp_config.json", "{}\n");
+}
+
+#[test]
+fn copilot_cli_is_written_under_its_own_writer_lock() {
+    const CONFIG: &str = "home/.copilot/mcp-config.json";
+    let before = "{\n  \"mcpServers\": {}\n}\n";
+    let mut t = Test::new().logged_in().file(CONFIG, before);
+    t.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("1s"));
+    // What Copilot CLI holds while it reads or rewrites the file.
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(t.path("home/.copilot/.mcp-writer.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    t.run(&["setup", "--target", "copilot", "--write"])
+        .status(5)
+        .stdout_has("locked by another process")
+        .file_is(CONFIG, before);
+    held.unlock().unwrap();
+    t.run(&["setup", "--target", "copilot", "--write"])
+        .success()
+        .file_has(CONFIG, &format!("Bearer {}", t.token()));
+}
+
+#[test]
+fn qwen_code_is_not_set_up_in_a_project_in_a_mode_whose_header_changes() {
+    let t = Test::new()
+        .logged_in()
+        .project()
+        .file("home/.qwen/settings.json", "{}\n")
+        .file("home/.cursor/mcp.json", "{}\n");
+    for mode in ["inline", "env"] {
+        t.run(&[
+            "setup", "--target", "qwen", "--scope", "project", "--mode", mode, "--write",
+        ])
+        .status(2)
+        .stderr_has(&format!(
+            "Qwen Code in the project scope cannot use {mode} mode: Qwen Code asks again for approval"
+        ))
+        .no_file("home/project/.qwen");
+    }
+    // Found by detection, it is left out; the others are set up.
+    t.run(&["setup", "--scope", "project", "--write"])
+        .success()
+        .stderr_has("Left out: Qwen Code (no project scope in inline mode).")
+        .file_has("home/project/.cursor/mcp.json", &t.token())
+        .no_file("home/project/.qwen");
+    // The user scope is unaffected.
+    t.run(&["setup", "--target", "qwen", "--write"])
+        .success()
+        .file_has("home/.qwen/settings.json", &t.token());
 }

@@ -4,6 +4,10 @@ use std::fs;
 fn guard(dir: &Path, lock: ClientLock) -> Guard {
     Guard {
         lock,
+        flock: match lock {
+            ClientLock::Flock(name) => Some(dir.join(name)),
+            _ => None,
+        },
         backup_dir: Some(dir.join("backups")),
         lock_wait: Duration::from_millis(200),
         mode_rule: ModeRule::Keep,
@@ -323,4 +327,30 @@ fn a_write_between_read_and_rename_of_a_large_file_is_replanned() {
     assert_eq!(prefetched(), 1, "the second attempt is prefetched too");
     assert!(fs::read_to_string(&p).unwrap() == theirs.replace("OLD", "NEW"));
     assert_eq!(names_in(dir.path()), [".claude.json"]);
+}
+
+#[test]
+fn a_held_flock_beside_the_file_means_busy_and_no_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mcp-config.json");
+    fs::write(&p, "OLD").unwrap();
+    let lock = ClientLock::Flock(".mcp-writer.lock");
+    let held =
+        crate::fs::lock_file(&dir.path().join(".mcp-writer.lock"), Duration::from_secs(1)).unwrap();
+    let err = write_locked(&p, &guard(dir.path(), lock), |_| true, replace_ab).unwrap_err();
+    assert!(err.is_busy(), "{err}");
+    assert_eq!(fs::read_to_string(&p).unwrap(), "OLD");
+    drop(held);
+    write_locked(&p, &guard(dir.path(), lock), |_| true, replace_ab).unwrap();
+    assert_eq!(fs::read_to_string(&p).unwrap(), "NEW");
+    // A client that never ran has no directory, and no lock to take.
+    let missing = dir.path().join("never-ran");
+    let g = Guard {
+        flock: Some(missing.join(".mcp-writer.lock")),
+        ..guard(dir.path(), lock)
+    };
+    let other = dir.path().join("other.json");
+    fs::write(&other, "OLD").unwrap();
+    write_locked(&other, &g, |_| true, replace_ab).unwrap();
+    assert!(!missing.exists());
 }

@@ -14,7 +14,7 @@ use crate::error::{exit, Error};
 use crate::secret::AccessToken;
 use crate::session::{ensure_fresh, Policy};
 use crate::ui::Decision;
-use modes::{create_token_file, modes_for, repair_helpers, say_modes, with_mode};
+use modes::{create_token_file, modes_for, named, repair_helpers, say_modes, with_mode};
 use schedule::{ask, expiry_line, schedule_installed, schedule_state, ScheduleState};
 use std::time::Duration;
 
@@ -27,7 +27,35 @@ const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 /// left alone unless `--force` moves it. `--mode` applies to the clients that have the mode and
 /// the best available mode to the others (when no client is named), and says which got what.
 pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
-    let targets = ctx.clients(&args.configs.targets)?;
+    let mut targets = ctx.clients(&args.configs.targets)?;
+    let scope = args.scope.scope();
+    // A client found by detection (or `all`) that lacks the scope is left out, and said so; one
+    // named with `--target` is a usage error below.
+    let mode = args.mode.unwrap_or(Mode::Inline);
+    let usable = |t: &clients::Client| {
+        t.scopes().contains(&scope) && t.check_scope_mode(scope, mode).is_ok()
+    };
+    let (kept, left_out): (Vec<_>, Vec<_>) = targets
+        .into_iter()
+        .partition(|t| usable(t) || named(args, t.id));
+    targets = kept;
+    if !left_out.is_empty() {
+        let names: Vec<&str> = left_out.iter().map(|t| t.name).collect();
+        ctx.ui.line(format_args!(
+            "Left out: {} (no {} scope in {mode} mode).",
+            names.join(", "),
+            scope.as_str()
+        ));
+    }
+    if targets.is_empty() && !left_out.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "no detected MCP client has a {} scope in {mode} mode",
+                scope.as_str()
+            ),
+            hint: Some("run `figma-auth setup` without --scope to use their user scope".into()),
+        });
+    }
     if targets.is_empty() {
         return Err(Error::Refused {
             message: "no MCP client config was found on this machine".into(),
@@ -37,7 +65,6 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
             )),
         });
     }
-    let scope = args.scope.scope();
     for t in &targets {
         if !t.scopes().contains(&scope) {
             let scopes: Vec<&str> = t.scopes().iter().map(|s| s.as_str()).collect();
@@ -48,6 +75,7 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                 scopes.join(" or --scope ")
             )));
         }
+        t.check_scope_mode(scope, mode).map_err(Error::Usage)?;
     }
 
     let modes = match args.mode {

@@ -18,6 +18,15 @@ pub(super) fn create_token_file(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
+/// The client was named with `--target` (not found by detection, nor by `all`).
+pub(super) fn named(args: &SetupArgs, id: &str) -> bool {
+    args.configs
+        .targets
+        .iter()
+        .flat_map(|n| n.split(','))
+        .any(|n| n.trim() == id)
+}
+
 /// The mode of each client for `--mode mode`: the mode itself where the client has it. A client
 /// named with `--target` that lacks it is a usage error; with no client named (every detected
 /// one, or `all`), the others get the best mode they have ([`FALLBACK`]).
@@ -26,13 +35,7 @@ pub(super) fn modes_for(
     mode: Mode,
     targets: &[&'static Client],
 ) -> Result<Vec<(&'static str, Mode)>, Error> {
-    let named = |id: &str| {
-        args.configs
-            .targets
-            .iter()
-            .flat_map(|n| n.split(','))
-            .any(|n| n.trim() == id)
-    };
+    let named = |id: &str| named(args, id);
     let mut out = Vec::new();
     for t in targets {
         let m = if t.modes().contains(&mode) {
