@@ -254,10 +254,10 @@ fn account_of(result: &serde_json::Value, redactor: &Redactor) -> Option<Account
         .as_array()?
         .iter()
         .find_map(|c| c.get("text")?.as_str())?;
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-        if let Some(a) = from_json(&v) {
-            return Some(a);
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(a) = from_json(&v)
+    {
+        return Some(a);
     }
     let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     Some(Account {

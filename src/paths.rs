@@ -66,10 +66,10 @@ impl Env {
             .copied()
             .chain(crate::clients::env_vars())
         {
-            if let Some(v) = std::env::var_os(name) {
-                if !v.is_empty() {
-                    vars.insert(name.to_string(), v.to_string_lossy().into_owned());
-                }
+            if let Some(v) = std::env::var_os(name)
+                && !v.is_empty()
+            {
+                vars.insert(name.to_string(), v.to_string_lossy().into_owned());
             }
         }
         let mut env = Self::new(home, cwd, vars);
@@ -112,10 +112,10 @@ impl Env {
                 .join("Application Support")
                 .join("figma-auth");
         }
-        if cfg!(windows) {
-            if let Some(appdata) = self.var("APPDATA") {
-                return PathBuf::from(appdata).join("figma-auth");
-            }
+        if cfg!(windows)
+            && let Some(appdata) = self.var("APPDATA")
+        {
+            return PathBuf::from(appdata).join("figma-auth");
         }
         self.xdg_config_home.join("figma-auth")
     }

@@ -71,13 +71,19 @@ pub(crate) const PAT_ENV: &str = "FIGMA_PERSONAL_ACCESS_TOKEN";
 static PAT_FROM_ENV: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// Takes the secrets figma-auth reads from its environment out of the process environment, so
-/// that no child process (a browser, git, crontab, systemctl, a helper) inherits them. Call it
-/// first thing in `main`, before any other thread exists; [`pat_from_env`] then returns the
-/// value.
-pub fn capture_env_secrets() {
+/// that no child process (a browser, git, crontab, systemctl, a helper) inherits them;
+/// [`pat_from_env`] then returns the value.
+///
+/// # Safety
+///
+/// It changes the process environment: call it first thing in `main`, while no other thread
+/// exists (none may read or write the environment meanwhile).
+#[allow(unsafe_code)]
+pub unsafe fn capture_env_secrets() {
     let pat = std::env::var(PAT_ENV).ok();
     let _ = PAT_FROM_ENV.set(pat);
-    std::env::remove_var(PAT_ENV);
+    // SAFETY: the caller guarantees that no other thread exists.
+    unsafe { std::env::remove_var(PAT_ENV) };
 }
 
 /// `FIGMA_PERSONAL_ACCESS_TOKEN` as it was when the process started (read directly when

@@ -70,11 +70,12 @@ fn tighten(path: &std::path::Path) -> Result<(), FsError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = std::fs::metadata(path) {
-            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
-            }
+        if let Ok(m) = std::fs::metadata(path)
+            && m.is_file()
+            && m.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
         }
     }
     #[cfg(not(unix))]

@@ -51,10 +51,11 @@ impl Configs<'_> {
             let mut files = client.existing_files(self.env);
             if let LookFor::Managed = look_for {
                 for m in data.configs.iter().filter(|c| c.target == client.id) {
-                    if let Some(f) = recorded_file(m) {
-                        if f.exists() && !files.iter().any(|g| g.key() == f.key()) {
-                            files.push(f);
-                        }
+                    if let Some(f) = recorded_file(m)
+                        && f.exists()
+                        && !files.iter().any(|g| g.key() == f.key())
+                    {
+                        files.push(f);
                     }
                 }
             }

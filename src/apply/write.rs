@@ -317,13 +317,14 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
             .map(|_| plan::failed(e))
             .collect::<Vec<Verdict>>()
     };
-    if let Some(parent) = first.file.real.parent() {
-        if !parent.exists() && group.iter().any(|j| j.create) {
-            // Private whatever the umask: the file created there holds a token, and clients
-            // execute the commands a config names.
-            if let Err(e) = crate::fs::create_dirs(parent, NEW_DIR_MODE) {
-                return fail(&e.into());
-            }
+    if let Some(parent) = first.file.real.parent()
+        && !parent.exists()
+        && group.iter().any(|j| j.create)
+    {
+        // Private whatever the umask: the file created there holds a token, and clients
+        // execute the commands a config names.
+        if let Err(e) = crate::fs::create_dirs(parent, NEW_DIR_MODE) {
+            return fail(&e.into());
         }
     }
     // A splice through a copy made while the file is planned is likely when every job writes a

@@ -154,10 +154,10 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs, lock: &StoreLock) -> Re
         .map(|(f, _)| f)
         .collect();
     // The records go with the store on `--all`; otherwise drop those we emptied.
-    if let Some(d) = data.as_mut().filter(|_| !args.all) {
-        if apply::forget(d, &removed) {
-            lock.save(d)?;
-        }
+    if let Some(d) = data.as_mut().filter(|_| !args.all)
+        && apply::forget(d, &removed)
+    {
+        lock.save(d)?;
     }
     Ok(batch)
 }

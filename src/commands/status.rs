@@ -120,7 +120,7 @@ pub(crate) fn collect_configs(
             let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
-                    let st = match judge(&s.inspection, want.as_ref(), expired) {
+                    match judge(&s.inspection, want.as_ref(), expired) {
                         // A helper command whose figma-auth is gone: `setup` points it here.
                         Holding::Indirect(_) if broken.is_some() => {
                             let (p, why) = broken.clone().unwrap_or_default();
@@ -139,8 +139,7 @@ pub(crate) fn collect_configs(
                             let label = st.label();
                             (st, label, None)
                         }
-                    };
-                    st
+                    }
                 }
                 (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
                 (Owner::Nobody, Ok(Inspection::Missing)) => (Holding::NoEntry, "no-entry", None),

@@ -77,10 +77,10 @@ fn analyse(
             None => depth < c && path[depth] == key,
         }
     };
-    if syntax == Syntax::StrictJson {
-        if let Some(root) = list_strict(body, descend) {
-            return Ok(root);
-        }
+    if syntax == Syntax::StrictJson
+        && let Some(root) = list_strict(body, descend)
+    {
+        return Ok(root);
     }
     // Not valid strict JSON, or JSONC: the scanner finds the first problem and words it.
     let (root, comment, trailing) = match Scanner::new(body, descend).scan() {
@@ -412,11 +412,11 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
     }
     let url = entry_url(body, obj, spec);
     for k in &spec.url_keys {
-        if let Some(m) = obj.members.iter().find(|m| &m.key == k) {
-            if m.kind != Kind::String {
-                path.push(k);
-                return Err(wrong_type(body, &path, m, "a string"));
-            }
+        if let Some(m) = obj.members.iter().find(|m| &m.key == k)
+            && m.kind != Kind::String
+        {
+            path.push(k);
+            return Err(wrong_type(body, &path, m, "a string"));
         }
     }
     let mut headers = None;
@@ -1048,10 +1048,11 @@ fn cst_edit(
         match loc.levels.get(depth + 1) {
             Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
             None => {
-                if let Some(parent) = loc.levels.get(depth) {
-                    if one_line(body, parent) && !parent.members.is_empty() {
-                        notes.push(Note::Reformatted);
-                    }
+                if let Some(parent) = loc.levels.get(depth)
+                    && one_line(body, parent)
+                    && !parent.members.is_empty()
+                {
+                    notes.push(Note::Reformatted);
                 }
                 obj = obj
                     .object_value_or_create(key)
@@ -1063,10 +1064,11 @@ fn cst_edit(
         }
     }
     let Some(e) = &loc.entry else {
-        if let Some(c) = loc.container(spec) {
-            if one_line(body, c) && !c.members.is_empty() {
-                notes.push(Note::Reformatted);
-            }
+        if let Some(c) = loc.container(spec)
+            && one_line(body, c)
+            && !c.members.is_empty()
+        {
+            notes.push(Note::Reformatted);
         }
         obj.append(&spec.name, template_input(spec, op));
         notes.push(Note::CreatedEntry(spec.name.clone()));

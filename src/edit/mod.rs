@@ -470,12 +470,12 @@ pub(crate) fn apply(
     spec: &EntrySpec,
     desired: &Desired,
 ) -> Result<Edit, EditError> {
-    if let Some((k, _)) = &desired.field {
-        if !spec.auth_alternatives.iter().any(|a| a == k) {
-            return Err(EditError::Internal(format!(
-                "`{k}` is not a credentials field of this client"
-            )));
-        }
+    if let Some((k, _)) = &desired.field
+        && !spec.auth_alternatives.iter().any(|a| a == k)
+    {
+        return Err(EditError::Internal(format!(
+            "`{k}` is not a credentials field of this client"
+        )));
     }
     check_supported(syntax, spec)?;
     match syntax {

@@ -40,13 +40,12 @@ use std::path::Path;
 /// the message includes `secret()`. Release builds never panic here and never call `secret`.
 pub(crate) fn panic_point(point: &str, secret: impl FnOnce() -> String) {
     #[cfg(debug_assertions)]
-    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
-        if spec
+    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT")
+        && spec
             .split(',')
             .any(|rule| rule.trim().split_once(':') == Some((point, "panic")))
-        {
-            panic!("injected panic at {point} (secret in scope: {})", secret());
-        }
+    {
+        panic!("injected panic at {point} (secret in scope: {})", secret());
     }
     #[cfg(not(debug_assertions))]
     let _ = (point, secret);

@@ -124,13 +124,13 @@ pub(crate) fn check_target(
     let mut effects = WriteEffects::default();
     #[cfg(unix)]
     {
-        if let Some(m) = existing {
-            if !m.is_file() {
-                return Err(FsError::NotAFile {
-                    path: real.to_path_buf(),
-                    kind: file_kind(m),
-                });
-            }
+        if let Some(m) = existing
+            && !m.is_file()
+        {
+            return Err(FsError::NotAFile {
+                path: real.to_path_buf(),
+                kind: file_kind(m),
+            });
         }
         if opts.guarded {
             let me = acting_user();

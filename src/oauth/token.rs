@@ -117,16 +117,16 @@ fn post<'a>(
     let url = display_url(endpoint);
     if !reply.is_success() {
         let oauth = reply.oauth_error();
-        if let Some((e, d)) = &oauth {
-            if e == "invalid_grant" {
-                return Err(OAuthError::InvalidGrant {
-                    url,
-                    grant,
-                    description: d
-                        .as_deref()
-                        .map(|d| crate::redact::sanitize_with(d, &redactor, 300)),
-                });
-            }
+        if let Some((e, d)) = &oauth
+            && e == "invalid_grant"
+        {
+            return Err(OAuthError::InvalidGrant {
+                url,
+                grant,
+                description: d
+                    .as_deref()
+                    .map(|d| crate::redact::sanitize_with(d, &redactor, 300)),
+            });
         }
         return Err(OAuthError::TokenRefused {
             url,

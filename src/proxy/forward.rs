@@ -293,15 +293,15 @@ impl Proxy {
         if (400..500).contains(&status) && status != 401 && status != 429 {
             let mut resp = resp;
             let body = self.error_body(&mut resp, &what).await;
-            if let Ok(lines) = server_lines(&body, bearer.token.expose()) {
-                if let [line] = lines.as_slice() {
-                    if msg.id.is_some() && line.answers == msg.id {
-                        if !msg.internal {
-                            self.emit(line.bytes.clone()).await;
-                        }
-                        return Ok(());
-                    }
+            if let Ok(lines) = server_lines(&body, bearer.token.expose())
+                && let [line] = lines.as_slice()
+                && msg.id.is_some()
+                && line.answers == msg.id
+            {
+                if !msg.internal {
+                    self.emit(line.bytes.clone()).await;
                 }
+                return Ok(());
             }
             let detail = rpc_error_message(&body).unwrap_or_else(|| text_of(&body));
             return Err(self

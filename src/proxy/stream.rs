@@ -37,10 +37,11 @@ impl Proxy {
         session_id: &Option<HeaderValue>,
     ) -> bool {
         let answered = msg.is_some_and(|m| m.id.is_some() && line.answers == m.id);
-        if answered && msg.is_some_and(Message::is_initialize) {
-            if let Some(version) = jsonrpc::negotiated_version(&line.bytes) {
-                self.session.started(session_id.clone(), Some(&version));
-            }
+        if answered
+            && msg.is_some_and(Message::is_initialize)
+            && let Some(version) = jsonrpc::negotiated_version(&line.bytes)
+        {
+            self.session.started(session_id.clone(), Some(&version));
         }
         if !msg.is_some_and(|m| m.internal) {
             self.emit(line.bytes).await;

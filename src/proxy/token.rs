@@ -254,15 +254,15 @@ impl Tokens {
             return r;
         }
         // The store may hold a usable token already (a login, another process's refresh).
-        if let Ok(Some(data)) = self.ctx.store.load(self.ctx.profile()) {
-            if let Some(b) = data.token.as_ref().and_then(Bearer::new) {
-                let usable = match &rejected {
-                    None => b.fresh(),
-                    Some(r) => b.token != r.token && !b.expired(),
-                };
-                if usable && self.same_server(data.token.as_ref()) {
-                    return self.remember(now, Ok(Arc::new(b)));
-                }
+        if let Ok(Some(data)) = self.ctx.store.load(self.ctx.profile())
+            && let Some(b) = data.token.as_ref().and_then(Bearer::new)
+        {
+            let usable = match &rejected {
+                None => b.fresh(),
+                Some(r) => b.token != r.token && !b.expired(),
+            };
+            if usable && self.same_server(data.token.as_ref()) {
+                return self.remember(now, Ok(Arc::new(b)));
             }
         }
         let policy = match &rejected {

@@ -84,15 +84,15 @@ pub(crate) fn prepare_install(
     };
     check_interval(every).map_err(invalid)?;
     // A token that could expire between two runs would go stale in the configs.
-    if let Some(lifetime) = crate::session::stored_token(ctx).and_then(|t| t.lifetime()) {
-        if every > lifetime / 2 {
-            return Err(invalid(format!(
-                "it is longer than half the access token's lifetime ({}), so a token could expire \
+    if let Some(lifetime) = crate::session::stored_token(ctx).and_then(|t| t.lifetime())
+        && every > lifetime / 2
+    {
+        return Err(invalid(format!(
+            "it is longer than half the access token's lifetime ({}), so a token could expire \
                  between two runs; use --every {} or less",
-                fmt_duration(lifetime),
-                fmt_duration(lifetime / 2)
-            )));
-        }
+            fmt_duration(lifetime),
+            fmt_duration(lifetime / 2)
+        )));
     }
     let command = scheduled_command(ctx)?;
     let backend = match backend {

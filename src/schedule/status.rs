@@ -210,30 +210,30 @@ pub(crate) fn status_report(
                 fix: reinstall.clone(),
             });
         }
-        if let Some(expected) = &expected {
-            if *expected != found.command {
-                report.notes.push(format!(
-                    "the {} runs a different command than `schedule install` would write now \
+        if let Some(expected) = &expected
+            && *expected != found.command
+        {
+            report.notes.push(format!(
+                "the {} runs a different command than `schedule install` would write now \
                      ({}); `{reinstall}` updates it",
-                    found.backend.name(),
-                    expected.display()
-                ));
-            }
+                found.backend.name(),
+                expected.display()
+            ));
         }
     }
-    if let Some(last) = &report.last_run {
-        if last.exit_code != 0 {
-            report.problems.push(Problem {
-                message: format!(
-                    "the last scheduled run failed (exit {}): {}",
-                    last.exit_code, last.summary
-                ),
-                fix: format!(
-                    "{} (shows the full error)",
-                    self_command(ctx, "refresh --write")
-                ),
-            });
-        }
+    if let Some(last) = &report.last_run
+        && last.exit_code != 0
+    {
+        report.problems.push(Problem {
+            message: format!(
+                "the last scheduled run failed (exit {}): {}",
+                last.exit_code, last.summary
+            ),
+            fix: format!(
+                "{} (shows the full error)",
+                self_command(ctx, "refresh --write")
+            ),
+        });
     }
     // No run logged for three intervals (plus slack) since the later of the last run and the
     // install: the scheduler is not running it.

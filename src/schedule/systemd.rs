@@ -61,7 +61,7 @@ pub(super) fn timer(profile: &str, interval: Duration) -> String {
     )
 }
 
-fn values<'a>(unit: &'a str, key: &str) -> impl Iterator<Item = &'a str> + 'a {
+fn values<'a>(unit: &'a str, key: &str) -> impl Iterator<Item = &'a str> + use<'a> {
     let prefix = format!("{key}=");
     unit.lines()
         .filter_map(move |l| l.trim().strip_prefix(prefix.as_str()).map(str::trim))

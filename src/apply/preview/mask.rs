@@ -153,12 +153,10 @@ impl Tracker {
                     } else if render {
                         let secret =
                             self.secret_here() || last_key.as_deref().is_some_and(secret_key);
-                        if secret {
-                            if let Some(masked) = mask_value(inner) {
-                                out.push_str(&line[copied..i + 1]);
-                                out.push_str(&masked);
-                                copied = inner_end;
-                            }
+                        if secret && let Some(masked) = mask_value(inner) {
+                            out.push_str(&line[copied..i + 1]);
+                            out.push_str(&masked);
+                            copied = inner_end;
                         }
                     }
                     i = end;
@@ -360,13 +358,13 @@ pub(crate) fn mask_credentials(line: &str) -> String {
             continue;
         }
         let lower = word.to_ascii_lowercase();
-        if b.get(i) == Some(&b' ') {
-            if let Some(s) = SCHEMES.iter().find(|s| **s == lower) {
-                after_scheme = Some(s);
-                // Exactly one space separates a scheme from its credential.
-                if b.get(i + 1) == Some(&b' ') {
-                    after_scheme = None;
-                }
+        if b.get(i) == Some(&b' ')
+            && let Some(s) = SCHEMES.iter().find(|s| **s == lower)
+        {
+            after_scheme = Some(s);
+            // Exactly one space separates a scheme from its credential.
+            if b.get(i + 1) == Some(&b' ') {
+                after_scheme = None;
             }
         }
     }

@@ -127,10 +127,10 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let names_binary = jobs
         .iter()
         .any(|j| j.mode == Mode::Helper && j.desired.is_some());
-    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe()) {
-        if let Some(note) = crate::binary::note(&exe) {
-            ctx.ui.line(format_args!("note: {note}."));
-        }
+    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe())
+        && let Some(note) = crate::binary::note(&exe)
+    {
+        ctx.ui.line(format_args!("note: {note}."));
     }
     let preview_opts = options(ctx, args, &desired, false);
     let preview = apply::run(&configs, &jobs, &preview_opts);

@@ -177,15 +177,15 @@ pub(crate) fn plain_type(s: &str) -> PlainType {
     }
     let b = s.as_bytes();
     let digits = |t: &[u8], f: fn(&u8) -> bool| !t.is_empty() && t.iter().all(f);
-    if let Some(h) = s.strip_prefix("0x") {
-        if digits(h.as_bytes(), u8::is_ascii_hexdigit) {
-            return PlainType::Number;
-        }
+    if let Some(h) = s.strip_prefix("0x")
+        && digits(h.as_bytes(), u8::is_ascii_hexdigit)
+    {
+        return PlainType::Number;
     }
-    if let Some(o) = s.strip_prefix("0o") {
-        if digits(o.as_bytes(), |c| (b'0'..=b'7').contains(c)) {
-            return PlainType::Number;
-        }
+    if let Some(o) = s.strip_prefix("0o")
+        && digits(o.as_bytes(), |c| (b'0'..=b'7').contains(c))
+    {
+        return PlainType::Number;
     }
     // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
     let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
@@ -507,27 +507,29 @@ impl<'t> Builder<'t> {
                         }
                     }
                     // `: value` with no key at all: other parsers (libyaml, Goose's) refuse it.
-                    if let Kind::Scalar { value, token, .. } = &k.kind {
-                        if value.is_empty() && token.start == token.end && !k.props {
-                            return Err(EditError::Syntax {
-                                line: k.line,
-                                column: k.col + 1,
-                                message: "a mapping entry without a key".into(),
-                            });
-                        }
+                    if let Kind::Scalar { value, token, .. } = &k.kind
+                        && value.is_empty()
+                        && token.start == token.end
+                        && !k.props
+                    {
+                        return Err(EditError::Syntax {
+                            line: k.line,
+                            column: k.col + 1,
+                            message: "a mapping entry without a key".into(),
+                        });
                     }
                     let label = key_label(&k);
-                    if let Some(id) = key_identity(&k) {
-                        if let Some(first) = seen.insert(id, k.line) {
-                            path.push(label.clone());
-                            let err = EditError::DuplicateKey {
-                                path: join_path(path),
-                                first_line: first,
-                                line: k.line,
-                                column: k.col + 1,
-                            };
-                            return Err(err);
-                        }
+                    if let Some(id) = key_identity(&k)
+                        && let Some(first) = seen.insert(id, k.line)
+                    {
+                        path.push(label.clone());
+                        let err = EditError::DuplicateKey {
+                            path: join_path(path),
+                            first_line: first,
+                            line: k.line,
+                            column: k.col + 1,
+                        };
+                        return Err(err);
                     }
                     path.push(label);
                     let ev = self.next()?;
@@ -535,12 +537,14 @@ impl<'t> Builder<'t> {
                     path.pop();
                     if let Kind::Scalar { value, token, .. } = &mut v.kind {
                         // An empty value (`key:`) sits right after its colon.
-                        if value.is_empty() && token.start == token.end && !v.props {
-                            if let Some(at) = after_colon(self.text, k.end) {
-                                *token = at..at;
-                                v.start = at;
-                                v.end = at;
-                            }
+                        if value.is_empty()
+                            && token.start == token.end
+                            && !v.props
+                            && let Some(at) = after_colon(self.text, k.end)
+                        {
+                            *token = at..at;
+                            v.start = at;
+                            v.end = at;
                         }
                     }
                     pairs.push((k, v));

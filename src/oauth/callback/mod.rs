@@ -350,13 +350,13 @@ pub(crate) fn evaluate(query: &str, expected: &Expected) -> Verdict {
     }
     // A present `iss` must name this login's issuer; an absent one is accepted (see
     // [`Expected::issuer`] for why that is safe here).
-    if let Some(i) = iss {
-        if i.trim_end_matches('/') != expected.issuer {
-            return Verdict::Done(Err(CallbackError::IssuerMismatch {
-                expected: expected.issuer.clone(),
-                found: sanitize(&i, &[], 200),
-            }));
-        }
+    if let Some(i) = iss
+        && i.trim_end_matches('/') != expected.issuer
+    {
+        return Verdict::Done(Err(CallbackError::IssuerMismatch {
+            expected: expected.issuer.clone(),
+            found: sanitize(&i, &[], 200),
+        }));
     }
     if let Some(e) = error {
         return Verdict::Done(Err(CallbackError::Denied {

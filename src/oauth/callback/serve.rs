@@ -138,10 +138,10 @@ pub(super) fn accept_loop(tcp: TcpListener, tx: Sender<Incoming>, stop: Arc<Atom
                     });
                 if spawned.is_err() {
                     let mut reg = registry.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(pos) = reg.iter().position(|(i, _)| *i == id) {
-                        if let Some((_, s)) = reg.remove(pos) {
-                            let _ = s.shutdown(Shutdown::Both);
-                        }
+                    if let Some(pos) = reg.iter().position(|(i, _)| *i == id)
+                        && let Some((_, s)) = reg.remove(pos)
+                    {
+                        let _ = s.shutdown(Shutdown::Both);
                     }
                 }
             }

@@ -842,7 +842,7 @@ pub fn umask0(c: &mut Command) -> &mut Command {
     // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         c.pre_exec(|| {
-            extern "C" {
+            unsafe extern "C" {
                 fn umask(mask: u32) -> u32;
             }
             umask(0);
