@@ -88,6 +88,7 @@ pub(crate) fn acting_user() -> Owner {
 }
 
 /// A user and their primary group.
+#[cfg(unix)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Owner {
     pub uid: u32,

@@ -24,8 +24,8 @@ pub(crate) use atomic::{
 };
 pub(crate) use backup::backup_once;
 #[cfg(unix)]
-pub(crate) use guard::acting_user;
-pub(crate) use guard::{check_target, Owner, WriteEffects};
+pub(crate) use guard::{acting_user, Owner};
+pub(crate) use guard::{check_target, WriteEffects};
 pub(crate) use lock::{lock_file, DirLock, FileLock};
 pub(crate) use splice::{prefetch, Prefetch};
 
