@@ -19,6 +19,15 @@ pub fn sh_quote(s: &str) -> String {
     }
 }
 
+/// A command line for a shell: each word quoted with [`sh_quote`], joined by spaces.
+pub fn sh_join<S: AsRef<str>>(words: &[S]) -> String {
+    words
+        .iter()
+        .map(|w| sh_quote(w.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Splits a shell command line into words: unquoted words, single quotes, double quotes (with
 /// `\"`, `\\`, `\$`, `` \` `` escapes) and backslash escapes outside quotes. Stops at an
 /// unquoted `>`, `<`, `|`, `;`, `&` or `#` that starts a word (redirections and comments).

@@ -75,6 +75,40 @@ pub(crate) fn validate_profile(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A path of the store that other users can read (or, for the configuration directory, write).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoosePermission {
+    pub path: PathBuf,
+    /// Its permission bits.
+    pub mode: u32,
+    /// Only writing by others is wrong here (the configuration directory).
+    pub writable_only: bool,
+    /// The `chmod` argument that fixes it (`700`, `600`, `go-w`).
+    pub fix: &'static str,
+}
+
+impl LoosePermission {
+    /// What is wrong, without the fix.
+    pub fn problem(&self, shown: &str) -> String {
+        let how = if self.writable_only {
+            "writable"
+        } else {
+            "accessible"
+        };
+        format!("{shown} is {how} by other users (mode {:04o})", self.mode)
+    }
+
+    /// `chmod <fix> <path>`, for a shell.
+    pub fn command(&self, shown: &str) -> String {
+        format!("chmod {} {shown}", self.fix)
+    }
+
+    fn warning(&self) -> String {
+        let p = self.path.display().to_string();
+        format!("{}; run: {}", self.problem(&p), self.command(&p))
+    }
+}
+
 /// The credential store under a configuration directory.
 ///
 /// `<config dir>/credentials/<profile>.json`, under a format `version`, tokens with an absolute
@@ -186,28 +220,43 @@ impl Store {
         })
     }
 
-    /// Warnings about permissions looser than 0700 (directories) or 0600 (the profile file).
+    /// Warnings about the permissions of what holds secrets: the store and token directories
+    /// looser than 0700, the profile file looser than 0600. The configuration directory above
+    /// them holds no secret (figma-auth creates it 0700, but an installer may keep its receipt
+    /// there in a 0755 one): it is judged only by whether other users can write to it, which
+    /// would let them replace the directories below.
     pub fn permission_warnings(&self, profile: &str) -> Vec<String> {
+        self.loose_permissions(profile)
+            .into_iter()
+            .map(|l| l.warning())
+            .collect()
+    }
+
+    /// The paths of the store whose permissions let other users in (see
+    /// [`Store::permission_warnings`]); each once.
+    pub fn loose_permissions(&self, profile: &str) -> Vec<LoosePermission> {
         #[cfg_attr(not(unix), allow(unused_mut))]
         let mut out = Vec::new();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mut check = |path: &Path, want: u32| {
-                if let Ok(m) = std::fs::metadata(path) {
+            let mut check = |path: PathBuf, forbidden: u32, fix: &'static str| {
+                if let Ok(m) = std::fs::metadata(&path) {
                     let mode = m.permissions().mode() & 0o777;
-                    if mode & 0o077 != 0 {
-                        out.push(format!(
-                            "{} is accessible by other users (mode {mode:04o}); run: chmod {want:o} {}",
-                            path.display(),
-                            path.display()
-                        ));
+                    if mode & forbidden != 0 {
+                        out.push(LoosePermission {
+                            path,
+                            mode,
+                            writable_only: forbidden == 0o022,
+                            fix,
+                        });
                     }
                 }
             };
-            check(&self.base, 0o700);
-            check(&self.dir, 0o700);
-            check(&self.path(profile), 0o600);
+            check(self.base.clone(), 0o022, "go-w");
+            check(self.dir.clone(), 0o077, "700");
+            check(self.tokens_dir(), 0o077, "700");
+            check(self.path(profile), 0o077, "600");
         }
         let _ = profile;
         out

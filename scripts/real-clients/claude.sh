@@ -1,7 +1,7 @@
 # Claude Code (npm @anthropic-ai/claude-code): ~/.claude.json, as Claude Code writes it.
 # `claude mcp get` shows the entry it loaded; `claude mcp list` connects to every server.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client claude claude "inline helper" @anthropic-ai/claude-code@2.1.197
+client claude claude "inline helper proxy inline proxy" @anthropic-ai/claude-code@2.1.197
 
 claude_files() { echo "$HOME/.claude.json"; }
 
@@ -18,6 +18,15 @@ claude_check() {
     helper)
       # Claude Code runs `figma-auth header --json` and sends what it prints.
       check "helper mode writes headersHelper" "headersHelper" "$(cat "$HOME/.claude.json")"
+      check_no_token claude
+      ;;
+    proxy)
+      # Claude Code starts `figma-auth proxy`, which sends the stored token.
+      local got
+      got=$(in_client claude mcp get figma)
+      check "claude mcp get figma shows the proxy" "Type: stdio" "$got"
+      check "claude mcp get figma runs this figma-auth" "Command: $FA$" "$got"
+      check "claude mcp get figma runs its proxy for the profile" "Args: proxy --profile default" "$got"
       check_no_token claude
       ;;
   esac

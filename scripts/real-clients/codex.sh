@@ -2,7 +2,7 @@
 # `codex mcp get --json` shows the entry it loaded; `codex mcp list` does not connect, but
 # `codex exec` does, with a stand-in model that is offered the servers' tools.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client codex codex "inline" @openai/codex@0.171.0
+client codex codex "inline proxy inline proxy" @openai/codex@0.171.0
 
 codex_files() { echo "$HOME/.codex/config.toml"; }
 
@@ -13,9 +13,15 @@ codex_prepare() {
 }
 
 codex_check() {
-  if [ "$1" = inline ]; then
-    check "codex mcp get figma --json shows the header" "Bearer $TOKEN" "$(in_client codex mcp get figma --json)"
-  fi
+  case $1 in
+    inline)
+      check "codex mcp get figma --json shows the header" "Bearer $TOKEN" "$(in_client codex mcp get figma --json)"
+      ;;
+    proxy)
+      check "codex mcp get figma --json shows the proxy" "\"command\": \"$FA\"" "$(in_client codex mcp get figma --json)"
+      check_no_token codex
+      ;;
+  esac
   reset_log
   local out
   out=$(FAKE_KEY=check in_client codex exec --skip-git-repo-check -c 'model="fake-model"' \

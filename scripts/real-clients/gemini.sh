@@ -1,7 +1,7 @@
 # Gemini CLI (npm @google/gemini-cli): ~/.gemini/settings.json, hand-written with comments.
 # `gemini mcp list` connects to every server, in a trusted folder only.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client gemini gemini "inline" @google/gemini-cli@0.61.0
+client gemini gemini "inline proxy inline proxy" @google/gemini-cli@0.61.0
 
 gemini_files() { echo "$HOME/.gemini/settings.json"; }
 
@@ -14,6 +14,10 @@ gemini_prepare() {
 }
 
 gemini_check() {
+  if [ "$1" = proxy ]; then
+    check "gemini mcp list shows the proxy" "$FA proxy --profile default" "$(in_client gemini mcp list)"
+    check_no_token gemini
+  fi
   reset_log
   check "gemini mcp list connects ($1 mode)" "Connected" "$(in_client gemini mcp list)"
   check_served gemini "$1"

@@ -73,7 +73,13 @@ pub(super) fn plan_text(
 
 /// Where an entry left alone takes its credentials from, for messages (never a secret: a key
 /// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
-pub(crate) fn indirect_source(e: &EntryState) -> String {
+pub(super) fn indirect_source(e: &EntryState) -> String {
+    if let (true, Some(s)) = (e.is_stdio(), &e.stdio) {
+        return format!(
+            "the proxy it starts (`{}`)",
+            crate::shell_quote::sh_join(&s.argv())
+        );
+    }
     if !e.other_auth.is_empty() {
         format!("`{}`", e.other_auth.join("`, `"))
     } else {
@@ -103,7 +109,8 @@ fn may_hold_entry(file: &ConfigFile, text: &str, server: &Server) -> bool {
         }
     }
     let url = server.url.trim_end_matches('/');
-    has(&server.name) || (!url.is_empty() && has(url))
+    // A proxy entry under another name names the binary instead of the URL.
+    has(&server.name) || (!url.is_empty() && has(url)) || has("figma-auth")
 }
 
 /// Whether `hay` contains `needle`, looking at its last MiB first: in a heavy `~/.claude.json`

@@ -232,15 +232,24 @@ fn mode_help() -> String {
             .collect();
         names.join(", ")
     };
+    let proxy_only: Vec<&str> = all()
+        .iter()
+        .filter(|c| c.default_mode() == Mode::Proxy)
+        .map(|c| c.name)
+        .collect();
     format!(
         "How the token reaches the client: inline (the token in the config; refreshed by \
          `refresh --write`), helper (the client runs `figma-auth header` or `figma-auth token`; \
-         {}), file (the config points at a token file figma-auth keeps current; {}), or env \
-         (the config names the FIGMA_TOKEN variable; export it with `figma-auth env`; {}). Given \
-         explicitly, an entry in another mode is switched to this one. [default: inline]",
+         {}), file (the config points at a token file figma-auth keeps current; {}), env (the \
+         config names the FIGMA_TOKEN variable; export it with `figma-auth env`; {}), or proxy \
+         (the client starts `figma-auth proxy`, which holds the token and keeps it fresh: no \
+         token in the config, no restart; {}). Given explicitly, an entry in another mode is \
+         switched to this one. [default: inline; proxy for {}]",
         having(Mode::Helper),
         having(Mode::File),
-        having(Mode::Env)
+        having(Mode::Env),
+        having(Mode::Proxy),
+        proxy_only.join(", ")
     )
 }
 

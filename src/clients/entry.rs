@@ -80,7 +80,8 @@ pub struct EntryShape {
 pub struct StdioShape {
     /// The key of the command (`command`, Goose `cmd`).
     pub command_key: &'static str,
-    /// The key of the argument list.
+    /// The key of the argument list; empty: the command key holds the whole command line as
+    /// one array (opencode).
     pub args_key: &'static str,
     /// Members of a new local entry, in order.
     pub template: &'static [StdioMember],
@@ -92,6 +93,15 @@ pub enum StdioMember {
     Command,
     Args,
     Fixed(&'static str, Value),
+}
+
+impl StdioShape {
+    /// `command` and `args`, nothing else (Cursor, Codex, Gemini CLI, Windsurf, Zed, ...).
+    pub const COMMAND_ARGS: StdioShape = StdioShape {
+        command_key: "command",
+        args_key: "args",
+        template: &[StdioMember::Command, StdioMember::Args],
+    };
 }
 
 impl EntryShape {

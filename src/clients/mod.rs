@@ -68,6 +68,8 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
+    /// Other names `--target` takes for it (`claudedesktop`).
+    pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
     /// What the user must do for a running client to pick up a change.
@@ -111,7 +113,10 @@ pub fn all() -> &'static [&'static Client] {
 
 /// The client with this id.
 pub fn by_id(id: &str) -> Option<&'static Client> {
-    all().iter().copied().find(|c| c.id == id)
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.id == id || c.aliases.contains(&id))
 }
 
 /// The ids of every supported client.

@@ -24,10 +24,19 @@ pub enum Mode {
     /// The header refers to an environment variable in the client's own syntax (Codex:
     /// `bearer_token_env_var`); the config is written once.
     Env,
+    /// The client starts `figma-auth proxy` as a local (stdio) server, which holds the token
+    /// and keeps it fresh: nothing secret in the file, nothing to refresh, no restart.
+    Proxy,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Inline, Mode::Helper, Mode::File, Mode::Env];
+    pub const ALL: [Mode; 5] = [
+        Mode::Inline,
+        Mode::Helper,
+        Mode::File,
+        Mode::Env,
+        Mode::Proxy,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,10 +44,12 @@ impl Mode {
             Mode::Helper => "helper",
             Mode::File => "file",
             Mode::Env => "env",
+            Mode::Proxy => "proxy",
         }
     }
 
-    /// `inline`, `helper`, `file` or `env` (as `--mode` takes it); the error lists them.
+    /// `inline`, `helper`, `file`, `env` or `proxy` (as `--mode` takes it); the error lists
+    /// them.
     pub fn parse(s: &str) -> Result<Mode, String> {
         Mode::ALL
             .into_iter()
@@ -97,7 +108,7 @@ impl AuthSyntax {
 
     fn of(&self, mode: Mode) -> Option<Ref> {
         match mode {
-            Mode::Inline => None,
+            Mode::Inline | Mode::Proxy => None,
             Mode::Helper => self.helper,
             Mode::File => self.file,
             Mode::Env => self.env,
@@ -141,6 +152,9 @@ pub struct AuthContext<'a> {
     pub token_file: Option<&'a Path>,
     /// [`Mode::Env`]: the variable's name (default [`DEFAULT_ENV_VAR`]).
     pub env_var: &'a str,
+    /// [`Mode::Proxy`]: the command line the client starts, the program first (e.g.
+    /// `/abs/path/figma-auth proxy --profile default`), not quoted.
+    pub proxy_command: Option<&'a [String]>,
 }
 
 impl Default for AuthContext<'_> {
@@ -151,6 +165,7 @@ impl Default for AuthContext<'_> {
             token_command: None,
             token_file: None,
             env_var: DEFAULT_ENV_VAR,
+            proxy_command: None,
         }
     }
 }
@@ -168,6 +183,11 @@ pub enum ModeError {
         mode: Mode,
         supported: Vec<Mode>,
     },
+    #[error(
+        "{client} starts only local (stdio) servers, so figma-auth serves it through its proxy: \
+         use --mode proxy (not --mode {mode})"
+    )]
+    ProxyOnly { client: &'static str, mode: Mode },
     #[error("--mode {mode} needs {what} (internal: the caller did not supply it)")]
     Missing { mode: Mode, what: &'static str },
     #[error("--mode {mode}: {what} {why}")]
@@ -195,15 +215,40 @@ fn valid_var(name: &str) -> bool {
 }
 
 impl Client {
-    /// How the token can be delivered to this client, [`Mode::Inline`] first.
+    /// How the token can be delivered to this client, the default first: [`Mode::Inline`] and
+    /// its [`AuthSyntax`] modes when it takes a URL, [`Mode::Proxy`] when it can start a local
+    /// (stdio) server.
     pub fn modes(&self) -> Vec<Mode> {
-        self.auth.modes()
+        let mut out = if self.remote() {
+            self.auth.modes()
+        } else {
+            Vec::new()
+        };
+        if self.entry.stdio.is_some() {
+            out.push(Mode::Proxy);
+        }
+        out
+    }
+
+    /// The client takes a remote (URL) server in this file; `false`: local servers only.
+    pub fn remote(&self) -> bool {
+        !self.entry.url_keys.is_empty()
+    }
+
+    /// The mode `setup` uses when none is asked for.
+    pub fn default_mode(&self) -> Mode {
+        self.modes().first().copied().unwrap_or(Mode::Inline)
     }
 
     /// Checks that the client supports `mode` (for `setup` before any file is read).
     pub fn check_mode(&self, mode: Mode) -> Result<(), ModeError> {
         if self.modes().contains(&mode) {
             Ok(())
+        } else if self.modes() == [Mode::Proxy] {
+            Err(ModeError::ProxyOnly {
+                client: self.name,
+                mode,
+            })
         } else {
             Err(ModeError::Unsupported {
                 client: self.name,
@@ -221,6 +266,26 @@ impl Client {
         let invalid = |what, why| ModeError::Invalid { mode, what, why };
         // What the mode writes (a command, a path, a variable name), and where it goes.
         let (value, place) = match mode {
+            Mode::Proxy => {
+                let argv = ctx
+                    .proxy_command
+                    .ok_or_else(|| missing("the proxy's command line"))?;
+                let Some(program) = argv.first() else {
+                    return Err(invalid("the proxy's command line", "is empty"));
+                };
+                if !std::path::Path::new(program).is_absolute() {
+                    return Err(invalid("the proxy's program", "is not an absolute path"));
+                }
+                if argv.iter().any(|a| a.chars().any(char::is_control)) {
+                    return Err(invalid(
+                        "the proxy's command line",
+                        "contains a control character",
+                    ));
+                }
+                let stdio = crate::edit::Stdio::from_argv(argv)
+                    .ok_or_else(|| invalid("the proxy's command line", "is empty"))?;
+                return Ok(Desired::stdio(stdio));
+            }
             Mode::Inline => {
                 let token = ctx.token.ok_or_else(|| missing("a token"))?;
                 return Ok(Desired::exactly(
@@ -327,6 +392,9 @@ impl Client {
     /// overrides a static header), then the header — a reference in one of the client's
     /// syntaxes, any other reference (a variable), or a token. `None`: no credentials at all.
     pub fn mode_of(&self, entry: &EntryState) -> Option<Mode> {
+        if entry.is_stdio() {
+            return Some(Mode::Proxy);
+        }
         let holds = |m: Mode| match self.auth.of(m) {
             Some(Ref::Key(k)) => entry.other_auth.iter().any(|o| o == k),
             Some(Ref::Header { before, .. }) => entry

@@ -27,6 +27,8 @@ pub(crate) struct Effective {
     pub authorization: Option<(usize, SecretHeader)>,
     /// The file whose `enabled`/`disabled` wins, and whether the server ends up enabled.
     pub enabled: Option<(usize, bool)>,
+    /// The file whose `command` (a local server's command line) wins.
+    pub command: Option<usize>,
 }
 
 /// Merges the inspections of all opencode files, given in load order (the user files, then the
@@ -47,6 +49,9 @@ pub(crate) fn effective(states: &[Option<&Inspection>], name: &str) -> Effective
         }
         if let Some(a) = &e.authorization {
             out.authorization = Some((i, a.clone()));
+        }
+        if e.stdio.is_some() {
+            out.command = Some(i);
         }
         if let Some(en) = e.enabled {
             out.enabled = Some((i, en));

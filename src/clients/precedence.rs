@@ -36,6 +36,7 @@ impl Precedence {
                 eff.authorization
                     .map(|(i, _)| i)
                     .or(eff.url.map(|(i, _)| i))
+                    .or(eff.command)
             }
             Precedence::LastWins(order) => {
                 let rank = |s: Scope| order.iter().position(|o| *o == s);

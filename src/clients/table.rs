@@ -25,6 +25,7 @@ pub(crate) static CLIENTS: &[&Client] = &[
     &QWEN,
     &CRUSH,
     &ANTIGRAVITY,
+    &CLAUDE_DESKTOP,
 ];
 
 /// `${VAR}`.
@@ -38,12 +39,32 @@ const DOLLAR_ENV: Ref = Ref::Header {
     after: "}",
 };
 const HTTP: Member = Member::Fixed("type", Value::Str("http"));
+/// `"type": "stdio"`, `command`, `args` (Claude Code, VS Code).
+const TYPED_STDIO: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("stdio")),
+        StdioMember::Command,
+        StdioMember::Args,
+    ],
+    command_key: "command",
+    args_key: "args",
+};
+/// opencode: `"type": "local"` and the whole command line in one `command` array.
+const OPENCODE_LOCAL: StdioShape = StdioShape {
+    template: &[
+        StdioMember::Fixed("type", Value::Str("local")),
+        StdioMember::Command,
+    ],
+    command_key: "command",
+    args_key: "",
+};
 
 /// What an entry does not say: no file to create besides the first candidate, no second layout,
 /// inline only, no lock of the client's own, the highest scope wins. (`id`, `name`,
 /// `reload_hint`, `detect` and `files` are always given: a test checks them.)
 const COMMON: Client = Client {
     id: "",
+    aliases: &[],
     name: "",
     reload_hint: "",
     detect: &[],
@@ -105,6 +126,7 @@ pub(crate) static OPENCODE: Client = Client {
             ("oauth", Value::Bool(false)),
         ],
         new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
+        stdio: Some(OPENCODE_LOCAL),
         ..EntryShape::MCP_SERVERS
     },
     // V2: `mcp.servers.<name>`.
@@ -114,6 +136,7 @@ pub(crate) static OPENCODE: Client = Client {
             template: &[REMOTE, Member::Url, Member::Headers],
             required: &[("type", Value::Str("remote"))],
             new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
+            stdio: Some(OPENCODE_LOCAL),
             ..EntryShape::MCP_SERVERS
         },
         applies: opencode::is_v2,
@@ -163,6 +186,7 @@ pub(crate) static CLAUDE: Client = Client {
         local_prefix: &["projects"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -185,6 +209,10 @@ pub(crate) static CURSOR: Client = Client {
     ],
     syntax: Syntax::StrictJson,
     strict_why: Some("this file must be plain JSON (Cursor rejects it); remove it and retry"),
+    entry: EntryShape {
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
     auth: AuthSyntax {
         env: Some(DOLLAR_ENV),
         ..AuthSyntax::INLINE
@@ -220,6 +248,7 @@ pub(crate) static CODEX: Client = Client {
     entry: EntryShape {
         container: &["mcp_servers"],
         headers_key: "http_headers",
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -247,6 +276,7 @@ pub(crate) static GEMINI: Client = Client {
     // `gemini mcp add -t http` writes `url` + `type: "http"`; both forms are ours.
     entry: EntryShape {
         url_keys: &["httpUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -273,6 +303,7 @@ pub(crate) static VSCODE: Client = Client {
         container: &["servers"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -300,6 +331,7 @@ pub(crate) static WINDSURF: Client = Client {
     ),
     entry: EntryShape {
         url_keys: &["serverUrl", "url"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     auth: AuthSyntax {
@@ -329,6 +361,7 @@ pub(crate) static ZED: Client = Client {
     syntax: Syntax::Jsonc,
     entry: EntryShape {
         container: &["context_servers"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // Zed documents no substitution.
@@ -669,5 +702,33 @@ pub(crate) static ANTIGRAVITY: Client = Client {
     },
     // Antigravity documents no substitution.
     auth: AuthSyntax::INLINE,
+    ..COMMON
+};
+
+/// Claude Desktop starts only local (stdio) servers from its file (remote ones are added in its
+/// Settings → Connectors, which Figma's registration refuses): proxy mode only.
+pub(crate) static CLAUDE_DESKTOP: Client = Client {
+    id: "claude-desktop",
+    aliases: &["claudedesktop"],
+    name: "Claude Desktop",
+    reload_hint: "quit Claude Desktop and start it again",
+    detect: &[Detect::Dir(Loc::AppDir("Claude"))],
+    // macOS ~/Library/Application Support/Claude, Windows %APPDATA%\Claude, Linux
+    // ~/.config/Claude.
+    files: &[(
+        Scope::User,
+        Loc::AppDir("Claude/claude_desktop_config.json"),
+    )],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Claude Desktop disables every server of a file it cannot \
+         parse); remove it and retry",
+    ),
+    entry: EntryShape {
+        url_keys: &[],
+        template: &[],
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
     ..COMMON
 };

@@ -118,6 +118,41 @@ pub(crate) fn collect_configs(
                 f.scope.as_str()
             );
             let unmanaged = |detail: String| (Holding::Current, "unmanaged", Some(detail));
+            let proxy = match (&s.inspection, entry) {
+                (Ok(Inspection::Found(_)), Some(e)) if e.is_stdio() => {
+                    e.stdio.as_ref().map(|s| s.argv())
+                }
+                _ => None,
+            };
+            if let Some(argv) = proxy {
+                // The client starts the proxy, which holds the token: nothing in the file to
+                // refresh, whoever set it up; only its program can be wrong.
+                let problem = crate::proxy::entry::program_problem(&argv);
+                let shown = crate::shell_quote::sh_join(&argv);
+                let detail = match &problem {
+                    Some(p) => format!("proxy mode: {p}"),
+                    None => format!("proxy mode: the client starts `{shown}`"),
+                };
+                let setup = format!("{setup} --mode proxy --write");
+                out.push(ConfigReport {
+                    client: client.id.to_string(),
+                    scope: f.scope.as_str().to_string(),
+                    path: f.path.display().to_string(),
+                    project: f.project.clone(),
+                    state: "proxy",
+                    detail: Some(detail),
+                    in_use: s.in_use,
+                    disabled,
+                    managed: s.owner == Owner::This,
+                    managed_by: match &s.owner {
+                        Owner::Other(p) => Some(p.clone()),
+                        _ => None,
+                    },
+                    needs_action: problem.is_some(),
+                    fix: problem.is_some().then_some(setup),
+                });
+                continue;
+            }
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
                     match judge(&s.inspection, want.as_ref(), expired) {
@@ -242,6 +277,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
         said.push(fix);
         let why = match c.state {
             "stale" | "expired" => "Some configs hold an old or expired token",
+            "proxy" => "A config starts a figma-auth binary that is not there",
             "no-token" => "A config figma-auth set up has no token any more",
             "missing-binary" => "A config runs a figma-auth binary that is gone",
             _ => "A config entry figma-auth set up is gone",

@@ -98,6 +98,10 @@ pub struct Desired {
     /// Create what is missing (container, entry, required fields); false for a removal, which
     /// creates nothing.
     pub create: bool,
+    /// A local (stdio) entry running this command line (the program first) instead of a URL:
+    /// the entry's URL, headers and credentials fields go ([`super::EntrySpec::stdio`]). Not a
+    /// secret.
+    pub stdio: Option<super::Stdio>,
 }
 
 impl Desired {
@@ -109,6 +113,7 @@ impl Desired {
             field: None,
             indirect: OnIndirect::Leave,
             create: true,
+            stdio: None,
         }
     }
 
@@ -119,6 +124,7 @@ impl Desired {
             field: None,
             indirect: OnIndirect::Leave,
             create: false,
+            stdio: None,
         }
     }
 
@@ -130,6 +136,15 @@ impl Desired {
             field,
             indirect: OnIndirect::Replace,
             create: true,
+            stdio: None,
+        }
+    }
+
+    /// Proxy mode: a local (stdio) entry running `argv`, no URL, header or credentials field.
+    pub fn stdio(stdio: super::Stdio) -> Self {
+        Desired {
+            stdio: Some(stdio),
+            ..Desired::exactly(None, None)
         }
     }
 
@@ -161,6 +176,8 @@ pub(crate) struct Op<'a> {
     pub refresh: bool,
     /// Remove every other credentials mechanism (an explicit mode).
     pub switch: bool,
+    /// A local (stdio) entry running this command line ([`Desired::stdio`]).
+    pub stdio: Option<&'a super::Stdio>,
 }
 
 impl<'a> Op<'a> {
@@ -171,6 +188,7 @@ impl<'a> Op<'a> {
             create: d.create,
             refresh: d.create && d.indirect == OnIndirect::Leave,
             switch: d.indirect == OnIndirect::Replace,
+            stdio: d.stdio.as_ref(),
         }
     }
 

@@ -7,15 +7,16 @@ use jsonc_parser::errors::{ParseError, ParseErrorKind};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 use super::scan::{self, Kind, Member, Obj, Root, Scanner};
+use super::stdio::Lit;
 use super::surrogates::Masked;
 use super::{
     display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
-    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Syntax, AUTHORIZATION,
+    EntryState, Field, Inspection, Note, Op, Scalar, SecretHeader, Stdio, Syntax, AUTHORIZATION,
 };
 
 /// jsonc-parser options for a syntax: every JSON5 extension off; comments and trailing commas
 /// as the syntax allows (the CST ignores `allow_comments`, strictness is checked separately).
-fn parse_options(syntax: Syntax) -> ParseOptions {
+pub(super) fn parse_options(syntax: Syntax) -> ParseOptions {
     ParseOptions {
         allow_comments: syntax != Syntax::StrictJson,
         allow_loose_object_property_names: false,
@@ -39,7 +40,7 @@ fn syntax_error(text: &str, pos: usize, message: impl Into<String>) -> EditError
     }
 }
 
-fn jsonc_error(e: &ParseError) -> EditError {
+pub(super) fn jsonc_error(e: &ParseError) -> EditError {
     let message = match e.kind() {
         ParseErrorKind::String(
             jsonc_parser::ParseStringErrorKind::InvalidUnicodeEscapeSequence(_),
@@ -60,7 +61,7 @@ fn jsonc_error(e: &ParseError) -> EditError {
 }
 
 /// Scans and validates `body` (BOM already stripped) with the syntax's strictness.
-fn analyse(
+pub(super) fn analyse(
     body: &str,
     syntax: Syntax,
     spec: Option<&EntrySpec>,
@@ -240,10 +241,10 @@ fn control_char_in_string(body: &str) -> Option<usize> {
 }
 
 /// Our entry as located by the scanner.
-struct EntryLoc<'r> {
-    member: &'r Member,
-    obj: &'r Obj,
-    conflict: bool,
+pub(super) struct EntryLoc<'r> {
+    pub member: &'r Member,
+    pub obj: &'r Obj,
+    pub conflict: bool,
     url: Option<(&'r Member, String)>,
     headers: Option<&'r Obj>,
     auth: Option<(&'r Member, String)>,
@@ -252,12 +253,21 @@ struct EntryLoc<'r> {
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
     auth_fields: Vec<(String, Option<String>)>,
+    pub stdio: Option<Stdio>,
+    pub stdio_mismatch: Vec<String>,
 }
 
-struct Located<'r> {
+impl EntryLoc<'_> {
+    /// A local (stdio) entry: a command and no URL.
+    pub(super) fn is_stdio(&self) -> bool {
+        self.url.is_none() && self.stdio.is_some()
+    }
+}
+
+pub(super) struct Located<'r> {
     /// The objects along the container path that exist, root first.
-    levels: Vec<&'r Obj>,
-    entry: Option<EntryLoc<'r>>,
+    pub levels: Vec<&'r Obj>,
+    pub entry: Option<EntryLoc<'r>>,
 }
 
 impl Located<'_> {
@@ -315,6 +325,51 @@ fn read_bool(body: &str, m: &Member) -> Option<bool> {
     }
 }
 
+/// A member's value as a [`Lit`]: a string, a boolean or an array of strings.
+pub(super) fn read_lit(body: &str, m: &Member) -> Option<Lit> {
+    match m.kind {
+        Kind::String => read_string(body, m).map(Lit::Str),
+        Kind::Array => {
+            let v =
+                jsonc_parser::parse_to_value(&body[m.value.clone()], &parse_options(Syntax::Jsonc))
+                    .ok()??;
+            let jsonc_parser::JsonValue::Array(items) = v else {
+                return None;
+            };
+            items
+                .into_iter()
+                .map(|i| match i {
+                    jsonc_parser::JsonValue::String(s) => Some(s.into_owned()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(Lit::List)
+        }
+        Kind::Number => body[m.value.clone()].parse().ok().map(Lit::Int),
+        _ => read_bool(body, m).map(Lit::Bool),
+    }
+}
+
+/// The command line of a stdio entry (`None`: no stdio shape, or no command of strings).
+fn entry_stdio(body: &str, obj: &Obj, spec: &EntrySpec) -> Option<Stdio> {
+    let s = spec.stdio.as_ref()?;
+    let get = |k: &str| obj.members.iter().rev().find(|m| m.key == k);
+    let command = get(&s.command_key).and_then(|m| read_lit(body, m));
+    let args = (!s.whole_line())
+        .then(|| get(&s.args_key))
+        .flatten()
+        .map(|m| read_lit(body, m));
+    s.stdio_of(command, args)
+}
+
+/// The entry is ours: it holds our URL, or (without a URL) runs our proxy for it.
+fn is_ours(body: &str, obj: &Obj, spec: &EntrySpec) -> bool {
+    match entry_url(body, obj, spec) {
+        Some((_, u)) => spec.url_matches(&u),
+        None => entry_stdio(body, obj, spec).is_some_and(|s| s.is_proxy_for(&spec.url)),
+    }
+}
+
 /// The URL an entry holds under any of the spec's URL keys.
 fn entry_url<'r>(body: &str, obj: &'r Obj, spec: &EntrySpec) -> Option<(&'r Member, String)> {
     spec.url_keys.iter().find_map(|k| {
@@ -323,7 +378,11 @@ fn entry_url<'r>(body: &str, obj: &'r Obj, spec: &EntrySpec) -> Option<(&'r Memb
     })
 }
 
-fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r>, EditError> {
+pub(super) fn locate<'r>(
+    body: &str,
+    root: &'r Root,
+    spec: &EntrySpec,
+) -> Result<Located<'r>, EditError> {
     let root_obj = match root {
         Root::Empty => {
             return Ok(Located {
@@ -374,16 +433,11 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
             path.push(&spec.name);
             return Err(wrong_type(body, &path, m, "an object"));
         };
-        let ours = entry_url(body, obj, spec).is_some_and(|(_, u)| spec.url_matches(&u));
-        chosen = Some((m, !ours));
+        chosen = Some((m, !is_ours(body, obj, spec)));
     }
     if spec.by_url && chosen.is_none_or(|(_, conflict)| conflict) {
         let by_url = container.members.iter().find(|m| {
-            m.key != spec.name
-                && m.child
-                    .as_ref()
-                    .and_then(|o| entry_url(body, o, spec))
-                    .is_some_and(|(_, u)| spec.url_matches(&u))
+            m.key != spec.name && m.child.as_ref().is_some_and(|o| is_ours(body, o, spec))
         });
         if let Some(m) = by_url {
             path.push(&m.key);
@@ -476,11 +530,16 @@ fn locate<'r>(body: &str, root: &'r Root, spec: &EntrySpec) -> Result<Located<'r
                     Some((k.clone(), read_string(body, m)))
                 })
                 .collect(),
+            stdio: entry_stdio(body, obj, spec),
+            stdio_mismatch: spec.stdio_mismatch(|k| {
+                let m = obj.members.iter().rev().find(|m| m.key == k)?;
+                read_lit(body, m)
+            }),
         }),
     })
 }
 
-fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
+pub(super) fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
     EntryState {
         name: e.member.key.clone(),
         line: line_col(body, e.member.key_pos).0,
@@ -496,7 +555,8 @@ fn state(body: &str, e: &EntryLoc<'_>, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: e.other_auth.clone(),
         auth_fields: e.auth_fields.clone(),
-        stdio: None,
+        stdio: e.stdio.clone(),
+        stdio_mismatch: e.stdio_mismatch.clone(),
     }
 }
 
@@ -558,7 +618,7 @@ pub(super) fn round_trip(text: &str, syntax: Syntax) -> Result<String, EditError
     Ok(format!("{bom}{printed}"))
 }
 
-fn lone_surrogate_error(body: &str, pos: usize) -> EditError {
+pub(super) fn lone_surrogate_error(body: &str, pos: usize) -> EditError {
     syntax_error(
         body,
         pos,
@@ -595,6 +655,42 @@ pub(super) fn apply_with(
     let body: &str = &masked.text;
     let root = root?;
     let loc = locate(body, &root, spec)?;
+    if spec.url_keys.is_empty()
+        && op.stdio.is_none()
+        && loc.entry.as_ref().is_none_or(|e| !e.is_stdio())
+    {
+        // A client of local servers only: there is no URL entry to write.
+        return Ok(Edit::Unchanged);
+    }
+    if let Some(step) = super::json_stdio::step(&loc, spec, op) {
+        let Some((out, mut notes, dropped)) =
+            super::json_stdio::apply(body, syntax, spec, op, &loc, step)?
+        else {
+            return Ok(Edit::Unchanged);
+        };
+        let out = masked
+            .restore_dropping(out, &dropped)
+            .map_err(|pos| lone_surrogate_error(original, pos))?;
+        let out = format!("{bom}{out}");
+        let out = match step {
+            super::json_stdio::Step::ToStdio => out,
+            // The entry now holds our URL: the ordinary edit gives it the rest.
+            super::json_stdio::Step::ToUrl => match apply_with(Some(&out), syntax, spec, op, fast)?
+            {
+                Edit::Unchanged => out,
+                e @ (Edit::Splice { .. } | Edit::Rewrite { .. }) => {
+                    notes.extend(e.notes().iter().cloned());
+                    e.materialize(Some(&out))
+                        .ok_or_else(|| internal("switch"))?
+                }
+                Edit::Conflict(_) | Edit::Indirect(_) => return Err(internal("switch")),
+            },
+        };
+        if text == Some(out.as_str()) {
+            return Ok(Edit::Unchanged);
+        }
+        return Ok(Edit::Rewrite { text: out, notes });
+    }
     let plan = match plan(&loc, spec, op) {
         Plan::Splice if !fast => Plan::Cst,
         p => p,
@@ -821,6 +917,14 @@ fn plan(loc: &Located<'_>, spec: &EntrySpec, op: Op<'_>) -> Plan {
     if e.conflict && !spec.force {
         return Plan::Conflict;
     }
+    if e.is_stdio() && !e.conflict {
+        // A proxy entry holds no token: a refresh leaves it alone, a removal has nothing to do.
+        return if op.refresh {
+            Plan::Indirect
+        } else {
+            Plan::Unchanged
+        };
+    }
     let current = e.auth.as_ref().map(|(_, v)| v.as_str());
     if op.refresh
         && (!e.other_auth.is_empty()
@@ -953,13 +1057,13 @@ fn insert_ordered(obj: &CstObject, spec: &EntrySpec, key: &str, value: CstInputV
     }
 }
 
-fn internal(what: &str) -> EditError {
+pub(super) fn internal(what: &str) -> EditError {
     EditError::Internal(format!(
         "the syntax tree disagrees with the scanner ({what})"
     ))
 }
 
-fn one_line(body: &str, obj: &Obj) -> bool {
+pub(super) fn one_line(body: &str, obj: &Obj) -> bool {
     memchr::memchr(b'\n', &body.as_bytes()[obj.open..obj.close]).is_none()
 }
 
@@ -969,7 +1073,7 @@ fn one_line(body: &str, obj: &Obj) -> bool {
 const MAX_ONE_LINE_MEMBERS: usize = 2_000;
 
 /// Refuses a syntax-tree edit that would reformat an object over [`MAX_ONE_LINE_MEMBERS`].
-fn bound_reformat(body: &str, obj: &Obj, path: &[&str]) -> Result<(), EditError> {
+pub(super) fn bound_reformat(body: &str, obj: &Obj, path: &[&str]) -> Result<(), EditError> {
     if obj.members.len() > MAX_ONE_LINE_MEMBERS && one_line(body, obj) {
         let (line, column) = line_col(body, obj.open);
         return Err(EditError::TooLarge {
@@ -1216,6 +1320,22 @@ pub(super) fn check_untouched(
     forced: bool,
     switch: bool,
 ) -> Result<(), EditError> {
+    check_untouched_but(before, after, syntax, spec, entry_name, forced, switch, &[])
+}
+
+/// [`check_untouched`], where the entry's members `free` may also be added, changed or
+/// removed (a switch between a URL entry and a stdio entry).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_untouched_but(
+    before: &str,
+    after: &str,
+    syntax: Syntax,
+    spec: &EntrySpec,
+    entry_name: &str,
+    forced: bool,
+    switch: bool,
+    free: &[String],
+) -> Result<(), EditError> {
     use jsonc_parser::{JsonObject, JsonValue};
     let fail = |why: &str| {
         EditError::Internal(format!("the edit would change more than the entry ({why})"))
@@ -1320,7 +1440,8 @@ pub(super) fn check_untouched(
     let b_headers = b.remove(spec.headers_key.as_str());
     // A mode switch may add, change and remove credentials fields; any edit that sets
     // credentials may add or change one (the header case is below).
-    let auth_key = |k: &str| spec.auth_alternatives.iter().any(|x| x == k);
+    let auth_key =
+        |k: &str| spec.auth_alternatives.iter().any(|x| x == k) || free.iter().any(|x| x == k);
     let may_add = |k: &str| {
         spec.required.iter().any(|(r, _)| r == k)
             || (b.is_empty() && template_pos(spec, k).is_some())
@@ -1362,6 +1483,9 @@ pub(super) fn check_untouched(
             }
             Some(_) => None,
         }
+    }
+    if free.contains(&spec.headers_key) {
+        return Ok(());
     }
     let (Some(a_headers), Some(b_headers)) = (strip(a_headers), strip(b_headers)) else {
         return Err(fail("headers"));

@@ -6,10 +6,12 @@
 mod desired;
 mod error;
 mod json;
+mod json_stdio;
 /// The invariants every edit keeps, checked against independent parsers (property tests, fuzz).
 #[cfg(feature = "testing")]
 pub mod oracle;
 mod scan;
+mod stdio;
 mod strict;
 mod surrogates;
 mod token;
@@ -19,8 +21,7 @@ mod yaml;
 use std::fmt;
 use std::ops::Range;
 
-pub(crate) use desired::HeaderValue;
-pub(crate) use desired::{verify_op, Op};
+pub(crate) use desired::{verify_op, HeaderValue, Op};
 pub use desired::{Desired, SecretHeader};
 pub use error::{from_bytes, EditError};
 pub(crate) use token::validate_token;
@@ -148,7 +149,8 @@ impl Stdio {
 pub struct StdioSpec {
     /// The key of the command (`command`, Goose `cmd`).
     pub command_key: String,
-    /// The key of the argument list (`args`).
+    /// The key of the argument list (`args`); empty: the command key holds the whole command
+    /// line as one array (opencode).
     pub args_key: String,
     /// Members of a new local entry, in order. Fixed members are also set on an entry switched
     /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
@@ -167,10 +169,7 @@ pub enum StdioField {
 impl EntrySpec {
     /// Uses what only the YAML editor implements.
     fn yaml_only(&self) -> bool {
-        self.list_key.is_some()
-            || !self.headers_parent.is_empty()
-            || self.header_vars.is_some()
-            || self.stdio.is_some()
+        self.list_key.is_some() || !self.headers_parent.is_empty() || self.header_vars.is_some()
     }
 }
 
@@ -185,8 +184,7 @@ fn check_supported(syntax: Syntax, spec: &EntrySpec) -> Result<(), EditError> {
 }
 
 /// The reason of a strictness refusal when no client gives its own.
-pub(crate) const STRICT_WHY: &str =
-    "the client does not accept it in this file; remove it and retry";
+pub const STRICT_WHY: &str = "the client does not accept it in this file; remove it and retry";
 
 /// An empty spec (no container, no name, no template), for building one field by field.
 impl Default for EntrySpec {
@@ -228,12 +226,12 @@ fn normalize_url(url: &str) -> &str {
 }
 
 /// The header name we write.
-pub(crate) const AUTHORIZATION: &str = "Authorization";
+pub const AUTHORIZATION: &str = "Authorization";
 
 /// An Authorization value that refers to something the client resolves instead of holding a
 /// token: `${VAR}`, `$VAR`, `{env:VAR}`, `${env:VAR}`, `${input:id}`, `{file:path}`, a command
 /// substitution `$(command)`. (A `$` or a `{` can never be part of a bearer token.)
-pub(crate) fn is_reference(value: &str) -> bool {
+pub fn is_reference(value: &str) -> bool {
     let b = value.as_bytes();
     value.contains("{env:")
         || value.contains("{file:")
@@ -287,8 +285,11 @@ pub struct EntryState {
     /// The same keys with their values (`None` when not a string): a helper command, a
     /// variable name. Not secrets.
     pub auth_fields: Vec<(String, Option<String>)>,
-    /// The command and arguments of a local (stdio) entry (YAML editor only, so far).
+    /// The command and arguments of a local (stdio) entry (`command` and `args`, or opencode's
+    /// one `command` array); `None` when the entry has no command of strings.
     pub stdio: Option<Stdio>,
+    /// Members of the stdio template ([`StdioSpec::template`]) missing or holding another value.
+    pub stdio_mismatch: Vec<String>,
 }
 
 impl EntryState {
@@ -322,12 +323,27 @@ impl EntryState {
     /// The credentials come from elsewhere than a static token we could refresh: an
     /// alternative key, or a reference value.
     pub fn is_indirect(&self) -> bool {
-        !self.other_auth.is_empty() || self.authorization_is_reference() || self.stdio.is_some()
+        !self.other_auth.is_empty() || self.authorization_is_reference() || self.is_stdio()
+    }
+
+    /// A local (stdio) entry: a command and no URL (proxy mode).
+    pub fn is_stdio(&self) -> bool {
+        self.url.is_none() && self.stdio.is_some()
     }
 
     /// The entry already carries exactly `auth` (and its required fields): what `status`
     /// calls current, and what an explicit mode leaves [`Edit::Unchanged`].
     pub fn holds(&self, auth: &Desired) -> bool {
+        if let Some(argv) = &auth.stdio {
+            return self.is_stdio()
+                && self.stdio.as_ref() == Some(argv)
+                && self.authorization.is_none()
+                && self.other_auth.is_empty()
+                && self.stdio_mismatch.is_empty();
+        }
+        if self.is_stdio() {
+            return false;
+        }
         let header = match (&auth.header, &self.authorization) {
             (Some(want), Some(have)) => want.expose() == have.expose(),
             (None, None) => true,
@@ -445,7 +461,7 @@ pub enum Note {
 }
 
 /// Reads what `text` (`None`: the file does not exist) says about our entry.
-pub(crate) fn inspect(
+pub fn inspect(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
@@ -464,7 +480,7 @@ pub(crate) fn inspect(
 /// mode sets the header and/or the field and removes every other
 /// [`EntrySpec::auth_alternatives`] key. The result is verified by re-parsing it with the
 /// syntax's strictness and reading the entry back.
-pub(crate) fn apply(
+pub fn apply(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
@@ -480,7 +496,10 @@ pub(crate) fn apply(
     check_supported(syntax, spec)?;
     match syntax {
         Syntax::Toml => toml::apply(text, spec, Op::of(desired)),
-        Syntax::Yaml => yaml::apply(text, spec, Op::of(desired)),
+        Syntax::Yaml => match &desired.stdio {
+            Some(stdio) if spec.stdio.is_some() => yaml::apply_stdio(text, spec, stdio),
+            _ => yaml::apply(text, spec, Op::of(desired)),
+        },
         _ => json::apply(text, syntax, spec, Op::of(desired)),
     }
 }
@@ -489,24 +508,23 @@ pub(crate) fn apply(
 /// switches our remote entry over (its URL, headers and credentials fields removed), or updates
 /// the command and arguments of our local entry. An entry named [`EntrySpec::name`] that is not
 /// ours is a [`Edit::Conflict`] unless [`EntrySpec::force`]. Verified like [`apply`].
-/// YAML only so far (the other syntaxes answer with [`EditError::Internal`]).
-pub(crate) fn apply_stdio(
+pub fn apply_stdio(
     text: Option<&str>,
     syntax: Syntax,
     spec: &EntrySpec,
     stdio: &Stdio,
 ) -> Result<Edit, EditError> {
-    match (syntax, &spec.stdio) {
-        (Syntax::Yaml, Some(_)) => yaml::apply_stdio(text, spec, stdio),
-        _ => Err(EditError::Internal(
+    if spec.stdio.is_none() {
+        return Err(EditError::Internal(
             "local server entries are not supported for this file".into(),
-        )),
+        ));
     }
+    apply(text, syntax, spec, &Desired::stdio(stdio.clone()))
 }
 
 /// Keys of the object at `path` (JSON syntaxes only), `None` when the path does not lead to an
 /// object. Used to detect layouts such as opencode's V2 `mcp.servers`.
-pub(crate) fn object_keys(
+pub fn object_keys(
     text: &str,
     syntax: Syntax,
     path: &[&str],

@@ -78,10 +78,24 @@ impl<'a> Masked<'a> {
     /// our entry, so the k-th `\ufffd` of the output is the k-th of the input. `Err(offset)`:
     /// the counts differ (an escape was in a removed member), the input offset of the first hole.
     pub(crate) fn restore(&self, out: String) -> Result<String, usize> {
+        self.restore_dropping(out, &[])
+    }
+
+    /// [`Masked::restore`] for an edit that removed or replaced the input's bytes in `dropped`
+    /// (members of our entry): the escapes there are gone with them.
+    pub(crate) fn restore_dropping(
+        &self,
+        out: String,
+        dropped: &[std::ops::Range<usize>],
+    ) -> Result<String, usize> {
         if self.holes.is_empty() {
             return Ok(out);
         }
-        let before = placeholders(self.text.as_bytes());
+        let kept = |i: &usize| !dropped.iter().any(|r| r.contains(i));
+        let before: Vec<usize> = placeholders(self.text.as_bytes())
+            .into_iter()
+            .filter(kept)
+            .collect();
         let after = placeholders(out.as_bytes());
         if before.len() != after.len() {
             return Err(self.holes[0].0);

@@ -195,6 +195,7 @@ fn strictness_errors_say_why() {
     assert!(e.to_string().contains("Claude Code discards"), "{e}");
     let gemini = EntrySpec {
         strict_why: crate::clients::table::GEMINI.strict_why.unwrap(),
+        stdio: None,
         ..claude_spec()
     };
     let e = apply(

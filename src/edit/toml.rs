@@ -4,9 +4,10 @@
 
 use toml_edit::{Document, DocumentMut, InlineTable, Item, Key, Table, TableLike, Value};
 
+use super::stdio::Lit;
 use super::{
     display_path, is_reference, line_col, split_bom, uses_crlf, Edit, EditError, EntrySpec,
-    EntryState, Inspection, Note, Op, Scalar, SecretHeader, AUTHORIZATION,
+    EntryState, Inspection, Note, Op, Scalar, SecretHeader, Stdio, AUTHORIZATION,
 };
 
 fn parse(body: &str) -> Result<Document<String>, EditError> {
@@ -83,6 +84,52 @@ fn sub_table<'t>(
     }
 }
 
+/// A value as a [`Lit`]: a string, a boolean or an array of strings.
+fn lit_of(item: &Item) -> Option<Lit> {
+    if let Some(s) = item.as_str() {
+        return Some(Lit::Str(s.to_string()));
+    }
+    if let Some(b) = item.as_bool() {
+        return Some(Lit::Bool(b));
+    }
+    if let Some(i) = item.as_integer() {
+        return Some(Lit::Int(i));
+    }
+    item.as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()
+        .map(Lit::List)
+}
+
+fn lit_value(v: &Lit) -> Value {
+    match v {
+        Lit::Str(s) => Value::from(s.as_str()),
+        Lit::Bool(b) => Value::from(*b),
+        Lit::Int(i) => Value::from(*i),
+        Lit::List(l) => Value::Array(l.iter().map(|s| s.as_str()).collect()),
+    }
+}
+
+/// The command line of a stdio entry (`None`: no stdio shape, or no command of strings).
+fn stdio_of(entry: &dyn TableLike, spec: &EntrySpec) -> Option<Stdio> {
+    let s = spec.stdio.as_ref()?;
+    let command = entry.get(&s.command_key).and_then(lit_of);
+    let args = (!s.whole_line())
+        .then(|| entry.get(&s.args_key))
+        .flatten()
+        .map(lit_of);
+    s.stdio_of(command, args)
+}
+
+/// The entry is ours: it holds our URL, or (without a URL) runs our proxy for it.
+fn is_ours(entry: &dyn TableLike, spec: &EntrySpec) -> bool {
+    match url_of(entry, spec) {
+        Some((_, u)) => spec.url_matches(&u),
+        None => stdio_of(entry, spec).is_some_and(|s| s.is_proxy_for(&spec.url)),
+    }
+}
+
 fn url_of(entry: &dyn TableLike, spec: &EntrySpec) -> Option<(String, String)> {
     spec.url_keys.iter().find_map(|k| {
         let v = entry.get(k)?.as_str()?;
@@ -107,6 +154,14 @@ struct Found {
     missing_required: Vec<usize>,
     other_auth: Vec<String>,
     auth_fields: Vec<(String, Option<String>)>,
+    stdio: Option<Stdio>,
+    stdio_mismatch: Vec<String>,
+}
+
+impl Found {
+    fn is_stdio(&self) -> bool {
+        self.url.is_none() && self.stdio.is_some()
+    }
 }
 
 fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Located, EditError> {
@@ -123,17 +178,12 @@ fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Locate
     let mut chosen: Option<(&str, bool)> = None;
     path.push(&spec.name);
     if let Some(entry) = sub_table(body, container, &spec.name, &path)? {
-        let ours = url_of(entry, spec).is_some_and(|(_, u)| spec.url_matches(&u));
-        chosen = Some((&spec.name, !ours));
+        chosen = Some((&spec.name, !is_ours(entry, spec)));
     }
     path.pop();
     if spec.by_url && chosen.is_none_or(|(_, conflict)| conflict) {
         let by_url = container.iter().find(|(k, item)| {
-            *k != spec.name
-                && item
-                    .as_table_like()
-                    .and_then(|t| url_of(t, spec))
-                    .is_some_and(|(_, u)| spec.url_matches(&u))
+            *k != spec.name && item.as_table_like().is_some_and(|t| is_ours(t, spec))
         });
         if let Some((k, _)) = by_url {
             chosen = Some((k, false));
@@ -231,6 +281,8 @@ fn locate(body: &str, doc: &Document<String>, spec: &EntrySpec) -> Result<Locate
                     Some((k.clone(), item.as_str().map(str::to_string)))
                 })
                 .collect(),
+            stdio: stdio_of(entry, spec),
+            stdio_mismatch: spec.stdio_mismatch(|k| entry.get(k).and_then(lit_of)),
         }),
     })
 }
@@ -251,7 +303,8 @@ fn state(f: &Found, spec: &EntrySpec) -> EntryState {
             .collect(),
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
-        stdio: None,
+        stdio: f.stdio.clone(),
+        stdio_mismatch: f.stdio_mismatch.clone(),
     }
 }
 
@@ -374,6 +427,10 @@ fn new_entry(spec: &EntrySpec, op: Op<'_>, inline: bool) -> Item {
             super::Field::Value(k, v) => members.push((k.clone(), scalar_value(v))),
         }
     }
+    members_entry(members, inline)
+}
+
+fn members_entry(members: impl IntoIterator<Item = (String, Value)>, inline: bool) -> Item {
     if inline {
         let mut t = InlineTable::new();
         for (k, v) in members {
@@ -389,6 +446,88 @@ fn new_entry(spec: &EntrySpec, op: Op<'_>, inline: bool) -> Item {
     }
 }
 
+fn no_stdio() -> EditError {
+    EditError::Internal("this client has no local (stdio) entry".into())
+}
+
+/// Proxy mode on an existing entry (it becomes a stdio entry running the op's command line),
+/// or another explicit mode on a stdio entry (its stdio members go, our URL comes, then the
+/// ordinary edit gives it the rest). Only the members of the two forms change.
+fn switch(
+    text: Option<&str>,
+    spec: &EntrySpec,
+    op: Op<'_>,
+    f: &Found,
+    mut doc: DocumentMut,
+) -> Result<Edit, EditError> {
+    let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
+    let sw = match op.stdio {
+        Some(argv) => spec.to_stdio(argv).ok_or_else(no_stdio)?,
+        None => spec.to_url(),
+    };
+    let mut p: Vec<&str> = spec.container.iter().map(String::as_str).collect();
+    p.push(&f.name);
+    let entry = walk_mut(&mut doc, &p)?;
+    let mut notes = Vec::new();
+    for k in &sw.remove {
+        if entry.remove(k).is_some() {
+            notes.push(Note::RemovedField(k.clone()));
+        }
+    }
+    for (k, v) in &sw.set {
+        if entry.get(k).and_then(lit_of).as_ref() != Some(v) {
+            match entry.get_mut(k).and_then(Item::as_value_mut) {
+                Some(old) => {
+                    let decor = old.decor().clone();
+                    *old = lit_value(v);
+                    *old.decor_mut() = decor;
+                }
+                None => {
+                    entry.insert(k, Item::Value(lit_value(v)));
+                }
+            }
+            notes.push(Note::SetField(k.clone()));
+        }
+    }
+    if notes.is_empty() {
+        return Ok(Edit::Unchanged);
+    }
+    let out = print(bom, body, &doc);
+    match op.stdio {
+        Some(argv) => verify_stdio(&out, spec, argv)?,
+        None => {
+            let second = apply(Some(&out), spec, op)?;
+            notes.extend(second.notes().iter().cloned());
+            let out = second.materialize(Some(&out)).unwrap_or(out);
+            verify(&out, spec, op)?;
+            return Ok(Edit::Rewrite { text: out, notes });
+        }
+    }
+    if text == Some(out.as_str()) {
+        return Ok(Edit::Unchanged);
+    }
+    Ok(Edit::Rewrite { text: out, notes })
+}
+
+/// The edited text holds our stdio entry running exactly `argv`, with no URL or credentials.
+fn verify_stdio(out: &str, spec: &EntrySpec, argv: &Stdio) -> Result<(), EditError> {
+    let fail =
+        |why: &str| EditError::Internal(format!("the edited text failed verification: {why}"));
+    let (_, body) = split_bom(out);
+    let doc = parse(body).map_err(|e| fail(&e.to_string()))?;
+    let loc = locate(body, &doc, spec).map_err(|e| fail(&e.to_string()))?;
+    let Some(f) = loc.entry.filter(|f| !f.conflict) else {
+        return Err(fail("the entry is missing"));
+    };
+    if !f.is_stdio() || f.stdio.as_ref() != Some(argv) {
+        return Err(fail("the command line is not the new one"));
+    }
+    if f.headers || f.auth.is_some() || !f.other_auth.is_empty() || !f.stdio_mismatch.is_empty() {
+        return Err(fail("the stdio entry is not as wanted"));
+    }
+    Ok(())
+}
+
 pub(super) fn apply(text: Option<&str>, spec: &EntrySpec, op: Op<'_>) -> Result<Edit, EditError> {
     let (bom, body) = text.map(split_bom).unwrap_or(("", ""));
     let parsed = parse(body)?;
@@ -398,6 +537,18 @@ pub(super) fn apply(text: Option<&str>, spec: &EntrySpec, op: Op<'_>) -> Result<
     if let Some(f) = &loc.entry {
         if f.conflict && !spec.force {
             return Ok(Edit::Conflict(state(f, spec)));
+        }
+        if op.create && (op.stdio.is_some() || (op.switch && f.is_stdio())) {
+            return switch(text, spec, op, f, doc);
+        }
+        if f.is_stdio() && !f.conflict {
+            // A proxy entry holds no token: a refresh leaves it alone, a removal has nothing
+            // to do.
+            return Ok(if op.refresh {
+                Edit::Indirect(state(f, spec))
+            } else {
+                Edit::Unchanged
+            });
         }
         let current = f.auth.as_ref().map(|(_, v)| v.as_str());
         if op.refresh
@@ -447,14 +598,27 @@ pub(super) fn apply(text: Option<&str>, spec: &EntrySpec, op: Op<'_>) -> Result<
         }
         let is_inline = container_is_inline(&doc, &container_path);
         let table = walk_mut(&mut doc, &container_path)?;
-        table.insert(&spec.name, new_entry(spec, op, is_inline));
+        let entry = match op.stdio {
+            Some(argv) => {
+                let sw = spec.to_stdio(argv).ok_or_else(no_stdio)?;
+                members_entry(
+                    sw.set.iter().map(|(k, v)| (k.clone(), lit_value(v))),
+                    is_inline,
+                )
+            }
+            None => new_entry(spec, op, is_inline),
+        };
+        table.insert(&spec.name, entry);
         notes.push(Note::CreatedEntry(spec.name.clone()));
     }
     if notes.is_empty() {
         return Ok(Edit::Unchanged);
     }
     let out = print(bom, body, &doc);
-    verify(&out, spec, op)?;
+    match op.stdio {
+        Some(argv) => verify_stdio(&out, spec, argv)?,
+        None => verify(&out, spec, op)?,
+    }
     if text == Some(out.as_str()) {
         return Ok(Edit::Unchanged);
     }

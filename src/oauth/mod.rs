@@ -3,7 +3,7 @@
 //! here touches the credential store.
 
 pub(crate) mod browser;
-pub(crate) mod callback;
+pub mod callback;
 pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod http;

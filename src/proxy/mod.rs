@@ -3,6 +3,7 @@
 //! needs a restart.
 
 mod check;
+pub(crate) mod entry;
 mod forward;
 pub(crate) mod jsonrpc;
 pub(crate) mod session;

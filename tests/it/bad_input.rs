@@ -2,11 +2,13 @@
 //! inputs are the fixtures whose `case.json` names the case (`fixtures/<client>/case-NN-*`), which
 //! the fixture walker also checks at the edit level; here each one is written where its client
 //! keeps it in the test's HOME and run through `setup --write` and `refresh --write`:
-//! - a refused file (`"expect": "error"`): exit 1, an error line naming the file with the
-//!   fixture's message parts (line, column, the reason), the file and everything else under HOME
+//! - a refused file (`"expect": "error"`): exit 1, an error line naming the file and its line
+//!   (`file: line N`) with the fixture's message parts (line, column, the reason), the file and everything else under HOME
 //!   byte-identical, no temp file; `refresh` leaves a file that does not mention the server alone,
 //!   silently;
 //! - a changed one: the fixture's `command` writes exactly its `after` bytes, with the real token.
+//!
+//! Other tests run chosen fixtures the same way ([`through_binary`]).
 
 use crate::fixtures::{cases, config_file_in, find, read_case, Case};
 use crate::support::*;
@@ -28,9 +30,9 @@ struct Placed {
     after: Option<Vec<u8>>,
 }
 
-/// The fixtures of security case `n`, their files resolved as the binary resolves them for
-/// `env` run in `project`.
-fn fixtures_of(env: &TestEnv, project: &Path, n: u64) -> Vec<Placed> {
+/// The fixtures `pick` chooses (by label `client/case` and `case.json`), their files resolved
+/// as the binary resolves them for `env` run in `project`.
+fn placed(env: &TestEnv, project: &Path, pick: impl Fn(&str, &Case) -> bool) -> Vec<Placed> {
     let vars = BTreeMap::from([
         (
             "XDG_CONFIG_HOME".to_string(),
@@ -42,15 +44,16 @@ fn fixtures_of(env: &TestEnv, project: &Path, n: u64) -> Vec<Placed> {
         ),
     ]);
     let resolve = Env::new(env.path("home"), project.to_path_buf(), vars);
-    let placed: Vec<Placed> = cases()
+    cases()
         .into_iter()
         .filter_map(|(client, dir)| {
             let case = read_case(&dir);
-            (case.case == Some(n)).then(|| {
+            let label = format!("{client}/{}", dir.file_name().unwrap().to_string_lossy());
+            pick(&label, &case).then(|| {
                 let path = config_file_in(&resolve, &client, &case).path;
                 let read = |stem| find(&dir, stem).map(|p| fs::read(p).unwrap());
                 Placed {
-                    label: format!("{client}/{}", dir.file_name().unwrap().to_string_lossy()),
+                    label,
                     before: read("before").expect("a before file"),
                     after: read("after"),
                     client,
@@ -59,9 +62,43 @@ fn fixtures_of(env: &TestEnv, project: &Path, n: u64) -> Vec<Placed> {
                 }
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The fixtures of security case `n`.
+fn fixtures_of(env: &TestEnv, project: &Path, n: u64) -> Vec<Placed> {
+    let placed = placed(env, project, |_, case| case.case == Some(n));
     assert!(placed.len() >= 2, "fixtures of case {n}: {}", placed.len());
     placed
+}
+
+/// Runs the fixtures `labels` (`client/case`) through the binary as the security cases' are
+/// (see the module header): refused ones leave everything identical, changed ones are written
+/// exactly. Returns the output of each changed one's command.
+pub(crate) fn through_binary(env: &TestEnv, project: &Path, labels: &[&str]) -> Vec<Out> {
+    let placed = placed(env, project, |label, _| labels.contains(&label));
+    let found: Vec<&str> = placed.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(
+        found.len(),
+        labels.len(),
+        "fixtures {labels:?}, found {found:?}"
+    );
+    placed
+        .iter()
+        .filter_map(|f| run_one(env, project, f))
+        .collect()
+}
+
+/// Runs one placed fixture as its `expect` says.
+fn run_one(env: &TestEnv, project: &Path, f: &Placed) -> Option<Out> {
+    match f.case.expect.as_deref() {
+        Some("error") => {
+            refused(env, project, f);
+            None
+        }
+        None | Some("changed") => Some(rewritten(env, project, f)),
+        other => panic!("{}: no end-to-end check for {other:?}", f.label),
+    }
 }
 
 /// Runs every fixture of case `n` through the binary; returns them for case-specific checks.
@@ -69,11 +106,7 @@ fn run_case(n: u64) -> (TestEnv, Vec<Placed>) {
     let (env, project) = TestEnv::logged_in();
     let placed = fixtures_of(&env, &project, n);
     for f in &placed {
-        match f.case.expect.as_deref() {
-            Some("error") => refused(&env, &project, f),
-            None | Some("changed") => rewritten(&env, &project, f),
-            other => panic!("{}: no end-to-end check for {other:?}", f.label),
-        }
+        run_one(&env, &project, f);
     }
     (env, placed)
 }
@@ -101,6 +134,15 @@ fn refused(env: &TestEnv, project: &Path, f: &Placed) {
         let line = out.error_line();
         let name = p.file_name().unwrap().to_string_lossy();
         assert!(line.contains(&*name), "{label}: {line}");
+        // Text errors say where (a file that is not UTF-8 gives the byte offset instead).
+        if let Some(l) = f
+            .case
+            .error_line
+            .filter(|_| f.case.error_kind.as_deref() != Some("not-utf8"))
+        {
+            let at = format!("{name}: line {l}");
+            assert!(line.contains(&at), "{label}: want {at:?} in {line}");
+        }
         for part in &f.case.error_message {
             assert!(
                 line.contains(part.as_str()),
@@ -119,8 +161,9 @@ fn forget(env: &TestEnv, p: &Path) {
     env.edit_store(|v| v["configs"] = serde_json::json!([]));
 }
 
-/// The fixture's `command` turns `before` into exactly `after`, with the real token.
-fn rewritten(env: &TestEnv, project: &Path, f: &Placed) {
+/// The fixture's `command` turns `before` into exactly `after`, with the real token; returns
+/// the command's output.
+fn rewritten(env: &TestEnv, project: &Path, f: &Placed) -> Out {
     write(&f.path, &f.before);
     let command = f
         .case
@@ -130,8 +173,8 @@ fn rewritten(env: &TestEnv, project: &Path, f: &Placed) {
     if command == "refresh" {
         env.manage(&f.client, "user", &f.path);
     }
-    let out = env.run_in(project, &[command, "--write", "--target", &f.client]);
-    assert_eq!(out.code, 0, "{}: {out:?}", f.label);
+    let first = env.run_in(project, &[command, "--write", "--target", &f.client]);
+    assert_eq!(first.code, 0, "{}: {first:?}", f.label);
     let after = String::from_utf8(f.after.clone().expect("an after file")).unwrap();
     let want = after.replace(&format!("Bearer {FIXTURE_TOKEN}"), &env.bearer());
     assert_eq!(read(&f.path), want, "{}", f.label);
@@ -141,6 +184,7 @@ fn rewritten(env: &TestEnv, project: &Path, f: &Placed) {
     assert_eq!(out.code, 0, "{}: {out:?}", f.label);
     assert_eq!(snapshot_tree(&env.path("home")), tree, "{}", f.label);
     forget(env, &f.path);
+    first
 }
 
 /// Case 14: Malformed, truncated, empty-ish and NUL-filled JSON, JSONC and TOML: an error with the

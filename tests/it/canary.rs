@@ -1,4 +1,4 @@
-//! The leak canary (security.md case 28, issue 5 item 5): canary values for the access token,
+//! The leak canary (security checklist case 28): canary values for the access token,
 //! the refresh token, the client secret, the personal access token and an old token in a client
 //! config, then every command and flag combination — successes, each failure mode (the mock
 //! quoting every secret it received in its error answers), forced panics and `--help`s — with

@@ -73,7 +73,7 @@ fn profiles_are_independent_and_options_work_anywhere() {
 }
 
 #[test]
-fn hints_name_the_profile() {
+fn a_missing_login_hints_the_login_command_of_that_profile() {
     let env = TestEnv::new();
     let out = env.run(&["token", "--profile", "work"]);
     assert_eq!(out.code, 3, "{out:?}");
@@ -170,7 +170,7 @@ fn umask_does_not_loosen_or_break_the_store() {
 }
 
 #[test]
-fn help_and_version() {
+fn help_lists_the_commands_and_flags_and_an_unknown_command_is_a_usage_error() {
     let env = TestEnv::new();
     let out = env.run(&["--help"]);
     assert_eq!(out.code, 0);

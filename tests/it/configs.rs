@@ -152,70 +152,14 @@ fn claude_json_refresh_force_rotates_in_place_and_preview_masks() {
     assert_eq!(file_mode(&backups[0].path()), 0o600);
 }
 
+/// A Cursor file indented with tabs, another server first: `setup` replaces the token and
+/// nothing else (`fixtures/cursor/tabs-other-server-setup`), and says how Cursor reloads it.
 #[test]
-fn cursor_tabs_are_kept() {
+fn setup_keeps_cursors_tabs_and_other_servers() {
     let (env, project) = TestEnv::logged_in();
-    let cfg = env.path("home/.cursor/mcp.json");
-    let before = format!(
-        "{{\n\t\"mcpServers\": {{\n\t\t\"other\": {{\n\t\t\t\"url\": \"https://example.com/mcp\"\n\t\t}},\n\t\t\"figma\": {{\n\t\t\t\"url\": \"https://mcp.figma.com/mcp\",\n\t\t\t\"headers\": {{\n\t\t\t\t\"Authorization\": \"Bearer {OLD}\"\n\t\t\t}}\n\t\t}}\n\t}}\n}}\n"
-    );
-    write(&cfg, &before);
-    let out = env.run_in(&project, &["setup", "--target", "cursor", "--write"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        fs::read_to_string(&cfg).unwrap(),
-        before.replace(&format!("Bearer {OLD}"), &env.bearer())
-    );
-    assert!(out.stderr.contains("Reload Window"), "{out:?}");
-}
-
-#[test]
-fn bad_files_are_refused_with_file_and_line_and_left_identical() {
-    let (env, project) = TestEnv::logged_in();
-    let cases: Vec<(&str, &str, String, &str)> = vec![
-        (
-            "opencode",
-            "config/opencode/opencode.jsonc",
-            "{\n  \"mcp\": {\n    \"figma\": {\n      \"url\": \"https://mcp.figma.com/mcp\"\n    \n  }\n".into(),
-            "opencode.jsonc",
-        ),
-        (
-            "claude",
-            "home/.claude.json",
-            format!("{{\n  // a comment\n  \"mcpServers\": {{\"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}}}\n}}\n"),
-            ".claude.json: line 2",
-        ),
-        (
-            "cursor",
-            "home/.cursor/mcp.json",
-            "{\n  \"mcpServers\": [\n    {\"url\": \"https://mcp.figma.com/mcp\"}\n  ]\n}\n".into(),
-            "mcp.json: line 2",
-        ),
-    ];
-    for (target, rel, content, expect) in &cases {
-        let p = env.path(rel);
-        write(&p, content);
-        env.manage(target, "user", &p);
-        let out = env.run_in(&project, &["setup", "--target", target, "--write"]);
-        assert_eq!(out.code, 1, "{target}: {out:?}");
-        assert!(out.stdout.contains(expect), "{target}: {out:?}");
-        assert!(out.stdout.contains("error"), "{target}: {out:?}");
-        assert_eq!(&fs::read_to_string(&p).unwrap(), content, "{target}");
-        let out = env.run_in(&project, &["refresh", "--write", "--target", target]);
-        assert_eq!(out.code, 1, "{target}: {out:?}");
-        assert_eq!(&fs::read_to_string(&p).unwrap(), content, "{target}");
-    }
-    // A duplicate figma key names both lines.
-    let p = env.path("home/.claude.json");
-    let dup = format!("{{\n  \"mcpServers\": {{\n    \"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\"}},\n    \"figma\": {{\"type\": \"http\", \"url\": \"https://mcp.figma.com/mcp\", \"headers\": {{\"Authorization\": \"Bearer {OLD}\"}}}}\n  }}\n}}\n");
-    write(&p, &dup);
-    let out = env.run_in(&project, &["refresh", "--write", "--target", "claude"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert!(
-        out.stdout.contains("line 4") && out.stdout.contains("line 3"),
-        "{out:?}"
-    );
-    assert_eq!(fs::read_to_string(&p).unwrap(), dup);
+    let outs =
+        crate::bad_input::through_binary(&env, &project, &["cursor/tabs-other-server-setup"]);
+    assert!(outs[0].stderr.contains("Reload Window"), "{:?}", outs[0]);
 }
 
 #[test]
@@ -696,17 +640,16 @@ fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
     let codex = env.path("home/.codex/config.toml");
     write(&codex, fixture("codex/real-03-commented/before.toml"));
     let gemini = env.path("home/.gemini/settings.json");
-    write(
-        &gemini,
-        "// Gemini settings\n{\n  /* theme */\n  \"ui\": {\"theme\": \"GitHub\"} // light\n}\n",
-    );
     let vscode = env.path("config/Code/User/mcp.json");
-    write(&vscode, "{\n  // my servers\n  \"servers\": {},\n}\n");
     let zed = env.path("config/zed/settings.json");
-    write(
-        &zed,
-        "// Zed settings\n{\n  \"theme\": \"One Dark\",\n  \"vim_mode\": true, // yes\n}\n",
-    );
+    let shaped = [
+        (&gemini, "gemini/line-and-block-comments-new-entry"),
+        (&vscode, "vscode/comment-and-trailing-comma-new-entry"),
+        (&zed, "zed/comments-and-trailing-comma-new-entry"),
+    ];
+    for (path, case) in shaped {
+        write(path, fixture(&format!("{case}/before.json")));
+    }
     let out = env.run_in(
         &project,
         &[
@@ -716,6 +659,15 @@ fn setup_writes_codex_gemini_vscode_windsurf_and_zed_in_their_shapes() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     let b = env.bearer();
+    // Each as its fixture says, byte for byte (the walker checks the same edits in-process).
+    for (path, case) in shaped {
+        let after = String::from_utf8(fixture(&format!("{case}/after.json"))).unwrap();
+        assert_eq!(
+            read(path),
+            after.replace("Bearer figu_FIXTURE_NEW_TOKEN", &b),
+            "{case}"
+        );
+    }
 
     let text = fs::read_to_string(&codex).unwrap();
     assert!(
@@ -818,7 +770,7 @@ fn logout_removes_the_token_file_of_file_mode() {
     assert!(out.stderr.contains("Removed the token file"), "{out:?}");
 }
 
-/// security.md case 14: an empty JSON config (what a crash mid-write leaves) is refused with
+/// Security case 14: an empty JSON config (what a crash mid-write leaves) is refused with
 /// its path and position, never filled in; a missing one is created.
 #[test]
 fn an_empty_json_config_is_refused_not_filled_in() {
@@ -839,7 +791,7 @@ fn an_empty_json_config_is_refused_not_filled_in() {
     assert!(fs::read_to_string(&cfg).unwrap().contains(&env.bearer()));
 }
 
-/// Issue 5, concurrency: N processes run `refresh --write --force` against the rotating mock
+/// Concurrency: N processes run `refresh --write --force` against the rotating mock
 /// while a writer imitating Claude Code rewrites `~/.claude.json` under its lock. Every process
 /// ends 0 (or 5, busy, with a clear message), no update of either side is lost, the config ends
 /// with the token the store holds, and the store is valid.

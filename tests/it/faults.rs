@@ -1,4 +1,4 @@
-//! Fault injection (security.md case 1): a failure or a kill at each step of a config write and
+//! Fault injection (security checklist case 1): a failure or a kill at each step of a config write and
 //! of a credential-store update, through the real binary with `FIGMA_AUTH_FAULT` (see the
 //! documentation of `src/fs/fault.rs`), plus a real full file system (a tiny tmpfs, as root) and a
 //! read-only directory. After each fault the target is byte-identical to its old or its new

@@ -4,7 +4,7 @@
 //!
 //! `case.json` (optional) holds: `scope` (`user`, `project`, `local`; default `user`), `file` (a
 //! suffix choosing among the scope's candidate files; default the first), `change` (`set` or
-//! `remove`; default `set`), `mode` (`inline`, `helper`, `file`, `env`: an explicit mode, applied
+//! `remove`; default `set`), `mode` (`inline`, `helper`, `file`, `env`, `proxy`: an explicit mode, applied
 //! instead of `change`), `force`, `expect` (`changed`, `unchanged`, `conflict`,
 //! `indirect`, `error`; default `changed`), `splice` (the change must be a splice), `error`
 //! (`{"kind", "line", "message"}`: `message` lists parts of the error's text). With a `mode`, the
@@ -30,6 +30,8 @@ const HELPER: &str = "'/home/user/My Tools/figma-auth' header --json --profile d
 /// What `setup --mode helper` embeds in a header (Crush's `Bearer $(…)`).
 const TOKEN_COMMAND: &str = "'/home/user/My Tools/figma-auth' token --profile default";
 const TOKEN_FILE: &str = "/home/user/.local/state/figma-auth/default.token";
+/// What `setup --mode proxy` would write (the command line the clients' own fixtures name).
+const PROXY: [&str; 4] = ["/usr/local/bin/figma-auth", "proxy", "--profile", "default"];
 
 #[derive(Debug, Default)]
 pub(crate) struct Case {
@@ -42,8 +44,8 @@ pub(crate) struct Case {
     inspect_ok: bool,
     pub expect: Option<String>,
     splice: Option<bool>,
-    error_kind: Option<String>,
-    error_line: Option<usize>,
+    pub error_kind: Option<String>,
+    pub error_line: Option<usize>,
     /// Parts of the error's text.
     pub error_message: Vec<String>,
     /// The security case this fixture belongs to (run through the binary by `bad_input`).
@@ -174,11 +176,13 @@ fn every_fixture_edits_as_expected() {
             other => panic!("bad change {other}"),
         };
         let token = AccessToken::new(NEW_TOKEN);
+        let proxy = PROXY.map(String::from);
         let ctx = AuthContext {
             token: Some(&token),
             helper_command: Some(HELPER),
             token_command: Some(TOKEN_COMMAND),
             token_file: Some(Path::new(TOKEN_FILE)),
+            proxy_command: Some(&proxy),
             ..AuthContext::default()
         };
         let auth: Option<Desired> = case.mode.map(|m| {

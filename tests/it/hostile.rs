@@ -1,5 +1,5 @@
 //! Round 2 of the security cases where the authorization server, the MCP server or a local
-//! program is the attacker (security.md cases 31, 32, 34, 38, 39, 40, 44 and the "same site" part
+//! program is the attacker (security checklist cases 31, 32, 34, 38, 39, 40, 44 and the "same site" part
 //! of 46). Each test goes through the real binary and fails when its protection is removed.
 
 use crate::support::mock::Whoami;
@@ -233,16 +233,14 @@ fn case_38_the_callback_listener_survives_hostile_local_clients() {
     let mut pipeliner = connect(port);
     let one = format!("GET /favicon.ico HTTP/1.1\r\n{host}\r\n");
     let burst = one.repeat(20_000);
-    pipeliner
-        .set_write_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    // Write timeouts are hang guards ([`WAIT`]): on a loaded machine the listener may take a
+    // while to read and close, and only a listener that stopped reading would stall us this long.
+    pipeliner.set_write_timeout(Some(WAIT)).unwrap();
     let _ = pipeliner.write_all(burst.as_bytes());
     // A request line that never ends: the listener must stop reading it (431 or a closed
     // connection) long before 64 MiB.
     let mut endless = connect(port);
-    endless
-        .set_write_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    endless.set_write_timeout(Some(WAIT)).unwrap();
     let chunk = vec![b'a'; 64 * 1024];
     let _ = endless.write_all(b"GET /");
     let mut sent = 0usize;
@@ -298,12 +296,13 @@ fn case_38_the_callback_listener_survives_hostile_local_clients() {
     let out = wait_or_kill(run, WAIT);
     assert_eq!(out.code, 0, "{out:?}");
 
-    // A pipelining client that never reads does not hold the login past --timeout.
-    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "3s"]);
+    // A pipelining client that never reads does not hold the login past --timeout (long enough
+    // for the client to connect on a loaded machine before the listener closes).
+    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "15s"]);
     let link = env.browser_url();
     let port = port_of(&link);
     let mut p = connect(port);
-    p.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    p.set_write_timeout(Some(WAIT)).unwrap();
     let one = format!("GET /x HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
     let _ = p.write_all(one.repeat(20_000).as_bytes());
     let out = wait_or_kill(run, WAIT);
@@ -314,6 +313,57 @@ fn case_38_the_callback_listener_survives_hostile_local_clients() {
     let mut rest = Vec::new();
     let _ = p.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = p.read_to_end(&mut rest);
+}
+
+// 38: at most `MAX_CONNECTIONS` connections are served at once; one more closes the oldest, and
+// only it, so idle connections can neither exhaust the descriptors nor keep the browser waiting.
+#[test]
+fn case_38_one_connection_beyond_the_limit_closes_the_oldest_and_only_it() {
+    use figma_auth::oauth::callback::MAX_CONNECTIONS;
+    let env = TestEnv::new();
+    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "90s"]);
+    let link = env.browser_url();
+    let port = port_of(&link);
+    // As many idle connections as the limit, oldest first.
+    let mut idle: Vec<TcpStream> = (0..MAX_CONNECTIONS).map(|_| connect(port)).collect();
+    // One more, with a request: the listener accepts in order, so its answer means every idle
+    // connection was accepted before it, and room was made for it before it was served.
+    let mut probe = connect(port);
+    probe.set_read_timeout(Some(WAIT)).unwrap();
+    probe
+        .write_all(format!("GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    probe.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
+    // The others are still open (their head deadline, 10 s, is far off): nothing to read yet.
+    let mut byte = [0u8; 1];
+    for (i, c) in idle.iter_mut().enumerate().skip(1) {
+        c.set_nonblocking(true).unwrap();
+        let r = c.read(&mut byte);
+        assert!(
+            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "idle connection {i} of {MAX_CONNECTIONS} was closed: {r:?}"
+        );
+    }
+    // The oldest was closed when the probe arrived, before the probe was answered (the grace
+    // is for the delivery of its end, already sent; without the eviction it would stay open
+    // until its head deadline).
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let r = idle[0].read(&mut byte);
+    assert!(
+        matches!(r, Ok(0))
+            || matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the oldest connection is still open after one beyond the limit: {r:?}"
+    );
+    // And the browser still gets through.
+    let page = follow(&link).unwrap();
+    assert_eq!(page.status, 200, "{page:?}");
+    let out = wait_or_kill(run, WAIT);
+    assert_eq!(out.code, 0, "{out:?}");
+    drop(idle);
 }
 
 // 39: tokens from the server must be RFC 6750 b64tokens of 8–4096 characters before they are

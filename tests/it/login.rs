@@ -64,7 +64,7 @@ fn login_stores_tokens_and_registration_privately() {
 }
 
 #[test]
-fn status_json_then_token() {
+fn after_a_login_status_reports_it_and_token_prints_it_without_a_refresh() {
     let env = TestEnv::new();
     env.login();
     let out = env.run(&["status", "--json"]);
@@ -132,7 +132,7 @@ fn registration_is_reused_when_server_and_redirect_uri_match() {
 }
 
 #[test]
-fn login_without_resource() {
+fn no_resource_leaves_the_resource_parameter_out_of_every_request() {
     let env = TestEnv::new();
     env.login_with(&["login", "--port", "0", "--no-resource"]);
     let reqs = env.server.token_requests();

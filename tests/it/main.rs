@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod canary;
+mod case_map;
 mod commands;
 mod configs;
 mod detection;
@@ -26,6 +27,7 @@ mod packaging;
 mod precedence;
 mod props;
 mod proxy;
+mod proxy_mode;
 mod records;
 mod refresh;
 #[cfg(unix)]
@@ -36,6 +38,7 @@ mod security_cases;
 mod setup;
 mod shell;
 mod snapshots;
+mod store_dirs;
 mod stress;
 mod support;
 mod terminal;

@@ -28,6 +28,15 @@ fn logged_in_with_stand_in() -> (TestEnv, McpServer) {
     (env, mcp)
 }
 
+/// Waits until `n` proxies have asked for the server's event stream. Each asks once per session,
+/// in the background after `initialize` (a GET with its token): a test that then changes which
+/// tokens the server accepts must not race that request.
+fn streams_asked(mcp: &McpServer, n: usize) {
+    mcp.wait_for("the proxies' server-stream requests", |s| {
+        s.iter().filter(|r| r.http == "GET").count() >= n
+    });
+}
+
 /// A running `figma-auth proxy`.
 struct Proxy {
     child: Child,
@@ -405,6 +414,7 @@ fn a_token_the_server_rejects_is_replaced_and_the_request_sent_again() {
     mcp.expect_posts("initialize", 1);
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
+    streams_asked(&mcp, 1);
     // The MCP server stops accepting the token although the store says it is valid.
     mcp.reject_current_tokens();
     assert_eq!(text_of(&p.call("echo", json!({"text": "again"}))), "again");
@@ -451,6 +461,7 @@ fn login_required_answers_every_request_and_the_proxy_recovers_after_login() {
     let (env, mcp) = logged_in_with_stand_in();
     let mut p = Proxy::start(&env, &mcp, &[]);
     p.initialize();
+    streams_asked(&mcp, 1);
     // The token expires and the refresh token is refused: only a login helps.
     env.server.set(|b| b.refresh_invalid_grant = true);
     mcp.reject_current_tokens();
@@ -569,6 +580,7 @@ fn eight_proxies_on_one_profile_make_one_token_request_per_expiry() {
     for p in &mut proxies {
         p.initialize();
     }
+    streams_asked(&mcp, proxies.len());
     let ask_all = |proxies: &mut Vec<Proxy>| {
         let ids: Vec<Value> = proxies
             .iter_mut()
@@ -751,7 +763,8 @@ fn check_makes_one_initialize_round_trip_and_exits_like_the_other_commands() {
 #[test]
 fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
     let (env, mcp) = logged_in_with_stand_in();
-    let mut p = Proxy::start(&env, &mcp, &["--timeout", "1s"]);
+    // Long enough for the cancellation to arrive before it on a loaded machine.
+    let mut p = Proxy::start(&env, &mcp, &["--timeout", "5s"]);
     p.initialize();
     // Cancelled by the client: the server is told, and its late answer is not passed on.
     let slow = p.send_request(
@@ -777,7 +790,7 @@ fn a_cancelled_request_gets_no_answer_and_timeouts_say_what_was_waited_for() {
     assert_eq!(code, -32002);
     assert!(
         message.contains("did not answer tools/call (id")
-            && message.contains("within 1s")
+            && message.contains("within 5s")
             && message.contains("--timeout"),
         "{message}"
     );

@@ -171,7 +171,7 @@ fn missing_expires_in_uses_the_documented_default() {
 }
 
 #[test]
-fn server_errors_are_temporary() {
+fn http_503_and_429_from_the_token_endpoint_are_temporary_errors() {
     let env = TestEnv::new();
     env.login();
     env.server.set(|b| b.token_status = Some(503));

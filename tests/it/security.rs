@@ -1,4 +1,4 @@
-//! The OAuth attack cases of security.md (items 20–28), each asserting whether the token endpoint
+//! The OAuth attack cases of the security checklist (items 20–28), each asserting whether the token endpoint
 //! was reached.
 
 use crate::support::mock::Iss;

@@ -333,7 +333,10 @@ fn case_07_claude_json_lock_recheck_replan_and_busy() {
     assert!(lock.is_dir(), "the lock was not held during the write");
     assert_eq!(fs::read_to_string(&cfg).unwrap(), old);
 
-    // A fresh lock (another program holds it): busy, exit 5, nothing written.
+    // A fresh lock (another program holds it): busy, exit 5, nothing written. (Fresh now,
+    // however long the killed run took on a loaded machine: older than 10 s, it would be taken
+    // over.)
+    age(&lock, Duration::ZERO);
     env.set_var("FIGMA_AUTH_CLIENT_LOCK_TIMEOUT", Some("1s"));
     let out = env.run_in(&project, &refresh);
     assert_eq!(out.code, 5, "{out:?}");
@@ -646,7 +649,8 @@ fn case_13_unattended_runs_share_the_store_and_never_prompt() {
 #[test]
 fn case_20_a_forged_error_without_state_does_not_end_the_login() {
     let env = TestEnv::new();
-    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "6s"]);
+    // The forged callbacks must all arrive before the timeout, also on a loaded machine.
+    let run = env.spawn_closed_stdin(&["login", "--port", "0", "--timeout", "20s"]);
     let callback = authorize(&env.browser_url());
     let base = callback.split('?').next().unwrap().to_string();
     for forged in [

@@ -39,7 +39,7 @@ fn completions_for_each_shell_name_every_command() {
 }
 
 #[test]
-fn the_bash_script_parses() {
+fn the_bash_completion_script_parses() {
     let Ok(bash) = which("bash") else { return };
     let script = bare(&["completions", "bash"]).stdout;
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +111,7 @@ fn bash_completes_subcommands_options_and_values() {
     );
     assert_eq!(
         complete(&["figma-auth", "setup", "--mode", ""]),
-        ["inline", "helper", "file", "env"]
+        ["inline", "helper", "file", "env", "proxy"]
     );
     assert!(complete(&["figma-auth", "refresh", "--target", "op"]) == ["opencode"]);
     assert_eq!(

@@ -39,15 +39,24 @@ fn ids_are_unique_and_found() {
             "copilot",
             "qwen",
             "crush",
-            "antigravity"
+            "antigravity",
+            "claude-desktop"
         ]
     );
     assert_eq!(ids, super::ids());
+    assert_eq!(by_id("claudedesktop").unwrap().id, "claude-desktop");
     for id in ids {
         let t = by_id(id).unwrap();
         assert_eq!(t.id, id);
         assert!(!t.reload_hint.is_empty() && !t.name.is_empty());
-        assert_eq!(t.modes()[0], Mode::Inline);
+        // Inline first for a client that takes a URL; proxy alone for one that does not.
+        let first = if t.remote() {
+            Mode::Inline
+        } else {
+            Mode::Proxy
+        };
+        assert_eq!(t.modes()[0], first, "{id}");
+        assert_eq!(t.default_mode(), first, "{id}");
         assert!(!t.scopes().is_empty() && !t.detect.is_empty(), "{id}");
         // Every scope has a file to create, and a strict dialect says why it is strict, naming
         // the client.
@@ -104,7 +113,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, claude-desktop, all"
     );
 }
 
@@ -452,7 +461,7 @@ fn the_vocabulary_expresses_the_clients_to_come() {
         (goose.url_key(), goose.header_vars.as_deref()),
         ("uri", Some("env_keys"))
     );
-    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper]);
+    assert_eq!(CRUSH.modes(), [Mode::Inline, Mode::Helper, Mode::Proxy]);
     assert_eq!(
         CRUSH.auth(Mode::Helper, &ctx).unwrap().header,
         Some(HeaderValue::Reference("Bearer $(figma-auth token)".into()))

@@ -11,20 +11,21 @@ fn modes_per_client() {
     assert_eq!(
         table,
         [
-            ("opencode", vec!["inline", "file", "env"]),
-            ("claude", vec!["inline", "helper", "env"]),
-            ("cursor", vec!["inline", "env"]),
-            ("codex", vec!["inline", "helper", "env"]),
-            ("gemini", vec!["inline", "env"]),
-            ("vscode", vec!["inline", "env"]),
-            ("windsurf", vec!["inline", "env"]),
-            ("zed", vec!["inline"]),
-            ("continue", vec!["inline", "env"]),
-            ("goose", vec!["inline", "env"]),
+            ("opencode", vec!["inline", "file", "env", "proxy"]),
+            ("claude", vec!["inline", "helper", "env", "proxy"]),
+            ("cursor", vec!["inline", "env", "proxy"]),
+            ("codex", vec!["inline", "helper", "env", "proxy"]),
+            ("gemini", vec!["inline", "env", "proxy"]),
+            ("vscode", vec!["inline", "env", "proxy"]),
+            ("windsurf", vec!["inline", "env", "proxy"]),
+            ("zed", vec!["inline", "proxy"]),
+            ("continue", vec!["inline", "env", "proxy"]),
+            ("goose", vec!["inline", "env", "proxy"]),
             ("copilot", vec!["inline", "env"]),
             ("qwen", vec!["inline", "env"]),
             ("crush", vec!["inline", "helper", "env"]),
             ("antigravity", vec!["inline"]),
+            ("claude-desktop", vec!["proxy"]),
         ]
     );
     for m in Mode::ALL {
@@ -33,11 +34,20 @@ fn modes_per_client() {
     }
     assert!(Mode::parse("token")
         .unwrap_err()
-        .contains("inline, helper, file, env"));
+        .contains("inline, helper, file, env, proxy"));
     let e = by_id("zed").unwrap().check_mode(Mode::Env).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Zed does not support --mode env; its modes: inline"
+        "Zed does not support --mode env; its modes: inline, proxy"
+    );
+    let e = by_id("claude-desktop")
+        .unwrap()
+        .check_mode(Mode::Inline)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Claude Desktop starts only local (stdio) servers, so figma-auth serves it through its \
+         proxy: use --mode proxy (not --mode inline)"
     );
     assert!(by_id("claude").unwrap().check_mode(Mode::Helper).is_ok());
 }
@@ -49,11 +59,15 @@ fn shape_of(id: &str) -> &'static Client {
 #[test]
 fn auth_per_client_and_mode() {
     let token = AccessToken::new("figu_FIXTURE_NEW_TOKEN");
+    let proxy: Vec<String> = ["/opt/fa/figma-auth", "proxy", "--profile", "default"]
+        .map(String::from)
+        .to_vec();
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some("'/opt/fa/figma-auth' header --json --profile default"),
         token_command: Some("'/opt/fa/figma-auth' token --profile default"),
         token_file: Some(Path::new("/home/u/.local/state/figma-auth/default.token")),
+        proxy_command: Some(&proxy),
         ..AuthContext::default()
     };
     let reference = |r: &str| Desired::exactly(Some(HeaderValue::Reference(r.into())), None);
@@ -109,6 +123,17 @@ fn auth_per_client_and_mode() {
         assert_eq!(shape_of(id).auth(mode, &ctx).unwrap(), want, "{id} {mode}");
     }
     for t in all() {
+        if t.modes().contains(&Mode::Proxy) {
+            assert_eq!(
+                t.auth(Mode::Proxy, &ctx).unwrap(),
+                Desired::stdio(crate::edit::Stdio::from_argv(&proxy).unwrap()),
+                "{}",
+                t.id
+            );
+        }
+        if !t.remote() {
+            continue;
+        }
         let inline = shape_of(t.id).auth(Mode::Inline, &ctx).unwrap();
         assert_eq!(inline.token(), Some("figu_FIXTURE_NEW_TOKEN"));
         assert!(!format!("{inline:?}").contains("FIXTURE"));
@@ -154,6 +179,15 @@ fn auth_per_client_and_mode() {
     assert!(matches!(
         claude.auth(Mode::Inline, &AuthContext::default()),
         Err(ModeError::Missing { .. })
+    ));
+    let relative = ["figma-auth".to_string(), "proxy".to_string()];
+    let relative = AuthContext {
+        proxy_command: Some(&relative),
+        ..ctx
+    };
+    assert!(matches!(
+        claude.auth(Mode::Proxy, &relative),
+        Err(ModeError::Invalid { .. })
     ));
 }
 

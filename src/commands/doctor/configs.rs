@@ -4,6 +4,7 @@
 
 use super::credentials::reference_text;
 use super::precedence::Files;
+use super::proxy::Probes;
 use super::{shell_path, Check, Context, Level};
 use crate::apply::{self, Owner};
 use crate::clients::{self, Client, ConfigFile, Mode};
@@ -32,9 +33,14 @@ pub(super) enum Auth {
     Indirect(Vec<String>),
     /// `{file:…}`, `${VAR}`, `{env:VAR}`, …: the reference text.
     Reference(String),
+    /// Proxy mode: the client starts this command line, which holds the token.
+    Proxy(Vec<String>),
 }
 
 pub(super) fn auth_of(e: &EntryState, want: Option<&SecretHeader>) -> Auth {
+    if let (true, Some(s)) = (e.is_stdio(), &e.stdio) {
+        return Auth::Proxy(s.argv());
+    }
     if !e.other_auth.is_empty() {
         return Auth::Indirect(e.other_auth.clone());
     }
@@ -56,7 +62,7 @@ pub(super) fn is_good(h: &Held, want: Option<&SecretHeader>) -> bool {
             !e.is_disabled()
                 && matches!(
                     auth_of(e, want),
-                    Auth::Current | Auth::Indirect(_) | Auth::Reference(_)
+                    Auth::Current | Auth::Indirect(_) | Auth::Reference(_) | Auth::Proxy(_)
                 )
         }
         _ => false,
@@ -64,7 +70,13 @@ pub(super) fn is_good(h: &Held, want: Option<&SecretHeader>) -> bool {
 }
 
 /// Checks every config file; returns how many hold the token inline (they need a schedule).
-pub(super) fn check(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> usize {
+/// `online`: a proxy-mode entry's command line is also run with `--check`.
+pub(super) fn check(
+    ctx: &Context,
+    data: &ProfileData,
+    online: bool,
+    out: &mut Vec<Check>,
+) -> usize {
     const AREA: &str = "configs";
     let before = out.len();
     let mut inline = 0;
@@ -72,6 +84,7 @@ pub(super) fn check(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> 
         .token
         .as_ref()
         .map(|t: &TokenRecord| SecretHeader::bearer(&t.access_token));
+    let probes = Probes::default();
     for (target, surveyed) in ctx.configs().survey_managed(data) {
         // The entry this profile manages in this client (else the default name).
         let name = surveyed
@@ -99,6 +112,8 @@ pub(super) fn check(ctx: &Context, data: &ProfileData, out: &mut Vec<Check>) -> 
             name: &name,
             url: &url,
             want: want.as_ref(),
+            online,
+            probes: &probes,
         };
         for (i, s) in surveyed.iter().enumerate() {
             let holds_token = ctx_t.file_checks(&s.file, &held[i], &s.owner, s.mode, out);
@@ -139,6 +154,10 @@ pub(super) struct TargetCtx<'a> {
     pub(super) name: &'a str,
     pub(super) url: &'a str,
     pub(super) want: Option<&'a SecretHeader>,
+    /// Run proxy-mode command lines with `--check`.
+    pub(super) online: bool,
+    /// Each command line is run once per doctor run (several files may name it).
+    pub(super) probes: &'a Probes,
 }
 
 impl TargetCtx<'_> {
@@ -205,6 +224,7 @@ impl TargetCtx<'_> {
             match auth_of(e, self.want) {
                 Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
                 Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
+                Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 _ => {}
             }
             return 0;
@@ -301,6 +321,7 @@ impl TargetCtx<'_> {
                     ),
                     Auth::Indirect(keys) => self.indirect_checks(&what, f, e, &keys, mode, out),
                     Auth::Reference(r) => self.reference_checks(&what, f, e, &r, out),
+                    Auth::Proxy(argv) => self.proxy_checks(&what, f, &argv, out),
                 }
             }
         }

@@ -7,6 +7,7 @@ mod credentials;
 mod login;
 mod online;
 mod precedence;
+mod proxy;
 mod render;
 mod schedule;
 mod store;
@@ -144,6 +145,7 @@ pub(crate) fn collect(ctx: &Context, online: bool) -> Report {
     let inline = configs::check(
         ctx,
         data.as_ref().unwrap_or(&ProfileData::default()),
+        online,
         &mut checks,
     );
     schedule::check(ctx, inline, &mut checks);

@@ -1,6 +1,6 @@
 //! The credential store: readable, and private to the user.
 
-use super::{check_modes, shell_path, Check, Context, Level};
+use super::{shell_path, Check, Context, Level};
 use crate::store::{ProfileData, StoreError};
 
 pub(super) fn check(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> {
@@ -8,16 +8,17 @@ pub(super) fn check(ctx: &Context, out: &mut Vec<Check>) -> Option<ProfileData> 
     let flags = ctx.flags();
     let path = ctx.store.path(ctx.profile());
     let shown = ctx.show_path(&path);
-    check_modes(
-        ctx,
-        AREA,
-        &[
-            (ctx.store.base_dir(), 0o700),
-            (ctx.store.dir(), 0o700),
-            (&path, 0o600),
-        ],
-        out,
-    );
+    // The token directory is judged with the token file.
+    for l in ctx.store.loose_permissions(ctx.profile()) {
+        if l.path == ctx.store.tokens_dir() {
+            continue;
+        }
+        out.push(
+            Check::new(AREA, Level::Problem, l.problem(&ctx.show_path(&l.path)))
+                .at(&l.path)
+                .run(l.command(&shell_path(ctx, &l.path))),
+        );
+    }
     match ctx.store.load(ctx.profile()) {
         Ok(Some(data)) => {
             out.push(Check::new(AREA, Level::Ok, format!("{shown} is readable")).at(&path));

@@ -78,8 +78,16 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         t.check_scope_mode(scope, mode).map_err(Error::Usage)?;
     }
 
+    // A client without inline mode (Claude Desktop: proxy only) gets its own mode even when
+    // none is asked for.
     let modes = match args.mode {
         Some(mode) => Some(modes_for(args, mode, &targets)?),
+        None if targets.iter().any(|t| t.default_mode() != Mode::Inline) => Some(
+            targets
+                .iter()
+                .map(|t| (t.id, t.default_mode()))
+                .collect::<Vec<_>>(),
+        ),
         None => None,
     };
 

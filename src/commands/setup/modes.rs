@@ -51,7 +51,7 @@ pub(super) fn modes_for(
                 .iter()
                 .copied()
                 .find(|m| t.modes().contains(m))
-                .unwrap_or(Mode::Inline)
+                .unwrap_or(t.default_mode())
         };
         out.push((t.id, m));
     }
@@ -110,6 +110,11 @@ pub(super) fn with_mode(
         ),
         false => (None, None),
     };
+    // Proxy mode names it too, as the program the client starts.
+    let proxy_command = match modes.iter().any(|(_, m)| *m == Mode::Proxy) {
+        true => Some(proxy_command(ctx)?),
+        false => None,
+    };
     let token_file = ctx.store.token_file_path(ctx.profile());
     let actx = AuthContext {
         token: Some(token),
@@ -117,8 +122,43 @@ pub(super) fn with_mode(
         token_command: token_command.as_deref(),
         token_file: Some(&token_file),
         env_var: &args.env_var,
+        proxy_command: proxy_command.as_deref(),
     };
-    apply::with_modes(jobs, modes, &actx).map_err(|e| Error::Usage(e.to_string()))
+    let usage = |e: clients::ModeError| Error::Usage(e.to_string());
+    if args.mode.is_some() {
+        return apply::with_modes(jobs, modes, &actx).map_err(usage);
+    }
+    // No mode asked for: only the clients without inline mode get theirs; the others keep the
+    // default update.
+    for job in jobs.iter_mut() {
+        let own = modes
+            .iter()
+            .find(|(id, m)| *id == job.file.client.id && *m != Mode::Inline);
+        if let Some((_, m)) = own {
+            job.desired = Some(job.file.auth(*m, &actx).map_err(usage)?);
+            job.mode = *m;
+        }
+    }
+    Ok(())
+}
+
+/// The command line a client starts in proxy mode: this binary's absolute path, `proxy`, the
+/// profile, and the authorization server and MCP URL when they are not Figma's (the client
+/// starts it with its own environment, which may lack this shell's variables).
+pub(super) fn proxy_command(ctx: &Context) -> Result<Vec<String>, Error> {
+    let mut argv = vec![
+        ctx.exe()?.to_string_lossy().into_owned(),
+        "proxy".to_string(),
+        "--profile".to_string(),
+        ctx.profile().to_string(),
+    ];
+    if let Some(url) = ctx.explicit_auth_server() {
+        argv.extend(["--auth-server".to_string(), url]);
+    }
+    if let Some(url) = ctx.explicit_mcp_url() {
+        argv.extend(["--mcp-url".to_string(), url]);
+    }
+    Ok(argv)
 }
 
 /// Without `--mode`: an entry in helper mode whose command runs a binary that is gone (moved,

@@ -23,6 +23,8 @@ pub const HELPER: &str = "'/opt/My Tools/figma-auth' header --json --profile \"p
 /// The token command of a helper the header embeds (Crush's `$(…)`).
 pub const TOKEN_COMMAND: &str = "'/opt/My Tools/figma-auth' token --profile \"p 1\"";
 pub const TOKEN_FILE: &str = "/home/u/.local/state/figma-auth/default.token";
+/// The command line of proxy mode (a path with a space: it is never run through a shell).
+pub const PROXY: [&str; 4] = ["/opt/My Tools/figma-auth", "proxy", "--profile", "p 1"];
 
 /// What is asked of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +60,13 @@ pub enum Kind {
 
 pub fn auth_for(file: &ConfigFile, mode: Mode) -> Desired {
     let token = AccessToken::new(NEW_TOKEN);
+    let proxy = PROXY.map(String::from);
     let ctx = AuthContext {
         token: Some(&token),
         helper_command: Some(HELPER),
         token_command: Some(TOKEN_COMMAND),
         token_file: Some(Path::new(TOKEN_FILE)),
+        proxy_command: Some(&proxy),
         ..AuthContext::default()
     };
     file.auth(mode, &ctx).expect("a supported mode")
@@ -393,7 +397,8 @@ fn check_changed(
     };
     // A switch between the remote and the local shape rewrites the shape's own members; the
     // read-back above checked them, the others must stay.
-    let reshaped = op == Op::Stdio || (switch && local(before_entry));
+    let reshaped =
+        op == Op::Stdio || op == Op::Mode(Mode::Proxy) || (switch && local(before_entry));
     let shape_keys = shape_keys(&spec);
     if !reshaped
         && strip_auth(before_entry.get(&header_root), &chain[1..])?
@@ -489,6 +494,8 @@ fn shape_keys(spec: &EntrySpec) -> Vec<String> {
         _ => None,
     }));
     if let Some(s) = &spec.stdio {
+        // A local entry's own members (its environment, its directory) go with it.
+        keys.extend(["type", "env", "environment", "cwd"].map(String::from));
         keys.push(s.command_key.clone());
         keys.push(s.args_key.clone());
         keys.extend(s.template.iter().filter_map(|f| match f {

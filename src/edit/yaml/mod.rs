@@ -265,8 +265,17 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         }
         (Kind::Seq { items, .. }, Some(nk)) => {
             for (i, it) in items.iter().enumerate() {
-                if let Some((kn, name)) = it.get(nk).and_then(|(kn, v)| Some((kn, v.text()?))) {
-                    candidates.push((name.to_string(), Seg::Index(i), it, kn));
+                let Some((kn, v)) = it.get(nk) else { continue };
+                match v.as_str() {
+                    Some(name) => candidates.push((name.to_string(), Seg::Index(i), it, kn)),
+                    // An item of ours whose name is not a string (empty, null, a number, a
+                    // tag): the client refuses it, and records could not find it again.
+                    None if url_of(it, spec).is_some_and(|(_, u)| spec.url_matches(&u)) => {
+                        let mut p = path.clone();
+                        p.push(nk);
+                        return Err(wrong_type(&p, v, "a string"));
+                    }
+                    None => {}
                 }
             }
             let named: Vec<_> = candidates.iter().filter(|c| c.0 == spec.name).collect();
@@ -513,6 +522,7 @@ fn state(f: &Found<'_>, spec: &EntrySpec) -> EntryState {
         other_auth: f.other_auth.clone(),
         auth_fields: f.auth_fields.clone(),
         stdio: f.stdio.clone(),
+        stdio_mismatch: Vec::new(),
     }
 }
 

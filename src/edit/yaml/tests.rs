@@ -396,6 +396,10 @@ fn fuzz_findings() {
         ("a:\n  b: x\n  &a b: y\n", 3),
         ("args: [proxy, |x]\n", 1),
         ("env_keys: [extensions:]\n", 1),
+        ("env_keys: [!]\n", 1),
+        ("&aa{}:\n", 1),
+        ("a: [*x[]]\n", 1),
+        ("a: {b: !}\n", 1),
         ("\n... \n", 2),
         ("mcpServers:\r  - name: figma\r\n", 1),
         ("a: b\u{2028}c\n", 1),
@@ -415,6 +419,14 @@ fn fuzz_findings() {
         o.starts_with(text) && o[text.len()..].starts_with("- name: figma\n"),
         "{o}"
     );
+    // An item of ours whose name is not a string (a comment where the name should be, a
+    // number): refused, naming the member.
+    for name in ["#Figma Dev Mode", "~", "12", "!!str figma"] {
+        let text = format!("mcpServers:\n  - name: {name}\n    url: https://mcp.figma.com/mcp\n");
+        let e = apply_stdio(Some(&text), Syntax::Yaml, &continue_spec(), &proxy()).unwrap_err();
+        assert_eq!((e.kind(), e.line()), ("wrong-type", Some(2)), "{name}: {e}");
+        assert!(e.to_string().contains("mcpServers.name"), "{e}");
+    }
     // Two list items of one name, the first found by its URL.
     let text = "mcpServers:\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n  - name: Figma Dev Mode\n    url: https://mcp.figma.com/mcp\n";
     let e = apply_stdio(Some(text), Syntax::Yaml, &continue_spec(), &proxy()).unwrap_err();
@@ -426,6 +438,18 @@ fn fuzz_findings() {
         ("a: 1\n\t# comment\n", false),
         ("c: [1,\n  \t2]\n", false),
         ("b: |\n  x\n  \ty\n", true),
+        // Each as libyaml reads it (found by fuzz_yaml: a tab after `-`): after a `-` or `?`
+        // indicator, before a block scalar's indentation, at the start of a plain scalar's
+        // continuation line; elsewhere in a line a tab is white space.
+        ("mcpServers:\n-   \taOOOsamther-mcp\n", false),
+        ("a:\n  -\tb\n", false),
+        ("- - \tb\n", false),
+        ("? \ta\n: b\n", false),
+        ("a: |\n  x\n \ty\n", false),
+        ("a: |\n\n  x\n\t\n", false),
+        ("a: b\n\tc\n", false),
+        ("a: b\n \tc\n", true),
+        ("a:\n- b\t# c\n", true),
     ] {
         let r = inspect(Some(text), Syntax::Yaml, &continue_spec());
         assert_eq!(r.is_ok(), ok, "{text:?}: {r:?}");

@@ -650,15 +650,23 @@ fn check_anchor_names(text: &str, start: usize, line: usize, col: usize) -> Resu
         }
         let name = &b[s..i];
         let ok = if sigil == b'!' {
-            // A tag: `!`, `!name`, `!!name`, `!<uri>`-free (libyaml is strict about the rest).
+            // A tag: `!`, `!name`, `!!name`, `!<uri>`-free (libyaml is strict about the rest),
+            // and libyaml wants white space or a `,` after it, not a bracket.
             name.iter().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'!' | b':' | b'/' | b'.')
-            })
+            }) && b
+                .get(i)
+                .is_none_or(|&c| c.is_ascii_whitespace() || c == b',')
         } else {
+            // libyaml ends a name only at white space or one of `?:,]}%@` and a backquote.
             !name.is_empty()
                 && name
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+                && b.get(i).is_none_or(|&c| {
+                    c.is_ascii_whitespace()
+                        || matches!(c, b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`')
+                })
         };
         if !ok {
             return Err(EditError::Syntax {
@@ -845,17 +853,26 @@ fn check_continuations(text: &str, n: &Node, parent: Option<usize>) -> Result<()
     Ok(())
 }
 
-/// The ranges where a line may start with a tab: inside scalars written over several lines.
-fn tab_ok_ranges(text: &str, n: &Node, out: &mut Vec<(usize, usize)>) {
+/// The ranges where a line may hold a tab in its leading white space: inside scalars written
+/// over several lines, each with the column a tab may start at (libyaml refuses one before a
+/// block scalar's indentation, or at the start of a plain scalar's continuation line).
+fn tab_ok_ranges(text: &str, n: &Node, out: &mut Vec<(usize, usize, usize)>) {
     match &n.kind {
-        Kind::Scalar { style, .. } => {
-            if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+        Kind::Scalar { style, .. } => match style {
+            ScalarStyle::Literal | ScalarStyle::Folded => {
                 let ls = text[..n.start].rfind('\n').map_or(0, |i| i + 1);
-                out.push((ls, n.end));
-            } else {
-                out.push((n.start, n.end));
+                // The indentation of the first line with content after the header.
+                let body = &text[n.start.min(n.end)..n.end];
+                let indent = body
+                    .split_inclusive('\n')
+                    .skip(1)
+                    .find(|l| !l.trim().is_empty())
+                    .map_or(0, |l| l.bytes().take_while(|&c| c == b' ').count());
+                out.push((ls, n.end, indent.max(1)));
             }
-        }
+            ScalarStyle::Plain => out.push((n.start, n.end, 1)),
+            _ => out.push((n.start, n.end, 0)),
+        },
         Kind::Map { pairs, .. } => {
             for (k, v) in pairs {
                 tab_ok_ranges(text, k, out);
@@ -871,9 +888,9 @@ fn tab_ok_ranges(text: &str, n: &Node, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// A document end marker (`...`), or a tab in a line's leading white space, outside scalars.
-/// YAML forbids tabs in indentation,
-/// and libyaml (Goose's parser) refuses a line of block content that starts with one
+/// A document end marker (`...`), or a tab in a line's leading white space (or after a `-` or
+/// `?` indicator that starts it), outside scalars. YAML forbids tabs in indentation, and libyaml
+/// (Goose's parser) refuses a line of block content that starts with one
 /// (saphyr-parser reads some of them; inside a flow collection libyaml reads them too, other
 /// parsers do not).
 fn check_lines(text: &str, root: Option<&Node>) -> Result<(), EditError> {
@@ -886,7 +903,7 @@ fn check_lines(text: &str, root: Option<&Node>) -> Result<(), EditError> {
         let marker = line
             .strip_prefix("...")
             .is_some_and(|r| r.chars().next().is_none_or(char::is_whitespace));
-        if marker && !ok.iter().any(|&(s, e)| s < ls && ls < e) {
+        if marker && !ok.iter().any(|&(s, e, _)| s < ls && ls < e) {
             // An explicit document end: text after it would start another document.
             let line = super::super::line_col(text, ls).0;
             return Err(strictness(
@@ -897,18 +914,39 @@ fn check_lines(text: &str, root: Option<&Node>) -> Result<(), EditError> {
                  remove the marker and retry",
             ));
         }
-        let lead = line
-            .bytes()
-            .take_while(|&b| b == b' ' || b == b'\t')
-            .count();
-        if line.as_bytes()[..lead].contains(&b'\t')
-            && !ok.iter().any(|&(s, e)| s < ls + lead && ls < e)
-        {
-            let (l, c) = super::super::line_col(text, ls + line[..lead].find('\t').unwrap_or(0));
+        let b = line.as_bytes();
+        let blank = |i: usize| {
+            b.get(i)
+                .is_none_or(|&c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        };
+        let mut lead = b.iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+        let mut tab = b[..lead].iter().position(|&c| c == b'\t');
+        // The white space after a block sequence entry or complex key indicator (`- `, `? `)
+        // counts as indentation to libyaml: a tab there is refused too.
+        while tab.is_none() && matches!(b.get(lead), Some(b'-' | b'?')) && blank(lead + 1) {
+            let after = lead + 1;
+            lead = after
+                + b[after..]
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+            tab = b[after..lead]
+                .iter()
+                .position(|&c| c == b'\t')
+                .map(|i| after + i);
+        }
+        let in_scalar = |t: usize| {
+            ok.iter()
+                .any(|&(s, e, col)| s < ls + t && ls + t < e && t >= col)
+        };
+        if let Some(t) = tab.filter(|&t| !in_scalar(t)) {
+            let (l, c) = super::super::line_col(text, ls + t);
             return Err(EditError::Syntax {
                 line: l,
                 column: c,
-                message: "a tab at the start of a line; YAML indents with spaces only".into(),
+                message: "a tab in indentation (at the start of a line or after `-` or `?`); \
+                          YAML indents with spaces only"
+                    .into(),
             });
         }
         ls += line.len();

@@ -8,6 +8,7 @@ mod tests;
 
 use super::{constant_time_eq, sanitize, CallbackError};
 use crate::secret::{AuthCode, State};
+pub use serve::MAX_CONNECTIONS;
 use serve::{accept_loop, Incoming, Response};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Connections served at once; a new one beyond this closes the oldest.
-pub(crate) const MAX_CONNECTIONS: usize = 64;
+pub const MAX_CONNECTIONS: usize = 64;
 /// Largest request head (request line and headers) read; larger requests get 431.
 pub(crate) const MAX_HEAD: usize = 8 * 1024;
 /// Time a client has to send its whole request head.

@@ -346,7 +346,9 @@ fn missing_files_are_created_in_every_mode() {
         let t = clients::by_id(id).unwrap();
         for scope in t.scopes() {
             let f = t.default_file(&env(), scope).unwrap();
-            check(&f, None, Op::Refresh, None, true).unwrap();
+            if t.remote() {
+                check(&f, None, Op::Refresh, None, true).unwrap();
+            }
             for m in t.modes() {
                 assert_eq!(
                     check(&f, None, Op::Mode(m), None, true),
