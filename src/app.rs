@@ -135,6 +135,19 @@ impl Context {
         profile_flags(self.profile())
     }
 
+    /// Makes the user's own store directories private again (an installer or a manual `mkdir`
+    /// may have made them 0755) and says so on stderr (`login`, `refresh`); then
+    /// [`Context::warn_permissions`].
+    pub fn secure_store(&self) {
+        for (dir, mode) in self.store.tighten_dirs() {
+            self.ui.line(format_args!(
+                "Made {} private (mode {mode:04o} → 0700): it holds your tokens.",
+                self.show_path(&dir)
+            ));
+        }
+        self.warn_permissions();
+    }
+
     /// Prints store permission warnings to stderr.
     pub fn warn_permissions(&self) {
         for w in self.store.permission_warnings(self.profile()) {

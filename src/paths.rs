@@ -73,7 +73,15 @@ impl Env {
             }
         }
         let mut env = Self::new(home, cwd, vars);
-        env.search_path = std::env::var_os("PATH").filter(|p| !p.is_empty());
+        env.search_path = std::env::var_os("PATH");
+        // Debug builds only (every `cargo test` build): the tests' runs keep the developer's
+        // PATH for git and sh, and find clients only on `FIGMA_AUTH_TEST_SEARCH_PATH`, so that
+        // a client installed on the machine running them changes nothing.
+        #[cfg(debug_assertions)]
+        if let Some(p) = std::env::var_os("FIGMA_AUTH_TEST_SEARCH_PATH") {
+            env.search_path = Some(p);
+        }
+        env.search_path = env.search_path.filter(|p| !p.is_empty());
         Ok(env)
     }
 

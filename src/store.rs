@@ -262,6 +262,31 @@ impl Store {
         out
     }
 
+    /// Makes the store and token directories private (0700) when other users can get into
+    /// them and they belong to the user: they are figma-auth's own and hold nothing else (the
+    /// configuration directory above them is left alone, see [`Store::permission_warnings`]).
+    /// `login` and `refresh` call it and say what changed; the paths and their old modes.
+    pub fn tighten_dirs(&self) -> Vec<(PathBuf, u32)> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
+        let mut out = Vec::new();
+        #[cfg(unix)]
+        for dir in [self.dir.clone(), self.tokens_dir()] {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            // Never through a symlink: only a real directory of the user's is changed.
+            let Ok(m) = std::fs::symlink_metadata(&dir) else {
+                continue;
+            };
+            let mode = m.permissions().mode() & 0o777;
+            if !m.is_dir() || m.uid() != crate::fs::acting_user().uid || mode & 0o077 == 0 {
+                continue;
+            }
+            if std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).is_ok() {
+                out.push((dir, mode));
+            }
+        }
+        out
+    }
+
     fn ensure_dirs(&self) -> Result<(), StoreError> {
         for d in [&self.base, &self.dir] {
             crate::fs::create_private_dir(d).map_err(|e| StoreError::Dir {

@@ -3,7 +3,7 @@
 # --show-secrets` shows the entry it loaded; `copilot mcp list` does not connect, but a prompt
 # run (`-p`) does, offline, with a stand-in model (BYOK) that is offered the servers' tools.
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client copilot copilot "inline env" @github/copilot@1.0.102
+client copilot copilot "inline env proxy inline proxy" @github/copilot@1.0.102
 
 copilot_files() { echo "$HOME/.copilot/mcp-config.json"; }
 
@@ -34,6 +34,17 @@ copilot_check() {
       check_no_token copilot
       reset_log
       out=$(FIGMA_TOKEN=$TOKEN copilot_session)
+      ;;
+    proxy)
+      # Copilot CLI starts `figma-auth proxy`, which sends the stored token.
+      local got
+      got=$(in_client copilot mcp get figma --json)
+      check "copilot mcp get figma shows a local server" '"type": "local"' "$got"
+      check "copilot mcp get figma runs this figma-auth" "\"command\": \"$FA\"" "$got"
+      check "copilot mcp get figma runs its proxy for the profile" '"proxy"' "$got"
+      check_no_token copilot
+      reset_log
+      out=$(copilot_session)
       ;;
   esac
   check "copilot -p runs a session ($1 mode)" "ok" "$out"

@@ -2,7 +2,7 @@
 # Qwen Code reads; a trailing comma it does not). `qwen mcp list` connects to every server of the
 # user file (a project file's servers wait for `qwen mcp approve`).
 # shellcheck shell=bash disable=SC2154 # the variables come from check-real-clients.sh
-client qwen qwen "inline env" @qwen-code/qwen-code@0.24.4
+client qwen qwen "inline env proxy inline proxy" @qwen-code/qwen-code@0.24.4
 
 qwen_files() { echo "$HOME/.qwen/settings.json"; }
 
@@ -23,6 +23,12 @@ qwen_check() {
       check "env mode writes the reference" 'Bearer ${FIGMA_TOKEN}' "$(cat "$HOME/.qwen/settings.json")"
       check_no_token qwen
       out=$(FIGMA_TOKEN=$TOKEN in_client qwen mcp list)
+      ;;
+    proxy)
+      # Qwen Code starts `figma-auth proxy`, which sends the stored token.
+      check_no_token qwen
+      out=$(in_client qwen mcp list)
+      check "qwen mcp list shows the proxy" "$FA proxy --profile default" "$out"
       ;;
   esac
   check "qwen mcp list connects ($1 mode)" "figma.*Connected" "$out"

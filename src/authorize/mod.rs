@@ -27,7 +27,7 @@ const WHOAMI_DEADLINE: Duration = Duration::from_secs(10);
 /// start link for the browser (or the printed URL), the loopback callback, the code exchange, the
 /// result stored under the profile's lock, and the account the MCP server names.
 pub(crate) fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
-    ctx.warn_permissions();
+    ctx.secure_store();
     let mut pat = PatState::new(ctx, args)?;
     let base = ctx.auth_server();
     let http = ctx.http()?;

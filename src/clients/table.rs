@@ -4,8 +4,8 @@
 //! is written by comparing it with its neighbours.
 
 use super::{
-    opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Precedence,
-    Ref, Scope, StdioMember, StdioShape, Value,
+    opencode, AuthSyntax, Client, ClientLock, Detect, EntryShape, Layout, Loc, Member, Mode,
+    Precedence, Ref, Scope, StdioMember, StdioShape, Value,
 };
 use crate::edit::Syntax;
 
@@ -530,9 +530,19 @@ pub(crate) static COPILOT: Client = Client {
     ],
     // Comments and trailing commas are read (`copilot mcp add` rewrites the file as plain JSON).
     syntax: Syntax::Jsonc,
-    // What `copilot mcp add --transport http` writes, less its `tools: ["*"]` (the default).
+    // What `copilot mcp add --transport http` writes, less its `tools: ["*"]` (the default);
+    // a local server as `copilot mcp add -- <command>` writes it (`type: "local"`).
     entry: EntryShape {
         template: &[HTTP, Member::Url, Member::Headers],
+        stdio: Some(StdioShape {
+            template: &[
+                StdioMember::Fixed("type", Value::Str("local")),
+                StdioMember::Command,
+                StdioMember::Args,
+            ],
+            command_key: "command",
+            args_key: "args",
+        }),
         ..EntryShape::MCP_SERVERS
     },
     // `$VAR`, `${VAR}` and `${VAR:-default}` are expanded in headers; no helper.
@@ -576,6 +586,7 @@ pub(crate) static QWEN: Client = Client {
     // Streamable HTTP is `httpUrl` only: a `url` entry is SSE, even with `type: "http"`.
     entry: EntryShape {
         url_keys: &["httpUrl"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // `$VAR` and `${VAR}` are expanded (no `${VAR:-default}`); no helper.
@@ -587,7 +598,7 @@ pub(crate) static QWEN: Client = Client {
     // resolved: a new token, inline or in the variable, makes it wait for approval again.
     scope_modes: &[(
         Scope::Project,
-        &[],
+        &[Mode::Proxy],
         "Qwen Code asks again for approval of a project server (`qwen mcp approve`) whenever \
          its token changes, which is every refresh",
     )],
@@ -659,6 +670,7 @@ pub(crate) static CRUSH: Client = Client {
         container: &["mcp"],
         template: &[HTTP, Member::Url, Member::Headers],
         required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
         ..EntryShape::MCP_SERVERS
     },
     // Headers go through a shell-like expander: `${VAR}`, and `$(command)` run at each connect.
@@ -698,6 +710,7 @@ pub(crate) static ANTIGRAVITY: Client = Client {
     // `serverUrl`, not `url`: an entry under `url` is not one Antigravity connects to.
     entry: EntryShape {
         url_keys: &["serverUrl"],
+        stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
     // Antigravity documents no substitution.

@@ -47,7 +47,7 @@ pub(crate) fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
 }
 
 fn run_logged(ctx: &Context, args: &RefreshArgs, summary: &mut String) -> Result<u8, Error> {
-    ctx.warn_permissions();
+    ctx.secure_store();
     let policy = if args.force {
         Policy::Force
     } else {

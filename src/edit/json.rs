@@ -1091,6 +1091,37 @@ pub(super) fn bound_reformat(body: &str, obj: &Obj, path: &[&str]) -> Result<(),
     Ok(())
 }
 
+/// The container's object in the syntax tree, below the root object `obj`: the levels that
+/// exist are walked, the missing ones created (noted, with a reformatted one-line parent).
+pub(super) fn open_container(
+    body: &str,
+    spec: &EntrySpec,
+    loc: &Located<'_>,
+    mut obj: CstObject,
+    notes: &mut Vec<Note>,
+) -> Result<CstObject, EditError> {
+    for (depth, key) in spec.container.iter().enumerate() {
+        match loc.levels.get(depth + 1) {
+            Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
+            None => {
+                if let Some(parent) = loc.levels.get(depth)
+                    && one_line(body, parent)
+                    && !parent.members.is_empty()
+                {
+                    notes.push(Note::Reformatted);
+                }
+                obj = obj
+                    .object_value_or_create(key)
+                    .ok_or_else(|| internal("container"))?;
+                notes.push(Note::CreatedContainer(display_path(
+                    &spec.container[..=depth],
+                )));
+            }
+        }
+    }
+    Ok(obj)
+}
+
 fn cst_edit(
     body: &str,
     syntax: Syntax,
@@ -1148,25 +1179,7 @@ fn cst_edit(
         notes.push(Note::RemovedHeader);
         return Ok((root.to_string(), notes));
     }
-    for (depth, key) in spec.container.iter().enumerate() {
-        match loc.levels.get(depth + 1) {
-            Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
-            None => {
-                if let Some(parent) = loc.levels.get(depth)
-                    && one_line(body, parent)
-                    && !parent.members.is_empty()
-                {
-                    notes.push(Note::Reformatted);
-                }
-                obj = obj
-                    .object_value_or_create(key)
-                    .ok_or_else(|| internal("container"))?;
-                notes.push(Note::CreatedContainer(display_path(
-                    &spec.container[..=depth],
-                )));
-            }
-        }
-    }
+    let obj = open_container(body, spec, loc, obj, &mut notes)?;
     let Some(e) = &loc.entry else {
         if let Some(c) = loc.container(spec)
             && one_line(body, c)

@@ -6,10 +6,10 @@ use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 
 use super::json::{
     analyse, bound_reformat, check_untouched_but, internal, jsonc_error, locate, one_line,
-    parse_options, read_lit, Located,
+    open_container, parse_options, read_lit, Located,
 };
 use super::stdio::{Lit, Switch};
-use super::{display_path, uses_crlf, EditError, EntrySpec, Note, Op, Syntax};
+use super::{uses_crlf, EditError, EntrySpec, Note, Op, Syntax};
 
 /// Which way the entry goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub(super) fn apply(
     let root = CstRootNode::parse(source, &parse_options(syntax)).map_err(|e| jsonc_error(&e))?;
     let mut notes = Vec::new();
     let fresh = root.value().is_none();
-    let mut obj = root
+    let obj = root
         .object_value_or_create()
         .ok_or_else(|| internal("root"))?;
     if fresh {
@@ -102,25 +102,7 @@ pub(super) fn apply(
             obj.append(k, input(&Lit::from(v)));
         }
     }
-    for (depth, key) in spec.container.iter().enumerate() {
-        match loc.levels.get(depth + 1) {
-            Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
-            None => {
-                if let Some(parent) = loc.levels.get(depth)
-                    && one_line(body, parent)
-                    && !parent.members.is_empty()
-                {
-                    notes.push(Note::Reformatted);
-                }
-                obj = obj
-                    .object_value_or_create(key)
-                    .ok_or_else(|| internal("container"))?;
-                notes.push(Note::CreatedContainer(display_path(
-                    &spec.container[..=depth],
-                )));
-            }
-        }
-    }
+    let obj = open_container(body, spec, loc, obj, &mut notes)?;
     let mut dropped = Vec::new();
     let (entry_name, forced) = match &loc.entry {
         None => {

@@ -483,33 +483,3 @@ fn lone_surrogate_escapes_survive_every_edit() {
         assert!(inspect(Some(text), syntax, &spec).is_ok());
     }
 }
-
-#[test]
-fn the_one_pass_listing_of_strict_json_is_the_scanners() {
-    let spec = claude_spec();
-    let lone = "\\ud83d";
-    for text in [
-        "{}".to_string(),
-        " \n{ }\n ".to_string(),
-        format!(r#"{{"mcpServers": {{"figma": {{"url": "https://mcp.figma.com/mcp", "headers": {{"Authorization": "Bearer {OLD}"}}}}}}}}"#),
-        // Duplicates, escaped keys, every kind of value, nesting outside and inside the path.
-        r#"{"a": [1, {"b": "}"}], "mcpServers": {"x": 1}, "\u006dcpServers": {"figma": {"headers": {}, "n": null}}, "t": true, "f": -1.5e3, "s": "\"{["}"#.to_string(),
-        format!("{{\r\n\t\"projects\": {{\"/p\": {{\"history\": [\"{lone} cut\"]}}}},\r\n\t\"mcpServers\": {{}}\r\n}}\r\n"),
-    ] {
-        let (listed, scanned) = json::listings(&text, &spec);
-        assert!(listed.is_some(), "{text}");
-        assert_eq!(listed, scanned, "{text}");
-    }
-    // Declined: the scanner words these (invalid, not an object, empty).
-    for text in [
-        "[1]",
-        "",
-        "  ",
-        "{\"a\": 1,}",
-        "{\"a\": 1} x",
-        "{\"a\": 01}",
-        "\"s\"",
-    ] {
-        assert_eq!(json::listings(text, &spec).0, None, "{text:?}");
-    }
-}

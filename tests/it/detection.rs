@@ -22,8 +22,10 @@ fn a_client_installed_but_never_run_is_found_by_its_program_on_the_path() {
     let bin = t.path("bin");
     program(&bin, "qwen");
     let path = format!("{}:/usr/bin:/bin", bin.display());
+    // The PATH itself, as a release build reads it.
     t.cmd(&["setup", "--write"])
         .env("PATH", path)
+        .env_remove("FIGMA_AUTH_TEST_SEARCH_PATH")
         .run()
         .success()
         .file_has(
@@ -35,6 +37,7 @@ fn a_client_installed_but_never_run_is_found_by_its_program_on_the_path() {
     let t = Test::new().logged_in();
     t.cmd(&["setup", "--target", "all", "--write"])
         .env("PATH", format!("{}:/usr/bin:/bin", t.path("bin").display()))
+        .env_remove("FIGMA_AUTH_TEST_SEARCH_PATH")
         .run()
         .stderr_has("no MCP client config was found")
         .no_file("home/.qwen");
@@ -181,6 +184,12 @@ fn qwen_code_is_not_set_up_in_a_project_in_a_mode_whose_header_changes() {
         .stderr_has("Left out: Qwen Code (no project scope in inline mode).")
         .file_has("home/project/.cursor/mcp.json", &t.token())
         .no_file("home/project/.qwen");
+    // Proxy mode's entry never changes: one approval holds.
+    t.run(&[
+        "setup", "--target", "qwen", "--scope", "project", "--mode", "proxy", "--write",
+    ])
+    .success()
+    .file_has("home/project/.qwen/settings.json", "\"proxy\"");
     // The user scope is unaffected.
     t.run(&["setup", "--target", "qwen", "--write"])
         .success()

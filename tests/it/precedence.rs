@@ -319,3 +319,75 @@ fn the_project_file_at_the_git_root_wins_for_cursor_vscode_and_zed() {
         );
     }
 }
+
+/// Qwen Code reads its project file in the cwd only (not at the git root): the cwd's entry
+/// replaces the user's, and a file at the git root above it is not read.
+#[test]
+fn qwen_uses_the_cwd_project_file_not_the_git_roots() {
+    let (env, project, cwd) = logged_in("sub");
+    let token = env.stored_access_token();
+    let entry = |t: &str| {
+        format!("{{\n  \"mcpServers\": {{\"figma\": {{\"httpUrl\": \"{URL}\", \"headers\": {{\"Authorization\": \"Bearer {t}\"}}}}}}\n}}\n")
+    };
+    let user = env.path("home/.qwen/settings.json");
+    write(&user, entry(OLD));
+    write(&project.join(".qwen/settings.json"), entry(OLD));
+    let in_cwd = cwd.join(".qwen/settings.json");
+    write(&in_cwd, entry(&token));
+    both_name(
+        &env,
+        &cwd,
+        "qwen",
+        "Qwen Code",
+        Used {
+            path: in_cwd,
+            local: false,
+        },
+    );
+    // Without the cwd's file, the user's is in use: the git root's is not Qwen's (one file of
+    // Qwen's holds an entry, so only `status` has something to say).
+    fs::remove_file(cwd.join(".qwen/settings.json")).unwrap();
+    assert_eq!(
+        status_in_use(&env, &cwd, "qwen"),
+        Used {
+            path: user,
+            local: false,
+        }
+    );
+}
+
+/// Copilot CLI's project file is the git root's `.mcp.json`, else its `.github/mcp.json`; it
+/// wins over the user's `~/.copilot/mcp-config.json`.
+#[test]
+fn copilot_uses_the_first_project_file_that_exists() {
+    let (env, project, cwd) = logged_in("sub");
+    let token = env.stored_access_token();
+    write(
+        &env.path("home/.copilot/mcp-config.json"),
+        mcp_servers(&json_entry(URL, Some(OLD))),
+    );
+    let github = project.join(".github/mcp.json");
+    write(&github, mcp_servers(&json_entry(URL, Some(&token))));
+    both_name(
+        &env,
+        &cwd,
+        "copilot",
+        "Copilot CLI",
+        Used {
+            path: github.clone(),
+            local: false,
+        },
+    );
+    let root = project.join(".mcp.json");
+    write(&root, mcp_servers(&json_entry(URL, Some(&token))));
+    both_name(
+        &env,
+        &cwd,
+        "copilot",
+        "Copilot CLI",
+        Used {
+            path: root,
+            local: false,
+        },
+    );
+}

@@ -88,3 +88,44 @@ fn an_installer_made_config_dir_is_fine_and_the_store_dirs_are_judged() {
         "{out:?}"
     );
 }
+
+/// `login` and `refresh` make the user's own store and token directories private again (a
+/// manual `mkdir` or an installer made them 0755) and say so; the configuration directory above
+/// them is not theirs to change.
+#[test]
+fn login_and_refresh_tighten_the_store_directories_and_say_so() {
+    let env = TestEnv::new();
+    assert_eq!(env.login().code, 0);
+    let base = env.path("config/figma-auth");
+    let store = base.join("credentials");
+    let tokens = base.join("tokens");
+    fs::create_dir_all(&tokens).unwrap();
+    for d in [&base, &store, &tokens] {
+        chmod(d, 0o755);
+    }
+    let out = env.run(&["refresh"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for d in [&store, &tokens] {
+        assert_eq!(file_mode(d), 0o700, "{}", d.display());
+        assert!(
+            out.stderr.contains(&format!(
+                "Made {} private (mode 0755 → 0700): it holds your tokens.",
+                d.display()
+            )),
+            "{out:?}"
+        );
+    }
+    assert_eq!(file_mode(&base), 0o755);
+    assert!(!out.stderr.contains("warning"), "{out:?}");
+    let out = env.run(&["doctor"]);
+    assert!(problems(&out).is_empty(), "{out:?}");
+    // Nothing to say when nothing changed.
+    let out = env.run(&["refresh"]);
+    assert!(!out.stderr.contains("private"), "{out:?}");
+
+    chmod(&store, 0o750);
+    let out = env.login();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(file_mode(&store), 0o700);
+    assert!(out.stderr.contains("private (mode 0750 → 0700)"), "{out:?}");
+}

@@ -21,10 +21,10 @@ fn modes_per_client() {
             ("zed", vec!["inline", "proxy"]),
             ("continue", vec!["inline", "env", "proxy"]),
             ("goose", vec!["inline", "env", "proxy"]),
-            ("copilot", vec!["inline", "env"]),
-            ("qwen", vec!["inline", "env"]),
-            ("crush", vec!["inline", "helper", "env"]),
-            ("antigravity", vec!["inline"]),
+            ("copilot", vec!["inline", "env", "proxy"]),
+            ("qwen", vec!["inline", "env", "proxy"]),
+            ("crush", vec!["inline", "helper", "env", "proxy"]),
+            ("antigravity", vec!["inline", "proxy"]),
             ("claude-desktop", vec!["proxy"]),
         ]
     );

@@ -320,6 +320,8 @@ impl TestEnv {
             .current_dir(self.path("home"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            // Clients are found on this (empty) path only, not on the developer's PATH.
+            .env("FIGMA_AUTH_TEST_SEARCH_PATH", "")
             .env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_STATE_HOME", self.path("state"))

@@ -63,6 +63,12 @@ impl<'a> Run<'a> {
         self
     }
 
+    /// Without the variable `k` (one the test environment sets).
+    pub fn env_remove(mut self, k: &str) -> Self {
+        self.vars.push((k.to_string(), None));
+        self
+    }
+
     /// Only these variables, none of the test environment's (a cron job's environment, say).
     pub fn env_only(mut self, vars: &[(&str, &str)]) -> Self {
         self.only = Some(
