@@ -9,6 +9,6 @@ use libfuzzer_sys::fuzz_target;
 static FILES: OnceLock<Vec<ConfigFile>> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let files = FILES.get_or_init(|| oracle::files(&["claude", "cursor", "windsurf"]));
+    let files = FILES.get_or_init(|| oracle::files(&["claude", "cursor", "windsurf", "cline"]));
     oracle::fuzz_one(data, files);
 });

@@ -11,7 +11,8 @@ use super::{Configs, Job, Options, Verdict};
 use crate::clients::{ClientLock, ConfigFile};
 use crate::edit::{Edit, EditError};
 use crate::fs::{
-    DirLock, FsError, ModeRule, Opened, Prefetch, Snapshot, WriteEffects, WriteOptions,
+    DirLock, FsError, ModeRule, Opened, OwnedDirLock, Prefetch, Snapshot, WriteEffects,
+    WriteOptions,
 };
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,6 +133,12 @@ impl Guard {
     }
 }
 
+/// A client's lock, held until dropped.
+enum Held {
+    Dir(#[allow(dead_code)] DirLock),
+    Owned(#[allow(dead_code)] OwnedDirLock),
+}
+
 /// A write that happened: where the original was saved the first time, and what else the write
 /// did (a tightened mode, a hard link broken).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +171,10 @@ pub(super) fn write_locked<T>(
     for _ in 0..MAX_ATTEMPTS {
         let real = crate::fs::resolve_symlinks(real)?;
         let lock = match guard.lock {
-            ClientLock::LockDir => Some(DirLock::acquire(&real, guard.lock_wait)?),
+            ClientLock::LockDir => Some(Held::Dir(DirLock::acquire(&real, guard.lock_wait)?)),
+            ClientLock::OwnedDir => {
+                Some(Held::Owned(OwnedDirLock::acquire(&real, guard.lock_wait)?))
+            }
             ClientLock::None | ClientLock::Flock(_) => None,
         };
         // Held for the attempt; only where the client has its directory (a client that never
@@ -190,7 +200,7 @@ pub(super) fn write_locked<T>(
 /// One attempt of [`write_locked`] on the file `opened`, holding the client's lock `lock`.
 fn attempt<T>(
     opened: &Opened,
-    lock: Option<DirLock>,
+    lock: Option<Held>,
     guard: &Guard,
     worth_prefetching: &(impl Fn(&[u8]) -> bool + Sync),
     plan: &mut impl FnMut(Option<&str>) -> Result<(Edit, T), ApplyError>,

@@ -268,8 +268,12 @@ impl clap::builder::TypedValueParser for TargetNames {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let names = crate::clients::ids().into_iter().chain(["all"]);
-        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+        let clients = crate::clients::all()
+            .iter()
+            .map(|c| clap::builder::PossibleValue::new(c.id).aliases(c.aliases.iter().copied()));
+        Some(Box::new(
+            clients.chain([clap::builder::PossibleValue::new("all")]),
+        ))
     }
 }
 

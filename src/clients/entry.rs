@@ -60,6 +60,9 @@ pub struct EntryShape {
     pub headers_parent: &'static [&'static str],
     /// The key of the headers object (`headers`, Codex `http_headers`).
     pub headers_key: &'static str,
+    /// A member of an existing entry that holds its URL and headers in its place (Cline's
+    /// `transport`); new entries are written without it.
+    pub body_key: Option<&'static str>,
     /// A list member that must name every variable the header refers to (Goose's `env_keys`).
     pub header_vars: Option<&'static str>,
     /// Members of a new entry, in order.
@@ -113,6 +116,7 @@ impl EntryShape {
         url_keys: &["url"],
         headers_parent: &[],
         headers_key: "headers",
+        body_key: None,
         header_vars: None,
         template: &[Member::Url, Member::Headers],
         required: &[],
@@ -140,6 +144,7 @@ impl EntryShape {
             url: server.url.clone(),
             url_keys: self.url_keys.iter().map(s).collect(),
             headers_key: self.headers_key.to_string(),
+            body_key: self.body_key.map(String::from),
             template: self
                 .template
                 .iter()

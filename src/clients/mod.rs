@@ -57,6 +57,9 @@ pub enum ClientLock {
     None,
     /// A `<file>.lock` directory (proper-lockfile), as Claude Code takes on `~/.claude.json`.
     LockDir,
+    /// A `<file>.lock` directory holding an owner file, renamed into place, as Cline takes on its
+    /// MCP settings file.
+    OwnedDir,
     /// An advisory `flock` on this file beside the config, as Copilot CLI takes on
     /// `.mcp-writer.lock` (even to read its `mcp-config.json`).
     Flock(&'static str),
@@ -68,7 +71,7 @@ pub enum ClientLock {
 pub struct Client {
     /// The `--target` name: `opencode`, `claude`, `cursor`, ...
     pub id: &'static str,
-    /// Other names `--target` takes for it (`claudedesktop`).
+    /// Other names `--target` takes for it (`kilocode`, `claudedesktop`); records keep the id.
     pub aliases: &'static [&'static str],
     /// For messages: `Claude Code`, `Codex CLI`, ...
     pub name: &'static str,
@@ -198,7 +201,7 @@ impl Client {
             .iter()
             .filter(|(s, _)| *s == scope)
             .flat_map(|(_, loc)| loc.paths(env))
-            .map(|p| ConfigFile::new(self, scope, p, project_of(env, scope)))
+            .map(|p| ConfigFile::new(self, scope, p, self.project_of(env, scope)))
             .collect()
     }
 
@@ -209,7 +212,12 @@ impl Client {
             Some((_, loc)) => loc.paths(env).into_iter().next(),
             None => self.files(env, scope).into_iter().next().map(|f| f.path),
         }?;
-        Some(ConfigFile::new(self, scope, path, project_of(env, scope)))
+        Some(ConfigFile::new(
+            self,
+            scope,
+            path,
+            self.project_of(env, scope),
+        ))
     }
 
     /// Whether an entry in `scope` keeps working in `mode` ([`Client::scope_modes`]); the
@@ -266,8 +274,14 @@ impl Client {
     }
 }
 
-fn project_of(env: &Env, scope: Scope) -> Option<String> {
-    (scope == Scope::Local).then(|| Client::project_key(env))
+impl Client {
+    /// The project key of a file of `scope`: for a local scope kept inside a file shared by
+    /// every project (Claude's `projects["<dir>"]`, [`EntryShape::local_prefix`]); a local scope
+    /// that is a file of its own (Auggie's `.augment/settings.local.json`) has none.
+    fn project_of(&self, env: &Env, scope: Scope) -> Option<String> {
+        (scope == Scope::Local && !self.entry.local_prefix.is_empty())
+            .then(|| Client::project_key(env))
+    }
 }
 
 /// One config file of a client, resolved once: `path` as configured (for display and records),

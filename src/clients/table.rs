@@ -26,6 +26,9 @@ pub(crate) static CLIENTS: &[&Client] = &[
     &CRUSH,
     &ANTIGRAVITY,
     &CLAUDE_DESKTOP,
+    &CLINE,
+    &KILO,
+    &AUGGIE,
 ];
 
 /// `${VAR}`.
@@ -82,6 +85,38 @@ const COMMON: Client = Client {
 };
 const REMOTE: Member = Member::Fixed("type", Value::Str("remote"));
 
+/// opencode's V1 entry, `mcp.<name>` (without `oauth: false` opencode starts its own OAuth flow
+/// on a 401), also Kilo Code's.
+const OPENCODE_ENTRY: EntryShape = EntryShape {
+    container: &["mcp"],
+    template: &[
+        REMOTE,
+        Member::Url,
+        Member::Fixed("enabled", Value::Bool(true)),
+        Member::Fixed("oauth", Value::Bool(false)),
+        Member::Headers,
+    ],
+    required: &[
+        ("type", Value::Str("remote")),
+        ("oauth", Value::Bool(false)),
+    ],
+    stdio: Some(OPENCODE_LOCAL),
+    ..EntryShape::MCP_SERVERS
+};
+
+/// opencode's `{file:…}` and `{env:…}`, also Kilo Code's.
+const OPENCODE_REFS: AuthSyntax = AuthSyntax {
+    helper: None,
+    file: Some(Ref::Header {
+        before: "{file:",
+        after: "}",
+    }),
+    env: Some(Ref::Header {
+        before: "{env:",
+        after: "}",
+    }),
+};
+
 pub(crate) static OPENCODE: Client = Client {
     id: "opencode",
     name: "opencode",
@@ -113,21 +148,8 @@ pub(crate) static OPENCODE: Client = Client {
     syntax: Syntax::Jsonc,
     // V1: `mcp.<name>`.
     entry: EntryShape {
-        container: &["mcp"],
-        template: &[
-            REMOTE,
-            Member::Url,
-            Member::Fixed("enabled", Value::Bool(true)),
-            Member::Fixed("oauth", Value::Bool(false)),
-            Member::Headers,
-        ],
-        required: &[
-            ("type", Value::Str("remote")),
-            ("oauth", Value::Bool(false)),
-        ],
         new_file: &[("$schema", Value::Str(opencode::SCHEMA))],
-        stdio: Some(OPENCODE_LOCAL),
-        ..EntryShape::MCP_SERVERS
+        ..OPENCODE_ENTRY
     },
     // V2: `mcp.servers.<name>`.
     layout: Some(Layout {
@@ -141,17 +163,7 @@ pub(crate) static OPENCODE: Client = Client {
         },
         applies: opencode::is_v2,
     }),
-    auth: AuthSyntax {
-        helper: None,
-        file: Some(Ref::Header {
-            before: "{file:",
-            after: "}",
-        }),
-        env: Some(Ref::Header {
-            before: "{env:",
-            after: "}",
-        }),
-    },
+    auth: OPENCODE_REFS,
     precedence: Precedence::DeepMerge,
     ..COMMON
 };
@@ -743,5 +755,145 @@ pub(crate) static CLAUDE_DESKTOP: Client = Client {
         stdio: Some(StdioShape::COMMAND_ARGS),
         ..EntryShape::MCP_SERVERS
     },
+    ..COMMON
+};
+
+/// Where the Cline CLI and the Cline extension (4.0 and later) keep their MCP servers:
+/// `$CLINE_MCP_SETTINGS_PATH`, else `$CLINE_DATA_DIR/settings/`, else
+/// `$CLINE_DIR/data/settings/`, else `~/.cline/data/settings/`.
+const CLINE_SETTINGS: Loc = Loc::Var {
+    var: "CLINE_MCP_SETTINGS_PATH",
+    rel: "",
+    otherwise: &Loc::Var {
+        var: "CLINE_DATA_DIR",
+        rel: "settings/cline_mcp_settings.json",
+        otherwise: &Loc::Var {
+            var: "CLINE_DIR",
+            rel: "data/settings/cline_mcp_settings.json",
+            otherwise: &Loc::Home(".cline/data/settings/cline_mcp_settings.json"),
+        },
+    },
+};
+/// The file of the Cline extension before 4.0, in VS Code's storage (4.0 moves its servers into
+/// [`CLINE_SETTINGS`] once and no longer reads it).
+const CLINE_EXTENSION: Loc =
+    Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json");
+
+pub(crate) static CLINE: Client = Client {
+    id: "cline",
+    name: "Cline",
+    reload_hint: "the Cline extension reloads the file on its own; the Cline CLI reads it at the start of each session",
+    detect: &[
+        Detect::Dir(Loc::Var {
+            var: "CLINE_DIR",
+            rel: "",
+            otherwise: &Loc::Home(".cline"),
+        }),
+        Detect::Dir(Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev")),
+        Detect::Binary("cline"),
+    ],
+    // The old extension file first: where both exist, the shared one is the one read.
+    files: &[(Scope::User, CLINE_EXTENSION), (Scope::User, CLINE_SETTINGS)],
+    create_in: &[(Scope::User, CLINE_SETTINGS)],
+    syntax: Syntax::StrictJson,
+    strict_why: Some(
+        "this file must be plain JSON (Cline skips every MCP server of a settings file with a \
+         comment or a trailing comma); remove it and retry",
+    ),
+    // A `url` entry without `type` is SSE to Cline. `cline mcp add` nests the entry in a
+    // `transport` object; both Cline and its extension read the flat entry written here too.
+    entry: EntryShape {
+        body_key: Some("transport"),
+        template: &[STREAMABLE_HTTP, Member::Url, Member::Headers],
+        required: &[("type", Value::Str("streamableHttp"))],
+        stdio: Some(StdioShape::COMMAND_ARGS),
+        ..EntryShape::MCP_SERVERS
+    },
+    // The CLI sends `${env:VAR}` as it is (only the extension expands it): inline only.
+    auth: AuthSyntax::INLINE,
+    lock: ClientLock::OwnedDir,
+    ..COMMON
+};
+const STREAMABLE_HTTP: Member = Member::Fixed("type", Value::Str("streamableHttp"));
+
+/// The `$schema` of a new Kilo file.
+pub(crate) const KILO_SCHEMA: &str = "https://app.kilo.ai/config.json";
+
+/// Kilo Code: the Kilo CLI, which the Kilo Code extension runs (`kilo serve`); a fork of
+/// opencode with its own file names, whose entries replace each other instead of merging.
+pub(crate) static KILO: Client = Client {
+    id: "kilo",
+    aliases: &["kilocode", "kilo-code"],
+    name: "Kilo Code",
+    reload_hint: "restart Kilo (in VS Code, reload the window: the extension restarts kilo serve)",
+    detect: &[
+        Detect::Dir(Loc::XdgConfig("kilo")),
+        Detect::Binary("kilo"),
+        Detect::Binary("kilocode"),
+    ],
+    files: &[
+        (Scope::User, Loc::XdgConfig("kilo/config.json")),
+        (Scope::User, Loc::XdgConfig("kilo/kilo.json")),
+        (Scope::User, Loc::XdgConfig("kilo/kilo.jsonc")),
+        (Scope::User, Loc::XdgConfig("kilo/opencode.json")),
+        (Scope::User, Loc::XdgConfig("kilo/opencode.jsonc")),
+        (Scope::User, Loc::VarFile("KILO_CONFIG")),
+        // Git root down to the cwd: every kilo.json(c), then every opencode.json(c), then each
+        // directory's .kilocode/ and .kilo/ files.
+        (Scope::Project, Loc::EachDir(&["kilo.json", "kilo.jsonc"])),
+        (
+            Scope::Project,
+            Loc::EachDir(&["opencode.json", "opencode.jsonc"]),
+        ),
+        (
+            Scope::Project,
+            Loc::EachDir(&[
+                ".kilocode/kilo.jsonc",
+                ".kilocode/kilo.json",
+                ".kilo/kilo.jsonc",
+                ".kilo/kilo.json",
+            ]),
+        ),
+    ],
+    // Where Kilo itself creates them.
+    create_in: &[
+        (Scope::User, Loc::XdgConfig("kilo/kilo.jsonc")),
+        (Scope::Project, Loc::Project(".kilo/kilo.jsonc")),
+    ],
+    syntax: Syntax::Jsonc,
+    // opencode's entry: without `oauth: false` a 401 starts Kilo's own OAuth registration too.
+    entry: EntryShape {
+        new_file: &[("$schema", Value::Str(KILO_SCHEMA))],
+        ..OPENCODE_ENTRY
+    },
+    auth: OPENCODE_REFS,
+    ..COMMON
+};
+
+/// Auggie, Augment's CLI.
+pub(crate) static AUGGIE: Client = Client {
+    id: "auggie",
+    aliases: &["augment"],
+    name: "Auggie",
+    reload_hint: "restart Auggie (it reads its settings at start)",
+    detect: &[Detect::Dir(Loc::Home(".augment")), Detect::Binary("auggie")],
+    // The workspace is the git root (else the cwd); a server in settings.local.json replaces
+    // the one in settings.json, which replaces the user's.
+    files: &[
+        (Scope::User, Loc::Home(".augment/settings.json")),
+        (Scope::Project, Loc::Project(".augment/settings.json")),
+        (Scope::Local, Loc::Project(".augment/settings.local.json")),
+    ],
+    syntax: Syntax::Jsonc,
+    // One entry Auggie's schema refuses (a `type` other than `http`, `sse` or `stdio`) makes it
+    // ignore every server of the file: the entry names its type.
+    entry: EntryShape {
+        template: &[HTTP, Member::Url, Member::Headers],
+        required: &[("type", Value::Str("http"))],
+        stdio: Some(TYPED_STDIO),
+        ..EntryShape::MCP_SERVERS
+    },
+    // Auggie sends `${VAR}` in a header as it is: inline only.
+    auth: AuthSyntax::INLINE,
     ..COMMON
 };

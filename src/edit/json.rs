@@ -73,7 +73,8 @@ pub(super) fn analyse(
             Some(s) => {
                 (depth < c && s.container[depth] == key)
                     || depth == c
-                    || (depth == c + 1 && key == s.headers_key)
+                    || (depth == c + 1 && (key == s.headers_key || s.is_body(key)))
+                    || (depth == c + 2 && key == s.headers_key && s.body_key.is_some())
             }
             None => depth < c && path[depth] == key,
         }
@@ -243,7 +244,12 @@ fn control_char_in_string(body: &str) -> Option<usize> {
 /// Our entry as located by the scanner.
 pub(super) struct EntryLoc<'r> {
     pub member: &'r Member,
+    /// The object holding the URL and headers: the entry, or its body.
     pub obj: &'r Obj,
+    /// The entry's own object (`obj` too, unless the entry has a body).
+    pub outer: &'r Obj,
+    /// `obj` is the entry's body ([`EntrySpec::body_key`]).
+    pub nested: bool,
     pub conflict: bool,
     url: Option<(&'r Member, String)>,
     headers: Option<&'r Obj>,
@@ -325,6 +331,16 @@ fn read_bool(body: &str, m: &Member) -> Option<bool> {
     }
 }
 
+/// The object holding an entry's URL and headers: its body ([`EntrySpec::body_key`]) when
+/// that is an object, else the entry itself.
+fn entry_body<'r>(obj: &'r Obj, spec: &EntrySpec) -> &'r Obj {
+    spec.body_key
+        .as_deref()
+        .and_then(|key| obj.members.iter().rev().find(|m| m.key == key))
+        .and_then(|m| m.child.as_ref().filter(|_| m.kind == Kind::Object))
+        .unwrap_or(obj)
+}
+
 /// A member's value as a [`Lit`]: a string, a boolean or an array of strings.
 pub(super) fn read_lit(body: &str, m: &Member) -> Option<Lit> {
     match m.kind {
@@ -370,8 +386,9 @@ fn is_ours(body: &str, obj: &Obj, spec: &EntrySpec) -> bool {
     }
 }
 
-/// The URL an entry holds under any of the spec's URL keys.
+/// The URL an entry holds under any of the spec's URL keys (in its body, if it has one).
 fn entry_url<'r>(body: &str, obj: &'r Obj, spec: &EntrySpec) -> Option<(&'r Member, String)> {
+    let obj = entry_body(obj, spec);
     spec.url_keys.iter().find_map(|k| {
         let m = obj.members.iter().rev().find(|m| &m.key == k)?;
         Some((m, read_string(body, m)?))
@@ -452,17 +469,28 @@ pub(super) fn locate<'r>(
             entry: None,
         });
     };
-    let obj = member.child.as_ref().expect("entries are listed");
+    let outer = member.child.as_ref().expect("entries are listed");
     path.push(&member.key);
 
     // Every key the entry is read by must be unique: one hash-set pass (an entry with 80,000
     // members must not cost 3 billion comparisons).
-    let mut seen = std::collections::HashSet::with_capacity(obj.members.len());
-    crate::fault::count_key_comparisons(obj.members.len());
-    if let Some(dup) = obj.members.iter().find(|m| !seen.insert(m.key.as_str())) {
-        path.push(&dup.key);
-        unique(body, obj, &path, |k| k == dup.key)?;
-        path.pop();
+    fn unique_keys<'p>(body: &str, obj: &'p Obj, path: &mut Vec<&'p str>) -> Result<(), EditError> {
+        let mut seen = std::collections::HashSet::with_capacity(obj.members.len());
+        crate::fault::count_key_comparisons(obj.members.len());
+        if let Some(dup) = obj.members.iter().find(|m| !seen.insert(m.key.as_str())) {
+            path.push(&dup.key);
+            unique(body, obj, path, |k| k == dup.key)?;
+            path.pop();
+        }
+        Ok(())
+    }
+    unique_keys(body, outer, &mut path)?;
+    // A nested entry is read and edited in its body.
+    let obj = entry_body(outer, spec);
+    let nested = !std::ptr::eq(obj, outer);
+    if nested {
+        path.push(spec.body_key.as_deref().unwrap_or_default());
+        unique_keys(body, obj, &mut path)?;
     }
     let url = entry_url(body, obj, spec);
     for k in &spec.url_keys {
@@ -492,7 +520,8 @@ pub(super) fn locate<'r>(
         headers = Some(hobj);
     }
     let flag = |key: &str| {
-        obj.members
+        outer
+            .members
             .iter()
             .find(|m| m.key == key)
             .and_then(|m| read_bool(body, m))
@@ -509,6 +538,8 @@ pub(super) fn locate<'r>(
         entry: Some(EntryLoc {
             member,
             obj,
+            outer,
+            nested,
             conflict,
             url,
             headers,
@@ -530,9 +561,9 @@ pub(super) fn locate<'r>(
                     Some((k.clone(), read_string(body, m)))
                 })
                 .collect(),
-            stdio: entry_stdio(body, obj, spec),
+            stdio: entry_stdio(body, outer, spec),
             stdio_mismatch: spec.stdio_mismatch(|k| {
-                let m = obj.members.iter().rev().find(|m| m.key == k)?;
+                let m = outer.members.iter().rev().find(|m| m.key == k)?;
                 read_lit(body, m)
             }),
         }),
@@ -1138,6 +1169,9 @@ fn cst_edit(
     if let Some(e) = &loc.entry {
         let mut path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
         path.push(&e.member.key);
+        if e.nested {
+            path.push(spec.body_key.as_deref().unwrap_or_default());
+        }
         bound_reformat(body, e.obj, &path)?;
         if let Some(h) = e.headers {
             path.push(&spec.headers_key);
@@ -1168,9 +1202,7 @@ fn cst_edit(
         for key in &spec.container {
             obj = obj.object_value(key).ok_or_else(|| internal("container"))?;
         }
-        let eobj = obj
-            .object_value(&e.member.key)
-            .ok_or_else(|| internal("entry"))?;
+        let eobj = entry_object(&obj, e, spec)?;
         let hobj = eobj
             .object_value(&spec.headers_key)
             .ok_or_else(|| internal("headers"))?;
@@ -1191,9 +1223,7 @@ fn cst_edit(
         notes.push(Note::CreatedEntry(spec.name.clone()));
         return Ok((root.to_string(), notes));
     };
-    let eobj = obj
-        .object_value(&e.member.key)
-        .ok_or_else(|| internal("entry"))?;
+    let eobj = entry_object(&obj, e, spec)?;
     let field_missing = op
         .field
         .is_some_and(|(k, _)| !e.auth_fields.iter().any(|(fk, _)| fk == k));
@@ -1296,6 +1326,24 @@ fn cst_edit(
         (None, _, _) => {}
     }
     Ok((root.to_string(), notes))
+}
+
+/// The syntax tree's object holding our entry's URL and headers (the entry, or its body), in
+/// the container `obj`.
+fn entry_object(
+    obj: &CstObject,
+    e: &EntryLoc<'_>,
+    spec: &EntrySpec,
+) -> Result<CstObject, EditError> {
+    let entry = obj
+        .object_value(&e.member.key)
+        .ok_or_else(|| internal("entry"))?;
+    match (e.nested, spec.body_key.as_deref()) {
+        (true, Some(key)) => entry
+            .object_value(key)
+            .ok_or_else(|| internal("entry body")),
+        _ => Ok(entry),
+    }
 }
 
 /// Re-reads edited text with the syntax's strictness and checks that our entry says what was
@@ -1449,6 +1497,23 @@ pub(super) fn check_untouched_but(
     };
     let mut a = after_entry.take_inner();
     let mut b = before_entry.take_inner();
+    // A nested entry is edited in its body: the rest of it stays as it was.
+    // (A switch to a stdio entry removes the body with the rest of the URL form.)
+    if let Some(key) = spec.body_key.as_deref()
+        && matches!(b.get(key), Some(JsonValue::Object(_)))
+        && !free.iter().any(|f| f == key)
+    {
+        let (Some(JsonValue::Object(a_body)), Some(JsonValue::Object(b_body))) =
+            (a.remove(key), b.remove(key))
+        else {
+            return Err(fail("the entry's body"));
+        };
+        if a != b {
+            return Err(fail("an entry member"));
+        }
+        a = a_body.take_inner();
+        b = b_body.take_inner();
+    }
     let a_headers = a.remove(spec.headers_key.as_str());
     let b_headers = b.remove(spec.headers_key.as_str());
     // A mode switch may add, change and remove credentials fields; any edit that sets

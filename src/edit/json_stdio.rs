@@ -66,7 +66,11 @@ pub(super) fn apply(
         (Step::ToUrl, _) => spec.to_url(),
     };
     if let (Some(e), Some(argv)) = (&loc.entry, op.stdio) {
-        let stray = e.obj.members.iter().any(|m| switch.remove.contains(&m.key));
+        let stray = e
+            .outer
+            .members
+            .iter()
+            .any(|m| switch.remove.contains(&m.key));
         if !e.conflict
             && e.is_stdio()
             && e.stdio.as_ref() == Some(argv)
@@ -83,7 +87,7 @@ pub(super) fn apply(
     if let Some(e) = &loc.entry {
         let mut path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
         path.push(&e.member.key);
-        bound_reformat(body, e.obj, &path)?;
+        bound_reformat(body, e.outer, &path)?;
     }
     let source = if body.trim_ascii().is_empty() {
         ""
@@ -119,11 +123,11 @@ pub(super) fn apply(
             let eobj = obj
                 .object_value(&e.member.key)
                 .ok_or_else(|| internal("entry"))?;
-            if one_line(body, e.obj) {
+            if one_line(body, e.outer) {
                 notes.push(Note::Reformatted);
             }
             let current = |k: &str| {
-                e.obj
+                e.outer
                     .members
                     .iter()
                     .rev()
@@ -132,7 +136,7 @@ pub(super) fn apply(
             };
             edit_members(&eobj, &switch, current, &mut notes)?;
             dropped = e
-                .obj
+                .outer
                 .members
                 .iter()
                 .filter(|m| {

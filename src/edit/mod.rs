@@ -90,6 +90,11 @@ pub struct EntrySpec {
     pub url_keys: Vec<String>,
     /// The key of the headers object (`headers`, or `http_headers` for Codex).
     pub headers_key: String,
+    /// A member of an entry that, when it is an object, holds the URL, the headers and the
+    /// required members in the entry's place (the `transport` object of the entries Cline's own
+    /// `cline mcp add` writes); such an entry is edited there. New entries are written flat.
+    /// JSON only.
+    pub body_key: Option<String>,
     /// Members of a new entry, in order.
     pub template: Vec<Field>,
     /// Members added to an existing entry only when missing (never changed when present).
@@ -180,6 +185,11 @@ fn check_supported(syntax: Syntax, spec: &EntrySpec) -> Result<(), EditError> {
             "this entry layout is supported in YAML files only".into(),
         ));
     }
+    if !syntax.is_json() && spec.body_key.is_some() {
+        return Err(EditError::Internal(
+            "an entry body is supported in JSON files only".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -195,6 +205,7 @@ impl Default for EntrySpec {
             url: String::new(),
             url_keys: Vec::new(),
             headers_key: String::new(),
+            body_key: None,
             template: Vec::new(),
             required: Vec::new(),
             new_file_members: Vec::new(),
@@ -211,6 +222,11 @@ impl Default for EntrySpec {
 }
 
 impl EntrySpec {
+    /// `key` is the key of an entry's body ([`EntrySpec::body_key`]).
+    pub(crate) fn is_body(&self, key: &str) -> bool {
+        self.body_key.as_deref() == Some(key)
+    }
+
     /// The key under which a new entry gets its URL.
     pub fn url_key(&self) -> &str {
         self.url_keys.first().map(String::as_str).unwrap_or("url")

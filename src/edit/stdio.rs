@@ -131,6 +131,8 @@ impl EntrySpec {
         out.extend(self.auth_alternatives.iter().cloned());
         out.extend(self.required.iter().map(|(k, _)| k.clone()));
         out.push("type".into());
+        // A nested entry's body holds its URL form (Cline's `transport`).
+        out.extend(self.body_key.clone());
         out
     }
 

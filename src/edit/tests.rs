@@ -15,6 +15,7 @@ fn claude_spec() -> EntrySpec {
         url: "https://mcp.figma.com/mcp".into(),
         url_keys: vec!["url".into()],
         headers_key: "headers".into(),
+        body_key: None,
         template: vec![
             Field::Value("type".into(), Scalar::str("http")),
             Field::Url,

@@ -26,7 +26,7 @@ pub(crate) use backup::backup_once;
 #[cfg(unix)]
 pub(crate) use guard::{acting_user, Owner};
 pub(crate) use guard::{check_target, WriteEffects};
-pub(crate) use lock::{lock_file, DirLock, FileLock};
+pub(crate) use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
 pub(crate) use splice::{prefetch, Prefetch};
 
 #[cfg(unix)]

@@ -40,7 +40,10 @@ fn ids_are_unique_and_found() {
             "qwen",
             "crush",
             "antigravity",
-            "claude-desktop"
+            "claude-desktop",
+            "cline",
+            "kilo",
+            "auggie"
         ]
     );
     assert_eq!(ids, super::ids());
@@ -90,7 +93,11 @@ fn the_variables_that_move_files_come_from_the_table() {
             "QWEN_HOME",
             "CRUSH_GLOBAL_CONFIG",
             "CRUSH_GLOBAL_DATA",
-            "XDG_DATA_HOME"
+            "XDG_DATA_HOME",
+            "CLINE_MCP_SETTINGS_PATH",
+            "CLINE_DATA_DIR",
+            "CLINE_DIR",
+            "KILO_CONFIG"
         ]
     );
 }
@@ -113,7 +120,7 @@ fn target_lists_are_resolved_once_per_client() {
     let e = ids(&["cursor", "nope"]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, claude-desktop, all"
+        "unknown target `nope`; choose from: opencode, claude, cursor, codex, gemini, vscode, windsurf, zed, continue, goose, copilot, qwen, crush, antigravity, claude-desktop, cline, kilo, auggie, all"
     );
 }
 
@@ -246,6 +253,221 @@ fn other_clients_files() {
         ),
         ["cx/config.toml"]
     );
+}
+
+#[test]
+fn aliases_name_the_same_client() {
+    let env = Env::new(PathBuf::from("/h"), PathBuf::from("/h/p"), BTreeMap::new());
+    let ids = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        select(&names, &env).map(|cs| cs.iter().map(|c| c.id).collect::<Vec<_>>())
+    };
+    assert_eq!(ids(&["kilocode"]).unwrap(), ["kilo"]);
+    assert_eq!(
+        ids(&["kilo,kilo-code,augment"]).unwrap(),
+        ["kilo", "auggie"]
+    );
+    assert_eq!(by_id("kilocode").unwrap().id, "kilo");
+    let mut names: Vec<&str> = all()
+        .iter()
+        .flat_map(|c| std::iter::once(c.id).chain(c.aliases.iter().copied()))
+        .collect();
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n, "an alias names two clients");
+    assert!(!names.contains(&"all"));
+}
+
+/// Cline's files: the old extension's file in VS Code's storage, then the one the CLI and the
+/// extension share (moved by `CLINE_DIR`); Kilo's global and project files in load order;
+/// Auggie's user, project and local files at the workspace root.
+#[test]
+fn cline_kilo_and_auggie_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("home/repo/.git")).unwrap();
+    std::fs::create_dir_all(root.join("home/repo/a")).unwrap();
+    let env = env_in(&root, "home/repo/a", &[]);
+    let one = |env: &Env, id: &str, scope| rel(&root, &by_id(id).unwrap().files(env, scope));
+    let cline = one(&env, "cline", Scope::User);
+    assert_eq!(
+        cline[1],
+        "home/.cline/data/settings/cline_mcp_settings.json"
+    );
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            cline[0],
+            "home/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
+        );
+    }
+    assert!(by_id("cline")
+        .unwrap()
+        .files(&env, Scope::Project)
+        .is_empty());
+    let cline_dir = env_in(
+        &root,
+        "home",
+        &[("CLINE_DIR", root.join("cl").to_str().unwrap())],
+    );
+    assert_eq!(
+        one(&cline_dir, "cline", Scope::User)[1],
+        "cl/data/settings/cline_mcp_settings.json"
+    );
+    // As Cline resolves them: the file's own variable, then its data directory's, then its
+    // directory's.
+    let cline_vars = env_in(
+        &root,
+        "home",
+        &[
+            ("CLINE_DIR", root.join("cl").to_str().unwrap()),
+            ("CLINE_DATA_DIR", root.join("data").to_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        one(&cline_vars, "cline", Scope::User)[1],
+        "data/settings/cline_mcp_settings.json"
+    );
+    let cline_file = env_in(
+        &root,
+        "home",
+        &[
+            ("CLINE_DATA_DIR", root.join("data").to_str().unwrap()),
+            (
+                "CLINE_MCP_SETTINGS_PATH",
+                root.join("mcp.json").to_str().unwrap(),
+            ),
+        ],
+    );
+    assert_eq!(one(&cline_file, "cline", Scope::User)[1], "mcp.json");
+    assert_eq!(
+        by_id("cline")
+            .unwrap()
+            .default_file(&env, Scope::User)
+            .unwrap()
+            .path,
+        root.join("home/.cline/data/settings/cline_mcp_settings.json")
+    );
+
+    let kilo_config = env_in(
+        &root,
+        "home/repo/a",
+        &[("KILO_CONFIG", root.join("k.json").to_str().unwrap())],
+    );
+    assert_eq!(
+        one(&kilo_config, "kilo", Scope::User),
+        [
+            "home/.config/kilo/config.json",
+            "home/.config/kilo/kilo.json",
+            "home/.config/kilo/kilo.jsonc",
+            "home/.config/kilo/opencode.json",
+            "home/.config/kilo/opencode.jsonc",
+            "k.json",
+        ]
+    );
+    assert_eq!(
+        one(&env, "kilo", Scope::Project),
+        [
+            "home/repo/kilo.json",
+            "home/repo/kilo.jsonc",
+            "home/repo/a/kilo.json",
+            "home/repo/a/kilo.jsonc",
+            "home/repo/opencode.json",
+            "home/repo/opencode.jsonc",
+            "home/repo/a/opencode.json",
+            "home/repo/a/opencode.jsonc",
+            "home/repo/.kilocode/kilo.jsonc",
+            "home/repo/.kilocode/kilo.json",
+            "home/repo/.kilo/kilo.jsonc",
+            "home/repo/.kilo/kilo.json",
+            "home/repo/a/.kilocode/kilo.jsonc",
+            "home/repo/a/.kilocode/kilo.json",
+            "home/repo/a/.kilo/kilo.jsonc",
+            "home/repo/a/.kilo/kilo.json",
+        ]
+    );
+    let kilo = by_id("kilo").unwrap();
+    let created = |scope| {
+        kilo.default_file(&env, scope)
+            .unwrap()
+            .path
+            .strip_prefix(&root)
+            .unwrap()
+            .display()
+            .to_string()
+    };
+    assert_eq!(created(Scope::User), "home/.config/kilo/kilo.jsonc");
+    assert_eq!(created(Scope::Project), "home/repo/.kilo/kilo.jsonc");
+
+    assert_eq!(
+        one(&env, "auggie", Scope::User),
+        ["home/.augment/settings.json"]
+    );
+    assert_eq!(
+        one(&env, "auggie", Scope::Project),
+        ["home/repo/.augment/settings.json"]
+    );
+    let local = by_id("auggie").unwrap().files(&env, Scope::Local);
+    assert_eq!(
+        rel(&root, &local),
+        ["home/repo/.augment/settings.local.json"]
+    );
+    // A file of its own: no project key, the servers at its top level.
+    assert_eq!(local[0].project, None);
+    let spec = local[0].spec(None, &Server::default()).unwrap();
+    assert_eq!(spec.container, ["mcpServers"]);
+    assert_eq!(
+        local[0].describe(&env),
+        format!(
+            "{} (Auggie, local scope)",
+            env.display(&root.join("home/repo/.augment/settings.local.json"))
+        )
+    );
+}
+
+/// Cline, Kilo and Auggie are found only when installed: their config directory exists (for
+/// Cline, the CLI's or the extension's).
+#[test]
+fn cline_kilo_and_auggie_are_detected_by_their_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let env = env_in(&root, "home", &[]);
+    let detected = |env: &Env| -> Vec<&str> {
+        all()
+            .iter()
+            .filter(|t| t.detected(env))
+            .map(|t| t.id)
+            .collect()
+    };
+    std::fs::create_dir_all(root.join("home")).unwrap();
+    assert!(detected(&env).is_empty());
+    // A file where a directory is expected is not an installation.
+    std::fs::write(root.join("home/.augment"), "").unwrap();
+    assert!(detected(&env).is_empty());
+    std::fs::remove_file(root.join("home/.augment")).unwrap();
+    for (made, id) in [
+        (".cline", "cline"),
+        (".config/kilo", "kilo"),
+        (".augment", "auggie"),
+    ] {
+        std::fs::create_dir_all(root.join("home").join(made)).unwrap();
+        assert_eq!(detected(&env), [id], "{made}");
+        std::fs::remove_dir(root.join("home").join(made)).unwrap();
+    }
+    if cfg!(target_os = "linux") {
+        std::fs::create_dir_all(
+            root.join("home/.config/Code/User/globalStorage/saoudrizwan.claude-dev"),
+        )
+        .unwrap();
+        assert_eq!(detected(&env), ["vscode", "cline"]);
+    }
+    let moved = env_in(
+        &root,
+        "home",
+        &[("CLINE_DIR", root.join("cl").to_str().unwrap())],
+    );
+    std::fs::create_dir_all(root.join("cl")).unwrap();
+    assert!(detected(&moved).contains(&"cline"));
 }
 
 #[test]

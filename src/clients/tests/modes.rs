@@ -26,6 +26,9 @@ fn modes_per_client() {
             ("crush", vec!["inline", "helper", "env", "proxy"]),
             ("antigravity", vec!["inline", "proxy"]),
             ("claude-desktop", vec!["proxy"]),
+            ("cline", vec!["inline", "proxy"]),
+            ("kilo", vec!["inline", "file", "env", "proxy"]),
+            ("auggie", vec!["inline", "proxy"]),
         ]
     );
     for m in Mode::ALL {

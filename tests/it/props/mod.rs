@@ -21,9 +21,12 @@ fn file(id: &str, scope: Scope) -> ConfigFile {
     clients::by_id(id).unwrap().files(&env(), scope)[0].clone()
 }
 
+/// How many JSON-dialect files [`json_file`] picks from.
+const JSON_FILES: usize = 12;
+
 /// A JSON-dialect file and the container layout to generate (opencode twice: V1 and V2).
 fn json_file(i: usize) -> (ConfigFile, Option<Vec<String>>) {
-    match i % 9 {
+    match i % JSON_FILES {
         0 => (file("claude", Scope::User), None),
         1 => (file("claude", Scope::Local), None),
         2 => (file("cursor", Scope::User), None),
@@ -35,7 +38,10 @@ fn json_file(i: usize) -> (ConfigFile, Option<Vec<String>>) {
         ),
         6 => (file("vscode", Scope::User), None),
         7 => (file("zed", Scope::User), None),
-        _ => (file("gemini", Scope::User), None),
+        8 => (file("gemini", Scope::User), None),
+        9 => (file("cline", Scope::User), None),
+        10 => (file("kilo", Scope::User), None),
+        _ => (file("auggie", Scope::User), None),
     }
 }
 
@@ -217,6 +223,16 @@ proptest! {
     }
 
     #[test]
+    fn cline_edits_keep_every_invariant(g in json_gen::doc(Syntax::StrictJson)) {
+        run_json(9, &g)?;
+    }
+
+    #[test]
+    fn kilo_and_auggie_edits_keep_every_invariant(i in 10usize..12, g in json_gen::doc(Syntax::Jsonc)) {
+        run_json(i, &g)?;
+    }
+
+    #[test]
     fn toml_edits_keep_every_invariant(g in toml_gen::doc()) {
         run_toml(&g)?;
     }
@@ -243,7 +259,7 @@ proptest! {
     /// Truncations and NUL bytes in valid documents: an error or a checked outcome, no panic.
     #[test]
     fn damaged_json_never_panics(
-        i in 0usize..9,
+        i in 0usize..JSON_FILES,
         g in json_gen::doc(Syntax::Jsonc),
         cut in any::<prop::sample::Index>(),
         nul in any::<prop::sample::Index>(),
@@ -291,7 +307,7 @@ proptest! {
             bytes
         };
         let Ok(text) = figma_auth::edit::from_bytes(&bytes) else { return Ok(()) };
-        for i in 0..9 {
+        for i in 0..JSON_FILES {
             let (file, _) = json_file(i);
             check(&file, Some(text), Op::Refresh, None, false)
                 .map_err(|e| TestCaseError::fail(format!("{}: {e}\n{text:?}", file.client.id)))?;
@@ -393,8 +409,14 @@ fn fuzz_regressions_replay() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
     let mut n = 0;
     for (target, ids) in [
-        ("fuzz_json_strict", &["claude", "cursor", "windsurf"][..]),
-        ("fuzz_jsonc", &["opencode", "vscode", "zed"][..]),
+        (
+            "fuzz_json_strict",
+            &["claude", "cursor", "windsurf", "cline"][..],
+        ),
+        (
+            "fuzz_jsonc",
+            &["opencode", "vscode", "zed", "kilo", "auggie"][..],
+        ),
         ("fuzz_jsonc_no_trailing", &["gemini"][..]),
         ("fuzz_toml", &["codex"][..]),
         ("fuzz_yaml", &["continue", "goose"][..]),
