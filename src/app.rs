@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Default timeout of one HTTP request to the authorization server.
-pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long `login` waits for the browser's callback before it prints the URL.
-pub const DEFAULT_SHOW_URL_AFTER: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_SHOW_URL_AFTER: Duration = Duration::from_secs(10);
 
 /// The longest an external program (`systemctl`, `crontab`, …) may run, by default.
-pub const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything a command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ impl Context {
 
 /// The path of this process's binary as the OS reports it (Linux's " (deleted)" suffix of a
 /// binary replaced while it runs dropped); [`Context::exe`] decides what configs name.
-pub fn current_exe() -> Option<PathBuf> {
+pub(crate) fn current_exe() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(
         match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
@@ -240,7 +240,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<u8, Error> {
 }
 
 /// Runs `command` with `ctx`.
-pub fn dispatch(ctx: &Context, command: Command) -> Result<u8, Error> {
+pub(crate) fn dispatch(ctx: &Context, command: Command) -> Result<u8, Error> {
     match command {
         Command::Setup(a) => commands::setup::run(ctx, &a),
         Command::Login(a) => commands::login::run(ctx, &a),

@@ -63,7 +63,7 @@ impl BinaryError {
 ///   the versioned file it points at is removed by `brew cleanup`);
 /// - refused when the binary lives in a package runner's cache (`npx`, `bunx`, `pnpm dlx`,
 ///   `yarn dlx`): those are ephemeral.
-pub fn for_configs(
+pub(crate) fn for_configs(
     running: Option<&Path>,
     search_path: Option<&OsStr>,
 ) -> Result<PathBuf, BinaryError> {
@@ -119,7 +119,7 @@ pub fn for_configs(
 
 /// Why `path` cannot run as a program: it does not exist, is not a file, or has no execute bit.
 /// `None`: it can run.
-pub fn unusable(path: &Path) -> Option<&'static str> {
+pub(crate) fn unusable(path: &Path) -> Option<&'static str> {
     match std::fs::metadata(path) {
         Err(_) => Some("does not exist"),
         Ok(m) if !m.is_file() => Some("is not a file"),
@@ -139,7 +139,7 @@ pub fn unusable(path: &Path) -> Option<&'static str> {
 
 /// The package runner whose cache holds `path`: npm's `_npx` directory (`npx`, `npm exec`),
 /// bun's `bunx-<uid>-<package>` directories, pnpm's `dlx` cache, yarn's `dlx-<pid>` directories.
-pub fn runner_cache(path: &Path) -> Option<&'static str> {
+pub(crate) fn runner_cache(path: &Path) -> Option<&'static str> {
     let parts: Vec<&OsStr> = path
         .components()
         .filter_map(|c| match c {
@@ -175,7 +175,7 @@ pub fn runner_cache(path: &Path) -> Option<&'static str> {
 
 /// A note for a binary that works now but may move: the native binary inside an npm package
 /// (an upgrade under pnpm, whose paths carry the version, or a reinstall elsewhere moves it).
-pub fn note(path: &Path) -> Option<String> {
+pub(crate) fn note(path: &Path) -> Option<String> {
     path.components()
         .any(|c| c.as_os_str() == "node_modules")
         .then(|| {
@@ -190,7 +190,7 @@ pub fn note(path: &Path) -> Option<String> {
 
 /// The program a helper command runs: its first shell word (single quotes understood), when
 /// it is an absolute path.
-pub fn helper_program(cmd: &str) -> Option<PathBuf> {
+pub(crate) fn helper_program(cmd: &str) -> Option<PathBuf> {
     let cmd = cmd.trim_start();
     let word = if let Some(rest) = cmd.strip_prefix('\'') {
         rest.split('\'').next()?

@@ -8,20 +8,20 @@ use crate::oauth::{CallbackError, ErrorClass, OAuthError};
 use crate::store::StoreError;
 
 /// Process exit codes (documented in the README).
-pub mod exit {
-    pub const OK: u8 = 0;
+pub(crate) mod exit {
+    pub(crate) const OK: u8 = 0;
     /// Any failure not listed below.
-    pub const ERROR: u8 = 1;
+    pub(crate) const ERROR: u8 = 1;
     /// Bad command line (clap's own code).
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// No credentials, or the server rejected them (`invalid_grant`): run `figma-auth login`.
-    pub const LOGIN_REQUIRED: u8 = 3;
+    pub(crate) const LOGIN_REQUIRED: u8 = 3;
     /// Network failure, timeout, HTTP 5xx or 429: nothing is wrong with the credentials; retry later.
-    pub const TEMPORARY: u8 = 4;
+    pub(crate) const TEMPORARY: u8 = 4;
     /// Another figma-auth held the credential store's lock for too long.
-    pub const BUSY: u8 = 5;
+    pub(crate) const BUSY: u8 = 5;
     /// Cancelled with Ctrl-C (the process ends by SIGINT, which shells report as 130).
-    pub const INTERRUPTED: u8 = 130;
+    pub(crate) const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -251,13 +251,13 @@ fn store_hint(e: &StoreError, flags: &str) -> Option<String> {
 
 /// The messages of `e`'s causes, outermost first. No message repeats its cause's: every error
 /// type keeps its `source` out of its `Display`.
-pub fn causes(e: &dyn std::error::Error) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn causes(e: &dyn std::error::Error) -> impl Iterator<Item = String> + '_ {
     std::iter::successors(e.source(), |s| s.source()).map(|s| s.to_string())
 }
 
 /// An error and its causes on one line (`cannot replace /x: Permission denied (os error 13)`),
 /// for reports that give one line per failure.
-pub fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     for cause in causes(e) {
         out.push_str(": ");
@@ -268,7 +268,7 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 
 /// An error, its causes and its hint on one line, for output read as a single log line (helpers'
 /// stderr, the proxy's answers, doctor's checks). `flags` is appended to the commands it names.
-pub fn one_line(e: &Error, flags: &str) -> String {
+pub(crate) fn one_line(e: &Error, flags: &str) -> String {
     let mut text = chain(e);
     if let Some(h) = e.hint(flags) {
         text.push_str("; ");

@@ -2,7 +2,7 @@
 //! and the work counters that tests read to prove a check linear. The panic points of the fault
 //! injection are [`crate::fs::fault::panic_point`], re-exported here for the commands.
 
-pub use crate::fs::fault::panic_point;
+pub(crate) use crate::fs::fault::panic_point;
 
 /// Key comparisons made by the duplicate-key checks of the editors, counted in debug builds so
 /// that a test can prove the checks linear without timing them (`FIGMA_AUTH_COUNTERS=1` prints
@@ -12,7 +12,7 @@ static KEY_COMPARISONS: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomic
 
 /// Adds `n` to the key-comparison counter (debug builds only).
 #[inline]
-pub fn count_key_comparisons(n: usize) {
+pub(crate) fn count_key_comparisons(n: usize) {
     #[cfg(debug_assertions)]
     KEY_COMPARISONS.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     #[cfg(not(debug_assertions))]
@@ -26,7 +26,7 @@ static PREFETCHED_SPLICES: std::sync::atomic::AtomicU64 = std::sync::atomic::Ato
 
 /// Counts one prefetched splice (debug builds only).
 #[inline]
-pub fn count_prefetched_splice() {
+pub(crate) fn count_prefetched_splice() {
     #[cfg(debug_assertions)]
     PREFETCHED_SPLICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
@@ -52,7 +52,7 @@ pub fn print_counters(ui: &crate::ui::Ui) {
 }
 
 /// The environment variable that makes the panic hook print the panic's message.
-pub const PANIC_DETAILS_VAR: &str = "FIGMA_AUTH_PANIC_DETAILS";
+pub(crate) const PANIC_DETAILS_VAR: &str = "FIGMA_AUTH_PANIC_DETAILS";
 
 /// Replaces the default panic hook (which prints the panic's message, and messages can quote
 /// values, tokens included) with one that names only the source location, and the backtrace when

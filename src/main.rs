@@ -10,7 +10,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     figma_auth::fault::install_panic_hook();
     // Before any thread starts: no child process may inherit the personal access token.
-    figma_auth::secret::capture_env_secrets();
+    // SAFETY: no other thread exists yet (the panic hook starts none).
+    #[allow(unsafe_code)]
+    unsafe {
+        figma_auth::secret::capture_env_secrets()
+    };
     ui::install_signal_handlers();
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -17,14 +17,14 @@ use crate::store::Account;
 use std::time::Duration;
 
 /// The protocol version offered in `initialize` and sent in `MCP-Protocol-Version`.
-pub const PROTOCOL_VERSION: &str = "2025-11-25";
+pub(crate) const PROTOCOL_VERSION: &str = "2025-11-25";
 
 /// Bodies larger than this are cut (an `initialize` result is a few hundred bytes).
 const MAX_BODY: u64 = 64 * 1024;
 
 /// What the MCP server said to `initialize`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
+pub(crate) enum Probe {
     /// 2xx: the token is accepted.
     Accepted {
         status: u16,
@@ -55,18 +55,8 @@ pub enum Probe {
     Network { timed_out: bool, reason: String },
 }
 
-impl Probe {
-    /// A temporary condition (retry later), not something to fix.
-    pub fn is_temporary(&self) -> bool {
-        matches!(
-            self,
-            Probe::RateLimited { .. } | Probe::ServerError { .. } | Probe::Network { .. }
-        )
-    }
-}
-
 /// The JSON-RPC body of `initialize`.
-pub fn initialize_body() -> serde_json::Value {
+pub(crate) fn initialize_body() -> serde_json::Value {
     serde_json::json!({
         "jsonrpc": "2.0",
         "id": 1,
@@ -145,7 +135,7 @@ impl Conversation<'_> {
 
 /// POSTs `initialize` to `url` with `token`; when the token is accepted, asks `whoami` once;
 /// closes the session the server opened.
-pub fn probe(http: &Http, url: &Url, token: &AccessToken) -> Probe {
+pub(crate) fn probe(http: &Http, url: &Url, token: &AccessToken) -> Probe {
     let redactor = Redactor::new(&[token.expose()]);
     let clean = |s: &str| redact::sanitize_with(s, &redactor, 200);
     let mut conv = Conversation {
@@ -229,7 +219,7 @@ pub fn probe(http: &Http, url: &Url, token: &AccessToken) -> Probe {
 
 /// The account of the token, when the MCP server accepts it and `whoami` answers; `None` in every
 /// other case (offline, quota, an older server): a login never fails because of it.
-pub fn whoami(http: &Http, url: &Url, token: &AccessToken) -> Option<Account> {
+pub(crate) fn whoami(http: &Http, url: &Url, token: &AccessToken) -> Option<Account> {
     match probe(http, url, token) {
         Probe::Accepted { account, .. } => account,
         _ => None,
@@ -264,10 +254,10 @@ fn account_of(result: &serde_json::Value, redactor: &Redactor) -> Option<Account
         .as_array()?
         .iter()
         .find_map(|c| c.get("text")?.as_str())?;
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-        if let Some(a) = from_json(&v) {
-            return Some(a);
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(a) = from_json(&v)
+    {
+        return Some(a);
     }
     let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     Some(Account {
@@ -278,7 +268,7 @@ fn account_of(result: &serde_json::Value, redactor: &Redactor) -> Option<Account
 }
 
 /// `url` for messages (no query or credentials).
-pub fn shown(url: &Url) -> String {
+pub(crate) fn shown(url: &Url) -> String {
     display_url(url)
 }
 

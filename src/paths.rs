@@ -48,7 +48,7 @@ impl Os {
 
 /// The environment variables [`Env::from_process`] captures besides those that move a client's
 /// files ([`crate::clients::env_vars`]).
-pub const TRACKED_VARS: &[&str] = &["APPDATA", "XDG_CONFIG_HOME", "XDG_STATE_HOME"];
+pub(crate) const TRACKED_VARS: &[&str] = &["APPDATA", "XDG_CONFIG_HOME", "XDG_STATE_HOME"];
 
 impl Env {
     /// Reads HOME, the XDG variables and the tracked client variables from the process.
@@ -66,10 +66,10 @@ impl Env {
             .copied()
             .chain(crate::clients::env_vars())
         {
-            if let Some(v) = std::env::var_os(name) {
-                if !v.is_empty() {
-                    vars.insert(name.to_string(), v.to_string_lossy().into_owned());
-                }
+            if let Some(v) = std::env::var_os(name)
+                && !v.is_empty()
+            {
+                vars.insert(name.to_string(), v.to_string_lossy().into_owned());
             }
         }
         let mut env = Self::new(home, cwd, vars);
@@ -120,10 +120,10 @@ impl Env {
                 .join("Application Support")
                 .join("figma-auth");
         }
-        if cfg!(windows) {
-            if let Some(appdata) = self.var("APPDATA") {
-                return PathBuf::from(appdata).join("figma-auth");
-            }
+        if cfg!(windows)
+            && let Some(appdata) = self.var("APPDATA")
+        {
+            return PathBuf::from(appdata).join("figma-auth");
         }
         self.xdg_config_home.join("figma-auth")
     }
@@ -171,7 +171,7 @@ impl Env {
 /// scopes, e.g. `~/.cursor/mcp.json` when the project is the home directory, or through a link).
 /// For a file that does not exist yet, its directory is resolved; when that fails too, the path
 /// as given.
-pub fn real_path(path: &Path) -> PathBuf {
+pub(crate) fn real_path(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
         return p;
     }
@@ -184,7 +184,7 @@ pub fn real_path(path: &Path) -> PathBuf {
 }
 
 /// The nearest ancestor of `start` (inclusive) that contains `.git`.
-pub fn find_git_root(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find_git_root(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .find(|dir| dir.join(".git").exists())

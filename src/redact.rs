@@ -5,7 +5,7 @@
 use base64::Engine;
 
 /// Longest excerpt of a server's error body quoted in a message.
-pub const EXCERPT_MAX: usize = 80;
+pub(crate) const EXCERPT_MAX: usize = 80;
 
 /// Runs of token characters at least this long are elided from excerpts: whatever secret a
 /// server echoes in a form figma-auth does not know, it is not quoted.
@@ -20,12 +20,12 @@ const OPAQUE_RUN: usize = 24;
 /// first line, tags stripped, long opaque runs (anything token-shaped) elided, at most
 /// [`EXCERPT_MAX`] characters.
 #[derive(Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     needles: Vec<String>,
 }
 
 impl Redactor {
-    pub fn new(secrets: &[&str]) -> Self {
+    pub(crate) fn new(secrets: &[&str]) -> Self {
         let mut r = Self::default();
         for s in secrets {
             r.add(s);
@@ -35,7 +35,7 @@ impl Redactor {
 
     /// Adds `secret` in every encoding (ignored when shorter than 4 characters: such a value
     /// would redact ordinary words).
-    pub fn add(&mut self, secret: &str) {
+    pub(crate) fn add(&mut self, secret: &str) {
         if secret.chars().count() < 4 {
             return;
         }
@@ -77,7 +77,7 @@ impl Redactor {
 
     /// Adds the HTTP Basic credentials of `id` and `secret` (RFC 6749 §2.3.1 and the plain
     /// `id:secret` form), as the base64 a server could echo from the `Authorization` header.
-    pub fn add_basic(&mut self, id: &str, secret: &str) {
+    pub(crate) fn add_basic(&mut self, id: &str, secret: &str) {
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         for raw in [
             format!("{}:{}", enc(id), enc(secret)),
@@ -93,7 +93,7 @@ impl Redactor {
 
     /// `text` with every known form of every secret replaced by `[redacted]` (ASCII case is
     /// ignored for the encoded forms' hex digits by listing both cases).
-    pub fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> String {
         let mut t = text.to_string();
         for n in &self.needles {
             if t.contains(n.as_str()) {
@@ -123,14 +123,14 @@ fn percent_encode(s: &str, keep: &str, upper: bool, plus_for_space: bool) -> Str
 
 /// True for characters that must never reach a terminal as they are: control characters (C0,
 /// DEL, C1) and the bidirectional formatting characters that reorder displayed text.
-pub fn is_unsafe_char(c: char) -> bool {
+pub(crate) fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Escapes unsafe characters ([`is_unsafe_char`]) of `text`, for any server-provided text shown
 /// on a terminal (a client id, an account name, a scope).
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if is_unsafe_char(c) {
@@ -144,12 +144,12 @@ pub fn clean(text: &str) -> String {
 
 /// Makes untrusted server text safe to print: `secrets` redacted in every encoding, unsafe
 /// characters escaped, at most `max` characters.
-pub fn sanitize(text: &str, secrets: &[&str], max: usize) -> String {
+pub(crate) fn sanitize(text: &str, secrets: &[&str], max: usize) -> String {
     sanitize_with(text, &Redactor::new(secrets), max)
 }
 
 /// [`sanitize`] with a prepared [`Redactor`].
-pub fn sanitize_with(text: &str, redactor: &Redactor, max: usize) -> String {
+pub(crate) fn sanitize_with(text: &str, redactor: &Redactor, max: usize) -> String {
     let t = redactor.apply(text.trim());
     let mut out = String::new();
     for (n, c) in t.chars().enumerate() {
@@ -169,7 +169,7 @@ pub fn sanitize_with(text: &str, redactor: &Redactor, max: usize) -> String {
 /// A short, secret-free excerpt of a server's (non-OAuth) error body: the first non-empty line
 /// of its text (HTML tags dropped, whitespace collapsed), secrets redacted, token-shaped runs
 /// elided, at most [`EXCERPT_MAX`] characters.
-pub fn excerpt(body: &str, redactor: &Redactor) -> String {
+pub(crate) fn excerpt(body: &str, redactor: &Redactor) -> String {
     let text = strip_tags(body);
     let line = text
         .lines()

@@ -5,27 +5,21 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! secret_type {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        $vis struct $name(String);
 
         impl $name {
-            pub fn new(value: impl Into<String>) -> Self {
+            $vis fn new(value: impl Into<String>) -> Self {
                 Self(value.into())
             }
 
             /// The secret value. Every call site is a place where the secret leaves its box:
             /// keep them few and never pass the result to a formatter that reaches output.
-            pub fn expose(&self) -> &str {
+            $vis fn expose(&self) -> &str {
                 &self.0
-            }
-
-            /// A masked form safe to show: the first characters and the last four, e.g.
-            /// `figu_…x7Qa`. Short values are masked entirely.
-            pub fn masked(&self) -> String {
-                mask(&self.0)
             }
         }
 
@@ -39,47 +33,62 @@ macro_rules! secret_type {
 
 secret_type!(
     /// An OAuth access token (sent as `Authorization: Bearer …`).
-    AccessToken
+    pub AccessToken
 );
+
+impl AccessToken {
+    /// A masked form safe to show: the first characters and the last four, e.g. `figu_…x7Qa`.
+    /// Short values are masked entirely.
+    pub fn masked(&self) -> String {
+        mask(&self.0)
+    }
+}
+
 secret_type!(
     /// An OAuth refresh token.
-    RefreshToken
+    pub RefreshToken
 );
 secret_type!(
     /// The client secret returned by dynamic client registration.
-    ClientSecret
+    pub ClientSecret
 );
 secret_type!(
     /// A Figma personal access token, sent as `X-Figma-Token` at registration only.
-    Pat
+    pub(crate) Pat
 );
 secret_type!(
     /// The `state` parameter of one authorization attempt.
-    State
+    pub(crate) State
 );
 secret_type!(
     /// The authorization code returned on the callback.
-    AuthCode
+    pub(crate) AuthCode
 );
 
 /// The environment variable holding a Figma personal access token for `login`.
-pub const PAT_ENV: &str = "FIGMA_PERSONAL_ACCESS_TOKEN";
+pub(crate) const PAT_ENV: &str = "FIGMA_PERSONAL_ACCESS_TOKEN";
 
 static PAT_FROM_ENV: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// Takes the secrets figma-auth reads from its environment out of the process environment, so
-/// that no child process (a browser, git, crontab, systemctl, a helper) inherits them. Call it
-/// first thing in `main`, before any other thread exists; [`pat_from_env`] then returns the
-/// value.
-pub fn capture_env_secrets() {
+/// that no child process (a browser, git, crontab, systemctl, a helper) inherits them;
+/// [`pat_from_env`] then returns the value.
+///
+/// # Safety
+///
+/// It changes the process environment: call it first thing in `main`, while no other thread
+/// exists (none may read or write the environment meanwhile).
+#[allow(unsafe_code)]
+pub unsafe fn capture_env_secrets() {
     let pat = std::env::var(PAT_ENV).ok();
     let _ = PAT_FROM_ENV.set(pat);
-    std::env::remove_var(PAT_ENV);
+    // SAFETY: the caller guarantees that no other thread exists.
+    unsafe { std::env::remove_var(PAT_ENV) };
 }
 
 /// `FIGMA_PERSONAL_ACCESS_TOKEN` as it was when the process started (read directly when
 /// [`capture_env_secrets`] was not called, as in library use).
-pub fn pat_from_env() -> Option<String> {
+pub(crate) fn pat_from_env() -> Option<String> {
     match PAT_FROM_ENV.get() {
         Some(v) => v.clone(),
         None => std::env::var(PAT_ENV).ok(),
@@ -88,13 +97,13 @@ pub fn pat_from_env() -> Option<String> {
 
 /// The PKCE code verifier. Deliberately not `Clone`: one verifier belongs to one attempt.
 #[derive(PartialEq, Eq)]
-pub struct PkceVerifier(String);
+pub(crate) struct PkceVerifier(String);
 
 impl PkceVerifier {
-    pub fn new(value: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -107,7 +116,7 @@ impl std::fmt::Debug for PkceVerifier {
 
 /// Masks a secret for display: keeps a recognisable prefix (up to the first `_`, at most 5
 /// characters) and the last four characters; values shorter than 16 characters show only `…`.
-pub fn mask(value: &str) -> String {
+pub(crate) fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() < 16 {
         return "…".to_string();

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// When to refresh.
 #[derive(Debug, Clone)]
-pub enum Policy {
+pub(crate) enum Policy {
     /// Only when the access token expires within this time.
     IfExpiringWithin(Duration),
     /// Always.
@@ -48,7 +48,7 @@ impl Policy {
 
 /// The outcome of [`ensure_fresh`].
 #[derive(Debug, Clone)]
-pub struct Fresh {
+pub(crate) struct Fresh {
     /// The stored token after the step (the new one when `refreshed`).
     pub token: TokenRecord,
     /// True when a refresh request was made and its result saved.
@@ -66,7 +66,7 @@ const MAX_ATTEMPTS: usize = 3;
 /// anyone. An `invalid_grant` while the store holds a newer refresh token (rotated by a process
 /// that did not take the lock) reloads and retries; nothing is ever deleted because of a refresh
 /// failure.
-pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
+pub(crate) fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
     let lock = ctx.lock()?;
     let mut data = lock
         .load()?
@@ -196,7 +196,7 @@ pub fn ensure_fresh(ctx: &Context, policy: Policy) -> Result<Fresh, Error> {
 
 /// The token [`obtain`] found, and why it could not be refreshed when it should have been.
 #[derive(Debug)]
-pub struct Obtained {
+pub(crate) struct Obtained {
     pub token: TokenRecord,
     /// Set when a refresh was due but failed for a reason that leaves the stored token usable
     /// (network, server, busy lock, or a rejected refresh token while the access token still
@@ -206,7 +206,7 @@ pub struct Obtained {
 
 impl Obtained {
     /// Time left before the token expires.
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.token
             .remaining_at(Timestamp::now())
             .unwrap_or_default()
@@ -214,7 +214,7 @@ impl Obtained {
 
     /// The one-line warning of a refresh that failed while the token still works: how long it
     /// lasts, why it was not refreshed and what to run (`None` when nothing failed).
-    pub fn refresh_warning(&self, flags: &str) -> Option<String> {
+    pub(crate) fn refresh_warning(&self, flags: &str) -> Option<String> {
         self.refresh_error.as_ref().map(|e| {
             format!(
                 "the access token expires in {} and could not be refreshed: {}",
@@ -229,7 +229,7 @@ impl Obtained {
 /// read from the store without the lock (the store is replaced atomically, so the read sees a
 /// whole file): no network, no lock, a few milliseconds. Otherwise [`ensure_fresh`] refreshes
 /// it under the lock. Never prompts, never opens a browser.
-pub fn obtain(ctx: &Context, min_valid: Duration) -> Result<Obtained, Error> {
+pub(crate) fn obtain(ctx: &Context, min_valid: Duration) -> Result<Obtained, Error> {
     if let Some(token) = stored_fresh(ctx, min_valid) {
         return Ok(Obtained {
             token,
@@ -258,7 +258,7 @@ pub fn obtain(ctx: &Context, min_valid: Duration) -> Result<Obtained, Error> {
 
 /// The profile's stored token, read without the lock; `None` when there is none or the store
 /// cannot be read.
-pub fn stored_token(ctx: &Context) -> Option<TokenRecord> {
+pub(crate) fn stored_token(ctx: &Context) -> Option<TokenRecord> {
     ctx.store.load(ctx.profile()).ok()??.token
 }
 
@@ -308,7 +308,7 @@ fn client_record(
 }
 
 /// `not logged in (profile P): reason`.
-pub fn login_required(ctx: &Context, reason: &str) -> Error {
+pub(crate) fn login_required(ctx: &Context, reason: &str) -> Error {
     Error::LoginRequired {
         profile: ctx.profile().to_string(),
         reason: reason.to_string(),
@@ -317,20 +317,20 @@ pub fn login_required(ctx: &Context, reason: &str) -> Error {
 
 /// Rewrites the profile's token file when it exists and holds another token. Call with the
 /// store lock held, after the token was saved.
-pub fn sync_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
+pub(crate) fn sync_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
     crate::token_file::sync(&ctx.store, ctx.profile(), &token.access_token, false)
         .map_err(|e| Error::Apply(e.into()))
 }
 
 /// Creates the token file (or brings it up to date): what a config in file mode points at.
-pub fn create_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
+pub(crate) fn create_token_file(ctx: &Context, token: &TokenRecord) -> Result<Synced, Error> {
     crate::token_file::sync(&ctx.store, ctx.profile(), &token.access_token, true)
         .map_err(|e| Error::Apply(e.into()))
 }
 
 /// [`sync_token_file`] after a token was saved: the token itself is safe in the store, so a
 /// failure here only warns (clients reading the file keep the old token until it is fixed).
-pub fn after_save(ctx: &Context, token: &TokenRecord) {
+pub(crate) fn after_save(ctx: &Context, token: &TokenRecord) {
     if let Err(e) = sync_token_file(ctx, token) {
         ctx.ui.warning(format_args!(
             "could not update the token file ({}); clients reading it keep the old token until `figma-auth refresh --force{}` succeeds",

@@ -32,7 +32,7 @@ pub fn sh_join<S: AsRef<str>>(words: &[S]) -> String {
 /// `\"`, `\\`, `\$`, `` \` `` escapes) and backslash escapes outside quotes. Stops at an
 /// unquoted `>`, `<`, `|`, `;`, `&` or `#` that starts a word (redirections and comments).
 /// `None` for an unterminated quote.
-pub fn sh_split(line: &str) -> Option<Vec<String>> {
+pub(crate) fn sh_split(line: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;

@@ -9,16 +9,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The store format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// How long commands wait for another figma-auth holding a profile's lock, by default.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 mod record;
 #[cfg(test)]
 mod tests;
 
-pub use record::{Account, ClientRecord, LoginRequired, ManagedConfig, ProfileData, TokenRecord};
+pub(crate) use record::{
+    Account, ClientRecord, LoginRequired, ManagedConfig, ProfileData, TokenRecord,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -57,7 +59,7 @@ pub enum StoreError {
 }
 
 /// Checks a profile name: 1–64 characters from `A-Z a-z 0-9 . _ -`, not starting with `.` or `-`.
-pub fn validate_profile(name: &str) -> Result<(), String> {
+pub(crate) fn validate_profile(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
         return Err("use 1 to 64 characters".to_string());
     }
@@ -360,10 +362,11 @@ fn tighten(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = std::fs::metadata(path) {
-            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
-                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-            }
+        if let Ok(m) = std::fs::metadata(path)
+            && m.is_file()
+            && m.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
     }
     #[cfg(not(unix))]

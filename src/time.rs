@@ -69,7 +69,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 }
 
 /// A compact duration: `2d 3h`, `23h 59m`, `4m 10s`, `12s`.
-pub fn short_duration(d: Duration) -> String {
+pub(crate) fn short_duration(d: Duration) -> String {
     let s = d.as_secs();
     let (days, hours, mins, secs) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
     if days > 0 {
@@ -85,11 +85,11 @@ pub fn short_duration(d: Duration) -> String {
 
 /// The longest duration any option or variable accepts. Larger values are refused when they are
 /// parsed, so no deadline computed from one can overflow.
-pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
 
 /// Parses a duration such as `5m`, `90s`, `1h 30m` (humantime syntax), at most
 /// [`MAX_DURATION`]; for clap value parsers and the environment.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e} (examples: 90s, 5m, 1h 30m)"))?;
     if d > MAX_DURATION {
@@ -105,7 +105,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// What a server grants, in words: "tokens last 1 day; refresh tokens rotate" (`expires_in`:
 /// the stated lifetime in seconds; `refresh`: a refresh token is held; `rotates`: whether the
 /// last refresh rotated it, `None` before the first).
-pub fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<bool>) -> String {
+pub(crate) fn lifetime_text(
+    expires_in: Option<u64>,
+    refresh: bool,
+    rotates: Option<bool>,
+) -> String {
     let life = match expires_in {
         Some(s) => format!("tokens last {}", human_lifetime(s)),
         None => "token lifetime not stated by the server".to_string(),
@@ -120,7 +124,7 @@ pub fn lifetime_text(expires_in: Option<u64>, refresh: bool, rotates: Option<boo
 }
 
 /// `1 day`, `2 hours`, `90 minutes`, or the compact form for other values.
-pub fn human_lifetime(secs: u64) -> String {
+pub(crate) fn human_lifetime(secs: u64) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     match secs {
         0 => "0 seconds".to_string(),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// What [`sync`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Synced {
+pub(crate) enum Synced {
     /// There is no token file and none was asked for: nothing done.
     Absent,
     /// The file already held the token: not written (its mtime is unchanged).
@@ -26,7 +26,7 @@ pub enum Synced {
 ///
 /// The config is written once and only this file changes. It is created only on request (`create`);
 /// every later refresh rewrites it atomically, and only when its content differs.
-pub fn sync(
+pub(crate) fn sync(
     store: &Store,
     profile: &str,
     token: &AccessToken,
@@ -70,11 +70,12 @@ fn tighten(path: &std::path::Path) -> Result<(), FsError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = std::fs::metadata(path) {
-            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
-            }
+        if let Ok(m) = std::fs::metadata(path)
+            && m.is_file()
+            && m.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| FsError::io("cannot set the mode of", path, e))?;
         }
     }
     #[cfg(not(unix))]

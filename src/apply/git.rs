@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// What git says about a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tracking {
+pub(super) enum Tracking {
     /// No git work tree holds the file.
     Outside,
     Untracked,
@@ -46,7 +46,7 @@ fn work_tree_of(dir: &Path) -> Option<PathBuf> {
 /// Whether git tracks `path`. A file inside a work tree for which git gives no clear answer is
 /// [`Tracking::Unknown`] (callers treat it as tracked: a token must not reach a commit because
 /// git could not be asked).
-pub fn tracking(path: &Path) -> Tracking {
+pub(super) fn tracking(path: &Path) -> Tracking {
     let real_dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

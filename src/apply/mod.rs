@@ -4,7 +4,7 @@
 
 mod git;
 mod plan;
-pub mod preview;
+pub(crate) mod preview;
 mod records;
 mod report;
 mod setup;
@@ -14,14 +14,13 @@ mod write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use crate::edit::{Desired, Edit};
-pub use plan::indirect_source;
-pub use preview::Color;
-pub use records::{forget, is_record_of, record, record_mode, recorded_file, Owner, Owners};
-pub use report::{reload_hints, Action, Batch, Verdict};
-pub use setup::with_modes;
-pub use survey::{inspect_file, judge, Holding, LookFor, Surveyed};
-pub use write::{ApplyError, LOCK_WAIT, NEW_DIR_MODE, NEW_FILE_MODE};
+pub(crate) use crate::edit::Desired;
+pub(crate) use preview::Color;
+pub(crate) use records::{forget, is_record_of, record, Owner};
+pub(crate) use report::{reload_hints, Action, Batch, Verdict};
+pub(crate) use setup::with_modes;
+pub(crate) use survey::{inspect_file, judge, Holding};
+pub(crate) use write::{ApplyError, LOCK_WAIT, NEW_FILE_MODE};
 
 use crate::clients::{ConfigFile, Mode, Server};
 use crate::error::Error;
@@ -109,7 +108,7 @@ impl Job {
 
 /// How a batch runs.
 #[derive(Debug, Clone)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// What every job without its own `desired` wants.
     pub desired: &'a Desired,
     /// Write (true) or only preview (false).
@@ -130,7 +129,7 @@ pub struct Options<'a> {
 /// file, or the write of each real file once (its jobs re-planned together under the lock).
 /// Commands build the jobs (from a survey of the configs, or from the records of a profile),
 /// run them, and print the [`Batch`].
-pub fn run(configs: &Configs, jobs: &[Job], opts: &Options) -> Batch {
+pub(crate) fn run(configs: &Configs, jobs: &[Job], opts: &Options) -> Batch {
     let mut verdicts: Vec<Option<Verdict>> = jobs
         .iter()
         .map(|j| plan::refusal(configs, j, opts))

@@ -41,19 +41,20 @@ pub(super) fn plan_text(
     if update_only && !text.is_some_and(|t| may_hold_entry(file, t, server)) {
         return Ok(Step::NoEntry);
     }
-    if let Some(t) = text {
-        if file.syntax().is_json() && t.trim_start_matches('\u{feff}').trim().is_empty() {
-            // An existing empty file is not JSON: Claude Code (for one) leaves it so when it
-            // crashes mid-write, and offers its own backup. Never build on it silently.
-            return Err(EditError::Syntax {
-                line: 1,
-                column: 1,
-                message: "the file is empty, which is not valid JSON (a client that crashed \
+    if let Some(t) = text
+        && file.syntax().is_json()
+        && t.trim_start_matches('\u{feff}').trim().is_empty()
+    {
+        // An existing empty file is not JSON: Claude Code (for one) leaves it so when it
+        // crashes mid-write, and offers its own backup. Never build on it silently.
+        return Err(EditError::Syntax {
+            line: 1,
+            column: 1,
+            message: "the file is empty, which is not valid JSON (a client that crashed \
                           while writing it can leave it so); restore it from the client's backup, \
                           or delete it to let figma-auth create it"
-                    .into(),
-            });
-        }
+                .into(),
+        });
     }
     Ok(match file.apply(text, server, desired)? {
         Edit::Unchanged if removing => Step::NoEntry,
@@ -72,7 +73,7 @@ pub(super) fn plan_text(
 
 /// Where an entry left alone takes its credentials from, for messages (never a secret: a key
 /// name or a reference such as `Bearer {env:FIGMA_TOKEN}`).
-pub fn indirect_source(e: &EntryState) -> String {
+pub(super) fn indirect_source(e: &EntryState) -> String {
     if let (true, Some(s)) = (e.is_stdio(), &e.stdio) {
         return format!(
             "the proxy it starts (`{}`)",

@@ -106,12 +106,12 @@ impl Configs<'_> {
 
 /// The mode a record was configured in (`inline` for a record written before modes existed,
 /// or by a newer figma-auth with a mode this one does not know).
-pub fn record_mode(r: &ManagedConfig) -> Mode {
+pub(crate) fn record_mode(r: &ManagedConfig) -> Mode {
     Mode::parse(&r.mode).unwrap_or(Mode::Inline)
 }
 
 /// The [`ConfigFile`] a record names.
-pub fn recorded_file(m: &ManagedConfig) -> Option<ConfigFile> {
+pub(crate) fn recorded_file(m: &ManagedConfig) -> Option<ConfigFile> {
     let client = clients::by_id(&m.target)?;
     let scope = Scope::parse(&m.scope)?;
     if !client.scopes().contains(&scope) {
@@ -123,7 +123,7 @@ pub fn recorded_file(m: &ManagedConfig) -> Option<ConfigFile> {
 
 /// Whether record `r` is about `file`: the same client, the same real file (however either path
 /// reaches it) and the same project.
-pub fn is_record_of(r: &ManagedConfig, file: &ConfigFile) -> bool {
+pub(crate) fn is_record_of(r: &ManagedConfig, file: &ConfigFile) -> bool {
     r.target == file.client.id
         && r.project == file.project
         && crate::paths::real_path(&r.path) == file.real
@@ -137,7 +137,12 @@ fn same_place(a: &ManagedConfig, b: &ManagedConfig) -> bool {
 }
 
 /// The record of an entry configured in `file`.
-pub fn record(file: &ConfigFile, server_name: &str, mode: Mode, keep_mode: bool) -> ManagedConfig {
+pub(crate) fn record(
+    file: &ConfigFile,
+    server_name: &str,
+    mode: Mode,
+    keep_mode: bool,
+) -> ManagedConfig {
     ManagedConfig {
         target: file.client.id.to_string(),
         scope: file.scope.as_str().to_string(),
@@ -151,7 +156,7 @@ pub fn record(file: &ConfigFile, server_name: &str, mode: Mode, keep_mode: bool)
 
 /// Drops the records of `files` from `data` (after `logout` removed our header from them);
 /// `true` when something was dropped. The caller holds the lock and saves.
-pub fn forget(data: &mut ProfileData, files: &[&ConfigFile]) -> bool {
+pub(crate) fn forget(data: &mut ProfileData, files: &[&ConfigFile]) -> bool {
     let before = data.configs.len();
     data.configs
         .retain(|c| !files.iter().any(|f| is_record_of(c, f)));
@@ -173,13 +178,13 @@ pub enum Owner {
 /// The records of this profile and of every other profile in the store (read without their
 /// locks; an unreadable profile is skipped).
 #[derive(Debug, Default)]
-pub struct Owners {
+pub(crate) struct Owners {
     this: Vec<ManagedConfig>,
     others: Vec<(String, Vec<ManagedConfig>)>,
 }
 
 impl Owners {
-    pub fn load(configs: &Configs, this: &[ManagedConfig]) -> Self {
+    pub(crate) fn load(configs: &Configs, this: &[ManagedConfig]) -> Self {
         let others = configs
             .store
             .profiles()
@@ -198,12 +203,12 @@ impl Owners {
     }
 
     /// This profile's record of `file`, if any.
-    pub fn record(&self, file: &ConfigFile) -> Option<&ManagedConfig> {
+    pub(crate) fn record(&self, file: &ConfigFile) -> Option<&ManagedConfig> {
         self.this.iter().find(|r| is_record_of(r, file))
     }
 
     /// Who manages the entry named `entry` in `file`.
-    pub fn of(&self, file: &ConfigFile, entry: &str) -> Owner {
+    pub(crate) fn of(&self, file: &ConfigFile, entry: &str) -> Owner {
         let holds = |r: &ManagedConfig| is_record_of(r, file) && r.server_name == entry;
         if self.this.iter().any(holds) {
             return Owner::This;

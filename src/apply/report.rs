@@ -289,7 +289,7 @@ impl Batch {
 
 /// What the clients whose files were written must do to pick up the change (for stderr; empty
 /// when nothing was written).
-pub fn reload_hints(written: &[&'static str]) -> String {
+pub(crate) fn reload_hints(written: &[&'static str]) -> String {
     if written.is_empty() {
         return String::new();
     }

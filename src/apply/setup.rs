@@ -135,7 +135,7 @@ fn push(jobs: &mut Vec<Job>, job: Job) {
 
 /// Gives every job the credentials mechanism of its client's mode (an explicit `--mode`:
 /// entries in another mode are switched).
-pub fn with_modes(
+pub(crate) fn with_modes(
     jobs: &mut [Job],
     modes: &[(&'static str, Mode)],
     ctx: &AuthContext<'_>,

@@ -51,10 +51,11 @@ impl Configs<'_> {
             let mut files = client.existing_files(self.env);
             if let LookFor::Managed = look_for {
                 for m in data.configs.iter().filter(|c| c.target == client.id) {
-                    if let Some(f) = recorded_file(m) {
-                        if f.exists() && !files.iter().any(|g| g.key() == f.key()) {
-                            files.push(f);
-                        }
+                    if let Some(f) = recorded_file(m)
+                        && f.exists()
+                        && !files.iter().any(|g| g.key() == f.key())
+                    {
+                        files.push(f);
                     }
                 }
             }
@@ -112,7 +113,7 @@ impl Configs<'_> {
 
 /// Reads one file (no lock) and says what it holds for our server; the error names the file,
 /// line and column.
-pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
+pub(crate) fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, String> {
     let snap = crate::fs::read_snapshot(&file.real).map_err(|e| crate::error::chain(&e))?;
     let text = snapshot_text(&snap, &file.real).map_err(|e| crate::error::chain(&e))?;
     file.inspect(text, server)
@@ -121,7 +122,7 @@ pub fn inspect_file(file: &ConfigFile, server: &Server) -> Result<Inspection, St
 
 /// What a file holds for our server, judged against the header this profile would put there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Holding {
+pub(crate) enum Holding {
     /// The file has no entry for our server.
     NoEntry,
     /// The entry holds the current token.
@@ -143,7 +144,7 @@ pub enum Holding {
 
 impl Holding {
     /// The kebab-case identifier (`status --json`'s `state`).
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Holding::NoEntry => "no-entry",
             Holding::Current => "current",
@@ -159,7 +160,7 @@ impl Holding {
 
 /// Judges an inspection against the header this profile would put in the file; `expired`: that
 /// header's token has expired (a config holding it, or an older one, no longer works).
-pub fn judge(
+pub(crate) fn judge(
     inspection: &Result<Inspection, String>,
     want: Option<&SecretHeader>,
     expired: bool,

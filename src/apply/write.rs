@@ -18,17 +18,17 @@ use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Mode of a config file figma-auth creates: it holds a token, so only the user may read it.
-pub const NEW_FILE_MODE: u32 = 0o600;
+pub(crate) const NEW_FILE_MODE: u32 = 0o600;
 
 /// Mode of a directory figma-auth creates for a config file (whatever the umask).
-pub const NEW_DIR_MODE: u32 = 0o700;
+pub(super) const NEW_DIR_MODE: u32 = 0o700;
 
 /// How long we wait for another program's lock before reporting "busy". Claude Code itself waits
 /// about 15 s and steals locks older than 10 s.
-pub const LOCK_WAIT: Duration = Duration::from_secs(15);
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(15);
 
 /// How many times a write is re-planned when another program changed the file under us.
-pub const MAX_ATTEMPTS: usize = 4;
+pub(super) const MAX_ATTEMPTS: usize = 4;
 
 /// Why a config file could not be read, planned or written.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,10 @@ impl ApplyError {
 }
 
 /// Decodes a snapshot's bytes as UTF-8 text (`None` for a missing file).
-pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a str>, ApplyError> {
+pub(super) fn snapshot_text<'a>(
+    snap: &'a Snapshot,
+    path: &Path,
+) -> Result<Option<&'a str>, ApplyError> {
     match &snap.bytes {
         None => Ok(None),
         // simdutf8 checks at memory speed; std finds the offset of the error.
@@ -78,7 +81,7 @@ pub fn snapshot_text<'a>(snap: &'a Snapshot, path: &Path) -> Result<Option<&'a s
 
 /// How one file is written.
 #[derive(Debug, Clone)]
-pub struct Guard {
+pub(super) struct Guard {
     pub lock: ClientLock,
     /// The file of a [`ClientLock::Flock`], beside the config as configured (not where a
     /// symlink leads: the client locks it in its own directory).
@@ -93,7 +96,7 @@ pub struct Guard {
 impl Guard {
     /// How `file` is written: under its client's lock, backed up once, guarded, and made
     /// private when it will hold a token (`secret`) unless the mode is to be kept.
-    pub fn of(configs: &Configs, file: &ConfigFile, secret: bool, keep_mode: bool) -> Self {
+    pub(super) fn of(configs: &Configs, file: &ConfigFile, secret: bool, keep_mode: bool) -> Self {
         let lock = file.lock(configs.env);
         let flock = match lock {
             ClientLock::Flock(name) => file.path.parent().map(|d| d.join(name)),
@@ -113,7 +116,7 @@ impl Guard {
     }
 
     /// The write options of a config file: always guarded (see [`crate::fs::check_target`]).
-    pub fn write_options(&self) -> WriteOptions {
+    pub(super) fn write_options(&self) -> WriteOptions {
         WriteOptions::new(NEW_FILE_MODE)
             .guarded()
             .with_mode_rule(self.mode_rule)
@@ -121,7 +124,7 @@ impl Guard {
 
     /// Whether the file of `snap` may be written, and what else the write will do (a tightened
     /// mode, a hard link broken): the check of [`write_locked`], for previews.
-    pub fn check(&self, snap: &Snapshot) -> Result<WriteEffects, ApplyError> {
+    pub(super) fn check(&self, snap: &Snapshot) -> Result<WriteEffects, ApplyError> {
         Ok(crate::fs::check_target(
             &snap.path,
             snap.meta.as_ref(),
@@ -139,14 +142,14 @@ enum Held {
 /// A write that happened: where the original was saved the first time, and what else the write
 /// did (a tightened mode, a hard link broken).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Wrote {
+pub(super) struct Wrote {
     pub backup: Option<PathBuf>,
     pub effects: WriteEffects,
 }
 
 /// Files at least this large are copied into the temp file while they are planned
 /// ([`crate::fs::prefetch`]): validating a heavy `~/.claude.json` takes as long as copying it.
-pub const PREFETCH_MIN: u64 = 4 << 20;
+pub(super) const PREFETCH_MIN: u64 = 4 << 20;
 
 /// Writes the file at `real` (symlinks resolved again under the lock): under the client's lock,
 /// re-reads it, re-plans with `plan` (a pure function of the current text that returns the edit
@@ -158,7 +161,7 @@ pub const PREFETCH_MIN: u64 = 4 << 20;
 /// when `worth_prefetching` says that the edit will probably not be a splice (e.g. the bytes
 /// already hold the token to write): a copy is wasted when the file does not change or is
 /// rewritten. Nothing is renamed before the plan (and so the validation) succeeded.
-pub fn write_locked<T>(
+pub(super) fn write_locked<T>(
     real: &Path,
     guard: &Guard,
     worth_prefetching: impl Fn(&[u8]) -> bool + Sync,
@@ -324,13 +327,14 @@ pub(super) fn group(configs: &Configs, group: &[&Job], opts: &Options) -> Vec<Ve
             .map(|_| plan::failed(e))
             .collect::<Vec<Verdict>>()
     };
-    if let Some(parent) = first.file.real.parent() {
-        if !parent.exists() && group.iter().any(|j| j.create) {
-            // Private whatever the umask: the file created there holds a token, and clients
-            // execute the commands a config names.
-            if let Err(e) = crate::fs::create_dirs(parent, NEW_DIR_MODE) {
-                return fail(&e.into());
-            }
+    if let Some(parent) = first.file.real.parent()
+        && !parent.exists()
+        && group.iter().any(|j| j.create)
+    {
+        // Private whatever the umask: the file created there holds a token, and clients
+        // execute the commands a config names.
+        if let Err(e) = crate::fs::create_dirs(parent, NEW_DIR_MODE) {
+            return fail(&e.into());
         }
     }
     // A splice through a copy made while the file is planned is likely when every job writes a

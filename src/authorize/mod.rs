@@ -26,7 +26,7 @@ const WHOAMI_DEADLINE: Duration = Duration::from_secs(10);
 /// accepts found by itself; a personal access token when one is given or asked for), a one-time
 /// start link for the browser (or the printed URL), the loopback callback, the code exchange, the
 /// result stored under the profile's lock, and the account the MCP server names.
-pub fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
+pub(crate) fn perform(ctx: &Context, args: &LoginArgs, report: bool) -> Result<u8, Error> {
     ctx.secure_store();
     let mut pat = PatState::new(ctx, args)?;
     let base = ctx.auth_server();
@@ -196,11 +196,10 @@ fn callback_paths(args: &LoginArgs, prior: Option<&ClientRecord>) -> Vec<String>
     if let Some(prior_path) = prior
         .and_then(|c| redirect_parts(&c.redirect_uri))
         .map(|(_, p)| p)
+        && let Some(i) = paths.iter().position(|p| *p == prior_path)
     {
-        if let Some(i) = paths.iter().position(|p| *p == prior_path) {
-            let p = paths.remove(i);
-            paths.insert(0, p);
-        }
+        let p = paths.remove(i);
+        paths.insert(0, p);
     }
     paths
 }
@@ -215,12 +214,11 @@ fn redirect_parts(uri: &str) -> Option<(u16, String)> {
 /// Binds the callback listener on `--port`; with `--port 0`, the stored registration's port is
 /// taken when it is free (so the registration can be reused), else any free port.
 fn bind(args: &LoginArgs, prior: Option<&ClientRecord>, path: &str) -> Result<Listener, Error> {
-    if args.port == 0 {
-        if let Some((port, _)) = prior.and_then(|c| redirect_parts(&c.redirect_uri)) {
-            if let Ok(l) = Listener::bind(port, path) {
-                return Ok(l);
-            }
-        }
+    if args.port == 0
+        && let Some((port, _)) = prior.and_then(|c| redirect_parts(&c.redirect_uri))
+        && let Ok(l) = Listener::bind(port, path)
+    {
+        return Ok(l);
     }
     Ok(Listener::bind(args.port, path)?)
 }

@@ -280,7 +280,7 @@ impl clap::builder::TypedValueParser for TargetNames {
 /// A server name every client can use: Claude Code and Codex accept only letters, digits, `-`
 /// and `_` (their `mcp add` refuse others, and tool names built from it must match
 /// `^[a-zA-Z0-9_-]{1,64}$`); an empty name would make an entry no client can address.
-pub fn parse_server_name(s: &str) -> Result<String, String> {
+pub(crate) fn parse_server_name(s: &str) -> Result<String, String> {
     if s.is_empty() {
         return Err("the name is empty; use e.g. `figma` or `figma-work`".to_string());
     }

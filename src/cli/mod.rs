@@ -6,13 +6,13 @@ mod helpers;
 mod login;
 mod schedule;
 
-pub use config::{
-    parse_server_name, DoctorArgs, LogoutArgs, RefreshArgs, ScopeArg, SetupArgs, StatusArgs,
-    TargetArgs,
+pub(crate) use config::{DoctorArgs, LogoutArgs, RefreshArgs, SetupArgs, StatusArgs};
+pub(crate) use helpers::{
+    CompletionsArgs, EnvArgs, EnvShell, HeaderArgs, ManArgs, ProxyArgs, TokenArgs,
 };
-pub use helpers::{CompletionsArgs, EnvArgs, EnvShell, HeaderArgs, ManArgs, ProxyArgs, TokenArgs};
-pub use login::LoginArgs;
-pub use schedule::{InstallArgs, RemoveArgs, ScheduleArgs, ScheduleCommand, ScheduleStatusArgs};
+pub(crate) use login::LoginArgs;
+pub(crate) use schedule::{InstallArgs, RemoveArgs, ScheduleStatusArgs};
+pub use schedule::{ScheduleArgs, ScheduleCommand};
 
 use crate::oauth::{self, Url};
 use clap::{Args, Parser, Subcommand};

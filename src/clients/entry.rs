@@ -5,7 +5,7 @@ use super::mode::AuthSyntax;
 use crate::edit::{EditError, EntrySpec, Field, Scalar, StdioField, StdioSpec, Syntax};
 
 /// The entry name figma-auth writes unless told otherwise.
-pub const DEFAULT_NAME: &str = "figma";
+pub(crate) const DEFAULT_NAME: &str = "figma";
 
 /// A fixed value of an entry or a new document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -159,10 +159,10 @@ fn app_dir(env: &Env) -> PathBuf {
     if cfg!(target_os = "macos") {
         return env.home.join("Library").join("Application Support");
     }
-    if cfg!(windows) {
-        if let Some(appdata) = env.var("APPDATA") {
-            return PathBuf::from(appdata);
-        }
+    if cfg!(windows)
+        && let Some(appdata) = env.var("APPDATA")
+    {
+        return PathBuf::from(appdata);
     }
     env.xdg_config_home.clone()
 }

@@ -5,9 +5,9 @@
 mod entry;
 mod loc;
 mod mode;
-pub mod opencode;
+pub(crate) mod opencode;
 mod precedence;
-pub mod table;
+pub(crate) mod table;
 
 use std::path::{Path, PathBuf};
 
@@ -16,10 +16,12 @@ use crate::edit::{
 };
 use crate::paths::Env;
 
-pub use entry::{EntryShape, Layout, Member, Server, StdioMember, StdioShape, Value, DEFAULT_NAME};
-pub use loc::{Detect, Loc};
-pub use mode::{AuthContext, AuthSyntax, Mode, ModeError, Ref, DEFAULT_ENV_VAR};
-pub use precedence::Precedence;
+pub use entry::Server;
+pub(crate) use entry::{EntryShape, Layout, Member, StdioMember, StdioShape, Value, DEFAULT_NAME};
+pub(crate) use loc::{Detect, Loc};
+pub use mode::{AuthContext, Mode};
+pub(crate) use mode::{AuthSyntax, ModeError, Ref, DEFAULT_ENV_VAR};
+pub(crate) use precedence::Precedence;
 
 /// Where a config file applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,12 +123,12 @@ pub fn by_id(id: &str) -> Option<&'static Client> {
 }
 
 /// The ids of every supported client.
-pub fn ids() -> Vec<&'static str> {
+pub(crate) fn ids() -> Vec<&'static str> {
     all().iter().map(|c| c.id).collect()
 }
 
 /// The environment variables that move a client's files (captured by [`Env::from_process`]).
-pub fn env_vars() -> Vec<&'static str> {
+pub(crate) fn env_vars() -> Vec<&'static str> {
     let mut out = Vec::new();
     for c in all() {
         for (_, loc) in c.files.iter().chain(c.create_in) {
@@ -143,13 +145,13 @@ pub fn env_vars() -> Vec<&'static str> {
 /// Why a `--target` list cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown target `{name}`; choose from: {}, all", ids().join(", "))]
-pub struct UnknownClient {
+pub(crate) struct UnknownClient {
     pub name: String,
 }
 
 /// The clients named on the command line (`--target`, repeatable and comma-separated; `all` =
 /// every detected client), or every detected client when none is named. Each client once.
-pub fn select(names: &[String], env: &Env) -> Result<Vec<&'static Client>, UnknownClient> {
+pub(crate) fn select(names: &[String], env: &Env) -> Result<Vec<&'static Client>, UnknownClient> {
     let detected = || all().iter().copied().filter(|c| c.detected(env));
     if names.is_empty() {
         return Ok(detected().collect());

@@ -72,7 +72,7 @@ impl std::str::FromStr for Mode {
 }
 
 /// The default variable of [`Mode::Env`].
-pub const DEFAULT_ENV_VAR: &str = "FIGMA_TOKEN";
+pub(crate) const DEFAULT_ENV_VAR: &str = "FIGMA_TOKEN";
 
 /// Where a mode puts what the client reads: an entry key, or a reference in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 use crate::edit::{self, EditError, Inspection, SecretHeader, Syntax};
 
 /// The `$schema` of a new opencode file.
-pub const SCHEMA: &str = "https://opencode.ai/config.json";
+pub(crate) const SCHEMA: &str = "https://opencode.ai/config.json";
 
 /// The V2 layout: `mcp.servers` is an object of servers (not a V1 server named `servers`).
-pub fn is_v2(syntax: Syntax, text: Option<&str>) -> Result<bool, EditError> {
+pub(crate) fn is_v2(syntax: Syntax, text: Option<&str>) -> Result<bool, EditError> {
     let Some(text) = text else { return Ok(false) };
     Ok(
         edit::object_keys(text, syntax, &["mcp", "servers"])?.is_some_and(|keys| {
@@ -20,7 +20,7 @@ pub fn is_v2(syntax: Syntax, text: Option<&str>) -> Result<bool, EditError> {
 
 /// What opencode ends up using for our entry after deep-merging every file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Effective {
+pub(crate) struct Effective {
     /// Index (into the slice given to [`effective`]) of the file whose URL wins, and the URL.
     pub url: Option<(usize, String)>,
     /// The file whose `Authorization` wins, and its value (secret).
@@ -35,7 +35,7 @@ pub struct Effective {
 /// project files; `None` for a missing or unreadable file), the way opencode deep-merges them:
 /// per field, the last file that sets it wins. Only entries named `name` merge (an entry found
 /// by URL under another name is a different server).
-pub fn effective(states: &[Option<&Inspection>], name: &str) -> Effective {
+pub(crate) fn effective(states: &[Option<&Inspection>], name: &str) -> Effective {
     let mut out = Effective::default();
     for (i, st) in states.iter().enumerate() {
         let Some(e) = st.and_then(|s| s.entry()) else {

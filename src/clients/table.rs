@@ -10,7 +10,7 @@ use super::{
 use crate::edit::Syntax;
 
 /// Every supported client, in the order `status` lists them.
-pub static CLIENTS: &[&Client] = &[
+pub(crate) static CLIENTS: &[&Client] = &[
     &OPENCODE,
     &CLAUDE,
     &CURSOR,
@@ -117,7 +117,7 @@ const OPENCODE_REFS: AuthSyntax = AuthSyntax {
     }),
 };
 
-pub static OPENCODE: Client = Client {
+pub(crate) static OPENCODE: Client = Client {
     id: "opencode",
     name: "opencode",
     reload_hint: "restart opencode",
@@ -174,7 +174,7 @@ const CLAUDE_JSON: Loc = Loc::Var {
     otherwise: &Loc::Home(".claude.json"),
 };
 
-pub static CLAUDE: Client = Client {
+pub(crate) static CLAUDE: Client = Client {
     id: "claude",
     name: "Claude Code",
     reload_hint: "run /mcp in Claude Code to reconnect (or restart it)",
@@ -210,7 +210,7 @@ pub static CLAUDE: Client = Client {
     ..COMMON
 };
 
-pub static CURSOR: Client = Client {
+pub(crate) static CURSOR: Client = Client {
     id: "cursor",
     name: "Cursor",
     reload_hint: "reload the Cursor window (Developer: Reload Window)",
@@ -238,7 +238,7 @@ const CODEX_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".codex"),
 };
 
-pub static CODEX: Client = Client {
+pub(crate) static CODEX: Client = Client {
     id: "codex",
     name: "Codex CLI",
     reload_hint: "restart Codex (project files load only in trusted projects)",
@@ -271,7 +271,7 @@ pub static CODEX: Client = Client {
     ..COMMON
 };
 
-pub static GEMINI: Client = Client {
+pub(crate) static GEMINI: Client = Client {
     id: "gemini",
     name: "Gemini CLI",
     reload_hint: "restart Gemini CLI (project servers load only in trusted folders)",
@@ -298,7 +298,7 @@ pub static GEMINI: Client = Client {
     ..COMMON
 };
 
-pub static VSCODE: Client = Client {
+pub(crate) static VSCODE: Client = Client {
     id: "vscode",
     name: "VS Code",
     reload_hint: "restart the server from the MCP view in VS Code (or reload the window)",
@@ -325,7 +325,7 @@ pub static VSCODE: Client = Client {
     ..COMMON
 };
 
-pub static WINDSURF: Client = Client {
+pub(crate) static WINDSURF: Client = Client {
     id: "windsurf",
     name: "Windsurf",
     reload_hint: "refresh the MCP servers in Windsurf's Cascade panel (or restart Windsurf)",
@@ -353,7 +353,7 @@ pub static WINDSURF: Client = Client {
     ..COMMON
 };
 
-pub static ZED: Client = Client {
+pub(crate) static ZED: Client = Client {
     id: "zed",
     name: "Zed",
     reload_hint: "Zed reloads settings.json on save; restart the context server from the Agent panel if needed",
@@ -387,7 +387,7 @@ const CONTINUE_DIR: Loc = Loc::Var {
     otherwise: &Loc::Home(".continue"),
 };
 
-pub static CONTINUE: Client = Client {
+pub(crate) static CONTINUE: Client = Client {
     id: "continue",
     name: "Continue",
     reload_hint: "cn reads config.yaml at start (start a new session); the Continue IDE extension \
@@ -445,7 +445,7 @@ pub static CONTINUE: Client = Client {
     ..COMMON
 };
 
-pub static GOOSE: Client = Client {
+pub(crate) static GOOSE: Client = Client {
     id: "goose",
     name: "Goose",
     reload_hint: "start a new Goose session (Goose reads its extensions when a session starts)",
@@ -518,7 +518,7 @@ const COPILOT_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".copilot"),
 };
 
-pub static COPILOT: Client = Client {
+pub(crate) static COPILOT: Client = Client {
     id: "copilot",
     name: "Copilot CLI",
     reload_hint: "restart Copilot CLI, or run /mcp reload in it (project files load only in \
@@ -574,7 +574,7 @@ const QWEN_HOME: Loc = Loc::Var {
     otherwise: &Loc::Home(".qwen"),
 };
 
-pub static QWEN: Client = Client {
+pub(crate) static QWEN: Client = Client {
     id: "qwen",
     name: "Qwen Code",
     reload_hint: "restart Qwen Code, or run `qwen mcp reconnect --all` (a project server needs \
@@ -646,7 +646,7 @@ const CRUSH_DATA: Loc = Loc::Var {
 /// The workspace's data file (`options.data_directory`, default `.crush`), read last.
 const CRUSH_WORKSPACE: Loc = Loc::Cwd(".crush/crush.json");
 
-pub static CRUSH: Client = Client {
+pub(crate) static CRUSH: Client = Client {
     id: "crush",
     name: "Crush",
     reload_hint: "restart Crush",
@@ -698,7 +698,7 @@ pub static CRUSH: Client = Client {
     ..COMMON
 };
 
-pub static ANTIGRAVITY: Client = Client {
+pub(crate) static ANTIGRAVITY: Client = Client {
     id: "antigravity",
     name: "Antigravity",
     reload_hint: "refresh the servers in Antigravity's MCP panel (Manage MCP Servers), or restart \
@@ -732,7 +732,7 @@ pub static ANTIGRAVITY: Client = Client {
 
 /// Claude Desktop starts only local (stdio) servers from its file (remote ones are added in its
 /// Settings → Connectors, which Figma's registration refuses): proxy mode only.
-pub static CLAUDE_DESKTOP: Client = Client {
+pub(crate) static CLAUDE_DESKTOP: Client = Client {
     id: "claude-desktop",
     aliases: &["claudedesktop"],
     name: "Claude Desktop",
@@ -779,7 +779,7 @@ const CLINE_SETTINGS: Loc = Loc::Var {
 const CLINE_EXTENSION: Loc =
     Loc::AppDir("Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json");
 
-pub static CLINE: Client = Client {
+pub(crate) static CLINE: Client = Client {
     id: "cline",
     name: "Cline",
     reload_hint: "the Cline extension reloads the file on its own; the Cline CLI reads it at the start of each session",
@@ -817,11 +817,11 @@ pub static CLINE: Client = Client {
 const STREAMABLE_HTTP: Member = Member::Fixed("type", Value::Str("streamableHttp"));
 
 /// The `$schema` of a new Kilo file.
-pub const KILO_SCHEMA: &str = "https://app.kilo.ai/config.json";
+pub(crate) const KILO_SCHEMA: &str = "https://app.kilo.ai/config.json";
 
 /// Kilo Code: the Kilo CLI, which the Kilo Code extension runs (`kilo serve`); a fork of
 /// opencode with its own file names, whose entries replace each other instead of merging.
-pub static KILO: Client = Client {
+pub(crate) static KILO: Client = Client {
     id: "kilo",
     aliases: &["kilocode", "kilo-code"],
     name: "Kilo Code",
@@ -871,7 +871,7 @@ pub static KILO: Client = Client {
 };
 
 /// Auggie, Augment's CLI.
-pub static AUGGIE: Client = Client {
+pub(crate) static AUGGIE: Client = Client {
     id: "auggie",
     aliases: &["augment"],
     name: "Auggie",

@@ -11,7 +11,7 @@ use clap::CommandFactory;
 const BIN: &str = "figma-auth";
 
 /// `figma-auth completions SHELL`: the script on stdout.
-pub fn completions(ui: &Ui, args: &CompletionsArgs) -> Result<u8, Error> {
+pub(crate) fn completions(ui: &Ui, args: &CompletionsArgs) -> Result<u8, Error> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, BIN, &mut buf);
@@ -36,7 +36,7 @@ fn fix_bash_state_names(script: &[u8]) -> Vec<u8> {
 }
 
 /// `figma-auth man [COMMAND]`: the roff source of figma-auth(1), or of figma-auth-COMMAND(1).
-pub fn man(ui: &Ui, args: &ManArgs) -> Result<u8, Error> {
+pub(crate) fn man(ui: &Ui, args: &ManArgs) -> Result<u8, Error> {
     ui.out(&String::from_utf8_lossy(&man_page(
         args.command.as_deref(),
     )?))?;
@@ -44,7 +44,7 @@ pub fn man(ui: &Ui, args: &ManArgs) -> Result<u8, Error> {
 }
 
 /// The man page of the program, or of one of its commands.
-pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, Error> {
+pub(crate) fn man_page(command: Option<&str>) -> Result<Vec<u8>, Error> {
     let mut cmd = Cli::command();
     // Building sets the subcommands' names as they appear in a synopsis (`figma-auth login`).
     cmd.build();

@@ -9,7 +9,7 @@ use crate::session::obtain;
 
 /// The variable keeps the token of the moment the line was evaluated, so `header` (helper mode) is
 /// preferable where the client supports it.
-pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("env", || got.token.access_token.expose().to_string());
@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: &EnvArgs) -> Result<u8, Error> {
 
 /// The assignment of `value` to `var` in `shell`'s syntax, with a final newline. `var` must be a
 /// valid name ([`crate::cli`] checks it); `value` is quoted whatever it holds.
-pub fn line(shell: EnvShell, var: &str, value: &str) -> String {
+pub(crate) fn line(shell: EnvShell, var: &str, value: &str) -> String {
     match shell {
         // Single quotes take everything literally except `'` itself: close, escape, reopen.
         EnvShell::Sh => format!("export {var}='{}'\n", value.replace('\'', r"'\''")),
@@ -51,7 +51,7 @@ pub fn line(shell: EnvShell, var: &str, value: &str) -> String {
 }
 
 /// The characters PowerShell treats as a single quote: `'`, `‘`, `’`, `‚`, `‛`.
-pub fn is_powershell_quote(c: char) -> bool {
+pub(crate) fn is_powershell_quote(c: char) -> bool {
     matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
 }
 

@@ -10,14 +10,14 @@ use std::time::Duration;
 
 /// Longest wait for a refresh by another process (a client waiting on its helper should not hang
 /// for the default minute).
-pub const MAX_LOCK_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const MAX_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Longest wait for one HTTP request of a refresh.
-pub const MAX_HTTP_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const MAX_HTTP_WAIT: Duration = Duration::from_secs(20);
 
 /// Run by other programs many times: a fresh token comes from the store without lock or network,
 /// every failure is one line on stderr ending with its fix, and the exit code tells login (3),
 /// later (4) and busy (5) apart.
-pub fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &HeaderArgs) -> Result<u8, Error> {
     let mut ctx = ctx.clone();
     ctx.lock_timeout = ctx.lock_timeout.min(MAX_LOCK_WAIT);
     ctx.http_timeout = ctx.http_timeout.min(MAX_HTTP_WAIT);

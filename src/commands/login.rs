@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// `figma-auth login`: the login, then the configs this profile manages, which hold the old
 /// token now ([`update_configs`]).
-pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &LoginArgs) -> Result<u8, Error> {
     let code = crate::authorize::perform(ctx, args, true)?;
     update_configs(ctx)?;
     Ok(code)

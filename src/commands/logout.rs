@@ -18,7 +18,7 @@ use crate::store::{ProfileData, StoreError, StoreLock};
 /// The removal, the records and the tokens change under the profile's lock, in one go: a
 /// scheduled `refresh --write` either finishes before (and its token is removed) or finds the
 /// tokens gone (and writes nothing).
-pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8, Error> {
     let preview = if args.write {
         Batch::default()
     } else {
@@ -154,10 +154,10 @@ fn remove_from_configs(ctx: &Context, args: &LogoutArgs, lock: &StoreLock) -> Re
         .map(|(f, _)| f)
         .collect();
     // The records go with the store on `--all`; otherwise drop those we emptied.
-    if let Some(d) = data.as_mut().filter(|_| !args.all) {
-        if apply::forget(d, &removed) {
-            lock.save(d)?;
-        }
+    if let Some(d) = data.as_mut().filter(|_| !args.all)
+        && apply::forget(d, &removed)
+    {
+        lock.save(d)?;
     }
     Ok(batch)
 }

@@ -2,20 +2,20 @@
 //! talks to the user only through `ctx.ui`, and returns an exit code or an [`crate::error::Error`]
 //! (printed by `main`); commands never call each other.
 
-pub mod completions;
-pub mod doctor;
-pub mod env;
-pub mod header;
-pub mod login;
-pub mod logout;
-pub mod proxy;
-pub mod refresh;
+pub(crate) mod completions;
+pub(crate) mod doctor;
+pub(crate) mod env;
+pub(crate) mod header;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod proxy;
+pub(crate) mod refresh;
 pub mod schedule;
-pub mod setup;
-pub mod status;
-pub mod token;
+pub(crate) mod setup;
+pub(crate) mod status;
+pub(crate) mod token;
 
-pub use crate::app::Context;
+pub(crate) use crate::app::Context;
 
 #[cfg(test)]
 mod tests;

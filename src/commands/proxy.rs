@@ -7,7 +7,7 @@ use crate::cli::ProxyArgs;
 use crate::error::Error;
 use crate::proxy::{self, Options};
 
-pub fn run(ctx: &Context, args: &ProxyArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &ProxyArgs) -> Result<u8, Error> {
     let opts = Options {
         url: ctx.global.mcp_url.clone(),
         timeout: args.timeout,

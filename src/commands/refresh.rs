@@ -10,7 +10,7 @@ use crate::session::{ensure_fresh, Fresh, Policy};
 use crate::time::Timestamp;
 
 /// `figma-auth refresh`.
-pub fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &RefreshArgs) -> Result<u8, Error> {
     let mut summary = String::new();
     let result = run_logged(ctx, args, &mut summary);
     if args.log {

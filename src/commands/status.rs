@@ -13,7 +13,7 @@ use serde::Serialize;
 
 /// The credential part of `status`, also its JSON form.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub profile: String,
     /// `logged-in`, `expired` (the access token expired; the refresh token renews it),
     /// `login-required` (the server rejected the refresh token, or nothing can renew the tokens),
@@ -55,7 +55,7 @@ pub struct Report {
 
 /// One client config file in `status`.
 #[derive(Debug, Clone, Serialize)]
-pub struct ConfigReport {
+pub(crate) struct ConfigReport {
     /// The client id (`opencode`, `claude`, ...).
     pub client: String,
     /// `user`, `project` or `local`.
@@ -88,27 +88,15 @@ pub struct ConfigReport {
     pub fix: Option<String>,
 }
 
-/// A config's state compares its token with the stored one and with the clock (`current`,
-/// `stale`, `expired`); entries this profile did not set up are `unmanaged`. Exit 1 for a managed
-/// config stale, expired, without its token or its entry, and for an unreadable file.
-///
-/// Every state a config can be in (`status --json`'s `state`).
-pub const STATES: &[&str] = &[
-    "current",
-    "proxy",
-    "stale",
-    "expired",
-    "no-token",
-    "no-entry",
-    "other-url",
-    "indirect",
-    "missing-binary",
-    "unmanaged",
-    "unreadable",
-];
+// A config's state compares its token with the stored one and with the clock (`current`,
+// `stale`, `expired`); entries this profile did not set up are `unmanaged`. Exit 1 for a managed
+// config stale, expired, without its token or its entry, and for an unreadable file.
 
 /// Inspects every config file of every client (and the recorded ones) against the stored token.
-pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<ConfigReport> {
+pub(crate) fn collect_configs(
+    ctx: &Context,
+    data: &crate::store::ProfileData,
+) -> Vec<ConfigReport> {
     let now = Timestamp::now();
     let token = data.token.as_ref();
     let want = token.map(|t| SecretHeader::bearer(&t.access_token));
@@ -167,7 +155,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
             }
             let (status, state, detail) = match (&s.owner, &s.inspection) {
                 (_, Ok(Inspection::Conflict(_))) | (_, Err(_)) | (Owner::This, _) => {
-                    let st = match judge(&s.inspection, want.as_ref(), expired) {
+                    match judge(&s.inspection, want.as_ref(), expired) {
                         // A helper command whose figma-auth is gone: `setup` points it here.
                         Holding::Indirect(_) if broken.is_some() => {
                             let (p, why) = broken.clone().unwrap_or_default();
@@ -186,8 +174,7 @@ pub fn collect_configs(ctx: &Context, data: &crate::store::ProfileData) -> Vec<C
                             let label = st.label();
                             (st, label, None)
                         }
-                    };
-                    st
+                    }
                 }
                 (Owner::Other(p), _) => unmanaged(format!("managed by profile {p}")),
                 (Owner::Nobody, Ok(Inspection::Missing)) => (Holding::NoEntry, "no-entry", None),
@@ -301,7 +288,7 @@ fn render_configs(ctx: &Context, r: &Report) -> String {
 }
 
 /// Reads the store (without the lock) and describes the profile.
-pub fn collect(ctx: &Context) -> Result<Report, Error> {
+pub(crate) fn collect(ctx: &Context) -> Result<Report, Error> {
     let path = ctx.store.path(ctx.profile());
     let data = ctx.store.load(ctx.profile())?.unwrap_or_default();
     let now = Timestamp::now();
@@ -368,7 +355,7 @@ pub fn collect(ctx: &Context) -> Result<Report, Error> {
 
 impl Report {
     /// gh's convention: 0 all good, 1 something needs action, 3 a login is required.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if !self.logged_in {
             exit::LOGIN_REQUIRED
         } else if self.configs.iter().any(|c| c.needs_action) {
@@ -380,7 +367,7 @@ impl Report {
 }
 
 /// Human-readable lines for a report.
-pub fn render(ctx: &Context, r: &Report) -> String {
+pub(crate) fn render(ctx: &Context, r: &Report) -> String {
     let now = Timestamp::now();
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<15} {v}\n"));
@@ -464,7 +451,7 @@ pub fn render(ctx: &Context, r: &Report) -> String {
 use crate::redact::clean;
 
 /// `figma-auth status`.
-pub fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<u8, Error> {
     let report = collect(ctx)?;
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&report).expect("report serialises");

@@ -8,7 +8,7 @@ use crate::error::{exit, Error};
 use crate::session::obtain;
 use crate::time::short_duration;
 
-pub fn run(ctx: &Context, args: &TokenArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &TokenArgs) -> Result<u8, Error> {
     ctx.warn_permissions();
     let got = obtain(ctx, args.min_valid)?;
     crate::fault::panic_point("token", || got.token.access_token.expose().to_string());

@@ -219,10 +219,10 @@ pub(crate) fn verify_op(
         (None, Some(_)) => return Err("the header is still present".into()),
         (None, None) => {}
     }
-    if let Some((k, v)) = op.field {
-        if !fields.iter().any(|(fk, fv)| *fk == k && *fv == Some(v)) {
-            return Err(format!("`{k}` does not hold the new value"));
-        }
+    if let Some((k, v)) = op.field
+        && !fields.iter().any(|(fk, fv)| *fk == k && *fv == Some(v))
+    {
+        return Err(format!("`{k}` does not hold the new value"));
     }
     if let Some((k, _)) = fields.iter().find(|(k, _)| op.removes_field(k)) {
         return Err(format!("`{k}` is still present"));

@@ -79,10 +79,10 @@ pub(super) fn analyse(
             None => depth < c && path[depth] == key,
         }
     };
-    if syntax == Syntax::StrictJson {
-        if let Some(root) = list_strict(body, descend) {
-            return Ok(root);
-        }
+    if syntax == Syntax::StrictJson
+        && let Some(root) = list_strict(body, descend)
+    {
+        return Ok(root);
     }
     // Not valid strict JSON, or JSONC: the scanner finds the first problem and words it.
     let (root, comment, trailing) = match Scanner::new(body, descend).scan() {
@@ -265,7 +265,7 @@ pub(super) struct EntryLoc<'r> {
 
 impl EntryLoc<'_> {
     /// A local (stdio) entry: a command and no URL.
-    pub fn is_stdio(&self) -> bool {
+    pub(super) fn is_stdio(&self) -> bool {
         self.url.is_none() && self.stdio.is_some()
     }
 }
@@ -494,11 +494,11 @@ pub(super) fn locate<'r>(
     }
     let url = entry_url(body, obj, spec);
     for k in &spec.url_keys {
-        if let Some(m) = obj.members.iter().find(|m| &m.key == k) {
-            if m.kind != Kind::String {
-                path.push(k);
-                return Err(wrong_type(body, &path, m, "a string"));
-            }
+        if let Some(m) = obj.members.iter().find(|m| &m.key == k)
+            && m.kind != Kind::String
+        {
+            path.push(k);
+            return Err(wrong_type(body, &path, m, "a string"));
         }
     }
     let mut headers = None;
@@ -1135,10 +1135,11 @@ pub(super) fn open_container(
         match loc.levels.get(depth + 1) {
             Some(_) => obj = obj.object_value(key).ok_or_else(|| internal("container"))?,
             None => {
-                if let Some(parent) = loc.levels.get(depth) {
-                    if one_line(body, parent) && !parent.members.is_empty() {
-                        notes.push(Note::Reformatted);
-                    }
+                if let Some(parent) = loc.levels.get(depth)
+                    && one_line(body, parent)
+                    && !parent.members.is_empty()
+                {
+                    notes.push(Note::Reformatted);
                 }
                 obj = obj
                     .object_value_or_create(key)
@@ -1212,10 +1213,11 @@ fn cst_edit(
     }
     let obj = open_container(body, spec, loc, obj, &mut notes)?;
     let Some(e) = &loc.entry else {
-        if let Some(c) = loc.container(spec) {
-            if one_line(body, c) && !c.members.is_empty() {
-                notes.push(Note::Reformatted);
-            }
+        if let Some(c) = loc.container(spec)
+            && one_line(body, c)
+            && !c.members.is_empty()
+        {
+            notes.push(Note::Reformatted);
         }
         obj.append(&spec.name, template_input(spec, op));
         notes.push(Note::CreatedEntry(spec.name.clone()));
@@ -1497,19 +1499,20 @@ pub(super) fn check_untouched_but(
     let mut b = before_entry.take_inner();
     // A nested entry is edited in its body: the rest of it stays as it was.
     // (A switch to a stdio entry removes the body with the rest of the URL form.)
-    if let Some(key) = spec.body_key.as_deref() {
-        if matches!(b.get(key), Some(JsonValue::Object(_))) && !free.iter().any(|f| f == key) {
-            let (Some(JsonValue::Object(a_body)), Some(JsonValue::Object(b_body))) =
-                (a.remove(key), b.remove(key))
-            else {
-                return Err(fail("the entry's body"));
-            };
-            if a != b {
-                return Err(fail("an entry member"));
-            }
-            a = a_body.take_inner();
-            b = b_body.take_inner();
+    if let Some(key) = spec.body_key.as_deref()
+        && matches!(b.get(key), Some(JsonValue::Object(_)))
+        && !free.iter().any(|f| f == key)
+    {
+        let (Some(JsonValue::Object(a_body)), Some(JsonValue::Object(b_body))) =
+            (a.remove(key), b.remove(key))
+        else {
+            return Err(fail("the entry's body"));
+        };
+        if a != b {
+            return Err(fail("an entry member"));
         }
+        a = a_body.take_inner();
+        b = b_body.take_inner();
     }
     let a_headers = a.remove(spec.headers_key.as_str());
     let b_headers = b.remove(spec.headers_key.as_str());

@@ -21,11 +21,10 @@ mod yaml;
 use std::fmt;
 use std::ops::Range;
 
-pub(crate) use desired::{verify_op, Op};
-pub use desired::{Desired, HeaderValue, OnIndirect, SecretHeader};
+pub(crate) use desired::{verify_op, HeaderValue, Op};
+pub use desired::{Desired, SecretHeader};
 pub use error::{from_bytes, EditError};
-pub use stdio::Lit;
-pub use token::{validate_token, TokenError};
+pub(crate) use token::validate_token;
 
 /// The dialect a config file is written in, with the strictness its client enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -503,12 +502,12 @@ pub fn apply(
     spec: &EntrySpec,
     desired: &Desired,
 ) -> Result<Edit, EditError> {
-    if let Some((k, _)) = &desired.field {
-        if !spec.auth_alternatives.iter().any(|a| a == k) {
-            return Err(EditError::Internal(format!(
-                "`{k}` is not a credentials field of this client"
-            )));
-        }
+    if let Some((k, _)) = &desired.field
+        && !spec.auth_alternatives.iter().any(|a| a == k)
+    {
+        return Err(EditError::Internal(format!(
+            "`{k}` is not a credentials field of this client"
+        )));
     }
     check_supported(syntax, spec)?;
     match syntax {

@@ -5,7 +5,7 @@ use crate::secret::AccessToken;
 
 /// Why a token was refused. No variant carries any part of the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     #[error("the token is empty")]
     Empty,
     #[error("the token is {len} characters long; expected 8 to 4096")]
@@ -19,7 +19,7 @@ pub enum TokenError {
 
 /// Trims `input`, strips a pasted `Bearer ` (any case) and checks the RFC 6750 `b64token`
 /// grammar `[A-Za-z0-9-._~+/]+=*` and a length of 8 to 4096 characters.
-pub fn validate_token(input: &str) -> Result<AccessToken, TokenError> {
+pub(crate) fn validate_token(input: &str) -> Result<AccessToken, TokenError> {
     let mut t = input.trim();
     let b = t.as_bytes();
     if b.len() >= 6

@@ -19,7 +19,7 @@ use super::{parent_dir, resolve_symlinks, FileStamp, FsError};
 
 /// Options for [`write_atomic_with`].
 #[derive(Debug, Clone)]
-pub struct WriteOptions {
+pub(crate) struct WriteOptions {
     /// Mode for a file that does not exist yet (an existing file keeps its own mode, but see
     /// `mode_rule`).
     pub new_file_mode: u32,
@@ -38,7 +38,7 @@ pub struct WriteOptions {
 
 /// What a write does to the permission bits of an existing file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ModeRule {
+pub(crate) enum ModeRule {
     /// Keep them exactly.
     #[default]
     Keep,
@@ -50,7 +50,7 @@ pub enum ModeRule {
 }
 
 impl WriteOptions {
-    pub fn new(new_file_mode: u32) -> Self {
+    pub(crate) fn new(new_file_mode: u32) -> Self {
         WriteOptions {
             new_file_mode,
             expect: None,
@@ -59,25 +59,29 @@ impl WriteOptions {
         }
     }
 
-    pub fn expecting(mut self, stamp: Option<FileStamp>) -> Self {
+    pub(crate) fn expecting(mut self, stamp: Option<FileStamp>) -> Self {
         self.expect = Some(stamp);
         self
     }
 
     /// See [`WriteOptions::guarded`].
-    pub fn guarded(mut self) -> Self {
+    pub(crate) fn guarded(mut self) -> Self {
         self.guarded = true;
         self
     }
 
-    pub fn with_mode_rule(mut self, rule: ModeRule) -> Self {
+    pub(crate) fn with_mode_rule(mut self, rule: ModeRule) -> Self {
         self.mode_rule = rule;
         self
     }
 }
 
 /// Atomically replaces `path` (through its symlinks) with `contents`.
-pub fn write_atomic(path: &Path, contents: &[u8], new_file_mode: u32) -> Result<(), FsError> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    contents: &[u8],
+    new_file_mode: u32,
+) -> Result<(), FsError> {
     write_atomic_with(path, &WriteOptions::new(new_file_mode), |f| {
         f.write_all(contents)
     })
@@ -87,7 +91,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_file_mode: u32) -> Result<
 /// Atomically replaces `path` with what `fill` writes into the temp file (see [`AtomicWrite`]).
 /// On any failure the temp file is removed and the target is untouched. Returns what the write
 /// did besides the content.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: &Path,
     opts: &WriteOptions,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
@@ -221,7 +225,7 @@ impl AtomicWrite {
 /// writable and the file system has room — by writing a temp file of that size and removing it.
 /// For an operation whose result must not be lost (a refresh that rotates the refresh token):
 /// a later write can still fail, but a read-only directory or a full disk is caught before.
-pub fn check_writable(target: &Path, len: usize) -> Result<(), FsError> {
+pub(crate) fn check_writable(target: &Path, len: usize) -> Result<(), FsError> {
     let real = resolve_symlinks(target)?;
     let mut tmp = create_temp(&parent_dir(&real), &real, 0o600)?;
     tmp.as_file_mut()
@@ -231,7 +235,7 @@ pub fn check_writable(target: &Path, len: usize) -> Result<(), FsError> {
 
 /// Copies `len` bytes starting at `offset` of `src` into `dst` (the kernel does the copy where it
 /// can, e.g. `copy_file_range` on Linux).
-pub fn copy_range(src: &File, offset: u64, len: u64, dst: &mut File) -> io::Result<()> {
+pub(crate) fn copy_range(src: &File, offset: u64, len: u64, dst: &mut File) -> io::Result<()> {
     let mut src = src;
     src.seek(SeekFrom::Start(offset))?;
     let copied = io::copy(&mut src.take(len), dst)?;
@@ -276,7 +280,7 @@ fn create_temp(dir: &Path, target: &Path, mode: u32) -> Result<NamedTempFile, Fs
 
 /// Removes temp files that an interrupted figma-auth run left beside `target` (those whose
 /// process is gone, or older than an hour where that cannot be told). Best effort.
-pub fn remove_stale_temps(target: &Path) {
+pub(crate) fn remove_stale_temps(target: &Path) {
     let Ok(real) = resolve_symlinks(target) else {
         return;
     };
@@ -357,9 +361,11 @@ mod tests {
         fs::write(&p, "one").unwrap();
         let snap = read_snapshot(&p).unwrap();
         fs::write(&p, "someone else's longer write").unwrap();
-        let err = write_atomic_with(&p, &WriteOptions::new(0o600).expecting(snap.stamp), |f| {
-            f.write_all(b"ours")
-        })
+        let err = write_atomic_with(
+            &p,
+            &WriteOptions::new(0o600).expecting(snap.meta.as_ref().map(crate::fs::FileStamp::of)),
+            |f| f.write_all(b"ours"),
+        )
         .unwrap_err();
         assert!(err.is_busy(), "{err}");
         assert_eq!(fs::read(&p).unwrap(), b"someone else's longer write");

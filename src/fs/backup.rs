@@ -8,7 +8,7 @@ use super::{create_private_dir, remove_stale_temps, write_atomic, FsError};
 /// Keeps a copy of `file`'s current bytes under `backup_dir` the first time figma-auth changes
 /// it (later changes keep the first backup: it is the user's original). The copy is 0600.
 /// Returns the backup's path, or `None` when a backup already existed or the file is new.
-pub fn backup_once(
+pub(crate) fn backup_once(
     file: &Path,
     bytes: &[u8],
     backup_dir: &Path,

@@ -38,15 +38,14 @@ use std::path::Path;
 
 /// Panics at `point` when `FIGMA_AUTH_FAULT` holds the rule `<point>:panic` in a debug build;
 /// the message includes `secret()`. Release builds never panic here and never call `secret`.
-pub fn panic_point(point: &str, secret: impl FnOnce() -> String) {
+pub(crate) fn panic_point(point: &str, secret: impl FnOnce() -> String) {
     #[cfg(debug_assertions)]
-    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT") {
-        if spec
+    if let Ok(spec) = std::env::var("FIGMA_AUTH_FAULT")
+        && spec
             .split(',')
             .any(|rule| rule.trim().split_once(':') == Some((point, "panic")))
-        {
-            panic!("injected panic at {point} (secret in scope: {})", secret());
-        }
+    {
+        panic!("injected panic at {point} (secret in scope: {})", secret());
     }
     #[cfg(not(debug_assertions))]
     let _ = (point, secret);

@@ -18,7 +18,7 @@ use super::{file_kind, parent_dir};
 /// What a write does besides replacing the content, worth telling the user (in the preview and
 /// after the write).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriteEffects {
+pub(crate) struct WriteEffects {
     /// The file's mode goes from the first to the second value ([`ModeRule::Private`]).
     pub tightened: Option<(u32, u32)>,
     /// The file will hold a secret and keeps a mode that lets other users read it
@@ -31,7 +31,7 @@ pub struct WriteEffects {
 
 impl WriteEffects {
     /// One line per effect, for reports: `mode 0644 → 0600: …`, `2 hard links: …`.
-    pub fn notes(&self, done: bool) -> Vec<String> {
+    pub(crate) fn notes(&self, done: bool) -> Vec<String> {
         let mut out = Vec::new();
         if let Some((from, to)) = self.tightened {
             out.push(if done {
@@ -65,7 +65,7 @@ impl WriteEffects {
 /// that HOME. Guarded writes refuse files and directories of anyone else, so root never follows
 /// that user's symlinks into files the user does not own.
 #[cfg(unix)]
-pub fn acting_user() -> Owner {
+pub(crate) fn acting_user() -> Owner {
     static ACTING: std::sync::OnceLock<Owner> = std::sync::OnceLock::new();
     *ACTING.get_or_init(|| {
         let me = Owner {
@@ -88,8 +88,9 @@ pub fn acting_user() -> Owner {
 }
 
 /// A user and their primary group.
+#[cfg(unix)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub uid: u32,
     pub gid: u32,
 }
@@ -115,7 +116,7 @@ fn user_label(uid: u32) -> String {
 /// it exists) and says what the write will do besides replacing the content. Shared by the
 /// preview (which shows the refusal or the effects) and [`write_atomic_with`] (which checks
 /// again just before it writes). Costs a `stat` of the directory, never a read.
-pub fn check_target(
+pub(crate) fn check_target(
     real: &Path,
     existing: Option<&fs::Metadata>,
     opts: &WriteOptions,
@@ -124,13 +125,13 @@ pub fn check_target(
     let mut effects = WriteEffects::default();
     #[cfg(unix)]
     {
-        if let Some(m) = existing {
-            if !m.is_file() {
-                return Err(FsError::NotAFile {
-                    path: real.to_path_buf(),
-                    kind: file_kind(m),
-                });
-            }
+        if let Some(m) = existing
+            && !m.is_file()
+        {
+            return Err(FsError::NotAFile {
+                path: real.to_path_buf(),
+                kind: file_kind(m),
+            });
         }
         if opts.guarded {
             let me = acting_user();
@@ -204,12 +205,10 @@ fn acting_label(me: Owner) -> String {
 
 #[cfg(unix)]
 pub(crate) fn current_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 #[cfg(unix)]
 pub(crate) fn current_gid() -> u32 {
-    // SAFETY: getegid has no preconditions and cannot fail.
-    unsafe { libc::getegid() }
+    rustix::process::getegid().as_raw()
 }

@@ -15,12 +15,12 @@ use super::FsError;
 /// An exclusive advisory lock on a lock file (`flock`), released on drop. Used to serialise
 /// figma-auth processes (refreshes, config updates).
 #[derive(Debug)]
-pub struct FileLock {
+pub(crate) struct FileLock {
     _file: File,
 }
 
 /// Takes an exclusive lock on `path` (created 0600 if missing), waiting up to `timeout`.
-pub fn lock_file(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
+pub(crate) fn lock_file(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -53,23 +53,23 @@ pub fn lock_file(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
 /// `mkdir` succeeds for one process; a lock older than [`DirLock::STALE`] is considered abandoned
 /// and taken over. Removed on drop.
 #[derive(Debug)]
-pub struct DirLock {
+pub(crate) struct DirLock {
     path: PathBuf,
 }
 
 impl DirLock {
     /// Claude Code treats a lock whose mtime is older than this as stale.
-    pub const STALE: Duration = Duration::from_secs(10);
+    pub(crate) const STALE: Duration = Duration::from_secs(10);
 
     /// The lock directory for `file`: `<file>.lock` beside it.
-    pub fn path_for(file: &Path) -> PathBuf {
+    pub(crate) fn path_for(file: &Path) -> PathBuf {
         let mut name = file.as_os_str().to_owned();
         name.push(".lock");
         PathBuf::from(name)
     }
 
     /// Takes the lock for `file`, waiting up to `timeout`.
-    pub fn acquire(file: &Path, timeout: Duration) -> Result<DirLock, FsError> {
+    pub(crate) fn acquire(file: &Path, timeout: Duration) -> Result<DirLock, FsError> {
         let path = Self::path_for(file);
         let start = Instant::now();
         loop {
@@ -107,17 +107,17 @@ impl Drop for DirLock {
 /// directory (another client's rename onto it fails, a `mkdir` fails because it exists); a lock
 /// older than [`OwnedDirLock::STALE`] is moved aside and removed. Removed on drop.
 #[derive(Debug)]
-pub struct OwnedDirLock {
+pub(crate) struct OwnedDirLock {
     path: PathBuf,
     owner: PathBuf,
 }
 
 impl OwnedDirLock {
     /// Cline reclaims a lock directory whose mtime is older than this.
-    pub const STALE: Duration = Duration::from_secs(10);
+    pub(crate) const STALE: Duration = Duration::from_secs(10);
 
     /// Takes the lock for `file` (`<file>.lock`), waiting up to `timeout`.
-    pub fn acquire(file: &Path, timeout: Duration) -> Result<OwnedDirLock, FsError> {
+    pub(crate) fn acquire(file: &Path, timeout: Duration) -> Result<OwnedDirLock, FsError> {
         let path = DirLock::path_for(file);
         let token = lock_token();
         let with = |suffix: &str| {

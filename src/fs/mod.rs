@@ -13,21 +13,21 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 
 mod atomic;
 mod backup;
-pub mod fault;
+pub(crate) mod fault;
 mod guard;
 mod lock;
 mod splice;
 
-pub use atomic::{
+pub(crate) use atomic::{
     check_writable, copy_range, remove_stale_temps, write_atomic, write_atomic_with, ModeRule,
     WriteOptions,
 };
-pub use backup::backup_once;
+pub(crate) use backup::backup_once;
 #[cfg(unix)]
-pub use guard::acting_user;
-pub use guard::{check_target, Owner, WriteEffects};
-pub use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
-pub use splice::{prefetch, Prefetch};
+pub(crate) use guard::{acting_user, Owner};
+pub(crate) use guard::{check_target, WriteEffects};
+pub(crate) use lock::{lock_file, DirLock, FileLock, OwnedDirLock};
+pub(crate) use splice::{prefetch, Prefetch};
 
 #[cfg(unix)]
 use guard::current_uid;
@@ -37,7 +37,7 @@ const MAX_SYMLINKS: usize = 40;
 
 /// The largest file figma-auth reads (a bound on the memory a config file can make it use; a
 /// heavy `~/.claude.json` is tens of MB).
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// A file-system failure, always naming the path it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +115,7 @@ impl FsError {
 /// directory of the link (never the working directory). A path that does not exist and is not a
 /// link is returned as it is (a file about to be created); a link whose final target is missing
 /// is an error, as is a loop.
-pub fn resolve_symlinks(path: &Path) -> Result<PathBuf, FsError> {
+pub(crate) fn resolve_symlinks(path: &Path) -> Result<PathBuf, FsError> {
     let mut current = absolute(path)?;
     for _ in 0..MAX_SYMLINKS {
         match fs::symlink_metadata(&current) {
@@ -152,7 +152,7 @@ fn absolute(path: &Path) -> Result<PathBuf, FsError> {
 
 /// What we saw of a file when we read it, to detect another program's write before we replace it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileStamp {
+pub(crate) struct FileStamp {
     pub len: u64,
     pub modified: Option<SystemTime>,
     #[cfg(unix)]
@@ -162,7 +162,7 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    pub fn of(meta: &fs::Metadata) -> Self {
+    pub(crate) fn of(meta: &fs::Metadata) -> Self {
         FileStamp {
             len: meta.len(),
             modified: meta.modified().ok(),
@@ -174,7 +174,7 @@ impl FileStamp {
     }
 
     /// The stamp of the file at `path` now, or `None` if it does not exist.
-    pub fn read(path: &Path) -> Result<Option<Self>, FsError> {
+    pub(crate) fn read(path: &Path) -> Result<Option<Self>, FsError> {
         match fs::metadata(path) {
             Ok(m) => Ok(Some(Self::of(&m))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -185,7 +185,7 @@ impl FileStamp {
 
 /// Files at least this large are mapped into memory rather than read: no copy, no page faults
 /// on fresh memory — a heavy `~/.claude.json` is tens of MB and is read inside Claude's lock.
-pub const MAP_MIN: u64 = 4 << 20;
+pub(crate) const MAP_MIN: u64 = 4 << 20;
 
 /// A file's contents: read into memory, or mapped (large files).
 ///
@@ -193,7 +193,7 @@ pub const MAP_MIN: u64 = 4 << 20;
 /// rename, and so does Claude Code), so the mapped bytes stay those of the inode that was opened;
 /// should another program truncate that inode in place while we read it, the process is killed
 /// before anything was renamed: the target is untouched and the next run removes the temp file.
-pub enum Contents {
+pub(crate) enum Contents {
     Heap(Vec<u8>),
     Mapped(memmap2::Mmap),
 }
@@ -216,18 +216,17 @@ impl std::fmt::Debug for Contents {
 
 /// A file's bytes as read, with the stamp taken from the same open file.
 #[derive(Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// The real path (symlinks resolved).
     pub path: PathBuf,
     /// `None` when the file does not exist.
     pub bytes: Option<Contents>,
-    pub stamp: Option<FileStamp>,
     /// The metadata of the open file (`None` when it does not exist).
     pub meta: Option<fs::Metadata>,
 }
 
 /// Reads a file through its symlinks, remembering its stamp.
-pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
+pub(crate) fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
     read_snapshot_with_handle(path).map(|(snap, _)| snap)
 }
 
@@ -237,7 +236,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, FsError> {
 /// Anything but a regular file (a FIFO, a socket, a device, a directory) is refused before it is
 /// opened, and the open itself does not block (`O_NONBLOCK`), so a FIFO swapped in after the
 /// check cannot hang the process either; the open file is checked again.
-pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
+pub(crate) fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>), FsError> {
     let opened = open_snapshot(path)?;
     let snap = opened.read()?;
     Ok((snap, opened.file.map(|(f, _)| f)))
@@ -246,14 +245,14 @@ pub fn read_snapshot_with_handle(path: &Path) -> Result<(Snapshot, Option<File>)
 /// A file opened for a [`Snapshot`] (symlinks resolved, checked, its stamp taken), before its
 /// bytes are read: a large file's unchanged bytes can be copied from it meanwhile.
 #[derive(Debug)]
-pub struct Opened {
+pub(crate) struct Opened {
     path: PathBuf,
     /// `None` when the file does not exist.
     file: Option<(File, fs::Metadata)>,
 }
 
 /// Opens `path` for [`Opened::read`] with the checks of [`read_snapshot_with_handle`].
-pub fn open_snapshot(path: &Path) -> Result<Opened, FsError> {
+pub(crate) fn open_snapshot(path: &Path) -> Result<Opened, FsError> {
     let real = resolve_symlinks(path)?;
     let missing = |real: PathBuf| {
         Ok(Opened {
@@ -304,42 +303,37 @@ pub fn open_snapshot(path: &Path) -> Result<Opened, FsError> {
 
 impl Opened {
     /// The real path (symlinks resolved).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The open file (`None` when it does not exist).
-    pub fn file(&self) -> Option<&File> {
+    pub(crate) fn file(&self) -> Option<&File> {
         self.file.as_ref().map(|(f, _)| f)
     }
 
     /// The stamp taken from the open file (`None` when it does not exist).
-    pub fn stamp(&self) -> Option<FileStamp> {
+    pub(crate) fn stamp(&self) -> Option<FileStamp> {
         self.file.as_ref().map(|(_, m)| FileStamp::of(m))
     }
 
     /// Its length when it was opened (0 when it does not exist).
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.file.as_ref().map_or(0, |(_, m)| m.len())
     }
 
-    /// True when the file does not exist.
-    pub fn is_empty(&self) -> bool {
-        self.file.is_none()
-    }
-
     /// Reads the file's bytes: mapped when it is large, else read into memory.
-    pub fn read(&self) -> Result<Snapshot, FsError> {
+    pub(crate) fn read(&self) -> Result<Snapshot, FsError> {
         let Some((file, meta)) = &self.file else {
             return Ok(Snapshot {
                 path: self.path.clone(),
                 bytes: None,
-                stamp: None,
                 meta: None,
             });
         };
         let bytes = if meta.len() >= MAP_MIN {
             // SAFETY: the mapping is read-only and private to this process; see `Contents`.
+            #[allow(unsafe_code)]
             let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }
                 .map_err(|e| FsError::io("cannot read", &self.path, e))?;
             Contents::Mapped(map)
@@ -353,14 +347,13 @@ impl Opened {
         Ok(Snapshot {
             path: self.path.clone(),
             bytes: Some(bytes),
-            stamp: Some(FileStamp::of(meta)),
             meta: Some(meta.clone()),
         })
     }
 }
 
 /// What kind of file `meta` describes, for messages: "a FIFO (named pipe)", "a directory", ...
-pub fn file_kind(meta: &fs::Metadata) -> &'static str {
+pub(crate) fn file_kind(meta: &fs::Metadata) -> &'static str {
     let t = meta.file_type();
     #[cfg(unix)]
     {
@@ -398,7 +391,7 @@ pub(crate) fn parent_dir(real: &Path) -> PathBuf {
 
 /// Creates `path` (and missing parents) as a private directory: mode 0700 whatever the umask.
 /// An existing directory is left as it is.
-pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
+pub(crate) fn create_private_dir(path: &Path) -> Result<(), FsError> {
     create_dirs(path, 0o700)
 }
 
@@ -406,7 +399,7 @@ pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
 /// umask 000 a plain `create_dir_all` makes them world-writable). Directories that exist are
 /// left as they are. When root runs for another user ([`acting_user`]), the directories it
 /// creates are given to that user.
-pub fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
+pub(crate) fn create_dirs(path: &Path, mode: u32) -> Result<(), FsError> {
     if path.is_dir() {
         return Ok(());
     }

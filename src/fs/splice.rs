@@ -20,7 +20,7 @@ use super::FsError;
 const CHUNK: u64 = 8 << 20;
 
 /// A temp file that holds a copy of the whole current file, on its way to disk.
-pub struct Prefetch {
+pub(crate) struct Prefetch {
     write: AtomicWrite,
     len: u64,
 }
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Prefetch {
 /// file, then writes them to disk (`fdatasync`; the commit's fsync still follows). Returns
 /// `None` when `stop` was set meanwhile, or on any error: the temp file is then removed and the
 /// caller writes the usual way, which reports the error if there is one.
-pub fn prefetch(
+pub(crate) fn prefetch(
     path: &Path,
     src: &File,
     len: u64,
@@ -68,7 +68,7 @@ impl Prefetch {
     /// Replaces the file with `src` (the `len` bytes the prefetch copied) whose `range` is
     /// replaced by `replacement`. A replacement as long as the range is written in place; a
     /// longer or shorter one truncates the copy at the range and copies the rest again.
-    pub fn splice(
+    pub(crate) fn splice(
         mut self,
         src: &File,
         range: Range<u64>,

@@ -4,11 +4,11 @@
 use std::process::{Command, Stdio};
 
 /// Environment variables never passed to a browser process.
-pub const SCRUBBED_ENV: &[&str] = &["FIGMA_PERSONAL_ACCESS_TOKEN"];
+pub(crate) const SCRUBBED_ENV: &[&str] = &["FIGMA_PERSONAL_ACCESS_TOKEN"];
 
 /// The outcome of [`open`].
 #[derive(Debug, PartialEq, Eq)]
-pub enum Opened {
+pub(crate) enum Opened {
     /// The named program was started.
     Started(String),
     /// Nothing was started; the reason is shown to the user.
@@ -17,7 +17,11 @@ pub enum Opened {
 
 /// The argument vectors to try, in order, for `url`. `browser_var` is `$BROWSER`; `graphical`
 /// says whether a desktop session is available for the platform opener.
-pub fn candidates(url: &str, browser_var: Option<&str>, graphical: bool) -> Vec<Vec<String>> {
+pub(crate) fn candidates(
+    url: &str,
+    browser_var: Option<&str>,
+    graphical: bool,
+) -> Vec<Vec<String>> {
     if let Some(var) = browser_var.filter(|v| !v.trim().is_empty()) {
         return var
             .split(':')
@@ -63,7 +67,7 @@ pub fn candidates(url: &str, browser_var: Option<&str>, graphical: bool) -> Vec<
 ///
 /// `$BROWSER` is a `:`-separated list of commands, each split on whitespace, with `%s` replaced by
 /// the URL or the URL appended. When nothing can be started the caller prints the URL.
-pub fn open(url: &str) -> Opened {
+pub(crate) fn open(url: &str) -> Opened {
     let browser = std::env::var("BROWSER").ok();
     let graphical = std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty());

@@ -10,20 +10,17 @@ const WHAT: &str = "authorization server metadata";
 
 /// The parts of the metadata figma-auth uses, validated.
 #[derive(Debug, Clone)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// The issuer, without a trailing slash (`https://api.figma.com`).
     pub issuer: String,
     pub authorization_endpoint: Url,
     pub token_endpoint: Url,
     /// From the metadata, or `ISSUER/v1/oauth/mcp/register` (Figma's) when it names none.
     pub registration_endpoint: Url,
-    /// RFC 9207: the server says it sends `iss` on authorization responses. Not relied on:
-    /// Figma advertises it and never sends it (see [`super::callback::Expected::issuer`]).
-    pub iss_parameter_supported: bool,
 }
 
 /// The metadata URL for a base URL.
-pub fn metadata_url(base: &Url) -> Url {
+pub(crate) fn metadata_url(base: &Url) -> Url {
     let s = format!(
         "{}/.well-known/oauth-authorization-server",
         issuer_string(base)
@@ -32,7 +29,7 @@ pub fn metadata_url(base: &Url) -> Url {
 }
 
 /// Fetches and validates the metadata of the authorization server at `base`.
-pub fn discover(http: &Http, base: &Url) -> Result<Metadata, OAuthError> {
+pub(crate) fn discover(http: &Http, base: &Url) -> Result<Metadata, OAuthError> {
     let url = metadata_url(base);
     let reply = send(
         http,
@@ -46,7 +43,7 @@ pub fn discover(http: &Http, base: &Url) -> Result<Metadata, OAuthError> {
 }
 
 /// Validates a metadata reply (split out for unit tests).
-pub fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, OAuthError> {
+pub(crate) fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, OAuthError> {
     let bad = |reason: String| OAuthError::BadResponse {
         what: WHAT,
         url: display_url(url),
@@ -121,16 +118,11 @@ pub fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, 
         None => Url::parse(&format!("{expected}/v1/oauth/mcp/register"))
             .map_err(|e| bad(format!("cannot build the registration endpoint: {e}")))?,
     };
-    let iss_parameter_supported = m
-        .get("authorization_response_iss_parameter_supported")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
     Ok(Metadata {
         issuer: expected,
         authorization_endpoint,
         token_endpoint,
         registration_endpoint,
-        iss_parameter_supported,
     })
 }
 
@@ -139,7 +131,7 @@ pub fn parse_metadata(base: &Url, url: &Url, reply: &Reply) -> Result<Metadata, 
 /// endpoint is `www.figma.com` for the issuer `api.figma.com`), as the Public Suffix List defines
 /// it: `evil.co.uk` is not on the site of `api.example.co.uk`, nor `other.github.io` on that of
 /// `me.github.io`. A loopback issuer's endpoints must be on the same loopback host.
-pub fn check_endpoint(issuer: &Url, endpoint: &Url) -> Result<(), String> {
+pub(crate) fn check_endpoint(issuer: &Url, endpoint: &Url) -> Result<(), String> {
     check_transport(endpoint)?;
     if !endpoint.username().is_empty() || endpoint.password().is_some() {
         return Err("it contains credentials".to_string());
@@ -169,7 +161,7 @@ pub fn check_endpoint(issuer: &Url, endpoint: &Url) -> Result<(), String> {
 /// The registrable domain of a host name by the Public Suffix List (`api.figma.com` →
 /// `figma.com`, `api.example.co.uk` → `example.co.uk`); `None` for IP addresses, public
 /// suffixes themselves and names the list cannot place.
-pub fn site(host: &str) -> Option<String> {
+pub(crate) fn site(host: &str) -> Option<String> {
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
     }
@@ -185,7 +177,6 @@ mod tests {
     fn reply(body: serde_json::Value) -> Reply {
         Reply {
             status: 200,
-            content_type: "application/json".into(),
             body: body.to_string(),
         }
     }
@@ -210,7 +201,6 @@ mod tests {
         let m = parse(figma()).unwrap();
         assert_eq!(m.issuer, "https://api.figma.com");
         assert_eq!(m.authorization_endpoint.host_str(), Some("www.figma.com"));
-        assert!(!m.iss_parameter_supported);
     }
 
     #[test]

@@ -155,7 +155,7 @@ pub enum PatTrial {
 }
 
 /// Another client name to suggest than the one the server refused.
-pub fn other_client_name(refused: &str) -> &'static str {
+pub(crate) fn other_client_name(refused: &str) -> &'static str {
     ["Claude Code", "Codex", "Claude Code (figma)"]
         .into_iter()
         .find(|n| !n.eq_ignore_ascii_case(refused.trim()))

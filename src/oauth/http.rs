@@ -45,7 +45,7 @@ impl Http {
 /// The deadline covers connection, headers and body together: a server that trickles its answer a
 /// byte at a time cannot keep figma-auth (and the store lock it may hold) waiting past it.
 /// Transport failures, redirects, 5xx and 429 are mapped to [`OAuthError`].
-pub fn client(timeout: Duration) -> Result<Http, OAuthError> {
+pub(crate) fn client(timeout: Duration) -> Result<Http, OAuthError> {
     let timeout = timeout.max(Duration::from_millis(1));
     let mut builder = Client::builder();
     for host in super::test_hosts() {
@@ -86,14 +86,14 @@ impl TransportError {
 
 /// A complete response: status, headers and at most `max_body` bytes of body.
 #[derive(Debug)]
-pub struct Raw {
+pub(crate) struct Raw {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl Raw {
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -104,7 +104,11 @@ impl Raw {
 /// Sends `req` and reads at most `max_body` bytes of the answer, all within `http`'s deadline.
 /// The request runs on its own thread; when the deadline passes first, the caller gets
 /// [`TransportError::Deadline`] at once and the thread is left to end by reqwest's own timeout.
-pub fn execute(http: &Http, req: RequestBuilder, max_body: u64) -> Result<Raw, TransportError> {
+pub(crate) fn execute(
+    http: &Http,
+    req: RequestBuilder,
+    max_body: u64,
+) -> Result<Raw, TransportError> {
     let timeout = http.timeout;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let req = req.timeout(timeout.saturating_add(Duration::from_secs(5)));
@@ -144,19 +148,18 @@ pub fn execute(http: &Http, req: RequestBuilder, max_body: u64) -> Result<Raw, T
 
 /// A response that was neither a transport error, a redirect, a 5xx nor a 429.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
-    pub content_type: String,
     pub body: String,
 }
 
 impl Reply {
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// The body as a JSON object, when it is one.
-    pub fn json_object(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+    pub(crate) fn json_object(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
         match serde_json::from_str::<serde_json::Value>(&self.body) {
             Ok(serde_json::Value::Object(m)) => Some(m),
             _ => None,
@@ -164,7 +167,7 @@ impl Reply {
     }
 
     /// `error` and `error_description` of an OAuth error body, when the body is one.
-    pub fn oauth_error(&self) -> Option<(String, Option<String>)> {
+    pub(crate) fn oauth_error(&self) -> Option<(String, Option<String>)> {
         let m = self.json_object()?;
         let error = m.get("error")?.as_str()?.to_string();
         let desc = m
@@ -177,7 +180,7 @@ impl Reply {
     /// A short, printable summary of an error body: `error: description` for OAuth errors, a
     /// short secret-free excerpt of the text otherwise ([`redact::excerpt`]). Every encoding of
     /// the `redactor`'s secrets is redacted.
-    pub fn summary(&self, redactor: &Redactor) -> String {
+    pub(crate) fn summary(&self, redactor: &Redactor) -> String {
         if let Some((e, d)) = self.oauth_error() {
             let text = match d {
                 Some(d) if !d.is_empty() => format!("{e}: {d}"),
@@ -192,7 +195,7 @@ impl Reply {
 /// Sends a request and classifies the outcome. `what` names the endpoint in messages ("token
 /// endpoint"); `url` is shown without its query string. Every encoding of the `redactor`'s
 /// secrets is redacted from any server text quoted in an error.
-pub fn send(
+pub(crate) fn send(
     http: &Http,
     req: RequestBuilder,
     what: &'static str,
@@ -207,18 +210,13 @@ pub fn send(
         source: e,
     })?;
     let status = raw.status;
-    let content_type = raw.header("content-type").unwrap_or_default();
     let location = raw.header("location");
     let retry_after = raw
         .header("retry-after")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     let body = String::from_utf8_lossy(&raw.body).into_owned();
-    let reply = Reply {
-        status,
-        content_type,
-        body,
-    };
+    let reply = Reply { status, body };
     if (300..400).contains(&status) {
         return Err(OAuthError::Redirected {
             what,

@@ -2,24 +2,24 @@
 //! header), PKCE (S256 only), the loopback callback, the browser and the token endpoint. Nothing
 //! here touches the credential store.
 
-pub mod browser;
+pub(crate) mod browser;
 pub mod callback;
-pub mod discovery;
-pub mod error;
-pub mod http;
-pub mod pkce;
-pub mod registration;
-pub mod token;
+pub(crate) mod discovery;
+pub(crate) mod error;
+pub(crate) mod http;
+pub(crate) mod pkce;
+pub(crate) mod registration;
+pub(crate) mod token;
 
-pub use error::{CallbackError, ErrorClass, OAuthError, PatSource, PatTrial, RefusalKind};
+pub(crate) use error::{CallbackError, ErrorClass, OAuthError, PatSource, PatTrial, RefusalKind};
 pub use url::Url;
 
 /// Figma's authorization server, the default for `--auth-server`.
-pub const DEFAULT_AUTH_SERVER: &str = "https://api.figma.com";
+pub(crate) const DEFAULT_AUTH_SERVER: &str = "https://api.figma.com";
 /// Figma's remote MCP server, the default for `--mcp-url` and the RFC 8707 `resource`.
-pub const DEFAULT_MCP_URL: &str = "https://mcp.figma.com/mcp";
+pub(crate) const DEFAULT_MCP_URL: &str = "https://mcp.figma.com/mcp";
 /// The only scope Figma's MCP server knows.
-pub const SCOPE: &str = "mcp:connect";
+pub(crate) const SCOPE: &str = "mcp:connect";
 
 /// The redirect URI paths Figma is known to accept, in the order a login tries them: a mid-2026
 /// report says Figma accepts only `http://127.0.0.1:<port>/callback`, and every approved client
@@ -27,10 +27,10 @@ pub const SCOPE: &str = "mcp:connect";
 /// `/mcp/oauth/callback`, which may still be the rule for some names. When registration answers
 /// `invalid_redirect_uri` for the first, the second is registered; the shape that worked is
 /// stored with the registration and tried first next time.
-pub const KNOWN_CALLBACK_PATHS: [&str; 2] = ["/callback", "/mcp/oauth/callback"];
+pub(crate) const KNOWN_CALLBACK_PATHS: [&str; 2] = ["/callback", "/mcp/oauth/callback"];
 
 /// The parameters of one authorization request (step 4 of the flow).
-pub struct AuthorizationRequest<'a> {
+pub(crate) struct AuthorizationRequest<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     pub state: &'a crate::secret::State,
@@ -40,7 +40,7 @@ pub struct AuthorizationRequest<'a> {
 
 /// The authorization URL: `response_type=code`, `client_id`, `redirect_uri`, `scope`, `state`,
 /// `code_challenge`, `code_challenge_method=S256`, and `resource` unless disabled.
-pub fn authorization_url(endpoint: &Url, req: &AuthorizationRequest<'_>) -> Url {
+pub(crate) fn authorization_url(endpoint: &Url, req: &AuthorizationRequest<'_>) -> Url {
     let mut u = endpoint.clone();
     {
         let mut q = u.query_pairs_mut();
@@ -59,7 +59,7 @@ pub fn authorization_url(endpoint: &Url, req: &AuthorizationRequest<'_>) -> Url 
 }
 
 /// True for the hosts allowed to use plain `http://`: 127.0.0.1, ::1 and localhost.
-pub fn is_loopback_host(url: &Url) -> bool {
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
@@ -72,7 +72,7 @@ pub fn is_loopback_host(url: &Url) -> bool {
 /// the host names listed in `FIGMA_AUTH_TEST_HOSTS` (comma-separated) resolve to 127.0.0.1 and
 /// may use plain http, so that the tests can run an authorization server under real domain names
 /// (the same-site rule of endpoints applies to them as to any domain).
-pub fn test_hosts() -> Vec<String> {
+pub(crate) fn test_hosts() -> Vec<String> {
     #[cfg(debug_assertions)]
     {
         std::env::var("FIGMA_AUTH_TEST_HOSTS")
@@ -97,7 +97,7 @@ fn is_test_host(url: &Url) -> bool {
 
 /// Checks the scheme rule every URL figma-auth sends credentials to must follow: `https`, or
 /// `http` on a loopback host. Returns the reason when the URL is refused.
-pub fn check_transport(url: &Url) -> Result<(), String> {
+pub(crate) fn check_transport(url: &Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback_host(url) || is_test_host(url) => Ok(()),
@@ -110,7 +110,7 @@ pub fn check_transport(url: &Url) -> Result<(), String> {
 
 /// Parses and checks a server base URL (`--auth-server`, `--mcp-url`): absolute, https or loopback
 /// http, no credentials, query or fragment.
-pub fn parse_server_url(s: &str) -> Result<Url, String> {
+pub(crate) fn parse_server_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s.trim()).map_err(|e| format!("not a URL: {e}"))?;
     if url.host().is_none() {
         return Err("the URL has no host".to_string());
@@ -126,13 +126,13 @@ pub fn parse_server_url(s: &str) -> Result<Url, String> {
 }
 
 /// The issuer form of a base URL: without a trailing slash (`https://api.figma.com`).
-pub fn issuer_string(url: &Url) -> String {
+pub(crate) fn issuer_string(url: &Url) -> String {
     url.as_str().trim_end_matches('/').to_string()
 }
 
 /// A URL safe to show in messages: no user info, query string or fragment (they can carry the
 /// authorization code, `state` or tokens).
-pub fn display_url(url: &Url) -> String {
+pub(crate) fn display_url(url: &Url) -> String {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);
@@ -143,7 +143,7 @@ pub fn display_url(url: &Url) -> String {
 
 /// Like [`display_url`] for a string that may not parse: everything from the first `?` or `#` is
 /// dropped.
-pub fn display_url_str(s: &str) -> String {
+pub(crate) fn display_url_str(s: &str) -> String {
     match Url::parse(s) {
         Ok(u) => display_url(&u),
         Err(_) => {
@@ -153,10 +153,10 @@ pub fn display_url_str(s: &str) -> String {
     }
 }
 
-pub use crate::redact::sanitize;
+pub(crate) use crate::redact::sanitize;
 
 /// Constant-time string comparison (for `state`).
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -7,17 +7,17 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// The only method figma-auth uses; `plain` is never sent.
-pub const METHOD: &str = "S256";
+pub(crate) const METHOD: &str = "S256";
 
 /// A verifier and its S256 challenge.
-pub struct Pkce {
+pub(crate) struct Pkce {
     pub verifier: PkceVerifier,
     pub challenge: String,
 }
 
 impl Pkce {
     /// A fresh verifier (43 characters) and its challenge.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         let verifier = PkceVerifier::new(random_token());
         let challenge = challenge_for(verifier.expose());
         Self {
@@ -28,12 +28,12 @@ impl Pkce {
 }
 
 /// `BASE64URL(SHA256(ASCII(verifier)))` without padding.
-pub fn challenge_for(verifier: &str) -> String {
+pub(crate) fn challenge_for(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// A fresh `state` value.
-pub fn new_state() -> State {
+pub(crate) fn new_state() -> State {
     State::new(random_token())
 }
 

@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 const WHAT: &str = "client registration endpoint";
 
 /// What figma-auth asks to register.
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     pub client_name: &'a str,
     pub redirect_uri: &'a str,
     pub pat: Option<(&'a Pat, PatSource)>,
@@ -19,7 +19,7 @@ pub struct Request<'a> {
 
 /// What the server registered.
 #[derive(Debug, Clone)]
-pub struct Registered {
+pub(crate) struct Registered {
     pub client_id: String,
     pub client_secret: Option<ClientSecret>,
     pub client_id_issued_at: Option<Timestamp>,
@@ -30,7 +30,7 @@ pub struct Registered {
 }
 
 /// The registration body Figma accepts (what its approved clients send).
-pub fn body(req: &Request<'_>) -> serde_json::Value {
+pub(crate) fn body(req: &Request<'_>) -> serde_json::Value {
     serde_json::json!({
         "client_name": req.client_name,
         "redirect_uris": [req.redirect_uri],
@@ -41,7 +41,11 @@ pub fn body(req: &Request<'_>) -> serde_json::Value {
 }
 
 /// Registers a client at `endpoint`.
-pub fn register(http: &Http, endpoint: &Url, req: &Request<'_>) -> Result<Registered, OAuthError> {
+pub(crate) fn register(
+    http: &Http,
+    endpoint: &Url,
+    req: &Request<'_>,
+) -> Result<Registered, OAuthError> {
     let mut rb = http
         .post(endpoint.clone())
         .header(reqwest::header::ACCEPT, "application/json")

@@ -11,10 +11,10 @@ const WHAT: &str = "token endpoint";
 
 /// Lifetime assumed when a token response carries no `expires_in`: one hour, short enough that a
 /// token is refreshed before a typical server-side expiry.
-pub const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(3600);
+pub(crate) const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(3600);
 
 /// Longest lifetime believed; larger values are capped (a bogus value must not stop refreshes).
-pub const MAX_EXPIRES_IN: Duration = Duration::from_secs(366 * 86_400);
+pub(crate) const MAX_EXPIRES_IN: Duration = Duration::from_secs(366 * 86_400);
 
 /// The client credentials sent with every token request.
 pub struct ClientAuth<'a> {
@@ -41,7 +41,7 @@ pub struct TokenResponse {
 ///
 /// A response must hold an `access_token`, `token_type` Bearer (assumed when absent) and
 /// `expires_in` > 0 (default [`DEFAULT_EXPIRES_IN`] when absent).
-pub fn exchange_code(
+pub(crate) fn exchange_code(
     http: &Http,
     endpoint: &Url,
     client: &ClientAuth<'_>,
@@ -64,7 +64,7 @@ pub fn exchange_code(
 }
 
 /// Redeems a refresh token.
-pub fn refresh(
+pub(crate) fn refresh(
     http: &Http,
     endpoint: &Url,
     client: &ClientAuth<'_>,
@@ -117,16 +117,16 @@ fn post<'a>(
     let url = display_url(endpoint);
     if !reply.is_success() {
         let oauth = reply.oauth_error();
-        if let Some((e, d)) = &oauth {
-            if e == "invalid_grant" {
-                return Err(OAuthError::InvalidGrant {
-                    url,
-                    grant,
-                    description: d
-                        .as_deref()
-                        .map(|d| crate::redact::sanitize_with(d, &redactor, 300)),
-                });
-            }
+        if let Some((e, d)) = &oauth
+            && e == "invalid_grant"
+        {
+            return Err(OAuthError::InvalidGrant {
+                url,
+                grant,
+                description: d
+                    .as_deref()
+                    .map(|d| crate::redact::sanitize_with(d, &redactor, 300)),
+            });
         }
         return Err(OAuthError::TokenRefused {
             url,
@@ -151,7 +151,7 @@ fn post<'a>(
 /// A token response figma-auth refused, and the well-formed refresh token it carried, if any
 /// (on a server that rotates refresh tokens the old one is spent: this one must be kept).
 #[derive(Debug)]
-pub struct Rejected {
+pub(crate) struct Rejected {
     pub reason: String,
     pub refresh_token: Option<RefreshToken>,
 }
@@ -159,7 +159,7 @@ pub struct Rejected {
 /// Checks a token from the server: RFC 6750 `b64token` characters (`A-Z a-z 0-9 - . _ ~ + /`,
 /// trailing `=`), 8 to 4096 of them, exactly as sent. Such a value is inert in every config format
 /// and shell quoting figma-auth writes (no `$`, `{`, quote or space a client could expand).
-pub fn check_token(what: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_token(what: &str, value: &str) -> Result<(), String> {
     match crate::edit::validate_token(value) {
         Ok(t) if t.expose() == value => Ok(()),
         Ok(_) => Err(format!(
@@ -186,7 +186,9 @@ fn basic_auth(id: &str, secret: &str) -> reqwest::header::HeaderValue {
 
 /// Validates a successful token response body. A well-formed `refresh_token` is returned with
 /// the rejection when something else is wrong.
-pub fn validate(m: &serde_json::Map<String, serde_json::Value>) -> Result<TokenResponse, Rejected> {
+pub(crate) fn validate(
+    m: &serde_json::Map<String, serde_json::Value>,
+) -> Result<TokenResponse, Rejected> {
     let refresh_token = match m.get("refresh_token") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) if s.is_empty() => None,

@@ -24,7 +24,7 @@ struct Found {
 
 /// The token is refreshed first when it expires soon, as the proxy would; `--json` prints the
 /// result as one object.
-pub fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> {
+pub(crate) fn check(ctx: &Context, opts: &Options, as_json: bool) -> Result<u8, Error> {
     let rt = runtime()?;
     let result = rt.block_on(run(ctx.clone(), opts.clone()))?;
     rt.shutdown_timeout(std::time::Duration::from_secs(1));

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// Why the entry's program cannot be started, or `None` when it can: an absolute path to an
 /// executable regular file (a bare name is the client's PATH's business, not checked).
-pub fn program_problem(argv: &[String]) -> Option<String> {
+pub(crate) fn program_problem(argv: &[String]) -> Option<String> {
     let Some(program) = argv.first() else {
         return Some("the entry has an empty command".into());
     };
@@ -37,7 +37,7 @@ pub fn program_problem(argv: &[String]) -> Option<String> {
 
 /// What `<command line> --check` said.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// Its exit code (`None`: killed, or ended by a signal): 0 accepted, 3 log in, 4 try later.
     pub code: Option<i32>,
     /// Its one-line result (stdout on success, else stderr's first line), shortened.
@@ -46,7 +46,7 @@ pub struct Probe {
 
 /// Runs the entry's command line with `--check` (one `initialize` round trip, then exit),
 /// without a shell and with stdin closed, killed after `timeout`.
-pub fn probe(argv: &[String], timeout: Duration) -> Result<Probe, String> {
+pub(crate) fn probe(argv: &[String], timeout: Duration) -> Result<Probe, String> {
     let (program, args) = argv.split_first().ok_or("the entry has an empty command")?;
     let secs = timeout.as_secs().max(2);
     let mut child = Command::new(program)

@@ -25,7 +25,7 @@ const ERROR_BODY: usize = 16 * 1024;
 /// starts a new session (replaying the client's `initialize` and `notifications/initialized`) and
 /// sends the message once more. A stream that breaks before the answer is resumed with
 /// `Last-Event-ID`. So the client never waits for an answer that will not come.
-pub struct Proxy {
+pub(super) struct Proxy {
     pub up: Upstream,
     pub tokens: Tokens,
     pub session: Session,
@@ -55,7 +55,7 @@ impl From<super::token::TokenFailure> for SendError {
 }
 
 impl Proxy {
-    pub fn new(
+    pub(super) fn new(
         ctx: Context,
         opts: &Options,
         out: mpsc::Sender<Vec<u8>>,
@@ -72,7 +72,7 @@ impl Proxy {
     }
 
     /// Queues one line for stdout.
-    pub async fn emit(&self, line: Vec<u8>) {
+    pub(super) async fn emit(&self, line: Vec<u8>) {
         let tx = self.out.lock().expect("output").clone();
         if let Some(tx) = tx {
             let _ = tx.send(line).await;
@@ -80,13 +80,13 @@ impl Proxy {
     }
 
     /// No more output: the writer finishes what is queued and ends.
-    pub fn close_output(&self) {
+    pub(super) fn close_output(&self) {
         self.out.lock().expect("output").take();
     }
 
     /// Forwards `msg` and writes what comes back; a request that fails is answered with a
     /// JSON-RPC error saying why and what to do. Returns true when it went through.
-    pub async fn handle(self: &Arc<Self>, msg: Message) -> bool {
+    pub(super) async fn handle(self: &Arc<Self>, msg: Message) -> bool {
         match self.exchange(&msg).await {
             Ok(()) => true,
             Err(f) => {
@@ -111,7 +111,7 @@ impl Proxy {
     }
 
     /// [`Proxy::send_once`], and once more in a new session when the session expired.
-    pub async fn exchange(self: &Arc<Self>, msg: &Message) -> Result<(), Fail> {
+    pub(super) async fn exchange(self: &Arc<Self>, msg: &Message) -> Result<(), Fail> {
         match self.send_once(msg).await {
             Ok(()) => Ok(()),
             Err(SendError::Fail(f)) => Err(f),
@@ -293,15 +293,15 @@ impl Proxy {
         if (400..500).contains(&status) && status != 401 && status != 429 {
             let mut resp = resp;
             let body = self.error_body(&mut resp, &what).await;
-            if let Ok(lines) = server_lines(&body, bearer.token.expose()) {
-                if let [line] = lines.as_slice() {
-                    if msg.id.is_some() && line.answers == msg.id {
-                        if !msg.internal {
-                            self.emit(line.bytes.clone()).await;
-                        }
-                        return Ok(());
-                    }
+            if let Ok(lines) = server_lines(&body, bearer.token.expose())
+                && let [line] = lines.as_slice()
+                && msg.id.is_some()
+                && line.answers == msg.id
+            {
+                if !msg.internal {
+                    self.emit(line.bytes.clone()).await;
                 }
+                return Ok(());
             }
             let detail = rpc_error_message(&body).unwrap_or_else(|| text_of(&body));
             return Err(self
@@ -335,7 +335,7 @@ impl Proxy {
     }
 
     /// Ends the session at the server (DELETE), if there is one.
-    pub async fn close_session(&self) {
+    pub(super) async fn close_session(&self) {
         let Some(snap) = self.session.take_for_close() else {
             return;
         };

@@ -8,19 +8,19 @@ use serde_json::Value;
 
 /// The error codes of the answers the proxy writes itself (JSON-RPC reserves -32000 to -32099
 /// for implementation-defined server errors).
-pub mod code {
-    pub const PARSE_ERROR: i64 = -32700;
-    pub const INVALID_REQUEST: i64 = -32600;
+pub(crate) mod code {
+    pub(crate) const PARSE_ERROR: i64 = -32700;
+    pub(crate) const INVALID_REQUEST: i64 = -32600;
     /// No usable login: the message names the `figma-auth login` command to run.
-    pub const LOGIN_REQUIRED: i64 = -32001;
+    pub(crate) const LOGIN_REQUIRED: i64 = -32001;
     /// The MCP server or the network failed for now (timeout, 5xx, 429): retry later.
-    pub const UNAVAILABLE: i64 = -32002;
+    pub(crate) const UNAVAILABLE: i64 = -32002;
     /// The MCP server refused or answered something unusable (redirect, 403, 404, bad body).
-    pub const REFUSED: i64 = -32003;
+    pub(crate) const REFUSED: i64 = -32003;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Request,
     Notification,
     Response,
@@ -28,7 +28,7 @@ pub enum Kind {
 
 /// One message from the client, as it will be POSTed.
 #[derive(Debug, Clone)]
-pub struct Message {
+pub(crate) struct Message {
     pub body: Vec<u8>,
     pub kind: Kind,
     /// The id of a request.
@@ -40,16 +40,16 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn is_initialize(&self) -> bool {
+    pub(crate) fn is_initialize(&self) -> bool {
         self.kind == Kind::Request && self.method.as_deref() == Some("initialize")
     }
 
-    pub fn is_method(&self, name: &str) -> bool {
+    pub(crate) fn is_method(&self, name: &str) -> bool {
         self.method.as_deref() == Some(name)
     }
 
     /// `tools/call (id 7)`, for messages to the user.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match (&self.method, &self.id) {
             (Some(m), Some(id)) => format!("{m} (id {id})"),
             (Some(m), None) => m.clone(),
@@ -68,7 +68,7 @@ struct ClientPeek {
 }
 
 /// What a client line holds: messages to forward, or the error to answer it with.
-pub fn parse_client(line: &[u8]) -> Result<Vec<Message>, Vec<u8>> {
+pub(crate) fn parse_client(line: &[u8]) -> Result<Vec<Message>, Vec<u8>> {
     let first = line.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
         // A batch (no longer part of MCP since 2025-06-18): forward its messages one by one.
@@ -124,7 +124,7 @@ fn parse_error() -> Vec<u8> {
 }
 
 /// A JSON-RPC error response, as one line.
-pub fn error_response(id: &Value, code: i64, message: &str, data: Option<Value>) -> Vec<u8> {
+pub(crate) fn error_response(id: &Value, code: i64, message: &str, data: Option<Value>) -> Vec<u8> {
     let mut error = serde_json::json!({"code": code, "message": message});
     if let Some(d) = data {
         error["data"] = d;
@@ -150,7 +150,7 @@ struct ServerPeek {
 
 /// A server message ready for stdout.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Line {
+pub(crate) struct Line {
     /// One line, ending with `\n`.
     pub bytes: Vec<u8>,
     /// The id, when the message is a response.
@@ -159,14 +159,14 @@ pub struct Line {
 
 /// The body is not JSON (or not JSON-RPC).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotJson;
+pub(crate) struct NotJson;
 
 /// Turns a server message (a JSON body or an event's data) into stdout lines: checked to be
 /// JSON, one line each (a batch is split), and `secret` replaced if the server quoted it.
 ///
 /// Messages are passed through as bytes: a line is parsed only far enough to classify it (the rest
 /// is skipped, not built), and a server message is re-encoded only when it spans lines.
-pub fn server_lines(body: &[u8], secret: &str) -> Result<Vec<Line>, NotJson> {
+pub(crate) fn server_lines(body: &[u8], secret: &str) -> Result<Vec<Line>, NotJson> {
     let body = body.trim_ascii();
     if body.first() == Some(&b'[') {
         let items: Vec<Value> = serde_json::from_slice(body).map_err(|_| NotJson)?;
@@ -204,7 +204,7 @@ fn server_line(body: &[u8], secret: &str) -> Result<Line, NotJson> {
 
 /// Replaces every occurrence of `secret` in `bytes` (a token is made of characters that need no
 /// escaping, so the JSON stays valid).
-pub fn redact(bytes: &mut Vec<u8>, secret: &str) {
+pub(crate) fn redact(bytes: &mut Vec<u8>, secret: &str) {
     if secret.len() < 8 || memchr::memmem::find(bytes, secret.as_bytes()).is_none() {
         return;
     }
@@ -221,7 +221,7 @@ pub fn redact(bytes: &mut Vec<u8>, secret: &str) {
 }
 
 /// True for `YYYY-MM-DD`, the shape of every MCP protocol version.
-pub fn is_version(v: &str) -> bool {
+pub(crate) fn is_version(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() == 10
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -233,7 +233,7 @@ pub fn is_version(v: &str) -> bool {
 /// Figma's trap: an `initialize` offering a protocol version newer than `ceiling` (or one that
 /// is not a date) is offered as `ceiling`. Returns the rewritten body and the version the client
 /// offered, or `None` when the body stays as it is.
-pub fn cap_protocol_version(body: &[u8], ceiling: &str) -> Option<(Vec<u8>, String)> {
+pub(crate) fn cap_protocol_version(body: &[u8], ceiling: &str) -> Option<(Vec<u8>, String)> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
     let offered = v
         .get("params")?
@@ -248,7 +248,7 @@ pub fn cap_protocol_version(body: &[u8], ceiling: &str) -> Option<(Vec<u8>, Stri
 }
 
 /// `result.protocolVersion` of an `initialize` response.
-pub fn negotiated_version(line: &[u8]) -> Option<String> {
+pub(crate) fn negotiated_version(line: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct R {
         result: Res,
@@ -264,7 +264,7 @@ pub fn negotiated_version(line: &[u8]) -> Option<String> {
 }
 
 /// The id of the request a `notifications/cancelled` cancels.
-pub fn cancelled_request(body: &[u8]) -> Option<Value> {
+pub(crate) fn cancelled_request(body: &[u8]) -> Option<Value> {
     let v: Value = serde_json::from_slice(body).ok()?;
     v.get("params")?.get("requestId").cloned()
 }

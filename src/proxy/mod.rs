@@ -3,17 +3,17 @@
 //! needs a restart.
 
 mod check;
-pub mod entry;
+pub(crate) mod entry;
 mod forward;
-pub mod jsonrpc;
-pub mod session;
-pub mod sse;
-pub mod stdio;
+pub(crate) mod jsonrpc;
+pub(crate) mod session;
+pub(crate) mod sse;
+pub(crate) mod stdio;
 mod stream;
-pub mod token;
-pub mod transport;
+pub(crate) mod token;
+pub(crate) mod transport;
 
-pub use check::check;
+pub(crate) use check::check;
 
 use crate::app::Context;
 use crate::error::{exit, Error};
@@ -30,7 +30,7 @@ use tokio::task::JoinSet;
 
 /// The newest protocol version known to work with Figma's server (it accepts `2026-07-28` in
 /// `initialize` but then answers that version's new methods with -32601).
-pub const KNOWN_GOOD_PROTOCOL: &str = "2025-11-25";
+pub(crate) const KNOWN_GOOD_PROTOCOL: &str = "2025-11-25";
 
 /// Messages in flight at once; more wait (and so does the reading of stdin).
 const MAX_IN_FLIGHT: usize = 256;
@@ -38,7 +38,7 @@ const MAX_IN_FLIGHT: usize = 256;
 const OUTPUT_QUEUE: usize = 256;
 
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The MCP endpoint.
     pub url: Url,
     /// Waiting for the server to start answering, and between the events of a streamed answer.
@@ -69,7 +69,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// is then one hand-over between threads on each side (stdin to the runtime, the runtime to stdout)
 /// instead of four, with no thread started per request; reqwest's blocking client would itself hand
 /// every request to a runtime thread and back.
-pub fn serve(ctx: &Context, opts: &Options) -> Result<u8, Error> {
+pub(crate) fn serve(ctx: &Context, opts: &Options) -> Result<u8, Error> {
     let rt = runtime()?;
     let code = rt.block_on(serve_async(ctx.clone(), opts.clone()))?;
     // A DNS lookup in flight must not hold the exit.

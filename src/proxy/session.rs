@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 /// The session headers of one request.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub id: Option<HeaderValue>,
     pub protocol: Option<HeaderValue>,
     pub generation: u64,
@@ -25,23 +25,23 @@ struct State {
 /// new generation number, so concurrent requests that all saw the same 404 start one new session
 /// between them.
 #[derive(Default)]
-pub struct Session {
+pub(crate) struct Session {
     state: Mutex<State>,
     /// Held while a new session is being started.
     pub restart: tokio::sync::Mutex<()>,
 }
 
 impl Session {
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         self.state.lock().expect("session").now.clone()
     }
 
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.state.lock().expect("session").now.generation
     }
 
     /// The client sent `initialize` (as it goes to the server): a new session begins.
-    pub fn client_initialize(&self, body: &[u8]) {
+    pub(crate) fn client_initialize(&self, body: &[u8]) {
         let mut st = self.state.lock().expect("session");
         st.initialize = Some(body.to_vec());
         st.initialized = None;
@@ -50,13 +50,13 @@ impl Session {
     }
 
     /// The client sent `notifications/initialized`.
-    pub fn client_initialized(&self, body: &[u8]) {
+    pub(crate) fn client_initialized(&self, body: &[u8]) {
         self.state.lock().expect("session").initialized = Some(body.to_vec());
     }
 
     /// The server answered `initialize`: its session id (if it keeps sessions) and the
     /// protocol version it chose. Returns the new generation.
-    pub fn started(&self, id: Option<HeaderValue>, protocol: Option<&str>) -> u64 {
+    pub(crate) fn started(&self, id: Option<HeaderValue>, protocol: Option<&str>) -> u64 {
         let mut st = self.state.lock().expect("session");
         st.now.id = id;
         st.now.protocol = protocol.and_then(|p| HeaderValue::from_str(p).ok());
@@ -66,7 +66,7 @@ impl Session {
 
     /// What to replay to start a new session: the client's `initialize` and, once sent, its
     /// `notifications/initialized`. Clears the expired session id.
-    pub fn replay(&self) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    pub(crate) fn replay(&self) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
         let mut st = self.state.lock().expect("session");
         let init = st.initialize.clone()?;
         st.now.id = None;
@@ -75,7 +75,7 @@ impl Session {
     }
 
     /// The session to close at the end, if the server keeps sessions.
-    pub fn take_for_close(&self) -> Option<Snapshot> {
+    pub(crate) fn take_for_close(&self) -> Option<Snapshot> {
         let mut st = self.state.lock().expect("session");
         st.now.id.as_ref()?;
         let snap = st.now.clone();
@@ -86,7 +86,7 @@ impl Session {
 
 /// A session id as a header value: visible ASCII only (0x21–0x7E), as the specification
 /// requires; anything else is ignored.
-pub fn session_header(v: &HeaderValue) -> Option<HeaderValue> {
+pub(crate) fn session_header(v: &HeaderValue) -> Option<HeaderValue> {
     let b = v.as_bytes();
     (!b.is_empty() && b.len() <= 1024 && b.iter().all(|c| (0x21..=0x7e).contains(c)))
         .then(|| v.clone())

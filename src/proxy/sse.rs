@@ -3,7 +3,7 @@
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub(crate) struct Event {
     /// The `event` field; empty means `message`.
     pub kind: String,
     /// The `data` lines joined by `\n`.
@@ -12,14 +12,14 @@ pub struct Event {
 
 impl Event {
     /// An MCP message event (`event: message` or no event type).
-    pub fn is_message(&self) -> bool {
+    pub(crate) fn is_message(&self) -> bool {
         self.kind.is_empty() || self.kind == "message"
     }
 }
 
 /// The stream carried an event (or a line) larger than the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooLarge {
+pub(crate) struct TooLarge {
     pub limit: usize,
 }
 
@@ -27,7 +27,7 @@ pub struct TooLarge {
 /// chunks); `:` lines are comments; `data` lines are joined with `\n`; `id` and `retry` are
 /// remembered for resuming the stream.
 #[derive(Debug)]
-pub struct Parser {
+pub(crate) struct Parser {
     limit: usize,
     /// The current, unfinished line.
     line: Vec<u8>,
@@ -45,7 +45,7 @@ pub struct Parser {
 
 impl Parser {
     /// A parser that refuses events (data plus the line being read) larger than `limit` bytes.
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self {
             limit,
             line: Vec::new(),
@@ -60,17 +60,21 @@ impl Parser {
     }
 
     /// The `Last-Event-ID` to resume the stream with.
-    pub fn last_id(&self) -> Option<&str> {
+    pub(crate) fn last_id(&self) -> Option<&str> {
         self.last_id.as_deref().filter(|s| !s.is_empty())
     }
 
     /// The reconnection delay the server asked for.
-    pub fn retry_ms(&self) -> Option<u64> {
+    pub(crate) fn retry_ms(&self) -> Option<u64> {
         self.retry_ms
     }
 
     /// Feeds one chunk; `emit` gets every event completed by it, in order.
-    pub fn feed(&mut self, mut chunk: &[u8], emit: &mut dyn FnMut(Event)) -> Result<(), TooLarge> {
+    pub(crate) fn feed(
+        &mut self,
+        mut chunk: &[u8],
+        emit: &mut dyn FnMut(Event),
+    ) -> Result<(), TooLarge> {
         if !self.started && !chunk.is_empty() {
             self.started = true;
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, Notify};
 
 /// What the reader saw.
 #[derive(Debug)]
-pub enum Input {
+pub(crate) enum Input {
     Line(Vec<u8>),
     /// A line longer than the limit (its length so far), skipped.
     TooLarge(usize),
@@ -21,7 +21,7 @@ pub enum Input {
 ///
 /// A proxy process asks no questions, so the ui's line reader, which starts only when a prompt
 /// needs it, never competes with this one.
-pub fn spawn_reader<R: Read + Send + 'static>(
+pub(crate) fn spawn_reader<R: Read + Send + 'static>(
     input: R,
     limit: usize,
     tx: mpsc::Sender<Input>,
@@ -93,7 +93,7 @@ fn deliver(tx: &mpsc::Sender<Input>, mut line: Vec<u8>) -> Result<(), ()> {
 
 /// Writes every line received on `rx` to `output`, flushing when no other line is waiting.
 /// When the output is closed (the client went away), `closed` is notified and the thread ends.
-pub fn spawn_writer<W: Write + Send + 'static>(
+pub(crate) fn spawn_writer<W: Write + Send + 'static>(
     mut output: W,
     mut rx: mpsc::Receiver<Vec<u8>>,
     closed: Arc<Notify>,

@@ -37,10 +37,11 @@ impl Proxy {
         session_id: &Option<HeaderValue>,
     ) -> bool {
         let answered = msg.is_some_and(|m| m.id.is_some() && line.answers == m.id);
-        if answered && msg.is_some_and(Message::is_initialize) {
-            if let Some(version) = jsonrpc::negotiated_version(&line.bytes) {
-                self.session.started(session_id.clone(), Some(&version));
-            }
+        if answered
+            && msg.is_some_and(Message::is_initialize)
+            && let Some(version) = jsonrpc::negotiated_version(&line.bytes)
+        {
+            self.session.started(session_id.clone(), Some(&version));
         }
         if !msg.is_some_and(|m| m.internal) {
             self.emit(line.bytes).await;
@@ -151,7 +152,7 @@ impl Proxy {
     }
 
     /// Opens the server's own event stream for the current session, once per session.
-    pub fn start_listening(self: &Arc<Self>) {
+    pub(super) fn start_listening(self: &Arc<Self>) {
         let generation = self.session.generation();
         let mut l = self.listening.lock().expect("listener");
         if l.as_ref().is_some_and(|(g, _)| *g == generation) {
@@ -165,7 +166,7 @@ impl Proxy {
         *l = Some((generation, task.abort_handle()));
     }
 
-    pub fn stop_listening(&self) {
+    pub(super) fn stop_listening(&self) {
         if let Some((_, h)) = self.listening.lock().expect("listener").take() {
             h.abort();
         }

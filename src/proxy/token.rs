@@ -22,7 +22,7 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
 /// The token of one request.
 #[derive(Debug)]
-pub struct Bearer {
+pub(crate) struct Bearer {
     pub token: AccessToken,
     /// `Bearer …`, marked sensitive.
     pub header: HeaderValue,
@@ -62,7 +62,7 @@ impl Bearer {
 
 /// Why no token can be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenFailure {
+pub(crate) enum TokenFailure {
     /// `figma-auth login` is needed (the message names the command).
     Login(String),
     /// The authorization server could not be asked right now.
@@ -96,7 +96,7 @@ impl TokenFailure {
         }
     }
 
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         match self {
             TokenFailure::Login(m) | TokenFailure::Temporary(m) | TokenFailure::Failed(m) => m,
         }
@@ -145,7 +145,7 @@ struct State {
 /// A refresh that fails because a login is needed is remembered until the store changes: every
 /// request gets the same error (naming `figma-auth login`) without touching the network, and the
 /// first request after the user logged in goes through.
-pub struct Tokens {
+pub(crate) struct Tokens {
     ctx: Context,
     path: PathBuf,
     state: Mutex<State>,
@@ -158,13 +158,13 @@ pub struct Tokens {
 
 impl Tokens {
     /// One line on stderr (the client's log).
-    pub fn log(&self, message: &str) {
+    pub(crate) fn log(&self, message: &str) {
         self.ctx
             .ui
             .line(format_args!("figma-auth proxy: {message}"));
     }
 
-    pub fn new(ctx: Context) -> Self {
+    pub(crate) fn new(ctx: Context) -> Self {
         Self {
             path: ctx.store.path(ctx.profile()),
             ctx,
@@ -176,7 +176,7 @@ impl Tokens {
 
     /// The token for the next request: from memory when the store has not changed and it is
     /// fresh, else from the store, else refreshed.
-    pub async fn get(&self) -> Result<Arc<Bearer>, TokenFailure> {
+    pub(crate) async fn get(&self) -> Result<Arc<Bearer>, TokenFailure> {
         if let Some(r) = self.cached(stamp(&self.path), None) {
             return r;
         }
@@ -184,7 +184,7 @@ impl Tokens {
     }
 
     /// The server rejected `used`: a token it may accept (another one, or a refreshed one).
-    pub async fn rejected(&self, used: &Arc<Bearer>) -> Result<Arc<Bearer>, TokenFailure> {
+    pub(crate) async fn rejected(&self, used: &Arc<Bearer>) -> Result<Arc<Bearer>, TokenFailure> {
         let twice = {
             let st = self.state.lock().expect("token state");
             st.replacement.as_ref() == Some(&used.token)
@@ -205,7 +205,7 @@ impl Tokens {
     }
 
     /// The server accepted `used`.
-    pub fn accepted(&self, used: &Bearer) {
+    pub(crate) fn accepted(&self, used: &Bearer) {
         let mut st = self.state.lock().expect("token state");
         if st.replacement.as_ref() == Some(&used.token) {
             st.replacement = None;
@@ -254,15 +254,15 @@ impl Tokens {
             return r;
         }
         // The store may hold a usable token already (a login, another process's refresh).
-        if let Ok(Some(data)) = self.ctx.store.load(self.ctx.profile()) {
-            if let Some(b) = data.token.as_ref().and_then(Bearer::new) {
-                let usable = match &rejected {
-                    None => b.fresh(),
-                    Some(r) => b.token != r.token && !b.expired(),
-                };
-                if usable && self.same_server(data.token.as_ref()) {
-                    return self.remember(now, Ok(Arc::new(b)));
-                }
+        if let Ok(Some(data)) = self.ctx.store.load(self.ctx.profile())
+            && let Some(b) = data.token.as_ref().and_then(Bearer::new)
+        {
+            let usable = match &rejected {
+                None => b.fresh(),
+                Some(r) => b.token != r.token && !b.expired(),
+            };
+            if usable && self.same_server(data.token.as_ref()) {
+                return self.remember(now, Ok(Arc::new(b)));
             }
         }
         let policy = match &rejected {
@@ -391,7 +391,7 @@ impl Tokens {
     }
 
     /// Waits for a refresh in flight (so that a rotated refresh token is saved before exit).
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         let running = std::mem::take(&mut *self.workers.lock().expect("workers"));
         for h in running {
             let _ = h.join();
@@ -399,7 +399,7 @@ impl Tokens {
     }
 
     /// A short description of the stored login, for the start-up line (never the token).
-    pub fn describe(&self) -> Option<String> {
+    pub(crate) fn describe(&self) -> Option<String> {
         match self.ctx.store.load(self.ctx.profile()) {
             Ok(Some(d)) if d.token.is_some() => None,
             _ => Some(format!(

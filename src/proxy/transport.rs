@@ -11,14 +11,14 @@ use reqwest::{Client, Response};
 use std::time::Duration;
 
 /// The biggest message accepted in either direction (a tool result with images can be large).
-pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
 /// How long a TCP/TLS connection may take.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fail {
+pub(crate) enum Fail {
     /// A login is needed; the message names `figma-auth login`.
     Login(String),
     /// Nothing to fix: network, timeout, 5xx, 429. Retry later.
@@ -34,14 +34,14 @@ pub enum Fail {
 }
 
 impl Fail {
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         match self {
             Fail::Login(m) => m,
             Fail::Temporary { message, .. } | Fail::Refused { message, .. } => message,
         }
     }
 
-    pub fn rpc_code(&self) -> i64 {
+    pub(crate) fn rpc_code(&self) -> i64 {
         match self {
             Fail::Login(_) => code::LOGIN_REQUIRED,
             Fail::Temporary { .. } => code::UNAVAILABLE,
@@ -50,7 +50,7 @@ impl Fail {
     }
 
     /// The exit code of `proxy --check` (the project's 1/3/4).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Fail::Login(_) => exit::LOGIN_REQUIRED,
             Fail::Temporary { .. } => exit::TEMPORARY,
@@ -59,7 +59,7 @@ impl Fail {
     }
 
     /// `kind` and `http_status`, the `data` of the JSON-RPC error.
-    pub fn data(&self) -> serde_json::Value {
+    pub(crate) fn data(&self) -> serde_json::Value {
         let (kind, status) = match self {
             Fail::Login(_) => ("login-required", None),
             Fail::Temporary { status, .. } => ("temporary", *status),
@@ -72,14 +72,14 @@ impl Fail {
         d
     }
 
-    pub fn temporary(message: String) -> Self {
+    pub(crate) fn temporary(message: String) -> Self {
         Fail::Temporary {
             message,
             status: None,
         }
     }
 
-    pub fn refused(message: String) -> Self {
+    pub(crate) fn refused(message: String) -> Self {
         Fail::Refused {
             message,
             status: None,
@@ -102,7 +102,7 @@ impl From<super::token::TokenFailure> for Fail {
 ///
 /// The requests POST a message, GET the server's stream and DELETE the session, with the headers
 /// the specification asks for; each timeout says what was waited for.
-pub struct Upstream {
+pub(crate) struct Upstream {
     http: Client,
     pub url: Url,
     /// Shown in messages (no query).
@@ -114,7 +114,7 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(url: Url, timeout: Duration, flags: String) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(url: Url, timeout: Duration, flags: String) -> Result<Self, reqwest::Error> {
         let http = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
@@ -145,7 +145,7 @@ impl Upstream {
     }
 
     /// POSTs one JSON-RPC message; returns when the response headers are in.
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         body: Vec<u8>,
         bearer: &Bearer,
@@ -163,7 +163,7 @@ impl Upstream {
     }
 
     /// Opens (or, with `last_event_id`, resumes) the server's event stream.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         bearer: &Bearer,
         s: &Snapshot,
@@ -179,7 +179,7 @@ impl Upstream {
     }
 
     /// Ends the session (best effort, a few seconds at most).
-    pub async fn delete(&self, bearer: &Bearer, s: &Snapshot) -> Result<u16, Fail> {
+    pub(crate) async fn delete(&self, bearer: &Bearer, s: &Snapshot) -> Result<u16, Fail> {
         let req = self
             .http
             .delete(self.url.clone())
@@ -230,7 +230,7 @@ impl Upstream {
 
     /// The next chunk of a streamed body; `None` at its end. Waiting longer than `idle` for it
     /// is an error (`None`: wait as long as it takes, for the server's own stream).
-    pub async fn chunk(
+    pub(crate) async fn chunk(
         &self,
         resp: &mut Response,
         what: &str,
@@ -252,7 +252,7 @@ impl Upstream {
     }
 
     /// A whole (JSON) body, at most [`MAX_MESSAGE`] bytes.
-    pub async fn body(&self, mut resp: Response, what: &str) -> Result<Vec<u8>, Fail> {
+    pub(crate) async fn body(&self, mut resp: Response, what: &str) -> Result<Vec<u8>, Fail> {
         let mut out = Vec::with_capacity(
             resp.content_length()
                 .map_or(1024, |n| n.min(MAX_MESSAGE as u64) as usize),
@@ -283,7 +283,13 @@ impl Upstream {
 
     /// The failure an unsuccessful HTTP status stands for (after the proxy's own handling of
     /// 401 and 404). `detail` is the start of the body.
-    pub fn status_failure(&self, resp: &Response, detail: &str, what: &str, token: &str) -> Fail {
+    pub(crate) fn status_failure(
+        &self,
+        resp: &Response,
+        detail: &str,
+        what: &str,
+        token: &str,
+    ) -> Fail {
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()
@@ -366,7 +372,7 @@ impl Upstream {
 
 /// A stream ended badly.
 #[derive(Debug)]
-pub enum ChunkError {
+pub(crate) enum ChunkError {
     /// Nothing arrived within the timeout.
     Idle(Fail),
     /// The connection broke (the reason, not yet sanitised).
@@ -374,7 +380,7 @@ pub enum ChunkError {
 }
 
 /// The media type of a response, lower-case, without parameters.
-pub fn media_type(resp: &Response) -> String {
+pub(crate) fn media_type(resp: &Response) -> String {
     resp.headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -8,7 +8,7 @@ use super::quote::{cron_escape, cron_unescape, sh_quote, sh_split};
 use super::ScheduledCommand;
 
 /// The marker that ends our line; the profile name follows it.
-pub const MARKER: &str = "# figma-auth schedule profile=";
+pub(super) const MARKER: &str = "# figma-auth schedule profile=";
 
 /// Minute steps cron can run evenly: the divisors of 60, then of 24 hours.
 const STEPS_MINUTES: &[u64] = &[
@@ -17,7 +17,7 @@ const STEPS_MINUTES: &[u64] = &[
 
 /// The five schedule fields for `interval` and the interval they really give: the largest step
 /// cron can express evenly that is not longer than `interval` (at least one minute).
-pub fn schedule_fields(interval: Duration) -> (String, Duration) {
+pub(super) fn schedule_fields(interval: Duration) -> (String, Duration) {
     let wanted = (interval.as_secs() / 60).max(1);
     let step = STEPS_MINUTES
         .iter()
@@ -36,7 +36,7 @@ pub fn schedule_fields(interval: Duration) -> (String, Duration) {
 }
 
 /// The interval a line's schedule fields give, for fields written by [`schedule_fields`].
-pub fn parse_fields(fields: &[&str]) -> Option<Duration> {
+pub(super) fn parse_fields(fields: &[&str]) -> Option<Duration> {
     let minutes = match fields {
         ["*", "*", "*", "*", "*"] => 1,
         [m, "*", "*", "*", "*"] if m.starts_with("*/") => m[2..].parse().ok()?,
@@ -50,7 +50,7 @@ pub fn parse_fields(fields: &[&str]) -> Option<Duration> {
 
 /// The command part of our line: environment assignments then the argv, shell-quoted, output
 /// discarded (the run's result goes to figma-auth's log through `--log`), `%` escaped for cron.
-pub fn command_text(cmd: &ScheduledCommand) -> String {
+pub(super) fn command_text(cmd: &ScheduledCommand) -> String {
     let mut words: Vec<String> = cmd
         .env
         .iter()
@@ -61,12 +61,12 @@ pub fn command_text(cmd: &ScheduledCommand) -> String {
 }
 
 /// Our whole crontab line (no newline).
-pub fn line(fields: &str, cmd: &ScheduledCommand, profile: &str) -> String {
+pub(super) fn line(fields: &str, cmd: &ScheduledCommand, profile: &str) -> String {
     format!("{fields} {} {MARKER}{profile}", command_text(cmd))
 }
 
 /// The profile named by a line's marker, if the line is one of ours.
-pub fn marker_profile(line: &str) -> Option<&str> {
+pub(super) fn marker_profile(line: &str) -> Option<&str> {
     let (_, profile) = line.trim_end().rsplit_once(MARKER)?;
     Some(profile)
 }
@@ -74,7 +74,7 @@ pub fn marker_profile(line: &str) -> Option<&str> {
 /// `table` with every line marked for `profile` removed and `new_line` put in place of the first
 /// one (or appended). Other lines are kept byte for byte; a missing final newline is added
 /// before appending.
-pub fn upsert(table: &str, profile: &str, new_line: Option<&str>) -> String {
+pub(super) fn upsert(table: &str, profile: &str, new_line: Option<&str>) -> String {
     let mut out = String::with_capacity(table.len() + 200);
     let mut placed = new_line.is_none();
     for piece in table.split_inclusive('\n') {
@@ -100,7 +100,10 @@ pub fn upsert(table: &str, profile: &str, new_line: Option<&str>) -> String {
 }
 
 /// Our line for `profile` in `table`, parsed: (interval, environment, argv, raw line).
-pub fn find(table: &str, profile: &str) -> Option<(Option<Duration>, ScheduledCommand, String)> {
+pub(super) fn find(
+    table: &str,
+    profile: &str,
+) -> Option<(Option<Duration>, ScheduledCommand, String)> {
     let raw = table
         .lines()
         .find(|l| marker_profile(l) == Some(profile))?
@@ -132,7 +135,7 @@ pub fn find(table: &str, profile: &str) -> Option<(Option<Duration>, ScheduledCo
 }
 
 /// True when `crontab -l`'s failure means "this user has no crontab yet" (an empty table).
-pub fn is_no_crontab(stderr: &str) -> bool {
+pub(super) fn is_no_crontab(stderr: &str) -> bool {
     stderr.to_ascii_lowercase().contains("no crontab for")
 }
 

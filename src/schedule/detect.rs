@@ -27,7 +27,7 @@ pub(super) fn read_crontab(runner: &Runner) -> Result<String, ScheduleError> {
 
 /// True when a systemd user manager answers (`systemctl --user show-environment` exits 0).
 /// `is-system-running` is not used: it fails on the common "degraded" state.
-pub fn systemd_usable(ctx: &Context) -> bool {
+pub(crate) fn systemd_usable(ctx: &Context) -> bool {
     let runner = runner(ctx);
     runner.find("systemctl").is_some()
         && runner
@@ -37,7 +37,7 @@ pub fn systemd_usable(ctx: &Context) -> bool {
 }
 
 /// The backend `install` uses when none is forced.
-pub fn detect_backend(ctx: &Context) -> Result<Backend, ScheduleError> {
+pub(crate) fn detect_backend(ctx: &Context) -> Result<Backend, ScheduleError> {
     if ctx.os == Os::MacOs {
         return Ok(Backend::Launchd);
     }

@@ -13,7 +13,7 @@ use super::ScheduleError;
 
 /// One invocation of an external program.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
+pub(crate) struct Call {
     /// A bare program name, looked up on the search path.
     pub program: &'static str,
     pub args: Vec<String>,
@@ -22,7 +22,7 @@ pub struct Call {
 }
 
 impl Call {
-    pub fn new(program: &'static str, args: &[&str]) -> Self {
+    pub(crate) fn new(program: &'static str, args: &[&str]) -> Self {
         Call {
             program,
             args: args.iter().map(|a| a.to_string()).collect(),
@@ -30,13 +30,13 @@ impl Call {
         }
     }
 
-    pub fn with_stdin(mut self, text: String) -> Self {
+    pub(crate) fn with_stdin(mut self, text: String) -> Self {
         self.stdin = Some(text);
         self
     }
 
     /// The command line as a user would type it (stdin is not shown).
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         let mut s = self.program.to_string();
         for a in &self.args {
             s.push(' ');
@@ -48,7 +48,7 @@ impl Call {
 
 /// What a finished program returned.
 #[derive(Debug, Clone)]
-pub struct Output {
+pub(super) struct Output {
     /// The exit code; `None` when killed by a signal.
     pub code: Option<i32>,
     pub stdout: String,
@@ -56,14 +56,14 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn success(&self) -> bool {
+    pub(super) fn success(&self) -> bool {
         self.code == Some(0)
     }
 }
 
 /// Finds `name` on `search_path` (a PATH-style list): the first entry holding an executable
 /// regular file of that name.
-pub fn find_program(name: &str, search_path: Option<&OsStr>) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str, search_path: Option<&OsStr>) -> Option<PathBuf> {
     let path = search_path?;
     std::env::split_paths(path)
         .filter(|dir| dir.is_absolute())
@@ -72,7 +72,7 @@ pub fn find_program(name: &str, search_path: Option<&OsStr>) -> Option<PathBuf> 
 }
 
 /// True for an existing regular file with an execute bit (any file on non-Unix systems).
-pub fn is_executable(path: &Path) -> bool {
+pub(super) fn is_executable(path: &Path) -> bool {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {
             #[cfg(unix)]
@@ -91,18 +91,18 @@ pub fn is_executable(path: &Path) -> bool {
 
 /// The programs' runner: the search path and the timeout come from the context.
 #[derive(Debug, Clone)]
-pub struct Runner {
+pub(super) struct Runner {
     pub search_path: Option<OsString>,
     pub timeout: Duration,
 }
 
 impl Runner {
-    pub fn find(&self, program: &str) -> Option<PathBuf> {
+    pub(super) fn find(&self, program: &str) -> Option<PathBuf> {
         find_program(program, self.search_path.as_deref())
     }
 
     /// Runs `call` and returns its output whatever its exit status.
-    pub fn run(&self, call: &Call) -> Result<Output, ScheduleError> {
+    pub(super) fn run(&self, call: &Call) -> Result<Output, ScheduleError> {
         let exe = self
             .find(call.program)
             .ok_or_else(|| ScheduleError::ProgramNotFound {
@@ -180,7 +180,7 @@ impl Runner {
     }
 
     /// Runs `call` and fails with the command and its stderr unless it exits 0.
-    pub fn run_checked(&self, call: &Call) -> Result<Output, ScheduleError> {
+    pub(super) fn run_checked(&self, call: &Call) -> Result<Output, ScheduleError> {
         let out = self.run(call)?;
         if out.success() {
             Ok(out)

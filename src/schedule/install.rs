@@ -24,7 +24,7 @@ use crate::error::exit;
 /// A schedule install, planned and not applied yet (`schedule install`, and `setup` which
 /// shows it in its own confirmation).
 #[derive(Debug, Clone)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     pub backend: Backend,
     /// The interval the backend runs at (cron may round `--every` down).
     pub every: Duration,
@@ -34,7 +34,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// `every 30m with the systemd user timer`.
-    pub fn headline(&self) -> String {
+    pub(crate) fn headline(&self) -> String {
         format!(
             "every {} with the {}",
             fmt_duration(self.every),
@@ -43,7 +43,7 @@ impl Prepared {
     }
 
     /// The steps as one line each (files and commands, no diffs), then the notes.
-    pub fn summary(&self, ctx: &Context) -> String {
+    pub(crate) fn summary(&self, ctx: &Context) -> String {
         let mut out = String::new();
         for (i, step) in self.plan.steps.iter().enumerate() {
             let what = match step {
@@ -73,7 +73,7 @@ impl Prepared {
 
 /// Plans `schedule install --every every [--backend backend]` for `ctx` (including removing a
 /// schedule of the profile from another backend), without changing anything.
-pub fn prepare_install(
+pub(crate) fn prepare_install(
     ctx: &Context,
     every: Duration,
     backend: Option<Backend>,
@@ -84,15 +84,15 @@ pub fn prepare_install(
     };
     check_interval(every).map_err(invalid)?;
     // A token that could expire between two runs would go stale in the configs.
-    if let Some(lifetime) = crate::session::stored_token(ctx).and_then(|t| t.lifetime()) {
-        if every > lifetime / 2 {
-            return Err(invalid(format!(
-                "it is longer than half the access token's lifetime ({}), so a token could expire \
+    if let Some(lifetime) = crate::session::stored_token(ctx).and_then(|t| t.lifetime())
+        && every > lifetime / 2
+    {
+        return Err(invalid(format!(
+            "it is longer than half the access token's lifetime ({}), so a token could expire \
                  between two runs; use --every {} or less",
-                fmt_duration(lifetime),
-                fmt_duration(lifetime / 2)
-            )));
-        }
+            fmt_duration(lifetime),
+            fmt_duration(lifetime / 2)
+        )));
     }
     let command = scheduled_command(ctx)?;
     let backend = match backend {
@@ -129,13 +129,13 @@ pub fn prepare_install(
 
 impl Prepared {
     /// Applies the plan.
-    pub fn apply(&self, ctx: &Context) -> Result<(), ScheduleError> {
+    pub(crate) fn apply(&self, ctx: &Context) -> Result<(), ScheduleError> {
         apply(&self.plan, ctx)
     }
 }
 
 /// `figma-auth schedule install`: the plan, then (after `--write` or a confirmation) the change.
-pub fn run(ctx: &Context, args: &InstallArgs) -> Result<u8, ScheduleError> {
+pub(crate) fn run(ctx: &Context, args: &InstallArgs) -> Result<u8, ScheduleError> {
     let mut out = ctx.ui.stdout();
     let prepared = prepare_install(ctx, args.every, args.backend)?;
     let (backend, effective, cmd, plan) = (

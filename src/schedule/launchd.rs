@@ -9,19 +9,19 @@ use super::quote::{xml_escape, xml_unescape};
 use super::ScheduledCommand;
 
 /// The job label for a profile.
-pub fn label(profile: &str) -> String {
+pub(super) fn label(profile: &str) -> String {
     format!("figma-auth.refresh.{profile}")
 }
 
 /// `~/Library/LaunchAgents/<label>.plist`.
-pub fn plist_path(home: &Path, profile: &str) -> PathBuf {
+pub(super) fn plist_path(home: &Path, profile: &str) -> PathBuf {
     home.join("Library")
         .join("LaunchAgents")
         .join(format!("{}.plist", label(profile)))
 }
 
 /// The property list.
-pub fn plist(profile: &str, cmd: &ScheduledCommand, interval: Duration) -> String {
+pub(super) fn plist(profile: &str, cmd: &ScheduledCommand, interval: Duration) -> String {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
@@ -82,7 +82,7 @@ fn strings(text: &str) -> Vec<String> {
 }
 
 /// The command and interval of a plist written by [`plist`].
-pub fn parse(text: &str) -> (ScheduledCommand, Option<Duration>) {
+pub(super) fn parse(text: &str) -> (ScheduledCommand, Option<Duration>) {
     let mut cmd = ScheduledCommand {
         argv: section(text, "ProgramArguments", "</array>")
             .map(strings)

@@ -11,14 +11,14 @@ use std::time::SystemTime;
 use std::os::unix::fs::OpenOptionsExt;
 
 /// The log's file name inside the state directory.
-pub const LOG_FILE: &str = "refresh.log";
+pub(crate) const LOG_FILE: &str = "refresh.log";
 /// The previous log, kept after a rotation.
-pub const ROTATED_LOG_FILE: &str = "refresh.log.1";
+pub(crate) const ROTATED_LOG_FILE: &str = "refresh.log.1";
 /// The log is rotated when appending would take it past this size.
 pub const ROTATE_BYTES: u64 = 1024 * 1024;
 
 /// The path of the log in `state_dir`.
-pub fn log_path(state_dir: &Path) -> PathBuf {
+pub(crate) fn log_path(state_dir: &Path) -> PathBuf {
     state_dir.join(LOG_FILE)
 }
 
@@ -82,7 +82,7 @@ pub struct RunLogEntry {
 }
 
 /// Parses a line written by [`format_run_log_line`].
-pub fn parse_run_log_line(line: &str) -> Option<RunLogEntry> {
+pub(crate) fn parse_run_log_line(line: &str) -> Option<RunLogEntry> {
     let mut parts = line.trim_end().splitn(4, ' ');
     let when = parts.next()?.to_string();
     let profile = parts.next()?.strip_prefix("profile=")?.to_string();

@@ -3,15 +3,15 @@
 //! scheduled command needs no PATH, TTY or secret; the backend is detected in [`detect`].
 
 mod cron;
-pub mod detect;
+pub(crate) mod detect;
 mod exec;
-pub mod install;
+pub(crate) mod install;
 mod launchd;
 pub mod log;
-pub mod plan;
-pub mod quote;
-pub mod remove;
-pub mod status;
+pub(crate) mod plan;
+pub(crate) mod quote;
+pub(crate) mod remove;
+pub(crate) mod status;
 mod systemd;
 
 use std::io;
@@ -22,22 +22,19 @@ use crate::app::Context;
 use crate::fs::FsError;
 
 pub use crate::paths::Os;
-pub use detect::detect_backend;
-pub use exec::{find_program, Call};
-pub use install::{prepare_install, Prepared};
+pub(crate) use install::{prepare_install, Prepared};
 pub use log::{append_run_log, format_run_log_line, last_run, RunLogEntry};
-pub use plan::{Plan, Step};
-pub use status::{inspect, status_report, Installed, Problem, StatusReport};
+pub(crate) use status::status_report;
 
 use exec::Runner;
 use quote::sh_quote;
 
 /// The interval used when `--every` is not given.
-pub const DEFAULT_INTERVAL: &str = "30m";
+pub(crate) const DEFAULT_INTERVAL: &str = "30m";
 /// The shortest interval accepted.
-pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest interval accepted (a token must not expire between two runs).
-pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 /// A failure of a schedule command, naming the file or command and the next step.
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +109,7 @@ fn stderr_text(stderr: &str) -> String {
 
 /// Parses `--every`: a humantime duration (`30m`, `1h`, `90min`) between [`MIN_INTERVAL`] and
 /// [`MAX_INTERVAL`], in whole seconds.
-pub fn parse_interval(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_interval(s: &str) -> Result<Duration, String> {
     let d =
         humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 15m, 30m, 1h)"))?;
     check_interval(d)?;

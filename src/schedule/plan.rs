@@ -14,7 +14,7 @@ use crate::ui::Decision;
 
 /// One step of a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Create or replace a file (0644).
     Write {
         path: PathBuf,
@@ -31,13 +31,13 @@ pub enum Step {
 
 /// A planned change: its steps in order and notes for the user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub steps: Vec<Step>,
     pub notes: Vec<String>,
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
 
@@ -47,7 +47,7 @@ impl Plan {
     }
 
     /// The preview: each step in order, files and the crontab as diffs.
-    pub fn render(&self, ctx: &Context) -> String {
+    pub(crate) fn render(&self, ctx: &Context) -> String {
         let opts = DiffOptions {
             secrets: &[],
             show_secrets: false,

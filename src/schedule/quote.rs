@@ -2,24 +2,24 @@
 //! `Environment=`, per systemd.syntax(7) and systemd.service(5)) and launchd plists (XML), with
 //! the splitters `schedule status` reads them back with (for what the quoters produce).
 
-pub use crate::shell_quote::{sh_quote, sh_split};
+pub(crate) use crate::shell_quote::{sh_quote, sh_split};
 
 /// Escapes a command for a crontab line: cron turns an unescaped `%` into a newline (and feeds
 /// the rest as stdin), and turns `\%` back into `%` before the shell sees it (Vixie cron,
 /// cronie, macOS).
-pub fn cron_escape(command: &str) -> String {
+pub(crate) fn cron_escape(command: &str) -> String {
     command.replace('%', "\\%")
 }
 
 /// The inverse of [`cron_escape`].
-pub fn cron_unescape(command: &str) -> String {
+pub(crate) fn cron_unescape(command: &str) -> String {
     command.replace("\\%", "%")
 }
 
 /// Quotes one item of a systemd command line (`ExecStart=`): `%` becomes `%%` (specifiers) and
 /// `$` becomes `$$` (variable expansion); items with whitespace, quotes, backslashes or that are
 /// empty go in double quotes with C-style escapes.
-pub fn systemd_quote_arg(s: &str) -> String {
+pub(crate) fn systemd_quote_arg(s: &str) -> String {
     let escaped = s.replace('%', "%%").replace('$', "$$");
     let needs_quotes = s.is_empty()
         || s.chars()
@@ -33,7 +33,7 @@ pub fn systemd_quote_arg(s: &str) -> String {
 
 /// Quotes a `NAME=value` assignment for `Environment=` (no `$` expansion there, `%` still
 /// a specifier): always in double quotes.
-pub fn systemd_quote_env(name: &str, value: &str) -> String {
+pub(crate) fn systemd_quote_env(name: &str, value: &str) -> String {
     format!(
         "\"{}\"",
         c_escape(&format!("{name}={value}").replace('%', "%%"))
@@ -55,7 +55,7 @@ fn c_escape(s: &str) -> String {
 
 /// Splits a systemd command line or `Environment=` value written by the quoters above:
 /// double and single quotes with C-style escapes, then `%%` → `%` and (when `dollars`) `$$` → `$`.
-pub fn systemd_split(line: &str, dollars: bool) -> Option<Vec<String>> {
+pub(crate) fn systemd_split(line: &str, dollars: bool) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -100,7 +100,7 @@ pub fn systemd_split(line: &str, dollars: bool) -> Option<Vec<String>> {
 }
 
 /// Escapes text for XML character data and attribute values.
-pub fn xml_escape(s: &str) -> String {
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -116,7 +116,7 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 /// The inverse of [`xml_escape`] (the five predefined entities and numeric references).
-pub fn xml_unescape(s: &str) -> String {
+pub(crate) fn xml_unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(pos) = rest.find('&') {

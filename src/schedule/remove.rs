@@ -12,7 +12,7 @@ use crate::cli::RemoveArgs;
 use crate::error::exit;
 
 /// `figma-auth schedule remove`: the plan, then (after `--write` or a confirmation) the change.
-pub fn run(ctx: &Context, args: &RemoveArgs) -> Result<u8, ScheduleError> {
+pub(crate) fn run(ctx: &Context, args: &RemoveArgs) -> Result<u8, ScheduleError> {
     checked_profile(ctx)?;
     let mut out = ctx.ui.stdout();
     let mut plan = Plan::default();

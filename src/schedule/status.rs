@@ -20,7 +20,7 @@ use crate::error::exit;
 
 /// A schedule found in one backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Installed {
+pub(crate) struct Installed {
     pub backend: Backend,
     /// The unit, plist or "crontab", for display.
     pub location: String,
@@ -38,7 +38,7 @@ fn mtime(path: &Path) -> Option<SystemTime> {
 }
 
 /// The schedule `backend` holds for the profile, if any.
-pub fn inspect(backend: Backend, ctx: &Context) -> Result<Option<Installed>, ScheduleError> {
+pub(crate) fn inspect(backend: Backend, ctx: &Context) -> Result<Option<Installed>, ScheduleError> {
     let runner = runner(ctx);
     Ok(match backend {
         Backend::Systemd => {
@@ -110,14 +110,14 @@ pub fn inspect(backend: Backend, ctx: &Context) -> Result<Option<Installed>, Sch
 
 /// Something off with the schedule, and the command that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub message: String,
     pub fix: String,
 }
 
 /// What `schedule status` found (also for `doctor`).
 #[derive(Debug, Clone)]
-pub struct StatusReport {
+pub(crate) struct StatusReport {
     pub installed: Vec<Installed>,
     pub last_run: Option<RunLogEntry>,
     pub log_path: PathBuf,
@@ -126,7 +126,7 @@ pub struct StatusReport {
 }
 
 /// Looks for the profile's schedule in `backend` (or every backend) and checks it.
-pub fn status_report(
+pub(crate) fn status_report(
     ctx: &Context,
     backend: Option<Backend>,
 ) -> Result<StatusReport, ScheduleError> {
@@ -210,30 +210,30 @@ pub fn status_report(
                 fix: reinstall.clone(),
             });
         }
-        if let Some(expected) = &expected {
-            if *expected != found.command {
-                report.notes.push(format!(
-                    "the {} runs a different command than `schedule install` would write now \
+        if let Some(expected) = &expected
+            && *expected != found.command
+        {
+            report.notes.push(format!(
+                "the {} runs a different command than `schedule install` would write now \
                      ({}); `{reinstall}` updates it",
-                    found.backend.name(),
-                    expected.display()
-                ));
-            }
+                found.backend.name(),
+                expected.display()
+            ));
         }
     }
-    if let Some(last) = &report.last_run {
-        if last.exit_code != 0 {
-            report.problems.push(Problem {
-                message: format!(
-                    "the last scheduled run failed (exit {}): {}",
-                    last.exit_code, last.summary
-                ),
-                fix: format!(
-                    "{} (shows the full error)",
-                    self_command(ctx, "refresh --write")
-                ),
-            });
-        }
+    if let Some(last) = &report.last_run
+        && last.exit_code != 0
+    {
+        report.problems.push(Problem {
+            message: format!(
+                "the last scheduled run failed (exit {}): {}",
+                last.exit_code, last.summary
+            ),
+            fix: format!(
+                "{} (shows the full error)",
+                self_command(ctx, "refresh --write")
+            ),
+        });
     }
     // No run logged for three intervals (plus slack) since the later of the last run and the
     // install: the scheduler is not running it.
@@ -274,7 +274,7 @@ pub fn status_report(
 
 /// `figma-auth schedule status`: where the schedule lives, its interval, command and last run,
 /// and each problem with its fix; exit 1 when there is a problem (no schedule is one).
-pub fn run(ctx: &Context, args: &ScheduleStatusArgs) -> Result<u8, ScheduleError> {
+pub(crate) fn run(ctx: &Context, args: &ScheduleStatusArgs) -> Result<u8, ScheduleError> {
     let mut out = ctx.ui.stdout();
     let report = status_report(ctx, args.backend)?;
     writeln!(out, "Profile: {}", ctx.profile())?;

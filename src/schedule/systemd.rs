@@ -9,17 +9,17 @@ use super::quote::{systemd_quote_arg, systemd_quote_env, systemd_split};
 use super::ScheduledCommand;
 
 /// The unit name (without suffix) for a profile.
-pub fn unit_base(profile: &str) -> String {
+pub(super) fn unit_base(profile: &str) -> String {
     format!("figma-auth-refresh-{profile}")
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, where user units live.
-pub fn unit_dir(xdg_config_home: &Path) -> PathBuf {
+pub(super) fn unit_dir(xdg_config_home: &Path) -> PathBuf {
     xdg_config_home.join("systemd").join("user")
 }
 
 /// A duration in systemd's time-span syntax (`30min`, `2h`, `90s`).
-pub fn span(d: Duration) -> String {
+pub(super) fn span(d: Duration) -> String {
     let s = d.as_secs();
     if s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
@@ -34,7 +34,7 @@ const HEADER: &str =
     "# Written by `figma-auth schedule install`; `figma-auth schedule remove` deletes it.\n";
 
 /// The `.service` unit.
-pub fn service(profile: &str, cmd: &ScheduledCommand) -> String {
+pub(super) fn service(profile: &str, cmd: &ScheduledCommand) -> String {
     let mut s = String::from(HEADER);
     s.push_str("[Unit]\n");
     s.push_str(&format!(
@@ -50,7 +50,7 @@ pub fn service(profile: &str, cmd: &ScheduledCommand) -> String {
 }
 
 /// The `.timer` unit.
-pub fn timer(profile: &str, interval: Duration) -> String {
+pub(super) fn timer(profile: &str, interval: Duration) -> String {
     let base = unit_base(profile);
     format!(
         "{HEADER}[Unit]\nDescription=figma-auth: refresh the Figma MCP token every {} (profile {profile})\n\n\
@@ -61,14 +61,14 @@ pub fn timer(profile: &str, interval: Duration) -> String {
     )
 }
 
-fn values<'a>(unit: &'a str, key: &str) -> impl Iterator<Item = &'a str> + 'a {
+fn values<'a>(unit: &'a str, key: &str) -> impl Iterator<Item = &'a str> + use<'a> {
     let prefix = format!("{key}=");
     unit.lines()
         .filter_map(move |l| l.trim().strip_prefix(prefix.as_str()).map(str::trim))
 }
 
 /// The command a `.service` runs (environment from `Environment=`, argv from `ExecStart=`).
-pub fn parse_service(unit: &str) -> ScheduledCommand {
+pub(super) fn parse_service(unit: &str) -> ScheduledCommand {
     let mut cmd = ScheduledCommand::default();
     for v in values(unit, "Environment") {
         for assignment in systemd_split(v, false).unwrap_or_default() {
@@ -84,7 +84,7 @@ pub fn parse_service(unit: &str) -> ScheduledCommand {
 }
 
 /// The interval of a `.timer` (`OnUnitActiveSec=`).
-pub fn parse_timer(unit: &str) -> Option<Duration> {
+pub(super) fn parse_timer(unit: &str) -> Option<Duration> {
     let v = values(unit, "OnUnitActiveSec").last()?;
     humantime::parse_duration(v).ok()
 }

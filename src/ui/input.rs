@@ -216,10 +216,6 @@ pub fn install_signal_handlers() {
 pub fn die_of_interrupt() -> ! {
     term::restore();
     #[cfg(unix)]
-    // SAFETY: resetting a signal's disposition and raising it have no memory-safety conditions.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
+    term::die_by(libc::SIGINT);
     std::process::exit(130)
 }

@@ -7,7 +7,7 @@ mod spinner;
 mod term;
 
 pub use input::{die_of_interrupt, install_signal_handlers};
-pub use spinner::Waiting;
+pub(crate) use spinner::Waiting;
 
 use anstyle::{AnsiColor, Style};
 use input::{reader, take_interrupt, Cooperative};
@@ -17,17 +17,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// `error:` (as clap prints it).
-pub const ERROR: Style = Style::new()
+pub(crate) const ERROR: Style = Style::new()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
     .bold();
 /// `warning:`.
-pub const WARNING: Style = Style::new()
+pub(crate) const WARNING: Style = Style::new()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)))
     .bold();
 /// `hint:` (clap's `tip:`) and the ✓ of a success line.
-pub const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+pub(crate) const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
 /// `note:` and other neutral labels.
-pub const NOTE: Style = Style::new().bold();
+pub(crate) const NOTE: Style = Style::new().bold();
 
 /// The terminal of a run: stdout and stderr (colour stripped by anstream where it does not
 /// belong), what stdin and stderr are, and where input lines come from. Commands read and write

@@ -2,18 +2,21 @@
 //! of the terminal, and the signal handlers that put the terminal back before the process ends.
 
 #[cfg(not(unix))]
-pub use other::*;
+pub(super) use other::*;
 #[cfg(unix)]
-pub use unix::*;
+pub(super) use unix::*;
 
+// Terminal modes and signal dispositions are C interfaces without a safe wrapper in the
+// dependency tree: every `unsafe` block below says why it is sound.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod unix {
     use std::mem::MaybeUninit;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     /// How a [`Guard`] changes the terminal on stdin.
     #[derive(Debug, Clone, Copy)]
-    pub enum Change {
+    pub(crate) enum Change {
         /// Lines as usual, without echo (a hidden prompt).
         NoEcho,
         /// Every key delivered at once, without echo; Ctrl-C still interrupts.
@@ -25,14 +28,14 @@ mod unix {
     static SAVED_SET: AtomicBool = AtomicBool::new(false);
 
     /// Puts the terminal back as it was on drop.
-    pub struct Guard {
+    pub(crate) struct Guard {
         old: libc::termios,
         outermost: bool,
     }
 
     impl Guard {
         /// Applies `change` to the terminal on stdin; `None` when stdin is not a terminal.
-        pub fn set(change: Change) -> Option<Guard> {
+        pub(crate) fn set(change: Change) -> Option<Guard> {
             let mut t = MaybeUninit::<libc::termios>::uninit();
             // SAFETY: tcgetattr writes a termios into the pointer it is given, or fails.
             if unsafe { libc::tcgetattr(0, t.as_mut_ptr()) } != 0 {
@@ -73,7 +76,7 @@ mod unix {
     }
 
     /// Puts back the settings found before the first change (async-signal-safe).
-    pub fn restore() {
+    pub(crate) fn restore() {
         if SAVED_SET.load(Ordering::SeqCst) {
             // SAFETY: SAVED was initialised before SAVED_SET became true; tcsetattr is
             // async-signal-safe.
@@ -85,7 +88,7 @@ mod unix {
     }
 
     /// The width of the terminal on stderr (80 when unknown).
-    pub fn width() -> usize {
+    pub(crate) fn width() -> usize {
         let mut ws = MaybeUninit::<libc::winsize>::zeroed();
         // SAFETY: TIOCGWINSZ fills a winsize, or fails and leaves it zeroed.
         let ok = unsafe { libc::ioctl(2, libc::TIOCGWINSZ, ws.as_mut_ptr()) } == 0;
@@ -104,14 +107,22 @@ mod unix {
             return;
         }
         restore();
-        // SAFETY: signal and raise are async-signal-safe.
+        die_by(sig);
+    }
+
+    /// Ends the process by `sig` with its default disposition (as it would end without a
+    /// handler, so a calling shell sees the signal); returns only if the signal is ignored or
+    /// blocked.
+    pub(crate) fn die_by(sig: libc::c_int) {
+        // SAFETY: resetting a signal's disposition and raising it have no memory-safety
+        // conditions, and both are async-signal-safe.
         unsafe {
             libc::signal(sig, libc::SIG_DFL);
             libc::raise(sig);
         }
     }
 
-    pub fn install_handlers() {
+    pub(crate) fn install_handlers() {
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
             // SAFETY: a zeroed sigaction with a handler, an empty mask and SA_RESTART is valid;
             // the handler only touches atomics and async-signal-safe calls.
@@ -129,23 +140,23 @@ mod unix {
 #[cfg(not(unix))]
 mod other {
     #[derive(Debug, Clone, Copy)]
-    pub enum Change {
+    pub(crate) enum Change {
         NoEcho,
         PerKey,
     }
 
     /// Terminal modes are not changed on this platform.
-    pub struct Guard;
+    pub(crate) struct Guard;
 
     impl Guard {
-        pub fn set(_: Change) -> Option<Guard> {
+        pub(crate) fn set(_: Change) -> Option<Guard> {
             None
         }
     }
 
-    pub fn restore() {}
+    pub(crate) fn restore() {}
 
-    pub fn width() -> usize {
+    pub(crate) fn width() -> usize {
         80
     }
 }

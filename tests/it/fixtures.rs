@@ -268,10 +268,10 @@ fn every_fixture_edits_as_expected() {
                     find(&dir, "after").is_none(),
                     "an unchanged case must not have an after file".into(),
                 );
-                if let Some(b) = &before {
-                    if let Err(e) = holds_mode(b) {
-                        check(false, e);
-                    }
+                if let Some(b) = &before
+                    && let Err(e) = holds_mode(b)
+                {
+                    check(false, e);
                 }
             }
             ("conflict", Ok(Edit::Conflict(_))) | ("indirect", Ok(Edit::Indirect(_))) => {

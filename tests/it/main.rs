@@ -4,6 +4,9 @@
 //! generated documents (with the fuzz targets' oracle), and `schedule` drives the scheduler
 //! through the library against fake `systemctl`, `launchctl` and `crontab`.
 
+// A test binary has no API: `pub` in its modules means "shared between the test files".
+#![allow(unreachable_pub)]
+
 mod bad_input;
 mod canary;
 mod case_map;

@@ -153,12 +153,10 @@ impl Tracker {
                     } else if render {
                         let secret =
                             self.secret_here() || last_key.as_deref().is_some_and(secret_key);
-                        if secret {
-                            if let Some(masked) = mask_value(inner) {
-                                out.push_str(&line[copied..i + 1]);
-                                out.push_str(&masked);
-                                copied = inner_end;
-                            }
+                        if secret && let Some(masked) = mask_value(inner) {
+                            out.push_str(&line[copied..i + 1]);
+                            out.push_str(&masked);
+                            copied = inner_end;
                         }
                     }
                     i = end;
@@ -323,7 +321,7 @@ fn token_char(c: u8) -> bool {
 /// Masks, anywhere in `line`, the credential after an authorization scheme (`Bearer …`,
 /// `Basic …`, `token ghp_…`) and every token-shaped word. References such as `Bearer
 /// {env:FIGMA_TOKEN}` and values masked already stay as they are.
-pub fn mask_credentials(line: &str) -> String {
+pub(crate) fn mask_credentials(line: &str) -> String {
     let b = line.as_bytes();
     let mut out = String::with_capacity(line.len());
     let mut copied = 0;
@@ -360,13 +358,13 @@ pub fn mask_credentials(line: &str) -> String {
             continue;
         }
         let lower = word.to_ascii_lowercase();
-        if b.get(i) == Some(&b' ') {
-            if let Some(s) = SCHEMES.iter().find(|s| **s == lower) {
-                after_scheme = Some(s);
-                // Exactly one space separates a scheme from its credential.
-                if b.get(i + 1) == Some(&b' ') {
-                    after_scheme = None;
-                }
+        if b.get(i) == Some(&b' ')
+            && let Some(s) = SCHEMES.iter().find(|s| **s == lower)
+        {
+            after_scheme = Some(s);
+            // Exactly one space separates a scheme from its credential.
+            if b.get(i + 1) == Some(&b' ') {
+                after_scheme = None;
             }
         }
     }

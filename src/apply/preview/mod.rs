@@ -4,8 +4,6 @@
 
 mod mask;
 
-pub use mask::mask_credentials;
-
 use crate::edit::Edit;
 use crate::secret::mask;
 use similar::{DiffOp, TextDiff};
@@ -45,7 +43,7 @@ const ADDED: anstyle::Style =
 
 /// Options for [`unified_diff`].
 #[derive(Debug, Clone, Copy)]
-pub struct DiffOptions<'a> {
+pub(crate) struct DiffOptions<'a> {
     /// Values to mask wherever they appear (old and new tokens); header values and
     /// token-shaped text are masked too.
     pub secrets: &'a [&'a str],
@@ -57,7 +55,12 @@ pub struct DiffOptions<'a> {
 
 /// The masked diff of an [`Edit`] of `original` (`None`: a file that does not exist yet),
 /// labelled with `label` (a display path); empty when nothing changes.
-pub fn edit_diff(label: &str, original: Option<&str>, edit: &Edit, opts: &DiffOptions) -> String {
+pub(crate) fn edit_diff(
+    label: &str,
+    original: Option<&str>,
+    edit: &Edit,
+    opts: &DiffOptions,
+) -> String {
     match edit.materialize(original) {
         Some(new) => unified_diff(label, original, &new, opts),
         None => String::new(),
@@ -66,7 +69,12 @@ pub fn edit_diff(label: &str, original: Option<&str>, edit: &Edit, opts: &DiffOp
 
 /// A unified diff of `old` → `new` labelled with `label` (a path), masked. `old` is `None` for a
 /// file that does not exist yet. Returns an empty string when the texts are equal.
-pub fn unified_diff(label: &str, old: Option<&str>, new: &str, opts: &DiffOptions) -> String {
+pub(crate) fn unified_diff(
+    label: &str,
+    old: Option<&str>,
+    new: &str,
+    opts: &DiffOptions,
+) -> String {
     let old_text = old.unwrap_or("");
     if old.is_some() && old_text == new {
         return String::new();
@@ -238,15 +246,9 @@ fn push_line(out: &mut String, sign: char, line: &Shown, opts: &DiffOptions) {
     }
 }
 
-/// Masks one line of text on its own (no structure from the lines around it): the given
-/// secrets, values of keys that name secrets, credentials after a scheme, token-shaped words.
-pub fn mask_line(line: &str, secrets: &[&str]) -> String {
-    mask::Tracker::default().line(line, secrets, true)
-}
-
 /// Replaces the credential after every `Bearer ` (any case) with its mask, leaving references
 /// such as `{env:FIGMA_TOKEN}`, `${FIGMA_TOKEN}` or `{file:…}` visible.
-pub fn mask_bearer_values(line: &str) -> String {
+pub(crate) fn mask_bearer_values(line: &str) -> String {
     let lower = line.to_ascii_lowercase();
     let mut out = String::with_capacity(line.len());
     let mut pos = 0;

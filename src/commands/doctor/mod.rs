@@ -13,8 +13,7 @@ mod schedule;
 mod store;
 mod token_file;
 
-pub use render::{render, render_styled};
-pub use schedule::{schedule_status, ScheduleState};
+pub(crate) use render::render_styled;
 
 use super::Context;
 use crate::cli::DoctorArgs;
@@ -26,7 +25,7 @@ use std::path::Path;
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Info,
     Warning,
@@ -56,7 +55,7 @@ impl Level {
 
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// `store`, `login`, `token file`, `configs`, `schedule` or `server`.
     pub area: &'static str,
     pub level: Level,
@@ -118,7 +117,7 @@ impl Check {
 
 /// Everything `doctor` found; also its JSON form.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub profile: String,
     /// No problem found (warnings allowed).
     pub healthy: bool,
@@ -130,7 +129,7 @@ pub struct Report {
 }
 
 /// Runs every check (the network one only with `online`).
-pub fn collect(ctx: &Context, online: bool) -> Report {
+pub(crate) fn collect(ctx: &Context, online: bool) -> Report {
     let mut checks = Vec::new();
     let data = store::check(ctx, &mut checks);
     crate::fault::panic_point("doctor", || {
@@ -173,7 +172,7 @@ pub fn collect(ctx: &Context, online: bool) -> Report {
 }
 
 /// `figma-auth doctor`.
-pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &DoctorArgs) -> Result<u8, Error> {
     let report = collect(ctx, args.online);
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");

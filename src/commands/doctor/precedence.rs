@@ -65,47 +65,47 @@ impl TargetCtx<'_> {
     fn merged(&self, f: &Files<'_>, out: &mut Vec<Check>) {
         let eff = clients::opencode::effective(&f.states, self.name);
         let describe = |i: usize| f.files[i].describe(&self.ctx.env);
-        if let Some((i, url)) = &eff.url {
-            if url.trim_end_matches('/') != self.url.trim_end_matches('/') {
-                out.push(
-                    Check::new(
-                        Self::AREA,
-                        Level::Problem,
-                        format!(
-                            "{} connects `{}` to {url}, set in {}, which overrides the other files",
-                            self.target.name,
-                            self.name,
-                            describe(*i)
-                        ),
-                    )
-                    .at(&f.files[*i].path)
-                    .then_run(
-                        "remove that `url` (or the whole entry), or take the entry over",
-                        self.setup_cmd(&f.files[*i], true),
+        if let Some((i, url)) = &eff.url
+            && url.trim_end_matches('/') != self.url.trim_end_matches('/')
+        {
+            out.push(
+                Check::new(
+                    Self::AREA,
+                    Level::Problem,
+                    format!(
+                        "{} connects `{}` to {url}, set in {}, which overrides the other files",
+                        self.target.name,
+                        self.name,
+                        describe(*i)
                     ),
-                );
-            }
+                )
+                .at(&f.files[*i].path)
+                .then_run(
+                    "remove that `url` (or the whole entry), or take the entry over",
+                    self.setup_cmd(&f.files[*i], true),
+                ),
+            );
         }
-        if let Some((i, en)) = eff.enabled {
-            if !en {
-                out.push(
-                    Check::new(
-                        Self::AREA,
-                        Level::Problem,
-                        format!(
-                            "{} disables `{}`: {} sets it disabled, which overrides the other files",
-                            self.target.name,
-                            self.name,
-                            describe(i)
-                        ),
-                    )
-                    .at(&f.files[i].path)
-                    .then_run(
-                        "remove `enabled: false` / `disabled: true` there",
-                        format!("figma-auth doctor{}", self.ctx.flags()),
+        if let Some((i, en)) = eff.enabled
+            && !en
+        {
+            out.push(
+                Check::new(
+                    Self::AREA,
+                    Level::Problem,
+                    format!(
+                        "{} disables `{}`: {} sets it disabled, which overrides the other files",
+                        self.target.name,
+                        self.name,
+                        describe(i)
                     ),
-                );
-            }
+                )
+                .at(&f.files[i].path)
+                .then_run(
+                    "remove `enabled: false` / `disabled: true` there",
+                    format!("figma-auth doctor{}", self.ctx.flags()),
+                ),
+            );
         }
         let auth_winner = eff.authorization.as_ref().map(|(i, _)| *i);
         let Some(w) = auth_winner else { return };

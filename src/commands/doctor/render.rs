@@ -3,13 +3,8 @@
 use super::{Level, Report};
 
 /// The text form: one section per area, one line per finding; problem and warning lines end
-/// with their fix.
-pub fn render(r: &Report) -> String {
-    render_styled(r, false)
-}
-
-/// [`render`], with the level tags coloured when `color`.
-pub fn render_styled(r: &Report, color: bool) -> String {
+/// with their fix. The level tags are coloured when `color`.
+pub(crate) fn render_styled(r: &Report, color: bool) -> String {
     let mut out = format!("figma-auth doctor (profile {})\n", r.profile);
     let mut area = "";
     for c in &r.checks {
@@ -94,7 +89,7 @@ mod tests {
                     .run("figma-auth refresh --write"),
             ],
         };
-        let text = render(&r);
+        let text = render_styled(&r, false);
         assert!(
             text.contains("Login:\n  ok       refresh token held\n"),
             "{text}"

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// The state of the periodic `figma-auth refresh --write`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScheduleState {
+pub(crate) enum ScheduleState {
     /// A scheduler entry runs it: a description (backend, interval, last run), and what is off
     /// with it (message, fix).
     Installed {
@@ -19,7 +19,7 @@ pub enum ScheduleState {
 
 /// Asks the scheduling module ([`crate::schedule::status_report`], the same check as
 /// `figma-auth schedule status`) about this profile's periodic refresh, in every backend.
-pub fn schedule_status(ctx: &Context) -> ScheduleState {
+pub(crate) fn schedule_status(ctx: &Context) -> ScheduleState {
     use crate::schedule::status_report;
     let mut sctx = ctx.clone();
     sctx.program_timeout = Duration::from_secs(10);

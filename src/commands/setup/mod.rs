@@ -26,7 +26,7 @@ const MIN_VALID_FOR_SETUP: Duration = Duration::from_secs(10 * 60);
 /// nobody manages is adopted explicitly (the preview says so); one another profile manages is
 /// left alone unless `--force` moves it. `--mode` applies to the clients that have the mode and
 /// the best available mode to the others (when no client is named), and says which got what.
-pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
+pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let mut targets = ctx.clients(&args.configs.targets)?;
     let scope = args.scope.scope();
     // A client found by detection (or `all`) that lacks the scope is left out, and said so; one
@@ -135,10 +135,10 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
     let names_binary = jobs
         .iter()
         .any(|j| j.mode == Mode::Helper && j.desired.is_some());
-    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe()) {
-        if let Some(note) = crate::binary::note(&exe) {
-            ctx.ui.line(format_args!("note: {note}."));
-        }
+    if let (true, false, Ok(exe)) = (names_binary, args.json, ctx.exe())
+        && let Some(note) = crate::binary::note(&exe)
+    {
+        ctx.ui.line(format_args!("note: {note}."));
     }
     let preview_opts = options(ctx, args, &desired, false);
     let preview = apply::run(&configs, &jobs, &preview_opts);

@@ -145,7 +145,7 @@ pub(super) fn with_mode(
 /// The command line a client starts in proxy mode: this binary's absolute path, `proxy`, the
 /// profile, and the authorization server and MCP URL when they are not Figma's (the client
 /// starts it with its own environment, which may lack this shell's variables).
-pub fn proxy_command(ctx: &Context) -> Result<Vec<String>, Error> {
+pub(super) fn proxy_command(ctx: &Context) -> Result<Vec<String>, Error> {
     let mut argv = vec![
         ctx.exe()?.to_string_lossy().into_owned(),
         "proxy".to_string(),

@@ -111,12 +111,12 @@ pub(crate) enum New {
 }
 
 impl New {
-    pub fn str(s: &str) -> New {
+    pub(super) fn str(s: &str) -> New {
         New::Scalar(Scalar::Str(s.to_string()))
     }
 
     /// Its value once written (what the re-parse must find).
-    pub fn val(&self) -> Val {
+    pub(super) fn val(&self) -> Val {
         match self {
             New::Scalar(Scalar::Str(s)) => Val::str(s),
             New::Scalar(Scalar::Bool(b)) => Val::Scalar {
@@ -156,7 +156,7 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub fn detect(root: Option<&Node>, crlf: bool) -> Layout {
+    pub(super) fn detect(root: Option<&Node>, crlf: bool) -> Layout {
         let mut l = Layout {
             unit: 0,
             seq_indent: usize::MAX,

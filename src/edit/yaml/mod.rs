@@ -358,11 +358,11 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
         ));
     }
     for k in &spec.url_keys {
-        if let Some((_, v)) = entry.get(k) {
-            if v.as_str().is_none() {
-                path.push(k);
-                return Err(wrong_type(&path, v, "a string"));
-            }
+        if let Some((_, v)) = entry.get(k)
+            && v.as_str().is_none()
+        {
+            path.push(k);
+            return Err(wrong_type(&path, v, "a string"));
         }
     }
     let mut hlevels = Vec::new();
@@ -448,10 +448,10 @@ fn locate<'d>(root: Option<&'d Node>, spec: &EntrySpec) -> Result<Located<'d>, E
                 items
             }
         };
-        if let Some((_, _, value)) = &auth {
-            if is_reference(value) {
-                vars_missing = vars_of(value).iter().any(|v| !items.contains(v));
-            }
+        if let Some((_, _, value)) = &auth
+            && is_reference(value)
+        {
+            vars_missing = vars_of(value).iter().any(|v| !items.contains(v));
         }
     }
     let stdio = stdio_of(entry, spec);
@@ -659,10 +659,11 @@ impl<'t> Editor<'t> {
             return Err(refuse(seq, "a flow sequence (`[ … ]`)", FLOW_WHY));
         }
         let mut l = self.layout;
-        if let Some(first) = seq.items().and_then(<[Node]>::first) {
-            if first.line == seq.line && first.col >= seq.col + 2 {
-                l.seq_pad = first.col - seq.col;
-            }
+        if let Some(first) = seq.items().and_then(<[Node]>::first)
+            && first.line == seq.line
+            && first.col >= seq.col + 2
+        {
+            l.seq_pad = first.col - seq.col;
         }
         let mut lines = String::new();
         emit::item(&mut lines, item, seq.col, &l);
@@ -1409,11 +1410,12 @@ fn edit_entry<'t>(
             }
         }
         for sf in &s.template {
-            if let StdioField::Value(k, _) = sf {
-                if f.node.get(k).is_some() && !remote_fixed.iter().any(|(rk, _)| rk == k) {
-                    ed.remove_member(f.node, &epath, k)?;
-                    notes.push(Note::RemovedField(k.clone()));
-                }
+            if let StdioField::Value(k, _) = sf
+                && f.node.get(k).is_some()
+                && !remote_fixed.iter().any(|(rk, _)| rk == k)
+            {
+                ed.remove_member(f.node, &epath, k)?;
+                notes.push(Note::RemovedField(k.clone()));
             }
         }
         let mut seen: Vec<&str> = Vec::new();
@@ -1640,14 +1642,13 @@ pub(super) fn apply_stdio(
                 })
                 .collect();
             for fld in &spec.template {
-                if let Field::Value(k, _) = fld {
-                    if f.node.get(k).is_some()
-                        && !local_fixed.iter().any(|(lk, _)| lk == k)
-                        && !gone.contains(k)
-                        && spec.list_key.as_ref() != Some(k)
-                    {
-                        gone.push(k.clone());
-                    }
+                if let Field::Value(k, _) = fld
+                    && f.node.get(k).is_some()
+                    && !local_fixed.iter().any(|(lk, _)| lk == k)
+                    && !gone.contains(k)
+                    && spec.list_key.as_ref() != Some(k)
+                {
+                    gone.push(k.clone());
                 }
             }
             for k in &gone {

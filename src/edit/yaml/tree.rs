@@ -43,7 +43,7 @@ pub(crate) enum Kind {
 impl Node {
     /// The string the node holds: a quoted scalar, or a plain one that the core schema reads as
     /// a string (not null, a boolean or a number).
-    pub fn as_str(&self) -> Option<&str> {
+    pub(super) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, style, .. } if !self.props => match style {
                 ScalarStyle::Plain => (plain_type(value) == PlainType::Str).then_some(value),
@@ -54,14 +54,14 @@ impl Node {
     }
 
     /// A scalar's text, whatever its type, anchor or tag (names are matched by it).
-    pub fn text(&self) -> Option<&str> {
+    pub(super) fn text(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(super) fn as_bool(&self) -> Option<bool> {
         match &self.kind {
             Kind::Scalar {
                 value,
@@ -76,13 +76,13 @@ impl Node {
     }
 
     /// A null written as nothing, `~` or `null` (an empty value that may receive content).
-    pub fn is_null(&self) -> bool {
+    pub(super) fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { value, style: ScalarStyle::Plain, .. }
             if !self.props && plain_type(value) == PlainType::Null)
     }
 
     /// A flow collection with nothing in it: `{}` or `[]`.
-    pub fn is_empty_flow(&self) -> bool {
+    pub(super) fn is_empty_flow(&self) -> bool {
         match &self.kind {
             Kind::Map { flow: true, pairs } => pairs.is_empty(),
             Kind::Seq { flow: true, items } => items.is_empty(),
@@ -90,21 +90,21 @@ impl Node {
         }
     }
 
-    pub fn pairs(&self) -> Option<&[(Node, Node)]> {
+    pub(super) fn pairs(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
             Kind::Map { pairs, .. } => Some(pairs),
             _ => None,
         }
     }
 
-    pub fn items(&self) -> Option<&[Node]> {
+    pub(super) fn items(&self) -> Option<&[Node]> {
         match &self.kind {
             Kind::Seq { items, .. } => Some(items),
             _ => None,
         }
     }
 
-    pub fn is_flow(&self) -> bool {
+    pub(super) fn is_flow(&self) -> bool {
         matches!(
             &self.kind,
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
@@ -113,7 +113,7 @@ impl Node {
 
     /// The value of the member `key` (compared as a string; a key with an anchor or tag is
     /// found by its text, for the caller to refuse).
-    pub fn get(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub(super) fn get(&self, key: &str) -> Option<(&Node, &Node)> {
         self.pairs()?
             .iter()
             .find(|(k, _)| {
@@ -124,7 +124,7 @@ impl Node {
     }
 
     /// What the node is, for messages.
-    pub fn describe(&self) -> &'static str {
+    pub(super) fn describe(&self) -> &'static str {
         match &self.kind {
             Kind::Map { .. } => "a mapping",
             Kind::Seq { .. } => "a sequence",
@@ -142,7 +142,7 @@ impl Node {
     }
 
     /// The node or anything under it has an anchor, a tag or an alias.
-    pub fn has_props_within(&self) -> Option<&Node> {
+    pub(super) fn has_props_within(&self) -> Option<&Node> {
         if self.props || matches!(self.kind, Kind::Alias) {
             return Some(self);
         }
@@ -177,15 +177,15 @@ pub(crate) fn plain_type(s: &str) -> PlainType {
     }
     let b = s.as_bytes();
     let digits = |t: &[u8], f: fn(&u8) -> bool| !t.is_empty() && t.iter().all(f);
-    if let Some(h) = s.strip_prefix("0x") {
-        if digits(h.as_bytes(), u8::is_ascii_hexdigit) {
-            return PlainType::Number;
-        }
+    if let Some(h) = s.strip_prefix("0x")
+        && digits(h.as_bytes(), u8::is_ascii_hexdigit)
+    {
+        return PlainType::Number;
     }
-    if let Some(o) = s.strip_prefix("0o") {
-        if digits(o.as_bytes(), |c| (b'0'..=b'7').contains(c)) {
-            return PlainType::Number;
-        }
+    if let Some(o) = s.strip_prefix("0o")
+        && digits(o.as_bytes(), |c| (b'0'..=b'7').contains(c))
+    {
+        return PlainType::Number;
     }
     // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
     let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
@@ -507,27 +507,29 @@ impl<'t> Builder<'t> {
                         }
                     }
                     // `: value` with no key at all: other parsers (libyaml, Goose's) refuse it.
-                    if let Kind::Scalar { value, token, .. } = &k.kind {
-                        if value.is_empty() && token.start == token.end && !k.props {
-                            return Err(EditError::Syntax {
-                                line: k.line,
-                                column: k.col + 1,
-                                message: "a mapping entry without a key".into(),
-                            });
-                        }
+                    if let Kind::Scalar { value, token, .. } = &k.kind
+                        && value.is_empty()
+                        && token.start == token.end
+                        && !k.props
+                    {
+                        return Err(EditError::Syntax {
+                            line: k.line,
+                            column: k.col + 1,
+                            message: "a mapping entry without a key".into(),
+                        });
                     }
                     let label = key_label(&k);
-                    if let Some(id) = key_identity(&k) {
-                        if let Some(first) = seen.insert(id, k.line) {
-                            path.push(label.clone());
-                            let err = EditError::DuplicateKey {
-                                path: join_path(path),
-                                first_line: first,
-                                line: k.line,
-                                column: k.col + 1,
-                            };
-                            return Err(err);
-                        }
+                    if let Some(id) = key_identity(&k)
+                        && let Some(first) = seen.insert(id, k.line)
+                    {
+                        path.push(label.clone());
+                        let err = EditError::DuplicateKey {
+                            path: join_path(path),
+                            first_line: first,
+                            line: k.line,
+                            column: k.col + 1,
+                        };
+                        return Err(err);
                     }
                     path.push(label);
                     let ev = self.next()?;
@@ -535,12 +537,14 @@ impl<'t> Builder<'t> {
                     path.pop();
                     if let Kind::Scalar { value, token, .. } = &mut v.kind {
                         // An empty value (`key:`) sits right after its colon.
-                        if value.is_empty() && token.start == token.end && !v.props {
-                            if let Some(at) = after_colon(self.text, k.end) {
-                                *token = at..at;
-                                v.start = at;
-                                v.end = at;
-                            }
+                        if value.is_empty()
+                            && token.start == token.end
+                            && !v.props
+                            && let Some(at) = after_colon(self.text, k.end)
+                        {
+                            *token = at..at;
+                            v.start = at;
+                            v.end = at;
                         }
                     }
                     pairs.push((k, v));
@@ -1026,7 +1030,7 @@ pub(crate) enum Val {
 }
 
 impl Val {
-    pub fn of(n: &Node) -> Val {
+    pub(super) fn of(n: &Node) -> Val {
         let v = match &n.kind {
             Kind::Scalar { value, style, .. } => Val::Scalar {
                 value: value.clone(),
@@ -1056,7 +1060,7 @@ impl Val {
         v
     }
 
-    pub fn str(s: &str) -> Val {
+    pub(super) fn str(s: &str) -> Val {
         Val::Scalar {
             value: s.to_string(),
             plain: false,
@@ -1065,7 +1069,7 @@ impl Val {
     }
 
     /// The document value of an empty document.
-    pub fn null() -> Val {
+    pub(super) fn null() -> Val {
         Val::Scalar {
             value: String::new(),
             plain: true,
@@ -1073,7 +1077,7 @@ impl Val {
         }
     }
 
-    pub fn key_is(&self, key: &str) -> bool {
+    pub(super) fn key_is(&self, key: &str) -> bool {
         match self {
             Val::Scalar {
                 value,
@@ -1085,7 +1089,7 @@ impl Val {
     }
 
     /// The value under `key` of a map.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+    pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
         match self {
             Val::Map(pairs) => pairs
                 .iter_mut()
@@ -1097,7 +1101,7 @@ impl Val {
     }
 
     /// Equal, with plain and quoted scalars that read as the same string taken as equal.
-    pub fn same(&self, other: &Val) -> bool {
+    pub(super) fn same(&self, other: &Val) -> bool {
         match (self, other) {
             (
                 Val::Scalar {

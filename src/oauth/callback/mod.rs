@@ -8,8 +8,8 @@ mod tests;
 
 use super::{constant_time_eq, sanitize, CallbackError};
 use crate::secret::{AuthCode, State};
+pub use serve::MAX_CONNECTIONS;
 use serve::{accept_loop, Incoming, Response};
-pub use serve::{html_escape, MAX_CONNECTIONS, MAX_HEAD};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What a valid callback must carry.
-pub struct Expected {
+pub(crate) struct Expected {
     pub state: State,
     /// The issuer from the metadata; a callback's `iss`, when present, must equal it.
     ///
@@ -34,7 +34,7 @@ pub struct Expected {
 
 /// Things the waiting loop reports to the user interface.
 #[derive(Debug)]
-pub enum Event {
+pub(crate) enum Event {
     /// Called every poll interval with the time left (drive a spinner with it); the answer may
     /// carry a pasted line or cancel the wait.
     Tick { remaining: Duration },
@@ -44,7 +44,7 @@ pub enum Event {
 
 /// The user interface's answer to an [`Event`].
 #[derive(Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     Continue,
     /// A line the user entered (checked like a callback's query).
     Pasted(String),
@@ -72,7 +72,7 @@ pub enum Reply {
 /// cannot exhaust file descriptors or lock the browser out); accept errors are transient. The
 /// waiting loop itself never performs network I/O, so nothing a client does holds it past the
 /// timeout.
-pub struct Listener {
+pub(crate) struct Listener {
     tcp: TcpListener,
     port: u16,
     path: String,
@@ -83,7 +83,7 @@ pub struct Listener {
 impl Listener {
     /// Binds `127.0.0.1:port` (`0` = any free port). `path` is the callback path (`/…`); it can
     /// be changed with [`Listener::set_path`] until [`Listener::wait`].
-    pub fn bind(port: u16, path: &str) -> Result<Self, CallbackError> {
+    pub(crate) fn bind(port: u16, path: &str) -> Result<Self, CallbackError> {
         let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
         let tcp = TcpListener::bind(addr).map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => CallbackError::PortInUse { port },
@@ -108,28 +108,28 @@ impl Listener {
     }
 
     /// The port actually bound.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// Sets the callback path (the path of the redirect URI that was registered).
-    pub fn set_path(&mut self, path: &str) {
+    pub(crate) fn set_path(&mut self, path: &str) {
         self.path = path.to_string();
     }
 
     /// `http://127.0.0.1:PORT` + `path`.
-    pub fn redirect_uri_for(&self, path: &str) -> String {
+    pub(crate) fn redirect_uri_for(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.port, path)
     }
 
     /// `http://127.0.0.1:PORT/PATH`, the redirect URI to register and send.
-    pub fn redirect_uri(&self) -> String {
+    pub(crate) fn redirect_uri(&self) -> String {
         self.redirect_uri_for(&self.path)
     }
 
     /// Makes the listener answer a fresh one-time link with a redirect to `authorization_url`,
     /// and returns the link (the only URL a browser process is given).
-    pub fn start_url(&mut self, authorization_url: &str) -> String {
+    pub(crate) fn start_url(&mut self, authorization_url: &str) -> String {
         let token = crate::oauth::pkce::new_state();
         let path = format!("/start/{}", token.expose());
         let url = format!("http://127.0.0.1:{}{path}", self.port);
@@ -140,7 +140,7 @@ impl Listener {
     /// Waits for the authorization response until `timeout`, from the listener or from lines the
     /// user pastes (handed over in [`Reply::Pasted`]). The listener is closed (the port released)
     /// when this returns.
-    pub fn wait(
+    pub(crate) fn wait(
         self,
         expected: &Expected,
         timeout: Duration,
@@ -314,7 +314,7 @@ impl Session<'_> {
 }
 
 /// The outcome of checking one authorization response.
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Not for this login attempt: answer 400 and keep waiting.
     Ignore(&'static str),
     /// The attempt is over.
@@ -322,7 +322,7 @@ pub enum Verdict {
 }
 
 /// Checks the query string of an authorization response against `expected`.
-pub fn evaluate(query: &str, expected: &Expected) -> Verdict {
+pub(crate) fn evaluate(query: &str, expected: &Expected) -> Verdict {
     let mut state = None;
     let mut code = None;
     let mut error = None;
@@ -351,13 +351,13 @@ pub fn evaluate(query: &str, expected: &Expected) -> Verdict {
     }
     // A present `iss` must name this login's issuer; an absent one is accepted (see
     // [`Expected::issuer`] for why that is safe here).
-    if let Some(i) = iss {
-        if i.trim_end_matches('/') != expected.issuer {
-            return Verdict::Done(Err(CallbackError::IssuerMismatch {
-                expected: expected.issuer.clone(),
-                found: sanitize(&i, &[], 200),
-            }));
-        }
+    if let Some(i) = iss
+        && i.trim_end_matches('/') != expected.issuer
+    {
+        return Verdict::Done(Err(CallbackError::IssuerMismatch {
+            expected: expected.issuer.clone(),
+            found: sanitize(&i, &[], 200),
+        }));
     }
     if let Some(e) = error {
         return Verdict::Done(Err(CallbackError::Denied {
@@ -373,7 +373,7 @@ pub fn evaluate(query: &str, expected: &Expected) -> Verdict {
 
 /// The query string of a pasted redirect URL (or of a pasted bare query), if the line looks like
 /// one.
-pub fn pasted_query(line: &str) -> Option<String> {
+pub(crate) fn pasted_query(line: &str) -> Option<String> {
     let line = line.trim();
     let line = line.split('#').next().unwrap_or("");
     let q = match line.split_once('?') {

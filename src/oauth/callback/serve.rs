@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// Connections served at once; a new one beyond this closes the oldest.
 pub const MAX_CONNECTIONS: usize = 64;
 /// Largest request head (request line and headers) read; larger requests get 431.
-pub const MAX_HEAD: usize = 8 * 1024;
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
 /// Time a client has to send its whole request head.
 pub(super) const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 /// Time a response may take to be written.
@@ -138,10 +138,10 @@ pub(super) fn accept_loop(tcp: TcpListener, tx: Sender<Incoming>, stop: Arc<Atom
                     });
                 if spawned.is_err() {
                     let mut reg = registry.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(pos) = reg.iter().position(|(i, _)| *i == id) {
-                        if let Some((_, s)) = reg.remove(pos) {
-                            let _ = s.shutdown(Shutdown::Both);
-                        }
+                    if let Some(pos) = reg.iter().position(|(i, _)| *i == id)
+                        && let Some((_, s)) = reg.remove(pos)
+                    {
+                        let _ = s.shutdown(Shutdown::Both);
                     }
                 }
             }
@@ -242,7 +242,7 @@ pub(super) fn page(title: &str, text: &str) -> String {
 }
 
 /// Escapes `& < > " '` for HTML text and attribute values.
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

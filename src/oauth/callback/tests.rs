@@ -1,4 +1,4 @@
-use super::serve::{find_head_end, page};
+use super::serve::{find_head_end, html_escape, page};
 use super::*;
 
 fn exp() -> Expected {

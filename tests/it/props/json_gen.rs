@@ -386,10 +386,10 @@ impl DocGen {
             cur = J::Obj(m);
         }
         let mut path = shape.container[..levels].to_vec();
-        if levels == depth {
-            if let Some(e) = self.entry.as_ref().filter(|e| e.ours()) {
-                path.push(e.name().to_string());
-            }
+        if levels == depth
+            && let Some(e) = self.entry.as_ref().filter(|e| e.ours())
+        {
+            path.push(e.name().to_string());
         }
         (Some(cur), path)
     }

@@ -838,12 +838,13 @@ impl TestEnv {
 
 /// Makes `c` run with umask 000 (the most permissive): what figma-auth creates must then carry
 /// its own explicit modes.
+#[allow(unsafe_code)] // `pre_exec` is the only way to run code between fork and exec.
 pub fn umask0(c: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         c.pre_exec(|| {
-            extern "C" {
+            unsafe extern "C" {
                 fn umask(mask: u32) -> u32;
             }
             umask(0);

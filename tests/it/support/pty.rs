@@ -117,13 +117,12 @@ impl Term {
     pub fn cursor_line(&self) -> String {
         let s = self.shared.lock().unwrap();
         let (row, _) = s.screen.screen().cursor_position();
-        let line = s
-            .screen
+
+        s.screen
             .screen()
             .rows(0, COLS)
             .nth(row as usize)
-            .unwrap_or_default();
-        line
+            .unwrap_or_default()
     }
 
     /// The colour and boldness of the first character of the first screen line that starts
