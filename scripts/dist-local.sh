@@ -31,6 +31,7 @@ echo "== dist generate --check"
 dist generate --check || fail "release.yml is out of date: run 'dist generate' and commit it"
 
 echo "== dist plan"
+mkdir -p target
 dist plan --output-format=json >target/dist-plan.json
 node -e 'const m = require(process.argv[1]);
   const targets = new Set(m.releases.flatMap((r) => r.artifacts).map((a) => m.artifacts[a]).filter((a) => a && a.kind === "executable-zip").flatMap((a) => a.target_triples));
