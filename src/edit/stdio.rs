@@ -13,15 +13,9 @@ pub struct Stdio {
 }
 
 impl Stdio {
-    /// It runs `figma-auth proxy`: an entry holding it is ours whatever its path.
+    /// It runs figma-auth's proxy for any URL ([`Stdio::is_proxy_for`] without the URL check).
     pub fn is_proxy(&self) -> bool {
-        let name = self
-            .command
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches(".exe");
-        name == "figma-auth" && self.args.first().is_some_and(|a| a == "proxy")
+        is_figma_auth(&self.command) && self.args.iter().any(|a| a == "proxy")
     }
 }
 
@@ -66,6 +60,29 @@ impl From<&Scalar> for Lit {
     }
 }
 
+/// `command` is figma-auth: its file name (any directory, any case, `.exe` allowed) is
+/// `figma-auth` or the name of the running program, so that a renamed binary (`fa`) recognises
+/// the entries it writes.
+fn is_figma_auth(command: &str) -> bool {
+    static SELF_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let own = SELF_NAME.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        Some(program_name(exe.file_name()?.to_str()?))
+    });
+    let name = program_name(command);
+    name == "figma-auth" || own.as_deref() == Some(name.as_str())
+}
+
+/// The file name of a command, lower case, without `.exe`.
+fn program_name(command: &str) -> String {
+    let base = command
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    base.strip_suffix(".exe").unwrap_or(&base).to_string()
+}
+
 /// Members only a stdio entry has: they go when it becomes a URL entry.
 const STDIO_ONLY: &[&str] = &["env", "environment", "cwd"];
 
@@ -86,18 +103,11 @@ impl Stdio {
         })
     }
 
-    /// It runs figma-auth's proxy for `url`: the program is `figma-auth` (any directory,
-    /// `.exe` allowed), `proxy` is one of its arguments, and its `--mcp-url` (default
+    /// It runs figma-auth's proxy for `url`: the program is figma-auth ([`is_figma_auth`]),
+    /// `proxy` is one of its arguments, and its `--mcp-url` (default
     /// [`crate::oauth::DEFAULT_MCP_URL`]) is `url`.
     pub fn is_proxy_for(&self, url: &str) -> bool {
-        let base = self
-            .command
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let base = base.strip_suffix(".exe").unwrap_or(&base);
-        if base != "figma-auth" || !self.args.iter().any(|a| a == "proxy") {
+        if !self.is_proxy() {
             return false;
         }
         let mut proxied = crate::oauth::DEFAULT_MCP_URL.to_string();
@@ -271,6 +281,18 @@ mod tests {
             "http://127.0.0.1:9/mcp"
         ));
         assert_eq!(Stdio::from_argv(&[]), None);
+    }
+
+    #[test]
+    fn a_renamed_binary_recognises_the_proxy_entries_it_writes() {
+        let url = crate::oauth::DEFAULT_MCP_URL;
+        let exe = std::env::current_exe().unwrap();
+        let own = exe.file_name().unwrap().to_str().unwrap();
+        assert_ne!(program_name(own), "figma-auth");
+        assert!(line(&[&format!("/opt/x/{own}"), "proxy"]).is_proxy_for(url));
+        assert!(line(&[&own.to_ascii_uppercase(), "proxy"]).is_proxy());
+        assert!(!line(&["/opt/x/fa", "proxy"]).is_proxy());
+        assert!(!line(&[&format!("/opt/x/{own}"), "header"]).is_proxy());
     }
 
     #[test]
