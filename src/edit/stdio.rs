@@ -3,7 +3,49 @@
 //! and which members a switch between a URL entry and a stdio entry removes and sets
 //! ([`Switch`]).
 
-use super::{EntrySpec, Scalar, Stdio, StdioField, StdioSpec};
+use super::{EntrySpec, Scalar};
+
+/// A local (stdio) server entry: the command the client starts (proxy mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stdio {
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+impl Stdio {
+    /// It runs `figma-auth proxy`: an entry holding it is ours whatever its path.
+    pub fn is_proxy(&self) -> bool {
+        let name = self
+            .command
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(".exe");
+        name == "figma-auth" && self.args.first().is_some_and(|a| a == "proxy")
+    }
+}
+
+/// How a client writes a local server entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdioSpec {
+    /// The key of the command (`command`, Goose `cmd`).
+    pub command_key: String,
+    /// The key of the argument list (`args`); empty: the command key holds the whole command
+    /// line as one array (opencode).
+    pub args_key: String,
+    /// Members of a new local entry, in order. Fixed members are also set on an entry switched
+    /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
+    /// fixed members of [`EntrySpec::template`] not listed here) are removed.
+    pub template: Vec<StdioField>,
+}
+
+/// One member of a local entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdioField {
+    Command,
+    Args,
+    Value(String, Scalar),
+}
 
 /// A value of a stdio entry member.
 #[derive(Debug, Clone, PartialEq, Eq)]
