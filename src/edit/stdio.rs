@@ -13,8 +13,8 @@ pub struct Stdio {
 }
 
 impl Stdio {
-    /// It runs figma-auth's proxy for any URL ([`Stdio::is_proxy_for`] without the URL check).
-    pub fn is_proxy(&self) -> bool {
+    /// It runs figma-auth's proxy, for any URL.
+    fn runs_proxy(&self) -> bool {
         is_figma_auth(&self.command) && self.args.iter().any(|a| a == "proxy")
     }
 }
@@ -107,7 +107,7 @@ impl Stdio {
     /// `proxy` is one of its arguments, and its `--mcp-url` (default
     /// [`crate::oauth::DEFAULT_MCP_URL`]) is `url`.
     pub fn is_proxy_for(&self, url: &str) -> bool {
-        if !self.is_proxy() {
+        if !self.runs_proxy() {
             return false;
         }
         let mut proxied = crate::oauth::DEFAULT_MCP_URL.to_string();
@@ -290,9 +290,9 @@ mod tests {
         let own = exe.file_name().unwrap().to_str().unwrap();
         assert_ne!(program_name(own), "figma-auth");
         assert!(line(&[&format!("/opt/x/{own}"), "proxy"]).is_proxy_for(url));
-        assert!(line(&[&own.to_ascii_uppercase(), "proxy"]).is_proxy());
-        assert!(!line(&["/opt/x/fa", "proxy"]).is_proxy());
-        assert!(!line(&[&format!("/opt/x/{own}"), "header"]).is_proxy());
+        assert!(line(&[&own.to_ascii_uppercase(), "proxy"]).runs_proxy());
+        assert!(!line(&["/opt/x/fa", "proxy"]).runs_proxy());
+        assert!(!line(&[&format!("/opt/x/{own}"), "header"]).runs_proxy());
     }
 
     #[test]

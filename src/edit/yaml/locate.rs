@@ -124,7 +124,8 @@ pub(super) fn locate<'d>(
     let ours = |n: &Node| {
         is_map(n)
             && (url_of(n, spec).is_some_and(|(_, u)| spec.url_matches(&u))
-                || (url_of(n, spec).is_none() && stdio_of(n, spec).is_some_and(|s| s.is_proxy())))
+                || (url_of(n, spec).is_none()
+                    && stdio_of(n, spec).is_some_and(|s| s.is_proxy_for(&spec.url))))
     };
     let mut chosen: Option<(usize, bool)> = None;
     if let Some(i) = candidates.iter().position(|c| c.0 == spec.name) {
