@@ -25,6 +25,7 @@ mod apply;
 mod authorize;
 mod binary;
 mod fs;
+mod markup;
 mod mcp;
 mod proxy;
 mod redact;

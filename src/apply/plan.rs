@@ -169,7 +169,33 @@ pub(super) fn refusal(configs: &Configs, job: &Job, opts: &Options) -> Option<Ve
             work_tree.display()
         ),
     };
+    // A file that already holds what we want needs no write: it is current, not refused (else
+    // every scheduled refresh reports the same refusal for a file written with --allow-tracked).
+    // The verdict is settled here, so nothing is written even if the file changes meanwhile.
+    if let Some(settled) = settled_without_write(configs, job, opts) {
+        return Some(settled);
+    }
     Some(Verdict::Refused { detail })
+}
+
+/// The verdict of a job whose file needs no change (current, left alone, no entry); `None` when
+/// it must change or cannot be read.
+fn settled_without_write(configs: &Configs, job: &Job, opts: &Options) -> Option<Verdict> {
+    let snap = crate::fs::read_snapshot(&job.file.real).ok()?;
+    let text = super::write::snapshot_text(&snap, &job.file.real).ok()?;
+    match plan_text(&job.file, text, &job.server, job.desired(opts), job.create).ok()? {
+        Step::Change(_) => None,
+        step => Some(verdict(
+            configs,
+            job,
+            opts,
+            step,
+            Done::Preview {
+                diff: String::new(),
+                effects: WriteEffects::default(),
+            },
+        )),
+    }
 }
 
 /// How a planned change ended: previewed (its masked diff and what the write would do), or in

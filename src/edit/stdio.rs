@@ -3,7 +3,43 @@
 //! and which members a switch between a URL entry and a stdio entry removes and sets
 //! ([`Switch`]).
 
-use super::{EntrySpec, Scalar, Stdio, StdioField, StdioSpec};
+use super::{EntrySpec, Scalar};
+
+/// A local (stdio) server entry: the command the client starts (proxy mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stdio {
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+impl Stdio {
+    /// It runs figma-auth's proxy, for any URL.
+    fn runs_proxy(&self) -> bool {
+        is_figma_auth(&self.command) && self.args.iter().any(|a| a == "proxy")
+    }
+}
+
+/// How a client writes a local server entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdioSpec {
+    /// The key of the command (`command`, Goose `cmd`).
+    pub command_key: String,
+    /// The key of the argument list (`args`); empty: the command key holds the whole command
+    /// line as one array (opencode).
+    pub args_key: String,
+    /// Members of a new local entry, in order. Fixed members are also set on an entry switched
+    /// from the remote shape; the remote shape's own members (URL, headers, credentials fields,
+    /// fixed members of [`EntrySpec::template`] not listed here) are removed.
+    pub template: Vec<StdioField>,
+}
+
+/// One member of a local entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdioField {
+    Command,
+    Args,
+    Value(String, Scalar),
+}
 
 /// A value of a stdio entry member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +58,29 @@ impl From<&Scalar> for Lit {
             Scalar::Int(i) => Lit::Int(*i),
         }
     }
+}
+
+/// `command` is figma-auth: its file name (any directory, any case, `.exe` allowed) is
+/// `figma-auth` or the name of the running program, so that a renamed binary (`fa`) recognises
+/// the entries it writes.
+fn is_figma_auth(command: &str) -> bool {
+    static SELF_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let own = SELF_NAME.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        Some(program_name(exe.file_name()?.to_str()?))
+    });
+    let name = program_name(command);
+    name == "figma-auth" || own.as_deref() == Some(name.as_str())
+}
+
+/// The file name of a command, lower case, without `.exe`.
+fn program_name(command: &str) -> String {
+    let base = command
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    base.strip_suffix(".exe").unwrap_or(&base).to_string()
 }
 
 /// Members only a stdio entry has: they go when it becomes a URL entry.
@@ -44,18 +103,11 @@ impl Stdio {
         })
     }
 
-    /// It runs figma-auth's proxy for `url`: the program is `figma-auth` (any directory,
-    /// `.exe` allowed), `proxy` is one of its arguments, and its `--mcp-url` (default
+    /// It runs figma-auth's proxy for `url`: the program is figma-auth ([`is_figma_auth`]),
+    /// `proxy` is one of its arguments, and its `--mcp-url` (default
     /// [`crate::oauth::DEFAULT_MCP_URL`]) is `url`.
     pub fn is_proxy_for(&self, url: &str) -> bool {
-        let base = self
-            .command
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let base = base.strip_suffix(".exe").unwrap_or(&base);
-        if base != "figma-auth" || !self.args.iter().any(|a| a == "proxy") {
+        if !self.runs_proxy() {
             return false;
         }
         let mut proxied = crate::oauth::DEFAULT_MCP_URL.to_string();
@@ -229,6 +281,18 @@ mod tests {
             "http://127.0.0.1:9/mcp"
         ));
         assert_eq!(Stdio::from_argv(&[]), None);
+    }
+
+    #[test]
+    fn a_renamed_binary_recognises_the_proxy_entries_it_writes() {
+        let url = crate::oauth::DEFAULT_MCP_URL;
+        let exe = std::env::current_exe().unwrap();
+        let own = exe.file_name().unwrap().to_str().unwrap();
+        assert_ne!(program_name(own), "figma-auth");
+        assert!(line(&[&format!("/opt/x/{own}"), "proxy"]).is_proxy_for(url));
+        assert!(line(&[&own.to_ascii_uppercase(), "proxy"]).runs_proxy());
+        assert!(!line(&["/opt/x/fa", "proxy"]).runs_proxy());
+        assert!(!line(&[&format!("/opt/x/{own}"), "header"]).runs_proxy());
     }
 
     #[test]

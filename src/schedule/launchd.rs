@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::quote::{xml_escape, xml_unescape};
+use super::quote::xml_unescape;
 use super::ScheduledCommand;
+use crate::markup;
 
 /// The job label for a profile.
 pub(super) fn label(profile: &str) -> String {
@@ -30,11 +31,11 @@ pub(super) fn plist(profile: &str, cmd: &ScheduledCommand, interval: Duration) -
     );
     s.push_str(&format!(
         "\t<key>Label</key>\n\t<string>{}</string>\n",
-        xml_escape(&label(profile))
+        markup::escape(&label(profile))
     ));
     s.push_str("\t<key>ProgramArguments</key>\n\t<array>\n");
     for a in &cmd.argv {
-        s.push_str(&format!("\t\t<string>{}</string>\n", xml_escape(a)));
+        s.push_str(&format!("\t\t<string>{}</string>\n", markup::escape(a)));
     }
     s.push_str("\t</array>\n");
     if !cmd.env.is_empty() {
@@ -42,8 +43,8 @@ pub(super) fn plist(profile: &str, cmd: &ScheduledCommand, interval: Duration) -
         for (k, v) in &cmd.env {
             s.push_str(&format!(
                 "\t\t<key>{}</key>\n\t\t<string>{}</string>\n",
-                xml_escape(k),
-                xml_escape(v)
+                markup::escape(k),
+                markup::escape(v)
             ));
         }
         s.push_str("\t</dict>\n");

@@ -1,6 +1,7 @@
 //! Quoting for the scheduler files: crontab lines (`%`), systemd unit files (`ExecStart=`,
-//! `Environment=`, per systemd.syntax(7) and systemd.service(5)) and launchd plists (XML), with
-//! the splitters `schedule status` reads them back with (for what the quoters produce).
+//! `Environment=`, per systemd.syntax(7) and systemd.service(5)) and launchd plists (XML,
+//! escaped by `crate::markup`), with the splitters `schedule status` reads them back with (for
+//! what the quoters produce).
 
 pub(crate) use crate::shell_quote::{sh_quote, sh_split};
 
@@ -99,23 +100,7 @@ pub(crate) fn systemd_split(line: &str, dollars: bool) -> Option<Vec<String>> {
     Some(words)
 }
 
-/// Escapes text for XML character data and attribute values.
-pub(crate) fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The inverse of [`xml_escape`] (the five predefined entities and numeric references).
+/// The inverse of [`crate::markup::escape`] (the five predefined entities and numeric references).
 pub(crate) fn xml_unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -181,7 +166,7 @@ mod tests {
     #[test]
     fn xml_escape_round_trips() {
         let s = "a&b<c>d\"e'f &#x41;";
-        assert_eq!(xml_unescape(&xml_escape(s)), s);
+        assert_eq!(xml_unescape(&crate::markup::escape(s)), s);
         assert_eq!(xml_unescape("&#65;&#x42;"), "AB");
     }
 }

@@ -357,3 +357,34 @@ fn a_header_substitution_naming_a_removed_binary_is_reported_and_rewritten() {
         .run()
         .stdout_lacks("PROBLEM");
 }
+
+/// A binary installed under another name (`fa`) writes proxy entries that run itself, and
+/// recognises them afterwards as its own: status says `proxy`, a second setup changes nothing.
+#[test]
+fn a_renamed_binary_writes_and_recognises_its_proxy_entries() {
+    let t = Test::new().logged_in();
+    let fa = t.path("prefix/bin/fa");
+    install_binary(&fa);
+    t.cmd(&["setup", "--target", "cursor", "--mode", "proxy", "--write"])
+        .program(&fa)
+        .run()
+        .success();
+    let entry = &json_of(&t.path("home/.cursor/mcp.json"))["mcpServers"]["figma"];
+    assert_eq!(entry["command"], fa.display().to_string(), "{entry}");
+    assert_eq!(entry["args"][0], "proxy", "{entry}");
+    let json = t.cmd(&["status", "--json"]).program(&fa).run().json();
+    let cursor = json["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"] == "cursor")
+        .unwrap()
+        .clone();
+    assert_eq!(cursor["state"], "proxy", "{json}");
+    let before = t.read("home/.cursor/mcp.json");
+    t.cmd(&["setup", "--target", "cursor", "--mode", "proxy", "--write"])
+        .program(&fa)
+        .run()
+        .success();
+    assert_eq!(t.read("home/.cursor/mcp.json"), before);
+}

@@ -282,3 +282,23 @@ fn doctor_online_reports_a_proxy_that_needs_a_login() {
     ]);
     assert_eq!(mcp.posts("initialize").len(), 0);
 }
+
+/// A dry run before any login in proxy mode says a login comes first, without promising a
+/// placeholder token: a proxy entry holds none.
+#[test]
+fn a_proxy_dry_run_without_a_login_promises_no_placeholder_token() {
+    let t = Test::new();
+    let out = t.run(&[
+        "setup",
+        "--dry-run",
+        "--target",
+        "cursor",
+        "--mode",
+        "proxy",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    out.stderr_has("A login is needed first; a dry run does not log in (`figma-auth setup")
+        .stderr_has("logs in, then writes these changes).");
+    out.stdout_lacks("placeholder").stderr_lacks("placeholder");
+    out.line_with(&["+", "\"proxy\""]);
+}

@@ -828,8 +828,13 @@ fn case_29_tracked_project_configs_are_refused_without_opt_in() {
             &["refresh", "--target", target, "--write", "--allow-tracked"],
         );
         assert_eq!(out.code, 0, "{out:?}");
-        assert!(fs::read_to_string(repo.join(rel))
-            .unwrap()
-            .contains(&env.bearer()));
+        let written = fs::read_to_string(repo.join(rel)).unwrap();
+        assert!(written.contains(&env.bearer()));
+        // Once the file holds the token, a refresh without the opt-in finds it current instead
+        // of refusing it again (the scheduled refresh stays quiet), and writes nothing.
+        let out = env.run_in(&repo, &["refresh", "--target", target, "--write"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        out.stdout_lacks("refused").line_with(&["current", rel]);
+        assert_eq!(fs::read_to_string(repo.join(rel)).unwrap(), written);
     }
 }

@@ -13,6 +13,14 @@ use crate::support::*;
 fn filters(root: &str) -> Vec<(String, String)> {
     vec![
         (regex_escape(BIN), "[BIN]".into()),
+        // A diff header names an absolute path as `a/tmp/…` (git's prefix, one slash).
+        (
+            format!(
+                "((?:---|\\+\\+\\+) [ab])/{}",
+                regex_escape(root.trim_start_matches('/'))
+            ),
+            "$1/[ROOT]".into(),
+        ),
         (regex_escape(root), "[ROOT]".into()),
         (r"/tmp/\.tmp[A-Za-z0-9]{6}".into(), "[TMP]".into()),
         (r"127\.0\.0\.1:\d+".into(), "127.0.0.1:[PORT]".into()),

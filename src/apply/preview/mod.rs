@@ -110,10 +110,13 @@ pub(crate) fn unified_diff(
     let new_shown = shown_lines(prelude, new_window, opts);
 
     let mut out = String::new();
+    // git's prefixes; an absolute path keeps one slash after them, as `git diff --no-index`
+    // prints it (`a/tmp/x.json`, not `a//tmp/x.json`).
+    let rel = label.strip_prefix('/').unwrap_or(label);
     let (from, to) = if old.is_some() {
-        (format!("a/{label}"), format!("b/{label}"))
+        (format!("a/{rel}"), format!("b/{rel}"))
     } else {
-        ("/dev/null".to_string(), format!("b/{label}"))
+        ("/dev/null".to_string(), format!("b/{rel}"))
     };
     out.push_str(&opts.color.paint(HEADER, &format!("--- {from}")));
     out.push('\n');
@@ -367,6 +370,14 @@ mod tests {
             "{d}"
         );
         assert!(d.ends_with("\\ No newline at end of file\n"), "{d}");
+    }
+
+    #[test]
+    fn an_absolute_path_gets_the_prefixes_without_a_double_slash() {
+        let d = unified_diff("/srv/x.json", Some("{}\n"), "{ }\n", &opts(&[]));
+        assert!(d.starts_with("--- a/srv/x.json\n+++ b/srv/x.json\n"), "{d}");
+        let d = unified_diff("~/x.json", None, "{}\n", &opts(&[]));
+        assert!(d.starts_with("--- /dev/null\n+++ b/~/x.json\n"), "{d}");
     }
 
     #[test]

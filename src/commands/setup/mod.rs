@@ -113,11 +113,23 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
         None => {
             check_before_login(ctx, args, modes.as_deref(), &jobs, hint.clone())?;
             if args.dry_run {
-                ctx.ui.line(format_args!(
-                    "A login is needed first; a dry run does not log in, so the diffs show a \
-                     placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
-                    ctx.flags()
-                ));
+                // Only an inline entry holds the token; the other modes' diffs show none.
+                let inline = modes
+                    .as_deref()
+                    .is_none_or(|ms| ms.iter().any(|(_, m)| *m == Mode::Inline));
+                if inline {
+                    ctx.ui.line(format_args!(
+                        "A login is needed first; a dry run does not log in, so the diffs show a \
+                         placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
+                        ctx.flags()
+                    ));
+                } else {
+                    ctx.ui.line(format_args!(
+                        "A login is needed first; a dry run does not log in (`figma-auth setup{}` \
+                         logs in, then writes these changes).",
+                        ctx.flags()
+                    ));
+                }
                 (AccessToken::new(PLACEHOLDER_TOKEN), true)
             } else {
                 (log_in(ctx, args)?, false)

@@ -3,7 +3,8 @@
 
 use saphyr_parser::ScalarStyle;
 
-use super::tree::{plain_type, Kind, Node, PlainType, Val};
+use super::tree::{Kind, Node};
+use super::value::{plain_type, PlainType, Val};
 use crate::edit::Scalar;
 
 /// A character YAML allows in a document without an escape (c-printable), minus the ones a YAML

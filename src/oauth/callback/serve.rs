@@ -1,6 +1,7 @@
 //! The listener's HTTP side: worker threads that read one request head each (bounded in size,
 //! time and number) and write the waiting loop's answer, and the small static pages.
 
+use crate::markup;
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -236,23 +237,7 @@ pub(super) fn page(title: &str, text: &str) -> String {
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
          <title>figma-auth: {t}</title></head>\n<body style=\"font-family:sans-serif;margin:3em\">\
          <h1>{t}</h1>\n<p>{x}</p></body></html>\n",
-        t = html_escape(title),
-        x = html_escape(text)
+        t = markup::escape(title),
+        x = markup::escape(text)
     )
-}
-
-/// Escapes `& < > " '` for HTML text and attribute values.
-pub(crate) fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -1,5 +1,6 @@
-use super::serve::{find_head_end, html_escape, page};
+use super::serve::{find_head_end, page};
 use super::*;
+use crate::markup;
 
 fn exp() -> Expected {
     Expected {
@@ -73,7 +74,7 @@ fn pasted_lines() {
 #[test]
 fn html_is_escaped() {
     assert_eq!(
-        html_escape("<script>&\"'"),
+        markup::escape("<script>&\"'"),
         "&lt;script&gt;&amp;&quot;&#39;"
     );
     assert!(!page("t", "<script>alert(1)</script>").contains("<script>"));
