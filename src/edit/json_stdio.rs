@@ -5,8 +5,8 @@
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 
 use super::json::{
-    analyse, bound_reformat, check_untouched_but, internal, jsonc_error, locate, one_line,
-    open_container, parse_options, read_lit, Located,
+    analyse, bound_levels, bound_reformat, check_untouched_but, internal, jsonc_error, locate,
+    one_line, open_container, parse_options, read_lit, Located,
 };
 use super::stdio::{Lit, Switch};
 use super::{uses_crlf, EditError, EntrySpec, Note, Op, Syntax};
@@ -80,10 +80,7 @@ pub(super) fn apply(
             return Ok(None);
         }
     }
-    for (depth, level) in loc.levels.iter().enumerate() {
-        let path: Vec<&str> = spec.container[..depth].iter().map(String::as_str).collect();
-        bound_reformat(body, level, &path)?;
-    }
+    bound_levels(body, loc, spec)?;
     if let Some(e) = &loc.entry {
         let mut path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
         path.push(&e.member.key);

@@ -27,6 +27,19 @@ pub(crate) fn one_line(body: &str, obj: &Obj) -> bool {
 /// take minutes). Objects spread over lines are edited in linear time, whatever their size.
 const MAX_ONE_LINE_MEMBERS: usize = 2_000;
 
+/// [`bound_reformat`] for every container level found on the path to the entry.
+pub(crate) fn bound_levels(
+    body: &str,
+    loc: &Located<'_>,
+    spec: &EntrySpec,
+) -> Result<(), EditError> {
+    for (depth, level) in loc.levels.iter().enumerate() {
+        let path: Vec<&str> = spec.container[..depth].iter().map(String::as_str).collect();
+        bound_reformat(body, level, &path)?;
+    }
+    Ok(())
+}
+
 /// Refuses a syntax-tree edit that would reformat an object over [`MAX_ONE_LINE_MEMBERS`].
 pub(crate) fn bound_reformat(body: &str, obj: &Obj, path: &[&str]) -> Result<(), EditError> {
     if obj.members.len() > MAX_ONE_LINE_MEMBERS && one_line(body, obj) {
@@ -86,10 +99,7 @@ pub(super) fn cst_edit(
 ) -> Result<(String, Vec<Note>), EditError> {
     let mut notes = Vec::new();
     // Bounds first: every object on the path the edit may insert into.
-    for (depth, level) in loc.levels.iter().enumerate() {
-        let path: Vec<&str> = spec.container[..depth].iter().map(String::as_str).collect();
-        bound_reformat(body, level, &path)?;
-    }
+    bound_levels(body, loc, spec)?;
     if let Some(e) = &loc.entry {
         let mut path: Vec<&str> = spec.container.iter().map(String::as_str).collect();
         path.push(&e.member.key);

@@ -20,7 +20,7 @@ use jsonc_parser::cst::CstRootNode;
 pub(super) use analyse::{analyse, jsonc_error, parse_options};
 use analyse::{masked_analysis, syntax_error};
 use cst::cst_edit;
-pub(super) use cst::{bound_reformat, internal, one_line, open_container};
+pub(super) use cst::{bound_levels, bound_reformat, internal, one_line, open_container};
 use locate::EntryLoc;
 pub(super) use locate::{locate, read_lit, Located};
 use skeleton::Skeleton;
