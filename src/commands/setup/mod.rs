@@ -117,19 +117,16 @@ pub(crate) fn run(ctx: &Context, args: &SetupArgs) -> Result<u8, Error> {
                 let inline = modes
                     .as_deref()
                     .is_none_or(|ms| ms.iter().any(|(_, m)| *m == Mode::Inline));
-                if inline {
-                    ctx.ui.line(format_args!(
-                        "A login is needed first; a dry run does not log in, so the diffs show a \
-                         placeholder token (`figma-auth setup{}` logs in, then writes the real one).",
-                        ctx.flags()
-                    ));
+                let (shown, then) = if inline {
+                    (", so the diffs show a placeholder token", "the real one")
                 } else {
-                    ctx.ui.line(format_args!(
-                        "A login is needed first; a dry run does not log in (`figma-auth setup{}` \
-                         logs in, then writes these changes).",
-                        ctx.flags()
-                    ));
-                }
+                    ("", "these changes")
+                };
+                ctx.ui.line(format_args!(
+                    "A login is needed first; a dry run does not log in{shown} \
+                     (`figma-auth setup{}` logs in, then writes {then}).",
+                    ctx.flags()
+                ));
                 (AccessToken::new(PLACEHOLDER_TOKEN), true)
             } else {
                 (log_in(ctx, args)?, false)
